@@ -1,0 +1,304 @@
+package graph
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+
+	"github.com/paulmach/orb"
+	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
+)
+
+// The graph file, version 1 (all integers little-endian):
+//
+//	offset  size  field
+//	0       8     magic "RGRAPH\x00\x1a"
+//	8       4     format version (FormatVersion)
+//	12      4     reserved, 0
+//	16      8×4   counts: nodes N, edges M, ways W, components C
+//	48      8     length L of the metadata
+//	56      L     metadata, JSON (Meta), zero-padded to a multiple of 8
+//	…             arrays, each zero-padded to a multiple of 8 bytes:
+//	              offsets (N+1)×u32, targets M×u32, edge ways M×u32,
+//	              weights M×f64, OSM node ids N×i64, lat N×i32, lon N×i32,
+//	              nodes by OSM id N×u32, component N×u32, component sizes C×u32,
+//	              OSM way ids W×i64
+//	end−8   4     CRC-32C (Castagnoli) of every byte before it
+//	end−4   4     "RGEN"
+//
+// The reader checks the magic, the version, the length the counts imply, the
+// checksum, and every invariant a search relies on, so a truncated, corrupt
+// or foreign file is refused with an error instead of a panic or a wrong answer.
+const (
+	magic   = "RGRAPH\x00\x1a"
+	trailer = "RGEN"
+	// FormatVersion is the graph file version this package writes and reads.
+	FormatVersion = 1
+	headerSize    = 56
+)
+
+// Errors the reader returns (wrapped with details); callers branch with errors.Is.
+var (
+	ErrNotGraph   = errors.New("graph: not a rescuegrid graph file")
+	ErrVersion    = errors.New("graph: unsupported graph file version")
+	ErrTruncated  = errors.New("graph: graph file is truncated")
+	ErrChecksum   = errors.New("graph: graph file checksum mismatch (corrupt file)")
+	ErrCorrupt    = errors.New("graph: graph file is inconsistent")
+	castagnoliTab = crc32.MakeTable(crc32.Castagnoli)
+)
+
+func pad8(n int) int { return (n + 7) &^ 7 }
+
+// encodedSize returns the size of the file for the given counts and metadata length.
+func encodedSize(n, m, w, c, metaLen int) int {
+	return headerSize + pad8(metaLen) +
+		pad8(4*(n+1)) + pad8(4*m) + pad8(4*m) + 8*m +
+		8*n + pad8(4*n) + pad8(4*n) + pad8(4*n) + pad8(4*n) + pad8(4*c) + 8*w + 8
+}
+
+// MarshalBinary encodes the graph in the graph file format.
+func (g *Graph) MarshalBinary() ([]byte, error) {
+	meta, err := json.Marshal(g.meta)
+	if err != nil {
+		return nil, fmt.Errorf("graph: encode metadata: %w", err)
+	}
+	n, m, w, c := g.NumNodes(), g.NumEdges(), len(g.wayIDs), len(g.cSize)
+	buf := make([]byte, 0, encodedSize(n, m, w, c, len(meta)))
+	le := binary.LittleEndian
+	buf = append(buf, magic...)
+	buf = le.AppendUint32(buf, FormatVersion)
+	buf = le.AppendUint32(buf, 0)
+	for _, x := range []int{n, m, w, c, len(meta)} {
+		buf = le.AppendUint64(buf, uint64(x))
+	}
+	buf = append(buf, meta...)
+	align := func() {
+		for len(buf)%8 != 0 {
+			buf = append(buf, 0)
+		}
+	}
+	align()
+	u32 := func(s []uint32) {
+		for _, x := range s {
+			buf = le.AppendUint32(buf, x)
+		}
+		align()
+	}
+	nodes := func(s []NodeID) {
+		for _, x := range s {
+			buf = le.AppendUint32(buf, uint32(x))
+		}
+		align()
+	}
+	i32 := func(s []int32) {
+		for _, x := range s {
+			buf = le.AppendUint32(buf, uint32(x))
+		}
+		align()
+	}
+	i64 := func(s []int64) {
+		for _, x := range s {
+			buf = le.AppendUint64(buf, uint64(x))
+		}
+	}
+	u32(g.offsets)
+	nodes(g.targets)
+	u32(g.edgeWay)
+	for _, x := range g.weights {
+		buf = le.AppendUint64(buf, math.Float64bits(float64(x)))
+	}
+	i64(g.osmIDs)
+	i32(g.latE7)
+	i32(g.lonE7)
+	nodes(g.byOSM)
+	u32(g.comp)
+	u32(g.cSize)
+	i64(g.wayIDs)
+	buf = le.AppendUint32(buf, crc32.Checksum(buf, castagnoliTab))
+	buf = append(buf, trailer...)
+	return buf, nil
+}
+
+// WriteFile writes the graph to path atomically: it writes a temporary file
+// in the same directory and renames it, so a failed or interrupted write
+// never leaves a partial graph file behind.
+func (g *Graph) WriteFile(path string) error {
+	b, err := g.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// ReadFile reads a graph file in one read and checks it (see Decode).
+func ReadFile(path string) (*Graph, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read graph: %w", err)
+	}
+	g, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("read graph %s: %w", path, err)
+	}
+	return g, nil
+}
+
+// Decode parses a graph file held in b. It checks the magic, version,
+// length, checksum and the structural invariants; on any failure it returns
+// an error wrapping ErrNotGraph, ErrVersion, ErrTruncated, ErrChecksum or
+// ErrCorrupt. The returned graph does not keep b.
+func Decode(b []byte) (*Graph, error) {
+	le := binary.LittleEndian
+	if len(b) < len(magic) || string(b[:len(magic)]) != magic {
+		return nil, ErrNotGraph
+	}
+	if len(b) < headerSize {
+		return nil, fmt.Errorf("%w: %d bytes, shorter than the %d-byte header", ErrTruncated, len(b), headerSize)
+	}
+	if v := le.Uint32(b[8:]); v != FormatVersion {
+		return nil, fmt.Errorf("%w: file is version %d, this program reads version %d (rebuild it with `rescuegrid network build`)", ErrVersion, v, FormatVersion)
+	}
+	var cnt [5]uint64
+	for i := range cnt {
+		cnt[i] = le.Uint64(b[16+8*i:])
+		if cnt[i] >= math.MaxUint32 {
+			return nil, fmt.Errorf("%w: count %d in the header is out of range", ErrCorrupt, cnt[i])
+		}
+	}
+	n, m, w, c, metaLen := int(cnt[0]), int(cnt[1]), int(cnt[2]), int(cnt[3]), int(cnt[4])
+	want := encodedSize(n, m, w, c, metaLen)
+	if len(b) < want {
+		return nil, fmt.Errorf("%w: %d bytes, the header promises %d", ErrTruncated, len(b), want)
+	}
+	if len(b) > want {
+		return nil, fmt.Errorf("%w: %d bytes, the header promises %d", ErrCorrupt, len(b), want)
+	}
+	if string(b[want-4:]) != trailer {
+		return nil, fmt.Errorf("%w: missing end marker", ErrTruncated)
+	}
+	if got, sum := crc32.Checksum(b[:want-8], castagnoliTab), le.Uint32(b[want-8:]); got != sum {
+		return nil, fmt.Errorf("%w: computed %08x, stored %08x", ErrChecksum, got, sum)
+	}
+
+	g := &Graph{}
+	off := headerSize
+	if err := json.Unmarshal(b[off:off+metaLen], &g.meta); err != nil {
+		return nil, fmt.Errorf("%w: metadata: %v", ErrCorrupt, err)
+	}
+	off += pad8(metaLen)
+	u32 := func(k int) []uint32 {
+		s := make([]uint32, k)
+		for i := range s {
+			s[i] = le.Uint32(b[off+4*i:])
+		}
+		off += pad8(4 * k)
+		return s
+	}
+	nodes := func(k int) []NodeID {
+		s := make([]NodeID, k)
+		for i := range s {
+			s[i] = NodeID(le.Uint32(b[off+4*i:]))
+		}
+		off += pad8(4 * k)
+		return s
+	}
+	i32 := func(k int) []int32 {
+		s := make([]int32, k)
+		for i := range s {
+			s[i] = int32(le.Uint32(b[off+4*i:]))
+		}
+		off += pad8(4 * k)
+		return s
+	}
+	i64 := func(k int) []int64 {
+		s := make([]int64, k)
+		for i := range s {
+			s[i] = int64(le.Uint64(b[off+8*i:]))
+		}
+		off += 8 * k
+		return s
+	}
+	g.offsets = u32(n + 1)
+	g.targets = nodes(m)
+	g.edgeWay = u32(m)
+	g.weights = make([]Seconds, m)
+	for i := range g.weights {
+		g.weights[i] = Seconds(math.Float64frombits(le.Uint64(b[off+8*i:])))
+	}
+	off += 8 * m
+	g.osmIDs = i64(n)
+	g.latE7 = i32(n)
+	g.lonE7 = i32(n)
+	g.byOSM = nodes(n)
+	g.comp = u32(n)
+	g.cSize = u32(c)
+	g.wayIDs = i64(w)
+	if err := g.validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return g, nil
+}
+
+// validate checks every invariant the searches and lookups rely on.
+func (g *Graph) validate() error {
+	n, m := g.NumNodes(), g.NumEdges()
+	if n == 0 {
+		return errors.New("no nodes")
+	}
+	if g.offsets[0] != 0 || int(g.offsets[n]) != m {
+		return fmt.Errorf("edge offsets run %d..%d, want 0..%d", g.offsets[0], g.offsets[n], m)
+	}
+	for v := 0; v < n; v++ {
+		if g.offsets[v] > g.offsets[v+1] {
+			return fmt.Errorf("edge offsets decrease at node %d", v)
+		}
+	}
+	for e, t := range g.targets {
+		if int(t) >= n {
+			return fmt.Errorf("edge %d leads to node %d of %d", e, t, n)
+		}
+		if int(g.edgeWay[e]) >= len(g.wayIDs) {
+			return fmt.Errorf("edge %d refers to way %d of %d", e, g.edgeWay[e], len(g.wayIDs))
+		}
+		if w := float64(g.weights[e]); !(w >= 0) || math.IsInf(w, 0) {
+			return fmt.Errorf("edge %d has travel time %v", e, w)
+		}
+	}
+	bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	for v := 0; v < n; v++ {
+		if g.latE7[v] < -900000000 || g.latE7[v] > 900000000 || g.lonE7[v] < -1800000000 || g.lonE7[v] > 1800000000 {
+			return fmt.Errorf("node %d has coordinate %d,%d (×1e-7) out of range", v, g.lonE7[v], g.latE7[v])
+		}
+		bound = bound.Extend(g.Point(NodeID(v)))
+	}
+	g.bound = bound
+	for i, v := range g.byOSM {
+		if int(v) >= n {
+			return fmt.Errorf("OSM index entry %d is node %d of %d", i, v, n)
+		}
+		if i > 0 && g.osmIDs[g.byOSM[i-1]] >= g.osmIDs[v] {
+			return fmt.Errorf("OSM index not strictly increasing at entry %d", i)
+		}
+	}
+	total := 0
+	for _, s := range g.cSize {
+		total += int(s)
+	}
+	if total != n {
+		return fmt.Errorf("component sizes add up to %d nodes, want %d", total, n)
+	}
+	for v, c := range g.comp {
+		if int(c) >= len(g.cSize) {
+			return fmt.Errorf("node %d is in component %d of %d", v, c, len(g.cSize))
+		}
+	}
+	return nil
+}

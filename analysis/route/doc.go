@@ -1,0 +1,14 @@
+// Package route searches the road graph: multi-source Dijkstra (travel time
+// from the nearest of many bases to every node, and which base that is),
+// bounded searches that stop at a time limit, and many single-base searches
+// run in parallel.
+//
+// A Search is a reusable workspace: its arrays are sized to the graph once
+// and reset cheaply between runs (only the nodes a run touched), so thousands
+// of bounded searches, as isochrones and station siting need, cost no
+// allocation. A Search is not safe for concurrent use; give each goroutine its
+// own (ForEach does). The graph itself is shared read-only.
+//
+// Points off the graph enter a search through Seeds built from a graph.Snap
+// (the partial edge times counted), and leave it through PointTime.
+package route

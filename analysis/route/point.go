@@ -1,0 +1,114 @@
+package route
+
+import (
+	"context"
+	"runtime"
+	"sync"
+
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
+)
+
+// SnapSeeds returns the seeds that start a search at a snapped point: along
+// the snapped edge to its head, and along the twin edge (if the road is
+// two-way) to its tail, each with the partial edge time. extra is added to
+// both (an off-road connector, a turnout time).
+func SnapSeeds(g *graph.Graph, sn graph.Snap, source int32, extra graph.Seconds) []Seed {
+	head := g.Head(sn.Edge)
+	f := graph.Seconds(sn.Fraction)
+	seeds := []Seed{{Node: head, Time: extra + (1-f)*g.Weight(sn.Edge), Source: source}}
+	switch {
+	case sn.Twin != graph.NoEdge:
+		seeds = append(seeds, Seed{Node: sn.Tail, Time: extra + f*g.Weight(sn.Twin), Source: source})
+	case sn.Fraction == 0:
+		seeds = append(seeds, Seed{Node: sn.Tail, Time: extra, Source: source}) // the point is the tail itself
+	}
+	return seeds
+}
+
+// PointTime returns the travel time from the last Run's seeds to a snapped
+// point: the best of arriving along the snapped edge from its tail and along
+// the twin edge from its head, with the partial edge time. It returns the
+// source of that arrival, and false when neither end was reached.
+//
+// Only times through the edge's end nodes are considered: a seed on the very
+// same edge, upstream of the point, is not credited with the direct run along
+// the edge (a difference of less than one edge's time).
+func PointTime(s *Search, sn graph.Snap) (graph.Seconds, int32, bool) {
+	g := s.g
+	head := g.Head(sn.Edge)
+	f := graph.Seconds(sn.Fraction)
+	best, src := Unreached, int32(-1)
+	if t, ok := s.Time(sn.Tail); ok {
+		best, src = t+f*g.Weight(sn.Edge), s.Source(sn.Tail)
+	}
+	if t, ok := s.Time(head); ok {
+		var via graph.Seconds
+		switch {
+		case sn.Twin != graph.NoEdge:
+			via = t + (1-f)*g.Weight(sn.Twin)
+		case sn.Fraction == 1:
+			via = t
+		default:
+			via = Unreached // one-way: the point cannot be reached backwards from the head
+		}
+		if hs := s.Source(head); via < best || (via == best && hs < src) {
+			best, src = via, hs
+		}
+	}
+	return best, src, best != Unreached
+}
+
+// ForEach runs one search per seed group (seeds[i] is the i-th search) on
+// `workers` goroutines (<= 0 means GOMAXPROCS), each with its own workspace,
+// and calls fn with the group index and the finished workspace. fn runs on
+// the worker's goroutine: it must copy what it keeps and be safe to call
+// concurrently. The first error from a search or from fn stops the rest and
+// is returned.
+func ForEach(ctx context.Context, g *graph.Graph, seeds [][]Seed, opt Options, workers int, fn func(i int, s *Search) error) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(seeds))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
+	fail := func(err error) {
+		once.Do(func() { firstErr = err; cancel() })
+	}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := NewSearch(g)
+			for i := range jobs {
+				if err := s.Run(ctx, seeds[i], opt); err != nil {
+					fail(err)
+					continue
+				}
+				if err := fn(i, s); err != nil {
+					fail(err)
+				}
+			}
+		}()
+	}
+feed:
+	for i := range seeds {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		// Cancelled by the caller's context, not by a failure here.
+		firstErr = ctx.Err()
+	}
+	return firstErr
+}

@@ -1,0 +1,274 @@
+package route_test
+
+import (
+	"container/heap"
+	"context"
+	"flag"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/analysis/route"
+)
+
+var seed = flag.Uint64("seed", 42, "random seed for the property tests (replay a failure with -seed=N)")
+
+// randomGraph builds a random road-like graph: n nodes on a small grid of
+// coordinates, each joined to a few near neighbours, some edges one-way,
+// some parallel, some of zero time.
+func randomGraph(tb testing.TB, rng *rand.Rand, n int) *graph.Graph {
+	tb.Helper()
+	var b graph.Builder
+	for i := 0; i < n; i++ {
+		b.AddNode(int64(1000+i*7), int32(140000000+rng.IntN(200000)), int32(358000000+rng.IntN(200000)))
+	}
+	way := b.AddWay(1)
+	for i := 0; i < n; i++ {
+		for k := 0; k < 2; k++ {
+			j := (i + 1 + rng.IntN(8)) % n
+			w := graph.Seconds(rng.Float64() * 60)
+			switch rng.IntN(10) {
+			case 0:
+				w = 0
+			case 1:
+				w = graph.Seconds(rng.IntN(5)) // integer times make ties
+			}
+			b.AddEdge(uint32(i), uint32(j), w, way)
+			if rng.IntN(4) != 0 {
+				b.AddEdge(uint32(j), uint32(i), w, way)
+			}
+		}
+	}
+	g, err := b.Build(graph.Meta{Profile: "test"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
+}
+
+// naive is a textbook Dijkstra over container/heap with lazy deletion: the
+// definition the fast search must agree with.
+type pq []struct {
+	t graph.Seconds
+	v graph.NodeID
+}
+
+func (q pq) Len() int           { return len(q) }
+func (q pq) Less(i, j int) bool { return q[i].t < q[j].t }
+func (q pq) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *pq) Push(x any) {
+	*q = append(*q, x.(struct {
+		t graph.Seconds
+		v graph.NodeID
+	}))
+}
+func (q *pq) Pop() any { o := *q; x := o[len(o)-1]; *q = o[:len(o)-1]; return x }
+
+func naive(g *graph.Graph, seeds []route.Seed) []graph.Seconds {
+	dist := make([]graph.Seconds, g.NumNodes())
+	for i := range dist {
+		dist[i] = route.Unreached
+	}
+	q := &pq{}
+	for _, s := range seeds {
+		if s.Time < dist[s.Node] {
+			dist[s.Node] = s.Time
+			heap.Push(q, struct {
+				t graph.Seconds
+				v graph.NodeID
+			}{s.Time, s.Node})
+		}
+	}
+	for q.Len() > 0 {
+		it := heap.Pop(q).(struct {
+			t graph.Seconds
+			v graph.NodeID
+		})
+		if it.t > dist[it.v] {
+			continue
+		}
+		for e := g.FirstEdge(it.v); e < g.FirstEdge(it.v+1); e++ {
+			v := g.Head(e)
+			if nt := it.t + g.Weight(e); nt < dist[v] {
+				dist[v] = nt
+				heap.Push(q, struct {
+					t graph.Seconds
+					v graph.NodeID
+				}{nt, v})
+			}
+		}
+	}
+	return dist
+}
+
+func randomSeeds(rng *rand.Rand, g *graph.Graph, k int) []route.Seed {
+	seeds := make([]route.Seed, k)
+	for i := range seeds {
+		seeds[i] = route.Seed{Node: graph.NodeID(rng.IntN(g.NumNodes())), Time: graph.Seconds(rng.Float64() * 10), Source: int32(i)}
+	}
+	return seeds
+}
+
+func TestRunMatchesNaiveDijkstra(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*seed, 1))
+	s := (*route.Search)(nil)
+	for trial := 0; trial < 50; trial++ {
+		g := randomGraph(t, rng, 50+rng.IntN(400))
+		s = route.NewSearch(g)
+		for run := 0; run < 5; run++ { // the workspace is reused between runs
+			seeds := randomSeeds(rng, g, 1+rng.IntN(6))
+			if err := s.Run(context.Background(), seeds, route.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			want := naive(g, seeds)
+			for v := 0; v < g.NumNodes(); v++ {
+				got, ok := s.Time(graph.NodeID(v))
+				if ok != !math.IsInf(float64(want[v]), 1) || (ok && got != want[v]) {
+					t.Fatalf("seed %d trial %d run %d: Time(%d) = %v, %v; want %v", *seed, trial, run, v, got, ok, want[v])
+				}
+			}
+		}
+	}
+}
+
+// TestTreeProperties checks, on every edge u->v, that t(v) <= t(u) + w and
+// that the reported source of v reaches v in exactly t(v).
+func TestTreeProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*seed, 2))
+	for trial := 0; trial < 20; trial++ {
+		g := randomGraph(t, rng, 300)
+		seeds := randomSeeds(rng, g, 5)
+		s := route.NewSearch(g)
+		if err := s.Run(context.Background(), seeds, route.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		tree := s.Tree()
+		for u := 0; u < g.NumNodes(); u++ {
+			for e := g.FirstEdge(graph.NodeID(u)); e < g.FirstEdge(graph.NodeID(u+1)); e++ {
+				v := g.Head(e)
+				if tree.Time[v] > tree.Time[u]+g.Weight(e) {
+					t.Fatalf("t(%d) = %v > t(%d) + w = %v", v, tree.Time[v], u, tree.Time[u]+g.Weight(e))
+				}
+			}
+		}
+		for v, src := range tree.Source {
+			if src < 0 {
+				continue
+			}
+			if alone := naive(g, []route.Seed{seeds[src]}); alone[v] != tree.Time[v] {
+				t.Fatalf("node %d: source %d alone reaches it in %v, the tree says %v", v, src, alone[v], tree.Time[v])
+			}
+		}
+	}
+}
+
+// TestLimitIsACut checks that a bounded search gives exactly the unbounded
+// result cut at the limit (a node at exactly the limit is in).
+func TestLimitIsACut(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*seed, 3))
+	for trial := 0; trial < 30; trial++ {
+		g := randomGraph(t, rng, 400)
+		seeds := randomSeeds(rng, g, 3)
+		s := route.NewSearch(g)
+		if err := s.Run(context.Background(), seeds, route.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		full := s.Tree()
+		// Limits at a node's exact time test the inclusive edge.
+		limits := []graph.Seconds{graph.Seconds(rng.Float64() * 200), full.Time[rng.IntN(g.NumNodes())]}
+		for _, limit := range limits {
+			if math.IsInf(float64(limit), 1) || limit <= 0 {
+				continue
+			}
+			if err := s.Run(context.Background(), seeds, route.Options{Limit: limit}); err != nil {
+				t.Fatal(err)
+			}
+			cut := s.Tree()
+			for v := range full.Time {
+				want, wantSrc := full.Time[v], full.Source[v]
+				if want > limit {
+					want, wantSrc = route.Unreached, -1
+				}
+				if cut.Time[v] != want || cut.Source[v] != wantSrc {
+					t.Fatalf("limit %v: node %d = %v from %d, want %v from %d", limit, v, cut.Time[v], cut.Source[v], want, wantSrc)
+				}
+			}
+		}
+	}
+}
+
+func TestTiesGoToLowerSource(t *testing.T) {
+	// 0 -1s-> 1 <-1s- 2: node 1 is 1 s from both sources.
+	var b graph.Builder
+	for i := 0; i < 3; i++ {
+		b.AddNode(int64(i+1), int32(i)*1000, 0)
+	}
+	w := b.AddWay(9)
+	b.AddEdge(0, 1, 1, w)
+	b.AddEdge(2, 1, 1, w)
+	g, err := b.Build(graph.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := func(osm int64) graph.NodeID { v, _ := g.Node(osm); return v }
+	for _, seeds := range [][]route.Seed{
+		{{Node: n(1), Source: 0}, {Node: n(3), Source: 1}},
+		{{Node: n(3), Source: 1}, {Node: n(1), Source: 0}},
+	} {
+		s := route.NewSearch(g)
+		if err := s.Run(context.Background(), seeds, route.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Source(n(2)); got != 0 {
+			t.Errorf("Source(middle) = %d with seeds %v, want 0 (ties go to the lower source)", got, seeds)
+		}
+	}
+}
+
+func TestForEachMatchesSequential(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*seed, 4))
+	g := randomGraph(t, rng, 500)
+	groups := make([][]route.Seed, 40)
+	for i := range groups {
+		groups[i] = []route.Seed{{Node: graph.NodeID(rng.IntN(g.NumNodes())), Source: int32(i)}}
+	}
+	var mu sync.Mutex
+	got := make([]int, len(groups))
+	err := route.ForEach(context.Background(), g, groups, route.Options{Limit: 60}, 3, func(i int, s *route.Search) error {
+		mu.Lock()
+		got[i] = len(s.Settled())
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, seeds := range groups {
+		want := 0
+		for _, d := range naive(g, seeds) {
+			if d <= 60 {
+				want++
+			}
+		}
+		if got[i] != want {
+			t.Errorf("group %d reached %d nodes in parallel, %d alone", i, got[i], want)
+		}
+	}
+}
+
+func TestRunStopsOnCancel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*seed, 5))
+	g := randomGraph(t, rng, 20000)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s := route.NewSearch(g)
+	if err := s.Run(ctx, []route.Seed{{Node: 0}}, route.Options{}); err != context.Canceled {
+		t.Errorf("Run with a cancelled context = %v, want context.Canceled", err)
+	}
+	err := route.ForEach(ctx, g, [][]route.Seed{{{Node: 0}}, {{Node: 1}}}, route.Options{}, 2, func(int, *route.Search) error { return nil })
+	if err != context.Canceled {
+		t.Errorf("ForEach with a cancelled context = %v, want context.Canceled", err)
+	}
+}

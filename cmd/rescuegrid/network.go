@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/data/osm"
+)
+
+const networkHelp = `Build a road graph from OpenStreetMap, or describe one.
+
+Usage:
+  rescuegrid network build --pbf FILE.osm.pbf [--profile drive|walk|emergency] --out FILE.rgraph
+  rescuegrid network info FILE.rgraph [--json]
+`
+
+func runNetwork(ctx context.Context, args []string, e *env) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(e.stdout, networkHelp)
+		if len(args) == 0 {
+			return usageErr("network: want a subcommand: build or info")
+		}
+		return nil
+	}
+	switch args[0] {
+	case "build":
+		return handled(runNetworkBuild(ctx, args[1:], e))
+	case "info":
+		return handled(runNetworkInfo(args[1:], e))
+	}
+	return usageErr("network: unknown subcommand %q (want build or info)", args[0])
+}
+
+const networkBuildHelp = `
+Read the routable ways of an OpenStreetMap extract (.osm.pbf, or .osm XML),
+apply a travel profile's speed model and write one binary graph file.
+
+Profiles (their full rules are data: data/osm/profiles/*.json; 'network info'
+prints the one a graph was built with):
+  drive      car, the road-graph contract of the reference answers: speeds by
+             highway class, maxspeed (km/h or mph), access and one-way rules
+  emergency  drive × --speed-factor (default 1.0, uncalibrated), and ways marked
+             emergency=yes/designated or service=emergency_access are kept
+  walk       pedestrian ways and roads pedestrians may use at --walk-kph
+             (default 5 km/h), one-way tags ignored
+A JSON file of the same shape (--profile-file) replaces the built-in table.
+
+Usage:
+  rescuegrid network build --pbf FILE.osm.pbf [--profile NAME] --out FILE.rgraph
+
+Example:
+  rescuegrid network build --pbf data/sample/porto-alegre/poa_osm.pbf \
+      --profile drive --out poa-drive.rgraph
+`
+
+func runNetworkBuild(ctx context.Context, args []string, e *env) error {
+	fs := newFlags("network build", networkBuildHelp, e)
+	pbf := fs.String("pbf", "", "OpenStreetMap extract to read (.osm.pbf or .osm)")
+	out := fs.String("out", "", "graph file to write (.rgraph)")
+	profileName := fs.String("profile", "drive", "travel profile: "+strings.Join(osm.ProfileNames(), ", "))
+	profileFile := fs.String("profile-file", "", "JSON profile file to use instead of a built-in one")
+	factor := fs.Float64("speed-factor", 0, "multiply every speed by this (emergency vehicles, night); 0 keeps the profile's")
+	walkKPH := fs.Float64("walk-kph", 0, "walking speed in km/h for the walk profile (default 5)")
+	pos, err := parse(fs, args, e)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("network build: unexpected argument %q", pos[0])
+	}
+	if *pbf == "" || *out == "" {
+		return usageErr("network build: --pbf and --out are required (run 'rescuegrid network build --help')")
+	}
+	var p *osm.Profile
+	if *profileFile != "" {
+		p, err = osm.LoadProfile(*profileFile)
+	} else {
+		p, err = osm.BuiltinProfile(*profileName)
+	}
+	if err != nil {
+		return err
+	}
+	if *factor < 0 {
+		return usageErr("network build: --speed-factor %v must be > 0", *factor)
+	}
+	if *factor > 0 {
+		p.SpeedFactor = *factor
+	}
+	if *walkKPH < 0 {
+		return usageErr("network build: --walk-kph %v must be > 0", *walkKPH)
+	}
+	if *walkKPH > 0 {
+		if p.Name != "walk" {
+			return usageErr("network build: --walk-kph applies to the walk profile, not %q", p.Name)
+		}
+		p.SetUniformSpeed(*walkKPH)
+	}
+	if dir := dirOf(*out); dir != "" {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return fmt.Errorf("network build: output folder %s does not exist", dir)
+		}
+	}
+	t0 := time.Now()
+	bar := newProgress(e, "reading ways")
+	g, err := osm.Build(ctx, *pbf, p, osm.Options{
+		Generator: "rescuegrid " + versionString(),
+		Progress: func(pass int, done, total int64) {
+			if pass == 2 {
+				bar.label = "reading nodes"
+			}
+			bar.update(done, total)
+		},
+	})
+	bar.done()
+	if err != nil {
+		return err
+	}
+	if err := g.WriteFile(*out); err != nil {
+		return err
+	}
+	e.infof("built %s: %d nodes, %d directed edges from %d ways (profile %s) in %.2fs",
+		*out, g.NumNodes(), g.NumEdges(), g.NumWays(), p.Name, time.Since(t0).Seconds())
+	return nil
+}
+
+func dirOf(path string) string {
+	i := strings.LastIndexByte(path, '/')
+	if i <= 0 {
+		return ""
+	}
+	return path[:i]
+}
+
+const networkInfoHelp = `
+Describe a graph file: nodes, edges, bounding box, profile and speed table,
+where and when it was built, connectivity and memory.
+
+Usage:
+  rescuegrid network info FILE.rgraph [--json]
+
+Example:
+  rescuegrid network info poa-drive.rgraph --json | jq .nodes
+`
+
+// graphInfo is the --json shape of `network info`.
+type graphInfo struct {
+	File             string           `json:"file"`
+	FormatVersion    int              `json:"format_version"`
+	Nodes            int              `json:"nodes"`
+	Edges            int              `json:"edges"`
+	Ways             int              `json:"ways"`
+	BBox             [4]float64       `json:"bbox"`
+	Profile          string           `json:"profile"`
+	ProfileSpec      json.RawMessage  `json:"profile_spec,omitempty"`
+	BuiltAt          time.Time        `json:"built_at"`
+	Generator        string           `json:"generator,omitempty"`
+	Source           string           `json:"source,omitempty"`
+	SourceSHA256     string           `json:"source_sha256,omitempty"`
+	Components       int              `json:"strong_components"`
+	LargestComponent int              `json:"largest_component_nodes"`
+	MemoryBytes      int              `json:"memory_bytes"`
+	BytesPerEdge     float64          `json:"memory_bytes_per_edge"`
+	Stats            map[string]int64 `json:"stats,omitempty"`
+	LoadMillis       float64          `json:"load_ms"`
+}
+
+func runNetworkInfo(args []string, e *env) error {
+	fs := newFlags("network info", networkInfoHelp, e)
+	asJSON := fs.Bool("json", false, "print JSON for scripts")
+	pos, err := parse(fs, args, e)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("network info: want one graph file, got %d arguments", len(pos))
+	}
+	t0 := time.Now()
+	g, err := graph.ReadFile(pos[0])
+	if err != nil {
+		return err
+	}
+	load := time.Since(t0)
+	m := g.Meta()
+	b := g.Bound()
+	info := graphInfo{
+		File: pos[0], FormatVersion: graph.FormatVersion,
+		Nodes: g.NumNodes(), Edges: g.NumEdges(), Ways: g.NumWays(),
+		BBox:    [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]},
+		Profile: m.Profile, ProfileSpec: m.ProfileSpec, BuiltAt: m.BuiltAt, Generator: m.Generator,
+		Source: m.Source, SourceSHA256: m.SourceSHA256,
+		Components: g.NumComponents(), LargestComponent: g.LargestComponentSize(),
+		MemoryBytes: g.MemoryBytes(), BytesPerEdge: float64(g.MemoryBytes()) / float64(max(1, g.NumEdges())),
+		Stats: m.Stats, LoadMillis: float64(load.Microseconds()) / 1000,
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(info)
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "graph file     %s (format %d, loaded in %.1f ms)\n", info.File, info.FormatVersion, info.LoadMillis)
+	fmt.Fprintf(w, "nodes          %d\n", info.Nodes)
+	fmt.Fprintf(w, "edges          %d directed, from %d OSM ways\n", info.Edges, info.Ways)
+	fmt.Fprintf(w, "bounding box   %.7f,%.7f .. %.7f,%.7f (lon,lat)\n", b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+	fmt.Fprintf(w, "connectivity   %d strongly connected parts, the largest %d nodes (%.1f %%)\n",
+		info.Components, info.LargestComponent, 100*float64(info.LargestComponent)/float64(info.Nodes))
+	fmt.Fprintf(w, "memory         %d bytes, %.1f bytes per directed edge\n", info.MemoryBytes, info.BytesPerEdge)
+	fmt.Fprintf(w, "built          %s by %s\n", info.BuiltAt.Format(time.RFC3339), info.Generator)
+	fmt.Fprintf(w, "source         %s (sha256 %s)\n", info.Source, info.SourceSHA256)
+	fmt.Fprintf(w, "profile        %s\n", info.Profile)
+	var p osm.Profile
+	if err := json.Unmarshal(m.ProfileSpec, &p); err == nil && len(p.SpeedsKPH) > 0 {
+		classes := make([]string, 0, len(p.SpeedsKPH))
+		for k := range p.SpeedsKPH {
+			classes = append(classes, k)
+		}
+		sort.Slice(classes, func(i, j int) bool {
+			if p.SpeedsKPH[classes[i]] != p.SpeedsKPH[classes[j]] {
+				return p.SpeedsKPH[classes[i]] > p.SpeedsKPH[classes[j]]
+			}
+			return classes[i] < classes[j]
+		})
+		factor := p.SpeedFactor
+		if factor == 0 {
+			factor = 1
+		}
+		fmt.Fprintf(w, "speed table    km/h by highway (maxspeed used: %v, speed factor: %v)\n", p.UseMaxspeed, factor)
+		for _, c := range classes {
+			fmt.Fprintf(w, "  %-16s %6.1f\n", c, p.SpeedsKPH[c])
+		}
+	}
+	if len(info.Stats) > 0 {
+		keys := make([]string, 0, len(info.Stats))
+		for k := range info.Stats {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		fmt.Fprintln(w, "ingest")
+		for _, k := range keys {
+			fmt.Fprintf(w, "  %-32s %d\n", k, info.Stats[k])
+		}
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/data/facility"
+	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
+)
+
+const reachHelp = `
+Travel time from the nearest source to every routable OSM node, with the
+source that is nearest: one multi-source search over the whole graph.
+
+Sources are CSV with id,lon,lat columns (other columns are kept) or GeoJSON
+points (polygons count at their centroid). Each source is placed on the
+nearest point of the nearest road that belongs to a large strongly connected
+part of the network (so never into a one-way trap), with the partial edge
+time counted. A source farther than --snap-distance from such a road is
+reported and left out. A source with an osm_node_id column (or property) is
+pinned to that graph node instead, as the reference answers are.
+
+Output: CSV osm_id,seconds,source_id for every reached node, sorted by
+osm_id; seconds print as the shortest decimal that reads back to the same
+float64.
+
+Usage:
+  rescuegrid reach --graph FILE.rgraph --sources FILE.csv|FILE.geojson
+                   [--max-minutes M] --out FILE.csv
+
+Example:
+  rescuegrid reach --graph poa-drive.rgraph \
+      --sources data/sample/porto-alegre/bases.csv --max-minutes 15 --out reach.csv
+`
+
+func runReach(ctx context.Context, args []string, e *env) error {
+	return handled(reach(ctx, args, e))
+}
+
+func reach(ctx context.Context, args []string, e *env) error {
+	fs := newFlags("reach", reachHelp, e)
+	graphPath := fs.String("graph", "", "graph file from 'network build'")
+	sourcesPath := fs.String("sources", "", "sources: CSV (id,lon,lat) or GeoJSON points")
+	maxMinutes := fs.Float64("max-minutes", 0, "stop at this travel time in minutes (0: no limit)")
+	out := fs.String("out", "", "CSV file to write, or - for standard output")
+	snapM := fs.Float64("snap-distance", graph.DefaultSnapDistanceM, "farthest distance in metres from a source to its road")
+	minComp := fs.Int("min-component", graph.DefaultMinComponent, "smallest strongly connected part (nodes) a source may snap into; the largest always qualifies")
+	pos, err := parse(fs, args, e)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("reach: unexpected argument %q", pos[0])
+	}
+	if *graphPath == "" || *sourcesPath == "" || *out == "" {
+		return usageErr("reach: --graph, --sources and --out are required (run 'rescuegrid reach --help')")
+	}
+	if *maxMinutes < 0 || math.IsNaN(*maxMinutes) || math.IsInf(*maxMinutes, 0) {
+		return usageErr("reach: --max-minutes %v must be a number >= 0", *maxMinutes)
+	}
+	if *snapM <= 0 {
+		return usageErr("reach: --snap-distance %v must be > 0", *snapM)
+	}
+	g, err := graph.ReadFile(*graphPath)
+	if err != nil {
+		return err
+	}
+	pts, err := facility.ReadPoints(*sourcesPath)
+	if err != nil {
+		return err
+	}
+	seeds, placed := placeSources(g, pts, graph.SnapOptions{MaxDistanceM: *snapM, MinComponent: *minComp}, *sourcesPath, e)
+	if placed == 0 {
+		return fmt.Errorf("reach: none of the %d sources in %s could be placed on the graph %s", len(pts), *sourcesPath, *graphPath)
+	}
+	t0 := time.Now()
+	s := route.NewSearch(g)
+	if err := s.Run(ctx, seeds, route.Options{Limit: graph.Seconds(*maxMinutes * 60)}); err != nil {
+		return err
+	}
+	took := time.Since(t0)
+	reached := slices.Clone(s.Settled())
+	slices.SortFunc(reached, func(a, b graph.NodeID) int {
+		return int(min(1, max(-1, g.OSMID(a)-g.OSMID(b))))
+	})
+	write := func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<16)
+		bw.WriteString("osm_id,seconds,source_id\n")
+		buf := make([]byte, 0, 64)
+		for _, v := range reached {
+			t, _ := s.Time(v)
+			buf = strconv.AppendInt(buf[:0], g.OSMID(v), 10)
+			buf = append(buf, ',')
+			buf = strconv.AppendFloat(buf, float64(t), 'g', -1, 64)
+			buf = append(buf, ',')
+			buf = appendCSVField(buf, pts[s.Source(v)].ID)
+			buf = append(buf, '\n')
+			bw.Write(buf)
+		}
+		return bw.Flush()
+	}
+	if *out == "-" {
+		err = write(e.stdout)
+	} else {
+		err = atomicfile.Write(*out, write)
+	}
+	if err != nil {
+		return err
+	}
+	limit := "no limit"
+	if *maxMinutes > 0 {
+		limit = fmt.Sprintf("within %g min", *maxMinutes)
+	}
+	e.infof("reached %d of %d nodes %s from %d of %d sources (search %.1f ms)",
+		len(reached), g.NumNodes(), limit, placed, len(pts), float64(took.Microseconds())/1000)
+	return nil
+}
+
+// placeSources turns points into search seeds; source numbers are indices
+// into pts. Points that cannot be placed are reported and left out.
+func placeSources(g *graph.Graph, pts []facility.Point, opt graph.SnapOptions, file string, e *env) ([]route.Seed, int) {
+	var seeds []route.Seed
+	placed := 0
+	for i, p := range pts {
+		if p.OSMNode != 0 {
+			v, ok := g.Node(p.OSMNode)
+			if !ok {
+				e.warnf("%s:%d: source %q: OSM node %d is not in the graph; left out", file, p.Line, p.ID, p.OSMNode)
+				continue
+			}
+			seeds = append(seeds, route.Seed{Node: v, Source: int32(i)})
+			placed++
+			continue
+		}
+		sn, err := g.Snap(p.Loc, opt)
+		if err != nil {
+			e.warnf("%s:%d: source %q: %v; left out", file, p.Line, p.ID, err)
+			continue
+		}
+		seeds = append(seeds, route.SnapSeeds(g, sn, int32(i), 0)...)
+		placed++
+	}
+	return seeds, placed
+}
+
+// appendCSVField appends s, quoted if it needs to be.
+func appendCSVField(buf []byte, s string) []byte {
+	needs := false
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
+			needs = true
+			break
+		}
+	}
+	if !needs {
+		return append(buf, s...)
+	}
+	buf = append(buf, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			buf = append(buf, '"')
+		}
+		buf = append(buf, s[i])
+	}
+	return append(buf, '"')
+}
+
+var _ = os.Stdout

@@ -1,0 +1,174 @@
+package geo
+
+import (
+	"math"
+	"sort"
+
+	"github.com/paulmach/orb"
+)
+
+// A Segment is a straight line from A to B, both [lon, lat] degrees.
+type Segment struct {
+	A, B orb.Point
+}
+
+// SegmentIndex finds the segment nearest to a point. It buckets segments on
+// a uniform grid in a local metric projection (see LocalProjection) and
+// searches rings of grid cells outwards from the query, so a query costs a
+// few cells near the point whatever the size of the network.
+//
+// A SegmentIndex is immutable after NewSegmentIndex and safe for concurrent use.
+type SegmentIndex struct {
+	proj  LocalProjection
+	cellM float64
+	segs  []Segment
+	// Buckets in compressed form: keys sorted ascending, bucket i holds
+	// items[start[i]:start[i+1]] (segment indices).
+	keys  []uint64
+	start []uint32
+	items []uint32
+}
+
+// DefaultCellM is the grid cell size in metres a SegmentIndex uses when none
+// is given: about the length of an urban block, so that a cell holds tens of
+// segments in a city and the first ring usually answers a query.
+const DefaultCellM = 200.0
+
+// NewSegmentIndex indexes segs (the slice is kept, not copied: do not modify
+// it afterwards). cellM is the grid cell size in metres (<= 0 means
+// DefaultCellM). The projection is centred on the mean latitude of the segments.
+func NewSegmentIndex(segs []Segment, cellM float64) *SegmentIndex {
+	if cellM <= 0 {
+		cellM = DefaultCellM
+	}
+	var latSum float64
+	for _, s := range segs {
+		latSum += s.A[1] + s.B[1]
+	}
+	lat0 := 0.0
+	if len(segs) > 0 {
+		lat0 = latSum / float64(2*len(segs))
+	}
+	ix := &SegmentIndex{proj: NewLocalProjection(lat0), cellM: cellM, segs: segs}
+
+	type entry struct {
+		key uint64
+		seg uint32
+	}
+	entries := make([]entry, 0, len(segs)*2)
+	for i, s := range segs {
+		ax, ay := ix.cell(s.A)
+		bx, by := ix.cell(s.B)
+		for x := min(ax, bx); x <= max(ax, bx); x++ {
+			for y := min(ay, by); y <= max(ay, by); y++ {
+				entries = append(entries, entry{cellKey(x, y), uint32(i)})
+			}
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool {
+		if entries[i].key != entries[j].key {
+			return entries[i].key < entries[j].key
+		}
+		return entries[i].seg < entries[j].seg
+	})
+	ix.items = make([]uint32, len(entries))
+	for i, e := range entries {
+		ix.items[i] = e.seg
+		if i == 0 || e.key != entries[i-1].key {
+			ix.keys = append(ix.keys, e.key)
+			ix.start = append(ix.start, uint32(i))
+		}
+	}
+	ix.start = append(ix.start, uint32(len(entries)))
+	return ix
+}
+
+// Len returns the number of indexed segments.
+func (ix *SegmentIndex) Len() int { return len(ix.segs) }
+
+func (ix *SegmentIndex) cell(p orb.Point) (int32, int32) {
+	x, y := ix.proj.Project(p)
+	return int32(math.Floor(x / ix.cellM)), int32(math.Floor(y / ix.cellM))
+}
+
+func cellKey(x, y int32) uint64 { return uint64(uint32(x))<<32 | uint64(uint32(y)) }
+
+func (ix *SegmentIndex) bucket(x, y int32) []uint32 {
+	k := cellKey(x, y)
+	i := sort.Search(len(ix.keys), func(i int) bool { return ix.keys[i] >= k })
+	if i == len(ix.keys) || ix.keys[i] != k {
+		return nil
+	}
+	return ix.items[ix.start[i]:ix.start[i+1]]
+}
+
+// A Hit is a point's nearest place on an indexed segment.
+type Hit struct {
+	Seg       int       // index of the segment in the slice given to NewSegmentIndex
+	Fraction  float64   // position along the segment from A (0) to B (1)
+	Point     orb.Point // the nearest point on the segment, [lon, lat]
+	DistanceM float64   // great-circle distance from the query to Point, metres
+}
+
+// Nearest returns the segment nearest to p among those for which accept
+// returns true (nil accepts all), if one lies within maxM metres. Ties go to
+// the lower segment index, so answers are deterministic.
+func (ix *SegmentIndex) Nearest(p orb.Point, maxM float64, accept func(seg int) bool) (Hit, bool) {
+	if len(ix.segs) == 0 || math.IsNaN(p[0]) || math.IsNaN(p[1]) {
+		return Hit{}, false
+	}
+	cx, cy := ix.cell(p)
+	// A projection centred on the query latitude measures the candidates.
+	local := NewLocalProjection(p[1])
+	px, py := local.Project(p)
+	best := Hit{Seg: -1, DistanceM: math.Inf(1)}
+	maxRing := int32(math.Ceil(maxM/ix.cellM)) + 1
+	for r := int32(0); r <= maxRing; r++ {
+		// Every segment not yet seen lies at least (r-1)·cell away.
+		if float64(r-1)*ix.cellM > min(best.DistanceM, maxM)*1.01 {
+			break
+		}
+		for x := cx - r; x <= cx+r; x++ {
+			for y := cy - r; y <= cy+r; y++ {
+				if r > 0 && x != cx-r && x != cx+r && y != cy-r && y != cy+r {
+					continue // inside the ring: seen already
+				}
+				for _, si := range ix.bucket(x, y) {
+					s := int(si)
+					if accept != nil && !accept(s) {
+						continue
+					}
+					f, q := closest(local, px, py, ix.segs[s])
+					d := Haversine(p, q)
+					if d < best.DistanceM || (d == best.DistanceM && s < best.Seg) {
+						best = Hit{Seg: s, Fraction: f, Point: q, DistanceM: d}
+					}
+				}
+			}
+		}
+	}
+	if best.Seg < 0 || best.DistanceM > maxM {
+		return Hit{}, false
+	}
+	return best, true
+}
+
+// closest returns the fraction along s of the point nearest to (px, py) in
+// the projection, and that point in degrees.
+func closest(lp LocalProjection, px, py float64, s Segment) (float64, orb.Point) {
+	ax, ay := lp.Project(s.A)
+	bx, by := lp.Project(s.B)
+	dx, dy := bx-ax, by-ay
+	l2 := dx*dx + dy*dy
+	if l2 == 0 {
+		return 0, s.A
+	}
+	f := ((px-ax)*dx + (py-ay)*dy) / l2
+	switch {
+	case f <= 0:
+		return 0, s.A
+	case f >= 1:
+		return 1, s.B
+	}
+	return f, orb.Point{s.A[0] + f*(s.B[0]-s.A[0]), s.A[1] + f*(s.B[1]-s.A[1])}
+}
