@@ -114,17 +114,18 @@ func (b *Builder) Build(meta Meta) (*Graph, error) {
 		y := uint32(float64(b.latE7[i]-minLat) / spanLat * hilbertSide)
 		keys[i] = hilbertIndex(x, y)
 	}
-	order := make([]uint32, n) // order[newID] = builder index
-	for i := range order {
-		order[i] = uint32(i)
+	hil := make([]uint32, n) // builder indices in Hilbert order
+	for i := range hil {
+		hil[i] = uint32(i)
 	}
-	sort.Slice(order, func(i, j int) bool {
-		a, c := order[i], order[j]
+	sort.Slice(hil, func(i, j int) bool {
+		a, c := hil[i], hil[j]
 		if keys[a] != keys[c] {
 			return keys[a] < keys[c]
 		}
 		return b.osmIDs[a] < b.osmIDs[c]
 	})
+	order, nCore, chains := b.chainOrder(hil)
 	newID := make([]NodeID, n)
 	for nid, old := range order {
 		newID[old] = NodeID(nid)
@@ -174,8 +175,151 @@ func (b *Builder) Build(meta Meta) (*Graph, error) {
 	for v := 0; v < n; v++ {
 		sortRow(g, g.offsets[v], g.offsets[v+1])
 	}
+	g.nCore = uint32(nCore)
+	g.chainStart = make([]uint32, len(chains)+1)
+	g.chainA = make([]NodeID, len(chains))
+	g.chainB = make([]NodeID, len(chains))
+	next2 := uint32(nCore)
+	for i, c := range chains {
+		g.chainStart[i] = next2
+		next2 += uint32(c.len)
+		g.chainA[i], g.chainB[i] = newID[c.a], newID[c.b]
+	}
+	g.chainStart[len(chains)] = next2
 	g.finish()
+	if err := g.buildCore(); err != nil {
+		return nil, fmt.Errorf("graph: %w", err) // a bug in chainOrder, not bad input
+	}
 	return g, nil
+}
+
+type chainSpec struct {
+	a, b uint32 // builder indices of the core nodes at either end
+	len  int    // interior nodes
+}
+
+// chainOrder numbers the nodes: first the core nodes (every node that does
+// not have exactly two distinct neighbours) in Hilbert order, then the
+// interior nodes of each chain of two-neighbour nodes, chain by chain, from
+// the chain's a end to its b end. It returns the builder indices in new id
+// order, the number of core nodes and the chains in order.
+func (b *Builder) chainOrder(hil []uint32) ([]uint32, int, []chainSpec) {
+	n := len(b.osmIDs)
+	// Up to two distinct neighbours per node (either direction); count 3 means more.
+	nb := make([][2]uint32, n)
+	cnt := make([]uint8, n)
+	add := func(u, v uint32) {
+		if u == v || cnt[u] == 3 {
+			return
+		}
+		for k := uint8(0); k < cnt[u]; k++ {
+			if nb[u][k] == v {
+				return
+			}
+		}
+		if cnt[u] == 2 {
+			cnt[u] = 3
+			return
+		}
+		nb[u][cnt[u]] = v
+		cnt[u]++
+	}
+	for i := range b.from {
+		add(b.from[i], b.to[i])
+		add(b.to[i], b.from[i])
+	}
+	core := make([]bool, n)
+	for v := range core {
+		core[v] = cnt[v] != 2
+	}
+	// Every distinct neighbour of the core nodes, to start chains from.
+	var starts [][2]uint32 // (core node, neighbour)
+	for i := range b.from {
+		u, v := b.from[i], b.to[i]
+		if u != v && core[u] && !core[v] {
+			starts = append(starts, [2]uint32{u, v})
+		}
+		if u != v && core[v] && !core[u] {
+			starts = append(starts, [2]uint32{v, u})
+		}
+	}
+	const none = ^uint32(0)
+	chainOf := make([]uint32, n)
+	for i := range chainOf {
+		chainOf[i] = none
+	}
+	var chains []chainSpec
+	var seq []uint32 // interior nodes in chain order
+	// walk follows a chain from core node a through its neighbour first.
+	walk := func(a, first uint32) {
+		c := uint32(len(chains))
+		prev, cur, l := a, first, 0
+		for !core[cur] && chainOf[cur] == none {
+			chainOf[cur] = c
+			seq = append(seq, cur)
+			l++
+			nxt := nb[cur][0]
+			if nxt == prev {
+				nxt = nb[cur][1]
+			}
+			prev, cur = cur, nxt
+		}
+		chains = append(chains, chainSpec{a: a, b: cur, len: l})
+	}
+	// First pass: find the interior nodes no core node leads to. They lie
+	// on isolated cycles of two-neighbour nodes; promote the first node of
+	// each (in Hilbert order) to core, which opens the cycle into a chain
+	// from that node back to itself.
+	for _, st := range starts {
+		if chainOf[st[1]] == none {
+			walk(st[0], st[1])
+		}
+	}
+	for _, v := range hil {
+		if core[v] || chainOf[v] != none {
+			continue
+		}
+		core[v] = true
+		for k := 0; k < 2; k++ {
+			if !core[nb[v][k]] {
+				starts = append(starts, [2]uint32{v, nb[v][k]})
+			}
+		}
+		for prev, cur := v, nb[v][0]; !core[cur] && chainOf[cur] == none; {
+			chainOf[cur] = 0 // seen; renumbered below
+			nxt := nb[cur][0]
+			if nxt == prev {
+				nxt = nb[cur][1]
+			}
+			prev, cur = cur, nxt
+		}
+	}
+	// Second pass, for real: chains in the Hilbert order of their core node.
+	order := make([]uint32, 0, n)
+	rank := make([]uint32, n)
+	for _, v := range hil {
+		if core[v] {
+			rank[v] = uint32(len(order))
+			order = append(order, v)
+		}
+	}
+	nCore := len(order)
+	sort.Slice(starts, func(i, j int) bool {
+		if starts[i][0] != starts[j][0] {
+			return rank[starts[i][0]] < rank[starts[j][0]]
+		}
+		return starts[i][1] < starts[j][1]
+	})
+	for i := range chainOf {
+		chainOf[i] = none
+	}
+	chains, seq = chains[:0], seq[:0]
+	for _, st := range starts {
+		if chainOf[st[1]] == none && !core[st[1]] {
+			walk(st[0], st[1])
+		}
+	}
+	return append(order, seq...), nCore, chains
 }
 
 // sortRow orders the edges [lo, hi) by head, then time, then way.
@@ -199,14 +343,8 @@ func sortRow(g *Graph, lo, hi uint32) {
 	}
 }
 
-// finish derives the OSM-id index and the strongly connected components.
+// finish derives the strongly connected components.
 func (g *Graph) finish() {
-	n := g.NumNodes()
-	g.byOSM = make([]NodeID, n)
-	for i := range g.byOSM {
-		g.byOSM[i] = NodeID(i)
-	}
-	sort.Slice(g.byOSM, func(i, j int) bool { return g.osmIDs[g.byOSM[i]] < g.osmIDs[g.byOSM[j]] })
 	g.comp, g.cSize = stronglyConnected(g)
 }
 

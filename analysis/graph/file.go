@@ -20,26 +20,29 @@ import (
 //	0       8     magic "RGRAPH\x00\x1a"
 //	8       4     format version (FormatVersion)
 //	12      4     reserved, 0
-//	16      8×4   counts: nodes N, edges M, ways W, components C
-//	48      8     length L of the metadata
-//	56      L     metadata, JSON (Meta), zero-padded to a multiple of 8
+//	16      8×6   counts: nodes N, edges M, ways W, components C, chains K,
+//	              core nodes R
+//	64      8     length L of the metadata
+//	72      L     metadata, JSON (Meta), zero-padded to a multiple of 8
 //	…             arrays, each zero-padded to a multiple of 8 bytes:
 //	              offsets (N+1)×u32, targets M×u32, edge ways M×u32,
 //	              weights M×f64, OSM node ids N×i64, lat N×i32, lon N×i32,
-//	              nodes by OSM id N×u32, component N×u32, component sizes C×u32,
-//	              OSM way ids W×i64
+//	              component N×u32, component sizes C×u32,
+//	              OSM way ids W×i64, chain starts (K+1)×u32, chain A ends K×u32,
+//	              chain B ends K×u32
 //	end−8   4     CRC-32C (Castagnoli) of every byte before it
 //	end−4   4     "RGEN"
 //
 // The reader checks the magic, the version, the length the counts imply, the
-// checksum, and every invariant a search relies on, so a truncated, corrupt
+// checksum, and every invariant a search relies on (the chain table is checked
+// against the edges and the core graph rebuilt from them), so a truncated, corrupt
 // or foreign file is refused with an error instead of a panic or a wrong answer.
 const (
 	magic   = "RGRAPH\x00\x1a"
 	trailer = "RGEN"
 	// FormatVersion is the graph file version this package writes and reads.
 	FormatVersion = 1
-	headerSize    = 56
+	headerSize    = 72
 )
 
 // Errors the reader returns (wrapped with details); callers branch with errors.Is.
@@ -55,10 +58,11 @@ var (
 func pad8(n int) int { return (n + 7) &^ 7 }
 
 // encodedSize returns the size of the file for the given counts and metadata length.
-func encodedSize(n, m, w, c, metaLen int) int {
+func encodedSize(n, m, w, c, k, metaLen int) int {
 	return headerSize + pad8(metaLen) +
 		pad8(4*(n+1)) + pad8(4*m) + pad8(4*m) + 8*m +
-		8*n + pad8(4*n) + pad8(4*n) + pad8(4*n) + pad8(4*n) + pad8(4*c) + 8*w + 8
+		8*n + pad8(4*n) + pad8(4*n) + pad8(4*n) + pad8(4*c) + 8*w +
+		pad8(4*(k+1)) + pad8(4*k) + pad8(4*k) + 8
 }
 
 // MarshalBinary encodes the graph in the graph file format.
@@ -67,13 +71,13 @@ func (g *Graph) MarshalBinary() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph: encode metadata: %w", err)
 	}
-	n, m, w, c := g.NumNodes(), g.NumEdges(), len(g.wayIDs), len(g.cSize)
-	buf := make([]byte, 0, encodedSize(n, m, w, c, len(meta)))
+	n, m, w, c, k := g.NumNodes(), g.NumEdges(), len(g.wayIDs), len(g.cSize), len(g.chainA)
+	buf := make([]byte, 0, encodedSize(n, m, w, c, k, len(meta)))
 	le := binary.LittleEndian
 	buf = append(buf, magic...)
 	buf = le.AppendUint32(buf, FormatVersion)
 	buf = le.AppendUint32(buf, 0)
-	for _, x := range []int{n, m, w, c, len(meta)} {
+	for _, x := range []int{n, m, w, c, k, int(g.nCore), len(meta)} {
 		buf = le.AppendUint64(buf, uint64(x))
 	}
 	buf = append(buf, meta...)
@@ -115,10 +119,12 @@ func (g *Graph) MarshalBinary() ([]byte, error) {
 	i64(g.osmIDs)
 	i32(g.latE7)
 	i32(g.lonE7)
-	nodes(g.byOSM)
 	u32(g.comp)
 	u32(g.cSize)
 	i64(g.wayIDs)
+	u32(g.chainStart)
+	nodes(g.chainA)
+	nodes(g.chainB)
 	buf = le.AppendUint32(buf, crc32.Checksum(buf, castagnoliTab))
 	buf = append(buf, trailer...)
 	return buf, nil
@@ -166,15 +172,15 @@ func Decode(b []byte) (*Graph, error) {
 	if v := le.Uint32(b[8:]); v != FormatVersion {
 		return nil, fmt.Errorf("%w: file is version %d, this program reads version %d (rebuild it with `rescuegrid network build`)", ErrVersion, v, FormatVersion)
 	}
-	var cnt [5]uint64
+	var cnt [7]uint64
 	for i := range cnt {
 		cnt[i] = le.Uint64(b[16+8*i:])
 		if cnt[i] >= math.MaxUint32 {
 			return nil, fmt.Errorf("%w: count %d in the header is out of range", ErrCorrupt, cnt[i])
 		}
 	}
-	n, m, w, c, metaLen := int(cnt[0]), int(cnt[1]), int(cnt[2]), int(cnt[3]), int(cnt[4])
-	want := encodedSize(n, m, w, c, metaLen)
+	n, m, w, c, k, nCore, metaLen := int(cnt[0]), int(cnt[1]), int(cnt[2]), int(cnt[3]), int(cnt[4]), int(cnt[5]), int(cnt[6])
+	want := encodedSize(n, m, w, c, k, metaLen)
 	if len(b) < want {
 		return nil, fmt.Errorf("%w: %d bytes, the header promises %d", ErrTruncated, len(b), want)
 	}
@@ -237,11 +243,17 @@ func Decode(b []byte) (*Graph, error) {
 	g.osmIDs = i64(n)
 	g.latE7 = i32(n)
 	g.lonE7 = i32(n)
-	g.byOSM = nodes(n)
 	g.comp = u32(n)
 	g.cSize = u32(c)
 	g.wayIDs = i64(w)
+	g.chainStart = u32(k + 1)
+	g.chainA = nodes(k)
+	g.chainB = nodes(k)
+	g.nCore = uint32(nCore)
 	if err := g.validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if err := g.buildCore(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	return g, nil
@@ -280,14 +292,6 @@ func (g *Graph) validate() error {
 		bound = bound.Extend(g.Point(NodeID(v)))
 	}
 	g.bound = bound
-	for i, v := range g.byOSM {
-		if int(v) >= n {
-			return fmt.Errorf("OSM index entry %d is node %d of %d", i, v, n)
-		}
-		if i > 0 && g.osmIDs[g.byOSM[i-1]] >= g.osmIDs[v] {
-			return fmt.Errorf("OSM index not strictly increasing at entry %d", i)
-		}
-	}
 	total := 0
 	for _, s := range g.cSize {
 		total += int(s)

@@ -39,11 +39,23 @@ type Graph struct {
 	osmIDs []int64   // len N
 	latE7  []int32   // len N, latitude × 1e7
 	lonE7  []int32   // len N, longitude × 1e7
-	byOSM  []NodeID  // len N, node ids sorted by OSM id
 	wayIDs []int64   // OSM way ids, indexed by edgeWay
 	comp   []uint32  // len N, strongly connected component of each node
 	cSize  []uint32  // size of each component, indexed by comp
 	bound  orb.Bound // bounding box of all nodes
+
+	// Chains and the core graph (core.go).
+	nCore       uint32
+	chainStart  []uint32 // len chains+1; chain c's interior is [chainStart[c], chainStart[c+1])
+	chainA      []NodeID // core node before each chain's first interior node
+	chainB      []NodeID // core node after each chain's last interior node
+	chainBucket []uint32 // ChainOf lookup: chain of every 16th interior node
+	coreOff     []uint32 // len nCore+1
+	coreTgt     []NodeID
+	coreW       []Seconds
+
+	byOSMOnce sync.Once
+	byOSM     []NodeID // node ids sorted by OSM id, built on first use by Node
 
 	reverseOnce sync.Once
 	reverse     *Graph
@@ -96,7 +108,18 @@ func (g *Graph) Point(v NodeID) orb.Point {
 }
 
 // Node returns the node with OSM id osmID, if the graph has it.
+//
+// The first call sorts an index of the OSM ids (4 bytes a node, a few
+// milliseconds); later calls are binary searches.
 func (g *Graph) Node(osmID int64) (NodeID, bool) {
+	g.byOSMOnce.Do(func() {
+		idx := make([]NodeID, g.NumNodes())
+		for i := range idx {
+			idx[i] = NodeID(i)
+		}
+		sort.Slice(idx, func(i, j int) bool { return g.osmIDs[idx[i]] < g.osmIDs[idx[j]] })
+		g.byOSM = idx
+	})
 	i := sort.Search(len(g.byOSM), func(i int) bool { return g.osmIDs[g.byOSM[i]] >= osmID })
 	if i < len(g.byOSM) && g.osmIDs[g.byOSM[i]] == osmID {
 		return g.byOSM[i], true
@@ -142,8 +165,9 @@ func (g *Graph) Reverse() *Graph {
 	g.reverseOnce.Do(func() {
 		n := g.NumNodes()
 		r := &Graph{
-			meta: g.meta, osmIDs: g.osmIDs, latE7: g.latE7, lonE7: g.lonE7, byOSM: g.byOSM,
+			meta: g.meta, osmIDs: g.osmIDs, latE7: g.latE7, lonE7: g.lonE7,
 			wayIDs: g.wayIDs, comp: g.comp, cSize: g.cSize, bound: g.bound,
+			nCore: g.nCore, chainStart: g.chainStart, chainA: g.chainA, chainB: g.chainB, chainBucket: g.chainBucket,
 			offsets: make([]uint32, n+1),
 			targets: make([]NodeID, len(g.targets)),
 			weights: make([]Seconds, len(g.weights)),
@@ -166,15 +190,21 @@ func (g *Graph) Reverse() *Graph {
 				r.edgeWay[k] = g.edgeWay[e]
 			}
 		}
+		if err := r.buildCore(); err != nil {
+			panic("graph: reverse of a valid graph has an invalid chain table: " + err.Error())
+		}
 		r.reverseOnce.Do(func() { r.reverse = g })
 		g.reverse = r
 	})
 	return g.reverse
 }
 
-// MemoryBytes returns the bytes held by the graph's arrays (not counting the
-// lazily built reverse graph and snapping index).
+// MemoryBytes returns the bytes held by the graph's arrays: the full graph,
+// the core graph and the chain table. It does not count the indexes built on
+// demand: the OSM id index (4 bytes a node), the reverse graph and the
+// snapping index.
 func (g *Graph) MemoryBytes() int {
 	n, m := g.NumNodes(), g.NumEdges()
-	return 4*(n+1) + m*(4+8+4) + n*(8+4+4+4+4) + 8*len(g.wayIDs) + 4*len(g.cSize)
+	return 4*(n+1) + m*(4+8+4) + n*(8+4+4+4) + 8*len(g.wayIDs) + 4*len(g.cSize) +
+		4*len(g.chainStart) + 8*len(g.chainA) + 4*len(g.chainBucket) + 4*len(g.coreOff) + 12*len(g.coreTgt)
 }

@@ -26,10 +26,14 @@ type Options struct {
 // Unreached is the time Time reports for a node the search did not reach.
 var Unreached = graph.Seconds(math.Inf(1))
 
-const (
-	stateUnseen  = -1
-	stateSettled = -2
-)
+// nodeState is one node's search state, kept together so that a relaxation
+// touches one cache line.
+type nodeState struct {
+	t       graph.Seconds // best time found so far
+	src     int32         // source of that time
+	settled bool          // t is final
+	seen    bool          // t is set (by this run)
+}
 
 type item struct {
 	t graph.Seconds
@@ -38,29 +42,29 @@ type item struct {
 
 // Search is a Dijkstra workspace bound to one graph. The zero value is not
 // usable; call NewSearch. Not safe for concurrent use.
+//
+// The queue is a radix heap with lazy deletion: an improved time pushes a
+// new entry and stale entries are skipped when popped.
+//
+// The search settles the core graph (see graph.Graph.NumCore), then gives
+// every node of each chain next to a reached core node its time in one pass
+// along the chain, adding the chain's edge times in order from each end.
 type Search struct {
-	g       *graph.Graph
-	dist    []graph.Seconds
-	src     []int32
-	state   []int32 // stateUnseen, stateSettled, or the node's position in heap
-	heap    []item  // 4-ary min-heap on t
-	touched []graph.NodeID
-	settled []graph.NodeID
+	g          *graph.Graph
+	node       []nodeState
+	queue      radixHeap
+	touched    []graph.NodeID
+	settled    []graph.NodeID
+	chainSeeds []Seed   // seeds on chain interiors in this run
+	mark       []uint32 // chain filled in generation gen
+	gen        uint32
+	fwdT       []graph.Seconds
+	fwdS       []int32
 }
 
 // NewSearch returns a workspace for searches on g. It allocates O(nodes) once.
 func NewSearch(g *graph.Graph) *Search {
-	n := g.NumNodes()
-	s := &Search{
-		g:     g,
-		dist:  make([]graph.Seconds, n),
-		src:   make([]int32, n),
-		state: make([]int32, n),
-	}
-	for i := range s.state {
-		s.state[i] = stateUnseen
-	}
-	return s
+	return &Search{g: g, node: make([]nodeState, g.NumNodes()), mark: make([]uint32, g.NumChains())}
 }
 
 // Graph returns the graph the workspace searches.
@@ -68,11 +72,17 @@ func (s *Search) Graph() *graph.Graph { return s.g }
 
 func (s *Search) reset() {
 	for _, v := range s.touched {
-		s.state[v] = stateUnseen
+		s.node[v] = nodeState{}
 	}
 	s.touched = s.touched[:0]
 	s.settled = s.settled[:0]
-	s.heap = s.heap[:0]
+	s.queue.reset()
+	s.chainSeeds = s.chainSeeds[:0]
+	s.gen++
+	if s.gen == 0 { // wrapped: forget every old mark
+		clear(s.mark)
+		s.gen = 1
+	}
 }
 
 // Run computes, for every node within the limit, the least travel time from
@@ -85,30 +95,56 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 	if limit <= 0 {
 		limit = Unreached
 	}
+	g := s.g
+	nCore := graph.NodeID(g.NumCore())
 	for _, sd := range seeds {
-		if int(sd.Node) >= len(s.state) || !(sd.Time >= 0) {
+		if int(sd.Node) >= len(s.node) || !(sd.Time >= 0) {
 			continue
 		}
-		s.relax(sd.Node, sd.Time, sd.Source)
+		if sd.Node < nCore {
+			s.offer(sd.Node, sd.Time, sd.Source)
+			continue
+		}
+		// A seed inside a chain enters the core graph at the chain's ends.
+		s.chainSeeds = append(s.chainSeeds, sd)
+		for _, toB := range [2]bool{true, false} {
+			if end, t, ok := g.ChainExit(sd.Node, toB); ok {
+				s.offer(end, sd.Time+t, sd.Source)
+			}
+		}
 	}
-	offsets, targets, weights := s.g.CSR()
+	offsets, targets, weights := g.CoreCSR()
+	node := s.node
 	pops := 0
-	for len(s.heap) > 0 {
-		top := s.heap[0]
+	for s.queue.size > 0 {
+		top := s.queue.min()
 		if top.t > limit {
 			break
 		}
-		s.pop()
+		s.queue.pop()
 		u := top.v
-		s.state[u] = stateSettled
+		nu := &node[u]
+		if nu.settled || top.t != nu.t {
+			continue // stale entry
+		}
+		nu.settled = true
 		s.settled = append(s.settled, u)
-		su := s.src[u]
-		for e := offsets[u]; e < offsets[u+1]; e++ {
+		su := nu.src
+		for e, end := offsets[u], offsets[u+1]; e < end; e++ {
 			v := targets[e]
-			if s.state[v] == stateSettled {
+			nv := &node[v]
+			if nv.settled {
 				continue
 			}
-			s.relax(v, top.t+weights[e], su)
+			t := top.t + weights[e]
+			if !nv.seen {
+				nv.seen = true
+				s.touched = append(s.touched, v)
+			} else if t > nv.t || (t == nv.t && su >= nv.src) {
+				continue
+			}
+			nv.t, nv.src = t, su
+			s.queue.push(item{t, v})
 		}
 		if pops++; pops&4095 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -116,96 +152,169 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 			}
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.fillChains(limit)
 	return nil
 }
 
-// relax offers time t from source src to node v.
-func (s *Search) relax(v graph.NodeID, t graph.Seconds, src int32) {
-	switch p := s.state[v]; {
-	case p == stateUnseen:
-		s.touched = append(s.touched, v)
-		s.dist[v], s.src[v] = t, src
-		s.state[v] = int32(len(s.heap))
-		s.heap = append(s.heap, item{t, v})
-		s.up(int(s.state[v]))
-	case p >= 0:
-		if t < s.dist[v] || (t == s.dist[v] && src < s.src[v]) {
-			s.dist[v], s.src[v] = t, src
-			s.heap[p].t = t
-			s.up(int(p))
-		}
-	}
-}
-
-func (s *Search) up(i int) {
-	h := s.heap
-	it := h[i]
-	for i > 0 {
-		p := (i - 1) / 4
-		if h[p].t <= it.t {
-			break
-		}
-		h[i] = h[p]
-		s.state[h[i].v] = int32(i)
-		i = p
-	}
-	h[i] = it
-	s.state[it.v] = int32(i)
-}
-
-func (s *Search) pop() {
-	h := s.heap
-	last := len(h) - 1
-	it := h[last]
-	s.heap = h[:last]
-	h = s.heap
-	if last == 0 {
-		return
-	}
-	i := 0
-	for {
-		c := 4*i + 1
-		if c >= last {
-			break
-		}
-		best := c
-		end := min(c+4, last)
-		for k := c + 1; k < end; k++ {
-			if h[k].t < h[best].t {
-				best = k
+// fillChains gives the interior nodes of every chain next to a settled core
+// node, or holding a seed, their times.
+func (s *Search) fillChains(limit graph.Seconds) {
+	g := s.g
+	nCore := graph.NodeID(g.NumCore())
+	if reached := len(s.settled); reached > g.NumCore()/4 {
+		// A wide search: scan the chain table in order, which walks the
+		// chain nodes' memory forward, instead of looking chains up.
+		for c := 0; c < g.NumChains(); c++ {
+			_, _, a, b := g.Chain(c)
+			if s.node[a].settled || s.node[b].settled {
+				s.mark[c] = s.gen
+				s.fill(c, limit)
 			}
 		}
-		if h[best].t >= it.t {
+		for _, sd := range s.chainSeeds {
+			if c := g.ChainOf(sd.Node); s.mark[c] != s.gen {
+				s.mark[c] = s.gen
+				s.fill(c, limit)
+			}
+		}
+		return
+	}
+	offsets, targets, _ := g.CSR()
+	for _, u := range s.settled { // only core nodes so far; fill appends after them
+		if u >= nCore {
 			break
 		}
-		h[i] = h[best]
-		s.state[h[i].v] = int32(i)
-		i = best
+		// The row is sorted by head: chain nodes (ids >= nCore) come last.
+		for e := offsets[u+1]; e > offsets[u]; e-- {
+			x := targets[e-1]
+			if x < nCore {
+				break
+			}
+			if c := g.ChainOf(x); s.mark[c] != s.gen {
+				s.mark[c] = s.gen
+				s.fill(c, limit)
+			}
+		}
 	}
-	h[i] = it
-	s.state[it.v] = int32(i)
+	for _, sd := range s.chainSeeds {
+		if c := g.ChainOf(sd.Node); s.mark[c] != s.gen {
+			s.mark[c] = s.gen
+			s.fill(c, limit)
+		}
+	}
+}
+
+// fill sweeps chain c from its A end and from its B end, adding edge times
+// in order (as a node-by-node Dijkstra would), and keeps the better of the
+// two sweeps at each node.
+func (s *Search) fill(c int, limit graph.Seconds) {
+	g := s.g
+	first, end, a, b := g.Chain(c)
+	var local []Seed
+	for _, sd := range s.chainSeeds {
+		if sd.Node >= first && sd.Node < end {
+			local = append(local, sd)
+		}
+	}
+	better := func(t graph.Seconds, src int32, bt graph.Seconds, bs int32) bool {
+		return t < bt || (t == bt && src < bs)
+	}
+	s.fwdT, s.fwdS = s.fwdT[:0], s.fwdS[:0]
+	cur, src := s.final(a)
+	prev := a
+	for x := first; x < end; x++ {
+		if w, ok := g.EdgeWeight(prev, x); ok {
+			cur += w
+		} else {
+			cur, src = Unreached, -1
+		}
+		for _, sd := range local {
+			if sd.Node == x && better(sd.Time, sd.Source, cur, src) {
+				cur, src = sd.Time, sd.Source
+			}
+		}
+		s.fwdT = append(s.fwdT, cur)
+		s.fwdS = append(s.fwdS, src)
+		prev = x
+	}
+	cur, src = s.final(b)
+	prev = b
+	for x := end - 1; x >= first; x-- {
+		if w, ok := g.EdgeWeight(prev, x); ok {
+			cur += w
+		} else {
+			cur, src = Unreached, -1
+		}
+		for _, sd := range local {
+			if sd.Node == x && better(sd.Time, sd.Source, cur, src) {
+				cur, src = sd.Time, sd.Source
+			}
+		}
+		bt, bs := s.fwdT[x-first], s.fwdS[x-first]
+		if better(cur, src, bt, bs) {
+			bt, bs = cur, src
+		}
+		if bt <= limit && bt != Unreached {
+			nx := &s.node[x]
+			if !nx.seen {
+				s.touched = append(s.touched, x)
+			}
+			*nx = nodeState{t: bt, src: bs, settled: true, seen: true}
+			s.settled = append(s.settled, x)
+		}
+		prev = x
+	}
+}
+
+// final returns v's settled time and source, or Unreached and -1.
+func (s *Search) final(v graph.NodeID) (graph.Seconds, int32) {
+	if nv := &s.node[v]; nv.settled {
+		return nv.t, nv.src
+	}
+	return Unreached, -1
+}
+
+// offer gives node v time t from source src, if that is better.
+func (s *Search) offer(v graph.NodeID, t graph.Seconds, src int32) {
+	nv := &s.node[v]
+	if nv.settled {
+		return
+	}
+	if !nv.seen {
+		nv.seen = true
+		s.touched = append(s.touched, v)
+	} else if t > nv.t || (t == nv.t && src >= nv.src) {
+		return
+	}
+	t += 0 // -0 becomes +0: the queue orders times by their bits
+	nv.t, nv.src = t, src
+	s.queue.push(item{t, v})
 }
 
 // Time returns the travel time to v found by the last Run, and whether v was
 // reached within the limit.
 func (s *Search) Time(v graph.NodeID) (graph.Seconds, bool) {
-	if s.state[v] != stateSettled {
+	if !s.node[v].settled {
 		return Unreached, false
 	}
-	return s.dist[v], true
+	return s.node[v].t, true
 }
 
 // Source returns the source number of the seed that reaches v first, or -1
 // when v was not reached.
 func (s *Search) Source(v graph.NodeID) int32 {
-	if s.state[v] != stateSettled {
+	if !s.node[v].settled {
 		return -1
 	}
-	return s.src[v]
+	return s.node[v].src
 }
 
-// Settled returns the nodes the last Run reached, in order of travel time.
-// The slice is reused by the next Run.
+// Settled returns the nodes the last Run reached: the core nodes in order of
+// travel time, then the chain nodes, chain by chain. The slice is reused by
+// the next Run.
 func (s *Search) Settled() []graph.NodeID { return s.settled }
 
 // A Tree is the result of a search copied out of its workspace: for every
@@ -217,14 +326,14 @@ type Tree struct {
 
 // Tree copies the last Run's result into a Tree indexed by NodeID.
 func (s *Search) Tree() Tree {
-	n := len(s.state)
+	n := len(s.node)
 	t := Tree{Time: make([]graph.Seconds, n), Source: make([]int32, n)}
 	for i := range t.Time {
 		t.Time[i] = Unreached
 		t.Source[i] = -1
 	}
 	for _, v := range s.settled {
-		t.Time[v], t.Source[v] = s.dist[v], s.src[v]
+		t.Time[v], t.Source[v] = s.node[v].t, s.node[v].src
 	}
 	return t
 }

@@ -71,6 +71,7 @@ func commands() []command {
 	return []command{
 		{"network", "build a road graph from OpenStreetMap, or describe one", runNetwork},
 		{"reach", "travel time from the nearest of many sources to every road node", runReach},
+		{"extract", "extract facilities (fire stations, shelters…) from OSM tags as points", runExtract},
 		{"version", "print the version", func(_ context.Context, _ []string, e *env) error {
 			fmt.Fprintln(e.stdout, "rescuegrid", versionString())
 			return nil
@@ -91,9 +92,9 @@ Global flags:
 
 Run 'rescuegrid COMMAND --help' for a command's flags and an example.
 
-Example (the bundled Porto Alegre sample):
-  rescuegrid network build --pbf data/sample/porto-alegre/poa_osm.pbf --out poa.rgraph
-  rescuegrid reach --graph poa.rgraph --sources data/sample/porto-alegre/bases.csv \
+Example (the bundled Andorra sample):
+  rescuegrid network build --pbf data/sample/andorra/andorra.osm.pbf --out andorra.rgraph
+  rescuegrid reach --graph andorra.rgraph --sources data/sample/andorra/fire_stations.csv \
       --max-minutes 15 --out reach.csv
 `
 

@@ -55,8 +55,8 @@ Usage:
   rescuegrid network build --pbf FILE.osm.pbf [--profile NAME] --out FILE.rgraph
 
 Example:
-  rescuegrid network build --pbf data/sample/porto-alegre/poa_osm.pbf \
-      --profile drive --out poa-drive.rgraph
+  rescuegrid network build --pbf data/sample/andorra/andorra.osm.pbf \
+      --profile drive --out andorra.rgraph
 `
 
 func runNetworkBuild(ctx context.Context, args []string, e *env) error {
@@ -145,7 +145,7 @@ Usage:
   rescuegrid network info FILE.rgraph [--json]
 
 Example:
-  rescuegrid network info poa-drive.rgraph --json | jq .nodes
+  rescuegrid network info andorra.rgraph --json | jq .nodes
 `
 
 // graphInfo is the --json shape of `network info`.

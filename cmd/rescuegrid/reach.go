@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -38,8 +37,8 @@ Usage:
                    [--max-minutes M] --out FILE.csv
 
 Example:
-  rescuegrid reach --graph poa-drive.rgraph \
-      --sources data/sample/porto-alegre/bases.csv --max-minutes 15 --out reach.csv
+  rescuegrid reach --graph andorra.rgraph \
+      --sources data/sample/andorra/fire_stations.csv --max-minutes 15 --out reach.csv
 `
 
 func runReach(ctx context.Context, args []string, e *env) error {
@@ -173,5 +172,3 @@ func appendCSVField(buf []byte, s string) []byte {
 	}
 	return append(buf, '"')
 }
-
-var _ = os.Stdout

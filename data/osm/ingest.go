@@ -192,12 +192,43 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 func (b *builder) scan(ctx context.Context, path string, kind fileKind, pass int, size int64, opt Options) error {
+	progress := opt.Progress
+	if progress != nil {
+		progress = func(_ int, done, total int64) { opt.Progress(pass, done, total) }
+	}
+	o := opt
+	o.Progress = progress
+	return scanObjects(ctx, path, kind, o, skip{nodes: pass == 1, ways: pass == 2}, func(obj osm.Object) {
+		switch obj := obj.(type) {
+		case *osm.Way:
+			if pass == 1 {
+				b.way(obj)
+			}
+		case *osm.Node:
+			if pass == 2 {
+				b.node(obj)
+			}
+		}
+	})
+}
+
+// skip says which kinds of object a scan leaves undecoded.
+type skip struct{ nodes, ways bool }
+
+// scanObjects streams the nodes and ways of an OSM file to fn, in file
+// order, less those skipped (a PBF scan does not even decode them).
+// Relations are skipped.
+func scanObjects(ctx context.Context, path string, kind fileKind, opt Options, sk skip, fn func(osm.Object)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("open osm file: %w", err)
 	}
 	defer f.Close()
-	cr := &countingReader{r: bufio.NewReaderSize(f, 1<<20), total: size, pass: pass, fn: opt.Progress}
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	cr := &countingReader{r: bufio.NewReaderSize(f, 1<<20), total: size, fn: opt.Progress}
 	var sc osm.Scanner
 	switch kind {
 	case kindPBF:
@@ -207,24 +238,15 @@ func (b *builder) scan(ctx context.Context, path string, kind fileKind, pass int
 		}
 		ps := osmpbf.New(ctx, cr, procs)
 		ps.SkipRelations = true
-		ps.SkipNodes = pass == 1
-		ps.SkipWays = pass == 2
+		ps.SkipNodes = sk.nodes
+		ps.SkipWays = sk.ways
 		sc = ps
 	case kindXML:
 		sc = osmxml.New(ctx, cr)
 	}
 	defer sc.Close()
 	for sc.Scan() {
-		switch o := sc.Object().(type) {
-		case *osm.Way:
-			if pass == 1 {
-				b.way(o)
-			}
-		case *osm.Node:
-			if pass == 2 {
-				b.node(o)
-			}
-		}
+		fn(sc.Object())
 	}
 	if err := sc.Err(); err != nil {
 		if ctx.Err() != nil {

@@ -1,0 +1,106 @@
+# rescuegrid: build, test, lint, bench.  `make` (or `make help`) lists the targets.
+
+SHELL       := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO       ?= go
+# Shared read-only data (beside the repo in CI). Tests get it as an absolute path
+# in RESCUEGRID_SHARED, since go test runs each package in its own directory.
+SHARED   ?= ../shared
+SHARED_ABS := $(abspath $(SHARED))
+OUT      ?= out
+FUZZTIME ?= 20s
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+BIN      := bin/rescuegrid
+DEB_PKGS := libgeos-dev
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Project-local tools. staticcheck v0.8.2 (2026.2.2) builds and runs with Go 1.26.
+TOOLS_BIN          := $(CURDIR)/.tools/bin
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK        := $(TOOLS_BIN)/staticcheck-$(STATICCHECK_VERSION)
+
+# Environment for go test / bench / fuzz: GOEXPERIMENT unset (no cgocheck2: too slow),
+# shared data passed in.
+TEST_ENV := env -u GOEXPERIMENT RESCUEGRID_SHARED="$(SHARED_ABS)"
+
+.PHONY: help deps build test test-short lint bench bench-go bench-peers run fuzz clean
+
+help: ## list the targets
+	@echo "usage: make <target> [SHARED=../shared] [OUT=out] [FUZZTIME=20s]"
+	@echo
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | \
+	  awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
+
+deps: ## install missing Debian packages (libgeos-dev) and Go modules
+	@missing=""; \
+	for p in $(DEB_PKGS); do \
+	  dpkg -s "$$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  $(SUDO) apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+	@$(GO) mod download
+
+build: deps ## build bin/rescuegrid with the version stamped
+	@mkdir -p bin
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/rescuegrid
+
+test: deps ## go vet, then go test -race (what CI runs)
+	$(GO) vet ./...
+	$(TEST_ENV) $(GO) test -race -count=1 ./...
+
+test-short: deps ## go vet, then go test -race -short
+	$(GO) vet ./...
+	$(TEST_ENV) $(GO) test -race -count=1 -short ./...
+
+$(STATICCHECK):
+	@mkdir -p $(TOOLS_BIN)
+	GOBIN=$(TOOLS_BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(TOOLS_BIN)/staticcheck $@
+
+lint: deps $(STATICCHECK) ## gofmt -l, go vet, staticcheck
+	@files=$$(find . -name '*.go' -not -path './.git/*' -not -path './.tools/*' \
+	  -not -path './bench/out/*' -not -path '*/testdata/*' -not -path './vendor/*'); \
+	if [ -n "$$files" ]; then \
+	  bad=$$(gofmt -l $$files); \
+	  if [ -n "$$bad" ]; then echo "gofmt: these files need gofmt -w:"; echo "$$bad"; exit 1; fi; \
+	fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+bench: ## bench-go, then bench-peers (all figures from this machine, same run)
+	@$(MAKE) --no-print-directory bench-go
+	@$(MAKE) --no-print-directory bench-peers
+
+bench-go: deps ## Go benchmarks into bench/out/go-bench.txt
+	@mkdir -p bench/out
+	$(TEST_ENV) $(GO) test -run='^$$' -bench=. -benchmem -count=5 ./... | tee bench/out/go-bench.txt
+
+bench-peers: ## peer tools (scipy, igraph, networkx, pgRouting) into bench/out/peers/
+	SHARED="$(SHARED_ABS)" bench/run.sh
+
+run: build ## the bundled Andorra sample: drive graph, 15-minute reach from its fire stations (into OUT=out)
+	@mkdir -p $(OUT)
+	$(BIN) network build --pbf data/sample/andorra/andorra.osm.pbf --profile drive --out $(OUT)/andorra-drive.rgraph
+	$(BIN) network info $(OUT)/andorra-drive.rgraph
+	$(BIN) reach --graph $(OUT)/andorra-drive.rgraph --sources data/sample/andorra/fire_stations.csv --max-minutes 15 --out $(OUT)/andorra-reach.csv
+	@echo "wrote $(OUT)/andorra-reach.csv (osm_id,seconds,source_id)"
+
+fuzz: deps ## run every Fuzz target for FUZZTIME (default 20s) each
+	@pkgs=$$($(GO) list ./...); \
+	for pkg in $$pkgs; do \
+	  list=$$($(TEST_ENV) $(GO) test -list 'Fuzz.*' "$$pkg"); \
+	  names=$$(printf '%s\n' "$$list" | grep -E '^Fuzz' || true); \
+	  for name in $$names; do \
+	    echo "== fuzz $$pkg $$name ($(FUZZTIME))"; \
+	    $(TEST_ENV) $(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
+	  done; \
+	done
+
+clean: ## remove bin/, the OUT folder and bench/out/ (keeps .tools/)
+	rm -rf bin $(OUT) bench/out
