@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/paulmach/orb v0.14.0
 	github.com/paulmach/osm v0.8.0
+	github.com/uber/h3-go/v4 v4.3.0
 	golang.org/x/term v0.47.0
 )
 
