@@ -71,6 +71,7 @@ func commands() []command {
 	return []command{
 		{"network", "build a road graph from OpenStreetMap, or describe one", runNetwork},
 		{"reach", "travel time from the nearest of many sources to every road node", runReach},
+		{"isochrone", "the areas reached from a point within 5, 10, 15 minutes, as GeoJSON", runIsochrone},
 		{"extract", "extract facilities (fire stations, shelters…) from OSM tags as points", runExtract},
 		{"version", "print the version", func(_ context.Context, _ []string, e *env) error {
 			fmt.Fprintln(e.stdout, "rescuegrid", versionString())

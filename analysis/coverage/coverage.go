@@ -1,0 +1,396 @@
+package coverage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/paulmach/orb"
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/analysis/standard"
+	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/uber/h3-go/v4"
+)
+
+// A Base is a rescue team base.
+type Base struct {
+	ID, Name string
+	Level    string    // township, village, professional, … (keys of the standard's team minimums)
+	Loc      orb.Point // [lon, lat]
+	TeamSize int       // members
+}
+
+// A Unit is a reporting unit (township) as the engine needs it.
+type Unit struct {
+	ID, Name string
+	Level    string // the team level its minimum is judged by; "" means township
+}
+
+// Input is one study, ready to compute. Cells, Pop, CellUnit and Zone are
+// parallel slices; BaseUnit is parallel to Bases.
+type Input struct {
+	Graph    *graph.Graph
+	Standard *standard.Standard
+	Res      int
+	Cells    []h3.Cell
+	Pop      []float64 // residents per cell
+	CellUnit []int32   // unit of each cell (by its centre), -1 outside every unit
+	Zone     []bool    // cell centre inside a "135" zone (nil: no zones)
+	Units    []Unit
+	Bases    []Base
+	BaseUnit []int32 // unit of each base, -1 outside every unit
+	Workers  int     // parallel searches (<= 0: GOMAXPROCS)
+}
+
+// Cells holds the per-cell answers, parallel to Input.Cells. Times are
+// seconds from the turnout of the team to its arrival at the cell centre
+// (turnout + drive + the off-road walk), +Inf when no base reaches the cell.
+type Cells struct {
+	Center     []orb.Point
+	SnapM      []float64 // distance from the centre to its road, NaN with no road access
+	NoRoad     []bool
+	Time       []float64 // from the nearest base
+	Base       []int32   // nearest base, -1
+	Time2      []float64 // from the second-nearest base, +Inf beyond the search horizon
+	Base2      []int32
+	Within     []bool  // Time <= the rescue circle
+	CoveredBy  []int32 // bases within the rescue circle
+	OwnCovered []bool  // a base of the cell's own unit is within the rescue circle
+	FirstResp  []float64
+	Profess    []float64
+	Rapid      []int8 // -1 not in a "135" zone, 0 misses it, 1 meets it
+}
+
+// UnitResult is one reporting unit against the standards.
+type UnitResult struct {
+	Unit
+	Cells           int
+	Residents       float64
+	Within          float64 // residents inside the rescue circle
+	Share           float64 // Within / Residents (1 for an empty unit)
+	Outside         float64
+	P50, P90, Max   float64 // population-weighted travel time, seconds (+Inf: some residents unreachable)
+	NoRoadCells     int
+	NoRoadResidents float64
+	Bases           int
+	Members         int
+	MinMembers      int
+	TeamShort       int     // members missing against the minimum
+	OwnTeamCovered  float64 // residents its own bases reach in time
+	RapidResidents  float64 // residents in "135" zones
+	RapidMet        float64 // of whom met by both first responders and professionals
+	MeetsRescue     bool    // Share >= the coverage target
+	MeetsTeam       bool    // has a team of at least the minimum members, which reaches some of its residents in time
+}
+
+// BaseResult is one base's share of the work.
+type BaseResult struct {
+	Base
+	Unit       int32
+	Snapped    bool
+	SnapM      float64
+	Nearest    float64 // residents for whom it is the nearest base
+	Covered    float64 // residents it reaches within the rescue circle
+	OnlyCovers float64 // residents no other base reaches within the circle
+}
+
+// Isochrone is the area reached within Minutes from one base (Base >= 0) or
+// from all (Base == -1): the H3 cells of the study grid whose centre, or
+// whose road nodes, are reached in time, dissolved into polygons with holes.
+type Isochrone struct {
+	Base      int32
+	Minutes   float64
+	Cells     []h3.Cell
+	Residents float64
+	Geom      orb.MultiPolygon
+}
+
+// Gap is a connected patch of cells outside the rescue circle.
+type Gap struct {
+	Cells     []int // indices into Input.Cells
+	Residents float64
+	WorstTime float64 // seconds, +Inf if part is unreachable
+	Centroid  orb.Point
+	Unit      int32 // unit holding most of its residents
+}
+
+// Summary is the region's answer.
+type Summary struct {
+	Residents, Within, Share, Outside float64
+	P50, P90, Max                     float64
+	Cells, NoRoadCells, OutsideUnits  int
+	NoRoadResidents                   float64
+	OutsideUnitResidents              float64
+	UnplacedBases                     []string // bases farther than the snap distance from a road
+}
+
+// Result is everything a study computes.
+type Result struct {
+	Cells      Cells
+	Units      []UnitResult
+	Bases      []BaseResult
+	Isochrones []Isochrone
+	Gaps       []Gap
+	Summary    Summary
+}
+
+// Errors callers may branch on.
+var (
+	ErrNoBases = errors.New("coverage: no base could be placed on the road network")
+	ErrInput   = errors.New("coverage: inconsistent input")
+)
+
+// Compute runs the study.
+func Compute(ctx context.Context, in Input) (*Result, error) {
+	if err := check(in); err != nil {
+		return nil, err
+	}
+	if in.Workers <= 0 {
+		in.Workers = runtime.GOMAXPROCS(0)
+	}
+	g, std := in.Graph, in.Standard
+	n := len(in.Cells)
+	target := std.RescueSeconds()
+	turnout := graph.Seconds(std.Rescue.TurnoutSeconds)
+	snapOpt := graph.SnapOptions{MaxDistanceM: std.Access.SnapDistanceM}
+	walk := std.WalkMPS()
+
+	res := &Result{}
+	c := &res.Cells
+	c.Center = make([]orb.Point, n)
+	c.SnapM = make([]float64, n)
+	c.NoRoad = make([]bool, n)
+	snaps := make([]graph.Snap, n)
+	connector := make([]float64, n)
+	err := parallel(ctx, n, in.Workers, func(i int) error {
+		ctr, err := geo.CellCenter(in.Cells[i])
+		if err != nil {
+			return err
+		}
+		c.Center[i] = ctr
+		sn, err := g.Snap(ctr, snapOpt)
+		if err != nil {
+			c.NoRoad[i], c.SnapM[i] = true, math.NaN()
+			return nil
+		}
+		snaps[i], c.SnapM[i], connector[i] = sn, sn.DistanceM, sn.DistanceM/walk
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Bases onto the network.
+	res.Bases = make([]BaseResult, len(in.Bases))
+	seeds := make([][]route.Seed, len(in.Bases))
+	var all []route.Seed
+	for i, b := range in.Bases {
+		br := &res.Bases[i]
+		br.Base, br.Unit = b, in.BaseUnit[i]
+		sn, err := g.Snap(b.Loc, snapOpt)
+		if err != nil {
+			br.SnapM = math.NaN()
+			res.Summary.UnplacedBases = append(res.Summary.UnplacedBases, fmt.Sprintf("%s: %v", b.ID, err))
+			continue
+		}
+		br.Snapped, br.SnapM = true, sn.DistanceM
+		seeds[i] = route.SnapSeeds(g, sn, int32(i), turnout)
+		all = append(all, seeds[i]...)
+	}
+	if len(all) == 0 {
+		return nil, ErrNoBases
+	}
+
+	// Nearest base of every cell: one multi-source search, no limit.
+	s := route.NewSearch(g)
+	if err := s.Run(ctx, all, route.Options{}); err != nil {
+		return nil, err
+	}
+	c.Time, c.Base = make([]float64, n), make([]int32, n)
+	for i := range c.Time {
+		c.Time[i], c.Base[i] = math.Inf(1), -1
+		if c.NoRoad[i] {
+			continue
+		}
+		if t, src, ok := route.PointTime(s, snaps[i]); ok {
+			c.Time[i], c.Base[i] = float64(t)+connector[i], src
+		}
+	}
+	allTree := s.Tree()
+
+	// One bounded search per base.
+	horizon := std.Rescue.SecondBaseHorizonMinutes * 60
+	maxBand := std.IsochroneMinutes[len(std.IsochroneMinutes)-1] * 60
+	perBase, err := perBaseSearches(ctx, in, seeds, snaps, connector, c.NoRoad, math.Max(horizon, maxBand), target)
+	if err != nil {
+		return nil, err
+	}
+	c.Time2, c.Base2, c.CoveredBy, c.OwnCovered = perBase.time2, perBase.base2, perBase.count, perBase.own
+	c.Within = make([]bool, n)
+	for i := range c.Within {
+		c.Within[i] = c.Time[i] <= target
+	}
+
+	// "135": nearest first responder and nearest professional team.
+	c.Rapid = make([]int8, n)
+	for i := range c.Rapid {
+		c.Rapid[i] = -1
+	}
+	if in.Zone != nil {
+		r := std.Rescue.Rapid
+		if c.FirstResp, err = classTimes(ctx, s, in, seeds, snaps, connector, c.NoRoad, r.FirstResponderLevels); err != nil {
+			return nil, err
+		}
+		if c.Profess, err = classTimes(ctx, s, in, seeds, snaps, connector, c.NoRoad, r.ProfessionalLevels); err != nil {
+			return nil, err
+		}
+		for i, z := range in.Zone {
+			if z {
+				c.Rapid[i] = 0
+				if c.FirstResp[i] <= r.FirstResponderMinutes*60 && c.Profess[i] <= r.ProfessionalMinutes*60 {
+					c.Rapid[i] = 1
+				}
+			}
+		}
+	}
+
+	res.Units = units(in, res)
+	bases(in, res, perBase)
+	res.Summary = summary(in, res)
+	if res.Isochrones, err = isochrones(ctx, in, res, allTree, perBase); err != nil {
+		return nil, err
+	}
+	if res.Gaps, err = gaps(in, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func check(in Input) error {
+	n := len(in.Cells)
+	switch {
+	case in.Graph == nil || in.Standard == nil:
+		return fmt.Errorf("%w: graph and standard are required", ErrInput)
+	case len(in.Pop) != n || len(in.CellUnit) != n || (in.Zone != nil && len(in.Zone) != n):
+		return fmt.Errorf("%w: %d cells but %d populations, %d cell units, %d zone flags", ErrInput, n, len(in.Pop), len(in.CellUnit), len(in.Zone))
+	case len(in.BaseUnit) != len(in.Bases):
+		return fmt.Errorf("%w: %d bases but %d base units", ErrInput, len(in.Bases), len(in.BaseUnit))
+	case len(in.Bases) == 0:
+		return fmt.Errorf("%w: no bases", ErrNoBases)
+	}
+	for i, c := range in.Cells {
+		if c.Resolution() != in.Res {
+			return fmt.Errorf("%w: cell %s has resolution %d, the study %d", ErrInput, c, c.Resolution(), in.Res)
+		}
+		if u := in.CellUnit[i]; u < -1 || int(u) >= len(in.Units) {
+			return fmt.Errorf("%w: cell %s in unit %d of %d", ErrInput, c, u, len(in.Units))
+		}
+	}
+	return nil
+}
+
+// classTimes is the time from the nearest base whose level is in levels.
+func classTimes(ctx context.Context, s *route.Search, in Input, seeds [][]route.Seed, snaps []graph.Snap, connector []float64, noRoad []bool, levels []string) ([]float64, error) {
+	var class []route.Seed
+	for i, b := range in.Bases {
+		for _, l := range levels {
+			if b.Level == l {
+				class = append(class, seeds[i]...)
+				break
+			}
+		}
+	}
+	out := make([]float64, len(in.Cells))
+	for i := range out {
+		out[i] = math.Inf(1)
+	}
+	if len(class) == 0 {
+		return out, nil
+	}
+	if err := s.Run(ctx, class, route.Options{}); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if noRoad[i] {
+			continue
+		}
+		if t, _, ok := route.PointTime(s, snaps[i]); ok {
+			out[i] = float64(t) + connector[i]
+		}
+	}
+	return out, nil
+}
+
+// parallel runs fn(0..n-1) on workers goroutines and returns the first error.
+func parallel(ctx context.Context, n, workers int, fn func(i int) error) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		ferr error
+	)
+	chunk := (n + workers - 1) / max(workers, 1)
+	for w := 0; w < workers && w*chunk < n; w++ {
+		lo, hi := w*chunk, min(n, (w+1)*chunk)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				if i%1024 == 0 && ctx.Err() != nil {
+					mu.Lock()
+					ferr = ctx.Err()
+					mu.Unlock()
+					return
+				}
+				if err := fn(i); err != nil {
+					mu.Lock()
+					if ferr == nil {
+						ferr = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return ferr
+}
+
+// weightedQuantiles returns the population-weighted q-quantiles of times.
+func weightedQuantiles(times, weights []float64, qs ...float64) []float64 {
+	type tw struct{ t, w float64 }
+	var v []tw
+	var total float64
+	for i, t := range times {
+		if weights[i] > 0 {
+			v = append(v, tw{t, weights[i]})
+			total += weights[i]
+		}
+	}
+	out := make([]float64, len(qs))
+	if total == 0 {
+		for i := range out {
+			out[i] = math.NaN()
+		}
+		return out
+	}
+	sort.Slice(v, func(i, j int) bool { return v[i].t < v[j].t })
+	for k, q := range qs {
+		need := q * total
+		var cum float64
+		out[k] = v[len(v)-1].t
+		for _, x := range v {
+			cum += x.w
+			if cum >= need-1e-9*total {
+				out[k] = x.t
+				break
+			}
+		}
+	}
+	return out
+}

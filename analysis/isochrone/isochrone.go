@@ -1,0 +1,108 @@
+// Package isochrone turns a search into drive-time areas: the H3 cells whose
+// road nodes are reached within each time limit, dissolved into polygons with
+// holes where the network is not reached in time.
+package isochrone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/uber/h3-go/v4"
+)
+
+// A Band is the area reached within Minutes.
+type Band struct {
+	Minutes float64
+	Cells   []h3.Cell // sorted
+	Geom    orb.MultiPolygon
+}
+
+// Options for FromPoint.
+type Options struct {
+	Res  int               // H3 resolution (0: geo.DefaultRes)
+	Snap graph.SnapOptions // how the point is placed on the road
+}
+
+// ErrMinutes reports bad time limits.
+var ErrMinutes = errors.New("isochrone: minutes must be > 0 and increasing")
+
+// FromPoint places p ([lon, lat]) on the road network and returns the areas
+// reached within each of minutes (increasing), from one bounded search.
+// Each band contains the ones before it. It returns graph.ErrNoRoad (wrapped)
+// when p is too far from a usable road.
+func FromPoint(ctx context.Context, s *route.Search, p orb.Point, minutes []float64, opt Options) ([]Band, graph.Snap, error) {
+	if len(minutes) == 0 {
+		return nil, graph.Snap{}, ErrMinutes
+	}
+	for i, m := range minutes {
+		if !(m > 0) || math.IsInf(m, 0) || (i > 0 && m <= minutes[i-1]) {
+			return nil, graph.Snap{}, fmt.Errorf("%w: %v", ErrMinutes, minutes)
+		}
+	}
+	res := opt.Res
+	if res == 0 {
+		res = geo.DefaultRes
+	}
+	if res < 0 || res > 15 {
+		return nil, graph.Snap{}, fmt.Errorf("%w: %d", geo.ErrBadResolution, res)
+	}
+	g := s.Graph()
+	sn, err := g.Snap(p, opt.Snap)
+	if err != nil {
+		return nil, graph.Snap{}, err
+	}
+	limit := graph.Seconds(minutes[len(minutes)-1] * 60)
+	if err := s.Run(ctx, route.SnapSeeds(g, sn, 0, 0), route.Options{Limit: limit}); err != nil {
+		return nil, sn, err
+	}
+	bands, err := FromSearch(ctx, s, minutes, res)
+	return bands, sn, err
+}
+
+// FromSearch returns the bands of the last search run in s.
+func FromSearch(ctx context.Context, s *route.Search, minutes []float64, res int) ([]Band, error) {
+	g := s.Graph()
+	sets := make([]map[h3.Cell]struct{}, len(minutes))
+	for j := range sets {
+		sets[j] = map[h3.Cell]struct{}{}
+	}
+	for k, v := range s.Settled() {
+		if k&4095 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		t, _ := s.Time(v)
+		var c h3.Cell
+		for j, m := range minutes {
+			if float64(t) <= m*60 {
+				if c == 0 {
+					var err error
+					if c, err = geo.CellOf(g.Point(v), res); err != nil {
+						return nil, err
+					}
+				}
+				sets[j][c] = struct{}{}
+			}
+		}
+	}
+	out := make([]Band, len(minutes))
+	for j, m := range minutes {
+		cells := make([]h3.Cell, 0, len(sets[j]))
+		for c := range sets[j] {
+			cells = append(cells, c)
+		}
+		slices.Sort(cells)
+		mp, err := geo.CellsToMultiPolygon(cells)
+		if err != nil {
+			return nil, err
+		}
+		out[j] = Band{Minutes: m, Cells: cells, Geom: mp}
+	}
+	return out, nil
+}

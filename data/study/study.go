@@ -1,0 +1,342 @@
+// Package study reads a study file (YAML): the road network, the facilities,
+// the population, the reporting units, the H3 resolution and the standards
+// (a preset, data/study/presets/*.yaml, plus overrides). Unknown keys and bad
+// values are errors naming the file, the line and what is allowed.
+package study
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/rescuegrid/rescuegrid/analysis/standard"
+	"github.com/rescuegrid/rescuegrid/geo"
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed presets/*.yaml
+var presets embed.FS
+
+// DefaultPreset is the standards preset a study uses when it names none.
+const DefaultPreset = "cn-grassroots"
+
+// PresetNames lists the built-in presets.
+func PresetNames() []string {
+	entries, _ := presets.ReadDir("presets")
+	var out []string
+	for _, e := range entries {
+		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ErrUnknownPreset is returned for a preset that is neither built in nor a file.
+var ErrUnknownPreset = errors.New("study: unknown preset")
+
+// Preset returns the built-in preset called name, or reads a preset file
+// when name ends in .yaml or .yml (relative to dir).
+func Preset(name, dir string) (*standard.Standard, error) {
+	if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+		path := name
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read preset: %w", err)
+		}
+		return ParseStandard(b, path)
+	}
+	b, err := presets.ReadFile("presets/" + name + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("%w %q (built in: %s; or give a .yaml file)", ErrUnknownPreset, name, strings.Join(PresetNames(), ", "))
+	}
+	return ParseStandard(b, "preset "+name)
+}
+
+// ParseStandard reads a whole standard from YAML, rejecting unknown keys.
+func ParseStandard(b []byte, origin string) (*standard.Standard, error) {
+	var s standard.Standard
+	if err := decodeStrict(b, &s); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin, err)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin, err)
+	}
+	return &s, nil
+}
+
+// Override applies a YAML mapping of overrides (any subset of the keys)
+// onto a copy of s, rejecting unknown keys, and validates the result.
+func Override(s *standard.Standard, node *yaml.Node) (*standard.Standard, error) {
+	c := s.Clone()
+	if node == nil || node.Kind == 0 {
+		return c, nil
+	}
+	b, err := yaml.Marshal(node)
+	if err != nil {
+		return nil, err
+	}
+	if err := decodeStrict(b, c); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func decodeStrict(b []byte, v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return nil
+}
+
+// Study is a parsed, checked study file. Paths are absolute.
+type Study struct {
+	File       string // the study file
+	Name       string
+	Resolution int
+	Standard   *standard.Standard
+	Network    Network
+	Bases      []FacilitySource
+	Population PopulationSource
+	Units      UnitsSource
+	Zones      []string // "135" zones: GeoJSON polygon files
+}
+
+// Network names the road network: a PBF to build, or a built graph.
+type Network struct {
+	PBF         string  `yaml:"pbf"`
+	Graph       string  `yaml:"graph"`
+	Profile     string  `yaml:"profile"`
+	SpeedFactor float64 `yaml:"speed_factor"`
+}
+
+// FacilitySource is one file of facilities, or a tag selection from the PBF.
+type FacilitySource struct {
+	File     string   `yaml:"file"`
+	OSMTags  []string `yaml:"osm"`
+	TeamSize int      `yaml:"team_size"` // default for rows without a team_size
+	Level    string   `yaml:"level"`     // default for rows without a level
+}
+
+// PopulationSource is where residents come from: exactly one of the fields.
+type PopulationSource struct {
+	H3        string           `yaml:"h3"`
+	Polygons  string           `yaml:"polygons"`
+	Key       string           `yaml:"key"` // population property of the polygons
+	Buildings *BuildingsSource `yaml:"buildings"`
+}
+
+// BuildingsSource estimates residents from OSM buildings of the study's PBF.
+type BuildingsSource struct {
+	ScaleTo            float64            `yaml:"scale_to"`
+	FloorM2PerResident float64            `yaml:"floor_m2_per_resident"`
+	DefaultLevels      float64            `yaml:"default_levels"`
+	Types              map[string]float64 `yaml:"types"`
+}
+
+// UnitsSource is where reporting units come from: a file, or OSM admin boundaries.
+type UnitsSource struct {
+	File       string `yaml:"file"`
+	ID         string `yaml:"id"`
+	NameKey    string `yaml:"name"`
+	AdminLevel int    `yaml:"osm_admin_level"`
+}
+
+type raw struct {
+	Name       string    `yaml:"name"`
+	Preset     string    `yaml:"preset"`
+	Standards  yaml.Node `yaml:"standards"`
+	Resolution int       `yaml:"resolution"`
+	Network    Network   `yaml:"network"`
+	Facilities struct {
+		Bases []FacilitySource `yaml:"bases"`
+	} `yaml:"facilities"`
+	Population PopulationSource `yaml:"population"`
+	Units      UnitsSource      `yaml:"units"`
+	Zones      []struct {
+		File string `yaml:"file"`
+	} `yaml:"zones"`
+}
+
+// ConfigError is a problem in a study file.
+type ConfigError struct {
+	File string
+	Key  string // dotted key, when known
+	Err  error
+}
+
+func (e *ConfigError) Error() string {
+	if e.Key != "" {
+		return fmt.Sprintf("study %s: %s: %v", e.File, e.Key, e.Err)
+	}
+	return fmt.Sprintf("study %s: %v", e.File, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Load reads and checks the study file at path: keys, values, and that
+// every file it names exists.
+func Load(path string) (*Study, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read study: %w", err)
+	}
+	return Parse(b, path)
+}
+
+// Parse is Load on bytes already read; path locates relative file names.
+func Parse(b []byte, path string) (*Study, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(abs)
+	fail := func(key string, format string, a ...any) error {
+		return &ConfigError{File: path, Key: key, Err: fmt.Errorf(format, a...)}
+	}
+	var r raw
+	if err := decodeStrict(b, &r); err != nil {
+		return nil, &ConfigError{File: path, Err: err}
+	}
+	st := &Study{File: abs, Name: r.Name, Resolution: r.Resolution}
+	if st.Name == "" {
+		st.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	if st.Resolution == 0 {
+		st.Resolution = geo.DefaultRes
+	}
+	if err := geo.CheckRes(st.Resolution); err != nil {
+		return nil, fail("resolution", "%d: allowed %d to %d", st.Resolution, geo.MinRes, geo.MaxRes)
+	}
+	preset := r.Preset
+	if preset == "" {
+		preset = DefaultPreset
+	}
+	base, err := Preset(preset, dir)
+	if err != nil {
+		return nil, fail("preset", "%v", err)
+	}
+	if st.Standard, err = Override(base, &r.Standards); err != nil {
+		return nil, fail("standards", "%v", err)
+	}
+	file := func(key, name string) (string, error) {
+		if name == "" {
+			return "", nil
+		}
+		p := name
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return "", fail(key, "file %s: %v", name, errors.Unwrap(err))
+		}
+		return p, nil
+	}
+	n := r.Network
+	if (n.PBF == "") == (n.Graph == "") {
+		return nil, fail("network", "give exactly one of pbf (an OSM extract) or graph (from 'rescuegrid network build')")
+	}
+	if n.PBF, err = file("network.pbf", n.PBF); err != nil {
+		return nil, err
+	}
+	if n.Graph, err = file("network.graph", n.Graph); err != nil {
+		return nil, err
+	}
+	if n.Profile == "" {
+		n.Profile = "drive"
+	}
+	if n.Profile != "drive" && n.Profile != "emergency" {
+		return nil, fail("network.profile", "%q: allowed drive or emergency", n.Profile)
+	}
+	if n.SpeedFactor < 0 {
+		return nil, fail("network.speed_factor", "%v: want > 0", n.SpeedFactor)
+	}
+	st.Network = n
+	if len(r.Facilities.Bases) == 0 {
+		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
+	}
+	for i, f := range r.Facilities.Bases {
+		key := fmt.Sprintf("facilities.bases[%d]", i)
+		if (f.File == "") == (len(f.OSMTags) == 0) {
+			return nil, fail(key, "give exactly one of file (CSV or GeoJSON) or osm (tags such as amenity=fire_station)")
+		}
+		if len(f.OSMTags) > 0 && n.PBF == "" {
+			return nil, fail(key+".osm", "OSM tags need network.pbf to read them from")
+		}
+		for _, t := range f.OSMTags {
+			if k, v, ok := strings.Cut(t, "="); !ok || k == "" || v == "" {
+				return nil, fail(key+".osm", "%q: want key=value", t)
+			}
+		}
+		if f.File, err = file(key+".file", f.File); err != nil {
+			return nil, err
+		}
+		if f.TeamSize < 0 {
+			return nil, fail(key+".team_size", "%d: want >= 0", f.TeamSize)
+		}
+		st.Bases = append(st.Bases, f)
+	}
+	p := r.Population
+	set := 0
+	for _, x := range []bool{p.H3 != "", p.Polygons != "", p.Buildings != nil} {
+		if x {
+			set++
+		}
+	}
+	if set != 1 {
+		return nil, fail("population", "give exactly one of h3 (a cell,population table), polygons (with key) or buildings (estimate from OSM)")
+	}
+	if p.H3, err = file("population.h3", p.H3); err != nil {
+		return nil, err
+	}
+	if p.Polygons, err = file("population.polygons", p.Polygons); err != nil {
+		return nil, err
+	}
+	if p.Polygons != "" && p.Key == "" {
+		p.Key = "population"
+	}
+	if p.Buildings != nil && n.PBF == "" {
+		return nil, fail("population.buildings", "needs network.pbf to read buildings from")
+	}
+	if p.Buildings != nil && p.Buildings.ScaleTo < 0 {
+		return nil, fail("population.buildings.scale_to", "%v: want >= 0", p.Buildings.ScaleTo)
+	}
+	st.Population = p
+	u := r.Units
+	if (u.File == "") == (u.AdminLevel == 0) {
+		return nil, fail("units", "give exactly one of file (GeoJSON polygons) or osm_admin_level (OSM boundaries)")
+	}
+	if u.AdminLevel != 0 && (u.AdminLevel < 2 || u.AdminLevel > 11) {
+		return nil, fail("units.osm_admin_level", "%d: allowed 2 to 11", u.AdminLevel)
+	}
+	if u.AdminLevel != 0 && n.PBF == "" {
+		return nil, fail("units.osm_admin_level", "needs network.pbf to read boundaries from")
+	}
+	if u.File, err = file("units.file", u.File); err != nil {
+		return nil, err
+	}
+	st.Units = u
+	for i, z := range r.Zones {
+		f, err := file(fmt.Sprintf("zones[%d].file", i), z.File)
+		if err != nil {
+			return nil, err
+		}
+		if f == "" {
+			return nil, fail(fmt.Sprintf("zones[%d]", i), "file is required")
+		}
+		st.Zones = append(st.Zones, f)
+	}
+	return st, nil
+}
