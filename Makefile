@@ -1,4 +1,4 @@
-# rescuegrid: build, test, lint, bench.  `make` (or `make help`) lists the targets.
+# rescuegrid: build, test, lint, bench, run.  `make` (or `make help`) lists the targets.
 
 SHELL       := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -84,12 +84,10 @@ bench-go: deps ## Go benchmarks into bench/out/go-bench.txt
 bench-peers: ## peer tools (scipy, igraph, networkx, pgRouting) into bench/out/peers/
 	SHARED="$(SHARED_ABS)" bench/run.sh
 
-run: build ## the bundled Andorra sample: drive graph, 15-minute reach from its fire stations (into OUT=out)
+run: build ## the bundled Andorra sample: coverage study against the 15-minute circle, into OUT=out
 	@mkdir -p $(OUT)
-	$(BIN) network build --pbf data/sample/andorra/andorra.osm.pbf --profile drive --out $(OUT)/andorra-drive.rgraph
-	$(BIN) network info $(OUT)/andorra-drive.rgraph
-	$(BIN) reach --graph $(OUT)/andorra-drive.rgraph --sources data/sample/andorra/fire_stations.csv --max-minutes 15 --out $(OUT)/andorra-reach.csv
-	@echo "wrote $(OUT)/andorra-reach.csv (osm_id,seconds,source_id)"
+	$(BIN) analyze data/sample/andorra/study.yaml --out $(OUT)/andorra
+	@echo "tables (Arrow, GeoParquet, CSV, GeoJSON) and summary.json in $(OUT)/andorra/"
 
 fuzz: deps ## run every Fuzz target for FUZZTIME (default 20s) each
 	@pkgs=$$($(GO) list ./...); \

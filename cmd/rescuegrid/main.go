@@ -69,6 +69,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"analyze", "run a coverage study: who is outside the rescue circle, unit by unit", runAnalyze},
 		{"network", "build a road graph from OpenStreetMap, or describe one", runNetwork},
 		{"reach", "travel time from the nearest of many sources to every road node", runReach},
 		{"isochrone", "the areas reached from a point within 5, 10, 15 minutes, as GeoJSON", runIsochrone},

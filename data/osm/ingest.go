@@ -212,12 +212,18 @@ func (b *builder) scan(ctx context.Context, path string, kind fileKind, pass int
 	})
 }
 
-// skip says which kinds of object a scan leaves undecoded.
-type skip struct{ nodes, ways bool }
+// skip says which kinds of object a scan leaves undecoded. Relations are
+// left out unless withRelations is set, so that the zero value keeps the
+// nodes-and-ways scan every older caller relies on.
+type skip struct {
+	nodes, ways   bool
+	withRelations bool
+}
 
 // scanObjects streams the nodes and ways of an OSM file to fn, in file
 // order, less those skipped (a PBF scan does not even decode them).
-// Relations are skipped.
+// Relations are skipped unless sk.withRelations is set; an XML scan passes
+// everything through and leaves the choice to fn.
 func scanObjects(ctx context.Context, path string, kind fileKind, opt Options, sk skip, fn func(osm.Object)) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -237,7 +243,7 @@ func scanObjects(ctx context.Context, path string, kind fileKind, opt Options, s
 			procs = runtime.GOMAXPROCS(0)
 		}
 		ps := osmpbf.New(ctx, cr, procs)
-		ps.SkipRelations = true
+		ps.SkipRelations = !sk.withRelations
 		ps.SkipNodes = sk.nodes
 		ps.SkipWays = sk.ways
 		sc = ps

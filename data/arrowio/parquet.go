@@ -1,0 +1,212 @@
+package arrowio
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/parquet"
+	"github.com/apache/arrow/go/v17/parquet/compress"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
+)
+
+// GeoParquet footer: the key of the file's key-value metadata and the
+// specification version written (https://geoparquet.org/releases/v1.1.0/).
+const (
+	GeoMetadataKey    = "geo"
+	GeoParquetVersion = "1.1.0"
+)
+
+// ErrGeometry reports a geometry column that cannot be written as asked:
+// missing, not binary, not WKB, or holding a geometry type it does not
+// declare.
+var ErrGeometry = errors.New("arrowio: bad geometry column")
+
+// A GeoColumn names a record's geometry column for GeoParquet and GeoJSON.
+// Name is a binary column of WKB geometries in [lon, lat] (OGC:CRS84), or
+// "" for a record without geometry. Types lists the GeoJSON geometry type
+// names it may hold ("Polygon", "MultiPolygon", ...); every geometry must
+// be of one of them. Left empty, Types is taken from the data.
+type GeoColumn struct {
+	Name  string
+	Types []string
+}
+
+// GeoMetadata is the GeoParquet "geo" footer value.
+type GeoMetadata struct {
+	Version       string                       `json:"version"`
+	PrimaryColumn string                       `json:"primary_column"`
+	Columns       map[string]GeoColumnMetadata `json:"columns"`
+}
+
+// GeoColumnMetadata describes one geometry column in GeoMetadata. CRS is
+// omitted, which GeoParquet defines as OGC:CRS84 (lon/lat on WGS84). BBox
+// is [minx, miny, maxx, maxy], absent when the column has no non-empty
+// geometry.
+type GeoColumnMetadata struct {
+	Encoding      string    `json:"encoding"`
+	GeometryTypes []string  `json:"geometry_types"`
+	BBox          []float64 `json:"bbox,omitempty"`
+}
+
+// parquetProps are the Parquet writer settings: Snappy, the codec every
+// Parquet reader has (GDAL, DuckDB, pyarrow, Spark), dictionary encoding
+// where it pays (the library's default).
+func parquetProps() *parquet.WriterProperties {
+	return parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy))
+}
+
+// WriteGeoParquet writes rec to path as Parquet, replacing path
+// atomically. With a geometry column (geom.Name != "") the footer carries
+// GeoParquet 1.1.0 "geo" metadata: encoding WKB, the geometry types and
+// the bounding box computed from the data, CRS omitted (OGC:CRS84). With
+// none it is plain Parquet. The Arrow schema is stored in the file too
+// (ARROW:schema), so field metadata such as units and uint64 types come
+// back as written through pqarrow and pyarrow.
+func WriteGeoParquet(path string, rec arrow.Record, geom GeoColumn) error {
+	var geoJSON []byte
+	if geom.Name != "" {
+		if _, ok := rec.Schema().Metadata().GetValue(GeoMetadataKey); ok {
+			return fmt.Errorf("write geoparquet %s: %w: the record's schema already has %q metadata", path, ErrGeometry, GeoMetadataKey)
+		}
+		meta, err := geoMetadata(rec, geom)
+		if err != nil {
+			return fmt.Errorf("write geoparquet %s: %w", path, err)
+		}
+		if geoJSON, err = json.Marshal(meta); err != nil {
+			return fmt.Errorf("write geoparquet %s: %w", path, err)
+		}
+	}
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		fw, err := pqarrow.NewFileWriter(rec.Schema(), w, parquetProps(),
+			pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+		if err != nil {
+			return err
+		}
+		if err := fw.Write(rec); err != nil {
+			fw.Close()
+			return err
+		}
+		if geoJSON != nil {
+			if err := fw.AppendKeyValueMetadata(GeoMetadataKey, string(geoJSON)); err != nil {
+				fw.Close()
+				return err
+			}
+		}
+		return fw.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("write parquet: %w", err)
+	}
+	return nil
+}
+
+// geoMetadata computes the "geo" footer for rec's column geom.Name.
+func geoMetadata(rec arrow.Record, geom GeoColumn) (*GeoMetadata, error) {
+	wkbs, err := geomColumn(rec, geom.Name)
+	if err != nil {
+		return nil, err
+	}
+	bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	var seen []string
+	for i := 0; i < wkbs.Len(); i++ {
+		if wkbs.IsNull(i) {
+			continue
+		}
+		g, err := wkb.Unmarshal(wkbs.Value(i))
+		if err != nil {
+			return nil, fmt.Errorf("%w: column %s row %d: %v", ErrGeometry, geom.Name, i, err)
+		}
+		typ := g.GeoJSONType()
+		if len(geom.Types) > 0 && !slices.Contains(geom.Types, typ) {
+			return nil, fmt.Errorf("%w: column %s row %d is a %s, not one of the declared %q", ErrGeometry, geom.Name, i, typ, geom.Types)
+		}
+		if !slices.Contains(seen, typ) {
+			seen = append(seen, typ)
+		}
+		if !isEmpty(g) {
+			bound = bound.Union(g.Bound())
+		}
+	}
+	types := slices.Clone(geom.Types)
+	if len(types) == 0 {
+		types = seen
+		slices.Sort(types)
+	}
+	col := GeoColumnMetadata{Encoding: "WKB", GeometryTypes: types}
+	if col.GeometryTypes == nil {
+		col.GeometryTypes = []string{} // an empty list, not null: "any type"
+	}
+	if bound.Min[0] <= bound.Max[0] {
+		col.BBox = []float64{bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1]}
+	}
+	return &GeoMetadata{
+		Version:       GeoParquetVersion,
+		PrimaryColumn: geom.Name,
+		Columns:       map[string]GeoColumnMetadata{geom.Name: col},
+	}, nil
+}
+
+// binaryValues is what WKB columns offer: array.Binary and array.LargeBinary.
+type binaryValues interface {
+	arrow.Array
+	Value(i int) []byte
+}
+
+// geomColumn returns rec's column name, checking it is binary.
+func geomColumn(rec arrow.Record, name string) (binaryValues, error) {
+	idx := rec.Schema().FieldIndices(name)
+	if len(idx) != 1 {
+		return nil, fmt.Errorf("%w: record has %d columns named %q, want 1", ErrGeometry, len(idx), name)
+	}
+	col, ok := rec.Column(idx[0]).(binaryValues)
+	if !ok {
+		return nil, fmt.Errorf("%w: column %s has type %s, want binary WKB", ErrGeometry, name, rec.Column(idx[0]).DataType())
+	}
+	return col, nil
+}
+
+// isEmpty reports whether g has no coordinates (an empty bound would
+// otherwise stretch the bbox to the origin).
+func isEmpty(g orb.Geometry) bool {
+	switch g := g.(type) {
+	case orb.Point:
+		return math.IsNaN(g[0]) || math.IsNaN(g[1]) // WKB's POINT EMPTY is NaN NaN
+	case orb.MultiPoint:
+		return len(g) == 0
+	case orb.LineString:
+		return len(g) == 0
+	case orb.MultiLineString:
+		for _, ls := range g {
+			if len(ls) > 0 {
+				return false
+			}
+		}
+		return true
+	case orb.Polygon:
+		return len(g) == 0 || len(g[0]) == 0
+	case orb.MultiPolygon:
+		for _, p := range g {
+			if len(p) > 0 && len(p[0]) > 0 {
+				return false
+			}
+		}
+		return true
+	case orb.Collection:
+		for _, c := range g {
+			if !isEmpty(c) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

@@ -1,0 +1,249 @@
+package study
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/data/facility"
+	"github.com/rescuegrid/rescuegrid/data/osm"
+	"github.com/rescuegrid/rescuegrid/data/population"
+	"github.com/rescuegrid/rescuegrid/data/units"
+	"github.com/rescuegrid/rescuegrid/geo"
+)
+
+// Inputs is a study with every input read: ready for coverage.Compute.
+type Inputs struct {
+	Study      *Study
+	Graph      *graph.Graph
+	Population *population.Table
+	Units      []units.Unit
+	Bases      []coverage.Base
+	Coverage   coverage.Input
+	Notes      []string      // warnings worth printing: skipped features, unplaced points
+	Timings    []StageTiming // where the time went
+}
+
+// StageTiming is the wall time of one stage of a study.
+type StageTiming struct {
+	Stage string
+	Took  time.Duration
+}
+
+// Options for Load.
+type Options struct {
+	Generator string // stored in a built graph's metadata
+	Workers   int
+	// Progress, when set, is told each stage as it starts.
+	Progress func(stage string)
+}
+
+// Read reads every input the study names and assembles the coverage input.
+func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
+	in := &Inputs{Study: st}
+	stage := func(name string, fn func() error) error {
+		if opt.Progress != nil {
+			opt.Progress(name)
+		}
+		t0 := time.Now()
+		err := fn()
+		in.Timings = append(in.Timings, StageTiming{name, time.Since(t0)})
+		return err
+	}
+	pbf := st.Network.PBF
+	err := stage("road network", func() error {
+		if st.Network.Graph != "" {
+			g, err := graph.ReadFile(st.Network.Graph)
+			in.Graph = g
+			return err
+		}
+		p, err := osm.BuiltinProfile(st.Network.Profile)
+		if err != nil {
+			return err
+		}
+		if st.Network.SpeedFactor > 0 {
+			p.SpeedFactor = st.Network.SpeedFactor
+		}
+		in.Graph, err = osm.Build(ctx, pbf, p, osm.Options{Generator: opt.Generator})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := stage("bases", func() error { return in.readBases(ctx, opt) }); err != nil {
+		return nil, err
+	}
+	err = stage("population", func() error {
+		var err error
+		p := st.Population
+		switch {
+		case p.H3 != "":
+			in.Population, err = population.ReadH3(p.H3, st.Resolution)
+		case p.Polygons != "":
+			in.Population, err = population.FromPolygons(p.Polygons, st.Resolution, p.Key)
+		case p.Buildings != nil:
+			o := population.DefaultBuildingOptions()
+			if b := p.Buildings; b != nil {
+				if b.ScaleTo > 0 {
+					o.ScaleTo = b.ScaleTo
+				}
+				if b.FloorM2PerResident > 0 {
+					o.FloorM2PerResident = b.FloorM2PerResident
+				}
+				if b.DefaultLevels > 0 {
+					o.DefaultLevels = b.DefaultLevels
+				}
+				if len(b.Types) > 0 {
+					o.Types = b.Types
+				}
+			}
+			var stats population.BuildingStats
+			in.Population, stats, err = population.FromBuildings(ctx, pbf, st.Resolution, o)
+			if err == nil {
+				in.Notes = append(in.Notes, fmt.Sprintf("population estimated from %d OSM buildings (%s)", stats.BuildingsUsed, in.Population.Source))
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = stage("units", func() error {
+		var err error
+		u := st.Units
+		if u.File != "" {
+			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey})
+			return err
+		}
+		var problems []osm.AreaProblem
+		in.Units, problems, err = units.FromOSM(ctx, pbf, u.AdminLevel)
+		for _, p := range problems {
+			in.Notes = append(in.Notes, fmt.Sprintf("unit %s left out: %v", p.Ref(), p.Err))
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := stage("cells to units", func() error { return in.assemble(opt) }); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// readBases reads every base source of the study.
+func (in *Inputs) readBases(ctx context.Context, opt Options) error {
+	st := in.Study
+	seen := map[string]string{}
+	for i, src := range st.Bases {
+		level := src.Level
+		if level == "" {
+			level = "township"
+		}
+		add := func(b coverage.Base, origin string) error {
+			if first, dup := seen[b.ID]; dup {
+				return fmt.Errorf("base id %q appears twice: %s and %s", b.ID, first, origin)
+			}
+			seen[b.ID] = origin
+			in.Bases = append(in.Bases, b)
+			return nil
+		}
+		if len(src.OSMTags) > 0 {
+			var tags []osm.TagMatch
+			for _, t := range src.OSMTags {
+				m, err := osm.ParseTagMatch(t)
+				if err != nil {
+					return err
+				}
+				tags = append(tags, m)
+			}
+			feats, err := osm.ExtractFeatures(ctx, st.Network.PBF, tags, osm.Options{Procs: opt.Workers})
+			if err != nil {
+				return err
+			}
+			if len(feats) == 0 {
+				return fmt.Errorf("facilities.bases[%d]: no feature of %s has the tags %v", i, st.Network.PBF, src.OSMTags)
+			}
+			for _, f := range feats {
+				b := coverage.Base{ID: f.Ref(), Name: f.Tags["name"], Level: level, Loc: f.Loc, TeamSize: src.TeamSize}
+				if err := add(b, "osm "+f.Ref()); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		pts, err := facility.ReadPoints(src.File)
+		if err != nil {
+			return err
+		}
+		for _, p := range pts {
+			b := coverage.Base{ID: p.ID, Name: p.Attrs["name"], Level: level, Loc: p.Loc, TeamSize: src.TeamSize}
+			if l := strings.TrimSpace(p.Attrs["level"]); l != "" {
+				b.Level = l
+			}
+			if s := strings.TrimSpace(p.Attrs["team_size"]); s != "" {
+				n, err := strconv.Atoi(s)
+				if err != nil || n < 0 {
+					return &facility.ParseError{File: src.File, Line: p.Line, Err: fmt.Errorf("%w: team_size %q is not a number of people", facility.ErrBadValue, s)}
+				}
+				b.TeamSize = n
+			}
+			if err := add(b, fmt.Sprintf("%s:%d", src.File, p.Line)); err != nil {
+				return err
+			}
+		}
+	}
+	if len(in.Bases) == 0 {
+		return errors.New("no rescue team base in the study's facilities")
+	}
+	return nil
+}
+
+// assemble locates cells and bases in units and zones.
+func (in *Inputs) assemble(opt Options) error {
+	st := in.Study
+	pop := in.Population
+	ci := coverage.Input{
+		Graph: in.Graph, Standard: st.Standard, Res: st.Resolution,
+		Cells: pop.Cells, Pop: pop.Pop, Bases: in.Bases, Workers: opt.Workers,
+	}
+	for _, u := range in.Units {
+		ci.Units = append(ci.Units, coverage.Unit{ID: u.ID, Name: u.Name})
+	}
+	ix := units.NewIndex(in.Units)
+	ci.CellUnit = make([]int32, len(pop.Cells))
+	for i, c := range pop.Cells {
+		p, err := geo.CellCenter(c)
+		if err != nil {
+			return err
+		}
+		ci.CellUnit[i] = int32(ix.Locate(p))
+	}
+	ci.BaseUnit = make([]int32, len(in.Bases))
+	for i, b := range in.Bases {
+		ci.BaseUnit[i] = int32(ix.Locate(b.Loc))
+	}
+	if len(st.Zones) > 0 {
+		var zones []units.Unit
+		for _, f := range st.Zones {
+			z, err := units.ReadGeoJSON(f, units.GeoJSONOptions{})
+			if err != nil {
+				return fmt.Errorf("zones: %w", err)
+			}
+			zones = append(zones, z...)
+		}
+		zx := units.NewIndex(zones)
+		ci.Zone = make([]bool, len(pop.Cells))
+		for i, c := range pop.Cells {
+			p, _ := geo.CellCenter(c)
+			ci.Zone[i] = zx.Locate(p) >= 0
+		}
+	}
+	in.Coverage = ci
+	return nil
+}

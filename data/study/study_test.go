@@ -1,0 +1,84 @@
+package study_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rescuegrid/rescuegrid/data/study"
+)
+
+func TestLoadSample(t *testing.T) {
+	st, err := study.Load(filepath.Join("..", "sample", "andorra", "study.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Resolution != 9 || st.Standard.Name != "cn-grassroots" || st.Standard.Rescue.Minutes != 15 ||
+		st.Units.AdminLevel != 7 || len(st.Bases) != 1 || st.Bases[0].TeamSize != 30 || st.Population.Buildings == nil {
+		t.Errorf("sample study = %+v", st)
+	}
+	if !filepath.IsAbs(st.Network.PBF) {
+		t.Errorf("network.pbf = %q, want an absolute path", st.Network.PBF)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a.osm.pbf", "bases.csv", "pop.csv", "units.geojson"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	good := `
+network: {pbf: a.osm.pbf}
+facilities: {bases: [{file: bases.csv}]}
+population: {h3: pop.csv}
+units: {file: units.geojson}
+`
+	tests := []struct {
+		name, yaml string
+		want       []string // substrings of the error
+	}{
+		{"good", good, nil},
+		{"unknown key", good + "colour: red\n", []string{"colour"}},
+		{"unknown nested key", strings.Replace(good, "{pbf: a.osm.pbf}", "{pbf: a.osm.pbf, profil: walk}", 1), []string{"profil"}},
+		{"resolution", good + "resolution: 12\n", []string{"resolution", "7 to 10"}},
+		{"missing file", strings.Replace(good, "pop.csv", "nope.csv", 1), []string{"population.h3", "nope.csv"}},
+		{"two networks", strings.Replace(good, "{pbf: a.osm.pbf}", "{pbf: a.osm.pbf, graph: a.osm.pbf}", 1), []string{"network", "exactly one"}},
+		{"walk profile", strings.Replace(good, "{pbf: a.osm.pbf}", "{pbf: a.osm.pbf, profile: walk}", 1), []string{"network.profile", "drive or emergency"}},
+		{"no bases", strings.Replace(good, "{bases: [{file: bases.csv}]}", "{bases: []}", 1), []string{"facilities.bases"}},
+		{"bad tag", strings.Replace(good, "{file: bases.csv}", "{osm: [amenity]}", 1), []string{"facilities.bases[0].osm", "key=value"}},
+		{"two populations", strings.Replace(good, "{h3: pop.csv}", "{h3: pop.csv, polygons: pop.csv}", 1), []string{"population", "exactly one"}},
+		{"unknown preset", good + "preset: mars\n", []string{"preset", "cn-grassroots"}},
+		{"bad override", good + "standards: {rescue: {minutes: -5}}\n", []string{"standards", "rescue.minutes"}},
+		{"unknown override", good + "standards: {rescue: {minuts: 5}}\n", []string{"standards", "minuts"}},
+		{"admin level", strings.Replace(good, "{file: units.geojson}", "{osm_admin_level: 30}", 1), []string{"units.osm_admin_level"}},
+		{"not yaml", "network: [", []string{"study"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, "study.yaml")
+			_, err := study.Parse([]byte(tt.yaml), path)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Parse: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Parse accepted %q", tt.yaml)
+			}
+			var ce *study.ConfigError
+			if !errors.As(err, &ce) || ce.File != path {
+				t.Errorf("error %v is not a ConfigError naming %s", err, path)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,263 @@
+package study
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/analysis/standard"
+	"github.com/rescuegrid/rescuegrid/data/arrowio"
+)
+
+// SummaryFile is the name of the study summary in an output folder; its
+// presence marks a complete rescuegrid output.
+const SummaryFile = "summary.json"
+
+// Summary is summary.json: what was computed, by which rules, from what.
+type Summary struct {
+	Study      string             `json:"study"`
+	StudyFile  string             `json:"study_file"`
+	Generator  string             `json:"generator"`
+	Created    time.Time          `json:"created"`
+	Resolution int                `json:"resolution"`
+	Standard   *standard.Standard `json:"standard"`
+	Population string             `json:"population_source"`
+	Graph      struct {
+		Profile string `json:"profile"`
+		Nodes   int    `json:"nodes"`
+		Edges   int    `json:"edges"`
+		Source  string `json:"source"`
+	} `json:"graph"`
+	Residents            float64            `json:"residents"`
+	Within               float64            `json:"within"`
+	Share                float64            `json:"share"`
+	Outside              float64            `json:"outside"`
+	P50Seconds           *float64           `json:"p50_seconds"`
+	P90Seconds           *float64           `json:"p90_seconds"`
+	MaxSeconds           *float64           `json:"max_seconds"`
+	Cells                int                `json:"cells"`
+	NoRoadCells          int                `json:"no_road_cells"`
+	NoRoadResidents      float64            `json:"no_road_residents"`
+	CellsOutsideUnits    int                `json:"cells_outside_units"`
+	ResidentsOutsideUnit float64            `json:"residents_outside_units"`
+	Units                int                `json:"units"`
+	UnitsMeetingRescue   int                `json:"units_meeting_rescue"`
+	UnitsMeetingTeam     int                `json:"units_meeting_team"`
+	Bases                int                `json:"bases"`
+	UnplacedBases        []string           `json:"unplaced_bases,omitempty"`
+	Notes                []string           `json:"notes,omitempty"`
+	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
+	Files                []string           `json:"files"`
+}
+
+func ptr(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// Write writes every table and summary.json into dir. It writes into a new
+// folder beside dir and renames it into place only when everything has been
+// written, so dir is never left half-written. An existing dir is replaced
+// only if it holds a previous rescuegrid output (a summary.json).
+func Write(dir string, in *Inputs, r *coverage.Result, generator string, timings []StageTiming) (*Summary, error) {
+	if st, err := os.Stat(dir); err == nil {
+		if !st.IsDir() {
+			return nil, fmt.Errorf("output %s exists and is not a folder", dir)
+		}
+		entries, _ := os.ReadDir(dir)
+		if _, err := os.Stat(filepath.Join(dir, SummaryFile)); err != nil && len(entries) > 0 {
+			return nil, fmt.Errorf("output folder %s exists and is not a rescuegrid output (no %s): choose another", dir, SummaryFile)
+		}
+	}
+	parent := filepath.Dir(filepath.Clean(dir))
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return nil, fmt.Errorf("create output: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(tmp)
+		}
+	}()
+	mem := memory.NewGoAllocator()
+	tables, err := Tables(mem, in, r)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, rec := range tables {
+			rec.Release()
+		}
+	}()
+	var files []string
+	names := make([]string, 0, len(tables))
+	for n := range tables {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		written, err := arrowio.WriteAll(tmp, n, tables[n], arrowio.GeoColumn{Name: "geometry"})
+		if err != nil {
+			return nil, fmt.Errorf("write %s table: %w", n, err)
+		}
+		for _, f := range written {
+			files = append(files, filepath.Base(f))
+		}
+	}
+	sum := summarize(in, r, generator, timings)
+	sum.Files = append(files, SummaryFile)
+	b, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, SummaryFile), append(b, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("write summary: %w", err)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		old := tmp + ".old"
+		if err := os.Rename(dir, old); err != nil {
+			return nil, fmt.Errorf("replace %s: %w", dir, err)
+		}
+		defer os.RemoveAll(old)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return nil, fmt.Errorf("move output into %s: %w", dir, err)
+	}
+	ok = true
+	return sum, nil
+}
+
+func summarize(in *Inputs, r *coverage.Result, generator string, timings []StageTiming) *Summary {
+	st := in.Study
+	s := r.Summary
+	out := &Summary{
+		Study: st.Name, StudyFile: st.File, Generator: generator, Created: time.Now().UTC().Truncate(time.Second),
+		Resolution: st.Resolution, Standard: st.Standard, Population: in.Population.Source,
+		Residents: s.Residents, Within: s.Within, Share: s.Share, Outside: s.Outside,
+		P50Seconds: ptr(s.P50), P90Seconds: ptr(s.P90), MaxSeconds: ptr(s.Max),
+		Cells: s.Cells, NoRoadCells: s.NoRoadCells, NoRoadResidents: s.NoRoadResidents,
+		CellsOutsideUnits: s.OutsideUnits, ResidentsOutsideUnit: s.OutsideUnitResidents,
+		Units: len(r.Units), Bases: len(r.Bases), UnplacedBases: s.UnplacedBases, Notes: in.Notes,
+		TimingsSeconds: map[string]float64{},
+	}
+	m := in.Graph.Meta()
+	out.Graph.Profile, out.Graph.Nodes, out.Graph.Edges, out.Graph.Source = m.Profile, in.Graph.NumNodes(), in.Graph.NumEdges(), m.Source
+	for _, u := range r.Units {
+		if u.MeetsRescue {
+			out.UnitsMeetingRescue++
+		}
+		if u.MeetsTeam {
+			out.UnitsMeetingTeam++
+		}
+	}
+	for _, t := range timings {
+		out.TimingsSeconds[t.Stage] = math.Round(t.Took.Seconds()*1000) / 1000
+	}
+	return out
+}
+
+// PrintSummary writes the person-readable summary: the region's coverage,
+// the worst units and the largest gaps.
+func PrintSummary(w io.Writer, in *Inputs, r *coverage.Result) {
+	st := in.Study
+	s := r.Summary
+	std := st.Standard
+	fmt.Fprintf(w, "%s — standards %q: rescue circle %g min, coverage target %g %%\n", st.Name, std.Name, std.Rescue.Minutes, 100*std.Rescue.CoverageTarget)
+	fmt.Fprintf(w, "  %s residents on %d H3 cells (resolution %d); population: %s\n", people(s.Residents), s.Cells, st.Resolution, in.Population.Source)
+	fmt.Fprintf(w, "  inside the %g-minute circle: %s (%.1f %%); outside: %s\n", std.Rescue.Minutes, people(s.Within), 100*s.Share, people(s.Outside))
+	fmt.Fprintf(w, "  travel time, population-weighted: median %s, 90th percentile %s, worst %s\n", dur(s.P50), dur(s.P90), dur(s.Max))
+	if s.NoRoadCells > 0 {
+		fmt.Fprintf(w, "  no road access (centre farther than %g m from a road): %d cells, %s residents\n", std.Access.SnapDistanceM, s.NoRoadCells, people(s.NoRoadResidents))
+	}
+	if s.OutsideUnits > 0 {
+		fmt.Fprintf(w, "  outside every unit: %d cells, %s residents\n", s.OutsideUnits, people(s.OutsideUnitResidents))
+	}
+	for _, u := range s.UnplacedBases {
+		fmt.Fprintf(w, "  base left out: %s\n", u)
+	}
+	units := append([]coverage.UnitResult(nil), r.Units...)
+	sort.SliceStable(units, func(a, b int) bool {
+		if units[a].Outside != units[b].Outside {
+			return units[a].Outside > units[b].Outside
+		}
+		return units[a].Share < units[b].Share
+	})
+	meet := 0
+	for _, u := range units {
+		if u.MeetsRescue {
+			meet++
+		}
+	}
+	fmt.Fprintf(w, "\n  units meeting the %g-minute circle: %d of %d. Worst first:\n", std.Rescue.Minutes, meet, len(units))
+	fmt.Fprintf(w, "    %-28s %10s %8s %10s %9s %9s %s\n", "unit", "residents", "inside", "outside", "p90", "members", "team")
+	for k, u := range units {
+		if k == 10 {
+			fmt.Fprintf(w, "    … %d more in units.csv\n", len(units)-10)
+			break
+		}
+		team := "ok"
+		switch {
+		case u.Bases == 0:
+			team = "no team"
+		case u.TeamShort > 0:
+			team = fmt.Sprintf("%d short of %d", u.TeamShort, u.MinMembers)
+		case !u.MeetsTeam:
+			team = "too far"
+		}
+		fmt.Fprintf(w, "    %-28s %10s %7.1f%% %10s %9s %9d %s\n", trim(u.Name, 28), people(u.Residents), 100*u.Share, people(u.Outside), dur(u.P90), u.Members, team)
+	}
+	if len(r.Gaps) > 0 {
+		fmt.Fprintf(w, "\n  largest gaps (connected cells outside the circle):\n")
+		for k, gp := range r.Gaps {
+			if k == 5 {
+				break
+			}
+			unit := "-"
+			if gp.Unit >= 0 {
+				unit = in.Coverage.Units[gp.Unit].Name
+			}
+			fmt.Fprintf(w, "    %d. %s residents in %d cells around %.5f,%.5f (%s), worst %s\n", k+1, people(gp.Residents), len(gp.Cells), gp.Centroid[0], gp.Centroid[1], unit, dur(gp.WorstTime))
+		}
+	}
+}
+
+func people(v float64) string {
+	s := fmt.Sprintf("%.0f", v)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func dur(sec float64) string {
+	if math.IsNaN(sec) {
+		return "-"
+	}
+	if math.IsInf(sec, 1) {
+		return "unreached"
+	}
+	return fmt.Sprintf("%d:%02d", int(sec)/60, int(sec)%60)
+}
+
+func trim(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,192 @@
+package units
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/twpayne/go-geos"
+)
+
+// GeoJSONOptions says which properties hold a unit's id and name.
+type GeoJSONOptions struct {
+	// IDKey is the property with the unit's id. When empty the id is the
+	// first of the properties "id" and "code", then the feature's own id,
+	// then "#N" with N the feature number. When set, every feature must
+	// have it.
+	IDKey string
+	// NameKey is the property with the unit's name ("" means "name").
+	NameKey string
+	// Repair, when set, mends polygons GEOS finds invalid (with MakeValid)
+	// instead of refusing them, and notes it in Unit.Repaired. Boundary
+	// files rounded to a coarse grid often have rings that touch or cross
+	// themselves by a few metres: every feature of the shared China county
+	// files does, at 1/1024 degree. Leave it off to be told.
+	Repair bool
+}
+
+// ReadGeoJSON reads units from a GeoJSON FeatureCollection (or a single
+// Feature) of Polygon and MultiPolygon features, one unit per feature, in
+// file order. Code is the "code" or "adcode" property, Props all the
+// properties as text (numbers without exponent), Origin "path:feature N".
+//
+// Each polygon must have closed rings of 4 positions or more, with lon in
+// -180..180 and lat in -90..90, and be valid for GEOS (no self-intersection,
+// holes inside their shell); ids must be unique. A problem returns a
+// *ParseError naming the file and the feature (counting from 1), wrapping
+// ErrNotPolygon, ErrRingNotClosed, ErrInvalid (with GEOS's reason),
+// ErrDuplicateID, ErrBadValue or, for a collection without features,
+// ErrNoUnits.
+//
+// Coordinates are kept in the file's datum; see the package doc about
+// GCJ-02. Ring orientation is normalised (exteriors counter-clockwise).
+func ReadGeoJSON(path string, opt GeoJSONOptions) ([]Unit, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read units: %w", err)
+	}
+	return parseGeoJSON(path, b, opt)
+}
+
+func parseGeoJSON(name string, b []byte, opt GeoJSONOptions) ([]Unit, error) {
+	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, &ParseError{File: name, Err: fmt.Errorf("%w: the file is empty", ErrNoUnits)}
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(b)
+	if err != nil || fc == nil || fc.Type != "FeatureCollection" {
+		f, ferr := geojson.UnmarshalFeature(b)
+		if ferr != nil || f.Type != "Feature" {
+			if err == nil {
+				err = errors.New("not a FeatureCollection or Feature")
+			}
+			return nil, &ParseError{File: name, Err: fmt.Errorf("%w: not GeoJSON: %v", ErrBadValue, err)}
+		}
+		fc = geojson.NewFeatureCollection().Append(f)
+	}
+	if len(fc.Features) == 0 {
+		return nil, &ParseError{File: name, Err: fmt.Errorf("%w: the collection has no features", ErrNoUnits)}
+	}
+	nameKey := opt.NameKey
+	if nameKey == "" {
+		nameKey = "name"
+	}
+	gctx := geos.NewContext()
+	units := make([]Unit, 0, len(fc.Features))
+	seen := map[string]int{}
+	for i, f := range fc.Features {
+		num := i + 1
+		fail := func(err error) error { return &ParseError{File: name, Feature: num, Err: err} }
+		var mp orb.MultiPolygon
+		switch g := f.Geometry.(type) {
+		case orb.Polygon:
+			mp = orb.MultiPolygon{g}
+		case orb.MultiPolygon:
+			mp = g
+		case nil:
+			return nil, fail(fmt.Errorf("%w: no geometry", ErrNotPolygon))
+		default:
+			return nil, fail(fmt.Errorf("%w: it is a %s", ErrNotPolygon, g.GeoJSONType()))
+		}
+		if err := checkRings(mp); err != nil {
+			return nil, fail(err)
+		}
+		mp, repaired, err := check(gctx, mp, opt.Repair)
+		if err != nil {
+			return nil, fail(err)
+		}
+		orient(mp)
+		props := make(map[string]string, len(f.Properties))
+		for k, v := range f.Properties {
+			if v != nil {
+				props[k] = text(v)
+			}
+		}
+		u := Unit{Name: props[nameKey], Geom: mp, Props: props, Origin: name + ":feature " + strconv.Itoa(num), Repaired: repaired}
+		u.Code = props["code"]
+		if u.Code == "" {
+			u.Code = props["adcode"]
+		}
+		switch {
+		case opt.IDKey != "":
+			u.ID = props[opt.IDKey]
+			if u.ID == "" {
+				return nil, fail(fmt.Errorf("%w: no property %q for the id", ErrBadValue, opt.IDKey))
+			}
+		case props["id"] != "":
+			u.ID = props["id"]
+		case props["code"] != "":
+			u.ID = props["code"]
+		case f.ID != nil:
+			u.ID = text(f.ID)
+		default:
+			u.ID = "#" + strconv.Itoa(num) // no id given: the feature number stands in
+		}
+		if first, dup := seen[u.ID]; dup {
+			return nil, fail(fmt.Errorf("%w %q (first in feature %d)", ErrDuplicateID, u.ID, first))
+		}
+		seen[u.ID] = num
+		units = append(units, u)
+	}
+	return units, nil
+}
+
+// text renders a JSON value as text: numbers without exponent or trailing
+// zeros (4314902, not 4.314902e+06), other values as fmt prints them.
+func text(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// checkRings returns an error for an empty polygon, a ring of fewer than 4
+// positions, a ring whose last position is not its first, or a position
+// outside lon -180..180, lat -90..90.
+func checkRings(mp orb.MultiPolygon) error {
+	if len(mp) == 0 {
+		return fmt.Errorf("%w: empty geometry", ErrNotPolygon)
+	}
+	for pi, p := range mp {
+		if len(p) == 0 {
+			return fmt.Errorf("%w: polygon %d has no rings", ErrNotPolygon, pi+1)
+		}
+		for ri, r := range p {
+			where := fmt.Sprintf("polygon %d ring %d", pi+1, ri+1)
+			if len(mp) == 1 {
+				where = fmt.Sprintf("ring %d", ri+1)
+			}
+			if len(r) < 4 {
+				return fmt.Errorf("%w: %s has %d positions, want 4 or more (first == last)", ErrRingNotClosed, where, len(r))
+			}
+			if r[0] != r[len(r)-1] {
+				return fmt.Errorf("%w: %s starts at %v and ends at %v", ErrRingNotClosed, where, r[0], r[len(r)-1])
+			}
+			for _, pt := range r {
+				if math.IsNaN(pt[0]) || math.IsNaN(pt[1]) || math.Abs(pt[0]) > 180 || math.Abs(pt[1]) > 90 {
+					return fmt.Errorf("%w: %s has position %v outside lon -180..180, lat -90..90", ErrBadValue, where, pt)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// orient makes exteriors counter-clockwise and holes clockwise, in place.
+func orient(mp orb.MultiPolygon) {
+	for _, p := range mp {
+		for i, r := range p {
+			if (r.Orientation() == orb.CCW) != (i == 0) {
+				r.Reverse()
+			}
+		}
+	}
+}
