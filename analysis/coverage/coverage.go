@@ -208,6 +208,7 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 
 	// Nearest base of every cell: one multi-source search, no limit.
 	s := route.NewSearch(g)
+	s.FillWorkers = in.Workers
 	if err := s.Run(ctx, all, route.Options{}); err != nil {
 		return nil, err
 	}

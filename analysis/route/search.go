@@ -3,6 +3,7 @@ package route
 import (
 	"context"
 	"math"
+	"sync"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 )
@@ -50,16 +51,30 @@ type item struct {
 // every node of each chain next to a reached core node its time in one pass
 // along the chain, adding the chain's edge times in order from each end.
 type Search struct {
+	// FillWorkers is how many goroutines give chain nodes their times after
+	// a wide search (one that reaches a quarter of the core or more). The
+	// default, 1, suits a Search that already runs beside others (ForEach);
+	// a lone multi-source search gains from GOMAXPROCS.
+	FillWorkers int
+
 	g          *graph.Graph
 	node       []nodeState
-	queue      radixHeap
+	queue      bucketQueue
 	touched    []graph.NodeID
 	settled    []graph.NodeID
 	chainSeeds []Seed   // seeds on chain interiors in this run
 	mark       []uint32 // chain filled in generation gen
 	gen        uint32
-	fwdT       []graph.Seconds
-	fwdS       []int32
+	fill_      []*filler // per fill worker: sweep buffers and the nodes it settled
+}
+
+// filler holds one fill goroutine's scratch and output.
+type filler struct {
+	fwdT    []graph.Seconds
+	fwdS    []int32
+	local   []Seed
+	settled []graph.NodeID
+	touched []graph.NodeID
 }
 
 // NewSearch returns a workspace for searches on g. It allocates O(nodes) once.
@@ -164,65 +179,93 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 func (s *Search) fillChains(limit graph.Seconds) {
 	g := s.g
 	nCore := graph.NodeID(g.NumCore())
+	workers := max(1, s.FillWorkers)
+	for len(s.fill_) < workers {
+		s.fill_ = append(s.fill_, &filler{})
+	}
+	f0 := s.fill_[0]
+	f0.settled, f0.touched = f0.settled[:0], f0.touched[:0]
 	if reached := len(s.settled); reached > g.NumCore()/4 {
 		// A wide search: scan the chain table in order, which walks the
-		// chain nodes' memory forward, instead of looking chains up.
-		for c := 0; c < g.NumChains(); c++ {
-			_, _, a, b := g.Chain(c)
-			if s.node[a].settled || s.node[b].settled {
-				s.mark[c] = s.gen
-				s.fill(c, limit)
+		// chain nodes' memory forward, instead of looking chains up. Chains
+		// are disjoint, so workers may fill ranges of them side by side.
+		k := g.NumChains()
+		if workers == 1 || k < 4096 {
+			s.fillRange(f0, 0, k, limit)
+		} else {
+			var wg sync.WaitGroup
+			step := (k + workers - 1) / workers
+			for w := 1; w < workers; w++ {
+				f := s.fill_[w]
+				f.settled, f.touched = f.settled[:0], f.touched[:0]
+				wg.Add(1)
+				go func(lo, hi int) {
+					defer wg.Done()
+					s.fillRange(f, lo, hi, limit)
+				}(min(k, w*step), min(k, (w+1)*step))
+			}
+			s.fillRange(f0, 0, min(k, step), limit)
+			wg.Wait()
+			for _, f := range s.fill_[1:workers] {
+				f0.settled = append(f0.settled, f.settled...)
+				f0.touched = append(f0.touched, f.touched...)
 			}
 		}
-		for _, sd := range s.chainSeeds {
-			if c := g.ChainOf(sd.Node); s.mark[c] != s.gen {
-				s.mark[c] = s.gen
-				s.fill(c, limit)
-			}
-		}
-		return
-	}
-	offsets, targets, _ := g.CSR()
-	for _, u := range s.settled { // only core nodes so far; fill appends after them
-		if u >= nCore {
-			break
-		}
-		// The row is sorted by head: chain nodes (ids >= nCore) come last.
-		for e := offsets[u+1]; e > offsets[u]; e-- {
-			x := targets[e-1]
-			if x < nCore {
-				break
-			}
-			if c := g.ChainOf(x); s.mark[c] != s.gen {
-				s.mark[c] = s.gen
-				s.fill(c, limit)
+	} else {
+		offsets, targets, _ := g.CSR()
+		for _, u := range s.settled { // only core nodes so far
+			// The row is sorted by head: chain nodes (ids >= nCore) come last.
+			for e := offsets[u+1]; e > offsets[u]; e-- {
+				x := targets[e-1]
+				if x < nCore {
+					break
+				}
+				if c := g.ChainOf(x); s.mark[c] != s.gen {
+					s.mark[c] = s.gen
+					s.fill(f0, c, limit)
+				}
 			}
 		}
 	}
 	for _, sd := range s.chainSeeds {
 		if c := g.ChainOf(sd.Node); s.mark[c] != s.gen {
 			s.mark[c] = s.gen
-			s.fill(c, limit)
+			s.fill(f0, c, limit)
+		}
+	}
+	s.settled = append(s.settled, f0.settled...)
+	s.touched = append(s.touched, f0.touched...)
+}
+
+// fillRange fills the chains [lo, hi) that have a settled end or a seed.
+func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
+	g := s.g
+	for c := lo; c < hi; c++ {
+		_, _, a, b := g.Chain(c)
+		if s.node[a].settled || s.node[b].settled {
+			s.mark[c] = s.gen
+			s.fill(f, c, limit)
 		}
 	}
 }
 
 // fill sweeps chain c from its A end and from its B end, adding edge times
 // in order (as a node-by-node Dijkstra would), and keeps the better of the
-// two sweeps at each node.
-func (s *Search) fill(c int, limit graph.Seconds) {
+// two sweeps at each node. It writes only the chain's own node states.
+func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	g := s.g
 	first, end, a, b := g.Chain(c)
-	var local []Seed
+	f.local = f.local[:0]
 	for _, sd := range s.chainSeeds {
 		if sd.Node >= first && sd.Node < end {
-			local = append(local, sd)
+			f.local = append(f.local, sd)
 		}
 	}
+	local := f.local
 	better := func(t graph.Seconds, src int32, bt graph.Seconds, bs int32) bool {
 		return t < bt || (t == bt && src < bs)
 	}
-	s.fwdT, s.fwdS = s.fwdT[:0], s.fwdS[:0]
+	f.fwdT, f.fwdS = f.fwdT[:0], f.fwdS[:0]
 	cur, src := s.final(a)
 	prev := a
 	for x := first; x < end; x++ {
@@ -236,8 +279,8 @@ func (s *Search) fill(c int, limit graph.Seconds) {
 				cur, src = sd.Time, sd.Source
 			}
 		}
-		s.fwdT = append(s.fwdT, cur)
-		s.fwdS = append(s.fwdS, src)
+		f.fwdT = append(f.fwdT, cur)
+		f.fwdS = append(f.fwdS, src)
 		prev = x
 	}
 	cur, src = s.final(b)
@@ -253,17 +296,17 @@ func (s *Search) fill(c int, limit graph.Seconds) {
 				cur, src = sd.Time, sd.Source
 			}
 		}
-		bt, bs := s.fwdT[x-first], s.fwdS[x-first]
+		bt, bs := f.fwdT[x-first], f.fwdS[x-first]
 		if better(cur, src, bt, bs) {
 			bt, bs = cur, src
 		}
 		if bt <= limit && bt != Unreached {
 			nx := &s.node[x]
 			if !nx.seen {
-				s.touched = append(s.touched, x)
+				f.touched = append(f.touched, x)
 			}
 			*nx = nodeState{t: bt, src: bs, settled: true, seen: true}
-			s.settled = append(s.settled, x)
+			f.settled = append(f.settled, x)
 		}
 		prev = x
 	}
@@ -324,10 +367,21 @@ type Tree struct {
 	Source []int32
 }
 
-// Tree copies the last Run's result into a Tree indexed by NodeID.
+// Tree copies the last Run's result into a new Tree indexed by NodeID.
 func (s *Search) Tree() Tree {
+	var t Tree
+	s.TreeInto(&t)
+	return t
+}
+
+// TreeInto copies the last Run's result into t, reusing its slices when
+// they are long enough.
+func (s *Search) TreeInto(t *Tree) {
 	n := len(s.node)
-	t := Tree{Time: make([]graph.Seconds, n), Source: make([]int32, n)}
+	if cap(t.Time) < n {
+		t.Time, t.Source = make([]graph.Seconds, n), make([]int32, n)
+	}
+	t.Time, t.Source = t.Time[:n], t.Source[:n]
 	for i := range t.Time {
 		t.Time[i] = Unreached
 		t.Source[i] = -1
@@ -335,5 +389,4 @@ func (s *Search) Tree() Tree {
 	for _, v := range s.settled {
 		t.Time[v], t.Source[v] = s.node[v].t, s.node[v].src
 	}
-	return t
 }

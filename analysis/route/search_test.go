@@ -387,3 +387,36 @@ func TestChainsMatchNaiveDijkstra(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelFillMatchesNaive runs wide searches on a graph with more
+// chains than the parallel-fill threshold, with two fill workers.
+func TestParallelFillMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*seed, 8))
+	g := chainyGraph(t, rng, 4000)
+	if g.NumChains() < 4096 {
+		t.Fatalf("%d chains, want more than 4096 to test the parallel fill", g.NumChains())
+	}
+	s := route.NewSearch(g)
+	s.FillWorkers = 2
+	var tree route.Tree
+	for run := 0; run < 4; run++ {
+		seeds := randomSeeds(rng, g, 1+rng.IntN(20))
+		if err := s.Run(context.Background(), seeds, route.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		s.TreeInto(&tree)
+		want := naive(g, seeds)
+		reached := 0
+		for v := range want {
+			if !close(tree.Time[v], want[v]) && !(math.IsInf(float64(tree.Time[v]), 1) && math.IsInf(float64(want[v]), 1)) {
+				t.Fatalf("run %d: node %d = %v, want %v", run, v, tree.Time[v], want[v])
+			}
+			if !math.IsInf(float64(want[v]), 1) {
+				reached++
+			}
+		}
+		if len(s.Settled()) != reached {
+			t.Fatalf("run %d: Settled() has %d nodes, %d are reachable", run, len(s.Settled()), reached)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"time"
@@ -83,6 +84,7 @@ func reach(ctx context.Context, args []string, e *env) error {
 	}
 	t0 := time.Now()
 	s := route.NewSearch(g)
+	s.FillWorkers = runtime.GOMAXPROCS(0)
 	if err := s.Run(ctx, seeds, route.Options{Limit: graph.Seconds(*maxMinutes * 60)}); err != nil {
 		return err
 	}

@@ -49,6 +49,7 @@ type Summary struct {
 	CellsOutsideUnits    int                `json:"cells_outside_units"`
 	ResidentsOutsideUnit float64            `json:"residents_outside_units"`
 	Units                int                `json:"units"`
+	UnitsWithResidents   int                `json:"units_with_residents"`
 	UnitsMeetingRescue   int                `json:"units_meeting_rescue"`
 	UnitsMeetingTeam     int                `json:"units_meeting_team"`
 	Bases                int                `json:"bases"`
@@ -154,6 +155,10 @@ func summarize(in *Inputs, r *coverage.Result, generator string, timings []Stage
 	m := in.Graph.Meta()
 	out.Graph.Profile, out.Graph.Nodes, out.Graph.Edges, out.Graph.Source = m.Profile, in.Graph.NumNodes(), in.Graph.NumEdges(), m.Source
 	for _, u := range r.Units {
+		if u.Residents <= 0 {
+			continue // an empty unit meets nothing and fails nothing
+		}
+		out.UnitsWithResidents++
 		if u.MeetsRescue {
 			out.UnitsMeetingRescue++
 		}
@@ -193,13 +198,24 @@ func PrintSummary(w io.Writer, in *Inputs, r *coverage.Result) {
 		}
 		return units[a].Share < units[b].Share
 	})
-	meet := 0
+	meet, empty := 0, 0
+	populated := units[:0:0]
 	for _, u := range units {
+		if u.Residents <= 0 {
+			empty++
+			continue
+		}
+		populated = append(populated, u)
 		if u.MeetsRescue {
 			meet++
 		}
 	}
-	fmt.Fprintf(w, "\n  units meeting the %g-minute circle: %d of %d. Worst first:\n", std.Rescue.Minutes, meet, len(units))
+	units = populated
+	fmt.Fprintf(w, "\n  units meeting the %g-minute circle: %d of %d with residents", std.Rescue.Minutes, meet, len(units))
+	if empty > 0 {
+		fmt.Fprintf(w, " (%d more units have none in the study grid)", empty)
+	}
+	fmt.Fprintf(w, ". Worst first:\n")
 	fmt.Fprintf(w, "    %-28s %10s %8s %10s %9s %9s %s\n", "unit", "residents", "inside", "outside", "p90", "members", "team")
 	for k, u := range units {
 		if k == 10 {
