@@ -26,7 +26,7 @@ STATICCHECK        := $(TOOLS_BIN)/staticcheck-$(STATICCHECK_VERSION)
 # shared data passed in.
 TEST_ENV := env -u GOEXPERIMENT RESCUEGRID_SHARED="$(SHARED_ABS)"
 
-.PHONY: help deps build test test-short lint bench bench-go bench-peers run fuzz clean
+.PHONY: help deps build test test-short lint bench bench-go bench-studies bench-peers run fuzz clean
 
 help: ## list the targets
 	@echo "usage: make <target> [SHARED=../shared] [OUT=out] [FUZZTIME=20s]"
@@ -73,9 +73,18 @@ lint: deps $(STATICCHECK) ## gofmt -l, go vet, staticcheck
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
-bench: ## bench-go, then bench-peers (all figures from this machine, same run)
+bench: ## bench-go, bench-studies, then bench-peers (all figures from this machine, same run)
 	@$(MAKE) --no-print-directory bench-go
+	@$(MAKE) --no-print-directory bench-studies
 	@$(MAKE) --no-print-directory bench-peers
+
+bench-studies: build ## whole studies (sample, Porto Alegre, Malta): seconds and peak memory into bench/out/studies.txt
+	@mkdir -p bench/out
+	@: > bench/out/studies.txt
+	@for s in data/sample/andorra/study.yaml bench/studies/porto-alegre.yaml bench/studies/malta.yaml; do \
+	  echo "== $$s" | tee -a bench/out/studies.txt; \
+	  $(BIN) analyze $$s --out bench/out/study-$$(basename $$(dirname $$s))-$$(basename $$s .yaml) | tail -1 | tee -a bench/out/studies.txt; \
+	done
 
 bench-go: deps ## Go benchmarks into bench/out/go-bench.txt
 	@mkdir -p bench/out

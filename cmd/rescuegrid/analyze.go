@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
@@ -89,7 +91,29 @@ func analyze(ctx context.Context, args []string, e *env) error {
 			}
 			fmt.Fprintf(e.stdout, "%s %.2f s", t.Stage, t.Took.Seconds())
 		}
-		fmt.Fprintln(e.stdout, ")")
+		fmt.Fprint(e.stdout, ")")
+		if mb := peakRSSMB(); mb > 0 {
+			fmt.Fprintf(e.stdout, "; peak memory %.0f MB", mb)
+		}
+		fmt.Fprintln(e.stdout)
 	}
 	return nil
+}
+
+// peakRSSMB returns the process's peak resident set size in MB (Linux's
+// VmHWM), or 0 where it cannot be read.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb float64
+			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%f kB", &kb); err == nil {
+				return kb / 1024
+			}
+		}
+	}
+	return 0
 }
