@@ -44,7 +44,7 @@ type item struct {
 // Search is a Dijkstra workspace bound to one graph. The zero value is not
 // usable; call NewSearch. Not safe for concurrent use.
 //
-// The queue is a radix heap with lazy deletion: an improved time pushes a
+// The queue is a bucket queue (buckets.go) with lazy deletion: an improved time pushes a
 // new entry and stale entries are skipped when popped.
 //
 // The search settles the core graph (see graph.Graph.NumCore), then gives
