@@ -199,3 +199,68 @@ func TestCoverageMonotone(t *testing.T) {
 }
 
 var _ = h3.Cell(0)
+
+// TestRapid135 marks the northern half of Porto Alegre's cells as a "135"
+// zone, makes half the bases village teams (first responders) and half
+// professional, and checks each zone cell's verdict against the times of a
+// separate run with only that class of base.
+func TestRapid135(t *testing.T) {
+	in := poaInput(t)
+	in.Zone = make([]bool, len(in.Cells))
+	for i, c := range in.Cells {
+		p, _ := geo.CellCenter(c)
+		in.Zone[i] = p[1] > -30.05
+	}
+	for i := range in.Bases {
+		if i%2 == 0 {
+			in.Bases[i].Level = "village"
+		} else {
+			in.Bases[i].Level = "professional"
+		}
+	}
+	res, err := coverage.Compute(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	only := func(level string) []float64 {
+		c := in
+		c.Bases, c.BaseUnit = nil, nil
+		for i, b := range in.Bases {
+			if b.Level == level {
+				c.Bases = append(c.Bases, b)
+				c.BaseUnit = append(c.BaseUnit, in.BaseUnit[i])
+			}
+		}
+		c.Zone = nil
+		r, err := coverage.Compute(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Cells.Time
+	}
+	first, prof := only("village"), only("professional")
+	r := in.Standard.Rescue.Rapid
+	met, zone := 0, 0
+	for i := range in.Cells {
+		want := int8(-1)
+		if in.Zone[i] {
+			zone++
+			want = 0
+			if first[i] <= r.FirstResponderMinutes*60 && prof[i] <= r.ProfessionalMinutes*60 {
+				want = 1
+				met++
+			}
+		}
+		if got := res.Cells.Rapid[i]; got != want {
+			t.Fatalf("cell %s: 135 verdict %d, want %d (first responders %.0f s, professionals %.0f s)", in.Cells[i], got, want, first[i], prof[i])
+		}
+	}
+	if zone == 0 || met == 0 || met == zone {
+		t.Errorf("%d zone cells, %d meet 135: the test should see both verdicts", zone, met)
+	}
+	var unitMet float64
+	for _, u := range res.Units {
+		unitMet += u.RapidMet
+	}
+	t.Logf("135 zone: %d cells, %d meet it (%.0f residents)", zone, met, unitMet)
+}

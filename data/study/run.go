@@ -117,7 +117,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 		var err error
 		u := st.Units
 		if u.File != "" {
-			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey})
+			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, Repair: u.Repair})
 			return err
 		}
 		var problems []osm.AreaProblem

@@ -152,6 +152,9 @@ type UnitsSource struct {
 	ID         string `yaml:"id"`
 	NameKey    string `yaml:"name"`
 	AdminLevel int    `yaml:"osm_admin_level"`
+	// Repair fixes invalid polygons (self-touching rings from coarse
+	// coordinates) with GEOS MakeValid instead of refusing them.
+	Repair bool `yaml:"repair"`
 }
 
 type raw struct {
