@@ -290,3 +290,48 @@ func writeFeatures(w io.Writer, rec arrow.Record, cols []textColumn, geomCol str
 	}
 	return bw.Flush()
 }
+
+// EncodeGeoJSON writes rec to w as a GeoJSON FeatureCollection, as
+// WriteGeoJSON does to a file (for HTTP responses).
+func EncodeGeoJSON(w io.Writer, rec arrow.Record, geomCol string) error {
+	if _, err := geomColumn(rec, geomCol); err != nil {
+		return fmt.Errorf("encode geojson: %w", err)
+	}
+	cols, err := textColumns(rec, "")
+	if err != nil {
+		return fmt.Errorf("encode geojson: %w", err)
+	}
+	bw := bufio.NewWriter(w)
+	if err := writeFeatures(bw, rec, cols, geomCol); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// EncodeCSV writes rec to w as CSV, as WriteCSV does to a file.
+func EncodeCSV(w io.Writer, rec arrow.Record) error {
+	cols, err := textColumns(rec, "")
+	if err != nil {
+		return fmt.Errorf("encode csv: %w", err)
+	}
+	cw := csv.NewWriter(w)
+	row := make([]string, len(cols))
+	for j, c := range cols {
+		row[j] = c.name
+	}
+	if err := cw.Write(row); err != nil {
+		return err
+	}
+	for i := 0; i < int(rec.NumRows()); i++ {
+		for j, c := range cols {
+			if row[j], err = c.csvValue(i); err != nil {
+				return err
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

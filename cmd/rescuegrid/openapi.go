@@ -1,0 +1,44 @@
+package main
+
+import "net/http"
+
+// openAPI describes the service (OpenAPI 3.1).
+const openAPI = `{
+  "openapi": "3.1.0",
+  "info": {"title": "rescuegrid", "version": "1", "description": "Rescue coverage on H3: study tables as Arrow, isochrones, travel times, what-if."},
+  "paths": {
+    "/healthz": {"get": {"summary": "liveness", "responses": {"200": {"description": "ok"}}}},
+    "/readyz": {"get": {"summary": "readiness: 503 while the study loads or when it failed", "responses": {"200": {"description": "ready"}, "503": {"$ref": "#/components/responses/Error"}}}},
+    "/api/study": {"get": {"summary": "the study's summary", "responses": {"200": {"description": "summary", "content": {"application/json": {}}}}}},
+    "/api/tables": {"get": {"summary": "table names, rows and columns", "responses": {"200": {"description": "tables", "content": {"application/json": {}}}}}},
+    "/api/tables/{name}": {"get": {"summary": "one table", "parameters": [
+      {"name": "name", "in": "path", "required": true, "schema": {"type": "string", "enum": ["cells", "units", "bases", "isochrones", "gaps"]}},
+      {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["arrow", "json", "geojson", "csv"], "default": "arrow"}},
+      {"name": "columns", "in": "query", "schema": {"type": "string"}, "description": "comma-separated column names"},
+      {"name": "bbox", "in": "query", "schema": {"type": "string"}, "description": "minLon,minLat,maxLon,maxLat"},
+      {"name": "unit", "in": "query", "schema": {"type": "string"}, "description": "unit_id"}],
+      "responses": {"200": {"description": "the table", "content": {"application/vnd.apache.arrow.stream": {}, "application/json": {}, "application/geo+json": {}, "text/csv": {}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/isochrone": {"get": {"summary": "areas reached from a point", "parameters": [
+      {"name": "lon", "in": "query", "required": true, "schema": {"type": "number", "minimum": -180, "maximum": 180}},
+      {"name": "lat", "in": "query", "required": true, "schema": {"type": "number", "minimum": -90, "maximum": 90}},
+      {"name": "minutes", "in": "query", "schema": {"type": "string", "default": "5,10,15"}},
+      {"name": "res", "in": "query", "schema": {"type": "integer", "minimum": 5, "maximum": 11}}],
+      "responses": {"200": {"description": "GeoJSON FeatureCollection, largest band first", "content": {"application/geo+json": {}}}, "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
+    "/api/traveltime": {"get": {"summary": "drive time between two points", "parameters": [
+      {"name": "from", "in": "query", "required": true, "schema": {"type": "string"}, "description": "lon,lat"},
+      {"name": "to", "in": "query", "required": true, "schema": {"type": "string"}, "description": "lon,lat"}],
+      "responses": {"200": {"description": "seconds", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
+    "/api/whatif": {"post": {"summary": "coverage per unit with bases added or removed", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+        "add": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "lon": {"type": "number"}, "lat": {"type": "number"}, "team_size": {"type": "integer"}, "level": {"type": "string"}}, "required": ["lon", "lat"]}},
+        "remove": {"type": "array", "items": {"type": "string"}}}}}}},
+      "responses": {"200": {"description": "coverage before and after, per unit", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/Error"}}}}
+  },
+  "components": {"responses": {"Error": {"description": "error", "content": {"application/json": {"schema": {"type": "object", "properties": {"error": {"type": "string"}}}}}}}}
+}
+`
+
+func (s *server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write([]byte(openAPI))
+	return err
+}

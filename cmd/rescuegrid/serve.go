@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+const serveHelp = `
+Serve a study to GIS clients, analysts' code and browsers: its tables as
+Arrow IPC streams (and JSON, GeoJSON, CSV), on-demand isochrones, travel
+times and what-if questions over the road graph kept in memory.
+
+With no study it serves the bundled sample (data/sample/andorra/study.yaml,
+looked up beside the working directory). The study is computed at start; the
+server answers /healthz at once and /readyz when the study is ready (or with
+the reason it failed: the server stays up).
+
+Routes (GET unless noted; errors are JSON {"error": "..."} with a 4xx/5xx):
+  /healthz, /readyz                  liveness, readiness
+  /openapi.json                      the API description
+  /api/study                         the study's summary (JSON)
+  /api/tables                        the table names and row counts
+  /api/tables/{name}                 cells|units|bases|isochrones|gaps as an Arrow
+                                     IPC stream; ?format=json|geojson|csv,
+                                     ?columns=a,b  ?bbox=minLon,minLat,maxLon,maxLat
+                                     ?unit=ID
+  /api/isochrone?lon=&lat=&minutes=5,10,15[&res=9]   GeoJSON
+  /api/traveltime?from=lon,lat&to=lon,lat            JSON seconds
+  POST /api/whatif                   {"add":[{"id","lon","lat","team_size"}],
+                                      "remove":["base id"]} -> coverage per unit
+  /metrics                           Prometheus text (on --admin-addr)
+
+Usage:
+  rescuegrid serve [STUDY.yaml] [--addr 127.0.0.1:8080] [--admin-addr 127.0.0.1:9090]
+
+Example:
+  rescuegrid serve data/sample/andorra/study.yaml --addr 127.0.0.1:8080
+  curl 'http://127.0.0.1:8080/api/tables/units?format=json'
+`
+
+func runServe(ctx context.Context, args []string, e *env) error {
+	return handled(serve(ctx, args, e))
+}
+
+func serve(ctx context.Context, args []string, e *env) error {
+	fs := newFlags("serve", serveHelp, e)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	adminAddr := fs.String("admin-addr", "127.0.0.1:9090", "address for /metrics (empty: off)")
+	pos, err := parse(fs, args, e)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usageErr("serve: one study at a time for now, got %d", len(pos))
+	}
+	studyPath := "data/sample/andorra/study.yaml"
+	if len(pos) == 1 {
+		studyPath = pos[0]
+	}
+	level := slog.LevelInfo
+	if e.quiet {
+		level = slog.LevelWarn
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	srv := newServer(serverConfig{Limits: defaultLimits()}, logger)
+	go srv.load(ctx, studyPath)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv.handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	servers := []*http.Server{hs}
+	errc := make(chan error, 2)
+	go func() { errc <- hs.Serve(ln) }()
+	if *adminAddr != "" {
+		aln, err := net.Listen("tcp", *adminAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("serve admin: %w", err)
+		}
+		as := &http.Server{Handler: srv.adminHandler(), ReadHeaderTimeout: 5 * time.Second}
+		servers = append(servers, as)
+		go func() { errc <- as.Serve(aln) }()
+		logger.Info("admin listening", "addr", aln.Addr().String())
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "study", studyPath)
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

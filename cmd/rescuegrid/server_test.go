@@ -1,0 +1,261 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/ipc"
+	"github.com/paulmach/orb/geojson"
+)
+
+var (
+	sampleOnce   sync.Once
+	sampleServer *server
+)
+
+// sampleSrv is the bundled sample study, loaded once for the test binary.
+func sampleSrv(tb testing.TB) *server {
+	tb.Helper()
+	sampleOnce.Do(func() {
+		s := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		s.load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
+		sampleServer = s
+	})
+	if sampleServer.state.Load() == nil {
+		tb.Fatalf("sample study did not load: %v", *sampleServer.loadErr.Load())
+	}
+	return sampleServer
+}
+
+func get(tb testing.TB, h http.Handler, url string) *httptest.ResponseRecorder {
+	tb.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, url, nil))
+	return rec
+}
+
+// readStream reads an Arrow IPC stream with the Arrow reader.
+func readStream(tb testing.TB, body []byte) (*arrow.Schema, []arrow.Record) {
+	tb.Helper()
+	r, err := ipc.NewReader(bytes.NewReader(body))
+	if err != nil {
+		tb.Fatalf("not an Arrow stream: %v", err)
+	}
+	defer r.Release()
+	var recs []arrow.Record
+	for r.Next() {
+		rec := r.Record()
+		rec.Retain()
+		recs = append(recs, rec)
+	}
+	if err := r.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return r.Schema(), recs
+}
+
+func rows(recs []arrow.Record) int64 {
+	var n int64
+	for _, r := range recs {
+		n += r.NumRows()
+	}
+	return n
+}
+
+func wantJSONError(tb testing.TB, rec *httptest.ResponseRecorder, status int, mention string) {
+	tb.Helper()
+	if rec.Code != status {
+		tb.Errorf("status %d, want %d (body %s)", rec.Code, status, rec.Body)
+	}
+	var e struct{ Error string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || !strings.Contains(e.Error, mention) {
+		tb.Errorf("error body %q, want JSON {\"error\"} mentioning %q", rec.Body, mention)
+	}
+}
+
+func TestServerTables(t *testing.T) {
+	h := sampleSrv(t).handler()
+	if rec := get(t, h, "/healthz"); rec.Code != 200 {
+		t.Errorf("/healthz = %d", rec.Code)
+	}
+	if rec := get(t, h, "/readyz"); rec.Code != 200 {
+		t.Errorf("/readyz = %d %s", rec.Code, rec.Body)
+	}
+	rec := get(t, h, "/api/tables/units")
+	if ct := rec.Header().Get("Content-Type"); ct != "application/vnd.apache.arrow.stream" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	schema, recs := readStream(t, rec.Body.Bytes())
+	if rows(recs) != 7 || schema.Field(0).Name != "unit_id" {
+		t.Errorf("units: %d rows, first column %q; want 7 rows of unit_id", rows(recs), schema.Field(0).Name)
+	}
+	// Column selection.
+	schema, recs = readStream(t, get(t, h, "/api/tables/cells?columns=cell,seconds").Body.Bytes())
+	if schema.NumFields() != 2 || schema.Field(1).Name != "seconds" || rows(recs) != 531 {
+		t.Errorf("cells?columns=cell,seconds: %v, %d rows", schema, rows(recs))
+	}
+	// A unit filter keeps exactly that unit's cells.
+	_, all := readStream(t, get(t, h, "/api/tables/cells?columns=unit_id").Body.Bytes())
+	unit := all[0].Column(0).(*array.String).Value(0)
+	want := 0
+	for _, r := range all {
+		col := r.Column(0).(*array.String)
+		for i := 0; i < col.Len(); i++ {
+			if col.IsValid(i) && col.Value(i) == unit {
+				want++
+			}
+		}
+	}
+	_, recs = readStream(t, get(t, h, "/api/tables/cells?unit="+unit).Body.Bytes())
+	if rows(recs) != int64(want) || want == 0 {
+		t.Errorf("cells?unit=%s: %d rows, want %d", unit, rows(recs), want)
+	}
+	// A bbox around Andorra la Vella keeps fewer cells, all inside.
+	rec = get(t, h, "/api/tables/cells?bbox=1.50,42.49,1.54,42.52&format=geojson")
+	fc, err := geojson.UnmarshalFeatureCollection(rec.Body.Bytes())
+	if err != nil {
+		t.Fatalf("cells as GeoJSON: %v", err)
+	}
+	if n := len(fc.Features); n == 0 || n >= 531 {
+		t.Errorf("bbox filter kept %d of 531 cells", n)
+	}
+	for _, f := range fc.Features {
+		b := f.Geometry.Bound()
+		if b.Max[0] < 1.50 || b.Min[0] > 1.54 || b.Max[1] < 42.49 || b.Min[1] > 42.52 {
+			t.Fatalf("cell %v outside the bbox", f.Properties["cell"])
+		}
+	}
+	var jrows []map[string]any
+	if err := json.Unmarshal(get(t, h, "/api/tables/bases?format=json").Body.Bytes(), &jrows); err != nil || len(jrows) != 5 {
+		t.Errorf("bases as JSON: %d rows, %v", len(jrows), err)
+	}
+	if _, ok := jrows[0]["geometry"]; ok {
+		t.Error("JSON rows carry the WKB geometry")
+	}
+	wantJSONError(t, get(t, h, "/api/tables/nope"), 404, "no table")
+	wantJSONError(t, get(t, h, "/api/tables/cells?columns=colour"), 400, "colour")
+	wantJSONError(t, get(t, h, "/api/tables/cells?bbox=0,0,90,90"), 400, "limit")
+	wantJSONError(t, get(t, h, "/api/tables/cells?bbox=1,2,3"), 400, "bbox")
+	wantJSONError(t, get(t, h, "/api/tables/cells?format=xml"), 400, "format")
+	wantJSONError(t, get(t, h, "/nowhere"), 404, "no route")
+}
+
+func TestServerQueries(t *testing.T) {
+	h := sampleSrv(t).handler()
+	rec := get(t, h, "/api/isochrone?lon=1.5199&lat=42.5458&minutes=5,10,15")
+	fc, err := geojson.UnmarshalFeatureCollection(rec.Body.Bytes())
+	if err != nil || len(fc.Features) != 3 {
+		t.Fatalf("isochrone: %v, %s", err, rec.Body)
+	}
+	if fc.Features[0].Properties["minutes"] != 15.0 {
+		t.Errorf("first band = %v min, want 15 (largest first)", fc.Features[0].Properties["minutes"])
+	}
+	wantJSONError(t, get(t, h, "/api/isochrone?lon=1.5&lat=42.5&minutes=10,5"), 400, "minutes")
+	wantJSONError(t, get(t, h, "/api/isochrone?lon=abc&lat=42.5"), 400, "lon")
+	wantJSONError(t, get(t, h, "/api/isochrone?lon=1.5&lat=42.5&minutes=600"), 400, "minutes")
+	wantJSONError(t, get(t, h, "/api/isochrone?lon=10&lat=50"), 422, "no road")
+
+	var tt struct {
+		Seconds   float64
+		Reachable bool
+	}
+	rec = get(t, h, "/api/traveltime?from=1.5199,42.5458&to=1.5210,42.5075")
+	if err := json.Unmarshal(rec.Body.Bytes(), &tt); err != nil || !tt.Reachable || tt.Seconds < 60 || tt.Seconds > 1800 {
+		t.Errorf("traveltime La Massana -> Andorra la Vella = %+v (%s)", tt, rec.Body)
+	}
+	wantJSONError(t, get(t, h, "/api/traveltime?from=1.5&to=1,2"), 400, "from")
+
+	// What-if: a base at the largest gap never lowers coverage; removing
+	// every base but one lowers it.
+	s := sampleSrv(t)
+	gap := s.state.Load().res.Gaps[0].Centroid
+	body := `{"add":[{"id":"new","lon":` + jsonNum(gap[0]) + `,"lat":` + jsonNum(gap[1]) + `,"team_size":20}]}`
+	var wi struct {
+		Units []any
+	}
+	post := func(body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(body)))
+		return rec
+	}
+	rec = post(body)
+	if err := json.Unmarshal(rec.Body.Bytes(), &wi); err != nil || rec.Code != 200 {
+		t.Fatalf("whatif: %d %s", rec.Code, rec.Body)
+	}
+	var after struct {
+		Before float64 `json:"within_before"`
+		After  float64 `json:"within_after"`
+	}
+	json.Unmarshal(rec.Body.Bytes(), &after)
+	if after.After < after.Before {
+		t.Errorf("adding a base lowered coverage: %v -> %v", after.Before, after.After)
+	}
+	rec = post(`{"remove":["node/2966663490","node/6775197585","way/330823762","way/631235779"]}`)
+	json.Unmarshal(rec.Body.Bytes(), &after)
+	if rec.Code != 200 || after.After >= after.Before {
+		t.Errorf("removing four of five bases: %d, %v -> %v", rec.Code, after.Before, after.After)
+	}
+	wantJSONError(t, post(`{"remove":["nope"]}`), 400, "no base")
+	wantJSONError(t, post(`{"add":[{"lon":500,"lat":0}]}`), 400, "add[0]")
+	wantJSONError(t, post(`{"colour":1}`), 400, "colour")
+	wantJSONError(t, post(`not json`), 400, "body")
+}
+
+func jsonNum(f float64) string { b, _ := json.Marshal(f); return string(b) }
+
+// TestServerStaysUpWhenTheStudyFails: /healthz answers, /readyz and the API
+// say why, and metrics count the requests.
+func TestServerStaysUpWhenTheStudyFails(t *testing.T) {
+	s := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := s.handler()
+	wantJSONError(t, get(t, h, "/readyz"), 503, "loading")
+	s.load(context.Background(), filepath.Join(t.TempDir(), "missing.yaml"))
+	if rec := get(t, h, "/healthz"); rec.Code != 200 {
+		t.Errorf("/healthz = %d after a failed load", rec.Code)
+	}
+	wantJSONError(t, get(t, h, "/readyz"), 503, "missing.yaml")
+	wantJSONError(t, get(t, h, "/api/tables/cells"), 503, "failed to load")
+	m := httptest.NewRecorder()
+	s.adminHandler().ServeHTTP(m, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if !strings.Contains(m.Body.String(), `rescuegrid_http_requests_total{route="GET /readyz",status="503"} 2`) {
+		t.Errorf("metrics do not count the two 503s of /readyz:\n%s", m.Body)
+	}
+}
+
+func TestServerRecoversFromPanics(t *testing.T) {
+	s := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := s.instrument("GET /boom", func(w http.ResponseWriter, r *http.Request) error { panic("boom") })
+	wantJSONError(t, get(t, h, "/boom"), 500, "internal error")
+}
+
+func FuzzQueryParams(f *testing.F) {
+	for _, s := range []string{"1.5,42.5", "1,2,3,4", "5,10,15", "", ",", "nan,1", "1e309,0", "-180,-90,180,90", "10,5", "0.1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if p, err := parseLonLat("p", s); err == nil && (p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90) {
+			t.Errorf("parseLonLat(%q) = %v out of range", s, p)
+		}
+		if b, err := parseBBox(s, 25); err == nil && (b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] || (b.Max[0]-b.Min[0])*(b.Max[1]-b.Min[1]) > 25) {
+			t.Errorf("parseBBox(%q) = %v breaks its limits", s, b)
+		}
+		if m, err := parseMinutes(s, 120); err == nil {
+			for i, v := range m {
+				if v <= 0 || v > 120 || (i > 0 && v <= m[i-1]) {
+					t.Errorf("parseMinutes(%q) = %v", s, m)
+				}
+			}
+		}
+	})
+}
