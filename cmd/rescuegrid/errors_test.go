@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rescuegrid/rescuegrid/internal/shared"
+)
+
+func runErr(args ...string) (stdout, stderr string, err error) {
+	var o, e bytes.Buffer
+	err = run(context.Background(), args, &env{stdout: &o, stderr: &e})
+	return o.String(), e.String(), err
+}
+
+var (
+	andorraOnce  sync.Once
+	andorraGraph string
+)
+
+// andorraRGraph builds the Andorra drive graph once for the test binary.
+func andorraRGraph(t *testing.T) string {
+	t.Helper()
+	andorraOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "rescuegrid-cli")
+		if err != nil {
+			t.Fatal(err)
+		}
+		andorraGraph = filepath.Join(dir, "andorra.rgraph")
+		if _, _, err := runErr("--quiet", "network", "build", "--pbf", shared.Path(t, "data", "andorra", "andorra.osm.pbf"), "--out", andorraGraph); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return andorraGraph
+}
+
+func TestHelpForEveryCommand(t *testing.T) {
+	out, _, err := runErr("help")
+	if err != nil || !strings.Contains(out, "Commands:") {
+		t.Fatalf("help = %v\n%s", err, out)
+	}
+	for _, c := range commands() {
+		if c.name == "version" {
+			continue
+		}
+		args := []string{c.name, "--help"}
+		if c.name == "network" {
+			args = []string{"network", "build", "--help"}
+		}
+		out, _, err := runErr(args...)
+		if err != nil || !strings.Contains(out, "Example") || !strings.Contains(out, "Usage:") {
+			t.Errorf("%s --help = %v; want usage with an example:\n%s", c.name, err, out)
+		}
+	}
+}
+
+func TestCommandLineMistakes(t *testing.T) {
+	g := andorraRGraph(t)
+	for _, args := range [][]string{
+		{},
+		{"fly"},
+		{"network", "build", "--pbf", "x.pbf"},
+		{"network", "frobnicate"},
+		{"reach", "--graph", g, "--sources", "s.csv", "--out", "o.csv", "--max-minutes", "-1"},
+		{"reach", "--graph", g, "--sources", "s.csv", "--out", "o.csv", "extra"},
+		{"isochrone", "--graph", g, "--lon", "1.5"},
+		{"analyze", "study.yaml"},
+		{"extract", "--pbf", "x.pbf", "--tag", "amenity", "--out", "o.csv"},
+	} {
+		if _, _, err := runErr(args...); !errors.Is(err, errUsage) {
+			t.Errorf("rescuegrid %v = %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	g := andorraRGraph(t)
+	out := filepath.Join(dir, "out.rgraph")
+	if _, _, err := runErr("--quiet", "network", "build", "--pbf", filepath.Join(dir, "missing.pbf"), "--out", out); err == nil || !strings.Contains(err.Error(), "missing.pbf") {
+		t.Errorf("build from a missing PBF = %v", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed build left %s behind", out)
+	}
+	b, _ := os.ReadFile(g)
+	corrupt := filepath.Join(dir, "corrupt.rgraph")
+	b[len(b)/2] ^= 1
+	os.WriteFile(corrupt, b, 0o644)
+	if _, _, err := runErr("network", "info", corrupt); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("info on a corrupt graph = %v, want a checksum error", err)
+	}
+	trunc := filepath.Join(dir, "trunc.rgraph")
+	os.WriteFile(trunc, b[:100], 0o644)
+	if _, _, err := runErr("network", "info", trunc); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("info on a truncated graph = %v", err)
+	}
+
+	src := filepath.Join(dir, "sources.csv")
+	os.WriteFile(src, []byte("id,lon,lat\nmassana,1.5199,42.5458\nbad,1.5,north\n"), 0o644)
+	reachOut := filepath.Join(dir, "reach.csv")
+	if _, _, err := runErr("--quiet", "reach", "--graph", g, "--sources", src, "--out", reachOut); err == nil || !strings.Contains(err.Error(), "sources.csv:3") {
+		t.Errorf("reach with a bad row = %v, want sources.csv:3", err)
+	}
+	if _, err := os.Stat(reachOut); !os.IsNotExist(err) {
+		t.Error("a failed reach left its output behind")
+	}
+	// One source 50 km away: a warning, and the others still count.
+	os.WriteFile(src, []byte("id,lon,lat\nmassana,1.5199,42.5458\nfar,2.2,42.9\n"), 0o644)
+	_, stderr, err := runErr("reach", "--graph", g, "--sources", src, "--out", reachOut)
+	if err != nil || !strings.Contains(stderr, "warning:") || !strings.Contains(stderr, `"far"`) || !strings.Contains(stderr, "1 of 2 sources") {
+		t.Errorf("reach with a far source = %v, stderr:\n%s", err, stderr)
+	}
+	os.WriteFile(src, []byte("id,lon,lat\nfar,2.2,42.9\n"), 0o644)
+	if _, _, err := runErr("--quiet", "reach", "--graph", g, "--sources", src, "--out", reachOut); err == nil || !strings.Contains(err.Error(), "none of the 1 sources") {
+		t.Errorf("reach with no placeable source = %v", err)
+	}
+	os.WriteFile(src, []byte("id,lon,lat\na,1.5199,42.5458\na,1.52,42.5\n"), 0o644)
+	if _, _, err := runErr("--quiet", "reach", "--graph", g, "--sources", src, "--out", reachOut); err == nil || !strings.Contains(err.Error(), "duplicate id") {
+		t.Errorf("reach with duplicate ids = %v", err)
+	}
+}
