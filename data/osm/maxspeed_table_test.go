@@ -11,7 +11,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/geo"
 )
 
-func uint32ID(i int) graph.NodeID       { return graph.NodeID(i) }
+func uint32ID(i int) graph.NodeID      { return graph.NodeID(i) }
 func haversine(a, b orb.Point) float64 { return geo.Haversine(a, b) }
 func abs(x float64) float64            { return math.Abs(x) }
 
