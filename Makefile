@@ -111,3 +111,15 @@ fuzz: deps ## run every Fuzz target for FUZZTIME (default 20s) each
 
 clean: ## remove bin/, the OUT folder and bench/out/ (keeps .tools/)
 	rm -rf bin $(OUT) bench/out
+
+# PySAL access (2SFCA, E2SFCA) against rescuegrid on Porto Alegre's shelters.
+ACCESS_VENV := bench/out/.venv-access
+ACCESS_PY   ?= python3.11
+
+.PHONY: bench-access
+bench-access: deps ## 2SFCA/E2SFCA against PySAL access on Porto Alegre (virtualenv in bench/out/.venv-access)
+	@mkdir -p bench/out
+	@if [ ! -x $(ACCESS_VENV)/bin/python ]; then $(ACCESS_PY) -m venv $(ACCESS_VENV); fi
+	@$(ACCESS_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/access/requirements.txt
+	$(TEST_ENV) $(GO) test -count=1 -run '^TestShelterPortoAlegre$$' ./bench -access-export "$(CURDIR)/bench/out/access"
+	$(ACCESS_VENV)/bin/python bench/access/compare.py bench/out/access/short_term bench/out/access/long_term

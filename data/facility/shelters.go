@@ -32,12 +32,53 @@ type Shelter struct {
 	// Active is false for a shelter marked closed (SOS-RS actived=false,
 	// or "[desativado]" in its name); true otherwise.
 	Active bool
+	// Kind is what the place is: KindShelter (people), or, from the
+	// bracketed tags of SOS-RS names, KindPet ("[abrigo Pet]", "[exclusivo
+	// Pets]"), KindDistribution ("[centro De Distribuição]", "[ponto De
+	// Coleta]") or KindKitchen ("[cozinha]"). Only KindShelter houses people.
+	Kind string
+}
+
+// The kinds of Shelter.Kind.
+const (
+	KindShelter      = "shelter"
+	KindPet          = "pet"
+	KindDistribution = "distribution"
+	KindKitchen      = "kitchen"
+)
+
+// kindOf reads the kind from a name's bracketed tags ("Abrigo X [abrigo
+// Pet]"); tags such as "[exclusivo Mulheres E Crianças]" restrict who is
+// taken in but leave it a shelter for people.
+func kindOf(name string) string {
+	l := strings.ToLower(name)
+	for {
+		a := strings.IndexByte(l, '[')
+		if a < 0 {
+			return KindShelter
+		}
+		b := strings.IndexByte(l[a:], ']')
+		if b < 0 {
+			return KindShelter
+		}
+		tag := l[a+1 : a+b]
+		l = l[a+b+1:]
+		switch {
+		case strings.Contains(tag, "pet") || strings.Contains(tag, "cães") || strings.Contains(tag, "gatos"):
+			return KindPet
+		case strings.Contains(tag, "distribuição") || strings.Contains(tag, "coleta") || strings.Contains(tag, "triagem"):
+			return KindDistribution
+		case strings.Contains(tag, "cozinha"):
+			return KindKitchen
+		}
+	}
 }
 
 // ReadShelters reads shelters from a points file (see ReadPoints): CSV
 // with id, lon, lat columns or GeoJSON points, and optional columns or
 // properties name, city, class, capacity (places), area_m2 (usable area,
-// m²), sheltered (or sheltered_people) and active (true/false). Empty
+// m²), sheltered (or sheltered_people), active (true/false) and kind
+// (default KindShelter). Empty
 // values and a capacity or area of 0 mean unknown. Every other column
 // stays in Attrs. A value that is not a number >= 0 is a *ParseError.
 func ReadShelters(path string) ([]Shelter, error) {
@@ -80,6 +121,10 @@ func ReadShelters(path string) ([]Shelter, error) {
 		s.Name = strings.TrimSpace(take(s.Attrs, "name"))
 		s.City = strings.TrimSpace(take(s.Attrs, "city"))
 		s.Class = strings.TrimSpace(take(s.Attrs, "class"))
+		s.Kind = strings.TrimSpace(take(s.Attrs, "kind"))
+		if s.Kind == "" {
+			s.Kind = KindShelter
+		}
 		if a := strings.TrimSpace(take(s.Attrs, "active")); a != "" {
 			v, err := strconv.ParseBool(a)
 			if err != nil {
@@ -144,8 +189,9 @@ type SOSRSReport struct {
 	// beside the same shelter under another name, or has no coordinates).
 	Marked []SOSRSRow
 	// UnknownCapacity counts the kept rows whose capacity is empty or 0;
-	// Inactive the kept rows marked closed.
+	// Inactive the kept rows marked closed; Kinds the kept rows by Kind.
 	UnknownCapacity, Inactive int
+	Kinds                     map[string]int
 }
 
 // ReadSOSRS reads the shelter table of the SOS-RS volunteer site (May 2024
@@ -156,7 +202,9 @@ type SOSRSReport struct {
 // rows without coordinates (never geocoded), bad coordinates, duplicates
 // (same name and same coordinates: the row with a declared capacity, else
 // the latest updated_at, else the first is kept) and rows marked
-// "[apagar]". A capacity of 0 or empty is unknown (Capacity 0); an empty
+// "[apagar]". Kind comes from the bracketed tags of the name (pet
+// shelters, distribution points and kitchens are in the file too; the
+// caller keeps KindShelter for people). A capacity of 0 or empty is unknown (Capacity 0); an empty
 // sheltered_people is NaN. A missing column or a number that does not
 // parse is a *ParseError.
 func ReadSOSRS(path string) ([]Shelter, *SOSRSReport, error) {
@@ -243,6 +291,7 @@ func ParseSOSRS(name string, b []byte) ([]Shelter, *SOSRSReport, error) {
 			City:      row.City,
 			Sheltered: math.NaN(),
 			Active:    true,
+			Kind:      kindOf(row.Name),
 		}
 		for _, f := range []struct {
 			key string
@@ -292,7 +341,9 @@ func ParseSOSRS(name string, b []byte) ([]Shelter, *SOSRSReport, error) {
 		rows = append(rows, k)
 	}
 	out := make([]Shelter, len(rows))
+	rep.Kinds = map[string]int{}
 	for i, k := range rows {
+		rep.Kinds[k.s.Kind]++
 		out[i] = k.s
 		if k.s.Capacity == 0 {
 			rep.UnknownCapacity++

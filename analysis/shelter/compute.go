@@ -1,0 +1,608 @@
+package shelter
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/analysis/standard"
+	"github.com/uber/h3-go/v4"
+)
+
+// DefaultClass is the class of a shelter that names none, unless
+// Options.DefaultClass says otherwise: the short-term fixed shelter, the
+// kind the schools, churches and gyms of a flood become.
+const DefaultClass = "short_term"
+
+// A Unit is a reporting unit (township) as the engine needs it.
+type Unit struct {
+	ID, Name string
+}
+
+// Options tune Compute. The zero value takes the standard's values.
+type Options struct {
+	// DefaultClass is the class of shelters without one ("": DefaultClass).
+	DefaultClass string
+	// CutoffSeconds, when > 0, is every shelter's reach in walking seconds,
+	// instead of its class's reach distance at the walking speed.
+	CutoffSeconds float64
+	// DemandShare is the share of residents who need a place (0: 1, all).
+	// It scales the assignment's demand and the nearest-only loads, not
+	// the accessibility (places per resident).
+	DemandShare float64
+	// Steps and SigmaShare are the E2SFCA weights (see FCAOptions).
+	Steps      []float64
+	SigmaShare float64
+	Workers    int // parallel searches (<= 0: GOMAXPROCS)
+}
+
+// Input is one shelter study. Cells, Pop and CellUnit are parallel, as are
+// Shelters and ShelterUnit, and Depots and DepotUnit (nil: no units).
+type Input struct {
+	// Walk is the pedestrian graph (two-way, edge times at the standard's
+	// shelter walking speed). Drive is the road graph for the depots; it
+	// may be nil when there are no depots.
+	Walk, Drive *graph.Graph
+	Standard    *standard.Standard
+	Cells       []h3.Cell
+	Pop         []float64 // residents per cell
+	CellUnit    []int32   // -1 outside every unit
+	Units       []Unit
+	Shelters    []Shelter
+	ShelterUnit []int32
+	Depots      []Depot
+	DepotUnit   []int32
+	Options     Options
+}
+
+// Cells holds the per-cell answers, parallel to Input.Cells.
+type Cells struct {
+	Center []orb.Point
+	SnapM  []float64 // centre to its walk-graph road, NaN with no road access
+	NoRoad []bool
+	// Nearest shelter on foot whatever its reach (-1 none) and its time.
+	Nearest        []int32
+	NearestSeconds []float64
+	// WithinReach: some shelter has the cell within its reach.
+	WithinReach []bool
+	// Access is places per resident: 2SFCA, E2SFCA with step weights and
+	// E2SFCA with Gaussian weights.
+	Access, AccessStep, AccessGauss []float64
+	Demand                          []float64 // residents needing a place
+	Placed, Unplaced                []float64 // of Demand, by the assignment
+	// Shelter is the shelter taking most of the cell's placed residents
+	// (-1 none); MeanSeconds their mean walk (NaN when none placed).
+	Shelter     []int32
+	MeanSeconds []float64
+	// DepotSeconds is the drive from the nearest depot (+Inf none), Depot
+	// that depot (-1), DepotWithin whether it is within the depot reach.
+	DepotSeconds []float64
+	Depot        []int32
+	DepotWithin  []bool
+}
+
+// ShelterResult is one shelter's answer.
+type ShelterResult struct {
+	Shelter
+	Capacity
+	Unit          int32
+	CutoffSeconds float64 // reach in walking seconds
+	Snapped       bool
+	SnapM         float64 // NaN when not placed on the walk graph
+	PlaceError    string  // why it could not be placed
+	// CellsInReach and ResidentsInReach count the cells within its reach.
+	CellsInReach     int
+	ResidentsInReach float64
+	// Ratio is places per resident of its catchment (2SFCA, E2SFCA step,
+	// E2SFCA Gaussian); NaN when its catchment holds no resident.
+	Ratio, RatioStep, RatioGauss float64
+	// NearestLoad is the demand of the cells whose nearest shelter within
+	// reach it is: its load if everyone went to the nearest; Overflow is
+	// NearestLoad − Places when positive. Overflows is set only for a
+	// known capacity (an unknown one has no places to exceed).
+	NearestLoad, Overflow float64
+	Overflows             bool
+	// Load and Spare are the capacitated assignment's.
+	Load, Spare float64
+	// UnplacedNearest is the residents without a place whose nearest
+	// shelter within reach it is; UnplacedInReach those within its reach
+	// (a resident counts at every shelter in reach); BeyondReachNearest the
+	// residents with no shelter in reach whose nearest shelter it is.
+	UnplacedNearest, UnplacedInReach, BeyondReachNearest float64
+	// Relief and ReliefSeconds: see Assignment.
+	Relief        bool
+	ReliefSeconds float64
+	// DepotSeconds is the drive from the nearest depot (+Inf none);
+	// DepotWithin whether that is within the standard's depot reach.
+	DepotSeconds float64
+	Depot        int32
+	DepotWithin  bool
+}
+
+// UnitResult is one reporting unit's answer.
+type UnitResult struct {
+	Unit
+	Cells     int
+	Residents float64
+	Demand    float64
+	// Shelters in the unit, their places and equivalent area (see
+	// Capacity.EquivalentAreaM2); UnknownCapacity counts those with none.
+	Shelters, UnknownCapacity int
+	Places, AreaM2            float64
+	PlacesPerResident         float64 // NaN for an empty unit
+	M2PerResident             float64
+	// Required is the places the standard's fixed share asks for
+	// (shelters.fixed_share × residents); Deficit is Required − Places
+	// when positive.
+	Required, Deficit float64
+	// WithinReach is the residents with a shelter within reach on foot.
+	WithinReach float64
+	// P50 and P90 are the population-weighted walking seconds to the
+	// nearest shelter (+Inf where some residents reach none).
+	P50, P90 float64
+	// Access, AccessStep and AccessGauss are the population-weighted mean
+	// places per resident (2SFCA, E2SFCA step, E2SFCA Gaussian).
+	Access, AccessStep, AccessGauss float64
+	Placed, Unplaced                float64
+	// DepotWithin is the residents within the depot reach; Stock the stock
+	// of the depots inside the unit, StockPerResident that per resident.
+	DepotWithin      float64
+	Stock            map[string]float64
+	StockPerResident map[string]float64
+}
+
+// DepotResult is one depot's answer.
+type DepotResult struct {
+	Depot
+	Unit       int32
+	Snapped    bool
+	SnapM      float64
+	PlaceError string
+	// Residents and Shelters it is the nearest depot of, within reach.
+	Residents float64
+	Shelters  int
+}
+
+// Summary is the region's answer.
+type Summary struct {
+	Residents, Demand         float64
+	Shelters, UnknownCapacity int
+	UnplacedShelters          int // not placed on the walk graph
+	Places, PlacesPerResident float64
+	Required, Deficit         float64
+	WithinReach               float64 // residents with a shelter in reach
+	NoRoadResidents           float64
+	Placed, Unplaced          float64
+	PersonSeconds             float64 // of the assignment
+	MeanWalkSeconds           float64 // per placed resident
+	// NearestOverflowing counts the shelters of known capacity that would
+	// overflow if everyone went to the nearest one, by NearestOverflow
+	// residents in all.
+	NearestOverflowing int
+	NearestOverflow    float64
+	// AccessTotal is Σ population × 2SFCA access; ServedPlaces the places
+	// of the shelters whose catchment holds residents. They are equal when
+	// every resident has a shelter within reach (the 2SFCA identity).
+	AccessTotal, ServedPlaces float64
+	// DepotsUnreached counts the shelters no depot reaches within the
+	// depot reach; DepotWithin the residents within it.
+	DepotsUnreached int
+	DepotWithin     float64
+	Phases          int
+	Augmentations   int
+	// Timings of the stages.
+	WalkTook, FCATook, AssignTook, DepotTook time.Duration
+}
+
+// Result is everything Compute finds.
+type Result struct {
+	Cells    Cells
+	Shelters []ShelterResult
+	Units    []UnitResult
+	Depots   []DepotResult
+	Summary  Summary
+	// Matrix is the walking matrix and Assignment the capacitated
+	// assignment on it, for callers who want the pairs.
+	Matrix     Matrix
+	Assignment *Assignment
+}
+
+// Compute runs the shelter study: capacities, walking times, 2SFCA and
+// E2SFCA, the capacitated assignment, nearest-only loads, depots, and the
+// per-unit and regional aggregates.
+func Compute(ctx context.Context, in Input) (*Result, error) {
+	if err := checkInput(in); err != nil {
+		return nil, err
+	}
+	std := in.Standard
+	opt := in.Options
+	if opt.DefaultClass == "" {
+		opt.DefaultClass = DefaultClass
+	}
+	share := opt.DemandShare
+	if share == 0 {
+		share = 1
+	}
+	if !(share > 0 && share <= 1) {
+		return nil, fmt.Errorf("%w: demand share %v, want (0, 1]", ErrInput, share)
+	}
+	n, m := len(in.Cells), len(in.Shelters)
+	walkKPH := std.Shelters.WalkKPH
+	mps := walkKPH / 3.6
+
+	res := &Result{Shelters: make([]ShelterResult, m)}
+	places := make([]float64, m)
+	cut := make([]float64, m)
+	locs := make([]orb.Point, m)
+	for j, s := range in.Shelters {
+		c, err := CapacityOf(s, std.Shelters, opt.DefaultClass)
+		if err != nil {
+			return nil, err
+		}
+		sr := &res.Shelters[j]
+		sr.Shelter, sr.Capacity, sr.Unit = s, c, unitOf(in.ShelterUnit, j)
+		sr.CutoffSeconds = c.ReachM / mps
+		if opt.CutoffSeconds > 0 {
+			sr.CutoffSeconds = opt.CutoffSeconds
+		}
+		places[j], cut[j], locs[j] = c.Places, sr.CutoffSeconds, s.Loc
+	}
+
+	t0 := time.Now()
+	w, err := Walk(ctx, WalkInput{
+		Graph: in.Walk, Cells: in.Cells, Shelters: locs, CutoffSeconds: cut, WalkKPH: walkKPH,
+		Snap: graph.SnapOptions{MaxDistanceM: std.Access.SnapDistanceM}, Workers: opt.Workers,
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Summary.WalkTook = time.Since(t0)
+	res.Matrix = w.Matrix
+	c := &res.Cells
+	c.Center, c.SnapM, c.NoRoad = w.Center, w.SnapM, w.NoRoad
+	c.Nearest, c.NearestSeconds, c.WithinReach = w.Nearest, w.NearestSeconds, w.WithinReach
+	for j := range res.Shelters {
+		sr := &res.Shelters[j]
+		sr.SnapM, sr.Snapped = w.ShelterSnapM[j], w.ShelterErr[j] == nil
+		if !sr.Snapped {
+			sr.PlaceError = w.ShelterErr[j].Error()
+		}
+	}
+
+	t0 = time.Now()
+	fcas := make([]*FCA, 3)
+	for k, d := range []Decay{None, Step, Gaussian} {
+		if fcas[k], err = TwoStep(&w.Matrix, in.Pop, places, cut, FCAOptions{Decay: d, Steps: opt.Steps, SigmaShare: opt.SigmaShare}); err != nil {
+			return nil, err
+		}
+	}
+	c.Access, c.AccessStep, c.AccessGauss = fcas[0].Access, fcas[1].Access, fcas[2].Access
+	res.Summary.FCATook = time.Since(t0)
+
+	c.Demand = make([]float64, n)
+	for i, p := range in.Pop {
+		c.Demand[i] = p * share
+	}
+	t0 = time.Now()
+	a, err := Assign(ctx, &w.Matrix, c.Demand, places)
+	if err != nil {
+		return nil, err
+	}
+	res.Summary.AssignTook = time.Since(t0)
+	res.Assignment = a
+	c.Placed, c.Unplaced = a.Placed, a.Unplaced
+	c.Shelter, c.MeanSeconds = make([]int32, n), make([]float64, n)
+	for i := 0; i < n; i++ {
+		c.Shelter[i], c.MeanSeconds[i] = -1, math.NaN()
+		var best, ps float64
+		for k := w.Matrix.Off[i]; k < w.Matrix.Off[i+1]; k++ {
+			if x := a.Flow[k]; x > 0 {
+				ps += x * w.Matrix.Seconds[k]
+				if x > best {
+					best, c.Shelter[i] = x, w.Matrix.Shelter[k]
+				}
+			}
+		}
+		if a.Placed[i] > 0 {
+			c.MeanSeconds[i] = ps / a.Placed[i]
+		}
+	}
+
+	// Per shelter: catchments, nearest-only loads, assignment, relief.
+	for i := 0; i < n; i++ {
+		sh, sec := w.Matrix.Row(i)
+		near := int32(-1)
+		for k, j := range sh {
+			sr := &res.Shelters[j]
+			sr.CellsInReach++
+			sr.ResidentsInReach += in.Pop[i]
+			sr.UnplacedInReach += a.Unplaced[i]
+			if near < 0 || sec[k] < sec[near] {
+				near = int32(k)
+			}
+		}
+		switch {
+		case near >= 0:
+			sr := &res.Shelters[sh[near]]
+			sr.NearestLoad += c.Demand[i]
+			sr.UnplacedNearest += a.Unplaced[i]
+		case w.Nearest[i] >= 0:
+			res.Shelters[w.Nearest[i]].BeyondReachNearest += c.Demand[i]
+		}
+	}
+	for j := range res.Shelters {
+		sr := &res.Shelters[j]
+		sr.Ratio, sr.RatioStep, sr.RatioGauss = fcas[0].Ratio[j], fcas[1].Ratio[j], fcas[2].Ratio[j]
+		sr.Load, sr.Spare = a.Load[j], a.Spare[j]
+		sr.Relief, sr.ReliefSeconds = a.Relief[j], a.ReliefSeconds[j]
+		if sr.Rule != RuleUnknown && sr.NearestLoad > sr.Places {
+			sr.Overflow, sr.Overflows = sr.NearestLoad-sr.Places, true
+		}
+		sr.DepotSeconds, sr.Depot = math.Inf(1), -1
+	}
+
+	// Depots.
+	c.DepotSeconds, c.Depot, c.DepotWithin = make([]float64, n), make([]int32, n), make([]bool, n)
+	for i := range c.DepotSeconds {
+		c.DepotSeconds[i], c.Depot[i] = math.Inf(1), -1
+	}
+	res.Depots = make([]DepotResult, len(in.Depots))
+	if len(in.Depots) > 0 {
+		t0 = time.Now()
+		dl := make([]orb.Point, len(in.Depots))
+		for d, dep := range in.Depots {
+			dl[d] = dep.Loc
+		}
+		dt, err := DepotReach(ctx, DepotInput{Graph: in.Drive, Depots: dl, Cells: c.Center, Shelters: locs,
+			WalkKPH: std.Access.WalkKPH, Snap: graph.SnapOptions{MaxDistanceM: std.Access.SnapDistanceM}, Workers: opt.Workers})
+		if err != nil {
+			return nil, err
+		}
+		res.Summary.DepotTook = time.Since(t0)
+		reach := std.Depots.ReachMinutes * 60
+		for d, dep := range in.Depots {
+			dr := &res.Depots[d]
+			dr.Depot, dr.Unit, dr.SnapM, dr.Snapped = dep, unitOf(in.DepotUnit, d), dt.DepotSnapM[d], dt.DepotErr[d] == nil
+			if !dr.Snapped {
+				dr.PlaceError = dt.DepotErr[d].Error()
+			}
+		}
+		c.DepotSeconds, c.Depot = dt.CellSeconds, dt.CellDepot
+		for i := range c.DepotWithin {
+			c.DepotWithin[i] = c.DepotSeconds[i] <= reach
+			if c.DepotWithin[i] {
+				res.Depots[c.Depot[i]].Residents += in.Pop[i]
+			}
+		}
+		for j := range res.Shelters {
+			sr := &res.Shelters[j]
+			sr.DepotSeconds, sr.Depot = dt.ShelterSeconds[j], dt.ShelterDepot[j]
+			sr.DepotWithin = sr.DepotSeconds <= reach
+			if sr.DepotWithin {
+				res.Depots[sr.Depot].Shelters++
+			}
+		}
+	} else {
+		for j := range res.Shelters {
+			res.Shelters[j].DepotSeconds = math.Inf(1)
+		}
+	}
+
+	res.Units = unitResults(in, res)
+	res.Summary = summarize(in, res, fcas, res.Summary)
+	return res, nil
+}
+
+func unitOf(u []int32, i int) int32 {
+	if u == nil {
+		return -1
+	}
+	return u[i]
+}
+
+func checkInput(in Input) error {
+	n := len(in.Cells)
+	switch {
+	case in.Walk == nil || in.Standard == nil:
+		return fmt.Errorf("%w: walk graph and standard are required", ErrInput)
+	case len(in.Pop) != n || (in.CellUnit != nil && len(in.CellUnit) != n):
+		return fmt.Errorf("%w: %d cells but %d populations, %d cell units", ErrInput, n, len(in.Pop), len(in.CellUnit))
+	case in.ShelterUnit != nil && len(in.ShelterUnit) != len(in.Shelters):
+		return fmt.Errorf("%w: %d shelters but %d shelter units", ErrInput, len(in.Shelters), len(in.ShelterUnit))
+	case in.DepotUnit != nil && len(in.DepotUnit) != len(in.Depots):
+		return fmt.Errorf("%w: %d depots but %d depot units", ErrInput, len(in.Depots), len(in.DepotUnit))
+	case len(in.Depots) > 0 && in.Drive == nil:
+		return fmt.Errorf("%w: depots need the drive graph", ErrInput)
+	case !(in.Standard.Shelters.WalkKPH > 0):
+		return fmt.Errorf("%w: shelters.walk_kph = %v", ErrInput, in.Standard.Shelters.WalkKPH)
+	}
+	for i, p := range in.Pop {
+		if !(p >= 0) || math.IsInf(p, 0) {
+			return fmt.Errorf("%w: cell %d population %v", ErrInput, i, p)
+		}
+	}
+	for _, u := range [][]int32{in.CellUnit, in.ShelterUnit, in.DepotUnit} {
+		for _, x := range u {
+			if x < -1 || int(x) >= len(in.Units) {
+				return fmt.Errorf("%w: unit %d of %d", ErrInput, x, len(in.Units))
+			}
+		}
+	}
+	for _, dep := range in.Depots {
+		for item, q := range dep.Stock {
+			if !(q >= 0) || math.IsInf(q, 0) {
+				return fmt.Errorf("%w: depot %s stock %s = %v", ErrInput, dep.ID, item, q)
+			}
+		}
+	}
+	return nil
+}
+
+func unitResults(in Input, res *Result) []UnitResult {
+	std := in.Standard
+	c := &res.Cells
+	out := make([]UnitResult, len(in.Units))
+	times := make([][]float64, len(in.Units))
+	weights := make([][]float64, len(in.Units))
+	for u := range out {
+		out[u].Unit = in.Units[u]
+		out[u].Stock = map[string]float64{}
+		out[u].StockPerResident = map[string]float64{}
+	}
+	for i := range in.Cells {
+		u := unitOf(in.CellUnit, i)
+		if u < 0 {
+			continue
+		}
+		r := &out[u]
+		p := in.Pop[i]
+		r.Cells++
+		r.Residents += p
+		r.Demand += c.Demand[i]
+		if c.WithinReach[i] {
+			r.WithinReach += p
+		}
+		r.Access += p * c.Access[i]
+		r.AccessStep += p * c.AccessStep[i]
+		r.AccessGauss += p * c.AccessGauss[i]
+		r.Placed += c.Placed[i]
+		r.Unplaced += c.Unplaced[i]
+		if c.DepotWithin[i] {
+			r.DepotWithin += p
+		}
+		times[u] = append(times[u], c.NearestSeconds[i])
+		weights[u] = append(weights[u], p)
+	}
+	for j, sr := range res.Shelters {
+		if u := unitOf(in.ShelterUnit, j); u >= 0 {
+			r := &out[u]
+			r.Shelters++
+			r.Places += sr.Places
+			r.AreaM2 += sr.EquivalentAreaM2
+			if sr.Rule == RuleUnknown {
+				r.UnknownCapacity++
+			}
+		}
+	}
+	for d, dep := range in.Depots {
+		if u := unitOf(in.DepotUnit, d); u >= 0 {
+			for item, q := range dep.Stock {
+				out[u].Stock[item] += q
+			}
+		}
+	}
+	for u := range out {
+		r := &out[u]
+		r.PlacesPerResident, r.M2PerResident = math.NaN(), math.NaN()
+		if r.Residents > 0 {
+			r.PlacesPerResident = r.Places / r.Residents
+			r.M2PerResident = r.AreaM2 / r.Residents
+			r.Access /= r.Residents
+			r.AccessStep /= r.Residents
+			r.AccessGauss /= r.Residents
+			for item, q := range r.Stock {
+				r.StockPerResident[item] = q / r.Residents
+			}
+		}
+		r.Required = std.Shelters.FixedShare * r.Residents
+		r.Deficit = math.Max(0, r.Required-r.Places)
+		q := weightedQuantiles(times[u], weights[u], 0.5, 0.9)
+		r.P50, r.P90 = q[0], q[1]
+	}
+	return out
+}
+
+func summarize(in Input, res *Result, fcas []*FCA, s Summary) Summary {
+	c := &res.Cells
+	for i, p := range in.Pop {
+		s.Residents += p
+		s.Demand += c.Demand[i]
+		s.AccessTotal += p * c.Access[i]
+		if c.WithinReach[i] {
+			s.WithinReach += p
+		}
+		if c.NoRoad[i] {
+			s.NoRoadResidents += p
+		}
+		if c.DepotWithin[i] {
+			s.DepotWithin += p
+		}
+	}
+	a := res.Assignment
+	for i := range a.Placed {
+		s.Placed += a.Placed[i]
+		s.Unplaced += a.Unplaced[i]
+	}
+	s.PersonSeconds = a.PersonSeconds
+	s.MeanWalkSeconds = math.NaN()
+	if s.Placed > 0 {
+		s.MeanWalkSeconds = s.PersonSeconds / s.Placed
+	}
+	s.Phases, s.Augmentations = a.Phases, a.Augmentations
+	s.Shelters = len(res.Shelters)
+	for j, sr := range res.Shelters {
+		s.Places += sr.Places
+		if sr.Rule == RuleUnknown {
+			s.UnknownCapacity++
+		}
+		if !sr.Snapped {
+			s.UnplacedShelters++
+		}
+		if sr.Overflows {
+			s.NearestOverflowing++
+			s.NearestOverflow += sr.Overflow
+		}
+		if fcas[0].Demand[j] > 0 {
+			s.ServedPlaces += sr.Places
+		}
+		if len(in.Depots) > 0 && !sr.DepotWithin {
+			s.DepotsUnreached++
+		}
+	}
+	s.PlacesPerResident = math.NaN()
+	if s.Residents > 0 {
+		s.PlacesPerResident = s.Places / s.Residents
+	}
+	s.Required = in.Standard.Shelters.FixedShare * s.Residents
+	s.Deficit = math.Max(0, s.Required-s.Places)
+	return s
+}
+
+// weightedQuantiles returns the population-weighted q-quantiles of times
+// (NaN when no weight).
+func weightedQuantiles(times, weights []float64, qs ...float64) []float64 {
+	type tw struct{ t, w float64 }
+	var v []tw
+	var total float64
+	for i, t := range times {
+		if weights[i] > 0 {
+			v = append(v, tw{t, weights[i]})
+			total += weights[i]
+		}
+	}
+	out := make([]float64, len(qs))
+	if total == 0 {
+		for i := range out {
+			out[i] = math.NaN()
+		}
+		return out
+	}
+	sort.Slice(v, func(i, j int) bool { return v[i].t < v[j].t })
+	for k, q := range qs {
+		need := q * total
+		var cum float64
+		out[k] = v[len(v)-1].t
+		for _, x := range v {
+			cum += x.w
+			if cum >= need-1e-9*total {
+				out[k] = x.t
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,43 @@
+package shelter
+
+import (
+	"context"
+	"runtime"
+	"sync"
+)
+
+func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// parallel runs fn(0..n-1) on workers goroutines and returns the first error.
+func parallel(ctx context.Context, n, workers int, fn func(i int) error) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		ferr error
+	)
+	workers = max(workers, 1)
+	chunk := (n + workers - 1) / workers
+	for w := 0; w < workers && w*chunk < n; w++ {
+		lo, hi := w*chunk, min(n, (w+1)*chunk)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				err := fn(i)
+				if err == nil && i%1024 == 0 {
+					err = ctx.Err()
+				}
+				if err != nil {
+					mu.Lock()
+					if ferr == nil {
+						ferr = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return ferr
+}
