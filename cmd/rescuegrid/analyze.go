@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/study"
 )
 
@@ -77,13 +78,24 @@ func analyze(ctx context.Context, args []string, e *env) error {
 		return fmt.Errorf("study %s: %w", pos[0], err)
 	}
 	timings := append(in.Timings, study.StageTiming{Stage: "coverage", Took: time.Since(t1)})
+	var sres *shelter.Result
+	if in.Shelter != nil {
+		t := time.Now()
+		if sres, err = shelter.Compute(ctx, *in.Shelter); err != nil {
+			return fmt.Errorf("study %s: shelters: %w", pos[0], err)
+		}
+		timings = append(timings, study.StageTiming{Stage: "shelters", Took: time.Since(t)})
+	}
 	t2 := time.Now()
-	if _, err := study.Write(*out, in, res, gen, timings); err != nil {
+	if _, err := study.Write(*out, in, res, sres, gen, timings); err != nil {
 		return err
 	}
 	timings = append(timings, study.StageTiming{Stage: "write", Took: time.Since(t2)})
 	if !e.quiet {
 		study.PrintSummary(e.stdout, in, res)
+		if sres != nil {
+			study.PrintShelterSummary(e.stdout, in, sres)
+		}
 		fmt.Fprintf(e.stdout, "\n  wrote %s in %.2f s (", *out, time.Since(t0).Seconds())
 		for i, t := range timings {
 			if i > 0 {

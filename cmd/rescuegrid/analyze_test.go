@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"github.com/rescuegrid/rescuegrid/internal/shared"
 )
 
 // readArrow reads a whole Arrow IPC file with the Arrow reader.
@@ -152,6 +153,64 @@ func TestAnalyzeFailureLeavesNoOutput(t *testing.T) {
 	for _, en := range entries {
 		if en.Name() != "bases.csv" && en.Name() != "study.yaml" {
 			t.Errorf("left behind: %s", en.Name())
+		}
+	}
+}
+
+// TestAnalyzePortoAlegreShelters runs the Porto Alegre study with the 2024
+// flood shelters and checks the shelter tables against each other and the
+// summary.
+func TestAnalyzePortoAlegreShelters(t *testing.T) {
+	shared.Dir(t) // the study reads ../shared
+	out := filepath.Join(t.TempDir(), "poa")
+	stdout, stderr := runCLI(t, "analyze", filepath.Join("..", "..", "bench", "studies", "porto-alegre.yaml"), "--out", out)
+	if !strings.Contains(stderr, "542 without coordinates") || !strings.Contains(stdout, "shelters:") {
+		t.Errorf("the run does not report the SOS-RS rows without coordinates or the shelters:\n%s\n%s", stderr, stdout)
+	}
+	var sum struct {
+		Residents float64
+		Shelters  struct {
+			Shelters               int
+			Places, Demand, Placed float64
+			Unplaced, Required     float64
+			Deficit                float64 `json:"place_deficit"`
+			RequiredPlaces         float64 `json:"required_places"`
+			WithinReach            float64 `json:"residents_within_walk_reach"`
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	s := sum.Shelters
+	shelters := readArrow(t, filepath.Join(out, "shelters.arrow"))
+	defer shelters.Release()
+	cells := readArrow(t, filepath.Join(out, "shelter_cells.arrow"))
+	defer cells.Release()
+	if int(shelters.NumRows()) != s.Shelters || s.Shelters < 50 {
+		t.Errorf("shelters table has %d rows, summary %d", shelters.NumRows(), s.Shelters)
+	}
+	if got := sumFloat(t, shelters, "places"); math.Abs(got-s.Places) > 1e-6 {
+		t.Errorf("shelter places add up to %v, summary %v", got, s.Places)
+	}
+	if got := sumFloat(t, shelters, "load"); math.Abs(got-s.Placed) > 1e-6*s.Placed {
+		t.Errorf("shelter loads add up to %v, summary placed %v", got, s.Placed)
+	}
+	if got := sumFloat(t, cells, "placed") + sumFloat(t, cells, "unplaced"); math.Abs(got-s.Demand) > 1e-6*s.Demand {
+		t.Errorf("cells placed + unplaced = %v, demand %v", got, s.Demand)
+	}
+	if math.Abs(s.Demand-812935) > 1e-6 || math.Abs(s.RequiredPlaces-0.15*812935) > 1e-6 {
+		t.Errorf("demand %v, required %v; want all 812,935 residents and 15 %% of them", s.Demand, s.RequiredPlaces)
+	}
+	// No shelter is loaded beyond its capacity.
+	places := shelters.Column(shelters.Schema().FieldIndices("places")[0]).Data().Chunk(0).(*array.Float64)
+	load := shelters.Column(shelters.Schema().FieldIndices("load")[0]).Data().Chunk(0).(*array.Float64)
+	for i := 0; i < places.Len(); i++ {
+		if load.Value(i) > places.Value(i)+1e-9 {
+			t.Errorf("shelter %d: load %v over %v places", i, load.Value(i), places.Value(i))
 		}
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/data/population"
@@ -25,7 +27,11 @@ type Inputs struct {
 	Units      []units.Unit
 	Bases      []coverage.Base
 	Coverage   coverage.Input
-	Notes      []string      // warnings worth printing: skipped features, unplaced points
+	WalkGraph  *graph.Graph   // pedestrian graph, when the study has shelters
+	Shelters   []facility.Shelter
+	Depots     []facility.Depot
+	Shelter    *shelter.Input // the shelter computation's input (nil: no shelters)
+	Notes      []string       // warnings worth printing: skipped features, unplaced points
 	Timings    []StageTiming // where the time went
 }
 
@@ -133,7 +139,123 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	if err := stage("cells to units", func() error { return in.assemble(opt) }); err != nil {
 		return nil, err
 	}
+	if len(st.Shelters) > 0 {
+		if err := stage("shelter inputs", func() error { return in.readShelters(ctx, opt) }); err != nil {
+			return nil, err
+		}
+	}
 	return in, nil
+}
+
+// readShelters reads the walk graph, the shelters and the depots, and
+// assembles the shelter computation's input.
+func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
+	st := in.Study
+	var err error
+	if st.Network.WalkGraph != "" {
+		in.WalkGraph, err = graph.ReadFile(st.Network.WalkGraph)
+	} else {
+		var p *osm.Profile
+		if p, err = osm.BuiltinProfile("walk"); err == nil {
+			p.SetUniformSpeed(st.Standard.Shelters.WalkKPH)
+			in.WalkGraph, err = osm.Build(ctx, st.Network.PBF, p, osm.Options{Generator: opt.Generator})
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("walk graph: %w", err)
+	}
+	seen := map[string]string{}
+	for _, src := range st.Shelters {
+		var list []facility.Shelter
+		switch src.Format {
+		case "sosrs":
+			var rep *facility.SOSRSReport
+			list, rep, err = facility.ReadSOSRS(src.File)
+			if err != nil {
+				return err
+			}
+			in.Notes = append(in.Notes, fmt.Sprintf("%s: %d rows; %d without coordinates (not geocoded), %d bad coordinates, %d duplicates and %d marked for deletion left out; %d kept, %d of unknown capacity",
+				filepath.Base(src.File), rep.Rows, len(rep.NoCoordinates), len(rep.BadCoordinates), len(rep.Duplicates), len(rep.Marked), rep.Kept, rep.UnknownCapacity))
+		default:
+			list, err = facility.ReadShelters(src.File)
+			if err != nil {
+				return err
+			}
+		}
+		dropped := 0
+		for _, sh := range list {
+			if sh.Kind != "" && sh.Kind != facility.KindShelter {
+				dropped++ // pet shelters, distribution points, kitchens house no people
+				continue
+			}
+			if src.City != "" && !strings.EqualFold(strings.TrimSpace(sh.City), src.City) {
+				continue
+			}
+			if sh.Class == "" {
+				sh.Class = src.Class
+			}
+			if first, dup := seen[sh.ID]; dup {
+				return fmt.Errorf("shelter id %q appears twice: %s and %s", sh.ID, first, src.File)
+			}
+			seen[sh.ID] = src.File
+			in.Shelters = append(in.Shelters, sh)
+		}
+		if dropped > 0 {
+			in.Notes = append(in.Notes, fmt.Sprintf("%s: %d places that house no people (pets, distribution, kitchens) left out", filepath.Base(src.File), dropped))
+		}
+	}
+	// Shelters beyond the walk graph serve people outside the study's
+	// population grid: leave them out (and say so) rather than count their
+	// places for residents who cannot reach them.
+	area := in.WalkGraph.Bound().Pad(0.01)
+	kept := in.Shelters[:0]
+	outside := 0
+	for _, sh := range in.Shelters {
+		if area.Contains(sh.Loc) {
+			kept = append(kept, sh)
+		} else {
+			outside++
+		}
+	}
+	in.Shelters = kept
+	if outside > 0 {
+		in.Notes = append(in.Notes, fmt.Sprintf("%d shelters lie outside the study's road network (beyond %.4f,%.4f .. %.4f,%.4f) and were left out", outside, area.Min[0], area.Min[1], area.Max[0], area.Max[1]))
+	}
+	if len(in.Shelters) == 0 {
+		return errors.New("facilities.shelters: no shelter for people in the files within the study area (after the city filter)")
+	}
+	for _, f := range st.Depots {
+		ds, err := facility.ReadDepots(f)
+		if err != nil {
+			return err
+		}
+		in.Depots = append(in.Depots, ds...)
+	}
+	ci := in.Coverage
+	ix := units.NewIndex(in.Units)
+	si := &shelter.Input{
+		Walk: in.WalkGraph, Drive: in.Graph, Standard: st.Standard,
+		Cells: ci.Cells, Pop: ci.Pop, CellUnit: ci.CellUnit,
+		Options: shelter.Options{
+			DefaultClass:  st.ShelterOpt.DefaultClass,
+			CutoffSeconds: st.ShelterOpt.CutoffMinutes * 60,
+			DemandShare:   st.ShelterOpt.DemandShare,
+			Workers:       opt.Workers,
+		},
+	}
+	for _, u := range ci.Units {
+		si.Units = append(si.Units, shelter.Unit{ID: u.ID, Name: u.Name})
+	}
+	for _, sh := range in.Shelters {
+		si.Shelters = append(si.Shelters, shelter.Shelter{ID: sh.ID, Name: sh.Name, Loc: sh.Loc, Class: sh.Class, Capacity: sh.Capacity, AreaM2: sh.AreaM2})
+		si.ShelterUnit = append(si.ShelterUnit, int32(ix.Locate(sh.Loc)))
+	}
+	for _, d := range in.Depots {
+		si.Depots = append(si.Depots, shelter.Depot{ID: d.ID, Name: d.Name, Loc: d.Loc, Stock: d.Stock})
+		si.DepotUnit = append(si.DepotUnit, int32(ix.Locate(d.Loc)))
+	}
+	in.Shelter = si
+	return nil
 }
 
 // readBases reads every base source of the study.

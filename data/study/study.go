@@ -92,6 +92,15 @@ func Override(s *standard.Standard, node *yaml.Node) (*standard.Standard, error)
 	return c, nil
 }
 
+func classNames[V any](m map[string]V) string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
 func decodeStrict(b []byte, v any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -112,12 +121,34 @@ type Study struct {
 	Population PopulationSource
 	Units      UnitsSource
 	Zones      []string // "135" zones: GeoJSON polygon files
+	Shelters   []ShelterSource
+	Depots     []string // depot files (points with stock_<item> columns)
+	ShelterOpt ShelterOptions
+}
+
+// ShelterSource is one file of shelters.
+type ShelterSource struct {
+	File string `yaml:"file"`
+	// Format is "points" (CSV id,lon,lat with capacity, area_m2, class
+	// columns, or GeoJSON; the default) or "sosrs" (the SOS Rio Grande do
+	// Sul shelter export as it is).
+	Format string `yaml:"format"`
+	Class  string `yaml:"class"` // default class for rows without one
+	City   string `yaml:"city"`  // sosrs: keep only this city
+}
+
+// ShelterOptions tune the shelter computation.
+type ShelterOptions struct {
+	DemandShare   float64 `yaml:"demand_share"`   // share of residents needing a place (default 1)
+	CutoffMinutes float64 `yaml:"cutoff_minutes"` // one reach for all shelters, in walking minutes (default: by class)
+	DefaultClass  string  `yaml:"default_class"`  // class of shelters without one (default short_term)
 }
 
 // Network names the road network: a PBF to build, or a built graph.
 type Network struct {
 	PBF         string  `yaml:"pbf"`
 	Graph       string  `yaml:"graph"`
+	WalkGraph   string  `yaml:"walk_graph"` // pedestrian graph for shelters, when graph (not pbf) is given
 	Profile     string  `yaml:"profile"`
 	SpeedFactor float64 `yaml:"speed_factor"`
 }
@@ -164,8 +195,13 @@ type raw struct {
 	Resolution int       `yaml:"resolution"`
 	Network    Network   `yaml:"network"`
 	Facilities struct {
-		Bases []FacilitySource `yaml:"bases"`
+		Bases    []FacilitySource `yaml:"bases"`
+		Shelters []ShelterSource  `yaml:"shelters"`
+		Depots   []struct {
+			File string `yaml:"file"`
+		} `yaml:"depots"`
 	} `yaml:"facilities"`
+	Shelters ShelterOptions `yaml:"shelters"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
@@ -266,7 +302,64 @@ func Parse(b []byte, path string) (*Study, error) {
 	if n.SpeedFactor < 0 {
 		return nil, fail("network.speed_factor", "%v: want > 0", n.SpeedFactor)
 	}
+	if n.WalkGraph, err = file("network.walk_graph", n.WalkGraph); err != nil {
+		return nil, err
+	}
 	st.Network = n
+	for i, sh := range r.Facilities.Shelters {
+		key := fmt.Sprintf("facilities.shelters[%d]", i)
+		if sh.File == "" {
+			return nil, fail(key+".file", "is required")
+		}
+		if sh.File, err = file(key+".file", sh.File); err != nil {
+			return nil, err
+		}
+		switch sh.Format {
+		case "":
+			sh.Format = "points"
+		case "points", "sosrs":
+		default:
+			return nil, fail(key+".format", "%q: allowed points or sosrs", sh.Format)
+		}
+		if sh.Class != "" {
+			if _, ok := st.Standard.Shelters.Classes[sh.Class]; !ok {
+				return nil, fail(key+".class", "%q is not a shelter class of the standards (%s)", sh.Class, classNames(st.Standard.Shelters.Classes))
+			}
+		}
+		st.Shelters = append(st.Shelters, sh)
+	}
+	for i, d := range r.Facilities.Depots {
+		f, err := file(fmt.Sprintf("facilities.depots[%d].file", i), d.File)
+		if err != nil {
+			return nil, err
+		}
+		if f == "" {
+			return nil, fail(fmt.Sprintf("facilities.depots[%d].file", i), "is required")
+		}
+		st.Depots = append(st.Depots, f)
+	}
+	if len(st.Depots) > 0 && len(st.Shelters) == 0 {
+		return nil, fail("facilities.depots", "depots are studied against shelters: give facilities.shelters too")
+	}
+	so := r.Shelters
+	if so.DemandShare < 0 || so.DemandShare > 1 {
+		return nil, fail("shelters.demand_share", "%v: want a share in (0, 1]", so.DemandShare)
+	}
+	if so.CutoffMinutes < 0 {
+		return nil, fail("shelters.cutoff_minutes", "%v: want > 0", so.CutoffMinutes)
+	}
+	if so.DefaultClass == "" {
+		so.DefaultClass = "short_term"
+	}
+	if len(st.Shelters) > 0 {
+		if _, ok := st.Standard.Shelters.Classes[so.DefaultClass]; !ok {
+			return nil, fail("shelters.default_class", "%q is not a shelter class of the standards (%s)", so.DefaultClass, classNames(st.Standard.Shelters.Classes))
+		}
+		if n.PBF == "" && n.WalkGraph == "" {
+			return nil, fail("network.walk_graph", "shelters need a pedestrian graph: give network.pbf, or network.walk_graph (rescuegrid network build --profile walk)")
+		}
+	}
+	st.ShelterOpt = so
 	if len(r.Facilities.Bases) == 0 {
 		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
 	}

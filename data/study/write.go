@@ -13,6 +13,7 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/analysis/standard"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
 )
@@ -55,8 +56,28 @@ type Summary struct {
 	Bases                int                `json:"bases"`
 	UnplacedBases        []string           `json:"unplaced_bases,omitempty"`
 	Notes                []string           `json:"notes,omitempty"`
+	Shelters             *ShelterSummary    `json:"shelters,omitempty"`
 	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
 	Files                []string           `json:"files"`
+}
+
+// ShelterSummary is the shelter part of summary.json.
+type ShelterSummary struct {
+	Shelters           int      `json:"shelters"`
+	UnknownCapacity    int      `json:"unknown_capacity"`
+	Places             float64  `json:"places"`
+	PlacesPerResident  float64  `json:"places_per_resident"`
+	Required           float64  `json:"required_places"`
+	Deficit            float64  `json:"place_deficit"`
+	WithinReach        float64  `json:"residents_within_walk_reach"`
+	Demand             float64  `json:"demand"`
+	Placed             float64  `json:"placed"`
+	Unplaced           float64  `json:"unplaced"`
+	MeanWalkSeconds    *float64 `json:"mean_walk_seconds"`
+	NearestOverflowing int      `json:"shelters_overflowing_if_nearest"`
+	NearestOverflow    float64  `json:"overflow_if_nearest"`
+	Depots             int      `json:"depots"`
+	DepotsUnreached    int      `json:"shelters_no_depot_reaches"`
 }
 
 func ptr(v float64) *float64 {
@@ -70,7 +91,7 @@ func ptr(v float64) *float64 {
 // folder beside dir and renames it into place only when everything has been
 // written, so dir is never left half-written. An existing dir is replaced
 // only if it holds a previous rescuegrid output (a summary.json).
-func Write(dir string, in *Inputs, r *coverage.Result, generator string, timings []StageTiming) (*Summary, error) {
+func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, generator string, timings []StageTiming) (*Summary, error) {
 	if st, err := os.Stat(dir); err == nil {
 		if !st.IsDir() {
 			return nil, fmt.Errorf("output %s exists and is not a folder", dir)
@@ -101,6 +122,15 @@ func Write(dir string, in *Inputs, r *coverage.Result, generator string, timings
 			rec.Release()
 		}
 	}()
+	if sr != nil {
+		st, err := ShelterTables(mem, in, sr)
+		if err != nil {
+			return nil, err
+		}
+		for n, rec := range st {
+			tables[n] = rec
+		}
+	}
 	var files []string
 	names := make([]string, 0, len(tables))
 	for n := range tables {
@@ -108,7 +138,11 @@ func Write(dir string, in *Inputs, r *coverage.Result, generator string, timings
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		written, err := arrowio.WriteAll(tmp, n, tables[n], arrowio.GeoColumn{Name: "geometry"})
+		geom := arrowio.GeoColumn{Name: "geometry"}
+		if len(tables[n].Schema().FieldIndices("geometry")) == 0 {
+			geom = arrowio.GeoColumn{}
+		}
+		written, err := arrowio.WriteAll(tmp, n, tables[n], geom)
 		if err != nil {
 			return nil, fmt.Errorf("write %s table: %w", n, err)
 		}
@@ -117,6 +151,16 @@ func Write(dir string, in *Inputs, r *coverage.Result, generator string, timings
 		}
 	}
 	sum := summarize(in, r, generator, timings)
+	if sr != nil {
+		s := sr.Summary
+		sum.Shelters = &ShelterSummary{
+			Shelters: s.Shelters, UnknownCapacity: s.UnknownCapacity, Places: s.Places,
+			PlacesPerResident: s.PlacesPerResident, Required: s.Required, Deficit: s.Deficit,
+			WithinReach: s.WithinReach, Demand: s.Demand, Placed: s.Placed, Unplaced: s.Unplaced,
+			MeanWalkSeconds: ptr(s.MeanWalkSeconds), NearestOverflowing: s.NearestOverflowing,
+			NearestOverflow: s.NearestOverflow, DepotsUnreached: s.DepotsUnreached, Depots: len(sr.Depots),
+		}
+	}
 	sum.Files = append(files, SummaryFile)
 	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
@@ -245,6 +289,24 @@ func PrintSummary(w io.Writer, in *Inputs, r *coverage.Result) {
 			}
 			fmt.Fprintf(w, "    %d. %s residents in %d cells around %.5f,%.5f (%s), worst %s\n", k+1, people(gp.Residents), len(gp.Cells), gp.Centroid[0], gp.Centroid[1], unit, dur(gp.WorstTime))
 		}
+	}
+}
+
+// PrintShelterSummary writes the shelter part of the readable summary.
+func PrintShelterSummary(w io.Writer, in *Inputs, r *shelter.Result) {
+	s := r.Summary
+	std := in.Study.Standard
+	fmt.Fprintf(w, "\n  shelters: %d for people (%d of unknown capacity), %s places: %.2f per 100 residents; the standard's %g %% asks %s (deficit %s)\n",
+		s.Shelters, s.UnknownCapacity, people(s.Places), 100*s.PlacesPerResident, 100*std.Shelters.FixedShare, people(s.Required), people(s.Deficit))
+	share := 0.0
+	if s.Residents > 0 {
+		share = s.WithinReach / s.Residents
+	}
+	fmt.Fprintf(w, "  residents with a shelter within walking reach: %s (%.1f %%)\n", people(s.WithinReach), 100*share)
+	fmt.Fprintf(w, "  if %s residents needed a place: %s placed (mean walk %s), %s without a place\n", people(s.Demand), people(s.Placed), dur(s.MeanWalkSeconds), people(s.Unplaced))
+	fmt.Fprintf(w, "  shelters that would overflow if everyone went to the nearest: %d (%s residents over capacity)\n", s.NearestOverflowing, people(s.NearestOverflow))
+	if len(r.Depots) > 0 {
+		fmt.Fprintf(w, "  depots: %d; shelters no depot reaches within %g min: %d\n", len(r.Depots), std.Depots.ReachMinutes, s.DepotsUnreached)
 	}
 }
 
