@@ -27,12 +27,12 @@ type Inputs struct {
 	Units      []units.Unit
 	Bases      []coverage.Base
 	Coverage   coverage.Input
-	WalkGraph  *graph.Graph   // pedestrian graph, when the study has shelters
+	WalkGraph  *graph.Graph // pedestrian graph, when the study has shelters
 	Shelters   []facility.Shelter
 	Depots     []facility.Depot
 	Shelter    *shelter.Input // the shelter computation's input (nil: no shelters)
 	Notes      []string       // warnings worth printing: skipped features, unplaced points
-	Timings    []StageTiming // where the time went
+	Timings    []StageTiming  // where the time went
 }
 
 // StageTiming is the wall time of one stage of a study.

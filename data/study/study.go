@@ -201,7 +201,7 @@ type raw struct {
 			File string `yaml:"file"`
 		} `yaml:"depots"`
 	} `yaml:"facilities"`
-	Shelters ShelterOptions `yaml:"shelters"`
+	Shelters   ShelterOptions   `yaml:"shelters"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
