@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
@@ -292,6 +293,15 @@ func (g *Graph) validate() error {
 		bound = bound.Extend(g.Point(NodeID(v)))
 	}
 	g.bound = bound
+	// Node finds a node by its OSM id, so no id may name two nodes (Build
+	// refuses them too).
+	ids := slices.Clone(g.osmIDs)
+	slices.Sort(ids)
+	for i := 1; i < len(ids); i++ {
+		if ids[i] == ids[i-1] {
+			return fmt.Errorf("OSM node %d is stored twice", ids[i])
+		}
+	}
 	total := 0
 	for _, s := range g.cSize {
 		total += int(s)

@@ -18,6 +18,10 @@ const networkHelp = `Build a road graph from OpenStreetMap, or describe one.
 Usage:
   rescuegrid network build --pbf FILE.osm.pbf [--profile drive|walk|emergency] --out FILE.rgraph
   rescuegrid network info FILE.rgraph [--json]
+
+Example:
+  rescuegrid network build --pbf data/sample/andorra/andorra.osm.pbf --out andorra.rgraph
+  rescuegrid network info andorra.rgraph
 `
 
 func runNetwork(ctx context.Context, args []string, e *env) error {

@@ -214,8 +214,17 @@ func parseGeoJSON(name string, b []byte) ([]Point, error) {
 		case orb.Point:
 			loc = g
 		case orb.Polygon, orb.MultiPolygon:
-			// A building footprint: its area centroid stands for it.
-			loc, _ = planar.CentroidArea(g)
+			// A building footprint: its area centroid stands for it, or the
+			// middle of its extent when it has no area (orb puts a
+			// MultiPolygon without area at 0,0). Without a point it is no place.
+			bound := g.Bound()
+			if bound.IsEmpty() {
+				return nil, &ParseError{File: name, Feature: num, Err: fmt.Errorf("%w: the %s is empty", ErrBadValue, g.GeoJSONType())}
+			}
+			var area float64
+			if loc, area = planar.CentroidArea(g); area == 0 {
+				loc = bound.Center()
+			}
 		default:
 			return nil, &ParseError{File: name, Feature: num, Err: fmt.Errorf("%w: geometry is a %s, want a Point (or a Polygon, taken at its centroid)", ErrBadValue, f.Geometry.GeoJSONType())}
 		}
@@ -230,6 +239,9 @@ func parseGeoJSON(name string, b []byte) ([]Point, error) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			v := f.Properties[k]
+			if v == nil {
+				continue // null, as an empty CSV cell: no id, no pin, no attribute
+			}
 			s := fmt.Sprint(v)
 			if fv, ok := v.(float64); ok {
 				s = strconv.FormatFloat(fv, 'f', -1, 64)
@@ -244,9 +256,7 @@ func parseGeoJSON(name string, b []byte) ([]Point, error) {
 				}
 				p.OSMNode = id
 			default:
-				if v != nil {
-					p.Attrs[k] = s
-				}
+				p.Attrs[k] = s
 			}
 		}
 		if p.ID == "" && f.ID != nil {

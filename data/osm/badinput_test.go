@@ -3,12 +3,16 @@ package osm_test
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/paulmach/orb"
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/data/osm"
+	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
 )
 
@@ -136,3 +140,7 @@ func TestLoadProfileErrors(t *testing.T) {
 		t.Errorf("BuiltinProfile(bicycle) = %v, want an error listing the profiles", err)
 	}
 }
+
+func uint32ID(i int) graph.NodeID      { return graph.NodeID(i) }
+func haversine(a, b orb.Point) float64 { return geo.Haversine(a, b) }
+func abs(x float64) float64            { return math.Abs(x) }

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"regexp"
@@ -106,6 +107,11 @@ func parseProfile(b []byte, origin string) (*Profile, error) {
 	var p Profile
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("profile %s: %w", origin, err)
+	}
+	// Decode stops after the first value: a stray brace or a second profile
+	// after it would go unnoticed.
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("profile %s: unexpected data after the profile's JSON object", origin)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("profile %s: %w", origin, err)
@@ -240,7 +246,8 @@ func ParseMaxspeed(s string) (kph float64, ok bool) {
 	}
 	if m := reMPH.FindStringSubmatch(s); m != nil {
 		v, err := strconv.ParseFloat(m[1], 64)
-		return v * MphToKph, err == nil && v > 0
+		kph = v * MphToKph // can overflow to +Inf where v did not: not a speed
+		return kph, err == nil && v > 0 && !math.IsInf(kph, 0)
 	}
 	return 0, false
 }
