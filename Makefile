@@ -50,11 +50,11 @@ build: deps ## build bin/rescuegrid with the version stamped
 	@mkdir -p bin
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/rescuegrid
 
-test: deps ## go vet, then go test -race (what CI runs)
+test: deps tiles-deps ## go vet, then go test -race (what CI runs)
 	$(GO) vet ./...
 	$(TEST_ENV) $(GO) test -race -count=1 ./...
 
-test-short: deps ## go vet, then go test -race -short
+test-short: deps tiles-deps ## go vet, then go test -race -short
 	$(GO) vet ./...
 	$(TEST_ENV) $(GO) test -race -count=1 -short ./...
 
@@ -123,3 +123,39 @@ bench-access: deps ## 2SFCA/E2SFCA against PySAL access on Porto Alegre (virtual
 	@$(ACCESS_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/access/requirements.txt
 	$(TEST_ENV) $(GO) test -count=1 -run '^TestShelterPortoAlegre$$' ./bench -access-export "$(CURDIR)/bench/out/access"
 	$(ACCESS_VENV)/bin/python bench/access/compare.py bench/out/access/short_term bench/out/access/long_term
+
+# Real-client checks of data/tiles (go test ./data/tiles needs them and fails,
+# naming this target, without them): GDAL's ogrinfo/ogr2ogr from Debian's
+# gdal-bin, and the npm decoders pinned in data/tiles/js/package-lock.json
+# (@mapbox/vector-tile, pbf, pmtiles: 1.8 MB, no install scripts).
+TILES_JS := data/tiles/js
+
+.PHONY: tiles-deps
+tiles-deps: ## install gdal-bin and the npm tile decoders (data/tiles/js) for the tile tests
+	@missing=""; \
+	dpkg -s gdal-bin 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing gdal-bin"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "tiles-deps: installing$$missing"; \
+	  $(SUDO) apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+	@if [ ! -f $(TILES_JS)/node_modules/.package-lock.json ] || \
+	    [ $(TILES_JS)/package-lock.json -nt $(TILES_JS)/node_modules/.package-lock.json ]; then \
+	  echo "tiles-deps: npm ci in $(TILES_JS)"; \
+	  cd $(TILES_JS) && npm ci --no-audit --no-fund --ignore-scripts; \
+	fi
+
+# PySAL spopt (exact MCLP, LSCP, p-median with PuLP's bundled CBC) against
+# rescuegrid's siting (greedy + swap, bounds) on Andorra.
+SPOPT_VENV := bench/out/.venv-spopt
+SPOPT_PY   ?= python3.11
+
+.PHONY: bench-spopt
+bench-spopt: deps ## siting against PySAL spopt's exact MCLP/LSCP/p-median on Andorra (virtualenv in bench/out/.venv-spopt)
+	@mkdir -p bench/out
+	@if [ ! -x $(SPOPT_VENV)/bin/python ]; then $(SPOPT_PY) -m venv $(SPOPT_VENV); fi
+	@$(SPOPT_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/spopt/requirements.txt
+	$(TEST_ENV) $(GO) test -count=1 -run '^TestSitingAndorra$$' ./bench -siting-export "$(CURDIR)/bench/out/spopt"
+	$(SPOPT_VENV)/bin/python bench/spopt/compare.py bench/out/spopt | tee bench/out/spopt.txt

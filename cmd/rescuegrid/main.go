@@ -73,6 +73,7 @@ func commands() []command {
 		{"network", "build a road graph from OpenStreetMap, or describe one", runNetwork},
 		{"reach", "travel time from the nearest of many sources to every road node", runReach},
 		{"serve", "serve a study: Arrow tables, isochrones, travel times, what-if over HTTP", runServe},
+		{"tiles", "export a study's vector tile layers to PMTiles archives", runTiles},
 		{"isochrone", "the areas reached from a point within 5, 10, 15 minutes, as GeoJSON", runIsochrone},
 		{"extract", "extract facilities (fire stations, shelters…) from OSM tags as points", runExtract},
 		{"version", "print the version", func(_ context.Context, _ []string, e *env) error {

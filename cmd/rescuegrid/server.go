@@ -22,6 +22,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/data/tiles"
 )
 
 // limits bound what one request may ask for.
@@ -49,6 +50,7 @@ type studyState struct {
 	tables  map[string]arrow.Record
 	bounds  map[string][]orb.Bound // per table, per row: the geometry's bounds
 	summary []byte                 // summary JSON
+	tiles   *tiles.Set
 	loaded  time.Time
 }
 
@@ -99,7 +101,11 @@ func (s *server) compute(ctx context.Context, path string) (*studyState, error) 
 	if err != nil {
 		return nil, err
 	}
-	st := &studyState{path: path, in: in, res: res, tables: tables, bounds: map[string][]orb.Bound{}, loaded: time.Now()}
+	ts, err := tiles.NewSet(in, res, tiles.Options{})
+	if err != nil {
+		return nil, err
+	}
+	st := &studyState{path: path, in: in, res: res, tables: tables, tiles: ts, bounds: map[string][]orb.Bound{}, loaded: time.Now()}
 	for name, rec := range tables {
 		idx := rec.Schema().FieldIndices("geometry")
 		if len(idx) != 1 {
@@ -211,6 +217,7 @@ func (s *server) handler() http.Handler {
 	route("GET /api/isochrone", s.handleIsochrone)
 	route("GET /api/traveltime", s.handleTravelTime)
 	route("POST /api/whatif", s.handleWhatIf)
+	route("GET /tiles/{rest...}", s.handleTile)
 	route("OPTIONS /", func(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNoContent)
 		return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,7 +17,10 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
 )
 
 var (
@@ -258,4 +262,58 @@ func FuzzQueryParams(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestServerTiles fetches TileJSON and tiles as a map client does and reads
+// them with orb's MVT decoder.
+func TestServerTiles(t *testing.T) {
+	h := sampleSrv(t).handler()
+	var tj struct {
+		TileJSON     string   `json:"tilejson"`
+		Tiles        []string `json:"tiles"`
+		VectorLayers []struct {
+			ID string `json:"id"`
+		} `json:"vector_layers"`
+	}
+	rec := get(t, h, "/tiles/cells.json")
+	if err := json.Unmarshal(rec.Body.Bytes(), &tj); err != nil || tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 || !strings.HasSuffix(tj.Tiles[0], "/tiles/cells/{z}/{x}/{y}.mvt") {
+		t.Fatalf("TileJSON = %+v, %v (%s)", tj, err, rec.Body)
+	}
+	// The z14 tile over Andorra la Vella.
+	tile := maptile.At(orb.Point{1.5218, 42.5078}, 14)
+	url := fmt.Sprintf("/tiles/cells/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y)
+	req := httptest.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	rr := httptest.NewRecorder()
+	h.ServeHTTP(rr, req)
+	if rr.Code != 200 || rr.Header().Get("Content-Encoding") != "gzip" || rr.Header().Get("Content-Type") != "application/vnd.mapbox-vector-tile" {
+		t.Fatalf("%s = %d %v", url, rr.Code, rr.Header())
+	}
+	layers, err := mvt.UnmarshalGzipped(rr.Body.Bytes())
+	if err != nil || len(layers) != 1 || layers[0].Name != "cells" || len(layers[0].Features) == 0 {
+		t.Fatalf("tile decodes to %v layers, %v", len(layers), err)
+	}
+	// Conditional GET.
+	req = httptest.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("If-None-Match", rr.Header().Get("ETag"))
+	rr2 := httptest.NewRecorder()
+	h.ServeHTTP(rr2, req)
+	if rr2.Code != http.StatusNotModified {
+		t.Errorf("If-None-Match: %d, want 304", rr2.Code)
+	}
+	// Without gzip the tile comes plain.
+	plain := get(t, h, url)
+	if plain.Header().Get("Content-Encoding") != "" {
+		t.Error("a client without gzip got a gzipped tile")
+	}
+	if l, err := mvt.Unmarshal(plain.Body.Bytes()); err != nil || len(l[0].Features) != len(layers[0].Features) {
+		t.Errorf("plain tile: %v", err)
+	}
+	if rec := get(t, h, "/tiles/cells/14/0/0.mvt"); rec.Code != http.StatusNoContent {
+		t.Errorf("an empty tile = %d, want 204", rec.Code)
+	}
+	wantJSONError(t, get(t, h, "/tiles/roads/1/0/0.mvt"), 404, "layer")
+	wantJSONError(t, get(t, h, "/tiles/cells/1/5/0.mvt"), 400, "range")
+	wantJSONError(t, get(t, h, "/tiles/cells/a/b/c.mvt"), 404, "tile")
 }

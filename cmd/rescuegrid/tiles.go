@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/data/tiles"
+)
+
+const tilesHelp = `
+Export a study's vector tile layers to PMTiles archives (version 3) for
+static hosting: one archive per layer, each tile a gzip-compressed Mapbox
+Vector Tile, the same tiles 'rescuegrid serve' gives at
+/tiles/{layer}/{z}/{x}/{y}.mvt. Layers: cells (travel time per H3 cell,
+aggregated to parent cells at low zoom), isochrones, bases, units, gaps.
+
+Usage:
+  rescuegrid tiles export STUDY.yaml --out DIR [--layer cells,units] [--min-zoom 0] [--max-zoom 14]
+
+Example:
+  rescuegrid tiles export data/sample/andorra/study.yaml --out out/tiles
+`
+
+func runTiles(ctx context.Context, args []string, e *env) error {
+	if len(args) == 0 || args[0] != "export" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprint(e.stdout, strings.TrimLeft(tilesHelp, "\n"))
+			return nil
+		}
+		fmt.Fprint(e.stdout, strings.TrimLeft(tilesHelp, "\n"))
+		return usageErr("tiles: want the subcommand export")
+	}
+	return handled(tilesExport(ctx, args[1:], e))
+}
+
+func tilesExport(ctx context.Context, args []string, e *env) error {
+	fs := newFlags("tiles export", tilesHelp, e)
+	out := fs.String("out", "", "folder for the .pmtiles archives")
+	layerList := fs.String("layer", strings.Join(tiles.LayerNames(), ","), "layers to export, comma-separated")
+	minZoom := fs.Int("min-zoom", 0, "lowest zoom")
+	maxZoom := fs.Int("max-zoom", 14, "highest zoom")
+	pos, err := parse(fs, args, e)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *out == "" {
+		return usageErr("tiles export: want one study file and --out (run 'rescuegrid tiles --help')")
+	}
+	if *minZoom < 0 || *maxZoom > 22 || *minZoom > *maxZoom {
+		return usageErr("tiles export: zooms %d..%d: want 0 <= min <= max <= 22", *minZoom, *maxZoom)
+	}
+	st, err := study.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	in, err := study.Read(ctx, st, study.Options{Generator: "rescuegrid " + versionString()})
+	if err != nil {
+		return err
+	}
+	res, err := coverage.Compute(ctx, in.Coverage)
+	if err != nil {
+		return err
+	}
+	set, err := tiles.NewSet(in, res, tiles.Options{})
+	if err != nil {
+		return err
+	}
+	if err := mkdirAll(*out); err != nil {
+		return err
+	}
+	for _, layer := range strings.Split(*layerList, ",") {
+		layer = strings.TrimSpace(layer)
+		t0 := time.Now()
+		path := filepath.Join(*out, layer+".pmtiles")
+		if err := set.WritePMTiles(ctx, path, layer, *minZoom, *maxZoom); err != nil {
+			return fmt.Errorf("tiles export %s: %w", layer, err)
+		}
+		e.infof("wrote %s in %.2f s", path, time.Since(t0).Seconds())
+	}
+	return nil
+}
+
+func mkdirAll(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	return nil
+}

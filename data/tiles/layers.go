@@ -1,0 +1,384 @@
+package tiles
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/uber/h3-go/v4"
+
+	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/geo"
+)
+
+// Field types as TileJSON vector_layers list them (the tippecanoe names).
+const (
+	typeNumber  = "Number"
+	typeString  = "String"
+	typeBoolean = "Boolean"
+)
+
+type field struct{ name, typ string }
+
+// layer is one tile layer: its features at one or more levels of detail.
+type layer struct {
+	name, description string
+	fields            []field
+	levels            []*level
+	zoomLevel         [MaxZoom + 1]uint8 // index into levels by zoom
+	bounds            orb.Bound          // [lon, lat]
+	empty             bool
+	// robust: clip and round polygons with GEOS (concave polygons with
+	// holes); else with orb's clipper (convex cells).
+	robust bool
+}
+
+// level is one level of detail of a layer: features, their parts, and the
+// grid over the parts.
+type level struct {
+	feats []feature
+	parts []part
+	idx   grid
+}
+
+// feature is one MVT feature: its properties (shared by every tile and
+// never modified once built) and its parts.
+type feature struct {
+	id    uint64 // MVT feature id; 0: none
+	point bool
+	props geojson.Properties
+}
+
+// part is one polygon of a feature, or its point, in world coordinates.
+type part struct {
+	feat  int32
+	poly  orb.Polygon
+	point orb.Point
+	bound orb.Bound // world
+}
+
+func (l *layer) level(z int) *level { return l.levels[l.zoomLevel[z]] }
+
+// addPolygons adds a feature made of the polygons of mp ([lon, lat]).
+func (lv *level) addPolygons(id uint64, props geojson.Properties, mp orb.MultiPolygon) {
+	fi := int32(len(lv.feats))
+	lv.feats = append(lv.feats, feature{id: id, props: props})
+	for _, p := range mp {
+		if len(p) == 0 || len(p[0]) < 4 {
+			continue
+		}
+		w := worldPolygon(p)
+		lv.parts = append(lv.parts, part{feat: fi, poly: w, bound: w.Bound()})
+	}
+}
+
+func (lv *level) addPoint(id uint64, props geojson.Properties, pt orb.Point) {
+	fi := int32(len(lv.feats))
+	lv.feats = append(lv.feats, feature{id: id, point: true, props: props})
+	w := toWorld(pt)
+	lv.parts = append(lv.parts, part{feat: fi, point: w, bound: orb.Bound{Min: w, Max: w}})
+}
+
+// finish indexes every level and computes the layer's [lon, lat] bounds.
+func (l *layer) finish() {
+	l.empty = true
+	var wb orb.Bound
+	for _, lv := range l.levels {
+		bs := make([]orb.Bound, len(lv.parts))
+		for i, p := range lv.parts {
+			bs[i] = p.bound
+			if l.empty {
+				wb, l.empty = p.bound, false
+			} else {
+				wb = wb.Union(p.bound)
+			}
+		}
+		lv.idx = newGrid(bs)
+	}
+	if !l.empty {
+		// World y grows southwards: the world's min y is the north edge.
+		sw, ne := fromWorld(orb.Point{wb.Min[0], wb.Max[1]}), fromWorld(orb.Point{wb.Max[0], wb.Min[1]})
+		l.bounds = orb.Bound{Min: sw, Max: ne}
+	}
+}
+
+// oneLevel is a layer with the same features at every zoom.
+func oneLevel(name, description string, fields []field) (*layer, *level) {
+	lv := &level{}
+	return &layer{name: name, description: description, fields: fields, levels: []*level{lv}, robust: true}, lv
+}
+
+// cellResByZoom is the H3 resolution of the cells layer at each zoom,
+// before the cap at the study's resolution: a cell spans at least about
+// 5 pixels of a 256-pixel tile at the first zoom it is shown (res 9, about
+// 350 m across, is 9 pixels at z12; res 8 is 6 pixels at z10; res 7 is
+// 4 pixels at z8), so a z12 tile holds at most a few hundred cells.
+var cellResByZoom = [MaxZoom + 1]int{5, 5, 5, 5, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10, 10}
+
+// CellRes returns the H3 resolution of the cells layer at zoom z for a study
+// of resolution studyRes: 5 up to z5, 6 at z6–7, 7 at z8–9, 8 at z10–11, 9
+// at z12–13 and 10 from z14, never finer than the study. Below the study's
+// resolution the cells are aggregated to their parents.
+func CellRes(z, studyRes int) int {
+	r := 10
+	if z >= 0 && z < len(cellResByZoom) {
+		r = cellResByZoom[z]
+	}
+	return min(r, studyRes)
+}
+
+var cellFields = []field{
+	{"cell", typeString}, {"res", typeNumber}, {"cells", typeNumber},
+	{"population", typeNumber}, {"seconds", typeNumber}, {"max_seconds", typeNumber},
+	{"within", typeBoolean}, {"within_share", typeNumber},
+	{"no_road", typeBoolean}, {"no_road_cells", typeNumber}, {"unreached_cells", typeNumber},
+	{"base_id", typeString}, {"unit_id", typeString},
+}
+
+const cellsDescription = "H3 cells of residents by travel time from the nearest base. " +
+	"cell: H3 index; res: its resolution (the study's, or a parent at low zooms); cells: study cells in it; " +
+	"population: residents; seconds: travel time (population-weighted mean of the reached study cells), absent when no base reaches it; " +
+	"max_seconds: the longest reached time; within: every resident inside the rescue circle; within_share: share of residents inside it; " +
+	"no_road: some cell has no road access; no_road_cells, unreached_cells: counts; base_id, unit_id: nearest base and unit (study resolution only)"
+
+func cellsLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
+	ci := &in.Coverage
+	c := &r.Cells
+	l := &layer{name: LayerCells, description: cellsDescription, fields: cellFields}
+	studyRes := ci.Res
+	if len(ci.Cells) > 0 {
+		studyRes = ci.Cells[0].Resolution()
+	}
+	// One level per resolution in use, finest first.
+	levelOf := map[int]uint8{}
+	for z := range l.zoomLevel {
+		res := CellRes(z, studyRes)
+		k, ok := levelOf[res]
+		if !ok {
+			k = uint8(len(l.levels))
+			levelOf[res] = k
+			l.levels = append(l.levels, &level{})
+		}
+		l.zoomLevel[z] = k
+	}
+	for res, k := range levelOf {
+		lv := l.levels[k]
+		if res == studyRes {
+			for i, cell := range ci.Cells {
+				poly, err := geo.CellPolygon(cell)
+				if err != nil {
+					return nil, err
+				}
+				var a cellAgg
+				a.add(ci.Pop[i], c.Time[i], c.Within[i], c.NoRoad[i])
+				p := a.props(cell)
+				if b := c.Base[i]; b >= 0 {
+					p["base_id"] = ci.Bases[b].ID
+				}
+				if u := ci.CellUnit[i]; u >= 0 {
+					p["unit_id"] = ci.Units[u].ID
+				}
+				lv.addPolygons(0, p, orb.MultiPolygon{poly})
+			}
+			continue
+		}
+		aggs := map[h3.Cell]*cellAgg{}
+		for i, cell := range ci.Cells {
+			parent, err := cell.Parent(res)
+			if err != nil {
+				return nil, fmt.Errorf("tiles: parent of cell %v at resolution %d: %w", cell, res, err)
+			}
+			a := aggs[parent]
+			if a == nil {
+				a = &cellAgg{}
+				aggs[parent] = a
+			}
+			a.add(ci.Pop[i], c.Time[i], c.Within[i], c.NoRoad[i])
+		}
+		parents := make([]h3.Cell, 0, len(aggs))
+		for p := range aggs {
+			parents = append(parents, p)
+		}
+		slices.Sort(parents)
+		for _, p := range parents {
+			poly, err := geo.CellPolygon(p)
+			if err != nil {
+				return nil, err
+			}
+			lv.addPolygons(0, aggs[p].props(p), orb.MultiPolygon{poly})
+		}
+	}
+	return l, nil
+}
+
+// cellAgg sums study cells into one feature of the cells layer.
+type cellAgg struct {
+	n, nReached, nWithin, nNoRoad int
+	pop, popReached, popWithin    float64
+	wsum, tsum, tmax              float64 // Σ pop·t and Σ t over reached cells, max t
+}
+
+func (a *cellAgg) add(pop, t float64, within, noRoad bool) {
+	a.n++
+	a.pop += pop
+	if !math.IsInf(t, 0) && !math.IsNaN(t) {
+		a.nReached++
+		a.popReached += pop
+		a.wsum += pop * t
+		a.tsum += t
+		a.tmax = math.Max(a.tmax, t)
+	}
+	if within {
+		a.nWithin++
+		a.popWithin += pop
+	}
+	if noRoad {
+		a.nNoRoad++
+	}
+}
+
+func (a *cellAgg) props(cell h3.Cell) geojson.Properties {
+	p := geojson.Properties{
+		"cell":            cell.String(),
+		"res":             cell.Resolution(),
+		"cells":           a.n,
+		"population":      a.pop,
+		"within":          a.nWithin == a.n,
+		"no_road":         a.nNoRoad > 0,
+		"no_road_cells":   a.nNoRoad,
+		"unreached_cells": a.n - a.nReached,
+	}
+	switch {
+	case a.popReached > 0:
+		p["seconds"] = a.wsum / a.popReached
+	case a.nReached > 0:
+		p["seconds"] = a.tsum / float64(a.nReached)
+	}
+	if a.nReached > 0 {
+		p["max_seconds"] = a.tmax
+	}
+	if a.pop > 0 {
+		p["within_share"] = a.popWithin / a.pop
+	} else {
+		p["within_share"] = float64(a.nWithin) / float64(a.n)
+	}
+	return p
+}
+
+var isochroneFields = []field{
+	{"base_id", typeString}, {"minutes", typeNumber}, {"residents", typeNumber}, {"cells", typeNumber},
+}
+
+func isochronesLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
+	l, lv := oneLevel(LayerIsochrones,
+		"Areas reached within each band of minutes: base_id \"all\" for all bases together, else one base; "+
+			"features of one base_id come widest band first, so narrower bands draw on top", isochroneFields)
+	isos := slices.Clone(r.Isochrones)
+	// All bases first, then by base; widest band first within each.
+	slices.SortStableFunc(isos, func(a, b coverage.Isochrone) int {
+		if a.Base != b.Base {
+			return int(a.Base) - int(b.Base) // -1 (all bases) first
+		}
+		switch {
+		case a.Minutes > b.Minutes:
+			return -1
+		case a.Minutes < b.Minutes:
+			return 1
+		}
+		return 0
+	})
+	for _, iso := range isos {
+		id := "all"
+		if iso.Base >= 0 {
+			if int(iso.Base) >= len(in.Coverage.Bases) {
+				return nil, fmt.Errorf("tiles: isochrone of base %d: only %d bases", iso.Base, len(in.Coverage.Bases))
+			}
+			id = in.Coverage.Bases[iso.Base].ID
+		}
+		lv.addPolygons(0, geojson.Properties{
+			"base_id": id, "minutes": iso.Minutes, "residents": iso.Residents, "cells": len(iso.Cells),
+		}, iso.Geom)
+	}
+	return l, nil
+}
+
+var baseFields = []field{
+	{"id", typeString}, {"name", typeString}, {"level", typeString}, {"team_size", typeNumber},
+	{"unit_id", typeString}, {"snapped", typeBoolean},
+	{"nearest_residents", typeNumber}, {"covered_residents", typeNumber}, {"only_covers_residents", typeNumber},
+}
+
+func basesLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
+	l, lv := oneLevel(LayerBases,
+		"Rescue team bases (feature id: row number from 1). nearest_residents: residents for whom it is the nearest base; "+
+			"covered_residents: residents it reaches within the rescue circle; only_covers_residents: of whom no other base reaches", baseFields)
+	for b, br := range r.Bases {
+		p := geojson.Properties{
+			"id": br.ID, "name": br.Name, "level": br.Level, "team_size": br.TeamSize, "snapped": br.Snapped,
+			"nearest_residents": br.Nearest, "covered_residents": br.Covered, "only_covers_residents": br.OnlyCovers,
+		}
+		if br.Unit >= 0 {
+			p["unit_id"] = in.Coverage.Units[br.Unit].ID
+		}
+		lv.addPoint(uint64(b+1), p, br.Loc)
+	}
+	return l, nil
+}
+
+var unitFields = []field{
+	{"id", typeString}, {"name", typeString}, {"cells", typeNumber}, {"residents", typeNumber},
+	{"within", typeNumber}, {"share", typeNumber}, {"outside", typeNumber}, {"p90_seconds", typeNumber},
+	{"bases", typeNumber}, {"members", typeNumber}, {"meets_rescue", typeBoolean}, {"meets_team", typeBoolean},
+}
+
+func unitsLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
+	l, lv := oneLevel(LayerUnits,
+		"Reporting units (feature id: row number from 1). share: residents inside the rescue circle / residents; "+
+			"outside: residents outside it; p90_seconds: population-weighted 90th percentile time, absent if beyond every base", unitFields)
+	for u, ur := range r.Units {
+		p := geojson.Properties{
+			"id": ur.ID, "name": ur.Name, "cells": ur.Cells, "residents": ur.Residents, "within": ur.Within,
+			"share": ur.Share, "outside": ur.Outside, "bases": ur.Bases, "members": ur.Members,
+			"meets_rescue": ur.MeetsRescue, "meets_team": ur.MeetsTeam,
+		}
+		if !math.IsInf(ur.P90, 0) && !math.IsNaN(ur.P90) {
+			p["p90_seconds"] = ur.P90
+		}
+		lv.addPolygons(uint64(u+1), p, in.Units[u].Geom)
+	}
+	return l, nil
+}
+
+var gapFields = []field{
+	{"rank", typeNumber}, {"residents", typeNumber}, {"cells", typeNumber},
+	{"worst_seconds", typeNumber}, {"unit_id", typeString},
+}
+
+func gapsLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
+	l, lv := oneLevel(LayerGaps,
+		"Connected patches of cells outside the rescue circle, rank 1 the most residents (feature id: rank). "+
+			"worst_seconds is absent where part of the gap is beyond every base", gapFields)
+	ci := &in.Coverage
+	for k, g := range r.Gaps {
+		cells := make([]h3.Cell, len(g.Cells))
+		for j, i := range g.Cells {
+			cells[j] = ci.Cells[i]
+		}
+		mp, err := geo.CellsToMultiPolygon(cells)
+		if err != nil {
+			return nil, err
+		}
+		p := geojson.Properties{"rank": k + 1, "residents": g.Residents, "cells": len(g.Cells)}
+		if !math.IsInf(g.WorstTime, 0) && !math.IsNaN(g.WorstTime) {
+			p["worst_seconds"] = g.WorstTime
+		}
+		if g.Unit >= 0 {
+			p["unit_id"] = ci.Units[g.Unit].ID
+		}
+		lv.addPolygons(uint64(k+1), p, mp)
+	}
+	return l, nil
+}
