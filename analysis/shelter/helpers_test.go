@@ -2,9 +2,7 @@ package shelter_test
 
 import (
 	"math"
-	"strconv"
 
-	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 )
 
@@ -85,7 +83,3 @@ func certificate(m *shelter.Matrix, demand, places []float64, a *shelter.Assignm
 	}
 	return augmentable, negCycle
 }
-
-func graphNode(v int) graph.NodeID { return graph.NodeID(v) }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -6,17 +6,8 @@ package shelter_test
 import (
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"math"
-	"sort"
 	"testing"
 )
-
-func placesOf(r *shelter.Result) []float64 {
-	p := make([]float64, len(r.Shelters))
-	for j, sr := range r.Shelters {
-		p[j] = sr.Places
-	}
-	return p
-}
 
 // checkInvariants asserts what must hold of any result.
 func checkInvariants(tb testing.TB, in shelter.Input, r *shelter.Result) {
@@ -60,39 +51,6 @@ func checkInvariants(tb testing.TB, in shelter.Input, r *shelter.Result) {
 	if math.Abs(units+outside-s.Unplaced) > 1e-6*math.Max(1, s.Unplaced) {
 		tb.Errorf("units' unplaced %.3f + outside %.3f != %.3f", units, outside, s.Unplaced)
 	}
-}
-
-type greedyResult struct{ placed, cost float64 }
-
-// greedy places each cell's residents at its nearest shelters with room,
-// nearest pairs first: the pass the issue says is not enough.
-func greedy(m *shelter.Matrix, demand, places []float64) greedyResult {
-	type pair struct {
-		i int
-		j int32
-		t float64
-	}
-	var pairs []pair
-	for i := 0; i < m.Cells; i++ {
-		sh, sec := m.Row(i)
-		for k := range sh {
-			pairs = append(pairs, pair{i, sh[k], sec[k]})
-		}
-	}
-	sort.SliceStable(pairs, func(a, b int) bool { return pairs[a].t < pairs[b].t })
-	left := append([]float64(nil), demand...)
-	room := append([]float64(nil), places...)
-	var g greedyResult
-	for _, p := range pairs {
-		x := math.Min(left[p.i], room[p.j])
-		if x > 0 {
-			left[p.i] -= x
-			room[p.j] -= x
-			g.placed += x
-			g.cost += x * p.t
-		}
-	}
-	return g
 }
 
 func sum(v []float64) float64 {
