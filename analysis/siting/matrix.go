@@ -1,0 +1,331 @@
+package siting
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/uber/h3-go/v4"
+)
+
+// Seconds is a travel time in seconds as the matrix stores it. float32 keeps
+// an entry at 8 bytes; its resolution (under a millisecond at an hour) is far
+// finer than any road speed model.
+type Seconds float32
+
+// An Entry is one demand cell a site reaches within the horizon: the cell's
+// index into Matrix.Pop (and Matrix.Cells) and the travel time.
+type Entry struct {
+	Cell    uint32
+	Seconds Seconds
+}
+
+// DefaultWalkKPH is the off-road walking speed from a cell centre to its
+// road, the cn-grassroots preset's access.walk_kph (DOMAIN.md).
+const DefaultWalkKPH = 4.5
+
+// MatrixOptions tune NewMatrix.
+type MatrixOptions struct {
+	// HorizonSeconds bounds every search: a cell farther than this from a
+	// site is not in its row. It must be at least the rescue circle for
+	// coverage, and should be the p-median penalty for p-median. Required.
+	HorizonSeconds float64
+	// TurnoutSeconds is added to every time (dispatch to wheels rolling).
+	TurnoutSeconds float64
+	// WalkKPH is the off-road walking speed from the road to a cell centre
+	// (<= 0 means DefaultWalkKPH).
+	WalkKPH float64
+	// SnapDistanceM is how far from a usable road a cell centre or a site
+	// may lie (<= 0 means graph.DefaultSnapDistanceM).
+	SnapDistanceM float64
+	// Workers is how many searches run at once (<= 0: GOMAXPROCS).
+	Workers int
+}
+
+// Demand is the residents: H3 cells (any one resolution) and the residents
+// of each, parallel slices. Cells with no residents are kept (their index
+// stays valid) but get no matrix entries.
+type Demand struct {
+	Cells []h3.Cell
+	Pop   []float64
+}
+
+// Matrix is a sparse site × demand-cell travel-time matrix: for every site,
+// the cells it reaches within the horizon, sorted by time (ties by cell).
+// It is immutable after construction and safe for concurrent use; the
+// slices it exposes must not be modified.
+type Matrix struct {
+	// Sites are the sites, in the order given: row j is Sites[j].
+	Sites []Site
+	// Cells and Pop are the demand, as given (Cells is nil for a matrix
+	// built by MatrixFromRows).
+	Cells []h3.Cell
+	Pop   []float64
+	// NoRoad marks cells whose centre is farther than the snap distance
+	// from a usable road: no site reaches them (nil: none).
+	NoRoad []bool
+	// Unplaced lists the sites farther than the snap distance from a usable
+	// road, with the reason; their rows are empty.
+	Unplaced []UnplacedSite
+	// HorizonSeconds is the bound every row was searched to.
+	HorizonSeconds float64
+
+	off []int   // len(Sites)+1: row j is ent[off[j]:off[j+1]]
+	ent []Entry // all rows
+}
+
+// UnplacedSite is a site that could not be put on the road network.
+type UnplacedSite struct {
+	Site int
+	Err  error
+}
+
+// ErrInput is wrapped by the errors about inconsistent input.
+var ErrInput = errors.New("siting: inconsistent input")
+
+// NumSites returns the number of sites (rows).
+func (m *Matrix) NumSites() int { return len(m.Sites) }
+
+// NumCells returns the number of demand cells (columns).
+func (m *Matrix) NumCells() int { return len(m.Pop) }
+
+// NumEntries returns the number of (site, cell) pairs stored.
+func (m *Matrix) NumEntries() int { return len(m.ent) }
+
+// Row returns site j's entries, sorted by time. The slice belongs to the
+// matrix and must not be modified.
+func (m *Matrix) Row(j int) []Entry { return m.ent[m.off[j]:m.off[j+1]] }
+
+// Time returns the travel time from site j to cell i, and false when i is
+// not within the horizon of j. It is a scan of row j: for tests and
+// reports, not for hot loops.
+func (m *Matrix) Time(j, i int) (Seconds, bool) {
+	for _, e := range m.Row(j) {
+		if int(e.Cell) == i {
+			return e.Seconds, true
+		}
+	}
+	return 0, false
+}
+
+// MemoryBytes returns the bytes held by the matrix's rows and row offsets
+// (8 bytes an entry, 8 a site), not counting the sites and demand slices
+// the caller gave.
+func (m *Matrix) MemoryBytes() int { return 8*len(m.ent) + 8*len(m.off) }
+
+// MatrixFromRows builds a matrix from rows given directly (rows[j] is site
+// j's entries; any order, a cell at most once a row), for instances whose
+// times come from elsewhere and for tests. Entries beyond horizonSeconds are
+// dropped. The rows are copied.
+func MatrixFromRows(sites []Site, pop []float64, rows [][]Entry, horizonSeconds float64) (*Matrix, error) {
+	if len(rows) != len(sites) {
+		return nil, fmt.Errorf("%w: %d sites but %d rows", ErrInput, len(sites), len(rows))
+	}
+	if !(horizonSeconds > 0) {
+		return nil, fmt.Errorf("%w: horizon %v s: want > 0", ErrInput, horizonSeconds)
+	}
+	for i, p := range pop {
+		if !(p >= 0) || math.IsInf(p, 0) {
+			return nil, fmt.Errorf("%w: cell %d has population %v", ErrInput, i, p)
+		}
+	}
+	m := &Matrix{Sites: slices.Clone(sites), Pop: slices.Clone(pop), HorizonSeconds: horizonSeconds, off: make([]int, len(sites)+1)}
+	for j, r := range rows {
+		m.off[j+1] = m.off[j] + len(r)
+	}
+	m.ent = make([]Entry, 0, m.off[len(sites)])
+	seen := make([]int, len(pop))
+	for j, r := range rows {
+		start := len(m.ent)
+		for _, e := range r {
+			switch {
+			case int(e.Cell) >= len(pop):
+				return nil, fmt.Errorf("%w: row %d: cell %d of %d", ErrInput, j, e.Cell, len(pop))
+			case !(e.Seconds >= 0) || math.IsInf(float64(e.Seconds), 0):
+				return nil, fmt.Errorf("%w: row %d: cell %d: %v s", ErrInput, j, e.Cell, e.Seconds)
+			case seen[e.Cell] == j+1:
+				return nil, fmt.Errorf("%w: row %d: cell %d twice", ErrInput, j, e.Cell)
+			}
+			seen[e.Cell] = j + 1
+			if float64(e.Seconds) <= horizonSeconds && pop[e.Cell] > 0 {
+				m.ent = append(m.ent, e)
+			}
+		}
+		sortRow(m.ent[start:])
+		m.off[j+1] = len(m.ent)
+	}
+	return m, nil
+}
+
+func sortRow(r []Entry) {
+	slices.SortFunc(r, func(a, b Entry) int {
+		if c := cmp.Compare(a.Seconds, b.Seconds); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Cell, b.Cell)
+	})
+}
+
+// NewMatrix computes the travel time from every site to every demand cell
+// within the horizon: one bounded forward search per site (station to
+// resident), run on opt.Workers goroutines. A cell's time is the turnout,
+// the drive from the site's road point to the cell centre's road point, and
+// the walk from there to the centre (as package coverage computes it).
+// Sites and cell centres are snapped to the nearest usable road; a site
+// that cannot be is listed in Unplaced, a cell in NoRoad.
+func NewMatrix(ctx context.Context, g *graph.Graph, sites []Site, d Demand, opt MatrixOptions) (*Matrix, error) {
+	n := len(d.Cells)
+	switch {
+	case g == nil:
+		return nil, fmt.Errorf("%w: no graph", ErrInput)
+	case len(d.Pop) != n:
+		return nil, fmt.Errorf("%w: %d cells but %d populations", ErrInput, n, len(d.Pop))
+	case !(opt.HorizonSeconds > 0) || math.IsInf(opt.HorizonSeconds, 0):
+		return nil, fmt.Errorf("%w: horizon %v s: want a number > 0", ErrInput, opt.HorizonSeconds)
+	case !(opt.TurnoutSeconds >= 0):
+		return nil, fmt.Errorf("%w: turnout %v s: want >= 0", ErrInput, opt.TurnoutSeconds)
+	case n > math.MaxUint32:
+		return nil, fmt.Errorf("%w: %d cells: at most %d", ErrInput, n, uint32(math.MaxUint32))
+	}
+	for i, p := range d.Pop {
+		if !(p >= 0) || math.IsInf(p, 0) {
+			return nil, fmt.Errorf("%w: cell %s has population %v", ErrInput, d.Cells[i], p)
+		}
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	walk := opt.WalkKPH
+	if walk <= 0 {
+		walk = DefaultWalkKPH
+	}
+	walkMPS := walk / 3.6
+	snapOpt := graph.SnapOptions{MaxDistanceM: opt.SnapDistanceM}
+	m := &Matrix{Sites: slices.Clone(sites), Cells: d.Cells, Pop: d.Pop, NoRoad: make([]bool, n), HorizonSeconds: opt.HorizonSeconds}
+
+	// Cell centres onto the roads.
+	snaps := make([]graph.Snap, n)
+	walkS := make([]float64, n)
+	err := parallel(ctx, n, workers, func(i int) error {
+		if d.Pop[i] <= 0 {
+			return nil
+		}
+		ctr, err := geo.CellCenter(d.Cells[i])
+		if err != nil {
+			return err
+		}
+		sn, err := g.Snap(ctr, snapOpt)
+		if err != nil {
+			m.NoRoad[i] = true
+			return nil
+		}
+		snaps[i], walkS[i] = sn, sn.DistanceM/walkMPS
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	use := func(i int) bool { return d.Pop[i] > 0 && !m.NoRoad[i] }
+	off, idx := cellIndex(g, snaps, n, use)
+
+	// Sites onto the roads.
+	var groups [][]route.Seed
+	var which []int
+	turnout := graph.Seconds(opt.TurnoutSeconds)
+	for j, s := range sites {
+		sn, err := g.Snap(s.Loc, snapOpt)
+		if err != nil {
+			m.Unplaced = append(m.Unplaced, UnplacedSite{Site: j, Err: err})
+			continue
+		}
+		groups = append(groups, route.SnapSeeds(g, sn, 0, turnout))
+		which = append(which, j)
+	}
+
+	// One bounded search per site; each worker keeps a stamp per cell so a
+	// cell next to two reached nodes is visited once.
+	type scratch struct {
+		stamp []int32
+		row   []Entry
+	}
+	pool := make(chan *scratch, workers)
+	for w := 0; w < workers; w++ {
+		pool <- &scratch{stamp: make([]int32, n)}
+	}
+	rows := make([][]Entry, len(sites))
+	horizon := opt.HorizonSeconds
+	err = route.ForEach(ctx, g, groups, route.Options{Limit: graph.Seconds(horizon)}, workers, func(k int, s *route.Search) error {
+		sc := <-pool
+		defer func() { pool <- sc }()
+		stamp := int32(k + 1)
+		sc.row = sc.row[:0]
+		for _, v := range s.Settled() {
+			for _, ci := range idx[off[v]:off[v+1]] {
+				if sc.stamp[ci] == stamp {
+					continue
+				}
+				sc.stamp[ci] = stamp
+				t, _, ok := route.PointTime(s, snaps[ci])
+				if !ok {
+					continue
+				}
+				if tt := float64(t) + walkS[ci]; tt <= horizon {
+					sc.row = append(sc.row, Entry{Cell: uint32(ci), Seconds: Seconds(tt)})
+				}
+			}
+		}
+		sortRow(sc.row)
+		rows[which[k]] = slices.Clone(sc.row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.off = make([]int, len(sites)+1)
+	for j, r := range rows {
+		m.off[j+1] = m.off[j] + len(r)
+	}
+	m.ent = make([]Entry, m.off[len(sites)])
+	for j, r := range rows {
+		copy(m.ent[m.off[j]:], r)
+		rows[j] = nil
+	}
+	return m, nil
+}
+
+// cellIndex lists, for every graph node, the cells snapped to an edge
+// touching it (CSR), so that a search visits only the cells near the nodes
+// it reached. Cells for which use is false are left out.
+func cellIndex(g *graph.Graph, snaps []graph.Snap, n int, use func(i int) bool) (off []uint32, cells []int32) {
+	nn := g.NumNodes()
+	off = make([]uint32, nn+1)
+	for i := 0; i < n; i++ {
+		if use(i) {
+			off[snaps[i].Tail+1]++
+			off[g.Head(snaps[i].Edge)+1]++
+		}
+	}
+	for v := 0; v < nn; v++ {
+		off[v+1] += off[v]
+	}
+	cells = make([]int32, off[nn])
+	next := slices.Clone(off[:nn])
+	for i := 0; i < n; i++ {
+		if !use(i) {
+			continue
+		}
+		for _, v := range [2]graph.NodeID{snaps[i].Tail, g.Head(snaps[i].Edge)} {
+			cells[next[v]] = int32(i)
+			next[v]++
+		}
+	}
+	return off, cells
+}
