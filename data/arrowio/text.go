@@ -171,32 +171,35 @@ func writeCSV(path string, rec arrow.Record, geomName string) error {
 	if err != nil {
 		return fmt.Errorf("write csv %s: %w", path, err)
 	}
-	err = atomicfile.Write(path, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		row := make([]string, len(cols))
+	if err := atomicfile.Write(path, func(w io.Writer) error { return encodeCSV(w, rec, cols) }); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+// encodeCSV writes the header and the rows of rec as CSV.
+func encodeCSV(w io.Writer, rec arrow.Record, cols []textColumn) error {
+	cw := csv.NewWriter(w)
+	row := make([]string, len(cols))
+	for j, c := range cols {
+		row[j] = c.name
+	}
+	if err := cw.Write(row); err != nil {
+		return err
+	}
+	for i := 0; i < int(rec.NumRows()); i++ {
 		for j, c := range cols {
-			row[j] = c.name
+			var err error
+			if row[j], err = c.csvValue(i); err != nil {
+				return err
+			}
 		}
 		if err := cw.Write(row); err != nil {
 			return err
 		}
-		for i := 0; i < int(rec.NumRows()); i++ {
-			for j, c := range cols {
-				if row[j], err = c.csvValue(i); err != nil {
-					return err
-				}
-			}
-			if err := cw.Write(row); err != nil {
-				return err
-			}
-		}
-		cw.Flush()
-		return cw.Error()
-	})
-	if err != nil {
-		return fmt.Errorf("write csv: %w", err)
 	}
-	return nil
+	cw.Flush()
+	return cw.Error()
 }
 
 // WriteGeoJSON writes rec to path as a GeoJSON FeatureCollection (RFC
@@ -314,24 +317,5 @@ func EncodeCSV(w io.Writer, rec arrow.Record) error {
 	if err != nil {
 		return fmt.Errorf("encode csv: %w", err)
 	}
-	cw := csv.NewWriter(w)
-	row := make([]string, len(cols))
-	for j, c := range cols {
-		row[j] = c.name
-	}
-	if err := cw.Write(row); err != nil {
-		return err
-	}
-	for i := 0; i < int(rec.NumRows()); i++ {
-		for j, c := range cols {
-			if row[j], err = c.csvValue(i); err != nil {
-				return err
-			}
-		}
-		if err := cw.Write(row); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	return encodeCSV(w, rec, cols)
 }
