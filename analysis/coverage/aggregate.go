@@ -9,6 +9,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/par"
+	"github.com/rescuegrid/rescuegrid/internal/stats"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -65,7 +67,7 @@ func units(in Input, res *Result) []UnitResult {
 		if r.Residents > 0 {
 			r.Share = r.Within / r.Residents
 		}
-		q := weightedQuantiles(times[u], weights[u], 0.5, 0.9, 1)
+		q := stats.WeightedQuantiles(times[u], weights[u], 0.5, 0.9, 1)
 		r.P50, r.P90, r.Max = q[0], q[1], q[2]
 		r.TeamShort = max(0, r.MinMembers-r.Members)
 		r.MeetsRescue = r.Share >= std.Rescue.CoverageTarget-1e-12
@@ -112,7 +114,7 @@ func summary(in Input, res *Result) Summary {
 	if s.Residents > 0 {
 		s.Share = s.Within / s.Residents
 	}
-	q := weightedQuantiles(c.Time, in.Pop, 0.5, 0.9, 1)
+	q := stats.WeightedQuantiles(c.Time, in.Pop, 0.5, 0.9, 1)
 	s.P50, s.P90, s.Max = q[0], q[1], q[2]
 	return s
 }
@@ -156,7 +158,7 @@ func isochrones(ctx context.Context, in Input, res *Result, all route.Tree, pb *
 			out = append(out, Isochrone{Base: int32(b), Minutes: bands[j], Cells: bc.cells, Residents: bc.residents})
 		}
 	}
-	err := parallel(ctx, len(out), in.Workers, func(k int) error {
+	err := par.For(ctx, len(out), in.Workers, func(k int) error {
 		mp, err := geo.CellsToMultiPolygon(out[k].Cells)
 		out[k].Geom = mp
 		return err

@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sort"
-	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/analysis/standard"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/par"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -167,7 +166,7 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 	c.NoRoad = make([]bool, n)
 	snaps := make([]graph.Snap, n)
 	connector := make([]float64, n)
-	err := parallel(ctx, n, in.Workers, func(i int) error {
+	err := par.For(ctx, n, in.Workers, func(i int) error {
 		ctr, err := geo.CellCenter(in.Cells[i])
 		if err != nil {
 			return err
@@ -325,73 +324,4 @@ func classTimes(ctx context.Context, s *route.Search, in Input, seeds [][]route.
 		}
 	}
 	return out, nil
-}
-
-// parallel runs fn(0..n-1) on workers goroutines and returns the first error.
-func parallel(ctx context.Context, n, workers int, fn func(i int) error) error {
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		ferr error
-	)
-	chunk := (n + workers - 1) / max(workers, 1)
-	for w := 0; w < workers && w*chunk < n; w++ {
-		lo, hi := w*chunk, min(n, (w+1)*chunk)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				if i%1024 == 0 && ctx.Err() != nil {
-					mu.Lock()
-					ferr = ctx.Err()
-					mu.Unlock()
-					return
-				}
-				if err := fn(i); err != nil {
-					mu.Lock()
-					if ferr == nil {
-						ferr = err
-					}
-					mu.Unlock()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return ferr
-}
-
-// weightedQuantiles returns the population-weighted q-quantiles of times.
-func weightedQuantiles(times, weights []float64, qs ...float64) []float64 {
-	type tw struct{ t, w float64 }
-	var v []tw
-	var total float64
-	for i, t := range times {
-		if weights[i] > 0 {
-			v = append(v, tw{t, weights[i]})
-			total += weights[i]
-		}
-	}
-	out := make([]float64, len(qs))
-	if total == 0 {
-		for i := range out {
-			out[i] = math.NaN()
-		}
-		return out
-	}
-	sort.Slice(v, func(i, j int) bool { return v[i].t < v[j].t })
-	for k, q := range qs {
-		need := q * total
-		var cum float64
-		out[k] = v[len(v)-1].t
-		for _, x := range v {
-			cum += x.w
-			if cum >= need-1e-9*total {
-				out[k] = x.t
-				break
-			}
-		}
-	}
-	return out
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/par"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -28,38 +29,10 @@ type bandCells struct {
 	residents float64
 }
 
-// cellIndex lists, for every graph node, the cells snapped to an edge
-// touching it, in CSR form, so a search visits only the cells near the
-// nodes it reached.
-func cellIndex(g *graph.Graph, snaps []graph.Snap, noRoad []bool) (off []uint32, cells []int32) {
-	off = make([]uint32, g.NumNodes()+1)
-	for i, sn := range snaps {
-		if !noRoad[i] {
-			off[sn.Tail+1]++
-			off[g.Head(sn.Edge)+1]++
-		}
-	}
-	for v := 0; v < g.NumNodes(); v++ {
-		off[v+1] += off[v]
-	}
-	cells = make([]int32, off[g.NumNodes()])
-	next := slices.Clone(off[:g.NumNodes()])
-	for i, sn := range snaps {
-		if noRoad[i] {
-			continue
-		}
-		for _, v := range [2]graph.NodeID{sn.Tail, g.Head(sn.Edge)} {
-			cells[next[v]] = int32(i)
-			next[v]++
-		}
-	}
-	return off, cells
-}
-
 // nodeCells returns the study-resolution cell of every graph node.
 func nodeCells(ctx context.Context, g *graph.Graph, res, workers int) ([]h3.Cell, error) {
 	out := make([]h3.Cell, g.NumNodes())
-	err := parallel(ctx, g.NumNodes(), workers, func(i int) error {
+	err := par.For(ctx, g.NumNodes(), workers, func(i int) error {
 		c, err := geo.CellOf(g.Point(graph.NodeID(i)), res)
 		out[i] = c
 		return err
@@ -70,7 +43,7 @@ func nodeCells(ctx context.Context, g *graph.Graph, res, workers int) ([]h3.Cell
 func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps []graph.Snap, connector []float64, noRoad []bool, horizon, target float64) (*perBaseResult, error) {
 	g := in.Graph
 	n := len(in.Cells)
-	off, idx := cellIndex(g, snaps, noRoad)
+	off, idx := route.SnapIndex(g, snaps, noRoad)
 	nc, err := nodeCells(ctx, g, in.Res, in.Workers)
 	if err != nil {
 		return nil, err

@@ -112,3 +112,33 @@ feed:
 	}
 	return firstErr
 }
+
+// SnapIndex lists, for every node of g, the snapped points whose edge
+// touches it (points with skip[i] set are left out), in CSR form: the points
+// at node v are items[off[v]:off[v+1]], as indices into snaps. After a
+// search, walking the settled nodes through it visits only the points near
+// what was reached, instead of every point.
+func SnapIndex(g *graph.Graph, snaps []graph.Snap, skip []bool) (off []uint32, items []int32) {
+	off = make([]uint32, g.NumNodes()+1)
+	for i, sn := range snaps {
+		if !skip[i] {
+			off[sn.Tail+1]++
+			off[g.Head(sn.Edge)+1]++
+		}
+	}
+	for v := 0; v < g.NumNodes(); v++ {
+		off[v+1] += off[v]
+	}
+	items = make([]int32, off[g.NumNodes()])
+	next := append([]uint32(nil), off[:g.NumNodes()]...)
+	for i, sn := range snaps {
+		if skip[i] {
+			continue
+		}
+		for _, v := range [2]graph.NodeID{sn.Tail, g.Head(sn.Edge)} {
+			items[next[v]] = int32(i)
+			next[v]++
+		}
+	}
+	return off, items
+}

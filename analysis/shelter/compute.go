@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/standard"
+	"github.com/rescuegrid/rescuegrid/internal/stats"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -510,7 +510,7 @@ func unitResults(in Input, res *Result) []UnitResult {
 		}
 		r.Required = std.Shelters.FixedShare * r.Residents
 		r.Deficit = math.Max(0, r.Required-r.Places)
-		q := weightedQuantiles(times[u], weights[u], 0.5, 0.9)
+		q := stats.WeightedQuantiles(times[u], weights[u], 0.5, 0.9)
 		r.P50, r.P90 = q[0], q[1]
 	}
 	return out
@@ -570,39 +570,4 @@ func summarize(in Input, res *Result, fcas []*FCA, s Summary) Summary {
 	s.Required = in.Standard.Shelters.FixedShare * s.Residents
 	s.Deficit = math.Max(0, s.Required-s.Places)
 	return s
-}
-
-// weightedQuantiles returns the population-weighted q-quantiles of times
-// (NaN when no weight).
-func weightedQuantiles(times, weights []float64, qs ...float64) []float64 {
-	type tw struct{ t, w float64 }
-	var v []tw
-	var total float64
-	for i, t := range times {
-		if weights[i] > 0 {
-			v = append(v, tw{t, weights[i]})
-			total += weights[i]
-		}
-	}
-	out := make([]float64, len(qs))
-	if total == 0 {
-		for i := range out {
-			out[i] = math.NaN()
-		}
-		return out
-	}
-	sort.Slice(v, func(i, j int) bool { return v[i].t < v[j].t })
-	for k, q := range qs {
-		need := q * total
-		var cum float64
-		out[k] = v[len(v)-1].t
-		for _, x := range v {
-			cum += x.w
-			if cum >= need-1e-9*total {
-				out[k] = x.t
-				break
-			}
-		}
-	}
-	return out
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/internal/par"
+	"runtime"
 )
 
 // A Depot is an emergency supply depot (应急物资储备).
@@ -64,7 +66,7 @@ func DepotReach(ctx context.Context, in DepotInput) (*DepotTimes, error) {
 	}
 	workers := in.Workers
 	if workers <= 0 {
-		workers = defaultWorkers()
+		workers = runtime.GOMAXPROCS(0)
 	}
 	mps := in.WalkKPH / 3.6
 	out := &DepotTimes{DepotSnapM: make([]float64, len(in.Depots)), DepotErr: make([]error, len(in.Depots))}
@@ -91,7 +93,7 @@ func DepotReach(ctx context.Context, in DepotInput) (*DepotTimes, error) {
 	}
 	times := func(pts []orb.Point) ([]float64, []int32, error) {
 		sec, dep := make([]float64, len(pts)), make([]int32, len(pts))
-		err := parallel(ctx, len(pts), workers, func(i int) error {
+		err := par.For(ctx, len(pts), workers, func(i int) error {
 			sec[i], dep[i] = math.Inf(1), -1
 			if len(seeds) == 0 {
 				return nil

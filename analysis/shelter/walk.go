@@ -12,7 +12,9 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/par"
 	"github.com/uber/h3-go/v4"
+	"runtime"
 )
 
 // Matrix is a sparse cell × shelter table of walking times in compressed
@@ -149,7 +151,7 @@ func Walk(ctx context.Context, in WalkInput) (*Walking, error) {
 	}
 	workers := in.Workers
 	if workers <= 0 {
-		workers = defaultWorkers()
+		workers = runtime.GOMAXPROCS(0)
 	}
 	mps := in.WalkKPH / 3.6
 
@@ -160,7 +162,7 @@ func Walk(ctx context.Context, in WalkInput) (*Walking, error) {
 	}
 	snaps := make([]graph.Snap, n)
 	connector := make([]float64, n)
-	err := parallel(ctx, n, workers, func(i int) error {
+	err := par.For(ctx, n, workers, func(i int) error {
 		ctr, err := geo.CellCenter(in.Cells[i])
 		if err != nil {
 			return err
@@ -243,7 +245,7 @@ type hit struct {
 func perShelter(ctx context.Context, g *graph.Graph, in WalkInput, snaps []graph.Snap, connector []float64, noRoad []bool,
 	sSnap []graph.Snap, seeds [][]route.Seed, mps float64, workers int) ([][]hit, error) {
 	n, m := len(in.Cells), len(in.Shelters)
-	off, idx := cellIndex(g, snaps, noRoad)
+	off, idx := route.SnapIndex(g, snaps, noRoad)
 	// Cells snapped onto each edge, for the direct walk along a shared edge.
 	onEdge := map[graph.EdgeID][]int32{}
 	for i, sn := range snaps {
@@ -347,34 +349,6 @@ func buildMatrix(n, m int, per [][]hit) Matrix {
 		}
 	}
 	return mx
-}
-
-// cellIndex lists, for every graph node, the cells snapped to an edge
-// touching it, in CSR form, so a search visits only the cells near the
-// nodes it reached (as package coverage does).
-func cellIndex(g *graph.Graph, snaps []graph.Snap, noRoad []bool) (off []uint32, cells []int32) {
-	off = make([]uint32, g.NumNodes()+1)
-	for i, sn := range snaps {
-		if !noRoad[i] {
-			off[sn.Tail+1]++
-			off[g.Head(sn.Edge)+1]++
-		}
-	}
-	for v := 0; v < g.NumNodes(); v++ {
-		off[v+1] += off[v]
-	}
-	cells = make([]int32, off[g.NumNodes()])
-	next := slices.Clone(off[:g.NumNodes()])
-	for i, sn := range snaps {
-		if noRoad[i] {
-			continue
-		}
-		for _, v := range [2]graph.NodeID{sn.Tail, g.Head(sn.Edge)} {
-			cells[next[v]] = int32(i)
-			next[v]++
-		}
-	}
-	return off, cells
 }
 
 // checkTwoWay returns an error wrapping ErrOneWay unless every edge u→v

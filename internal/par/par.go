@@ -1,15 +1,15 @@
-package shelter
+// Package par runs loops on several goroutines.
+package par
 
 import (
 	"context"
-	"runtime"
 	"sync"
 )
 
-func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
-
-// parallel runs fn(0..n-1) on workers goroutines and returns the first error.
-func parallel(ctx context.Context, n, workers int, fn func(i int) error) error {
+// For calls fn(i) for i in [0, n) on workers goroutines (at least one),
+// each taking a contiguous range, and returns the first error; it stops
+// early when fn fails or ctx is cancelled (checked every 1,024 calls).
+func For(ctx context.Context, n, workers int, fn func(i int) error) error {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
