@@ -420,3 +420,48 @@ func TestParallelFillMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestModifiedGraphMatchesNaive drops random edges and slows others on a
+// chain-heavy graph (chains broken in the middle, one-way halves) and checks
+// the search on the modified graph against a textbook Dijkstra on it.
+func TestModifiedGraphMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*seed, 9))
+	for trial := 0; trial < 30; trial++ {
+		g := chainyGraph(t, rng, 20+rng.IntN(40))
+		drop := make([]bool, g.NumEdges())
+		factor := make([]float64, g.NumEdges())
+		for e := range drop {
+			drop[e] = rng.IntN(6) == 0
+			factor[e] = 1 + rng.Float64()
+		}
+		m, err := g.Modified(func(e graph.EdgeID) bool { return drop[e] }, func(e graph.EdgeID) float64 { return factor[e] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := 0
+		for e := range drop {
+			if !drop[e] {
+				kept++
+			}
+		}
+		if m.NumEdges() != kept || m.NumNodes() != g.NumNodes() {
+			t.Fatalf("modified graph: %d nodes %d edges, want %d and %d", m.NumNodes(), m.NumEdges(), g.NumNodes(), kept)
+		}
+		s := route.NewSearch(m)
+		seeds := randomSeeds(rng, m, 3)
+		if err := s.Run(context.Background(), seeds, route.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		want := naive(m, seeds)
+		for v := 0; v < m.NumNodes(); v++ {
+			got, ok := s.Time(graph.NodeID(v))
+			if ok != !math.IsInf(float64(want[v]), 1) || (ok && !close(got, want[v])) {
+				t.Fatalf("trial %d: node %d = %v %v, want %v", trial, v, got, ok, want[v])
+			}
+		}
+	}
+	g := chainyGraph(t, rng, 10)
+	if _, err := g.Modified(nil, func(graph.EdgeID) float64 { return 0 }); err == nil {
+		t.Error("a speed factor of 0 was accepted")
+	}
+}
