@@ -86,8 +86,16 @@ func analyze(ctx context.Context, args []string, e *env) error {
 		}
 		timings = append(timings, study.StageTiming{Stage: "shelters", Took: time.Since(t)})
 	}
+	var scs []study.ScenarioResult
+	if len(st.Scenarios) > 0 {
+		t := time.Now()
+		if scs, err = study.RunScenarios(ctx, in); err != nil {
+			return fmt.Errorf("study %s: %w", pos[0], err)
+		}
+		timings = append(timings, study.StageTiming{Stage: "scenarios", Took: time.Since(t)})
+	}
 	t2 := time.Now()
-	if _, err := study.Write(*out, in, res, sres, gen, timings); err != nil {
+	if _, err := study.Write(*out, in, res, sres, scs, gen, timings); err != nil {
 		return err
 	}
 	timings = append(timings, study.StageTiming{Stage: "write", Took: time.Since(t2)})
@@ -96,6 +104,7 @@ func analyze(ctx context.Context, args []string, e *env) error {
 		if sres != nil {
 			study.PrintShelterSummary(e.stdout, in, sres)
 		}
+		study.PrintScenarios(e.stdout, res, scs)
 		fmt.Fprintf(e.stdout, "\n  wrote %s in %.2f s (", *out, time.Since(t0).Seconds())
 		for i, t := range timings {
 			if i > 0 {

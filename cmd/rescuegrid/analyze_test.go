@@ -124,6 +124,31 @@ func TestAnalyzeSample(t *testing.T) {
 	if tbl.NumRows() != 7 {
 		t.Errorf("units.parquet has %d rows, want 7", tbl.NumRows())
 	}
+	// The sample's three scenarios, answered beside the baseline.
+	var scen struct {
+		Within    float64
+		Scenarios []struct {
+			Name   string
+			Within float64
+			Lost   float64 `json:"residents_losing_coverage"`
+		}
+	}
+	if err := json.Unmarshal(b, &scen); err != nil || len(scen.Scenarios) != 3 {
+		t.Fatalf("summary scenarios = %+v, %v", scen.Scenarios, err)
+	}
+	for _, sc := range scen.Scenarios {
+		if sc.Within > scen.Within+1e-6 {
+			t.Errorf("scenario %s covers %v residents, more than the baseline %v", sc.Name, sc.Within, scen.Within)
+		}
+		if sc.Name == "massana-out" && sc.Lost <= 0 {
+			t.Errorf("taking La Massana's station out loses no coverage")
+		}
+	}
+	scTable := readArrow(t, filepath.Join(out, "scenarios.arrow"))
+	defer scTable.Release()
+	if scTable.NumRows() != 3*7 {
+		t.Errorf("scenarios table has %d rows, want 3 scenarios × 7 parishes", scTable.NumRows())
+	}
 }
 
 // TestAnalyzeFailureLeavesNoOutput: a study whose input is bad fails with a

@@ -123,7 +123,20 @@ type Study struct {
 	Zones      []string // "135" zones: GeoJSON polygon files
 	Shelters   []ShelterSource
 	Depots     []string // depot files (points with stock_<item> columns)
+	Scenarios  []ScenarioSpec
 	ShelterOpt ShelterOptions
+}
+
+// ScenarioSpec is one what-if of the study file, answered beside the baseline.
+type ScenarioSpec struct {
+	Name       string  `yaml:"name"`
+	CloseWays  []int64 `yaml:"close_ways"`  // OSM way ids
+	CloseAreas string  `yaml:"close_areas"` // GeoJSON polygons: every road inside is closed
+	Slow       []struct {
+		Area   string  `yaml:"area"`   // GeoJSON polygons
+		Factor float64 `yaml:"factor"` // travel times × factor inside (1.3: 30 % slower)
+	} `yaml:"slow"`
+	BasesOut []string `yaml:"bases_out"` // base ids out of service
 }
 
 // ShelterSource is one file of shelters.
@@ -202,6 +215,7 @@ type raw struct {
 		} `yaml:"depots"`
 	} `yaml:"facilities"`
 	Shelters   ShelterOptions   `yaml:"shelters"`
+	Scenarios  []ScenarioSpec   `yaml:"scenarios"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
@@ -360,6 +374,29 @@ func Parse(b []byte, path string) (*Study, error) {
 		}
 	}
 	st.ShelterOpt = so
+	names := map[string]bool{}
+	for i, sc := range r.Scenarios {
+		key := fmt.Sprintf("scenarios[%d]", i)
+		if sc.Name == "" || names[sc.Name] {
+			return nil, fail(key+".name", "%q: want a name, unique among the scenarios", sc.Name)
+		}
+		names[sc.Name] = true
+		if sc.CloseAreas, err = file(key+".close_areas", sc.CloseAreas); err != nil {
+			return nil, err
+		}
+		for j := range sc.Slow {
+			if sc.Slow[j].Area, err = file(fmt.Sprintf("%s.slow[%d].area", key, j), sc.Slow[j].Area); err != nil {
+				return nil, err
+			}
+			if sc.Slow[j].Area == "" || !(sc.Slow[j].Factor > 0) {
+				return nil, fail(fmt.Sprintf("%s.slow[%d]", key, j), "want an area file and a factor > 0")
+			}
+		}
+		if len(sc.CloseWays) == 0 && sc.CloseAreas == "" && len(sc.Slow) == 0 && len(sc.BasesOut) == 0 {
+			return nil, fail(key, "changes nothing: give close_ways, close_areas, slow or bases_out")
+		}
+		st.Scenarios = append(st.Scenarios, sc)
+	}
 	if len(r.Facilities.Bases) == 0 {
 		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
 	}

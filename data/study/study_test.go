@@ -56,6 +56,10 @@ units: {file: units.geojson}
 		{"unknown override", good + "standards: {rescue: {minuts: 5}}\n", []string{"standards", "minuts"}},
 		{"admin level", strings.Replace(good, "{file: units.geojson}", "{osm_admin_level: 30}", 1), []string{"units.osm_admin_level"}},
 		{"not yaml", "network: [", []string{"study"}},
+		{"scenario without change", good + "scenarios: [{name: a}]\n", []string{"scenarios[0]", "changes nothing"}},
+		{"scenario twice", good + "scenarios: [{name: a, close_ways: [1]}, {name: a, close_ways: [2]}]\n", []string{"scenarios[1].name", "unique"}},
+		{"scenario missing file", good + "scenarios: [{name: a, close_areas: flood.geojson}]\n", []string{"scenarios[0].close_areas", "flood.geojson"}},
+		{"scenario bad factor", good + "scenarios: [{name: a, slow: [{area: units.geojson, factor: 0}]}]\n", []string{"scenarios[0].slow[0]", "factor"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -57,8 +57,41 @@ type Summary struct {
 	UnplacedBases        []string           `json:"unplaced_bases,omitempty"`
 	Notes                []string           `json:"notes,omitempty"`
 	Shelters             *ShelterSummary    `json:"shelters,omitempty"`
+	Scenarios            []ScenarioSummary  `json:"scenarios,omitempty"`
 	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
 	Files                []string           `json:"files"`
+}
+
+// ScenarioSummary is one scenario in summary.json.
+type ScenarioSummary struct {
+	Name        string  `json:"name"`
+	Within      float64 `json:"within"`
+	Lost        float64 `json:"residents_losing_coverage"`
+	ClosedEdges int     `json:"closed_edges"`
+	SlowedEdges int     `json:"slowed_edges"`
+	UnknownWays []int64 `json:"unknown_ways,omitempty"`
+}
+
+// PrintScenarios writes each scenario's change against the baseline.
+func PrintScenarios(w io.Writer, r *coverage.Result, scs []ScenarioResult) {
+	if len(scs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n  scenarios (inside the circle: baseline %s):\n", people(r.Summary.Within))
+	for _, sc := range scs {
+		delta := sc.Result.Summary.Within - r.Summary.Within + 0 // +0: no "-0"
+		worst, worstLost := "", 0.0
+		for u, bu := range r.Units {
+			if l := bu.Within - sc.Result.Units[u].Within; l > worstLost {
+				worst, worstLost = bu.Name, l
+			}
+		}
+		fmt.Fprintf(w, "    %-20s %s inside (%+.0f); %d roads closed, %d slowed", sc.Name, people(sc.Result.Summary.Within), math.Round(delta)+0, sc.Report.ClosedEdges, sc.Report.SlowedEdges)
+		if worst != "" {
+			fmt.Fprintf(w, "; most lost in %s (%s)", worst, people(worstLost))
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // ShelterSummary is the shelter part of summary.json.
@@ -91,7 +124,7 @@ func ptr(v float64) *float64 {
 // folder beside dir and renames it into place only when everything has been
 // written, so dir is never left half-written. An existing dir is replaced
 // only if it holds a previous rescuegrid output (a summary.json).
-func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, generator string, timings []StageTiming) (*Summary, error) {
+func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, scs []ScenarioResult, generator string, timings []StageTiming) (*Summary, error) {
 	if st, err := os.Stat(dir); err == nil {
 		if !st.IsDir() {
 			return nil, fmt.Errorf("output %s exists and is not a folder", dir)
@@ -122,6 +155,9 @@ func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, gener
 			rec.Release()
 		}
 	}()
+	if len(scs) > 0 {
+		tables["scenarios"] = ScenarioTable(mem, in, r, scs)
+	}
 	if sr != nil {
 		st, err := ShelterTables(mem, in, sr)
 		if err != nil {
@@ -151,6 +187,12 @@ func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, gener
 		}
 	}
 	sum := summarize(in, r, generator, timings)
+	for _, sc := range scs {
+		sum.Scenarios = append(sum.Scenarios, ScenarioSummary{
+			Name: sc.Name, Within: sc.Result.Summary.Within, Lost: max(0, r.Summary.Within-sc.Result.Summary.Within),
+			ClosedEdges: sc.Report.ClosedEdges, SlowedEdges: sc.Report.SlowedEdges, UnknownWays: sc.Report.UnknownWays,
+		})
+	}
 	if sr != nil {
 		s := sr.Summary
 		sum.Shelters = &ShelterSummary{
