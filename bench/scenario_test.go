@@ -162,3 +162,34 @@ func cellOf(tb testing.TB, p orb.Point) h3.Cell {
 	}
 	return c
 }
+
+// TestBaseOutLosesWhatOnlyItCovers: for every Porto Alegre base, the
+// coverage lost when it is out of service equals the residents only it
+// covers (the bases table's only_covers_residents): the robustness answer
+// for each base comes from the baseline run, without one run per base.
+func TestBaseOutLosesWhatOnlyItCovers(t *testing.T) {
+	in := poaInput(t)
+	in.Bases, in.BaseUnit = in.Bases[:6], in.BaseUnit[:6] // fewer bases: overlaps are thinner
+	base, err := coverage.Compute(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sawLoss := false
+	for b := range in.Bases {
+		out := in
+		out.Bases = append(append([]coverage.Base(nil), in.Bases[:b]...), in.Bases[b+1:]...)
+		out.BaseUnit = append(append([]int32(nil), in.BaseUnit[:b]...), in.BaseUnit[b+1:]...)
+		r, err := coverage.Compute(context.Background(), out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lost := base.Summary.Within - r.Summary.Within
+		if math.Abs(lost-base.Bases[b].OnlyCovers) > 1e-6 {
+			t.Errorf("base %s out: %.3f residents lose coverage, only_covers_residents says %.3f", in.Bases[b].ID, lost, base.Bases[b].OnlyCovers)
+		}
+		sawLoss = sawLoss || lost > 0
+	}
+	if !sawLoss {
+		t.Error("no base's removal loses coverage: the test needs thinner overlaps")
+	}
+}
