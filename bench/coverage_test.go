@@ -1,7 +1,6 @@
 package bench_test
 
 import (
-	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"math"
@@ -57,26 +56,11 @@ func poaInput(tb testing.TB) coverage.Input {
 
 func refTimes(tb testing.TB, region string, g *graph.Graph) []float64 {
 	tb.Helper()
-	f, err := os.Open(shared.Path(tb, "reference", region, "reference_times.csv.gz"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rows, err := csv.NewReader(zr).ReadAll()
-	if err != nil {
-		tb.Fatal(err)
-	}
 	t := make([]float64, g.NumNodes())
 	for i := range t {
 		t[i] = math.Inf(1)
 	}
-	for _, r := range rows[1:] {
-		id, _ := strconv.ParseInt(r[0], 10, 64)
-		s, _ := strconv.ParseFloat(r[1], 64)
+	for id, s := range shared.ReferenceTimes(tb, region) {
 		v, ok := g.Node(id)
 		if !ok {
 			tb.Fatalf("reference node %d not in graph", id)

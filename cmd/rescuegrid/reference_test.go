@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"math"
@@ -33,30 +32,6 @@ func runCLI(tb testing.TB, args ...string) (stdout, stderr string) {
 		tb.Fatalf("rescuegrid %s: %v\nstderr: %s", strings.Join(args, " "), err, errb.String())
 	}
 	return out.String(), errb.String()
-}
-
-func readReference(tb testing.TB, region string) map[int64]float64 {
-	tb.Helper()
-	f, err := os.Open(shared.Path(tb, "reference", region, "reference_times.csv.gz"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rows, err := csv.NewReader(zr).ReadAll()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ref := make(map[int64]float64, len(rows))
-	for _, r := range rows[1:] {
-		id, _ := strconv.ParseInt(r[0], 10, 64)
-		s, _ := strconv.ParseFloat(r[1], 64)
-		ref[id] = s
-	}
-	return ref
 }
 
 type reachRow struct {
@@ -108,7 +83,7 @@ func TestReachMatchesReference(t *testing.T) {
 			dir := t.TempDir()
 			g := filepath.Join(dir, "g.rgraph")
 			runCLI(t, "--quiet", "network", "build", "--pbf", shared.Path(t, "data", r.pbf), "--out", g)
-			ref := readReference(t, r.name)
+			ref := shared.ReferenceTimes(t, r.name)
 			sources := shared.Path(t, "reference", r.name, "sources.csv")
 			for _, minutes := range []string{"0", "15"} {
 				out := filepath.Join(dir, "reach-"+minutes+".csv")
@@ -177,7 +152,7 @@ func TestReachSnappedToEdges(t *testing.T) {
 			out := filepath.Join(dir, "reach.csv")
 			runCLI(t, "--quiet", "reach", "--graph", g, "--sources", src, "--out", out)
 			got := readReach(t, out)
-			ref := readReference(t, r.name)
+			ref := shared.ReferenceTimes(t, r.name)
 			if len(got) != len(ref) {
 				t.Errorf("%d nodes reached, reference %d", len(got), len(ref))
 			}

@@ -5,8 +5,11 @@
 package shared
 
 import (
+	"compress/gzip"
+	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -43,4 +46,35 @@ func Dir(tb testing.TB) string {
 func Path(tb testing.TB, elem ...string) string {
 	tb.Helper()
 	return filepath.Join(append([]string{Dir(tb)}, elem...)...)
+}
+
+// ReferenceTimes reads the peers' answer for a region
+// (reference/<region>/reference_times.csv.gz: osm_id,seconds_min): the time
+// from the nearest source to every reachable OSM node. A malformed row
+// fails tb.
+func ReferenceTimes(tb testing.TB, region string) map[int64]float64 {
+	tb.Helper()
+	f, err := os.Open(Path(tb, "reference", region, "reference_times.csv.gz"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rows, err := csv.NewReader(zr).ReadAll()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ref := make(map[int64]float64, len(rows))
+	for i, r := range rows[1:] {
+		id, err1 := strconv.ParseInt(r[0], 10, 64)
+		s, err2 := strconv.ParseFloat(r[1], 64)
+		if err1 != nil || err2 != nil {
+			tb.Fatalf("%s reference_times row %d: %q", region, i+2, r)
+		}
+		ref[id] = s
+	}
+	return ref
 }
