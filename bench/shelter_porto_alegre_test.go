@@ -23,6 +23,8 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
+	"github.com/rescuegrid/rescuegrid/internal/sheltertest"
+	"github.com/rescuegrid/rescuegrid/internal/stats"
 )
 
 // The real-data tests import the data/ loaders: analysis/shelter itself
@@ -167,7 +169,7 @@ func TestShelterPortoAlegre(t *testing.T) {
 		rep.Rows, rep.Kept, rep.UnknownCapacity, rep.Inactive, len(rep.NoCoordinates), len(rep.BadCoordinates), len(rep.Duplicates), len(rep.Marked))
 	t.Logf("kinds kept: %v", rep.Kinds)
 	t.Logf("Porto Alegre study: %d shelters for people (city Porto Alegre, inside the extract; %d pet/distribution/kitchen rows there left out), %d other located rows left out; %d cells, %.0f residents",
-		len(in.Shelters), p.notPeople, p.outside, len(in.Cells), sum(in.Pop))
+		len(in.Shelters), p.notPeople, p.outside, len(in.Cells), sheltertest.Sum(in.Pop))
 	// 80 rows in the extract's box: 1 is São Leopoldo, 3 are marked [apagar].
 	if got := len(in.Shelters) + p.notPeople; got != 76 {
 		t.Errorf("%d Porto Alegre rows inside the extract, want 76", got)
@@ -181,10 +183,10 @@ func TestShelterPortoAlegre(t *testing.T) {
 	}
 	took := time.Since(t0)
 	s := r.Summary
-	checkInvariants(t, in, r)
+	sheltertest.CheckInvariants(t, in, r)
 
 	// The certificate of optimality, independent of the solver.
-	aug, neg := certificate(&r.Matrix, r.Cells.Demand, placesOf(r), r.Assignment, 1e-6)
+	aug, neg := sheltertest.Certificate(&r.Matrix, r.Cells.Demand, placesOf(r), r.Assignment, 1e-6)
 	if aug || neg < -1e-6 {
 		t.Errorf("assignment not optimal: augmenting path %v, negative cycle %g s", aug, neg)
 	}
@@ -205,7 +207,7 @@ func TestShelterPortoAlegre(t *testing.T) {
 		known, len(r.Shelters), s.Places, s.PlacesPerResident, 1000*s.PlacesPerResident, s.Required, s.Deficit)
 	t.Logf("walking (short_term, reach %.0f m = %.0f s at %.1f km/h): %.0f of %.0f residents (%.1f %%) have a shelter within reach; %d shelters not placed; matrix %d pairs",
 		r.Shelters[0].ReachM, r.Shelters[0].CutoffSeconds, in.Standard.Shelters.WalkKPH, s.WithinReach, s.Residents, 100*s.WithinReach/s.Residents, s.UnplacedShelters, r.Matrix.Len())
-	q := quantiles(r.Cells.NearestSeconds, in.Pop, 0.5, 0.9)
+	q := stats.WeightedQuantiles(r.Cells.NearestSeconds, in.Pop, 0.5, 0.9)
 	t.Logf("walk to the nearest shelter: median %.0f s (%.1f min), p90 %.0f s (%.1f min)", q[0], q[0]/60, q[1], q[1]/60)
 	for _, u := range r.Units {
 		if u.Residents > 0 {
@@ -251,8 +253,8 @@ func TestShelterPortoAlegre(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkInvariants(t, in2, r2)
-	aug, neg = certificate(&r2.Matrix, r2.Cells.Demand, placesOf(r2), r2.Assignment, 1e-6)
+	sheltertest.CheckInvariants(t, in2, r2)
+	aug, neg = sheltertest.Certificate(&r2.Matrix, r2.Cells.Demand, placesOf(r2), r2.Assignment, 1e-6)
 	if aug || neg < -1e-6 {
 		t.Errorf("flood assignment not optimal: augmenting path %v, negative cycle %g s", aug, neg)
 	}
@@ -268,9 +270,9 @@ func TestShelterPortoAlegre(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkInvariants(t, in3, r3)
+	sheltertest.CheckInvariants(t, in3, r3)
 	s3 := r3.Summary
-	aug, neg = certificate(&r3.Matrix, r3.Cells.Demand, placesOf(r3), r3.Assignment, 1e-6)
+	aug, neg = sheltertest.Certificate(&r3.Matrix, r3.Cells.Demand, placesOf(r3), r3.Assignment, 1e-6)
 	if aug || neg < -1e-6 {
 		t.Errorf("long-term assignment not optimal: augmenting path %v, negative cycle %g s", aug, neg)
 	}
@@ -349,50 +351,6 @@ func placesOf(r *shelter.Result) []float64 {
 	return p
 }
 
-// checkInvariants asserts what must hold of any result.
-func checkInvariants(tb testing.TB, in shelter.Input, r *shelter.Result) {
-	tb.Helper()
-	s := r.Summary
-	if d := s.Placed + s.Unplaced - s.Demand; math.Abs(d) > 1e-6*math.Max(1, s.Demand) {
-		tb.Errorf("placed %.6f + unplaced %.6f = %.6f, demand %.6f", s.Placed, s.Unplaced, s.Placed+s.Unplaced, s.Demand)
-	}
-	for j, sr := range r.Shelters {
-		if sr.Load > sr.Places+1e-6 {
-			tb.Errorf("shelter %d (%s) load %.3f above its %.0f places", j, sr.ID, sr.Load, sr.Places)
-		}
-		if math.Abs(sr.Load+sr.Spare-sr.Places) > 1e-6 {
-			tb.Errorf("shelter %d load %.3f + spare %.3f != places %.0f", j, sr.Load, sr.Spare, sr.Places)
-		}
-	}
-	for i := range in.Cells {
-		if r.Cells.Unplaced[i] > 1e-9 {
-			// Every shelter within its reach must be full.
-			sh, _ := r.Matrix.Row(i)
-			for _, j := range sh {
-				if r.Shelters[j].Spare > 1e-6 {
-					tb.Errorf("cell %d has %.3f unplaced but shelter %d in reach has %.3f spare", i, r.Cells.Unplaced[i], j, r.Shelters[j].Spare)
-				}
-			}
-		}
-	}
-	if math.Abs(s.AccessTotal-s.ServedPlaces) > 1e-6*math.Max(1, s.ServedPlaces) {
-		tb.Errorf("2SFCA identity: Σ pop × access = %.9f, served places %.9f", s.AccessTotal, s.ServedPlaces)
-	}
-	var units float64
-	for _, u := range r.Units {
-		units += u.Unplaced
-	}
-	var outside float64
-	for i, u := range in.CellUnit {
-		if u < 0 {
-			outside += r.Cells.Unplaced[i]
-		}
-	}
-	if math.Abs(units+outside-s.Unplaced) > 1e-6*math.Max(1, s.Unplaced) {
-		tb.Errorf("units' unplaced %.3f + outside %.3f != %.3f", units, outside, s.Unplaced)
-	}
-}
-
 type greedyResult struct{ placed, cost float64 }
 
 // greedy places each cell's residents at its nearest shelters with room,
@@ -424,39 +382,6 @@ func greedy(m *shelter.Matrix, demand, places []float64) greedyResult {
 		}
 	}
 	return g
-}
-
-func sum(v []float64) float64 {
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s
-}
-
-func quantiles(t, w []float64, qs ...float64) []float64 {
-	type tw struct{ t, w float64 }
-	var v []tw
-	var total float64
-	for i := range t {
-		if w[i] > 0 {
-			v = append(v, tw{t[i], w[i]})
-			total += w[i]
-		}
-	}
-	sort.Slice(v, func(a, b int) bool { return v[a].t < v[b].t })
-	out := make([]float64, len(qs))
-	for k, q := range qs {
-		var c float64
-		for _, x := range v {
-			c += x.w
-			if c >= q*total {
-				out[k] = x.t
-				break
-			}
-		}
-	}
-	return out
 }
 
 func spearman(x, y []float64) float64 {

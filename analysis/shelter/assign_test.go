@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
+	"github.com/rescuegrid/rescuegrid/internal/sheltertest"
 )
 
 var seed = flag.Uint64("seed", 42, "random seed for the property tests (replay a failure with -seed=N)")
@@ -114,7 +115,7 @@ func TestAssignCertificate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if aug, neg := certificate(m, demand, places, a, 1e-6); aug || neg < -1e-6 {
+		if aug, neg := sheltertest.Certificate(m, demand, places, a, 1e-6); aug || neg < -1e-6 {
 			t.Fatalf("trial %d (-seed=%d): augmenting path %v, negative cycle %g", trial, *seed, aug, neg)
 		}
 		for i := range demand {
@@ -142,7 +143,7 @@ func TestAssignRelief(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		base := sum(a.Placed)
+		base := sheltertest.Sum(a.Placed)
 		for j := range places {
 			more := append([]float64(nil), places...)
 			more[j]++
@@ -150,7 +151,7 @@ func TestAssignRelief(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gain := sum(b.Placed) - base
+			gain := sheltertest.Sum(b.Placed) - base
 			switch {
 			case a.Relief[j]:
 				checked++

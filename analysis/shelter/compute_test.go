@@ -8,6 +8,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/analysis/standard"
+	"github.com/rescuegrid/rescuegrid/internal/sheltertest"
 )
 
 func townStandard() *standard.Standard {
@@ -54,7 +55,7 @@ func TestCompute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkInvariants(t, in, r)
+	sheltertest.CheckInvariants(t, in, r)
 	s := r.Summary
 	rules := []shelter.Rule{r.Shelters[0].Rule, r.Shelters[1].Rule, r.Shelters[2].Rule}
 	if rules[0] != shelter.RuleDeclared || rules[1] != "area/long_term" || rules[2] != shelter.RuleUnknown {
@@ -121,7 +122,7 @@ func TestCompute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkInvariants(t, in2, r2)
+	sheltertest.CheckInvariants(t, in2, r2)
 	if math.Abs(r2.Summary.Demand-0.1*s.Residents) > 1e-9 || r2.Summary.AccessTotal != s.AccessTotal {
 		t.Errorf("share 0.1: demand %v (want %v), access total %v (want %v)", r2.Summary.Demand, 0.1*s.Residents, r2.Summary.AccessTotal, s.AccessTotal)
 	}
