@@ -22,9 +22,17 @@ TOOLS_BIN          := $(CURDIR)/.tools/bin
 STATICCHECK_VERSION ?= v0.8.2
 STATICCHECK        := $(TOOLS_BIN)/staticcheck-$(STATICCHECK_VERSION)
 
+# Python for the notebooks and the real-client tests (pyarrow), pinned in
+# notebooks/requirements.txt; Debian's Chromium for the browser tests.
+VENV     := .venv
+PY       ?= python3.11
+CHROMIUM ?= /usr/bin/chromium
+
 # Environment for go test / bench / fuzz: GOEXPERIMENT unset (no cgocheck2: too slow),
 # shared data passed in.
-TEST_ENV := env -u GOEXPERIMENT RESCUEGRID_SHARED="$(SHARED_ABS)"
+TEST_ENV := env -u GOEXPERIMENT RESCUEGRID_SHARED="$(SHARED_ABS)" \
+  RESCUEGRID_PYTHON="$(CURDIR)/$(VENV)/bin/python" RESCUEGRID_CHROMIUM="$(CHROMIUM)"
+
 
 .PHONY: help deps build test test-short lint bench bench-go bench-studies bench-peers run fuzz clean
 
@@ -50,11 +58,11 @@ build: deps ## build bin/rescuegrid with the version stamped
 	@mkdir -p bin
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/rescuegrid
 
-test: deps tiles-deps ## go vet, then go test -race (what CI runs)
+test: deps tiles-deps py-deps browser-deps ## go vet, then go test -race (what CI runs)
 	$(GO) vet ./...
 	$(TEST_ENV) $(GO) test -race -count=1 ./...
 
-test-short: deps tiles-deps ## go vet, then go test -race -short
+test-short: deps tiles-deps py-deps browser-deps ## go vet, then go test -race -short
 	$(GO) vet ./...
 	$(TEST_ENV) $(GO) test -race -count=1 -short ./...
 
@@ -159,3 +167,18 @@ bench-spopt: deps ## siting against PySAL spopt's exact MCLP/LSCP/p-median on An
 	@$(SPOPT_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/spopt/requirements.txt
 	$(TEST_ENV) $(GO) test -count=1 -run '^TestSitingAndorra$$' ./bench -siting-export "$(CURDIR)/bench/out/spopt"
 	$(SPOPT_VENV)/bin/python bench/spopt/compare.py bench/out/spopt | tee bench/out/spopt.txt
+
+.PHONY: py-deps browser-deps
+py-deps: $(VENV)/.installed ## Python virtualenv .venv with the pinned notebook and client packages
+
+$(VENV)/.installed: notebooks/requirements.txt
+	@if [ ! -x $(VENV)/bin/python ]; then $(PY) -m venv $(VENV); fi
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r notebooks/requirements.txt
+	@touch $@
+
+browser-deps: ## install Debian's chromium for the headless browser tests
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "browser-deps: installing chromium"; \
+	  $(SUDO) apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	fi
