@@ -137,26 +137,12 @@ func (s *server) handleTable(w http.ResponseWriter, r *http.Request) error {
 	if ext, ok := strings.CutSuffix(name, ".arrow"); ok {
 		name, format = ext, "arrow"
 	}
-	rec, ok := st.tables[name]
-	if !ok {
-		return &apiError{http.StatusNotFound, fmt.Sprintf("no table %q (tables: cells, units, bases, isochrones, gaps)", name)}
-	}
 	q := r.URL.Query()
-	rows, err := s.selectRows(st, name, rec, q.Get("bbox"), q.Get("unit"))
-	if err != nil {
-		return err
-	}
-	var cols []int
+	tq := tableQuery{Table: name, BBox: q.Get("bbox"), Unit: q.Get("unit")}
 	if c := q.Get("columns"); c != "" {
-		for _, n := range strings.Split(c, ",") {
-			idx := rec.Schema().FieldIndices(strings.TrimSpace(n))
-			if len(idx) != 1 {
-				return badRequest("columns: no column %q in table %s", n, name)
-			}
-			cols = append(cols, idx[0])
-		}
+		tq.Columns = strings.Split(c, ",")
 	}
-	out, err := subset(rec, rows, cols)
+	out, err := s.query(st, tq)
 	if err != nil {
 		return err
 	}
@@ -191,6 +177,46 @@ func (s *server) handleTable(w http.ResponseWriter, r *http.Request) error {
 		return arrowio.EncodeCSV(w, out)
 	}
 	return badRequest("format=%q: want arrow, json, geojson or csv", format)
+}
+
+// tableQuery asks for some rows and columns of one table: the same
+// question over HTTP (query parameters) and Arrow Flight (a JSON ticket).
+type tableQuery struct {
+	Table   string   `json:"table"`
+	Columns []string `json:"columns,omitempty"`
+	BBox    string   `json:"bbox,omitempty"` // minLon,minLat,maxLon,maxLat
+	Unit    string   `json:"unit,omitempty"`
+}
+
+// query answers a tableQuery with a new record (release it).
+func (s *server) query(st *studyState, q tableQuery) (arrow.Record, error) {
+	rec, ok := st.tables[q.Table]
+	if !ok {
+		return nil, &apiError{http.StatusNotFound, fmt.Sprintf("no table %q (tables: %s)", q.Table, strings.Join(st.tableNames(), ", "))}
+	}
+	rows, err := s.selectRows(st, q.Table, rec, q.BBox, q.Unit)
+	if err != nil {
+		return nil, err
+	}
+	var cols []int
+	for _, n := range q.Columns {
+		idx := rec.Schema().FieldIndices(strings.TrimSpace(n))
+		if len(idx) != 1 {
+			return nil, badRequest("columns: no column %q in table %s", n, q.Table)
+		}
+		cols = append(cols, idx[0])
+	}
+	return subset(rec, rows, cols)
+}
+
+// tableNames lists the study's tables in order.
+func (st *studyState) tableNames() []string {
+	names := make([]string, 0, len(st.tables))
+	for n := range st.tables {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // selectRows returns the rows passing the bbox and unit filters (nil: all).

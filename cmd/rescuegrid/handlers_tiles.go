@@ -28,7 +28,7 @@ func (s *server) handleTile(w http.ResponseWriter, r *http.Request) error {
 		}
 		b, err := st.tiles.TileJSON(layer, scheme+"://"+r.Host+"/tiles/"+layer+"/{z}/{x}/{y}.mvt")
 		if err != nil {
-			return tileError(err)
+			return tileError(err, st.tiles.Layers())
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_, err = w.Write(b)
@@ -36,20 +36,19 @@ func (s *server) handleTile(w http.ResponseWriter, r *http.Request) error {
 	}
 	layer, z, x, y, err := tiles.ParseTilePath(r.URL.Path)
 	if err != nil {
-		return tileError(err)
+		return tileError(err, st.tiles.Layers())
 	}
-	b, err := st.tiles.Tile(r.Context(), layer, z, x, y)
-	if errors.Is(err, tiles.ErrEmptyTile) {
+	t, err := s.tile(r, st, layer, z, x, y)
+	if err != nil {
+		return tileError(err, st.tiles.Layers())
+	}
+	if t.gz == nil {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	if err != nil {
-		return tileError(err)
-	}
-	h := fnv.New64a()
-	h.Write(b)
-	w.Header().Set("ETag", fmt.Sprintf(`"%x"`, h.Sum64()))
+	b := t.gz
+	w.Header().Set("ETag", t.etag)
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Header().Set("Content-Type", "application/vnd.mapbox-vector-tile")
 	w.Header().Set("Vary", "Accept-Encoding")
@@ -68,10 +67,45 @@ func (s *server) handleTile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func tileError(err error) error {
+// tileKey names one rendered tile of one loaded study.
+type tileKey struct {
+	st      *studyState
+	layer   string
+	z, x, y int
+}
+
+// cachedTile is a rendered tile: gzip MVT bytes (nil: empty tile) and ETag.
+type cachedTile struct {
+	gz   []byte
+	etag string
+}
+
+// tile returns a tile from the cache or renders and caches it. Empty tiles
+// are cached too (they cost a search of the index to find).
+func (s *server) tile(r *http.Request, st *studyState, layer string, z, x, y int) (cachedTile, error) {
+	key := tileKey{st, layer, z, x, y}
+	if t, ok := s.tiles.Get(key); ok {
+		return t, nil
+	}
+	b, err := st.tiles.Tile(r.Context(), layer, z, x, y)
+	if errors.Is(err, tiles.ErrEmptyTile) {
+		s.tiles.Add(key, cachedTile{}, 64)
+		return cachedTile{}, nil
+	}
+	if err != nil {
+		return cachedTile{}, err
+	}
+	h := fnv.New64a()
+	h.Write(b)
+	t := cachedTile{gz: b, etag: fmt.Sprintf(`"%x"`, h.Sum64())}
+	s.tiles.Add(key, t, int64(len(b))+64)
+	return t, nil
+}
+
+func tileError(err error, layers []string) error {
 	switch {
 	case errors.Is(err, tiles.ErrBadPath), errors.Is(err, tiles.ErrUnknownLayer):
-		return &apiError{http.StatusNotFound, err.Error() + " (layers: " + strings.Join(tiles.LayerNames(), ", ") + ")"}
+		return &apiError{http.StatusNotFound, err.Error() + " (layers: " + strings.Join(layers, ", ") + ")"}
 	case errors.Is(err, tiles.ErrOutOfRange):
 		return &apiError{http.StatusBadRequest, err.Error()}
 	}

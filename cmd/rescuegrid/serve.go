@@ -35,8 +35,14 @@ Routes (GET unless noted; errors are JSON {"error": "..."} with a 4xx/5xx):
                                       "remove":["base id"]} -> coverage per unit
   /metrics                           Prometheus text (on --admin-addr)
 
+Arrow Flight (gRPC, on --flight-addr): ListFlights lists the tables; a
+flight's descriptor is the path [table]; DoGet takes a ticket that is the
+table's name or a JSON query {"table","columns","bbox","unit"}, e.g. in Python:
+  flight.connect("grpc://127.0.0.1:8815").do_get(flight.Ticket(b"cells")).read_pandas()
+
 Usage:
   rescuegrid serve [STUDY.yaml] [--addr 127.0.0.1:8080] [--admin-addr 127.0.0.1:9090]
+                   [--flight-addr 127.0.0.1:8815]
 
 Example:
   rescuegrid serve data/sample/andorra/study.yaml --addr 127.0.0.1:8080
@@ -51,9 +57,14 @@ func serve(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("serve", serveHelp, e)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	adminAddr := fs.String("admin-addr", "127.0.0.1:9090", "address for /metrics (empty: off)")
+	flightAddr := fs.String("flight-addr", "127.0.0.1:8815", "address for the Arrow Flight server (empty: off)")
+	tileCacheMB := fs.Int("tile-cache-mb", 256, "memory for rendered tiles, MB (0: render every request)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
+	}
+	if *tileCacheMB < 0 {
+		return usageErr("serve: --tile-cache-mb %d: want 0 or more", *tileCacheMB)
 	}
 	if len(pos) > 1 {
 		return usageErr("serve: one study at a time for now, got %d", len(pos))
@@ -67,7 +78,7 @@ func serve(ctx context.Context, args []string, e *env) error {
 		level = slog.LevelWarn
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	srv := newServer(serverConfig{Limits: defaultLimits()}, logger)
+	srv := newServer(serverConfig{Limits: defaultLimits(), TileCacheBytes: int64(*tileCacheMB) << 20}, logger)
 	go srv.load(ctx, studyPath)
 
 	ln, err := net.Listen("tcp", *addr)
@@ -82,7 +93,7 @@ func serve(ctx context.Context, args []string, e *env) error {
 		IdleTimeout:       120 * time.Second,
 	}
 	servers := []*http.Server{hs}
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- hs.Serve(ln) }()
 	if *adminAddr != "" {
 		aln, err := net.Listen("tcp", *adminAddr)
@@ -95,6 +106,19 @@ func serve(ctx context.Context, args []string, e *env) error {
 		go func() { errc <- as.Serve(aln) }()
 		logger.Info("admin listening", "addr", aln.Addr().String())
 	}
+	var fsrv interface{ Shutdown() }
+	if *flightAddr != "" {
+		fln, err := net.Listen("tcp", *flightAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("serve flight: %w", err)
+		}
+		f := newFlightServer(srv)
+		f.InitListener(fln)
+		fsrv = f
+		go func() { errc <- f.Serve() }()
+		logger.Info("flight listening", "addr", "grpc://"+fln.Addr().String())
+	}
 	logger.Info("listening", "addr", ln.Addr().String(), "study", studyPath)
 	select {
 	case <-ctx.Done():
@@ -106,6 +130,9 @@ func serve(ctx context.Context, args []string, e *env) error {
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if fsrv != nil {
+		fsrv.Shutdown()
+	}
 	for _, s := range servers {
 		if err := s.Shutdown(sctx); err != nil {
 			return err

@@ -21,8 +21,10 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/study"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
+	"github.com/rescuegrid/rescuegrid/internal/lru"
 )
 
 // limits bound what one request may ask for.
@@ -40,6 +42,8 @@ func defaultLimits() limits {
 
 type serverConfig struct {
 	Limits limits
+	// TileCacheBytes bounds the cache of rendered tiles (0: no cache).
+	TileCacheBytes int64
 }
 
 // studyState is a loaded study: immutable once published.
@@ -47,6 +51,7 @@ type studyState struct {
 	path    string
 	in      *study.Inputs
 	res     *coverage.Result
+	shelter *shelter.Result // nil without shelters or depots
 	tables  map[string]arrow.Record
 	bounds  map[string][]orb.Bound // per table, per row: the geometry's bounds
 	summary []byte                 // summary JSON
@@ -63,10 +68,11 @@ type server struct {
 	loadErr  atomic.Pointer[string]
 	searches sync.Pool
 	metrics  *metrics
+	tiles    *lru.Cache[tileKey, cachedTile] // rendered tiles
 }
 
 func newServer(cfg serverConfig, logger *slog.Logger) *server {
-	return &server{cfg: cfg, logger: logger, metrics: newMetrics()}
+	return &server{cfg: cfg, logger: logger, metrics: newMetrics(), tiles: lru.New[tileKey, cachedTile](cfg.TileCacheBytes)}
 }
 
 // load computes the study and publishes it. A failure is kept and reported
@@ -101,11 +107,24 @@ func (s *server) compute(ctx context.Context, path string) (*studyState, error) 
 	if err != nil {
 		return nil, err
 	}
-	ts, err := tiles.NewSet(in, res, tiles.Options{})
+	var sres *shelter.Result
+	if in.Shelter != nil {
+		if sres, err = shelter.Compute(ctx, *in.Shelter); err != nil {
+			return nil, fmt.Errorf("shelters: %w", err)
+		}
+		stabs, err := study.ShelterTables(memory.NewGoAllocator(), in, sres)
+		if err != nil {
+			return nil, err
+		}
+		for n, rec := range stabs {
+			tables[n] = rec
+		}
+	}
+	ts, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres})
 	if err != nil {
 		return nil, err
 	}
-	st := &studyState{path: path, in: in, res: res, tables: tables, tiles: ts, bounds: map[string][]orb.Bound{}, loaded: time.Now()}
+	st := &studyState{path: path, in: in, res: res, shelter: sres, tables: tables, tiles: ts, bounds: map[string][]orb.Bound{}, loaded: time.Now()}
 	for name, rec := range tables {
 		idx := rec.Schema().FieldIndices("geometry")
 		if len(idx) != 1 {
@@ -233,6 +252,16 @@ func (s *server) adminHandler() http.Handler {
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		s.metrics.write(w)
+		cs := s.tiles.Stats()
+		fmt.Fprintln(w, "# HELP rescuegrid_tile_cache_hits_total Tiles served from the cache.")
+		fmt.Fprintln(w, "# TYPE rescuegrid_tile_cache_hits_total counter")
+		fmt.Fprintf(w, "rescuegrid_tile_cache_hits_total %d\n", cs.Hits)
+		fmt.Fprintln(w, "# HELP rescuegrid_tile_cache_misses_total Tiles rendered because the cache did not hold them.")
+		fmt.Fprintln(w, "# TYPE rescuegrid_tile_cache_misses_total counter")
+		fmt.Fprintf(w, "rescuegrid_tile_cache_misses_total %d\n", cs.Misses)
+		fmt.Fprintln(w, "# HELP rescuegrid_tile_cache_bytes Bytes of rendered tiles held.")
+		fmt.Fprintln(w, "# TYPE rescuegrid_tile_cache_bytes gauge")
+		fmt.Fprintf(w, "rescuegrid_tile_cache_bytes %d\n", cs.Bytes)
 	})
 	return mux
 }

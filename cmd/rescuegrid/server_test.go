@@ -32,7 +32,7 @@ var (
 func sampleSrv(tb testing.TB) *server {
 	tb.Helper()
 	sampleOnce.Do(func() {
-		s := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		s := newServer(serverConfig{Limits: defaultLimits(), TileCacheBytes: 64 << 20}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		s.load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
 		sampleServer = s
 	})
@@ -316,4 +316,30 @@ func TestServerTiles(t *testing.T) {
 	wantJSONError(t, get(t, h, "/tiles/roads/1/0/0.mvt"), 404, "layer")
 	wantJSONError(t, get(t, h, "/tiles/cells/1/5/0.mvt"), 400, "range")
 	wantJSONError(t, get(t, h, "/tiles/cells/a/b/c.mvt"), 404, "tile")
+}
+
+// TestTileCache: a tile asked for twice is rendered once and served the
+// same (bytes and ETag); an empty tile is cached as empty.
+func TestTileCache(t *testing.T) {
+	s := sampleSrv(t)
+	h := s.handler()
+	st := s.state.Load()
+	c := st.tiles.Bounds().Center()
+	tl := maptile.At(c, 13)
+	url := fmt.Sprintf("/tiles/cells/13/%d/%d.mvt", tl.X, tl.Y)
+	before := s.tiles.Stats()
+	a, b := get(t, h, url), get(t, h, url)
+	after := s.tiles.Stats()
+	if a.Code != 200 || b.Code != 200 || !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) || a.Header().Get("ETag") != b.Header().Get("ETag") {
+		t.Fatalf("same tile twice: %d/%d, equal bodies %v, ETags %q %q", a.Code, b.Code, bytes.Equal(a.Body.Bytes(), b.Body.Bytes()), a.Header().Get("ETag"), b.Header().Get("ETag"))
+	}
+	if after.Hits < before.Hits+1 || after.Entries == 0 {
+		t.Errorf("cache stats %+v -> %+v: want a hit", before, after)
+	}
+	// Far from the study: empty, twice.
+	for i := 0; i < 2; i++ {
+		if rec := get(t, h, "/tiles/cells/13/0/0.mvt"); rec.Code != 204 {
+			t.Errorf("empty tile: %d", rec.Code)
+		}
+	}
 }

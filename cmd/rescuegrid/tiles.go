@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/study"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
 )
@@ -42,7 +43,7 @@ func runTiles(ctx context.Context, args []string, e *env) error {
 func tilesExport(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("tiles export", tilesHelp, e)
 	out := fs.String("out", "", "folder for the .pmtiles archives")
-	layerList := fs.String("layer", strings.Join(tiles.LayerNames(), ","), "layers to export, comma-separated")
+	layerList := fs.String("layer", "", "layers to export, comma-separated (default: every layer of the study: "+strings.Join(tiles.LayerNames(), ",")+", and shelters,depots when it has them)")
 	minZoom := fs.Int("min-zoom", 0, "lowest zoom")
 	maxZoom := fs.Int("max-zoom", 14, "highest zoom")
 	pos, err := parse(fs, args, e)
@@ -67,14 +68,24 @@ func tilesExport(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	set, err := tiles.NewSet(in, res, tiles.Options{})
+	var sres *shelter.Result
+	if in.Shelter != nil {
+		if sres, err = shelter.Compute(ctx, *in.Shelter); err != nil {
+			return fmt.Errorf("study %s: shelters: %w", pos[0], err)
+		}
+	}
+	set, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres})
 	if err != nil {
 		return err
+	}
+	layers := set.Layers()
+	if *layerList != "" {
+		layers = strings.Split(*layerList, ",")
 	}
 	if err := mkdirAll(*out); err != nil {
 		return err
 	}
-	for _, layer := range strings.Split(*layerList, ",") {
+	for _, layer := range layers {
 		layer = strings.TrimSpace(layer)
 		t0 := time.Now()
 		path := filepath.Join(*out, layer+".pmtiles")

@@ -2,6 +2,7 @@ package tiles
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/uber/h3-go/v4"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/study"
 	"github.com/rescuegrid/rescuegrid/geo"
 )
@@ -379,6 +381,77 @@ func gapsLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
 			p["unit_id"] = ci.Units[g.Unit].ID
 		}
 		lv.addPolygons(uint64(k+1), p, mp)
+	}
+	return l, nil
+}
+
+var shelterFields = []field{
+	{"id", typeString}, {"name", typeString}, {"class", typeString}, {"places", typeNumber},
+	{"capacity_rule", typeString}, {"unit_id", typeString}, {"residents_in_reach", typeNumber},
+	{"load", typeNumber}, {"spare", typeNumber}, {"load_share", typeNumber},
+	{"nearest_load", typeNumber}, {"overflow", typeNumber}, {"overflows", typeBoolean},
+	{"places_per_resident", typeNumber}, {"depot_seconds", typeNumber}, {"depot_within", typeBoolean},
+}
+
+// finite reports whether v is a number a tile can carry.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func sheltersLayer(in *study.Inputs, sr *shelter.Result) (*layer, error) {
+	l, lv := oneLevel(LayerShelters,
+		"Shelters (feature id: row number from 1). places: capacity in people (absent when unknown); load: residents the "+
+			"capacitated assignment sends there, load_share = load / places; nearest_load: residents for whom it is the nearest "+
+			"shelter within reach, overflow: nearest_load − places when positive; places_per_resident: 2SFCA ratio", shelterFields)
+	for i, s := range sr.Shelters {
+		p := geojson.Properties{
+			"id": s.ID, "name": s.Name, "class": s.Class, "capacity_rule": string(s.Rule),
+			"residents_in_reach": s.ResidentsInReach, "load": s.Load, "nearest_load": s.NearestLoad,
+			"overflow": s.Overflow, "overflows": s.Overflows, "depot_within": s.DepotWithin,
+		}
+		if s.Rule != shelter.RuleUnknown {
+			p["places"] = s.Places
+			p["spare"] = s.Spare
+			if s.Places > 0 {
+				p["load_share"] = s.Load / s.Places
+			}
+		}
+		if finite(s.Ratio) {
+			p["places_per_resident"] = s.Ratio
+		}
+		if finite(s.DepotSeconds) {
+			p["depot_seconds"] = s.DepotSeconds
+		}
+		if s.Unit >= 0 && int(s.Unit) < len(in.Units) {
+			p["unit_id"] = in.Units[s.Unit].ID
+		}
+		lv.addPoint(uint64(i+1), p, s.Loc)
+	}
+	return l, nil
+}
+
+var depotFields = []field{
+	{"id", typeString}, {"name", typeString}, {"unit_id", typeString},
+	{"residents", typeNumber}, {"shelters", typeNumber}, {"snapped", typeBoolean},
+}
+
+func depotsLayer(in *study.Inputs, sr *shelter.Result) (*layer, error) {
+	l, lv := oneLevel(LayerDepots,
+		"Emergency supply depots (feature id: row number from 1). residents and shelters: those it is the nearest depot of "+
+			"within the depot reach; stock_<item>: its stock", nil)
+	items := map[string]bool{}
+	for i, d := range sr.Depots {
+		p := geojson.Properties{"id": d.ID, "name": d.Name, "residents": d.Residents, "shelters": d.Shelters, "snapped": d.Snapped}
+		if d.Unit >= 0 && int(d.Unit) < len(in.Units) {
+			p["unit_id"] = in.Units[d.Unit].ID
+		}
+		for k, v := range d.Stock {
+			p["stock_"+k] = v
+			items[k] = true
+		}
+		lv.addPoint(uint64(i+1), p, d.Loc)
+	}
+	l.fields = append([]field(nil), depotFields...)
+	for _, k := range slices.Sorted(maps.Keys(items)) {
+		l.fields = append(l.fields, field{"stock_" + k, typeNumber})
 	}
 	return l, nil
 }

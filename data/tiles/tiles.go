@@ -17,6 +17,7 @@ import (
 	"github.com/twpayne/go-geos"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/study"
 )
 
@@ -27,12 +28,31 @@ const (
 	LayerBases      = "bases"
 	LayerUnits      = "units"
 	LayerGaps       = "gaps"
+	// LayerShelters and LayerDepots are in a Set built with
+	// Options.Shelters.
+	LayerShelters = "shelters"
+	LayerDepots   = "depots"
 )
 
 // LayerNames returns the layer names of every Set, in drawing order
 // (bottom first). The slice is the caller's.
 func LayerNames() []string {
 	return []string{LayerUnits, LayerIsochrones, LayerCells, LayerGaps, LayerBases}
+}
+
+// allLayers is every layer a Set may have, in drawing order.
+var allLayers = []string{LayerUnits, LayerIsochrones, LayerCells, LayerGaps, LayerShelters, LayerDepots, LayerBases}
+
+// Layers returns the set's layer names in drawing order (bottom first):
+// LayerNames, with shelters and depots when the set has them.
+func (s *Set) Layers() []string {
+	var out []string
+	for _, n := range allLayers {
+		if _, ok := s.layers[n]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Tile geometry and zoom limits.
@@ -82,6 +102,9 @@ type Options struct {
 	// Name and Attribution go into TileJSON and PMTiles metadata; empty
 	// means the study's name and Attribution.
 	Name, Attribution string
+	// Shelters, when not nil, adds the shelters and depots layers from a
+	// shelter result of the same study.
+	Shelters *shelter.Result
 }
 
 // A Set is the vector-tile view of one study result: every layer, with
@@ -138,12 +161,20 @@ func NewSet(in *study.Inputs, r *coverage.Result, opt Options) (*Set, error) {
 	builders := []func(*study.Inputs, *coverage.Result) (*layer, error){
 		cellsLayer, isochronesLayer, basesLayer, unitsLayer, gapsLayer,
 	}
+	if sr := opt.Shelters; sr != nil {
+		builders = append(builders,
+			func(*study.Inputs, *coverage.Result) (*layer, error) { return sheltersLayer(in, sr) },
+			func(*study.Inputs, *coverage.Result) (*layer, error) { return depotsLayer(in, sr) })
+	}
 	for _, build := range builders {
 		l, err := build(in, r)
 		if err != nil {
 			return nil, err
 		}
 		l.finish()
+		if l.empty && (l.name == LayerShelters || l.name == LayerDepots) {
+			continue // optional layers are left out rather than served empty
+		}
 		s.layers[l.name] = l
 		if !l.empty {
 			if !have {

@@ -1,0 +1,106 @@
+package tiles_test
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/analysis/shelter"
+	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/data/tiles"
+)
+
+// TestSheltersLayerMatchesStudy: on Porto Alegre with the 2024 flood
+// shelters, every shelter of the shelter result is one point feature of the
+// shelters layer at z14, in the tile that holds it, with its places, load and
+// overflow; the sample (no shelters) has no shelters or depots layer.
+func TestSheltersLayerMatchesStudy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("Porto Alegre study: not in -short")
+	}
+	ctx := context.Background()
+	st, err := study.Load("../../bench/studies/porto-alegre.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := study.Read(ctx, st, study.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := coverage.Compute(ctx, in.Coverage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr, err := shelter.Compute(ctx, *in.Shelter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := tiles.NewSet(in, res, tiles.Options{Shelters: sr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{tiles.LayerUnits, tiles.LayerIsochrones, tiles.LayerCells, tiles.LayerGaps, tiles.LayerShelters, tiles.LayerBases}
+	if got := set.Layers(); !equalStrings(got, want) {
+		t.Errorf("Layers() = %v, want %v (no depots in this study: left out)", got, want)
+	}
+	b, _ := set.LayerBounds(tiles.LayerShelters)
+	seen := map[float64]bool{}
+	for _, tl := range tilesOver(b, 14) {
+		l, _, ok := decode(t, set, tiles.LayerShelters, tl)
+		if !ok {
+			continue
+		}
+		for _, f := range l.Features {
+			p := f.Geometry.(orb.Point)
+			if p[0] < 0 || p[1] < 0 || p[0] >= tiles.Extent || p[1] >= tiles.Extent {
+				continue // in a neighbour's buffer
+			}
+			id := f.ID.(float64)
+			if seen[id] {
+				t.Errorf("shelter feature %v twice", id)
+			}
+			seen[id] = true
+			s := sr.Shelters[int(id)-1]
+			props := f.Properties
+			if props.MustString("id") != s.ID || props.MustString("name", "") != s.Name {
+				t.Errorf("feature %v: id %q name %q, want %q %q", id, props.MustString("id"), props.MustString("name", ""), s.ID, s.Name)
+			}
+			if !sameValue(props["load"], s.Load) || !sameValue(props["overflows"], s.Overflows) || !sameValue(props["nearest_load"], s.NearestLoad) {
+				t.Errorf("shelter %s: load %v overflows %v nearest %v, want %v %v %v", s.ID, props["load"], props["overflows"], props["nearest_load"], s.Load, s.Overflows, s.NearestLoad)
+			}
+			if s.Rule == shelter.RuleUnknown {
+				if _, ok := props["places"]; ok {
+					t.Errorf("shelter %s of unknown capacity carries places %v", s.ID, props["places"])
+				}
+			} else if !sameValue(props["places"], s.Places) {
+				t.Errorf("shelter %s: places %v, want %v", s.ID, props["places"], s.Places)
+			}
+			if s.Places > 0 && s.Rule != shelter.RuleUnknown && math.Abs(props.MustFloat64("load_share")-s.Load/s.Places) > 1e-12 {
+				t.Errorf("shelter %s: load_share %v, want %v", s.ID, props["load_share"], s.Load/s.Places)
+			}
+		}
+	}
+	if len(seen) != len(sr.Shelters) || len(sr.Shelters) < 50 {
+		t.Errorf("%d shelter features at z14, want every one of %d", len(seen), len(sr.Shelters))
+	}
+
+	_, _, sample := andorra(t)
+	if _, ok := sample.LayerBounds(tiles.LayerShelters); ok {
+		t.Error("the sample without shelters has a shelters layer")
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
