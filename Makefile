@@ -200,3 +200,8 @@ web: ## npm ci the web map's packages and bundle MapLibre GL JS into the binary'
 	@mkdir -p $(WEB_VENDOR)
 	@cp -p $(WEB_JS)/node_modules/maplibre-gl/dist/maplibre-gl.js $(WEB_JS)/node_modules/maplibre-gl/dist/maplibre-gl.css \
 	  $(WEB_JS)/node_modules/maplibre-gl/LICENSE.txt $(WEB_VENDOR)/
+
+.PHONY: bench-load
+bench-load: build ## load test of serve on loopback (tiles at 1000/s, isochrones at 20/s) into bench/out/load.txt
+	@mkdir -p bench/out
+	$(GO) run ./bench/load -bin $(BIN) -duration 10s | tee bench/out/load.txt
