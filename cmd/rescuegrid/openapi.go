@@ -32,8 +32,9 @@ const openAPI = `{
       {"name": "lon", "in": "query", "required": true, "schema": {"type": "number", "minimum": -180, "maximum": 180}},
       {"name": "lat", "in": "query", "required": true, "schema": {"type": "number", "minimum": -90, "maximum": 90}},
       {"name": "minutes", "in": "query", "schema": {"type": "string", "default": "5,10,15"}},
-      {"name": "res", "in": "query", "schema": {"type": "integer", "minimum": 5, "maximum": 11}}],
-      "responses": {"200": {"description": "GeoJSON FeatureCollection, largest band first", "content": {"application/geo+json": {}}}, "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
+      {"name": "res", "in": "query", "schema": {"type": "integer", "minimum": 5, "maximum": 11}},
+      {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["geojson", "arrow"], "default": "geojson"}}],
+      "responses": {"200": {"description": "GeoJSON FeatureCollection or Arrow stream, largest band first", "content": {"application/geo+json": {}, "application/vnd.apache.arrow.stream": {}}}, "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
     "/api/traveltime": {"get": {"summary": "drive time between two points", "parameters": [
       {"name": "from", "in": "query", "required": true, "schema": {"type": "string"}, "description": "lon,lat"},
       {"name": "to", "in": "query", "required": true, "schema": {"type": "string"}, "description": "lon,lat"}],

@@ -34,7 +34,7 @@ Routes (GET unless noted; errors are JSON {"error": "..."} with a 4xx/5xx):
                                      IPC stream; ?format=json|geojson|csv,
                                      ?columns=a,b  ?bbox=minLon,minLat,maxLon,maxLat
                                      ?unit=ID
-  /api/isochrone?lon=&lat=&minutes=5,10,15[&res=9]   GeoJSON
+  /api/isochrone?lon=&lat=&minutes=5,10,15[&res=9][&format=arrow]  GeoJSON or Arrow
   /api/traveltime?from=lon,lat&to=lon,lat            JSON seconds
   POST /api/whatif                   {"add":[{"id","lon","lat","team_size"}],
                                       "remove":["base id"]} -> coverage per unit
