@@ -31,7 +31,10 @@ type Summary struct {
 	Resolution int                `json:"resolution"`
 	Standard   *standard.Standard `json:"standard"`
 	Population string             `json:"population_source"`
-	Graph      struct {
+	// Sources are the study's input files (absent in outputs of versions
+	// before it was added).
+	Sources []Source `json:"sources,omitempty"`
+	Graph   struct {
 		Profile string `json:"profile"`
 		Nodes   int    `json:"nodes"`
 		Edges   int    `json:"edges"`
@@ -230,7 +233,7 @@ func summarize(in *Inputs, r *coverage.Result, generator string, timings []Stage
 	s := r.Summary
 	out := &Summary{
 		Study: st.Name, StudyFile: st.File, Generator: generator, Created: time.Now().UTC().Truncate(time.Second),
-		Resolution: st.Resolution, Standard: st.Standard, Population: in.Population.Source,
+		Resolution: st.Resolution, Standard: st.Standard, Population: in.Population.Source, Sources: st.Sources(),
 		Residents: s.Residents, Within: s.Within, Share: s.Share, Outside: s.Outside,
 		P50Seconds: ptr(s.P50), P90Seconds: ptr(s.P90), MaxSeconds: ptr(s.Max),
 		Cells: s.Cells, NoRoadCells: s.NoRoadCells, NoRoadResidents: s.NoRoadResidents,
