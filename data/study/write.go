@@ -73,6 +73,8 @@ type ScenarioSummary struct {
 	ClosedEdges int     `json:"closed_edges"`
 	SlowedEdges int     `json:"slowed_edges"`
 	UnknownWays []int64 `json:"unknown_ways,omitempty"`
+	// BasesOut are the bases the scenario takes out of service.
+	BasesOut []string `json:"bases_out,omitempty"`
 }
 
 // PrintScenarios writes each scenario's change against the baseline.
@@ -191,10 +193,16 @@ func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, scs [
 	}
 	sum := summarize(in, r, generator, timings)
 	for _, sc := range scs {
-		sum.Scenarios = append(sum.Scenarios, ScenarioSummary{
+		ss := ScenarioSummary{
 			Name: sc.Name, Within: sc.Result.Summary.Within, Lost: max(0, r.Summary.Within-sc.Result.Summary.Within),
 			ClosedEdges: sc.Report.ClosedEdges, SlowedEdges: sc.Report.SlowedEdges, UnknownWays: sc.Report.UnknownWays,
-		})
+		}
+		for _, spec := range in.Study.Scenarios {
+			if spec.Name == sc.Name {
+				ss.BasesOut = spec.BasesOut
+			}
+		}
+		sum.Scenarios = append(sum.Scenarios, ss)
 	}
 	if sr != nil {
 		s := sr.Summary
