@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ func analyze(ctx context.Context, args []string, e *env) error {
 		return usageErr("analyze: want one study file and --out (run 'rescuegrid analyze --help')")
 	}
 	t0 := time.Now()
-	in, rs, err := computeStudy(ctx, pos[0], *workers, *out, e)
+	in, rs, err := computeStudy(ctx, pos[0], *workers, filepath.Join(*out, study.SummaryFile), e)
 	if err != nil {
 		return err
 	}
@@ -83,8 +84,8 @@ func analyze(ctx context.Context, args []string, e *env) error {
 // computeStudy loads the study file, reads its inputs (a progress line on a
 // terminal) and computes it: what 'analyze' and 'report STUDY.yaml' share.
 // Notes about the inputs go to stderr, the first four of them; the rest are
-// in out's summary.json.
-func computeStudy(ctx context.Context, path string, workers int, out string, e *env) (*study.Inputs, *study.Results, error) {
+// in notesIn (a summary.json, the report).
+func computeStudy(ctx context.Context, path string, workers int, notesIn string, e *env) (*study.Inputs, *study.Results, error) {
 	st, err := study.Load(path)
 	if err != nil {
 		return nil, nil, err
@@ -103,7 +104,7 @@ func computeStudy(ctx context.Context, path string, workers int, out string, e *
 	}
 	for k, n := range in.Notes {
 		if k == 4 {
-			e.infof("note: … %d more notes in %s/summary.json", len(in.Notes)-k, out)
+			e.infof("note: … %d more notes in %s", len(in.Notes)-k, notesIn)
 			break
 		}
 		e.infof("note: %s", n)
