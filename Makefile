@@ -176,9 +176,12 @@ $(VENV)/.installed: notebooks/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r notebooks/requirements.txt
 	@touch $@
 
-browser-deps: ## install Debian's chromium for the headless browser tests
-	@if [ ! -x $(CHROMIUM) ]; then \
-	  echo "browser-deps: installing chromium"; \
+browser-deps: ## install Debian's chromium (and a CJK font for the report screenshots) for the headless browser tests
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	dpkg -s fonts-wqy-microhei 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then \
+	  echo "browser-deps: installing$$missing"; \
 	  $(SUDO) apt-get update; \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi

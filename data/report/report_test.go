@@ -219,9 +219,9 @@ func (n *svgNode) count(local string) int {
 // mapSVG parses the report's map, which must be well-formed XML.
 func mapSVG(tb testing.TB, page string) *svgNode {
 	tb.Helper()
-	start := strings.Index(page, `<svg xmlns="http://www.w3.org/2000/svg" id="map"`)
+	start := strings.Index(page, `<svg xmlns="http://www.w3.org/2000/svg" id="travel-time-map"`)
 	if start < 0 {
-		tb.Fatal("no map <svg id=\"map\"> in the report")
+		tb.Fatal("no map <svg id=\"travel-time-map\"> in the report")
 	}
 	end := strings.Index(page[start:], "</svg>")
 	var root svgNode
@@ -329,7 +329,7 @@ func TestReportSample(t *testing.T) {
 
 	t.Run("map", func(t *testing.T) {
 		svg := mapSVG(t, page)
-		cells := svg.find("cells")
+		cells := svg.find("map-cells")
 		if cells == nil || cells.attr("data-mode") != "per-cell" {
 			t.Fatalf("map cells group missing or not drawn per cell")
 		}
@@ -379,21 +379,21 @@ func TestReportSample(t *testing.T) {
 			}
 		}
 		gaps := readCSV(t, filepath.Join(dir, "gaps.csv"))
-		if g := svg.find("gaps"); g == nil || len(g.Nodes) != len(gaps) {
-			t.Errorf("map outlines %v gaps, gaps.csv has %d", svg.find("gaps"), len(gaps))
+		if g := svg.find("map-gaps"); g == nil || len(g.Nodes) != len(gaps) {
+			t.Errorf("map outlines %v gaps, gaps.csv has %d", svg.find("map-gaps"), len(gaps))
 		}
-		if g := svg.find("gap-ranks"); g == nil || len(g.Nodes) != min(5, len(gaps)) {
+		if g := svg.find("map-gap-ranks"); g == nil || len(g.Nodes) != min(5, len(gaps)) {
 			t.Errorf("map ranks %d gaps, want %d", len(g.Nodes), min(5, len(gaps)))
 		}
 		bases := readCSV(t, filepath.Join(dir, "bases.csv"))
-		if got := svg.find("bases").count("path"); got != len(bases) {
+		if got := svg.find("map-bases").count("path"); got != len(bases) {
 			t.Errorf("map draws %d bases, bases.csv has %d", got, len(bases))
 		}
 		units := readCSV(t, filepath.Join(dir, "units.csv"))
-		if got := len(svg.find("unit-lines").Nodes); got != len(units) {
+		if got := len(svg.find("map-unit-lines").Nodes); got != len(units) {
 			t.Errorf("map draws %d unit boundaries, units.csv has %d", got, len(units))
 		}
-		if got := len(svg.find("unit-names").Nodes); got != len(units) {
+		if got := len(svg.find("map-unit-names").Nodes); got != len(units) {
 			t.Errorf("map names %d units, want %d", got, len(units))
 		}
 		// The legend counts what the map draws.
@@ -500,6 +500,20 @@ func TestReportSample(t *testing.T) {
 				t.Errorf("the report contains %s", bad)
 			}
 		}
+		ids := map[string]int{}
+		for _, m := range regexp.MustCompile(`\sid="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+			ids[m[1]]++
+		}
+		for id, n := range ids {
+			if n > 1 {
+				t.Errorf("id %q appears %d times in the page", id, n)
+			}
+		}
+		for _, m := range regexp.MustCompile(`href="#([^"]*)"|url\(#([^)]*)\)`).FindAllStringSubmatch(page, -1) {
+			if id := m[1] + m[2]; ids[id] == 0 {
+				t.Errorf("local reference #%s has no element", id)
+			}
+		}
 		if n := strings.Count(page, `<a href="https://www.openstreetmap.org/copyright">`); n != 1 {
 			t.Errorf("%d attribution links, want 1", n)
 		}
@@ -519,7 +533,7 @@ func TestReportDissolvedMap(t *testing.T) {
 	}
 	page := render(t, r, report.RenderOptions{Map: report.MapOptions{MaxCellPaths: 100}})
 	svg := mapSVG(t, page)
-	cells := svg.find("cells")
+	cells := svg.find("map-cells")
 	if cells.attr("data-mode") != "dissolved" {
 		t.Fatalf("cells mode %q, want dissolved", cells.attr("data-mode"))
 	}

@@ -5,10 +5,12 @@ import (
 	"html"
 	"html/template"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 	"github.com/paulmach/orb/simplify"
 	"github.com/uber/h3-go/v4"
 
@@ -341,20 +343,24 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 	out := &svgMap{Bands: bs, PerCell: len(r.Cells) <= maxPaths}
 
 	var b []byte
-	b = fmt.Appendf(b, `<svg xmlns="http://www.w3.org/2000/svg" id="map" viewBox="0 0 %g %g" role="img" aria-labelledby="map-title">`, f.w, f.h)
+	b = fmt.Appendf(b, `<svg xmlns="http://www.w3.org/2000/svg" id="travel-time-map" viewBox="0 0 %g %g" role="img" aria-labelledby="map-title">`, f.w, f.h)
 	b = fmt.Appendf(b, `<title id="map-title">Travel time from the nearest rescue base per H3 cell, %s</title>`, html.EscapeString(r.Summary.Study))
-	b = append(b, `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="`+colorNoRoad+`"/><line x1="0" y1="0" x2="0" y2="6" stroke="#8a8a8a" stroke-width="1.6"/></pattern>`...)
-	b = fmt.Appendf(b, `<clipPath id="frame"><rect width="%g" height="%g"/></clipPath></defs>`, f.w, f.h)
+	b = append(b, `<defs><pattern id="map-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="`+colorNoRoad+`"/><line x1="0" y1="0" x2="0" y2="6" stroke="#8a8a8a" stroke-width="1.6"/></pattern>`...)
+	b = fmt.Appendf(b, `<clipPath id="map-frame"><rect width="%g" height="%g"/></clipPath></defs>`, f.w, f.h)
 	b = fmt.Appendf(b, `<rect width="%g" height="%g" fill="#f6f7f8"/>`, f.w, f.h)
-	b = append(b, `<g clip-path="url(#frame)">`...)
+	b = append(b, `<g clip-path="url(#map-frame)">`...)
 
 	// Unit areas, simplified in map units, under everything.
 	type unitShape struct {
-		d     []byte
-		label orb.Point
-		name  string
+		d         []byte
+		label     orb.Point
+		name      string
+		residents float64
 	}
 	var shapes []unitShape
+	// A unit's name goes at the centroid of its largest part when that lies
+	// inside the part and well inside the map, else at the population-
+	// weighted centre of its cells (a unit larger than the study area).
 	labelAt := map[string]*[3]float64{} // unit id -> population-weighted x, y, weight
 	for i := range r.Cells {
 		c := &r.Cells[i]
@@ -383,13 +389,13 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		if len(d) == 0 {
 			continue
 		}
-		s := unitShape{d: d, name: u.Name, label: orb.Point{math.NaN(), math.NaN()}}
-		if a := labelAt[u.ID]; a != nil && a[2] > 0 {
+		s := unitShape{d: d, name: u.Name, label: labelPoint(mp, f.w, f.h), residents: u.Residents}
+		if a := labelAt[u.ID]; math.IsNaN(s.label[0]) && a != nil && a[2] > 0 {
 			s.label = orb.Point{a[0] / a[2], a[1] / a[2]}
 		}
 		shapes = append(shapes, s)
 	}
-	b = append(b, `<g id="unit-areas" fill="#ffffff" stroke="none" fill-rule="evenodd">`...)
+	b = append(b, `<g id="map-unit-areas" fill="#ffffff" stroke="none" fill-rule="evenodd">`...)
 	for _, s := range shapes {
 		b = append(b, `<path d="`...)
 		b = append(b, s.d...)
@@ -398,11 +404,11 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 	b = append(b, `</g>`...)
 
 	// Cells by band.
-	b = fmt.Appendf(b, `<g id="cells" data-mode="%s" stroke="none">`, map[bool]string{true: "per-cell", false: "dissolved"}[out.PerCell])
+	b = fmt.Appendf(b, `<g id="map-cells" data-mode="%s" stroke="none">`, map[bool]string{true: "per-cell", false: "dissolved"}[out.PerCell])
 	for k, band := range bs {
 		fill := band.Color
 		if band.Hatch {
-			fill = "url(#hatch)"
+			fill = "url(#map-hatch)"
 		}
 		b = fmt.Appendf(b, `<g class="band" data-band="%s" fill="%s"`, band.Key, fill)
 		if !out.PerCell {
@@ -441,7 +447,7 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 	b = append(b, `</g>`...)
 
 	// Unit boundaries over the cells.
-	b = append(b, `<g id="unit-lines" fill="none" stroke="#3a3f47" stroke-width="1.3" stroke-linejoin="round">`...)
+	b = append(b, `<g id="map-unit-lines" fill="none" stroke="#3a3f47" stroke-width="1.3" stroke-linejoin="round">`...)
 	for _, s := range shapes {
 		b = append(b, `<path d="`...)
 		b = append(b, s.d...)
@@ -450,7 +456,7 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 	b = append(b, `</g>`...)
 
 	// Gaps: every patch outside the circle outlined, the largest ranked.
-	b = append(b, `<g id="gaps" fill="none" stroke="#111" stroke-width="1.8" stroke-linejoin="round">`...)
+	b = append(b, `<g id="map-gaps" fill="none" stroke="#111" stroke-width="1.8" stroke-linejoin="round">`...)
 	for _, g := range r.Gaps {
 		if len(g.Geom) == 0 || !g.Geom.Bound().Intersects(view) {
 			continue
@@ -462,18 +468,87 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 	}
 	b = append(b, `</g>`...)
 
-	// Unit names, with a white halo.
-	b = append(b, `<g id="unit-names" font-size="19" font-weight="600" fill="#2b2f36" text-anchor="middle" stroke="#fff" stroke-width="4" stroke-linejoin="round" paint-order="stroke">`...)
-	for _, s := range shapes {
+	// Unit names, with a white halo: the most populous first, each only
+	// where it overlaps no name already placed (the tables name them all).
+	fontSize := 19.0
+	if len(shapes) > 12 {
+		fontSize = 15
+	}
+	b = fmt.Appendf(b, `<g id="map-unit-names" font-size="%g" font-weight="600" fill="#2b2f36" text-anchor="middle" stroke="#fff" stroke-width="4" stroke-linejoin="round" paint-order="stroke">`, fontSize)
+	order := make([]int, len(shapes))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return shapes[order[i]].residents > shapes[order[j]].residents })
+	// Obstacles: the markers drawn over the names, and named bases.
+	var placed []orb.Bound
+	around := func(x, y, r float64) orb.Bound {
+		return orb.Bound{Min: orb.Point{x - r, y - r}, Max: orb.Point{x + r, y + r}}
+	}
+	for _, g := range r.Gaps {
+		if g.Rank <= gapLabels {
+			x, y := f.xy(g.Loc)
+			placed = append(placed, around(x, y, 12))
+		}
+	}
+	if r.Siting != nil {
+		for _, st := range r.Siting.Sites {
+			x, y := f.xy(st.Loc)
+			placed = append(placed, around(x, y, 14))
+		}
+	}
+	for _, base := range r.Bases {
+		if !math.IsNaN(base.Loc[0]) {
+			x, y := f.xy(base.Loc)
+			placed = append(placed, around(x, y, 10))
+		}
+	}
+	baseLabels := baseLabelBoxes(r.Bases, &f)
+	for _, bl := range baseLabels {
+		placed = append(placed, bl.box)
+	}
+	free := func(box orb.Bound) bool {
+		for _, p := range placed {
+			if p.Intersects(box) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, i := range order {
+		s := shapes[i]
 		if math.IsNaN(s.label[0]) {
 			continue
 		}
-		b = fmt.Appendf(b, `<text x="%.1f" y="%.1f">%s</text>`, s.label[0], s.label[1], html.EscapeString(s.name))
+		// Width from the character count: about 0.62 em per character for
+		// a semibold sans-serif, plus the halo.
+		half := 0.31*fontSize*float64(len([]rune(s.name))) + 4
+		var box orb.Bound
+		var x, y float64
+		ok := false
+		for _, d := range [][2]float64{{0, 0}, {0, -1.4 * fontSize}, {0, 1.4 * fontSize}, {-half, -fontSize}, {half, -fontSize}, {-half, fontSize}, {half, fontSize}} {
+			x = math.Min(math.Max(s.label[0]+d[0], half+2), f.w-half-2)
+			y = math.Min(math.Max(s.label[1]+d[1], fontSize+2), f.h-6)
+			box = orb.Bound{Min: orb.Point{x - half, y - fontSize}, Max: orb.Point{x + half, y + 4}}
+			if ok = free(box); ok {
+				break
+			}
+		}
+		if !ok && len(shapes) > 12 {
+			continue // many units: leave this name to the tables
+		}
+		if !ok { // few units: every name shows, where it was meant to go
+			x = math.Min(math.Max(s.label[0], half+2), f.w-half-2)
+			y = math.Min(math.Max(s.label[1], fontSize+2), f.h-6)
+			box = orb.Bound{Min: orb.Point{x - half, y - fontSize}, Max: orb.Point{x + half, y + 4}}
+		}
+		placed = append(placed, box)
+		b = fmt.Appendf(b, `<text x="%.1f" y="%.1f">%s</text>`, x, y, html.EscapeString(s.name))
 	}
 	b = append(b, `</g>`...)
 
 	// Rank markers of the largest gaps.
-	b = append(b, `<g id="gap-ranks" font-size="14" font-weight="700" text-anchor="middle">`...)
+	b = append(b, `<g id="map-gap-ranks" font-size="14" font-weight="700" text-anchor="middle">`...)
 	for _, g := range r.Gaps {
 		if g.Rank > gapLabels {
 			continue
@@ -486,7 +561,7 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 	b = append(b, `</g>`...)
 
 	// Bases: triangles; named when few.
-	b = append(b, `<g id="bases">`...)
+	b = append(b, `<g id="map-bases">`...)
 	for _, base := range r.Bases {
 		if math.IsNaN(base.Loc[0]) {
 			continue
@@ -494,16 +569,10 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		x, y := f.xy(base.Loc)
 		b = fmt.Appendf(b, `<path d="M%.1f %.1fl10 17h-20z" fill="#1f3a93" stroke="#fff" stroke-width="1.6"><title>%s</title></path>`, x, y-11, html.EscapeString(baseName(base)))
 	}
-	if len(r.Bases) <= maxBaseLabels {
+	if len(baseLabels) > 0 {
 		b = append(b, `<g font-size="15" fill="#1f3a93" stroke="#fff" stroke-width="3.5" paint-order="stroke" stroke-linejoin="round">`...)
-		for _, base := range distinctBaseLabels(r.Bases) {
-			x, y := f.xy(base.Loc)
-			label := html.EscapeString(trimRunes(baseName(base), 28))
-			if x > f.w-220 { // near the right edge: name on the left
-				b = fmt.Appendf(b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, x-13, y+5, label)
-			} else {
-				b = fmt.Appendf(b, `<text x="%.1f" y="%.1f">%s</text>`, x+13, y+5, label)
-			}
+		for _, bl := range baseLabels {
+			b = fmt.Appendf(b, `<text x="%.1f" y="%.1f"%s>%s</text>`, bl.x, bl.y, bl.anchor, html.EscapeString(bl.text))
 		}
 		b = append(b, `</g>`...)
 	}
@@ -511,7 +580,7 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 
 	// New sites of the siting result: diamonds with their rank.
 	if r.Siting != nil {
-		b = append(b, `<g id="new-sites" font-size="13" font-weight="700" text-anchor="middle">`...)
+		b = append(b, `<g id="map-new-sites" font-size="13" font-weight="700" text-anchor="middle">`...)
 		for _, s := range r.Siting.Sites {
 			x, y := f.xy(s.Loc)
 			b = fmt.Appendf(b, `<g data-rank="%d"><path d="M%.1f %.1fl13 13-13 13-13-13z" fill="#6a3d9a" stroke="#fff" stroke-width="1.6"/><text x="%.1f" y="%.1f" fill="#fff">%d</text><title>New site %d: %s</title></g>`,
@@ -527,15 +596,69 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 	out.ScaleM = lengthM
 	lw := lengthM / mPerUnit
 	x0, y0 := 18.0, f.h-22
-	b = fmt.Appendf(b, `<g id="scale" font-size="15" fill="#222"><rect x="%.1f" y="%.1f" width="%.1f" height="34" fill="#fff" fill-opacity=".85" rx="3"/>`, x0-8, y0-24, lw+70)
+	b = fmt.Appendf(b, `<g id="map-scale" font-size="15" fill="#222"><rect x="%.1f" y="%.1f" width="%.1f" height="34" fill="#fff" fill-opacity=".85" rx="3"/>`, x0-8, y0-24, lw+70)
 	b = fmt.Appendf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="6" fill="#222"/><rect x="%.1f" y="%.1f" width="%.1f" height="6" fill="#fff" stroke="#222" stroke-width="1"/>`,
 		x0, y0, lw/2, x0+lw/2, y0, lw/2)
 	b = fmt.Appendf(b, `<text x="%.1f" y="%.1f">0</text><text x="%.1f" y="%.1f" text-anchor="middle">%s</text></g>`, x0-4, y0-5, x0+lw, y0-5, distanceLabel(lengthM))
 	nx, ny := f.w-32, 20.0
-	b = fmt.Appendf(b, `<g id="north" fill="#222"><path d="M%.1f %.1fl11 28-11-7-11 7z"/><text x="%.1f" y="%.1f" font-size="16" font-weight="700" text-anchor="middle">N</text></g>`, nx, ny+14, nx, ny+8)
+	b = fmt.Appendf(b, `<g id="map-north" fill="#222"><path d="M%.1f %.1fl11 28-11-7-11 7z"/><text x="%.1f" y="%.1f" font-size="16" font-weight="700" text-anchor="middle">N</text></g>`, nx, ny+14, nx, ny+8)
 	b = append(b, `</svg>`...)
 	out.SVG = template.HTML(b)
 	return out, nil
+}
+
+// labelPoint returns the centroid of the largest polygon of mp (in map
+// units) when it lies inside that polygon and at least 60 units inside
+// the w × h map; NaN otherwise.
+func labelPoint(mp orb.MultiPolygon, w, h float64) orb.Point {
+	none := orb.Point{math.NaN(), math.NaN()}
+	best, bestArea := -1, 0.0
+	for i, p := range mp {
+		if a := math.Abs(planar.Area(p)); a > bestArea {
+			best, bestArea = i, a
+		}
+	}
+	if best < 0 {
+		return none
+	}
+	c, _ := planar.CentroidArea(mp[best])
+	const margin = 60
+	if c[0] < margin || c[0] > w-margin || c[1] < margin || c[1] > h-margin || !planar.PolygonContains(mp[best], c) {
+		return none
+	}
+	return c
+}
+
+// baseLabel is a base's name placed on the map.
+type baseLabel struct {
+	text   string
+	x, y   float64
+	anchor string // ` text-anchor="end"` when the name goes left of its base
+	box    orb.Bound
+}
+
+// baseLabelBoxes places the names of the named bases (when there are at
+// most maxBaseLabels bases): right of the symbol, or left of it near the
+// map's right edge.
+func baseLabelBoxes(bs []Base, f *frame) []baseLabel {
+	if len(bs) > maxBaseLabels {
+		return nil
+	}
+	var out []baseLabel
+	for _, base := range distinctBaseLabels(bs) {
+		x, y := f.xy(base.Loc)
+		text := trimRunes(baseName(base), 28)
+		w := 0.58 * 15 * float64(len([]rune(text)))
+		l := baseLabel{text: text, x: x + 13, y: y + 5}
+		if x > f.w-220 { // near the right edge: name on the left
+			l.x, l.anchor = x-13, ` text-anchor="end"`
+			l.box = orb.Bound{Min: orb.Point{l.x - w, l.y - 13}, Max: orb.Point{l.x, l.y + 3}}
+		} else {
+			l.box = orb.Bound{Min: orb.Point{l.x, l.y - 13}, Max: orb.Point{l.x + w, l.y + 3}}
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // distinctBaseLabels returns the named bases to label on the map, one
