@@ -34,7 +34,7 @@ TEST_ENV := env -u GOEXPERIMENT RESCUEGRID_SHARED="$(SHARED_ABS)" \
   RESCUEGRID_PYTHON="$(CURDIR)/$(VENV)/bin/python" RESCUEGRID_CHROMIUM="$(CHROMIUM)"
 
 
-.PHONY: help deps build test test-short lint bench bench-go bench-studies bench-peers run fuzz clean
+.PHONY: help deps build test test-short lint bench bench-go bench-studies bench-peers run report fuzz clean
 
 help: ## list the targets
 	@echo "usage: make <target> [SHARED=../shared] [OUT=out] [FUZZTIME=20s]"
@@ -105,6 +105,12 @@ run: build ## the bundled Andorra sample: coverage study against the 15-minute c
 	@mkdir -p $(OUT)
 	$(BIN) analyze data/sample/andorra/study.yaml --out $(OUT)/andorra
 	@echo "tables (Arrow, GeoParquet, CSV, GeoJSON) and summary.json in $(OUT)/andorra/"
+
+report: build ## the sample's HTML report with a siting of 5 new stations, into OUT/andorra-report.html
+	@mkdir -p $(OUT)
+	$(BIN) --quiet analyze data/sample/andorra/study.yaml --out $(OUT)/andorra
+	$(BIN) --quiet site data/sample/andorra/study.yaml --add 5 --out $(OUT)/andorra-sites
+	$(BIN) report $(OUT)/andorra --siting $(OUT)/andorra-sites --out $(OUT)/andorra-report.html
 
 fuzz: deps ## run every Fuzz target for FUZZTIME (default 20s) each
 	@pkgs=$$($(GO) list ./...); \
