@@ -33,8 +33,8 @@ const (
 	maxBaseLabels = 12
 )
 
-// Band is one class of the travel-time legend.
-type Band struct {
+// timeBand is one class of the travel-time legend.
+type timeBand struct {
 	Key       string  // CSS-safe key: b0, b1, …, over, far, unreached, noroad
 	Label     string  // "0–5 min", "no road access", …
 	Color     string  // fill colour
@@ -59,7 +59,7 @@ var (
 
 // bands returns the legend classes for a rescue circle of targetMin
 // minutes, splitting the inside at the standard's isochrone minutes.
-func bands(targetMin float64, isoMin []float64) []Band {
+func bands(targetMin float64, isoMin []float64) []timeBand {
 	var edges []float64
 	for _, m := range isoMin {
 		if m > 0 && m < targetMin {
@@ -70,27 +70,27 @@ func bands(targetMin float64, isoMin []float64) []Band {
 	if len(edges) > len(greens) { // keep the last edges: the ones near the target matter most
 		edges = edges[len(edges)-len(greens):]
 	}
-	var out []Band
+	var out []timeBand
 	lo := 0.0
 	for i, e := range edges {
 		c := greens[i*(len(greens)-1)/max(1, len(edges)-1)]
 		if len(edges) == 1 {
 			c = greens[1]
 		}
-		out = append(out, Band{Key: "b" + strconv.Itoa(i), Label: fmt.Sprintf("%s–%s min", minutes(lo), minutes(e)), Color: c, Inside: true, UpperS: e * 60})
+		out = append(out, timeBand{Key: "b" + strconv.Itoa(i), Label: fmt.Sprintf("%s–%s min", minutes(lo), minutes(e)), Color: c, Inside: true, UpperS: e * 60})
 		lo = e
 	}
 	out = append(out,
-		Band{Key: "over", Label: fmt.Sprintf("%s–%s min", minutes(targetMin), minutes(2*targetMin)), Color: colorOver, UpperS: 2 * targetMin * 60},
-		Band{Key: "far", Label: fmt.Sprintf("over %s min", minutes(2*targetMin)), Color: colorFar, UpperS: math.Inf(1)},
-		Band{Key: "unreached", Label: "not reached", Color: colorUnreached, UpperS: math.NaN()},
-		Band{Key: "noroad", Label: "no road access", Color: colorNoRoad, Hatch: true, UpperS: math.NaN()},
+		timeBand{Key: "over", Label: fmt.Sprintf("%s–%s min", minutes(targetMin), minutes(2*targetMin)), Color: colorOver, UpperS: 2 * targetMin * 60},
+		timeBand{Key: "far", Label: fmt.Sprintf("over %s min", minutes(2*targetMin)), Color: colorFar, UpperS: math.Inf(1)},
+		timeBand{Key: "unreached", Label: "not reached", Color: colorUnreached, UpperS: math.NaN()},
+		timeBand{Key: "noroad", Label: "no road access", Color: colorNoRoad, Hatch: true, UpperS: math.NaN()},
 	)
 	return out
 }
 
 // bandOf returns the index in bs of a cell's class.
-func bandOf(bs []Band, c *Cell) int {
+func bandOf(bs []timeBand, c *Cell) int {
 	n := len(bs)
 	switch {
 	case c.NoRoad:
@@ -116,7 +116,6 @@ type frame struct {
 	x0, y0 float64 // projected metres of the top-left corner
 	scale  float64 // map units per metre
 	w, h   float64 // map size in units
-	bound  orb.Bound
 }
 
 func newFrame(b orb.Bound) frame {
@@ -130,7 +129,7 @@ func newFrame(b orb.Bound) frame {
 	if dy*scale > mapMaxHeight {
 		scale = mapMaxHeight / dy
 	}
-	return frame{proj: lp, x0: x0, y0: y0, scale: scale, w: math.Round(dx * scale), h: math.Round(dy * scale), bound: b}
+	return frame{proj: lp, x0: x0, y0: y0, scale: scale, w: math.Round(dx * scale), h: math.Round(dy * scale)}
 }
 
 // xy returns p in map units (x right, y down).
@@ -274,12 +273,10 @@ const DefaultMaxCellPaths = 15000
 
 // svgMap is the rendered map with its legend data.
 type svgMap struct {
-	SVG       template.HTML // the <svg> element, built here with every text escaped
-	Bands     []Band
-	PerCell   bool // one path per cell (else dissolved per band)
-	ScaleM    float64
-	Gaps      int // gap outlines drawn
-	GapLabels int
+	SVG     template.HTML // the <svg> element, built here with every text escaped
+	Bands   []timeBand
+	PerCell bool // one path per cell (else dissolved per band)
+	ScaleM  float64
 }
 
 // renderMap draws the travel-time map: unit areas, cells coloured by band,
@@ -464,7 +461,6 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		b = fmt.Appendf(b, `<path data-rank="%d" d="`, g.Rank)
 		b = f.appendMultiPolygon(b, g.Geom)
 		b = fmt.Appendf(b, `"><title>Gap %d: %s residents outside the circle, %d cells, worst %s</title></path>`, g.Rank, people(g.Residents), g.Cells, durOr(g.Worst, "not reached"))
-		out.Gaps++
 	}
 	b = append(b, `</g>`...)
 
@@ -556,7 +552,6 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		x, y := f.xy(g.Loc)
 		b = fmt.Appendf(b, `<g data-rank="%d"><circle cx="%.1f" cy="%.1f" r="11" fill="#fff" stroke="#111" stroke-width="1.8"/><text x="%.1f" y="%.1f" fill="#111">%d</text></g>`,
 			g.Rank, x, y, x, y+5, g.Rank)
-		out.GapLabels++
 	}
 	b = append(b, `</g>`...)
 
