@@ -34,7 +34,7 @@ TEST_ENV := env -u GOEXPERIMENT RESCUEGRID_SHARED="$(SHARED_ABS)" \
   RESCUEGRID_PYTHON="$(CURDIR)/$(VENV)/bin/python" RESCUEGRID_CHROMIUM="$(CHROMIUM)"
 
 
-.PHONY: help deps build test test-short lint bench bench-go bench-studies bench-peers run fuzz clean
+.PHONY: help deps build test test-short lint bench bench-go bench-studies bench-peers run report fuzz clean
 
 help: ## list the targets
 	@echo "usage: make <target> [SHARED=../shared] [OUT=out] [FUZZTIME=20s]"
@@ -106,6 +106,12 @@ run: build ## the bundled Andorra sample: coverage study against the 15-minute c
 	$(BIN) analyze data/sample/andorra/study.yaml --out $(OUT)/andorra
 	@echo "tables (Arrow, GeoParquet, CSV, GeoJSON) and summary.json in $(OUT)/andorra/"
 
+report: build ## the sample's HTML report with a siting of 5 new stations, into OUT/andorra-report.html
+	@mkdir -p $(OUT)
+	$(BIN) --quiet analyze data/sample/andorra/study.yaml --out $(OUT)/andorra
+	$(BIN) --quiet site data/sample/andorra/study.yaml --add 5 --out $(OUT)/andorra-sites
+	$(BIN) report $(OUT)/andorra --siting $(OUT)/andorra-sites --out $(OUT)/andorra-report.html
+
 fuzz: deps ## run every Fuzz target for FUZZTIME (default 20s) each
 	@pkgs=$$($(GO) list ./...); \
 	for pkg in $$pkgs; do \
@@ -176,11 +182,14 @@ $(VENV)/.installed: notebooks/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r notebooks/requirements.txt
 	@touch $@
 
-browser-deps: ## install Debian's chromium for the headless browser tests
-	@if [ ! -x $(CHROMIUM) ]; then \
-	  echo "browser-deps: installing chromium"; \
+browser-deps: ## install Debian's chromium (and a CJK font for the report screenshots) for the headless browser tests
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	dpkg -s fonts-wqy-microhei 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then \
+	  echo "browser-deps: installing$$missing"; \
 	  $(SUDO) apt-get update; \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
 
 # The web map: MapLibre GL JS and playwright-core (for the headless-Chromium

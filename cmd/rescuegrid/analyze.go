@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/rescuegrid/rescuegrid/analysis/coverage"
-	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/study"
 )
 
@@ -48,52 +47,13 @@ func analyze(ctx context.Context, args []string, e *env) error {
 		return usageErr("analyze: want one study file and --out (run 'rescuegrid analyze --help')")
 	}
 	t0 := time.Now()
-	st, err := study.Load(pos[0])
+	in, rs, err := computeStudy(ctx, pos[0], *workers, filepath.Join(*out, study.SummaryFile), e)
 	if err != nil {
 		return err
 	}
+	res, sres, scs := rs.Coverage, rs.Shelter, rs.Scenarios
+	timings := append(in.Timings, rs.Timings...)
 	gen := "rescuegrid " + versionString()
-	stage := func(name string) {
-		if e.tty && !e.quiet {
-			fmt.Fprintf(e.stderr, "\r%-40s", "reading "+name+"…")
-		}
-	}
-	in, err := study.Read(ctx, st, study.Options{Generator: gen, Workers: *workers, Progress: stage})
-	if e.tty && !e.quiet {
-		fmt.Fprintf(e.stderr, "\r%-40s\r", "")
-	}
-	if err != nil {
-		return err
-	}
-	for k, n := range in.Notes {
-		if k == 4 {
-			e.infof("note: … %d more notes in %s/summary.json", len(in.Notes)-k, *out)
-			break
-		}
-		e.infof("note: %s", n)
-	}
-	t1 := time.Now()
-	res, err := coverage.Compute(ctx, in.Coverage)
-	if err != nil {
-		return fmt.Errorf("study %s: %w", pos[0], err)
-	}
-	timings := append(in.Timings, study.StageTiming{Stage: "coverage", Took: time.Since(t1)})
-	var sres *shelter.Result
-	if in.Shelter != nil {
-		t := time.Now()
-		if sres, err = shelter.Compute(ctx, *in.Shelter); err != nil {
-			return fmt.Errorf("study %s: shelters: %w", pos[0], err)
-		}
-		timings = append(timings, study.StageTiming{Stage: "shelters", Took: time.Since(t)})
-	}
-	var scs []study.ScenarioResult
-	if len(st.Scenarios) > 0 {
-		t := time.Now()
-		if scs, err = study.RunScenarios(ctx, in); err != nil {
-			return fmt.Errorf("study %s: %w", pos[0], err)
-		}
-		timings = append(timings, study.StageTiming{Stage: "scenarios", Took: time.Since(t)})
-	}
 	t2 := time.Now()
 	if _, err := study.Write(*out, in, res, sres, scs, gen, timings); err != nil {
 		return err
@@ -119,6 +79,41 @@ func analyze(ctx context.Context, args []string, e *env) error {
 		fmt.Fprintln(e.stdout)
 	}
 	return nil
+}
+
+// computeStudy loads the study file, reads its inputs (a progress line on a
+// terminal) and computes it: what 'analyze' and 'report STUDY.yaml' share.
+// Notes about the inputs go to stderr, the first four of them; the rest are
+// in notesIn (a summary.json, the report).
+func computeStudy(ctx context.Context, path string, workers int, notesIn string, e *env) (*study.Inputs, *study.Results, error) {
+	st, err := study.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	stage := func(name string) {
+		if e.tty && !e.quiet {
+			fmt.Fprintf(e.stderr, "\r%-40s", "reading "+name+"…")
+		}
+	}
+	in, err := study.Read(ctx, st, study.Options{Generator: "rescuegrid " + versionString(), Workers: workers, Progress: stage})
+	if e.tty && !e.quiet {
+		fmt.Fprintf(e.stderr, "\r%-40s\r", "")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, n := range in.Notes {
+		if k == 4 {
+			e.infof("note: … %d more notes in %s", len(in.Notes)-k, notesIn)
+			break
+		}
+		e.infof("note: %s", n)
+	}
+	rs, err := study.Compute(ctx, in)
+	if err != nil {
+		return nil, nil, fmt.Errorf("study %s: %w", path, err)
+	}
+	return in, rs, nil
 }
 
 // peakRSSMB returns the process's peak resident set size in MB (Linux's

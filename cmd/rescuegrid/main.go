@@ -73,6 +73,7 @@ func commands() []command {
 		{"network", "build a road graph from OpenStreetMap, or describe one", runNetwork},
 		{"reach", "travel time from the nearest of many sources to every road node", runReach},
 		{"site", "where new rescue stations do the most good (MCLP, LSCP, p-median)", runSite},
+		{"report", "one self-contained HTML report of a study: map, units, scenarios, siting", runReport},
 		{"serve", "serve a study: Arrow tables, isochrones, travel times, what-if over HTTP", runServe},
 		{"tiles", "export a study's vector tile layers to PMTiles archives", runTiles},
 		{"isochrone", "the areas reached from a point within 5, 10, 15 minutes, as GeoJSON", runIsochrone},

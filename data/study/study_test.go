@@ -86,3 +86,35 @@ units: {file: units.geojson}
 		})
 	}
 }
+
+// TestSourcesSample lists the sample's inputs: the PBF three times (roads,
+// buildings, boundaries), all OSM, each with its real size and the
+// SOURCE.md beside it, and the scenario polygons.
+func TestSourcesSample(t *testing.T) {
+	st, err := study.Load(filepath.Join("..", "sample", "andorra", "study.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(st.Network.PBF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := st.Sources()
+	var roles []string
+	for _, s := range src {
+		roles = append(roles, s.Role)
+		if s.Provenance != "SOURCE.md" {
+			t.Errorf("source %s provenance = %q, want SOURCE.md", s.Role, s.Provenance)
+		}
+		if s.File == "andorra.osm.pbf" && (!s.OSM || s.Bytes != fi.Size()) {
+			t.Errorf("source %s = %+v, want OSM, %d bytes", s.Role, s, fi.Size())
+		}
+	}
+	want := "road network,bases,population,units,scenario valira-flood,scenario night"
+	if got := strings.Join(roles, ","); got != want {
+		t.Errorf("Sources roles = %s, want %s", got, want)
+	}
+	if src[1].File != "fire_stations.csv" || src[1].OSM {
+		t.Errorf("bases source = %+v, want fire_stations.csv, not marked OSM", src[1])
+	}
+}

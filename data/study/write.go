@@ -31,7 +31,10 @@ type Summary struct {
 	Resolution int                `json:"resolution"`
 	Standard   *standard.Standard `json:"standard"`
 	Population string             `json:"population_source"`
-	Graph      struct {
+	// Sources are the study's input files (absent in outputs of versions
+	// before it was added).
+	Sources []Source `json:"sources,omitempty"`
+	Graph   struct {
 		Profile string `json:"profile"`
 		Nodes   int    `json:"nodes"`
 		Edges   int    `json:"edges"`
@@ -70,6 +73,8 @@ type ScenarioSummary struct {
 	ClosedEdges int     `json:"closed_edges"`
 	SlowedEdges int     `json:"slowed_edges"`
 	UnknownWays []int64 `json:"unknown_ways,omitempty"`
+	// BasesOut are the bases the scenario takes out of service.
+	BasesOut []string `json:"bases_out,omitempty"`
 }
 
 // PrintScenarios writes each scenario's change against the baseline.
@@ -188,10 +193,16 @@ func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, scs [
 	}
 	sum := summarize(in, r, generator, timings)
 	for _, sc := range scs {
-		sum.Scenarios = append(sum.Scenarios, ScenarioSummary{
+		ss := ScenarioSummary{
 			Name: sc.Name, Within: sc.Result.Summary.Within, Lost: max(0, r.Summary.Within-sc.Result.Summary.Within),
 			ClosedEdges: sc.Report.ClosedEdges, SlowedEdges: sc.Report.SlowedEdges, UnknownWays: sc.Report.UnknownWays,
-		})
+		}
+		for _, spec := range in.Study.Scenarios {
+			if spec.Name == sc.Name {
+				ss.BasesOut = spec.BasesOut
+			}
+		}
+		sum.Scenarios = append(sum.Scenarios, ss)
 	}
 	if sr != nil {
 		s := sr.Summary
@@ -230,7 +241,7 @@ func summarize(in *Inputs, r *coverage.Result, generator string, timings []Stage
 	s := r.Summary
 	out := &Summary{
 		Study: st.Name, StudyFile: st.File, Generator: generator, Created: time.Now().UTC().Truncate(time.Second),
-		Resolution: st.Resolution, Standard: st.Standard, Population: in.Population.Source,
+		Resolution: st.Resolution, Standard: st.Standard, Population: in.Population.Source, Sources: st.Sources(),
 		Residents: s.Residents, Within: s.Within, Share: s.Share, Outside: s.Outside,
 		P50Seconds: ptr(s.P50), P90Seconds: ptr(s.P90), MaxSeconds: ptr(s.Max),
 		Cells: s.Cells, NoRoadCells: s.NoRoadCells, NoRoadResidents: s.NoRoadResidents,
