@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -424,4 +425,24 @@ func TestCLIReachSources(t *testing.T) {
 		}
 		assertNoFile(t, out)
 	})
+}
+
+// TestQuietAnywhere: --quiet (or -q) works before the command, among its
+// flags and after its arguments, and silences the summary.
+func TestQuietAnywhere(t *testing.T) {
+	sample := filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml")
+	loud := cli("analyze", sample, "--out", filepath.Join(t.TempDir(), "loud"))
+	if loud.err != nil || !strings.Contains(loud.stdout, "wrote") {
+		t.Fatalf("analyze: %v, stdout %q", loud.err, loud.stdout)
+	}
+	for i, args := range [][]string{
+		{"--quiet", "analyze", sample, "--out"},
+		{"analyze", "--quiet", sample, "--out"},
+		{"analyze", sample, "-q", "--out"},
+	} {
+		r := cli(append(args, filepath.Join(t.TempDir(), fmt.Sprint(i)))...)
+		if r.err != nil || r.stdout != "" {
+			t.Errorf("%q: err %v, stdout %q (want silent)", args, r.err, r.stdout)
+		}
+	}
 }

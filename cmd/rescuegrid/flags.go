@@ -13,6 +13,9 @@ import (
 func newFlags(name, usage string, e *env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	// --quiet is global, and accepted among any command's flags too.
+	fs.BoolVar(&e.quiet, "quiet", e.quiet, "no progress bars or summaries (warnings and errors still print)")
+	fs.BoolVar(&e.quiet, "q", e.quiet, "short for --quiet")
 	fs.Usage = func() {
 		fmt.Fprint(e.stdout, strings.TrimLeft(usage, "\n"))
 		fmt.Fprintln(e.stdout, "\nFlags:")
