@@ -176,6 +176,17 @@ $(VENV)/.installed: notebooks/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r notebooks/requirements.txt
 	@touch $@
 
+# The analysts' notebooks (notebooks/README.md), run top to bottom in fresh
+# kernels by notebooks/run.py with notebooks/ as the working directory.
+NB_ENV := env -u GOEXPERIMENT RESCUEGRID_SHARED="$(SHARED_ABS)"
+
+.PHONY: notebooks notebooks-check
+notebooks: build py-deps ## run the notebooks and store them with their outputs (charts as PNG)
+	$(NB_ENV) $(VENV)/bin/python notebooks/run.py
+
+notebooks-check: build py-deps ## run the notebooks into a temporary folder, tracked files untouched (CI)
+	$(NB_ENV) $(VENV)/bin/python notebooks/run.py --check
+
 browser-deps: ## install Debian's chromium for the headless browser tests
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  echo "browser-deps: installing chromium"; \
