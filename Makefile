@@ -58,9 +58,10 @@ build: deps ## build bin/rescuegrid with the version stamped
 	@mkdir -p bin
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/rescuegrid
 
-test: deps tiles-deps py-deps browser-deps ## go vet, then go test -race (what CI runs)
+test: deps tiles-deps py-deps browser-deps ## go vet, go test -race, then the notebooks (what CI runs)
 	$(GO) vet ./...
 	$(TEST_ENV) $(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory notebooks-check
 
 test-short: deps tiles-deps py-deps browser-deps ## go vet, then go test -race -short
 	$(GO) vet ./...
