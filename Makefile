@@ -54,16 +54,16 @@ deps: ## install missing Debian packages (libgeos-dev) and Go modules
 	fi
 	@$(GO) mod download
 
-build: deps ## build bin/rescuegrid with the version stamped
+build: deps web ## build bin/rescuegrid with the version stamped (web map bundled)
 	@mkdir -p bin
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/rescuegrid
 
-test: deps tiles-deps py-deps browser-deps ## go vet, go test -race, then the notebooks (what CI runs)
+test: deps tiles-deps py-deps browser-deps web ## go vet, go test -race, then the notebooks (what CI runs)
 	$(GO) vet ./...
 	$(TEST_ENV) $(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory notebooks-check
 
-test-short: deps tiles-deps py-deps browser-deps ## go vet, then go test -race -short
+test-short: deps tiles-deps py-deps browser-deps web ## go vet, then go test -race -short
 	$(GO) vet ./...
 	$(TEST_ENV) $(GO) test -race -count=1 -short ./...
 
@@ -194,3 +194,26 @@ browser-deps: ## install Debian's chromium for the headless browser tests
 	  $(SUDO) apt-get update; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
 	fi
+
+# The web map: MapLibre GL JS and playwright-core (for the headless-Chromium
+# test) pinned in data/webmap/js/package-lock.json; the library is copied into
+# data/webmap/static/vendor, which go:embed bundles into the binary.
+WEB_JS     := data/webmap/js
+WEB_VENDOR := data/webmap/static/vendor
+
+.PHONY: web
+web: ## npm ci the web map's packages and bundle MapLibre GL JS into the binary's page
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update; $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm; }
+	@if [ ! -f $(WEB_JS)/node_modules/.package-lock.json ] || \
+	    [ $(WEB_JS)/package-lock.json -nt $(WEB_JS)/node_modules/.package-lock.json ]; then \
+	  echo "web: npm ci in $(WEB_JS)"; \
+	  cd $(WEB_JS) && npm ci --no-audit --no-fund --ignore-scripts; \
+	fi
+	@mkdir -p $(WEB_VENDOR)
+	@cp -p $(WEB_JS)/node_modules/maplibre-gl/dist/maplibre-gl.js $(WEB_JS)/node_modules/maplibre-gl/dist/maplibre-gl.css \
+	  $(WEB_JS)/node_modules/maplibre-gl/LICENSE.txt $(WEB_VENDOR)/
+
+.PHONY: bench-load
+bench-load: build ## load test of serve on loopback (tiles at 1000/s, isochrones at 20/s) into bench/out/load.txt
+	@mkdir -p bench/out
+	$(GO) run ./bench/load -bin $(BIN) -duration 10s | tee bench/out/load.txt

@@ -350,6 +350,31 @@ func (s *server) handleIsochrone(w http.ResponseWriter, r *http.Request) error {
 		}
 		return &apiError{http.StatusUnprocessableEntity, err.Error()}
 	}
+	switch f := q.Get("format"); f {
+	case "", "geojson":
+	case "arrow":
+		// One row per band, largest first, as in the GeoJSON.
+		schema := arrow.NewSchema([]arrow.Field{
+			arrowio.Field("minutes", arrow.PrimitiveTypes.Float64, arrowio.UnitMinutes, "drive-time limit of the band"),
+			arrowio.Field("cells", arrow.PrimitiveTypes.Int64, "", "H3 cells reached within the limit"),
+			arrowio.Field("snap_m", arrow.PrimitiveTypes.Float64, arrowio.UnitMetres, "distance from the point to the road it starts on"),
+			arrowio.GeomField("geometry", "the band: reached H3 cells dissolved"),
+		}, nil)
+		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		defer b.Release()
+		for j := len(bands) - 1; j >= 0; j-- {
+			b.Field(0).(*array.Float64Builder).Append(bands[j].Minutes)
+			b.Field(1).(*array.Int64Builder).Append(int64(len(bands[j].Cells)))
+			b.Field(2).(*array.Float64Builder).Append(math.Round(sn.DistanceM*10) / 10)
+			arrowio.AppendWKB(b.Field(3).(*array.BinaryBuilder), bands[j].Geom)
+		}
+		rec := b.NewRecord()
+		defer rec.Release()
+		w.Header().Set("Content-Type", "application/vnd.apache.arrow.stream")
+		return arrowio.WriteIPCStream(w, rec)
+	default:
+		return badRequest("format=%q: want geojson or arrow", f)
+	}
 	fc := geojson.NewFeatureCollection()
 	for j := len(bands) - 1; j >= 0; j-- {
 		f := geojson.NewFeature(bands[j].Geom)

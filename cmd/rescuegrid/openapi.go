@@ -5,14 +5,24 @@ import "net/http"
 // openAPI describes the service (OpenAPI 3.1).
 const openAPI = `{
   "openapi": "3.1.0",
-  "info": {"title": "rescuegrid", "version": "1", "description": "Rescue coverage on H3: study tables as Arrow, isochrones, travel times, what-if."},
+  "info": {"title": "rescuegrid", "version": "1", "description": "Rescue coverage on H3: study tables as Arrow, vector tiles, isochrones, travel times, what-if, a web map. The same tables over Arrow Flight (gRPC) on the --flight-addr port."},
   "paths": {
+    "/": {"get": {"summary": "the web map (MapLibre GL JS, served from the binary)", "responses": {"200": {"description": "HTML page", "content": {"text/html": {}}}}}},
+    "/tiles/{layer}.json": {"get": {"summary": "TileJSON 3.0 of a layer", "parameters": [
+      {"name": "layer", "in": "path", "required": true, "schema": {"type": "string", "enum": ["cells", "isochrones", "bases", "units", "gaps", "shelters", "depots"]}}],
+      "responses": {"200": {"description": "TileJSON", "content": {"application/json": {}}}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/tiles/{layer}/{z}/{x}/{y}.mvt": {"get": {"summary": "a Mapbox Vector Tile (gzip when accepted)", "parameters": [
+      {"name": "layer", "in": "path", "required": true, "schema": {"type": "string"}},
+      {"name": "z", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0, "maximum": 22}},
+      {"name": "x", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0}},
+      {"name": "y", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0}}],
+      "responses": {"200": {"description": "tile", "content": {"application/vnd.mapbox-vector-tile": {}}}, "204": {"description": "no feature in this tile"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
     "/healthz": {"get": {"summary": "liveness", "responses": {"200": {"description": "ok"}}}},
     "/readyz": {"get": {"summary": "readiness: 503 while the study loads or when it failed", "responses": {"200": {"description": "ready"}, "503": {"$ref": "#/components/responses/Error"}}}},
     "/api/study": {"get": {"summary": "the study's summary", "responses": {"200": {"description": "summary", "content": {"application/json": {}}}}}},
     "/api/tables": {"get": {"summary": "table names, rows and columns", "responses": {"200": {"description": "tables", "content": {"application/json": {}}}}}},
     "/api/tables/{name}": {"get": {"summary": "one table", "parameters": [
-      {"name": "name", "in": "path", "required": true, "schema": {"type": "string", "enum": ["cells", "units", "bases", "isochrones", "gaps"]}},
+      {"name": "name", "in": "path", "required": true, "schema": {"type": "string", "enum": ["cells", "units", "bases", "isochrones", "gaps", "shelters", "shelter_cells", "shelter_units", "depots"]}},
       {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["arrow", "json", "geojson", "csv"], "default": "arrow"}},
       {"name": "columns", "in": "query", "schema": {"type": "string"}, "description": "comma-separated column names"},
       {"name": "bbox", "in": "query", "schema": {"type": "string"}, "description": "minLon,minLat,maxLon,maxLat"},
@@ -22,8 +32,9 @@ const openAPI = `{
       {"name": "lon", "in": "query", "required": true, "schema": {"type": "number", "minimum": -180, "maximum": 180}},
       {"name": "lat", "in": "query", "required": true, "schema": {"type": "number", "minimum": -90, "maximum": 90}},
       {"name": "minutes", "in": "query", "schema": {"type": "string", "default": "5,10,15"}},
-      {"name": "res", "in": "query", "schema": {"type": "integer", "minimum": 5, "maximum": 11}}],
-      "responses": {"200": {"description": "GeoJSON FeatureCollection, largest band first", "content": {"application/geo+json": {}}}, "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
+      {"name": "res", "in": "query", "schema": {"type": "integer", "minimum": 5, "maximum": 11}},
+      {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["geojson", "arrow"], "default": "geojson"}}],
+      "responses": {"200": {"description": "GeoJSON FeatureCollection or Arrow stream, largest band first", "content": {"application/geo+json": {}, "application/vnd.apache.arrow.stream": {}}}, "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
     "/api/traveltime": {"get": {"summary": "drive time between two points", "parameters": [
       {"name": "from", "in": "query", "required": true, "schema": {"type": "string"}, "description": "lon,lat"},
       {"name": "to", "in": "query", "required": true, "schema": {"type": "string"}, "description": "lon,lat"}],

@@ -21,15 +21,20 @@ server answers /healthz at once and /readyz when the study is ready (or with
 the reason it failed: the server stays up).
 
 Routes (GET unless noted; errors are JSON {"error": "..."} with a 4xx/5xx):
+  /                                  the web map (MapLibre GL JS, from the binary)
+  /tiles/{layer}.json                TileJSON 3.0: cells, isochrones, bases, units,
+                                     gaps (+ shelters, depots when the study has them)
+  /tiles/{layer}/{z}/{x}/{y}.mvt     Mapbox Vector Tile (gzip, ETag; 204 when empty)
   /healthz, /readyz                  liveness, readiness
   /openapi.json                      the API description
   /api/study                         the study's summary (JSON)
   /api/tables                        the table names and row counts
-  /api/tables/{name}                 cells|units|bases|isochrones|gaps as an Arrow
+  /api/tables/{name}                 cells|units|bases|isochrones|gaps (+ shelters,
+                                     shelter_cells, shelter_units, depots) as an Arrow
                                      IPC stream; ?format=json|geojson|csv,
                                      ?columns=a,b  ?bbox=minLon,minLat,maxLon,maxLat
                                      ?unit=ID
-  /api/isochrone?lon=&lat=&minutes=5,10,15[&res=9]   GeoJSON
+  /api/isochrone?lon=&lat=&minutes=5,10,15[&res=9][&format=arrow]  GeoJSON or Arrow
   /api/traveltime?from=lon,lat&to=lon,lat            JSON seconds
   POST /api/whatif                   {"add":[{"id","lon","lat","team_size"}],
                                       "remove":["base id"]} -> coverage per unit

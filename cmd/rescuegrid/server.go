@@ -24,6 +24,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/study"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
+	"github.com/rescuegrid/rescuegrid/data/webmap"
 	"github.com/rescuegrid/rescuegrid/internal/lru"
 )
 
@@ -239,6 +240,14 @@ func (s *server) handler() http.Handler {
 	route("GET /tiles/{rest...}", s.handleTile)
 	route("OPTIONS /", func(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+	page := webmap.Handler()
+	route("GET /", func(w http.ResponseWriter, r *http.Request) error {
+		if !webmap.Has(r.URL.Path) {
+			return &apiError{http.StatusNotFound, "no route " + r.Method + " " + r.URL.Path}
+		}
+		page.ServeHTTP(w, r)
 		return nil
 	})
 	route("/", func(w http.ResponseWriter, r *http.Request) error {

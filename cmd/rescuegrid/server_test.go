@@ -343,3 +343,30 @@ func TestTileCache(t *testing.T) {
 		}
 	}
 }
+
+// TestIsochroneArrow: the isochrone as an Arrow stream has the GeoJSON's
+// bands, largest first, with the same cell counts.
+func TestIsochroneArrow(t *testing.T) {
+	h := sampleSrv(t).handler()
+	const q = "/api/isochrone?lon=1.5199&lat=42.5458&minutes=5,10,15"
+	var fc geojson.FeatureCollection
+	if err := json.Unmarshal(get(t, h, q).Body.Bytes(), &fc); err != nil {
+		t.Fatal(err)
+	}
+	rec := get(t, h, q+"&format=arrow")
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/vnd.apache.arrow.stream" {
+		t.Fatalf("format=arrow: %d %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	_, recs := readStream(t, rec.Body.Bytes())
+	if rows(recs) != int64(len(fc.Features)) || len(recs) != 1 {
+		t.Fatalf("%d rows in %d records, GeoJSON has %d bands", rows(recs), len(recs), len(fc.Features))
+	}
+	mins := recs[0].Column(0).(*array.Float64)
+	cells := recs[0].Column(1).(*array.Int64)
+	for i, f := range fc.Features {
+		if mins.Value(i) != f.Properties["minutes"] || float64(cells.Value(i)) != f.Properties["cells"] {
+			t.Errorf("band %d: arrow %v min %d cells, GeoJSON %v min %v cells", i, mins.Value(i), cells.Value(i), f.Properties["minutes"], f.Properties["cells"])
+		}
+	}
+	wantJSONError(t, get(t, h, q+"&format=kml"), 400, "format")
+}

@@ -21,6 +21,7 @@ const (
 // Units for MetaUnit.
 const (
 	UnitSeconds      = "s"
+	UnitMinutes      = "min"
 	UnitMetres       = "m"
 	UnitSquareMetres = "m2"
 	UnitPeople       = "people"

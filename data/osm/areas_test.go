@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -243,21 +242,19 @@ func TestExtractAreasAndorraBuildings(t *testing.T) {
 	}
 }
 
-// TestExtractAreasMaltaSpeed reads Malta's 67 councils and all its
-// buildings; each extraction should take well under a second.
-func TestExtractAreasMaltaSpeed(t *testing.T) {
-	path := shared.Path(t, "data", "malta", "malta-latest.osm.pbf")
+// BenchmarkExtractAreasMalta reads Malta's 67 councils and all its
+// buildings (13,281 areas); run with make bench-go.
+func BenchmarkExtractAreasMalta(b *testing.B) {
+	path := shared.Path(b, "data", "malta", "malta-latest.osm.pbf")
 	for _, f := range []osm.TagMatch{{Key: "admin_level", Value: "8"}, {Key: "building", Value: "*"}} {
-		t0 := time.Now()
-		areas, problems, err := osm.ExtractAreas(context.Background(), path, []osm.TagMatch{f}, osm.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		took := time.Since(t0)
-		t.Logf("%s=%s: %d areas, %d problems in %v", f.Key, f.Value, len(areas), len(problems), took)
-		if !testing.Short() && took > 3*time.Second { // generous: -race and loaded machines
-			t.Errorf("%s=%s took %v", f.Key, f.Value, took)
-		}
+		b.Run(f.Key, func(b *testing.B) {
+			for b.Loop() {
+				areas, _, err := osm.ExtractAreas(context.Background(), path, []osm.TagMatch{f}, osm.Options{})
+				if err != nil || len(areas) == 0 {
+					b.Fatalf("%d areas, %v", len(areas), err)
+				}
+			}
+		})
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -200,32 +199,6 @@ func TestIndexConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-}
-
-// TestIndexMillionPoints pins the speed the coverage joins need: a
-// million points (cell centres, buildings) in well under a second.
-func TestIndexMillionPoints(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing test")
-	}
-	ix := units.NewIndex(andorraParishes(t))
-	rng := rand.New(rand.NewPCG(*seed, 3))
-	pts := make([]orb.Point, 1_000_000)
-	for i := range pts {
-		pts[i] = orb.Point{1.40 + rng.Float64()*0.4, 42.42 + rng.Float64()*0.24}
-	}
-	t0 := time.Now()
-	n := 0
-	for _, p := range pts {
-		if ix.Locate(p) >= 0 {
-			n++
-		}
-	}
-	took := time.Since(t0)
-	t.Logf("1,000,000 points located in %v (%d in a parish)", took, n)
-	if took > 5*time.Second { // generous: -race and loaded machines
-		t.Errorf("1,000,000 points took %v", took)
-	}
 }
 
 func BenchmarkLocate_AndorraParishes(b *testing.B) {
