@@ -58,9 +58,10 @@ build: deps web ## build bin/rescuegrid with the version stamped (web map bundle
 	@mkdir -p bin
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/rescuegrid
 
-test: deps tiles-deps py-deps browser-deps web ## go vet, then go test -race (what CI runs)
+test: deps tiles-deps py-deps browser-deps web ## go vet, go test -race, then the notebooks (what CI runs)
 	$(GO) vet ./...
 	$(TEST_ENV) $(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory notebooks-check
 
 test-short: deps tiles-deps py-deps browser-deps web ## go vet, then go test -race -short
 	$(GO) vet ./...
@@ -181,6 +182,17 @@ $(VENV)/.installed: notebooks/requirements.txt
 	@if [ ! -x $(VENV)/bin/python ]; then $(PY) -m venv $(VENV); fi
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r notebooks/requirements.txt
 	@touch $@
+
+# The analysts' notebooks (notebooks/README.md), run top to bottom in fresh
+# kernels by notebooks/run.py with notebooks/ as the working directory.
+NB_ENV := env -u GOEXPERIMENT RESCUEGRID_SHARED="$(SHARED_ABS)"
+
+.PHONY: notebooks notebooks-check
+notebooks: build py-deps ## run the notebooks and store them with their outputs (charts as PNG)
+	$(NB_ENV) $(VENV)/bin/python notebooks/run.py
+
+notebooks-check: build py-deps ## run the notebooks into a temporary folder, tracked files untouched (CI)
+	$(NB_ENV) $(VENV)/bin/python notebooks/run.py --check
 
 browser-deps: ## install Debian's chromium (and a CJK font for the report screenshots) for the headless browser tests
 	@missing=""; \
