@@ -16,7 +16,10 @@ Arrow IPC streams (and JSON, GeoJSON, CSV), on-demand isochrones, travel
 times and what-if questions over the road graph kept in memory.
 
 With no study it serves the bundled sample (data/sample/andorra/study.yaml,
-looked up beside the working directory). The study is computed at start; the
+looked up beside the working directory). Given an analyze output folder, it
+serves the study that folder was computed from (recomputed, to keep the graph
+for on-demand queries) and refuses if the answer differs from the folder's
+summary.json (its inputs changed). The study is computed at start; the
 server answers /healthz at once and /readyz when the study is ready (or with
 the reason it failed: the server stays up).
 
@@ -46,7 +49,7 @@ table's name or a JSON query {"table","columns","bbox","unit"}, e.g. in Python:
   flight.connect("grpc://127.0.0.1:8815").do_get(flight.Ticket(b"cells")).read_pandas()
 
 Usage:
-  rescuegrid serve [STUDY.yaml] [--addr 127.0.0.1:8080] [--admin-addr 127.0.0.1:9090]
+  rescuegrid serve [STUDY.yaml|OUTPUT_DIR] [--addr 127.0.0.1:8080] [--admin-addr 127.0.0.1:9090]
                    [--flight-addr 127.0.0.1:8815]
 
 Example:

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -91,7 +94,35 @@ func (s *server) load(ctx context.Context, path string) {
 	s.logger.Info("study loaded", "study", path, "cells", len(st.in.Coverage.Cells), "took", time.Since(t0).Round(time.Millisecond))
 }
 
+// fromOutput resolves an analyze output folder to the study file it
+// records, and returns the folder's summary to check the new run against.
+func fromOutput(dir string) (string, *study.Summary, error) {
+	b, err := os.ReadFile(filepath.Join(dir, study.SummaryFile))
+	if err != nil {
+		return "", nil, fmt.Errorf("%s is a folder but not a rescuegrid output (no readable %s): %w", dir, study.SummaryFile, err)
+	}
+	var sum study.Summary
+	if err := json.Unmarshal(b, &sum); err != nil {
+		return "", nil, fmt.Errorf("%s: %w", filepath.Join(dir, study.SummaryFile), err)
+	}
+	if sum.StudyFile == "" {
+		return "", nil, fmt.Errorf("%s names no study file (a siting output, or from an older version): serve the study file itself", filepath.Join(dir, study.SummaryFile))
+	}
+	if _, err := os.Stat(sum.StudyFile); err != nil {
+		return "", nil, fmt.Errorf("%s was computed from %s, which is gone: %w", dir, sum.StudyFile, err)
+	}
+	return sum.StudyFile, &sum, nil
+}
+
 func (s *server) compute(ctx context.Context, path string) (*studyState, error) {
+	var want *study.Summary
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		dir := path
+		if path, want, err = fromOutput(dir); err != nil {
+			return nil, err
+		}
+		s.logger.Info("serving an output folder: recomputing its study to keep the graph for on-demand queries", "folder", dir, "study", path)
+	}
 	sd, err := study.Load(path)
 	if err != nil {
 		return nil, err
@@ -103,6 +134,16 @@ func (s *server) compute(ctx context.Context, path string) (*studyState, error) 
 	res, err := coverage.Compute(ctx, in.Coverage)
 	if err != nil {
 		return nil, err
+	}
+	if want != nil {
+		// The folder's answer must be the one served: inputs changed since
+		// it was written would silently serve something else.
+		got := res.Summary
+		if got.Cells != want.Cells || math.Abs(got.Residents-want.Residents) > 1e-6*max(1, want.Residents) ||
+			math.Abs(got.Within-want.Within) > 1e-6*max(1, want.Within) {
+			return nil, fmt.Errorf("the study %s now gives %d cells, %.0f residents, %.0f within the circle, but the output folder says %d, %.0f, %.0f (written %s): its inputs changed; serve the study file for the current answer",
+				path, got.Cells, got.Residents, got.Within, want.Cells, want.Residents, want.Within, want.Created.Format(time.RFC3339))
+		}
 	}
 	tables, err := study.Tables(memory.NewGoAllocator(), in, res)
 	if err != nil {

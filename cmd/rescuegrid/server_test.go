@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -369,4 +370,51 @@ func TestIsochroneArrow(t *testing.T) {
 		}
 	}
 	wantJSONError(t, get(t, h, q+"&format=kml"), 400, "format")
+}
+
+// TestServeOutputFolder: serve accepts an analyze output folder (it
+// recomputes the study the folder names and serves the same answer), and
+// refuses, with the reason at /readyz, a folder whose inputs have changed
+// or that is no rescuegrid output.
+func TestServeOutputFolder(t *testing.T) {
+	sample := filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml")
+	dir := filepath.Join(t.TempDir(), "out")
+	if r := cli("--quiet", "analyze", sample, "--out", dir); r.err != nil {
+		t.Fatal(r.err)
+	}
+	load := func(path string) *server {
+		s := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		s.load(context.Background(), path)
+		return s
+	}
+	s := load(dir)
+	if s.state.Load() == nil {
+		t.Fatalf("output folder did not load: %s", *s.loadErr.Load())
+	}
+	var got, want map[string]any
+	json.Unmarshal(get(t, s.handler(), "/api/study").Body.Bytes(), &got)
+	json.Unmarshal(get(t, sampleSrv(t).handler(), "/api/study").Body.Bytes(), &want)
+	if got["within"] != want["within"] || got["cells"] != want["cells"] {
+		t.Errorf("from the folder: within %v cells %v; from the study: %v %v", got["within"], got["cells"], want["within"], want["cells"])
+	}
+
+	// The folder says something the inputs no longer give.
+	path := filepath.Join(dir, "summary.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum map[string]any
+	json.Unmarshal(b, &sum)
+	sum["within"] = sum["within"].(float64) - 1000
+	b, _ = json.Marshal(sum)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s = load(dir)
+	wantJSONError(t, get(t, s.handler(), "/readyz"), 503, "inputs changed")
+
+	empty := t.TempDir()
+	s = load(empty)
+	wantJSONError(t, get(t, s.handler(), "/readyz"), 503, "not a rescuegrid output")
 }
