@@ -191,7 +191,7 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"extract, an extra argument", []string{"extract", "--pbf", pbf, "--tag", "amenity=fire_station", "--out", out, "more"}, `"more"`},
 		{"analyze without --out", []string{"analyze", study}, "--out"},
 		{"analyze without a study", []string{"analyze", "--out", dir}, "study"},
-		{"serve two studies", []string{"serve", study, study}, "one study"},
+		{"serve, bad --tile-cache-mb", []string{"serve", study, "--tile-cache-mb", "-1"}, "tile-cache-mb"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,7 +46,7 @@ func TestPyarrowClient(t *testing.T) {
 	go fs.Serve()
 	defer fs.Shutdown()
 
-	st := s.state.Load()
+	st := s.def().state.Load()
 	cells := st.tables["cells"]
 	b := st.tiles.Bounds()
 	// The western half of the study area.

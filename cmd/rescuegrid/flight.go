@@ -18,11 +18,13 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// flightService serves the study's tables over Arrow Flight: one flight per
-// table, named by a path descriptor [table]. A ticket is the table's name,
-// or a JSON tableQuery ({"table": "cells", "columns": [...], "bbox":
-// "minLon,minLat,maxLon,maxLat", "unit": "id"}) for the same filters as
-// /api/tables/{name}; a command descriptor may carry that JSON too.
+// flightService serves the studies' tables over Arrow Flight: one flight
+// per table, named by a path descriptor [table] for the default study and
+// [study, table] for any. A ticket is the default study's table name, or a
+// JSON tableQuery ({"study": "id", "table": "cells", "columns": [...],
+// "bbox": "minLon,minLat,maxLon,maxLat", "unit": "id"}) for the same
+// filters as /api/tables/{name}; a command descriptor may carry that JSON
+// too.
 type flightService struct {
 	flight.BaseFlightServer
 	s *server
@@ -59,7 +61,7 @@ func parseTicket(b []byte) (tableQuery, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&q); err != nil {
-		return tableQuery{}, badRequest("ticket: %v (want {\"table\", \"columns\", \"bbox\", \"unit\"})", err)
+		return tableQuery{}, badRequest("ticket: %v (want {\"study\", \"table\", \"columns\", \"bbox\", \"unit\"})", err)
 	}
 	if q.Table == "" {
 		return tableQuery{}, badRequest("ticket: no table")
@@ -75,10 +77,13 @@ func descriptorQuery(d *flight.FlightDescriptor) (tableQuery, error) {
 	}
 	switch d.Type {
 	case flight.DescriptorPATH:
-		if len(d.Path) != 1 {
-			return tableQuery{}, badRequest("descriptor path %q: want one element, the table name", d.Path)
+		switch len(d.Path) {
+		case 1:
+			return tableQuery{Table: d.Path[0]}, nil
+		case 2:
+			return tableQuery{Study: d.Path[0], Table: d.Path[1]}, nil
 		}
-		return tableQuery{Table: d.Path[0]}, nil
+		return tableQuery{}, badRequest("descriptor path %q: want [table] or [study, table]", d.Path)
 	case flight.DescriptorCMD:
 		return parseTicket(d.Cmd)
 	}
@@ -104,23 +109,43 @@ func (f *flightService) info(st *studyState, q tableQuery, desc *flight.FlightDe
 	}, nil
 }
 
-// ListFlights lists every table (the criteria's expression, if any, is a
-// substring the table name must contain).
-func (f *flightService) ListFlights(c *flight.Criteria, stream flight.FlightService_ListFlightsServer) error {
-	st, err := f.s.ready()
+// ready returns the study a query names (the default one for "").
+func (f *flightService) ready(q tableQuery) (*studyState, error) {
+	sl, err := f.s.slotByID(q.Study)
 	if err != nil {
-		return grpcError(err)
+		return nil, err
 	}
-	for _, name := range st.tableNames() {
-		if c != nil && len(c.Expression) > 0 && !strings.Contains(name, string(c.Expression)) {
-			continue
-		}
-		fi, err := f.info(st, tableQuery{Table: name}, &flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: []string{name}})
+	return sl.ready()
+}
+
+// ListFlights lists every table of every loaded study: path [table] when
+// one study is served, [study, table] when several (the criteria's
+// expression, if any, is a substring the path must contain).
+func (f *flightService) ListFlights(c *flight.Criteria, stream flight.FlightService_ListFlightsServer) error {
+	slots := f.s.slots()
+	for _, sl := range slots {
+		st, err := sl.ready()
 		if err != nil {
-			return grpcError(err)
+			if len(slots) == 1 {
+				return grpcError(err)
+			}
+			continue // listed once loaded; /api/studies says why not
 		}
-		if err := stream.Send(fi); err != nil {
-			return err
+		for _, name := range st.tableNames() {
+			q, path := tableQuery{Table: name}, []string{name}
+			if len(slots) > 1 {
+				q.Study, path = sl.id, []string{sl.id, name}
+			}
+			if c != nil && len(c.Expression) > 0 && !strings.Contains(strings.Join(path, "/"), string(c.Expression)) {
+				continue
+			}
+			fi, err := f.info(st, q, &flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: path})
+			if err != nil {
+				return grpcError(err)
+			}
+			if err := stream.Send(fi); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -128,11 +153,11 @@ func (f *flightService) ListFlights(c *flight.Criteria, stream flight.FlightServ
 
 // GetFlightInfo describes one table (or a filtered query of it).
 func (f *flightService) GetFlightInfo(ctx context.Context, d *flight.FlightDescriptor) (*flight.FlightInfo, error) {
-	st, err := f.s.ready()
+	q, err := descriptorQuery(d)
 	if err != nil {
 		return nil, grpcError(err)
 	}
-	q, err := descriptorQuery(d)
+	st, err := f.ready(q)
 	if err != nil {
 		return nil, grpcError(err)
 	}
@@ -154,11 +179,11 @@ func (f *flightService) GetSchema(ctx context.Context, d *flight.FlightDescripto
 
 // DoGet streams the rows a ticket asks for.
 func (f *flightService) DoGet(t *flight.Ticket, stream flight.FlightService_DoGetServer) error {
-	st, err := f.s.ready()
+	q, err := parseTicket(t.GetTicket())
 	if err != nil {
 		return grpcError(err)
 	}
-	q, err := parseTicket(t.GetTicket())
+	st, err := f.ready(q)
 	if err != nil {
 		return grpcError(err)
 	}

@@ -95,7 +95,7 @@ func writeJSON(w http.ResponseWriter, v any) error {
 }
 
 func (s *server) handleStudy(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.ready()
+	st, err := s.ready(r)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func (s *server) handleStudy(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) handleTables(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.ready()
+	st, err := s.ready(r)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func (s *server) handleTables(w http.ResponseWriter, r *http.Request) error {
 
 // handleTable serves one table, filtered, in the format asked for.
 func (s *server) handleTable(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.ready()
+	st, err := s.ready(r)
 	if err != nil {
 		return err
 	}
@@ -182,6 +182,7 @@ func (s *server) handleTable(w http.ResponseWriter, r *http.Request) error {
 // tableQuery asks for some rows and columns of one table: the same
 // question over HTTP (query parameters) and Arrow Flight (a JSON ticket).
 type tableQuery struct {
+	Study   string   `json:"study,omitempty"` // Flight only: a study id; "" the default
 	Table   string   `json:"table"`
 	Columns []string `json:"columns,omitempty"`
 	BBox    string   `json:"bbox,omitempty"` // minLon,minLat,maxLon,maxLat
@@ -315,7 +316,7 @@ func subset(rec arrow.Record, rows []int, cols []int) (arrow.Record, error) {
 }
 
 func (s *server) handleIsochrone(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.ready()
+	st, err := s.ready(r)
 	if err != nil {
 		return err
 	}
@@ -388,7 +389,7 @@ func (s *server) handleIsochrone(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) handleTravelTime(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.ready()
+	st, err := s.ready(r)
 	if err != nil {
 		return err
 	}
@@ -437,7 +438,7 @@ type whatIf struct {
 }
 
 func (s *server) handleWhatIf(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.ready()
+	st, err := s.ready(r)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 // handleTile serves /tiles/{layer}.json (TileJSON 3.0) and
 // /tiles/{layer}/{z}/{x}/{y}.mvt (Mapbox Vector Tile, gzip).
 func (s *server) handleTile(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.ready()
+	st, err := s.ready(r)
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (s *server) handleTile(w http.ResponseWriter, r *http.Request) error {
 		if r.TLS != nil {
 			scheme = "https"
 		}
-		b, err := st.tiles.TileJSON(layer, scheme+"://"+r.Host+"/tiles/"+layer+"/{z}/{x}/{y}.mvt")
+		b, err := st.tiles.TileJSON(layer, scheme+"://"+r.Host+prefix(r)+"/tiles/"+layer+"/{z}/{x}/{y}.mvt")
 		if err != nil {
 			return tileError(err, st.tiles.Layers())
 		}

@@ -19,6 +19,7 @@ const openAPI = `{
       "responses": {"200": {"description": "tile", "content": {"application/vnd.mapbox-vector-tile": {}}}, "204": {"description": "no feature in this tile"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
     "/healthz": {"get": {"summary": "liveness", "responses": {"200": {"description": "ok"}}}},
     "/readyz": {"get": {"summary": "readiness: 503 while the study loads or when it failed", "responses": {"200": {"description": "ready"}, "503": {"$ref": "#/components/responses/Error"}}}},
+    "/api/studies": {"get": {"summary": "the served studies: id, name, path, status (loading, ready, failed) and error, URL prefix (/studies/{id}/ serves every route for that study)", "responses": {"200": {"description": "studies", "content": {"application/json": {}}}}}},
     "/api/study": {"get": {"summary": "the study's summary", "responses": {"200": {"description": "summary", "content": {"application/json": {}}}}}},
     "/api/tables": {"get": {"summary": "table names, rows and columns", "responses": {"200": {"description": "tables", "content": {"application/json": {}}}}}},
     "/api/tables/{name}": {"get": {"summary": "one table", "parameters": [

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -19,7 +20,12 @@ With no study it serves the bundled sample (data/sample/andorra/study.yaml,
 looked up beside the working directory). Given an analyze output folder, it
 serves the study that folder was computed from (recomputed, to keep the graph
 for on-demand queries) and refuses if the answer differs from the folder's
-summary.json (its inputs changed). The study is computed at start; the
+summary.json (its inputs changed).
+
+Several studies (a county each, or a baseline and a plan) are served side by
+side: the first at the routes below, every one below /studies/{id}/ (the same
+routes, the web map included; id from the study's folder or file name), and
+/api/studies lists them with their status. The study is computed at start; the
 server answers /healthz at once and /readyz when the study is ready (or with
 the reason it failed: the server stays up).
 
@@ -49,7 +55,7 @@ table's name or a JSON query {"table","columns","bbox","unit"}, e.g. in Python:
   flight.connect("grpc://127.0.0.1:8815").do_get(flight.Ticket(b"cells")).read_pandas()
 
 Usage:
-  rescuegrid serve [STUDY.yaml|OUTPUT_DIR] [--addr 127.0.0.1:8080] [--admin-addr 127.0.0.1:9090]
+  rescuegrid serve [STUDY.yaml|OUTPUT_DIR ...] [--addr 127.0.0.1:8080] [--admin-addr 127.0.0.1:9090]
                    [--flight-addr 127.0.0.1:8815]
 
 Example:
@@ -74,20 +80,31 @@ func serve(ctx context.Context, args []string, e *env) error {
 	if *tileCacheMB < 0 {
 		return usageErr("serve: --tile-cache-mb %d: want 0 or more", *tileCacheMB)
 	}
-	if len(pos) > 1 {
-		return usageErr("serve: one study at a time for now, got %d", len(pos))
+	paths := pos
+	if len(paths) == 0 {
+		paths = []string{"data/sample/andorra/study.yaml"}
 	}
-	studyPath := "data/sample/andorra/study.yaml"
-	if len(pos) == 1 {
-		studyPath = pos[0]
-	}
+	studyPath := strings.Join(paths, ", ")
 	level := slog.LevelInfo
 	if e.quiet {
 		level = slog.LevelWarn
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	srv := newServer(serverConfig{Limits: defaultLimits(), TileCacheBytes: int64(*tileCacheMB) << 20}, logger)
-	go srv.load(ctx, studyPath)
+	// Every study is listed (as loading) at once; they are computed one
+	// after the other, the first (the default) first.
+	var slots []*slot
+	for _, p := range paths {
+		slots = append(slots, srv.add(p))
+	}
+	go func() {
+		for _, sl := range slots {
+			if ctx.Err() != nil {
+				return
+			}
+			srv.loadSlot(ctx, sl)
+		}
+	}()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -52,6 +52,7 @@ type serverConfig struct {
 
 // studyState is a loaded study: immutable once published.
 type studyState struct {
+	id      string // in URLs: /studies/{id}/
 	path    string
 	in      *study.Inputs
 	res     *coverage.Result
@@ -63,35 +64,109 @@ type studyState struct {
 	loaded  time.Time
 }
 
-// server holds the study, a pool of search workspaces and the counters.
-// Handlers only parse, call and encode.
+// slot is one served study: its id in URLs, its path, and once loaded its
+// state or the reason it failed.
+type slot struct {
+	id, path string
+	state    atomic.Pointer[studyState]
+	loadErr  atomic.Pointer[string]
+}
+
+// server holds the studies, a pool of search workspaces per graph and the
+// counters. Handlers only parse, call and encode. The first study is the
+// default one, served at the top-level routes; every study is also served
+// below /studies/{id}/.
 type server struct {
 	cfg      serverConfig
 	logger   *slog.Logger
-	state    atomic.Pointer[studyState]
-	loadErr  atomic.Pointer[string]
+	mu       sync.RWMutex // guards studies and byID (slots are added before serving)
+	studies  []*slot
+	byID     map[string]*slot
 	searches sync.Pool
 	metrics  *metrics
 	tiles    *lru.Cache[tileKey, cachedTile] // rendered tiles
 }
 
 func newServer(cfg serverConfig, logger *slog.Logger) *server {
-	return &server{cfg: cfg, logger: logger, metrics: newMetrics(), tiles: lru.New[tileKey, cachedTile](cfg.TileCacheBytes)}
+	return &server{cfg: cfg, logger: logger, metrics: newMetrics(), byID: map[string]*slot{},
+		tiles: lru.New[tileKey, cachedTile](cfg.TileCacheBytes)}
 }
 
-// load computes the study and publishes it. A failure is kept and reported
-// by /readyz; the server stays up.
+// studyID names a study in URLs: the folder of a "study.yaml" (or of an
+// output folder's), else the file name without its extension, lower case,
+// with anything but letters, digits, '-' and '_' turned into '-'.
+func studyID(path string) string {
+	base := filepath.Base(filepath.Clean(path))
+	if base == "study.yaml" || base == "study.yml" {
+		base = filepath.Base(filepath.Dir(filepath.Clean(path)))
+	}
+	base = strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
+	id := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r - 'A' + 'a'
+		}
+		return '-'
+	}, base)
+	if id == "" || id == "." || id == ".." {
+		id = "study"
+	}
+	return id
+}
+
+// add registers a study (not yet loaded) and returns its slot; ids are made
+// unique with a -2, -3 … suffix.
+func (s *server) add(path string) *slot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := studyID(path)
+	for k := 2; s.byID[id] != nil; k++ {
+		id = fmt.Sprintf("%s-%d", studyID(path), k)
+	}
+	sl := &slot{id: id, path: path}
+	s.studies = append(s.studies, sl)
+	s.byID[id] = sl
+	return sl
+}
+
+// def is the default study (the first added), nil before any.
+func (s *server) def() *slot {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if len(s.studies) == 0 {
+		return nil
+	}
+	return s.studies[0]
+}
+
+// slots returns the studies in order.
+func (s *server) slots() []*slot {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return append([]*slot(nil), s.studies...)
+}
+
+// load adds a study and computes it (see loadSlot).
 func (s *server) load(ctx context.Context, path string) {
+	s.loadSlot(ctx, s.add(path))
+}
+
+// loadSlot computes a study and publishes it. A failure is kept and
+// reported by /readyz and /api/studies; the server stays up.
+func (s *server) loadSlot(ctx context.Context, sl *slot) {
 	t0 := time.Now()
-	st, err := s.compute(ctx, path)
+	st, err := s.compute(ctx, sl.path)
 	if err != nil {
 		msg := err.Error()
-		s.loadErr.Store(&msg)
-		s.logger.Error("study failed to load", "study", path, "err", err)
+		sl.loadErr.Store(&msg)
+		s.logger.Error("study failed to load", "study", sl.path, "id", sl.id, "err", err)
 		return
 	}
-	s.state.Store(st)
-	s.logger.Info("study loaded", "study", path, "cells", len(st.in.Coverage.Cells), "took", time.Since(t0).Round(time.Millisecond))
+	st.id = sl.id
+	sl.state.Store(st)
+	s.logger.Info("study loaded", "study", sl.path, "id", sl.id, "cells", len(st.in.Coverage.Cells), "took", time.Since(t0).Round(time.Millisecond))
 }
 
 // fromOutput resolves an analyze output folder to the study file it
@@ -242,15 +317,57 @@ func writeError(w http.ResponseWriter, err error) {
 	json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
 }
 
-// ready returns the loaded study or a 503 explaining why there is none.
-func (s *server) ready() (*studyState, error) {
-	if st := s.state.Load(); st != nil {
+// studyKey is the request context key of the study a /studies/{id}/ route
+// chose.
+type studyKey struct{}
+
+// ready returns the study a request is for (the default one unless routed
+// below /studies/{id}/) or a 503 explaining why it is not there.
+func (s *server) ready(r *http.Request) (*studyState, error) {
+	sl, _ := r.Context().Value(studyKey{}).(*slot)
+	if sl == nil {
+		sl = s.def()
+	}
+	return sl.ready()
+}
+
+func (sl *slot) ready() (*studyState, error) {
+	if sl == nil {
+		return nil, &apiError{http.StatusServiceUnavailable, "no study"}
+	}
+	if st := sl.state.Load(); st != nil {
 		return st, nil
 	}
-	if msg := s.loadErr.Load(); msg != nil {
-		return nil, &apiError{http.StatusServiceUnavailable, "study failed to load: " + *msg}
+	if msg := sl.loadErr.Load(); msg != nil {
+		return nil, &apiError{http.StatusServiceUnavailable, "study " + sl.id + " failed to load: " + *msg}
 	}
-	return nil, &apiError{http.StatusServiceUnavailable, "study is loading"}
+	return nil, &apiError{http.StatusServiceUnavailable, "study " + sl.id + " is loading"}
+}
+
+// slotByID returns the study with that id ("" is the default study).
+func (s *server) slotByID(id string) (*slot, error) {
+	if id == "" {
+		return s.def(), nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if sl := s.byID[id]; sl != nil {
+		return sl, nil
+	}
+	ids := make([]string, len(s.studies))
+	for i, x := range s.studies {
+		ids[i] = x.id
+	}
+	return nil, &apiError{http.StatusNotFound, fmt.Sprintf("no study %q (studies: %s)", id, strings.Join(ids, ", "))}
+}
+
+// prefix is the path prefix of a request's study routes: "" for the
+// default study at the top level, "/studies/{id}" below it.
+func prefix(r *http.Request) string {
+	if sl, _ := r.Context().Value(studyKey{}).(*slot); sl != nil {
+		return "/studies/" + sl.id
+	}
+	return ""
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -265,12 +382,20 @@ func (s *server) handler() http.Handler {
 		return nil
 	})
 	route("GET /readyz", func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := s.ready(); err != nil {
-			return err
+		// Ready when every study has loaded; a failed one keeps it at 503
+		// with the reason (a configuration error to see, not to restart on).
+		for _, sl := range s.slots() {
+			if _, err := sl.ready(); err != nil {
+				return err
+			}
+		}
+		if len(s.slots()) == 0 {
+			return &apiError{http.StatusServiceUnavailable, "no study"}
 		}
 		w.Write([]byte("ready\n"))
 		return nil
 	})
+	route("GET /api/studies", s.handleStudies)
 	route("GET /openapi.json", s.handleOpenAPI)
 	route("GET /api/study", s.handleStudy)
 	route("GET /api/tables", s.handleTables)
@@ -294,7 +419,55 @@ func (s *server) handler() http.Handler {
 	route("/", func(w http.ResponseWriter, r *http.Request) error {
 		return &apiError{http.StatusNotFound, "no route " + r.Method + " " + r.URL.Path}
 	})
-	return s.cors(mux)
+	// /studies/{id}/... serves the same routes for one study.
+	outer := http.NewServeMux()
+	outer.Handle("/", mux)
+	outer.Handle("/studies/{id}/{rest...}", s.instrument("/studies/{id}/", func(w http.ResponseWriter, r *http.Request) error {
+		s.mu.RLock()
+		sl := s.byID[r.PathValue("id")]
+		s.mu.RUnlock()
+		if sl == nil {
+			ids := []string{}
+			for _, x := range s.slots() {
+				ids = append(ids, x.id)
+			}
+			return &apiError{http.StatusNotFound, fmt.Sprintf("no study %q (studies: %s)", r.PathValue("id"), strings.Join(ids, ", "))}
+		}
+		r2 := r.Clone(context.WithValue(r.Context(), studyKey{}, sl))
+		r2.URL.Path = "/" + r.PathValue("rest")
+		r2.URL.RawPath = ""
+		mux.ServeHTTP(w, r2)
+		return nil
+	}))
+	outer.HandleFunc("/studies/{id}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
+	})
+	return s.cors(outer)
+}
+
+// handleStudies lists the served studies: id, name, path, status, the
+// reason a failed one failed, and the URL prefix of each.
+func (s *server) handleStudies(w http.ResponseWriter, r *http.Request) error {
+	type info struct {
+		ID      string `json:"id"`
+		Name    string `json:"name,omitempty"`
+		Path    string `json:"path"`
+		Status  string `json:"status"` // loading, ready, failed
+		Error   string `json:"error,omitempty"`
+		Prefix  string `json:"prefix"`
+		Default bool   `json:"default"`
+	}
+	out := []info{}
+	for i, sl := range s.slots() {
+		in := info{ID: sl.id, Path: sl.path, Status: "loading", Prefix: "/studies/" + sl.id + "/", Default: i == 0}
+		if st := sl.state.Load(); st != nil {
+			in.Status, in.Name = "ready", st.in.Study.Name
+		} else if msg := sl.loadErr.Load(); msg != nil {
+			in.Status, in.Error = "failed", *msg
+		}
+		out = append(out, in)
+	}
+	return writeJSON(w, out)
 }
 
 func (s *server) adminHandler() http.Handler {

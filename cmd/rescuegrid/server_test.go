@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,11 +18,16 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/flight"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 var (
@@ -37,8 +43,8 @@ func sampleSrv(tb testing.TB) *server {
 		s.load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
 		sampleServer = s
 	})
-	if sampleServer.state.Load() == nil {
-		tb.Fatalf("sample study did not load: %v", *sampleServer.loadErr.Load())
+	if sampleServer.def().state.Load() == nil {
+		tb.Fatalf("sample study did not load: %v", *sampleServer.def().loadErr.Load())
 	}
 	return sampleServer
 }
@@ -184,7 +190,7 @@ func TestServerQueries(t *testing.T) {
 	// What-if: a base at the largest gap never lowers coverage; removing
 	// every base but one lowers it.
 	s := sampleSrv(t)
-	gap := s.state.Load().res.Gaps[0].Centroid
+	gap := s.def().state.Load().res.Gaps[0].Centroid
 	body := `{"add":[{"id":"new","lon":` + jsonNum(gap[0]) + `,"lat":` + jsonNum(gap[1]) + `,"team_size":20}]}`
 	var wi struct {
 		Units []any
@@ -224,8 +230,10 @@ func jsonNum(f float64) string { b, _ := json.Marshal(f); return string(b) }
 func TestServerStaysUpWhenTheStudyFails(t *testing.T) {
 	s := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	h := s.handler()
+	wantJSONError(t, get(t, h, "/readyz"), 503, "no study")
+	sl := s.add(filepath.Join(t.TempDir(), "missing.yaml"))
 	wantJSONError(t, get(t, h, "/readyz"), 503, "loading")
-	s.load(context.Background(), filepath.Join(t.TempDir(), "missing.yaml"))
+	s.loadSlot(context.Background(), sl)
 	if rec := get(t, h, "/healthz"); rec.Code != 200 {
 		t.Errorf("/healthz = %d after a failed load", rec.Code)
 	}
@@ -233,8 +241,8 @@ func TestServerStaysUpWhenTheStudyFails(t *testing.T) {
 	wantJSONError(t, get(t, h, "/api/tables/cells"), 503, "failed to load")
 	m := httptest.NewRecorder()
 	s.adminHandler().ServeHTTP(m, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if !strings.Contains(m.Body.String(), `rescuegrid_http_requests_total{route="GET /readyz",status="503"} 2`) {
-		t.Errorf("metrics do not count the two 503s of /readyz:\n%s", m.Body)
+	if !strings.Contains(m.Body.String(), `rescuegrid_http_requests_total{route="GET /readyz",status="503"} 3`) {
+		t.Errorf("metrics do not count the three 503s of /readyz:\n%s", m.Body)
 	}
 }
 
@@ -324,7 +332,7 @@ func TestServerTiles(t *testing.T) {
 func TestTileCache(t *testing.T) {
 	s := sampleSrv(t)
 	h := s.handler()
-	st := s.state.Load()
+	st := s.def().state.Load()
 	c := st.tiles.Bounds().Center()
 	tl := maptile.At(c, 13)
 	url := fmt.Sprintf("/tiles/cells/13/%d/%d.mvt", tl.X, tl.Y)
@@ -388,8 +396,8 @@ func TestServeOutputFolder(t *testing.T) {
 		return s
 	}
 	s := load(dir)
-	if s.state.Load() == nil {
-		t.Fatalf("output folder did not load: %s", *s.loadErr.Load())
+	if s.def().state.Load() == nil {
+		t.Fatalf("output folder did not load: %s", *s.def().loadErr.Load())
 	}
 	var got, want map[string]any
 	json.Unmarshal(get(t, s.handler(), "/api/study").Body.Bytes(), &got)
@@ -417,4 +425,109 @@ func TestServeOutputFolder(t *testing.T) {
 	empty := t.TempDir()
 	s = load(empty)
 	wantJSONError(t, get(t, s.handler(), "/readyz"), 503, "not a rescuegrid output")
+}
+
+// TestServeSeveralStudies: two studies side by side; the first at the top
+// level, each below /studies/{id}/ (tables, TileJSON with the prefixed tile
+// URL, the web map), listed by /api/studies and over Flight as [id, table].
+func TestServeSeveralStudies(t *testing.T) {
+	sample := filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml")
+	s := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, b := s.add(sample), s.add(sample)
+	if a.id != "andorra" || b.id != "andorra-2" {
+		t.Fatalf("ids %q, %q; want andorra, andorra-2", a.id, b.id)
+	}
+	h := s.handler()
+	var list []map[string]any
+	json.Unmarshal(get(t, h, "/api/studies").Body.Bytes(), &list)
+	if len(list) != 2 || list[0]["status"] != "loading" || list[0]["default"] != true {
+		t.Fatalf("/api/studies before loading: %v", list)
+	}
+	wantJSONError(t, get(t, h, "/readyz"), 503, "loading")
+	s.loadSlot(context.Background(), a)
+	wantJSONError(t, get(t, h, "/readyz"), 503, "andorra-2 is loading")
+	wantJSONError(t, get(t, h, "/studies/andorra-2/api/study"), 503, "andorra-2 is loading")
+	s.loadSlot(context.Background(), b)
+	if rec := get(t, h, "/readyz"); rec.Code != 200 {
+		t.Fatalf("/readyz with both loaded: %d %s", rec.Code, rec.Body)
+	}
+	json.Unmarshal(get(t, h, "/api/studies").Body.Bytes(), &list)
+	if len(list) != 2 || list[1]["status"] != "ready" || list[1]["prefix"] != "/studies/andorra-2/" {
+		t.Errorf("/api/studies: %v", list)
+	}
+	top, sub := get(t, h, "/api/tables/units?format=csv"), get(t, h, "/studies/andorra-2/api/tables/units?format=csv")
+	if top.Code != 200 || sub.Code != 200 || top.Body.String() != sub.Body.String() {
+		t.Errorf("units of the same study differ between / and /studies/andorra-2/: %d %d", top.Code, sub.Code)
+	}
+	var tj struct {
+		Tiles []string `json:"tiles"`
+	}
+	json.Unmarshal(get(t, h, "/studies/andorra-2/tiles/cells.json").Body.Bytes(), &tj)
+	if len(tj.Tiles) != 1 || !strings.Contains(tj.Tiles[0], "/studies/andorra-2/tiles/cells/{z}/{x}/{y}.mvt") {
+		t.Errorf("TileJSON below a study: tiles %v", tj.Tiles)
+	}
+	if rec := get(t, h, "/studies/andorra-2/"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "<title>rescuegrid</title>") {
+		t.Errorf("web map below a study: %d", rec.Code)
+	}
+	if rec := get(t, h, "/studies/andorra-2"); rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/studies/andorra-2/" {
+		t.Errorf("/studies/andorra-2 without the slash: %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+	wantJSONError(t, get(t, h, "/studies/nope/api/study"), 404, `no study "nope" (studies: andorra, andorra-2)`)
+
+	// Flight: [study, table] paths, and a JSON ticket naming the study.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := newFlightServer(s)
+	fs.InitListener(ln)
+	go fs.Serve()
+	defer fs.Shutdown()
+	c, err := flight.NewClientWithMiddleware(ln.Addr().String(), nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	stream, err := c.ListFlights(context.Background(), &flight.Criteria{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := map[string]bool{}
+	for {
+		fi, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths[strings.Join(fi.FlightDescriptor.Path, "/")] = true
+	}
+	n := len(a.state.Load().tables)
+	if len(paths) != 2*n || !paths["andorra/cells"] || !paths["andorra-2/units"] {
+		t.Errorf("ListFlights: %v, want [study, table] for the %d tables of both", paths, n)
+	}
+	r, err := c.DoGet(context.Background(), &flight.Ticket{Ticket: []byte(`{"study":"andorra-2","table":"bases"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, err := flight.NewRecordReader(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows int64
+	for rd.Next() {
+		rows += rd.Record().NumRows()
+	}
+	rd.Release()
+	if rows != b.state.Load().tables["bases"].NumRows() {
+		t.Errorf("DoGet andorra-2 bases: %d rows", rows)
+	}
+	bad, err := c.DoGet(context.Background(), &flight.Ticket{Ticket: []byte(`{"study":"nope","table":"bases"}`)})
+	if err == nil {
+		_, err = bad.Recv()
+	}
+	if status.Code(err) != codes.NotFound || !strings.Contains(err.Error(), `no study "nope"`) {
+		t.Errorf("DoGet of an unknown study: %v, want NotFound naming it", err)
+	}
 }

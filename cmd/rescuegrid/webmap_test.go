@@ -65,7 +65,7 @@ func TestWebMapInChromium(t *testing.T) {
 
 	// The spot for the "add station" tool: the reached cell with the most
 	// residents outside the circle.
-	st := s.state.Load()
+	st := s.def().state.Load()
 	ci, cr := &st.in.Coverage, &st.res.Cells
 	best := -1
 	for i := range cr.Time {

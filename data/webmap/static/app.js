@@ -169,6 +169,28 @@
     }
   }
 
+  // With several studies served, a picker links to each one's map
+  // (/studies/{id}/), relative to where this page is served.
+  async function studyPicker() {
+    const list = await getJSON("api/studies");
+    if (list.length < 2) return;
+    const m = location.pathname.match(/^(.*\/)studies\/([^/]+)\/$/);
+    const root = m ? m[1] : location.pathname.replace(/[^/]*$/, "");
+    const current = m ? decodeURIComponent(m[2]) : list.find((x) => x.default).id;
+    const sel = document.createElement("select");
+    sel.id = "study-picker";
+    sel.setAttribute("aria-label", "study");
+    for (const x of list) {
+      const o = document.createElement("option");
+      o.value = root + "studies/" + encodeURIComponent(x.id) + "/";
+      o.textContent = (x.name || x.id) + (x.status === "ready" ? "" : " (" + x.status + ")");
+      o.selected = x.id === current;
+      sel.appendChild(o);
+    }
+    sel.addEventListener("change", () => { location.href = sel.value; });
+    $("study-line").after(sel);
+  }
+
   async function main() {
     if (typeof maplibregl === "undefined") {
       fail("This binary was built without the web map library: run `make build` (it bundles MapLibre GL JS from npm).");
@@ -183,6 +205,7 @@
     }
     const target = summary(s);
     legend(target);
+    studyPicker().catch(() => {});
     const order = ["units", "isochrones", "cells", "gaps", "shelters", "depots", "bases"];
     const names = new Set(tables.map((t) => t.name));
     const available = order.filter((n) => names.has(n));
