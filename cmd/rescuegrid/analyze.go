@@ -21,7 +21,8 @@ road network, the bases, the population, the units and the standards preset
 with its overrides; README.md documents every key.
 
 Writes into --out (replaced only if it holds an earlier rescuegrid output):
-cells, units, bases, isochrones and gaps, each as Arrow IPC (.arrow),
+cells, units, bases, isochrones and gaps (and the shelter and scenario
+tables when the study has them), each as Arrow IPC (.arrow),
 GeoParquet (.parquet), CSV and GeoJSON, and summary.json. A study that fails
 leaves no output folder behind. A readable summary goes to standard output.
 
@@ -104,7 +105,7 @@ func analyze(ctx context.Context, args []string, e *env) error {
 		if sres != nil {
 			study.PrintShelterSummary(e.stdout, in, sres)
 		}
-		study.PrintScenarios(e.stdout, res, scs)
+		study.PrintScenarios(e.stdout, res, sres, scs)
 		fmt.Fprintf(e.stdout, "\n  wrote %s in %.2f s (", *out, time.Since(t0).Seconds())
 		for i, t := range timings {
 			if i > 0 {
