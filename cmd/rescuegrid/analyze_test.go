@@ -330,3 +330,66 @@ func checkShelterScenarios(t *testing.T, out string, basePlaces, basePlaced floa
 		t.Errorf("pucrs-neighbours-closed closes %d shelters, the study lists 2", pc.Closed)
 	}
 }
+
+// TestAnalyzeCriticalSegments runs the sample with --critical-segments and
+// reads the table back: as many rows as asked, most costly first, each
+// within its loss bound (with the residents of cells snapped anew, when no
+// base moved), the summary's most costly the table's first rows,
+// and the printed summary names them.
+func TestAnalyzeCriticalSegments(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "andorra")
+	stdout, _ := runCLI(t, "analyze", filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"), "--out", out, "--critical-segments", "6")
+	if !strings.Contains(stdout, "critical road segments") {
+		t.Errorf("no critical segments in the summary:\n%s", stdout)
+	}
+	tab := readArrow(t, filepath.Join(out, "critical_segments.arrow"))
+	defer tab.Release()
+	if tab.NumRows() != 6 {
+		t.Fatalf("critical_segments has %d rows, want 6", tab.NumRows())
+	}
+	col := func(name string) *array.Float64 {
+		return tab.Column(tab.Schema().FieldIndices(name)[0]).Data().Chunk(0).(*array.Float64)
+	}
+	lost, bound, cut, resnapped := col("residents_losing_coverage"), col("loss_bound"), col("residents_cut_off"), col("residents_resnapped")
+	int64s := func(name string) *array.Int64 {
+		return tab.Column(tab.Schema().FieldIndices(name)[0]).Data().Chunk(0).(*array.Int64)
+	}
+	way, moved := int64s("way_id"), int64s("bases_moved")
+	for i := 0; i < 6; i++ {
+		if moved.Value(i) == 0 && lost.Value(i) > bound.Value(i)+resnapped.Value(i)+1e-9 {
+			t.Errorf("row %d: %v residents lose coverage, bound %v (+%v re-snapped)", i, lost.Value(i), bound.Value(i), resnapped.Value(i))
+		}
+		if i > 0 && (lost.Value(i) > lost.Value(i-1) || (lost.Value(i) == lost.Value(i-1) && cut.Value(i) > cut.Value(i-1))) {
+			t.Errorf("row %d (lost %v, cut off %v) ranks below row %d (%v, %v)", i, lost.Value(i), cut.Value(i), i-1, lost.Value(i-1), cut.Value(i-1))
+		}
+	}
+	var sum struct {
+		Critical struct {
+			Evaluated int
+			Bound     float64 `json:"unevaluated_loss_bound"`
+			Top       []struct {
+				WayID int64   `json:"way_id"`
+				Lost  float64 `json:"residents_losing_coverage"`
+			} `json:"most_costly"`
+		} `json:"critical_segments"`
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	c := sum.Critical
+	if c.Evaluated != 6 || len(c.Top) != 5 {
+		t.Fatalf("summary: %d evaluated, %d most costly; want 6 and 5", c.Evaluated, len(c.Top))
+	}
+	for i, s := range c.Top {
+		if s.WayID != way.Value(i) || s.Lost != lost.Value(i) {
+			t.Errorf("summary's most costly %d = way %d, %v lost; table row: way %d, %v", i, s.WayID, s.Lost, way.Value(i), lost.Value(i))
+		}
+	}
+	if c.Bound > bound.Value(0) {
+		t.Errorf("unevaluated bound %v above the first evaluated bound %v: the ranking is not by bound", c.Bound, bound.Value(0))
+	}
+}

@@ -126,7 +126,20 @@ type Study struct {
 	Depots     []string // depot files (points with stock_<item> columns)
 	Scenarios  []ScenarioSpec
 	ShelterOpt ShelterOptions
+	Robustness Robustness
 }
+
+// Robustness asks for the robustness answers beyond the per-base one.
+type Robustness struct {
+	// CriticalSegments is how many road segments, from the top of the
+	// path ranking, are closed one at a time and evaluated exactly (0:
+	// none). See package analysis/robustness.
+	CriticalSegments int `yaml:"critical_segments"`
+}
+
+// MaxCriticalSegments caps Robustness.CriticalSegments: each evaluation
+// copies the graph and reruns the search (about 0.1 s on Malta).
+const MaxCriticalSegments = 1000
 
 // ScenarioSpec is one what-if of the study file, answered beside the baseline.
 type ScenarioSpec struct {
@@ -221,6 +234,7 @@ type raw struct {
 	} `yaml:"facilities"`
 	Shelters   ShelterOptions   `yaml:"shelters"`
 	Scenarios  []ScenarioSpec   `yaml:"scenarios"`
+	Robustness Robustness       `yaml:"robustness"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
@@ -411,6 +425,10 @@ func Parse(b []byte, path string) (*Study, error) {
 		}
 		st.Scenarios = append(st.Scenarios, sc)
 	}
+	if n := r.Robustness.CriticalSegments; n < 0 || n > MaxCriticalSegments {
+		return nil, fail("robustness.critical_segments", "%d: want 0 (none) to %d", n, MaxCriticalSegments)
+	}
+	st.Robustness = r.Robustness
 	if len(r.Facilities.Bases) == 0 {
 		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
 	}

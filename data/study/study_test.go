@@ -63,6 +63,8 @@ units: {file: units.geojson}
 		{"shelter scenario without shelters", good + "scenarios: [{name: a, shelters_closed: [s1]}]\n", []string{"scenarios[0]", "facilities.shelters"}},
 		{"shelter capacity negative", strings.Replace(good, "{bases: [{file: bases.csv}]}", "{bases: [{file: bases.csv}], shelters: [{file: bases.csv}]}", 1) +
 			"scenarios: [{name: a, shelter_capacity: {s1: -0.5}}]\n", []string{"scenarios[0].shelter_capacity.s1", ">= 0"}},
+		{"critical segments negative", good + "robustness: {critical_segments: -1}\n", []string{"robustness.critical_segments", "0 (none)"}},
+		{"critical segments unknown key", good + "robustness: {critical: 5}\n", []string{"critical"}},
 		{"shelter capacity list", good + "scenarios: [{name: a, shelter_capacity: [s1]}]\n", []string{"line 6", "map"}},
 	}
 	for _, tt := range tests {

@@ -59,6 +59,7 @@ type Summary struct {
 	Notes                []string           `json:"notes,omitempty"`
 	Shelters             *ShelterSummary    `json:"shelters,omitempty"`
 	Scenarios            []ScenarioSummary  `json:"scenarios,omitempty"`
+	Critical             *CriticalSummary   `json:"critical_segments,omitempty"`
 	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
 	Files                []string           `json:"files"`
 }
@@ -210,11 +211,20 @@ func ptr(v float64) *float64 {
 	return &v
 }
 
+// Results are the answers of one study run, as Write writes them.
+type Results struct {
+	Coverage  *coverage.Result
+	Shelters  *shelter.Result // nil: the study has no shelters
+	Scenarios []ScenarioResult
+	Critical  *Critical // nil: not asked for
+}
+
 // Write writes every table and summary.json into dir. It writes into a new
 // folder beside dir and renames it into place only when everything has been
 // written, so dir is never left half-written. An existing dir is replaced
 // only if it holds a previous rescuegrid output (a summary.json).
-func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, scs []ScenarioResult, generator string, timings []StageTiming) (*Summary, error) {
+func Write(dir string, in *Inputs, res Results, generator string, timings []StageTiming) (*Summary, error) {
+	r, sr, scs := res.Coverage, res.Shelters, res.Scenarios
 	if st, err := os.Stat(dir); err == nil {
 		if !st.IsDir() {
 			return nil, fmt.Errorf("output %s exists and is not a folder", dir)
@@ -250,6 +260,9 @@ func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, scs [
 		if rec := ScenarioShelterTable(mem, in, sr, scs); rec != nil {
 			tables["scenario_shelters"] = rec
 		}
+	}
+	if res.Critical != nil {
+		tables["critical_segments"] = CriticalTable(mem, res.Critical)
 	}
 	if sr != nil {
 		st, err := ShelterTables(mem, in, sr)
@@ -297,6 +310,7 @@ func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, scs [
 			NearestOverflow: s.NearestOverflow, DepotsUnreached: s.DepotsUnreached, Depots: len(sr.Depots),
 		}
 	}
+	sum.Critical = criticalSummary(res.Critical)
 	sum.Files = append(files, SummaryFile)
 	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
