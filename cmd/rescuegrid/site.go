@@ -123,10 +123,6 @@ func site(ctx context.Context, args []string, e *env) error {
 	if f.teamSize < 0 {
 		f.teamSize = std.Teams.MinMembers["township"]
 	}
-	var sites []siting.Site
-	for _, b := range in.Bases {
-		sites = append(sites, siting.Site{ID: b.ID, Loc: b.Loc, Existing: true, Members: b.TeamSize})
-	}
 	copt := siting.CandidateOptions{Res: f.res, SnapDistanceM: std.Access.SnapDistanceM, MinTeam: f.teamSize}
 	if f.candidates != "" {
 		given, err := facility.ReadSites(f.candidates)
@@ -155,7 +151,7 @@ func site(ctx context.Context, args []string, e *env) error {
 			copt.Exclude = append(copt.Exclude, a.Geom)
 		}
 	}
-	cands, rep, err := siting.Candidates(ctx, in.Graph, copt)
+	m, rep, err := siteMatrix(ctx, in, copt, obj)
 	if errors.Is(err, siting.ErrNoCandidates) && f.candidates != "" {
 		return fmt.Errorf("site: no usable candidate site in %s (%d considered): %s", f.candidates, rep.Considered, rejections(rep.Rejected, 10))
 	}
@@ -166,18 +162,9 @@ func site(ctx context.Context, args []string, e *env) error {
 		e.warnf("%d of the %d candidate sites of %s left out: %s", len(rep.Rejected), rep.Considered, f.candidates, rejections(rep.Rejected, 5))
 	}
 	k := f.add
-	if k > len(cands) {
-		e.warnf("--add %d but only %d candidate sites: placing all %d", k, len(cands), len(cands))
-		k = len(cands)
-	}
-	horizon := std.RescueSeconds()
-	if obj == siting.PMedian {
-		horizon = std.Rescue.SecondBaseHorizonMinutes * 60
-	}
-	m, err := siting.NewMatrix(ctx, in.Graph, append(sites, cands...), siting.Demand{Cells: in.Coverage.Cells, Pop: in.Coverage.Pop},
-		siting.MatrixOptions{HorizonSeconds: horizon, TurnoutSeconds: std.Rescue.TurnoutSeconds, WalkKPH: std.Access.WalkKPH, SnapDistanceM: std.Access.SnapDistanceM})
-	if err != nil {
-		return fmt.Errorf("site: %w", err)
+	if k > rep.Kept {
+		e.warnf("--add %d but only %d candidate sites: placing all %d", k, rep.Kept, rep.Kept)
+		k = rep.Kept
 	}
 	sopt := siting.Options{Objective: obj, K: k, TargetSeconds: std.RescueSeconds(), Share: std.Rescue.CoverageTarget, SwapEachK: true}
 	var sol *siting.Solution
@@ -216,6 +203,29 @@ func site(ctx context.Context, args []string, e *env) error {
 		fmt.Fprintf(e.stdout, "  wrote %s in %.2f s\n", f.out, time.Since(t0).Seconds())
 	}
 	return nil
+}
+
+// siteMatrix places the candidate sites on the study's roads and builds the
+// siting matrix: the study's bases first (Existing, in order), then the
+// candidates. The horizon is the rescue circle, or for the time objective
+// the second-base horizon (the p-median penalty).
+func siteMatrix(ctx context.Context, in *study.Inputs, copt siting.CandidateOptions, obj siting.Objective) (*siting.Matrix, siting.CandidateReport, error) {
+	std := in.Study.Standard
+	cands, rep, err := siting.Candidates(ctx, in.Graph, copt)
+	if err != nil {
+		return nil, rep, err
+	}
+	sites := make([]siting.Site, 0, len(in.Bases)+len(cands))
+	for _, b := range in.Bases {
+		sites = append(sites, siting.Site{ID: b.ID, Loc: b.Loc, Existing: true, Members: b.TeamSize})
+	}
+	horizon := std.RescueSeconds()
+	if obj == siting.PMedian {
+		horizon = std.Rescue.SecondBaseHorizonMinutes * 60
+	}
+	m, err := siting.NewMatrix(ctx, in.Graph, append(sites, cands...), siting.Demand{Cells: in.Coverage.Cells, Pop: in.Coverage.Pop},
+		siting.MatrixOptions{HorizonSeconds: horizon, TurnoutSeconds: std.Rescue.TurnoutSeconds, WalkKPH: std.Access.WalkKPH, SnapDistanceM: std.Access.SnapDistanceM})
+	return m, rep, err
 }
 
 // sitePlan is the final plan: the new sites and, with --relocate, the moves.
