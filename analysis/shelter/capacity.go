@@ -33,6 +33,7 @@ type Rule string
 const (
 	RuleDeclared Rule = "declared" // the declared capacity
 	RuleUnknown  Rule = "unknown"  // neither capacity nor area: 0 places
+	RuleClosed   Rule = "closed"   // closed in a scenario (Input.Closed): 0 places
 )
 
 // AreaRule is the rule "usable area ÷ the class's m² per person".

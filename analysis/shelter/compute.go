@@ -56,7 +56,17 @@ type Input struct {
 	ShelterUnit []int32
 	Depots      []Depot
 	DepotUnit   []int32
-	Options     Options
+	// Closed marks shelters out of use (a scenario: flooded, requisitioned),
+	// parallel to Shelters (nil: none). A closed shelter has no places, is
+	// not placed on the walk graph and is no one's nearest shelter; it stays
+	// in the results, with Closed set, so that they line up with a baseline.
+	Closed []bool
+	// CapacityFactor scales each shelter's places (a scenario: part of a
+	// school out of use), parallel to Shelters (nil: all 1). The scaled
+	// places are rounded down to whole people; a factor of 0 leaves the
+	// shelter open with no places. Factors must be finite and >= 0.
+	CapacityFactor []float64
+	Options        Options
 }
 
 // Cells holds the per-cell answers, parallel to Input.Cells.
@@ -89,11 +99,16 @@ type Cells struct {
 type ShelterResult struct {
 	Shelter
 	Capacity
-	Unit          int32
-	CutoffSeconds float64 // reach in walking seconds
-	Snapped       bool
-	SnapM         float64 // NaN when not placed on the walk graph
-	PlaceError    string  // why it could not be placed
+	Unit int32
+	// Closed: out of use (Input.Closed); Places is then 0 and Rule
+	// RuleClosed. CapacityFactor is the factor applied to the places (1
+	// unless Input.CapacityFactor says otherwise).
+	Closed         bool
+	CapacityFactor float64
+	CutoffSeconds  float64 // reach in walking seconds
+	Snapped        bool
+	SnapM          float64 // NaN when not placed on the walk graph
+	PlaceError     string  // why it could not be placed
 	// CellsInReach and ResidentsInReach count the cells within its reach.
 	CellsInReach     int
 	ResidentsInReach float64
@@ -171,7 +186,8 @@ type DepotResult struct {
 type Summary struct {
 	Residents, Demand         float64
 	Shelters, UnknownCapacity int
-	UnplacedShelters          int // not placed on the walk graph
+	UnplacedShelters          int // open but not placed on the walk graph
+	Closed                    int // closed (Input.Closed)
 	Places, PlacesPerResident float64
 	Required, Deficit         float64
 	WithinReach               float64 // residents with a shelter in reach
@@ -244,6 +260,16 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 			return nil, err
 		}
 		sr := &res.Shelters[j]
+		sr.CapacityFactor = 1
+		switch {
+		case in.Closed != nil && in.Closed[j]:
+			sr.Closed = true
+			c.Places, c.Rule = 0, RuleClosed
+		case in.CapacityFactor != nil && in.CapacityFactor[j] != 1:
+			// Whole people, as the area rule; the 1e-9 keeps 0.5 × 30 at 15.
+			sr.CapacityFactor = in.CapacityFactor[j]
+			c.Places = math.Floor(c.Places*sr.CapacityFactor + 1e-9)
+		}
 		sr.Shelter, sr.Capacity, sr.Unit = s, c, unitOf(in.ShelterUnit, j)
 		sr.CutoffSeconds = c.ReachM / mps
 		if opt.CutoffSeconds > 0 {
@@ -254,7 +280,7 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 
 	t0 := time.Now()
 	w, err := Walk(ctx, WalkInput{
-		Graph: in.Walk, Cells: in.Cells, Shelters: locs, CutoffSeconds: cut, WalkKPH: walkKPH,
+		Graph: in.Walk, Cells: in.Cells, Shelters: locs, Closed: in.Closed, CutoffSeconds: cut, WalkKPH: walkKPH,
 		Snap: graph.SnapOptions{MaxDistanceM: std.Access.SnapDistanceM}, Workers: opt.Workers,
 	})
 	if err != nil {
@@ -268,7 +294,7 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 	for j := range res.Shelters {
 		sr := &res.Shelters[j]
 		sr.SnapM, sr.Snapped = w.ShelterSnapM[j], w.ShelterErr[j] == nil
-		if !sr.Snapped {
+		if !sr.Snapped && !sr.Closed {
 			sr.PlaceError = w.ShelterErr[j].Error()
 		}
 	}
@@ -382,7 +408,7 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 			sr := &res.Shelters[j]
 			sr.DepotSeconds, sr.Depot = dt.ShelterSeconds[j], dt.ShelterDepot[j]
 			sr.DepotWithin = sr.DepotSeconds <= reach
-			if sr.DepotWithin {
+			if sr.DepotWithin && !sr.Closed {
 				res.Depots[sr.Depot].Shelters++
 			}
 		}
@@ -413,6 +439,10 @@ func checkInput(in Input) error {
 		return fmt.Errorf("%w: %d cells but %d populations, %d cell units", ErrInput, n, len(in.Pop), len(in.CellUnit))
 	case in.ShelterUnit != nil && len(in.ShelterUnit) != len(in.Shelters):
 		return fmt.Errorf("%w: %d shelters but %d shelter units", ErrInput, len(in.Shelters), len(in.ShelterUnit))
+	case in.Closed != nil && len(in.Closed) != len(in.Shelters):
+		return fmt.Errorf("%w: %d shelters but %d closed flags", ErrInput, len(in.Shelters), len(in.Closed))
+	case in.CapacityFactor != nil && len(in.CapacityFactor) != len(in.Shelters):
+		return fmt.Errorf("%w: %d shelters but %d capacity factors", ErrInput, len(in.Shelters), len(in.CapacityFactor))
 	case in.DepotUnit != nil && len(in.DepotUnit) != len(in.Depots):
 		return fmt.Errorf("%w: %d depots but %d depot units", ErrInput, len(in.Depots), len(in.DepotUnit))
 	case len(in.Depots) > 0 && in.Drive == nil:
@@ -430,6 +460,11 @@ func checkInput(in Input) error {
 			if x < -1 || int(x) >= len(in.Units) {
 				return fmt.Errorf("%w: unit %d of %d", ErrInput, x, len(in.Units))
 			}
+		}
+	}
+	for j, f := range in.CapacityFactor {
+		if !(f >= 0) || math.IsInf(f, 0) {
+			return fmt.Errorf("%w: shelter %s capacity factor %v, want a finite number >= 0", ErrInput, in.Shelters[j].ID, f)
 		}
 	}
 	for _, dep := range in.Depots {
@@ -549,7 +584,10 @@ func summarize(in Input, res *Result, fcas []*FCA, s Summary) Summary {
 		if sr.Rule == RuleUnknown {
 			s.UnknownCapacity++
 		}
-		if !sr.Snapped {
+		switch {
+		case sr.Closed:
+			s.Closed++
+		case !sr.Snapped:
 			s.UnplacedShelters++
 		}
 		if sr.Overflows {
@@ -559,7 +597,7 @@ func summarize(in Input, res *Result, fcas []*FCA, s Summary) Summary {
 		if fcas[0].Demand[j] > 0 {
 			s.ServedPlaces += sr.Places
 		}
-		if len(in.Depots) > 0 && !sr.DepotWithin {
+		if len(in.Depots) > 0 && !sr.DepotWithin && !sr.Closed {
 			s.DepotsUnreached++
 		}
 	}

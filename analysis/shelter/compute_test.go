@@ -164,3 +164,41 @@ func TestComputeErrors(t *testing.T) {
 		t.Errorf("demand share 2: %v", err)
 	}
 }
+
+// TestComputeClosedAndScaled: a closed shelter has no places, no entries and
+// is nobody's nearest; a factor scales the places to whole people; bad
+// factors and mismatched lengths are refused.
+func TestComputeClosedAndScaled(t *testing.T) {
+	t.Parallel()
+	in := townInput(t)
+	base, err := shelter.Compute(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Closed = []bool{true, false, false, false}
+	in.CapacityFactor = []float64{1, 0.5, 1, 1}
+	r, err := shelter.Compute(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheltertest.CheckInvariants(t, in, r)
+	s0, s1 := r.Shelters[0], r.Shelters[1]
+	if !s0.Closed || s0.Rule != shelter.RuleClosed || s0.Places != 0 || s0.PlaceError != "" || r.Summary.Closed != 1 || r.Summary.UnplacedShelters != 1 {
+		t.Errorf("closed s0: %+v; summary closed %d, unplaced %d", s0, r.Summary.Closed, r.Summary.UnplacedShelters)
+	}
+	if want := math.Floor(base.Shelters[1].Places / 2); s1.Places != want || s1.CapacityFactor != 0.5 || s1.Rule != base.Shelters[1].Rule {
+		t.Errorf("s1 × 0.5: %v places (%v, rule %s), want %v", s1.Places, s1.CapacityFactor, s1.Rule, want)
+	}
+	if r.Summary.Placed > base.Summary.Placed {
+		t.Errorf("closing and halving shelters placed %v residents, baseline %v", r.Summary.Placed, base.Summary.Placed)
+	}
+	for _, bad := range []shelter.Input{
+		func() shelter.Input { x := in; x.CapacityFactor = []float64{1, -1, 1, 1}; return x }(),
+		func() shelter.Input { x := in; x.CapacityFactor = []float64{1, math.Inf(1), 1, 1}; return x }(),
+		func() shelter.Input { x := in; x.Closed = []bool{true}; return x }(),
+	} {
+		if _, err := shelter.Compute(context.Background(), bad); !errors.Is(err, shelter.ErrInput) {
+			t.Errorf("Compute(closed %v, factors %v) = %v, want ErrInput", bad.Closed, bad.CapacityFactor, err)
+		}
+	}
+}

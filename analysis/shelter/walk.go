@@ -80,6 +80,9 @@ type WalkInput struct {
 	Cells []h3.Cell
 	// Shelters are the shelters' locations, [lon, lat].
 	Shelters []orb.Point
+	// Closed marks shelters that are not placed (nil: none): their
+	// ShelterErr is ErrClosed and no cell reaches them.
+	Closed []bool
 	// CutoffSeconds is each shelter's reach in walking seconds: a cell is
 	// within reach when its walking time is <= the cut-off.
 	CutoffSeconds []float64
@@ -116,6 +119,7 @@ type Walking struct {
 var (
 	ErrInput  = errors.New("shelter: inconsistent input")
 	ErrOneWay = errors.New("shelter: the walk graph has one-way edges")
+	ErrClosed = errors.New("shelter: closed")
 )
 
 // Walk computes walking times from cells to shelters on a two-way
@@ -138,6 +142,8 @@ func Walk(ctx context.Context, in WalkInput) (*Walking, error) {
 		return nil, fmt.Errorf("%w: no walk graph", ErrInput)
 	case len(in.CutoffSeconds) != m:
 		return nil, fmt.Errorf("%w: %d shelters but %d cut-offs", ErrInput, m, len(in.CutoffSeconds))
+	case in.Closed != nil && len(in.Closed) != m:
+		return nil, fmt.Errorf("%w: %d shelters but %d closed flags", ErrInput, m, len(in.Closed))
 	case !(in.WalkKPH > 0) || math.IsInf(in.WalkKPH, 0):
 		return nil, fmt.Errorf("%w: walking speed %v km/h", ErrInput, in.WalkKPH)
 	}
@@ -185,6 +191,10 @@ func Walk(ctx context.Context, in WalkInput) (*Walking, error) {
 	seeds := make([][]route.Seed, m)
 	var all []route.Seed
 	for j, p := range in.Shelters {
+		if in.Closed != nil && in.Closed[j] {
+			w.ShelterSnapM[j], w.ShelterErr[j] = math.NaN(), ErrClosed
+			continue
+		}
 		sn, err := g.Snap(p, in.Snap)
 		if err != nil {
 			w.ShelterSnapM[j], w.ShelterErr[j] = math.NaN(), err

@@ -4,7 +4,9 @@
 // cover all or a given share of the residents that can be covered at all
 // (set covering, LSCP, Toregas et al. 1971), and which K sites give the
 // least population-weighted travel time (p-median, Hakimi 1964). Existing
-// bases count as already open and are never moved.
+// bases count as already open; Solve never moves them, and Relocate then
+// lets up to N of them move their teams to candidate sites when that
+// serves the objective (a local search, never worse than not moving).
 //
 // # Candidates and the matrix
 //
@@ -12,7 +14,8 @@
 // coarser resolution (8 by default, about 0.74 km²) that hold road nodes,
 // each placed on the nearest usable road within the snap distance, minus
 // those inside excluded areas (water, protected land); or it checks given
-// points the same way.
+// points and areas (an area stands for the cells whose centres it holds)
+// the same way, saying why each one dropped was dropped.
 //
 // NewMatrix runs one bounded forward search per site (station to resident,
 // on all cores through route.ForEach) and keeps, for every site, the demand

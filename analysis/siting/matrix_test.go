@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -79,7 +80,7 @@ func TestMatrixMatchesUnboundedSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Kept != len(sites) || rep.Considered != rep.Kept+rep.NoRoad+rep.Excluded {
+	if rep.Kept != len(sites) || rep.Considered != rep.Kept+rep.NoRoad+rep.Excluded+rep.Outside || rep.Outside != 0 || len(rep.Rejected) != 0 {
 		t.Errorf("report %+v for %d sites", rep, len(sites))
 	}
 	sites[0].Existing = true
@@ -206,8 +207,26 @@ func TestCandidatesExclude(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].ID != "in" || got[1].ID != "p1" || rep.NoRoad != 1 {
+	if len(got) != 2 || got[0].ID != "in" || got[1].ID != "p1" || rep.Outside != 1 || rep.NoRoad != 0 || len(rep.Rejected) != 1 ||
+		rep.Rejected[0].ID != "far" || !strings.Contains(rep.Rejected[0].Reason, "outside the road network") {
 		t.Errorf("given points: %+v, report %+v", got, rep)
+	}
+	// An area: the cells whose centres lie in it, or its centroid when it
+	// holds none; a point beyond the roads but inside the extent has no road.
+	area := siting.Area{ID: "zone", Geom: orb.MultiPolygon{{{{b.Min[0], b.Min[1]}, {b.Max[0], b.Min[1]}, {b.Max[0], b.Max[1]}, {b.Min[0], b.Max[1]}, {b.Min[0], b.Min[1]}}}}}
+	tiny := siting.Area{ID: "tiny", Geom: orb.MultiPolygon{{{{b.Min[0], b.Min[1]}, {b.Min[0] + 1e-5, b.Min[1]}, {b.Min[0] + 1e-5, b.Min[1] + 1e-5}, {b.Min[0], b.Min[1]}}}}}
+	got, rep, err = siting.Candidates(ctx, g, siting.CandidateOptions{Areas: []siting.Area{area, tiny}, Res: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells, last := 0, got[len(got)-1]
+	for _, s := range got {
+		if strings.HasPrefix(s.ID, "zone/") && s.Cell != 0 {
+			cells++
+		}
+	}
+	if cells == 0 || cells != len(got)-1 || last.ID != "tiny" || last.Cell != 0 || rep.Considered != len(got)+rep.NoRoad {
+		t.Errorf("areas gave %d cells of %d sites (last %+v), report %+v", cells, len(got), last, rep)
 	}
 	everywhere := orb.MultiPolygon{{{{0, 0}, {30, 0}, {30, 60}, {0, 60}, {0, 0}}}}
 	if _, _, err := siting.Candidates(ctx, g, siting.CandidateOptions{Exclude: []orb.MultiPolygon{everywhere}}); !errors.Is(err, siting.ErrNoCandidates) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -51,6 +52,13 @@ type CandidateOptions struct {
 	// cells: each is checked for road access and exclusion like a
 	// generated one and keeps its ID (an empty ID becomes "p<index>").
 	Points []Site
+	// Areas are candidate areas (parcels, districts), with Points or
+	// instead of generated cells: an area stands for the cells of
+	// resolution Res whose centres lie inside it (ID "<area id>/<cell>"),
+	// each placed on its nearest road as a generated cell is; an area too
+	// small to hold a cell centre stands for one site at its centroid (ID
+	// the area's).
+	Areas []Area
 	// Exclude lists areas where no station may stand (water, protected
 	// land): a candidate whose road point lies inside any of them is
 	// dropped. [lon, lat] coordinates, tested with planar.MultiPolygonContains.
@@ -65,12 +73,28 @@ type CandidateOptions struct {
 	Workers int
 }
 
+// An Area is a candidate area: [lon, lat] polygons.
+type Area struct {
+	ID   string
+	Geom orb.MultiPolygon
+}
+
 // CandidateReport counts what Candidates found and dropped.
 type CandidateReport struct {
-	Considered int // cells with road nodes, or points given
+	Considered int // cells with road nodes, or sites given (points, area cells, area centroids)
+	Outside    int // dropped: outside the road network's extent
 	NoRoad     int // dropped: no usable road within the snap distance
 	Excluded   int // dropped: the road point lies in an excluded area
 	Kept       int
+	// Rejected says why each given site (Points, Areas) was dropped, in
+	// input order; generated cells are only counted.
+	Rejected []Rejection
+}
+
+// A Rejection is a given candidate site that was dropped, and why.
+type Rejection struct {
+	ID     string
+	Reason string
 }
 
 // ErrNoCandidates is returned when no candidate is left to choose from.
@@ -78,9 +102,12 @@ var ErrNoCandidates = errors.New("siting: no candidate site with road access out
 
 // Candidates returns the candidate sites for new stations on g: the cells of
 // resolution opt.Res that contain at least one road node, each placed on the
-// nearest usable road to its centre, in cell order; or opt.Points placed and
-// filtered the same way. Candidates are not Existing. It returns
-// ErrNoCandidates (wrapped, with the counts) when none is left.
+// nearest usable road to its centre, in cell order; or opt.Points and the
+// sites of opt.Areas (a cell in two areas counts once), checked and placed
+// the same way, with the reason for each one dropped (outside the road
+// network's extent, no usable road within the snap distance, excluded).
+// Candidates are not Existing. It returns ErrNoCandidates (wrapped, with
+// the counts) when none is left.
 func Candidates(ctx context.Context, g *graph.Graph, opt CandidateOptions) ([]Site, CandidateReport, error) {
 	res := opt.Res
 	if res == 0 {
@@ -94,14 +121,42 @@ func Candidates(ctx context.Context, g *graph.Graph, opt CandidateOptions) ([]Si
 		workers = runtime.GOMAXPROCS(0)
 	}
 	var sites []Site
-	if len(opt.Points) > 0 {
-		sites = make([]Site, len(opt.Points))
+	given := len(opt.Points) > 0 || len(opt.Areas) > 0
+	if given {
 		for i, p := range opt.Points {
-			sites[i] = p
-			sites[i].Existing = false
-			if sites[i].ID == "" {
-				sites[i].ID = fmt.Sprintf("p%d", i)
+			p.Existing = false
+			if p.ID == "" {
+				p.ID = fmt.Sprintf("p%d", i)
 			}
+			sites = append(sites, p)
+		}
+		seen := map[h3.Cell]bool{}
+		for _, a := range opt.Areas {
+			var in []Site
+			held := false // the area holds a cell centre, new or seen
+			for _, poly := range a.Geom {
+				cells, err := geo.PolygonCells(poly, res)
+				if err != nil {
+					return nil, CandidateReport{}, err
+				}
+				for _, c := range cells {
+					held = true
+					if seen[c] {
+						continue
+					}
+					seen[c] = true
+					ctr, err := geo.CellCenter(c)
+					if err != nil {
+						return nil, CandidateReport{}, err
+					}
+					in = append(in, Site{ID: a.ID + "/" + c.String(), Loc: ctr, Cell: c})
+				}
+			}
+			if !held {
+				ctr, _ := planar.CentroidArea(a.Geom)
+				in = append(in, Site{ID: a.ID, Loc: ctr})
+			}
+			sites = append(sites, in...)
 		}
 	} else {
 		cells, err := nodeCells(ctx, g, res, workers)
@@ -119,15 +174,32 @@ func Candidates(ctx context.Context, g *graph.Graph, opt CandidateOptions) ([]Si
 	}
 	rep := CandidateReport{Considered: len(sites)}
 	snapOpt := graph.SnapOptions{MaxDistanceM: opt.SnapDistanceM}
-	keep := make([]int8, len(sites)) // 1 kept, 0 no road, -1 excluded
+	maxM := opt.SnapDistanceM
+	if maxM <= 0 {
+		maxM = graph.DefaultSnapDistanceM
+	}
+	// The road network's extent, widened by the snap distance (a degree of
+	// latitude is 111 km; longitude degrees shrink with the cosine).
+	ext := g.Bound()
+	padLat := maxM / 111_000
+	padLon := padLat / max(0.01, math.Cos(ext.Center()[1]*math.Pi/180))
+	ext.Min[0], ext.Min[1], ext.Max[0], ext.Max[1] = ext.Min[0]-padLon, ext.Min[1]-padLat, ext.Max[0]+padLon, ext.Max[1]+padLat
+	keep := make([]int8, len(sites)) // 1 kept, 0 no road, -1 excluded, -2 outside
+	why := make([]string, len(sites))
 	err := parallel(ctx, len(sites), workers, func(i int) error {
-		sn, err := g.Snap(sites[i].Loc, snapOpt)
-		if err != nil {
+		if given && !ext.Contains(sites[i].Loc) {
+			keep[i] = -2 // a generated cell there would have no road either: counted as such
 			return nil
 		}
-		for _, mp := range opt.Exclude {
+		sn, err := g.Snap(sites[i].Loc, snapOpt)
+		if err != nil {
+			why[i] = err.Error()
+			return nil
+		}
+		for k, mp := range opt.Exclude {
 			if planar.MultiPolygonContains(mp, sn.Point) {
 				keep[i] = -1
+				why[i] = fmt.Sprintf("its road point %.6f,%.6f lies in excluded area %d", sn.Point[0], sn.Point[1], k+1)
 				return nil
 			}
 		}
@@ -142,11 +214,21 @@ func Candidates(ctx context.Context, g *graph.Graph, opt CandidateOptions) ([]Si
 	}
 	out := sites[:0]
 	for i, s := range sites {
+		if keep[i] < 1 && given {
+			reason := why[i]
+			if keep[i] == -2 {
+				reason = fmt.Sprintf("%.6f,%.6f is outside the road network (which spans %.4f,%.4f .. %.4f,%.4f)", s.Loc[0], s.Loc[1],
+					g.Bound().Min[0], g.Bound().Min[1], g.Bound().Max[0], g.Bound().Max[1])
+			}
+			rep.Rejected = append(rep.Rejected, Rejection{ID: s.ID, Reason: reason})
+		}
 		switch keep[i] {
 		case 0:
 			rep.NoRoad++
 		case -1:
 			rep.Excluded++
+		case -2:
+			rep.Outside++
 		default:
 			if s.Members == 0 {
 				s.Members = opt.MinTeam
@@ -156,7 +238,7 @@ func Candidates(ctx context.Context, g *graph.Graph, opt CandidateOptions) ([]Si
 	}
 	rep.Kept = len(out)
 	if len(out) == 0 {
-		return nil, rep, fmt.Errorf("%w (%d considered: %d without road access, %d excluded)", ErrNoCandidates, rep.Considered, rep.NoRoad, rep.Excluded)
+		return nil, rep, fmt.Errorf("%w (%d considered: %d outside the road network, %d without road access, %d excluded)", ErrNoCandidates, rep.Considered, rep.Outside, rep.NoRoad, rep.Excluded)
 	}
 	return slices.Clip(out), rep, nil
 }

@@ -20,12 +20,17 @@ road network, the bases, the population, the units and the standards preset
 with its overrides; README.md documents every key.
 
 Writes into --out (replaced only if it holds an earlier rescuegrid output):
-cells, units, bases, isochrones and gaps, each as Arrow IPC (.arrow),
+cells, units, bases, isochrones and gaps (and the shelter and scenario
+tables when the study has them), each as Arrow IPC (.arrow),
 GeoParquet (.parquet), CSV and GeoJSON, and summary.json. A study that fails
 leaves no output folder behind. A readable summary goes to standard output.
 
+With --critical-segments N (or robustness.critical_segments in the study),
+the N road segments on most residents' fastest paths are closed one at a
+time and the coverage lost is computed exactly: table critical_segments.
+
 Usage:
-  rescuegrid analyze STUDY.yaml --out DIR
+  rescuegrid analyze STUDY.yaml --out DIR [--critical-segments N]
 
 Example (the bundled sample, what 'make run' does):
   rescuegrid analyze data/sample/andorra/study.yaml --out out/andorra
@@ -39,12 +44,16 @@ func analyze(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("analyze", analyzeHelp, e)
 	out := fs.String("out", "", "output folder")
 	workers := fs.Int("workers", 0, "parallel searches (0: all cores)")
+	critical := fs.Int("critical-segments", -1, "road segments to close one at a time and evaluate (default: the study's robustness.critical_segments; 0: none)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
 		return usageErr("analyze: want one study file and --out (run 'rescuegrid analyze --help')")
+	}
+	if *critical > study.MaxCriticalSegments {
+		return usageErr("analyze: --critical-segments %d: want 0 to %d", *critical, study.MaxCriticalSegments)
 	}
 	t0 := time.Now()
 	in, rs, err := computeStudy(ctx, pos[0], *workers, filepath.Join(*out, study.SummaryFile), e)
@@ -54,8 +63,21 @@ func analyze(ctx context.Context, args []string, e *env) error {
 	res, sres, scs := rs.Coverage, rs.Shelter, rs.Scenarios
 	timings := append(in.Timings, rs.Timings...)
 	gen := "rescuegrid " + versionString()
+	// --critical-segments overrides the study's robustness.critical_segments
+	// (which Compute has already run).
+	if *critical >= 0 && *critical != in.Study.Robustness.CriticalSegments {
+		rs.Critical = nil
+	}
+	if *critical > 0 && rs.Critical == nil {
+		t := time.Now()
+		if rs.Critical, err = study.CriticalSegments(ctx, in, *critical); err != nil {
+			return fmt.Errorf("study %s: %w", pos[0], err)
+		}
+		timings = append(timings, study.StageTiming{Stage: "critical segments", Took: time.Since(t)})
+	}
+	crit := rs.Critical
 	t2 := time.Now()
-	if _, err := study.Write(*out, in, res, sres, scs, gen, timings); err != nil {
+	if _, err := study.Write(*out, in, rs, gen, timings); err != nil {
 		return err
 	}
 	timings = append(timings, study.StageTiming{Stage: "write", Took: time.Since(t2)})
@@ -64,7 +86,8 @@ func analyze(ctx context.Context, args []string, e *env) error {
 		if sres != nil {
 			study.PrintShelterSummary(e.stdout, in, sres)
 		}
-		study.PrintScenarios(e.stdout, res, scs)
+		study.PrintScenarios(e.stdout, res, sres, scs)
+		study.PrintCritical(e.stdout, crit)
 		fmt.Fprintf(e.stdout, "\n  wrote %s in %.2f s (", *out, time.Since(t0).Seconds())
 		for i, t := range timings {
 			if i > 0 {

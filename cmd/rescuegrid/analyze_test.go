@@ -238,4 +238,158 @@ func TestAnalyzePortoAlegreShelters(t *testing.T) {
 			t.Errorf("shelter %d: load %v over %v places", i, load.Value(i), places.Value(i))
 		}
 	}
+	checkShelterScenarios(t, out, s.Places, s.Placed)
+}
+
+// checkShelterScenarios reads the Porto Alegre study's scenario_shelters
+// table and summary.json back and checks them against each other and the
+// study file's scenarios: the closed shelters have no places and no load,
+// the halved one half its places rounded down, every scenario's loads add
+// up to its placed residents, and closing or shrinking shelters never
+// places more residents than the baseline.
+func checkShelterScenarios(t *testing.T, out string, basePlaces, basePlaced float64) {
+	t.Helper()
+	var sum struct {
+		Scenarios []struct {
+			Name     string
+			Shelters *struct {
+				Closed          int
+				Places, Placed  float64
+				PlacedBaseline  float64  `json:"placed_baseline"`
+				NewlyUnplaced   float64  `json:"newly_unplaced"`
+				StartToOverflow []string `json:"shelters_starting_to_overflow"`
+				WalkClosedEdges int      `json:"walk_closed_edges"`
+			}
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	tab := readArrow(t, filepath.Join(out, "scenario_shelters.arrow"))
+	defer tab.Release()
+	col := func(name string) arrow.Array {
+		idx := tab.Schema().FieldIndices(name)
+		if len(idx) != 1 {
+			t.Fatalf("scenario_shelters has no column %q", name)
+		}
+		return tab.Column(idx[0]).Data().Chunk(0)
+	}
+	scen, id := col("scenario").(*array.String), col("shelter_id").(*array.String)
+	closed, factor := col("closed").(*array.Boolean), col("capacity_factor").(*array.Float64)
+	pb, ps := col("places_baseline").(*array.Float64), col("places_scenario").(*array.Float64)
+	ls := col("load_scenario").(*array.Float64)
+	starts := col("starts_to_overflow").(*array.Boolean)
+	if len(sum.Scenarios) != 3 || int(tab.NumRows()) != 3*int(tab.NumRows()/3) {
+		t.Fatalf("%d scenarios, %d scenario_shelters rows", len(sum.Scenarios), tab.NumRows())
+	}
+	byName := map[string]int{}
+	for k, sc := range sum.Scenarios {
+		byName[sc.Name] = k
+		if sc.Shelters == nil {
+			t.Fatalf("scenario %s has no shelter summary", sc.Name)
+		}
+	}
+	loads := make([]float64, 3)
+	placesBase := make([]float64, 3)
+	nClosed := make([]int, 3)
+	overflow := make([][]string, 3)
+	for i := 0; i < int(tab.NumRows()); i++ {
+		k := byName[scen.Value(i)]
+		loads[k] += ls.Value(i)
+		placesBase[k] += pb.Value(i)
+		if closed.Value(i) {
+			nClosed[k]++
+			if ps.Value(i) != 0 || ls.Value(i) != 0 {
+				t.Errorf("%s: closed shelter %s has %v places, load %v", scen.Value(i), id.Value(i), ps.Value(i), ls.Value(i))
+			}
+		}
+		if f := factor.Value(i); f != 1 && ps.Value(i) != math.Floor(pb.Value(i)*f) {
+			t.Errorf("%s: shelter %s × %v has %v places, baseline %v", scen.Value(i), id.Value(i), f, ps.Value(i), pb.Value(i))
+		}
+		if starts.Value(i) {
+			overflow[k] = append(overflow[k], id.Value(i))
+		}
+	}
+	for k, sc := range sum.Scenarios {
+		s := sc.Shelters
+		if math.Abs(loads[k]-s.Placed) > 1e-6*math.Max(1, s.Placed) || math.Abs(placesBase[k]-basePlaces) > 1e-6 || s.PlacedBaseline != basePlaced {
+			t.Errorf("%s: loads add up to %v, summary placed %v; baseline places %v (study %v), placed %v (study %v)", sc.Name, loads[k], s.Placed, placesBase[k], basePlaces, s.PlacedBaseline, basePlaced)
+		}
+		if s.Placed > basePlaced+1e-6 || nClosed[k] != s.Closed || strings.Join(overflow[k], ",") != strings.Join(s.StartToOverflow, ",") {
+			t.Errorf("%s: placed %v (baseline %v), %d closed rows (summary %d), overflowing %v (summary %v)", sc.Name, s.Placed, basePlaced, nClosed[k], s.Closed, overflow[k], s.StartToOverflow)
+		}
+	}
+	if fl := sum.Scenarios[byName["fourth-district-flood"]].Shelters; fl.WalkClosedEdges == 0 {
+		t.Error("the flood scenario closes no walk-graph edge")
+	}
+	if pc := sum.Scenarios[byName["pucrs-neighbours-closed"]].Shelters; pc.Closed != 2 {
+		t.Errorf("pucrs-neighbours-closed closes %d shelters, the study lists 2", pc.Closed)
+	}
+}
+
+// TestAnalyzeCriticalSegments runs the sample with --critical-segments and
+// reads the table back: as many rows as asked, most costly first, each
+// within its loss bound (with the residents of cells snapped anew, when no
+// base moved), the summary's most costly the table's first rows,
+// and the printed summary names them.
+func TestAnalyzeCriticalSegments(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "andorra")
+	stdout, _ := runCLI(t, "analyze", filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"), "--out", out, "--critical-segments", "6")
+	if !strings.Contains(stdout, "critical road segments") {
+		t.Errorf("no critical segments in the summary:\n%s", stdout)
+	}
+	tab := readArrow(t, filepath.Join(out, "critical_segments.arrow"))
+	defer tab.Release()
+	if tab.NumRows() != 6 {
+		t.Fatalf("critical_segments has %d rows, want 6", tab.NumRows())
+	}
+	col := func(name string) *array.Float64 {
+		return tab.Column(tab.Schema().FieldIndices(name)[0]).Data().Chunk(0).(*array.Float64)
+	}
+	lost, bound, cut, resnapped := col("residents_losing_coverage"), col("loss_bound"), col("residents_cut_off"), col("residents_resnapped")
+	int64s := func(name string) *array.Int64 {
+		return tab.Column(tab.Schema().FieldIndices(name)[0]).Data().Chunk(0).(*array.Int64)
+	}
+	way, moved := int64s("way_id"), int64s("bases_moved")
+	for i := 0; i < 6; i++ {
+		if moved.Value(i) == 0 && lost.Value(i) > bound.Value(i)+resnapped.Value(i)+1e-9 {
+			t.Errorf("row %d: %v residents lose coverage, bound %v (+%v re-snapped)", i, lost.Value(i), bound.Value(i), resnapped.Value(i))
+		}
+		if i > 0 && (lost.Value(i) > lost.Value(i-1) || (lost.Value(i) == lost.Value(i-1) && cut.Value(i) > cut.Value(i-1))) {
+			t.Errorf("row %d (lost %v, cut off %v) ranks below row %d (%v, %v)", i, lost.Value(i), cut.Value(i), i-1, lost.Value(i-1), cut.Value(i-1))
+		}
+	}
+	var sum struct {
+		Critical struct {
+			Evaluated int
+			Bound     float64 `json:"unevaluated_loss_bound"`
+			Top       []struct {
+				WayID int64   `json:"way_id"`
+				Lost  float64 `json:"residents_losing_coverage"`
+			} `json:"most_costly"`
+		} `json:"critical_segments"`
+	}
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	c := sum.Critical
+	if c.Evaluated != 6 || len(c.Top) != 5 {
+		t.Fatalf("summary: %d evaluated, %d most costly; want 6 and 5", c.Evaluated, len(c.Top))
+	}
+	for i, s := range c.Top {
+		if s.WayID != way.Value(i) || s.Lost != lost.Value(i) {
+			t.Errorf("summary's most costly %d = way %d, %v lost; table row: way %d, %v", i, s.WayID, s.Lost, way.Value(i), lost.Value(i))
+		}
+	}
+	if c.Bound > bound.Value(0) {
+		t.Errorf("unevaluated bound %v above the first evaluated bound %v: the ranking is not by bound", c.Bound, bound.Value(0))
+	}
 }

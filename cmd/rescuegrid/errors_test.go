@@ -72,6 +72,11 @@ func TestCommandLineMistakes(t *testing.T) {
 		{"isochrone", "--graph", g, "--lon", "1.5"},
 		{"analyze", "study.yaml"},
 		{"extract", "--pbf", "x.pbf", "--tag", "amenity", "--out", "o.csv"},
+		{"analyze", "study.yaml", "--out", "o", "--critical-segments", "100000"},
+		{"site", "study.yaml", "--out", "o", "--add", "0"},
+		{"site", "study.yaml", "--out", "o", "--relocate", "-1"},
+		{"site", "study.yaml", "--out", "o", "--relocate", "1", "--objective", "all"},
+		{"site", "study.yaml", "--out", "o", "--team-size", "-5"},
 	} {
 		if _, _, err := runErr(args...); !errors.Is(err, errUsage) {
 			t.Errorf("rescuegrid %v = %v, want a usage error", args, err)

@@ -5,7 +5,7 @@ import "net/http"
 // openAPI describes the service (OpenAPI 3.1).
 const openAPI = `{
   "openapi": "3.1.0",
-  "info": {"title": "rescuegrid", "version": "1", "description": "Rescue coverage on H3: study tables as Arrow, vector tiles, isochrones, travel times, what-if, a web map. The same tables over Arrow Flight (gRPC) on the --flight-addr port."},
+  "info": {"title": "rescuegrid", "version": "1", "description": "Rescue coverage on H3: study tables as Arrow, vector tiles, isochrones, travel times, what-if, siting, a web map. The same tables over Arrow Flight (gRPC) on the --flight-addr port."},
   "paths": {
     "/": {"get": {"summary": "the web map (MapLibre GL JS, served from the binary)", "responses": {"200": {"description": "HTML page", "content": {"text/html": {}}}}}},
     "/tiles/{layer}.json": {"get": {"summary": "TileJSON 3.0 of a layer", "parameters": [
@@ -43,7 +43,15 @@ const openAPI = `{
     "/api/whatif": {"post": {"summary": "coverage per unit with bases added or removed", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
         "add": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "lon": {"type": "number"}, "lat": {"type": "number"}, "team_size": {"type": "integer"}, "level": {"type": "string"}}, "required": ["lon", "lat"]}},
         "remove": {"type": "array", "items": {"type": "string"}}}}}}},
-      "responses": {"200": {"description": "coverage before and after, per unit", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/Error"}}}}
+      "responses": {"200": {"description": "coverage before and after, per unit", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/Error"}}}},
+    "/api/site": {"post": {"summary": "where new stations do the most good: sites, the gain of each, the value and its bound", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+        "add": {"type": "integer", "minimum": 0, "maximum": 20, "description": "new sites (objective all: the most allowed, 0 no cap)"},
+        "objective": {"type": "string", "enum": ["coverage", "all", "time"], "default": "coverage"},
+        "candidate_res": {"type": "integer", "minimum": 5, "default": 8, "description": "H3 resolution of generated candidate cells (at most the study's)"},
+        "candidates": {"type": "array", "maxItems": 2000, "items": {"type": "object", "properties": {"id": {"type": "string"}, "lon": {"type": "number"}, "lat": {"type": "number"}}, "required": ["lon", "lat"]}},
+        "relocate": {"type": "integer", "minimum": 0, "maximum": 10, "description": "existing teams that may move to candidate sites"},
+        "team_size": {"type": "integer", "minimum": 0, "description": "members of each new site (default: the township minimum)"}}}}}},
+      "responses": {"200": {"description": "sites (new and relocated), the greedy curve with gains and gaps, the value, the bounds (greedy, online, exact, best, gap)", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}}
   },
   "components": {"responses": {"Error": {"description": "error", "content": {"application/json": {"schema": {"type": "object", "properties": {"error": {"type": "string"}}}}}}}}
 }

@@ -92,7 +92,7 @@ func reportCmd(ctx context.Context, args []string, e *env) error {
 			return err
 		}
 		timings := append(sin.Timings, rs.Timings...)
-		if _, err := study.Write(dir, sin, rs.Coverage, rs.Shelter, rs.Scenarios, "rescuegrid "+versionString(), timings); err != nil {
+		if _, err := study.Write(dir, sin, rs, "rescuegrid "+versionString(), timings); err != nil {
 			return err
 		}
 	} else if *tables != "" {

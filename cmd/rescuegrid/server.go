@@ -403,6 +403,7 @@ func (s *server) handler() http.Handler {
 	route("GET /api/isochrone", s.handleIsochrone)
 	route("GET /api/traveltime", s.handleTravelTime)
 	route("POST /api/whatif", s.handleWhatIf)
+	route("POST /api/site", s.handleSite)
 	route("GET /tiles/{rest...}", s.handleTile)
 	route("OPTIONS /", func(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNoContent)

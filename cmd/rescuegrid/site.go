@@ -3,23 +3,32 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/siting"
+	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
 
 const siteHelp = `
 Where should the next rescue stations go? Candidate sites are the centres of
 the H3 cells of a coarser resolution (--candidate-res, default 8) that have
-road access; the study's existing bases stay open. Objectives:
+road access, or the sites of --candidates; the study's existing bases stay
+open (unless --relocate lets some move). Objectives:
   coverage  most residents within the rescue circle for K new sites (MCLP)
   all       fewest new sites so that every resident (or the preset's coverage
             target share) is within the circle (LSCP); --add caps the count
@@ -28,11 +37,28 @@ Greedy with lazy evaluation, then swaps; for every K the residents covered,
 the gain of each added site, and a certificate: the greedy and online
 bounds, and the exact optimum on small instances, with the gap.
 
-Writes into --out: sites.csv (the chosen sites), curve.csv (one row per K)
-and summary.json. A readable curve goes to standard output.
+--candidates FILE: GeoJSON points and polygons, or CSV with lon,lat columns
+(id optional). A polygon stands for the candidate cells whose centres lie
+inside it, each placed on its nearest road; a polygon too small to hold a
+cell centre stands for one site at its centroid. Every site is checked for
+road access; those dropped are listed with the reason.
+--exclude FILE: GeoJSON polygons where no station may stand (water,
+protected land); a polygon holding no road of the study is reported.
+--relocate N: up to N existing bases may close and their teams move to
+candidate sites, when that serves the objective better (never worse than
+no move).
+--team-size M: the members of each new site (default: the preset's
+township minimum); each new site and each unit is judged against the
+township and village minimums.
+
+Writes into --out: sites.csv (the plan: new and relocated sites), curve.csv
+(one row per K), units.csv (each unit before and after: residents inside
+the circle, members against the minimum) and summary.json. A readable
+curve and plan go to standard output.
 
 Usage:
   rescuegrid site STUDY.yaml --add K [--objective coverage|all|time] --out DIR
+                  [--candidates FILE] [--exclude FILE] [--relocate N] [--team-size M]
 
 Example:
   rescuegrid site data/sample/andorra/study.yaml --add 5 --out out/andorra-sites
@@ -42,47 +68,156 @@ func runSite(ctx context.Context, args []string, e *env) error {
 	return handled(site(ctx, args, e))
 }
 
+// siteFlags are the site command's settings.
+type siteFlags struct {
+	add, res, relocate, teamSize int
+	objective, out               string
+	candidates, exclude          string
+}
+
 func site(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("site", siteHelp, e)
-	add := fs.Int("add", 5, "new sites to place (for 'all': the most allowed, 0 = no cap)")
-	objective := fs.String("objective", "coverage", "coverage | all | time")
-	out := fs.String("out", "", "output folder")
-	res := fs.Int("candidate-res", 8, "H3 resolution of the candidate cells")
+	var f siteFlags
+	fs.IntVar(&f.add, "add", 5, "new sites to place (for 'all': the most allowed, 0 = no cap)")
+	fs.StringVar(&f.objective, "objective", "coverage", "coverage | all | time")
+	fs.StringVar(&f.out, "out", "", "output folder")
+	fs.IntVar(&f.res, "candidate-res", 8, "H3 resolution of the candidate cells")
+	fs.StringVar(&f.candidates, "candidates", "", "candidate sites: GeoJSON points/polygons or CSV lon,lat (default: every road cell)")
+	fs.StringVar(&f.exclude, "exclude", "", "GeoJSON polygons where no station may stand")
+	fs.IntVar(&f.relocate, "relocate", 0, "existing bases that may move to candidate sites")
+	fs.IntVar(&f.teamSize, "team-size", -1, "members of each new site (default: the preset's township minimum)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *out == "" {
+	if len(pos) != 1 || f.out == "" {
 		return usageErr("site: want one study file and --out (run 'rescuegrid site --help')")
 	}
-	obj, err := siting.ParseObjective(*objective)
+	obj, err := siting.ParseObjective(f.objective)
 	if err != nil {
-		return usageErr("site: --objective %q: want coverage, all or time", *objective)
+		return usageErr("site: --objective %q: want coverage, all or time", f.objective)
 	}
-	if *add < 0 || (*add == 0 && obj != siting.SetCover) {
-		return usageErr("site: --add %d: want at least 1", *add)
+	switch {
+	case f.add < 0 || (f.add == 0 && obj != siting.SetCover && f.relocate == 0):
+		return usageErr("site: --add %d: want at least 1 (or 0 with --relocate: only move existing teams)", f.add)
+	case f.relocate < 0:
+		return usageErr("site: --relocate %d: want 0 or more", f.relocate)
+	case f.relocate > 0 && obj == siting.SetCover:
+		return usageErr("site: --relocate works with --objective coverage or time, not all")
+	case f.teamSize < -1:
+		return usageErr("site: --team-size %d: want 0 or more", f.teamSize)
 	}
 	t0 := time.Now()
 	st, err := study.Load(pos[0])
 	if err != nil {
 		return err
 	}
-	if *res < 5 || *res > st.Resolution {
-		return usageErr("site: --candidate-res %d: want 5 to the study resolution %d", *res, st.Resolution)
+	if f.res < 5 || f.res > st.Resolution {
+		return usageErr("site: --candidate-res %d: want 5 to the study resolution %d", f.res, st.Resolution)
 	}
 	in, err := study.Read(ctx, st, study.Options{Generator: "rescuegrid " + versionString()})
 	if err != nil {
 		return err
 	}
 	std := st.Standard
-	var sites []siting.Site
-	for _, b := range in.Bases {
-		sites = append(sites, siting.Site{ID: b.ID, Loc: b.Loc, Existing: true, Members: b.TeamSize})
+	if f.teamSize < 0 {
+		f.teamSize = std.Teams.MinMembers["township"]
 	}
-	cands, rep, err := siting.Candidates(ctx, in.Graph, siting.CandidateOptions{
-		Res: *res, SnapDistanceM: std.Access.SnapDistanceM, MinTeam: std.Teams.MinMembers["township"]})
+	copt := siting.CandidateOptions{Res: f.res, SnapDistanceM: std.Access.SnapDistanceM, MinTeam: f.teamSize}
+	if f.candidates != "" {
+		given, err := facility.ReadSites(f.candidates)
+		if err != nil {
+			return fmt.Errorf("site: --candidates: %w", err)
+		}
+		for _, s := range given {
+			if s.Area != nil {
+				copt.Areas = append(copt.Areas, siting.Area{ID: s.ID, Geom: s.Area})
+			} else {
+				copt.Points = append(copt.Points, siting.Site{ID: s.ID, Loc: s.Loc})
+			}
+		}
+	}
+	if f.exclude != "" {
+		areas, err := units.ReadGeoJSON(f.exclude, units.GeoJSONOptions{Repair: true})
+		if err != nil {
+			return fmt.Errorf("site: --exclude: %w", err)
+		}
+		for _, a := range areas {
+			if !holdsRoad(in.Graph, a.Geom) {
+				b := in.Graph.Bound()
+				e.warnf("exclusion area %q of %s holds no road of the study (the roads span %.4f,%.4f .. %.4f,%.4f): it excludes nothing",
+					a.ID, f.exclude, b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+			}
+			copt.Exclude = append(copt.Exclude, a.Geom)
+		}
+	}
+	m, rep, err := siteMatrix(ctx, in, copt, obj)
+	if errors.Is(err, siting.ErrNoCandidates) && f.candidates != "" {
+		return fmt.Errorf("site: no usable candidate site in %s (%d considered): %s", f.candidates, rep.Considered, rejections(rep.Rejected, 10))
+	}
 	if err != nil {
 		return fmt.Errorf("site: %w", err)
+	}
+	if len(rep.Rejected) > 0 {
+		e.warnf("%d of the %d candidate sites of %s left out: %s", len(rep.Rejected), rep.Considered, f.candidates, rejections(rep.Rejected, 5))
+	}
+	k := f.add
+	if k > rep.Kept {
+		e.warnf("--add %d but only %d candidate sites: placing all %d", k, rep.Kept, rep.Kept)
+		k = rep.Kept
+	}
+	sopt := siting.Options{Objective: obj, K: k, TargetSeconds: std.RescueSeconds(), Share: std.Rescue.CoverageTarget, SwapEachK: true}
+	var sol *siting.Solution
+	if k > 0 || obj == siting.SetCover {
+		if sol, err = siting.Solve(ctx, m, sopt); err != nil {
+			return fmt.Errorf("site: %w", err)
+		}
+	}
+	plan := &sitePlan{m: m}
+	if sol != nil {
+		plan.sites, plan.value, plan.covered = sol.Sites, sol.Value, sol.Covered
+	}
+	if f.relocate > 0 {
+		r, err := siting.Relocate(ctx, m, sopt, plan.sites, f.relocate)
+		if err != nil {
+			return fmt.Errorf("site: %w", err)
+		}
+		plan.relocation = r
+		plan.sites, plan.value, plan.covered = r.Sites, r.Value, r.Covered
+	}
+	before, after, err := planCoverage(ctx, in, plan, f.teamSize)
+	if err != nil {
+		return fmt.Errorf("site: %w", err)
+	}
+	if d := after.Summary.Within - plan.covered; math.Abs(d) > 0.5 {
+		e.warnf("the coverage study with the plan's sites counts %.0f residents inside the circle, the siting matrix %.0f", after.Summary.Within, plan.covered)
+	}
+	if err := mkdirAll(f.out); err != nil {
+		return err
+	}
+	if err := writeSiteFiles(f, st, in, rep, m, sol, plan, before, after, time.Since(t0)); err != nil {
+		return err
+	}
+	if !e.quiet {
+		printSite(e.stdout, f, st, in, rep, m, sol, plan, before, after)
+		fmt.Fprintf(e.stdout, "  wrote %s in %.2f s\n", f.out, time.Since(t0).Seconds())
+	}
+	return nil
+}
+
+// siteMatrix places the candidate sites on the study's roads and builds the
+// siting matrix: the study's bases first (Existing, in order), then the
+// candidates. The horizon is the rescue circle, or for the time objective
+// the second-base horizon (the p-median penalty).
+func siteMatrix(ctx context.Context, in *study.Inputs, copt siting.CandidateOptions, obj siting.Objective) (*siting.Matrix, siting.CandidateReport, error) {
+	std := in.Study.Standard
+	cands, rep, err := siting.Candidates(ctx, in.Graph, copt)
+	if err != nil {
+		return nil, rep, err
+	}
+	sites := make([]siting.Site, 0, len(in.Bases)+len(cands))
+	for _, b := range in.Bases {
+		sites = append(sites, siting.Site{ID: b.ID, Loc: b.Loc, Existing: true, Members: b.TeamSize})
 	}
 	horizon := std.RescueSeconds()
 	if obj == siting.PMedian {
@@ -90,63 +225,206 @@ func site(ctx context.Context, args []string, e *env) error {
 	}
 	m, err := siting.NewMatrix(ctx, in.Graph, append(sites, cands...), siting.Demand{Cells: in.Coverage.Cells, Pop: in.Coverage.Pop},
 		siting.MatrixOptions{HorizonSeconds: horizon, TurnoutSeconds: std.Rescue.TurnoutSeconds, WalkKPH: std.Access.WalkKPH, SnapDistanceM: std.Access.SnapDistanceM})
-	if err != nil {
-		return fmt.Errorf("site: %w", err)
+	return m, rep, err
+}
+
+// sitePlan is the final plan: the new sites and, with --relocate, the moves.
+type sitePlan struct {
+	m              *siting.Matrix
+	sites          []int
+	relocation     *siting.Relocation
+	value, covered float64
+}
+
+func (p *sitePlan) moves() []siting.Move {
+	if p.relocation == nil {
+		return nil
 	}
-	sol, err := siting.Solve(ctx, m, siting.Options{Objective: obj, K: *add, TargetSeconds: std.RescueSeconds(), Share: std.Rescue.CoverageTarget, SwapEachK: true})
-	if err != nil {
-		return fmt.Errorf("site: %w", err)
-	}
-	if err := mkdirAll(*out); err != nil {
-		return err
-	}
-	num := func(v float64) string {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return ""
+	return p.relocation.Moves
+}
+
+// rejections lists up to n dropped candidates with their reasons.
+func rejections(rs []siting.Rejection, n int) string {
+	var b strings.Builder
+	for k, r := range rs {
+		if k == n {
+			fmt.Fprintf(&b, "; and %d more", len(rs)-n)
+			break
 		}
-		return strconv.FormatFloat(v, 'f', -1, 64)
+		if k > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s: %s", r.ID, r.Reason)
 	}
-	err = atomicfile.Write(filepath.Join(*out, "sites.csv"), func(w io.Writer) error {
-		fmt.Fprintln(w, "rank,site_id,cell,lon,lat,members")
-		for k, i := range sol.Sites {
-			s := m.Sites[i]
-			fmt.Fprintf(w, "%d,%s,%s,%s,%s,%d\n", k+1, string(appendCSVField(nil, s.ID)), s.Cell, num(s.Loc[0]), num(s.Loc[1]), s.Members)
+	return b.String()
+}
+
+// holdsRoad reports whether some node of g lies inside mp.
+func holdsRoad(g *graph.Graph, mp orb.MultiPolygon) bool {
+	bound := mp.Bound()
+	if !bound.Intersects(g.Bound()) {
+		return false
+	}
+	for v := 0; v < g.NumNodes(); v++ {
+		if p := g.Point(graph.NodeID(v)); bound.Contains(p) && planar.MultiPolygonContains(mp, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// planCoverage runs the coverage study with the existing bases (before)
+// and with the plan applied (after): new sites as township bases of
+// teamSize members, moved teams at their new sites.
+func planCoverage(ctx context.Context, in *study.Inputs, plan *sitePlan, teamSize int) (before, after *coverage.Result, err error) {
+	ci := in.Coverage
+	if before, err = coverage.Compute(ctx, ci); err != nil {
+		return nil, nil, err
+	}
+	ix := units.NewIndex(in.Units)
+	moved := map[int]int{} // existing site -> its new site
+	for _, mv := range plan.moves() {
+		moved[mv.From] = mv.To
+	}
+	ci.Bases, ci.BaseUnit = nil, nil
+	add := func(b coverage.Base) {
+		ci.Bases = append(ci.Bases, b)
+		ci.BaseUnit = append(ci.BaseUnit, int32(ix.Locate(b.Loc)))
+	}
+	for j, b := range in.Coverage.Bases { // existing sites are the matrix's first rows
+		if to, ok := moved[j]; ok {
+			b.Loc = plan.m.Sites[to].Loc
+		}
+		add(b)
+	}
+	for _, j := range plan.sites {
+		s := plan.m.Sites[j]
+		add(coverage.Base{ID: s.ID, Name: "new site", Level: "township", Loc: s.Loc, TeamSize: teamSize})
+	}
+	if after, err = coverage.Compute(ctx, ci); err != nil {
+		return nil, nil, err
+	}
+	return before, after, nil
+}
+
+func num(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+func csvField(s string) string { return string(appendCSVField(nil, s)) }
+
+func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *sitePlan,
+	before, after *coverage.Result, took time.Duration) error {
+	std := st.Standard
+	minT, minV := std.Teams.MinMembers["township"], std.Teams.MinMembers["village"]
+	ix := units.NewIndex(in.Units)
+	unitID := func(p orb.Point) string {
+		if u := ix.Locate(p); u >= 0 {
+			return in.Units[u].ID
+		}
+		return ""
+	}
+	err := atomicfile.Write(filepath.Join(f.out, "sites.csv"), func(w io.Writer) error {
+		fmt.Fprintln(w, "rank,site_id,kind,from_base,cell,lon,lat,unit_id,members,meets_township_min,meets_village_min")
+		row := func(rank int, s siting.Site, kind, from string, members int) {
+			cell := ""
+			if s.Cell != 0 {
+				cell = s.Cell.String()
+			}
+			fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s,%s,%s,%d,%t,%t\n", rank, csvField(s.ID), kind, csvField(from), cell, num(s.Loc[0]), num(s.Loc[1]),
+				csvField(unitID(s.Loc)), members, members >= minT, members >= minV)
+		}
+		for k, j := range plan.sites {
+			row(k+1, m.Sites[j], "new", "", f.teamSize)
+		}
+		for k, mv := range plan.moves() {
+			row(len(plan.sites)+k+1, m.Sites[mv.To], "relocated", m.Sites[mv.From].ID, m.Sites[mv.From].Members)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	err = atomicfile.Write(filepath.Join(*out, "curve.csv"), func(w io.Writer) error {
-		fmt.Fprintln(w, "k,site_id,gain,value,covered,person_seconds,swapped_value,bound_greedy,bound_online,exact,gap")
-		for _, s := range sol.Curve {
-			fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", s.K, string(appendCSVField(nil, m.Sites[s.Site].ID)), num(s.Gain), num(s.Value), num(s.Covered), num(s.PersonSeconds),
-				num(s.Swapped), num(s.Bound.Greedy), num(s.Bound.Online), num(s.Bound.Exact), num(s.Bound.Gap))
+	if sol != nil {
+		err = atomicfile.Write(filepath.Join(f.out, "curve.csv"), func(w io.Writer) error {
+			fmt.Fprintln(w, "k,site_id,gain,value,covered,person_seconds,swapped_value,bound_greedy,bound_online,exact,gap")
+			for _, s := range sol.Curve {
+				fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", s.K, csvField(m.Sites[s.Site].ID), num(s.Gain), num(s.Value), num(s.Covered), num(s.PersonSeconds),
+					num(s.Swapped), num(s.Bound.Greedy), num(s.Bound.Online), num(s.Bound.Exact), num(s.Bound.Gap))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	err = atomicfile.Write(filepath.Join(f.out, "units.csv"), func(w io.Writer) error {
+		fmt.Fprintln(w, "unit_id,name,residents,within_before,within_after,bases_before,bases_after,members_before,members_after,min_members,team_short_before,team_short_after,meets_team_before,meets_team_after")
+		for u, b := range before.Units {
+			a := after.Units[u]
+			fmt.Fprintf(w, "%s,%s,%s,%s,%s,%d,%d,%d,%d,%d,%d,%d,%t,%t\n", csvField(b.ID), csvField(b.Name), num(b.Residents), num(b.Within), num(a.Within),
+				b.Bases, a.Bases, b.Members, a.Members, b.MinMembers, b.TeamShort, a.TeamShort, b.MeetsTeam, a.MeetsTeam)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	type moveJSON struct {
+		From string `json:"from_base"`
+		To   string `json:"to_site"`
+	}
+	var moves []moveJSON
+	for _, mv := range plan.moves() {
+		moves = append(moves, moveJSON{m.Sites[mv.From].ID, m.Sites[mv.To].ID})
 	}
 	summary := map[string]any{
-		"study": st.Name, "objective": *objective, "k": *add, "candidate_res": *res,
+		"study": st.Name, "objective": f.objective, "k": f.add, "candidate_res": f.res,
 		"candidates": rep, "matrix_entries": m.NumEntries(), "matrix_bytes": m.MemoryBytes(),
-		"baseline": sol.Baseline, "value": sol.Value, "covered": sol.Covered, "mean_seconds": sol.MeanSeconds,
-		"coverable": sol.Coverable, "uncoverable": sol.Uncoverable, "seconds": time.Since(t0).Seconds(),
+		"team_size": f.teamSize, "township_min_members": minT, "village_min_members": minV,
+		"plan_value": plan.value, "plan_covered": plan.covered,
+		"coverage_before": before.Summary.Within, "coverage_after": after.Summary.Within,
+		"seconds": took.Seconds(),
 	}
-	if obj == siting.SetCover {
-		summary["required"], summary["feasible"], summary["min_sites_lower_bound"], summary["exact_minimum"] = sol.Required, sol.Feasible, sol.MinSites, sol.ExactMinimum
+	if f.candidates != "" {
+		summary["candidates_file"] = f.candidates
+	}
+	if f.exclude != "" {
+		summary["exclude_file"] = f.exclude
+	}
+	if sol != nil {
+		summary["baseline"], summary["value"], summary["covered"], summary["mean_seconds"] = sol.Baseline, sol.Value, sol.Covered, sol.MeanSeconds
+		summary["coverable"], summary["uncoverable"] = sol.Coverable, sol.Uncoverable
+		if sol.Objective == siting.SetCover {
+			summary["required"], summary["feasible"], summary["min_sites_lower_bound"], summary["exact_minimum"] = sol.Required, sol.Feasible, sol.MinSites, sol.ExactMinimum
+		}
+	}
+	if plan.relocation != nil {
+		summary["relocate"] = f.relocate
+		summary["relocations"] = moves
+		summary["value_without_relocation"] = plan.relocation.Before
 	}
 	b, err := json.MarshalIndent(summary, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(*out, "summary.json"), append(b, '\n'), 0o644); err != nil {
-		return err
+	return os.WriteFile(filepath.Join(f.out, "summary.json"), append(b, '\n'), 0o644)
+}
+
+func printSite(w io.Writer, f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *sitePlan,
+	before, after *coverage.Result) {
+	std := st.Standard
+	fmt.Fprintf(w, "%s — %s, %d candidate sites", st.Name, f.objective, rep.Kept)
+	if f.candidates != "" {
+		fmt.Fprintf(w, " (from %s)", filepath.Base(f.candidates))
+	} else {
+		fmt.Fprintf(w, " (res %d)", f.res)
 	}
-	if !e.quiet {
-		w := e.stdout
-		fmt.Fprintf(w, "%s — %s, %d candidate sites (res %d), %d existing bases; rescue circle %g min\n", st.Name, *objective, rep.Kept, *res, len(in.Bases), std.Rescue.Minutes)
+	fmt.Fprintf(w, ", %d existing bases; rescue circle %g min\n", len(in.Bases), std.Rescue.Minutes)
+	if sol != nil {
 		fmt.Fprintf(w, "  with the existing bases: %s\n", people(sol.Baseline))
 		fmt.Fprintf(w, "  %3s  %-28s %12s %14s %10s\n", "K", "site added", "gain", "value", "gap")
 		for _, s := range sol.Curve {
@@ -156,9 +434,35 @@ func site(ctx context.Context, args []string, e *env) error {
 			}
 			fmt.Fprintf(w, "  %3d  %-28s %12s %14s %10s\n", s.K, trimRunes(m.Sites[s.Site].ID, 28), people(s.Gain), people(s.Value), gap)
 		}
-		fmt.Fprintf(w, "  wrote %s in %.2f s\n", *out, time.Since(t0).Seconds())
 	}
-	return nil
+	minT, minV := std.Teams.MinMembers["township"], std.Teams.MinMembers["village"]
+	judge := func(n int) string {
+		switch {
+		case n >= minT:
+			return fmt.Sprintf("meets the township minimum (%d)", minT)
+		case n >= minV:
+			return fmt.Sprintf("below the township minimum (%d), meets the village minimum (%d)", minT, minV)
+		}
+		return fmt.Sprintf("below the village minimum (%d)", minV)
+	}
+	fmt.Fprintf(w, "  plan: %d new sites of %d members each: %s\n", len(plan.sites), f.teamSize, judge(f.teamSize))
+	for _, mv := range plan.moves() {
+		fmt.Fprintf(w, "  move the team of %s (%d members) to %s\n", m.Sites[mv.From].ID, m.Sites[mv.From].Members, m.Sites[mv.To].ID)
+	}
+	if r := plan.relocation; r != nil {
+		fmt.Fprintf(w, "  with %d of up to %d moves: %s (without moves %s)\n", len(r.Moves), f.relocate, people(r.Value), people(r.Before))
+	}
+	fmt.Fprintf(w, "  coverage study: %s → %s residents inside the circle\n", people(before.Summary.Within), people(after.Summary.Within))
+	for u, b := range before.Units {
+		a := after.Units[u]
+		if a.Bases != b.Bases || a.MeetsTeam != b.MeetsTeam {
+			status := "meets its team minimum"
+			if !a.MeetsTeam {
+				status = fmt.Sprintf("still short (%d of %d members)", a.Members, a.MinMembers)
+			}
+			fmt.Fprintf(w, "    %-28s bases %d → %d, members %d → %d: %s\n", trimRunes(b.Name, 28), b.Bases, a.Bases, b.Members, a.Members, status)
+		}
+	}
 }
 
 func people(v float64) string {

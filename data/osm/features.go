@@ -146,3 +146,42 @@ func ExtractFeatures(ctx context.Context, path string, filters []TagMatch, opt O
 func e7Point(lon, lat float64) orb.Point {
 	return orb.Point{math.Round(lon*1e7) / 1e7, math.Round(lat*1e7) / 1e7}
 }
+
+// WayNames returns a readable label for each of the ways ids of the OSM
+// file at path: its name tag, its ref tag (a road number such as CG-2), or
+// both as "name (ref)"; ways with neither, or not in the file, are absent
+// from the map. One pass over the ways; nodes are not decoded.
+func WayNames(ctx context.Context, path string, ids []int64, opt Options) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	want := slices.Clone(ids)
+	slices.Sort(want)
+	kind, err := sniff(path)
+	if err != nil {
+		return nil, err
+	}
+	err = scanObjects(ctx, path, kind, opt, skip{nodes: true}, func(o osm.Object) {
+		w, ok := o.(*osm.Way)
+		if !ok {
+			return
+		}
+		if _, found := slices.BinarySearch(want, int64(w.ID)); !found {
+			return
+		}
+		name, ref := strings.TrimSpace(w.Tags.Find("name")), strings.TrimSpace(w.Tags.Find("ref"))
+		switch {
+		case name != "" && ref != "":
+			out[int64(w.ID)] = name + " (" + ref + ")"
+		case name != "":
+			out[int64(w.ID)] = name
+		case ref != "":
+			out[int64(w.ID)] = ref
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

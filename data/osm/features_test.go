@@ -69,3 +69,42 @@ func TestParseTagMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestWayNames reads the labels of Andorra's named and numbered ways and
+// checks them against the tags ExtractFeatures reads for the same ways;
+// an id not in the file gets no label.
+func TestWayNames(t *testing.T) {
+	path := shared.Path(t, "data", "andorra", "andorra.osm.pbf")
+	fs, err := osm.ExtractFeatures(context.Background(), path, []osm.TagMatch{{Key: "highway", Value: "*"}}, osm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]string{}
+	var ids []int64
+	for _, f := range fs {
+		if f.Type != "way" {
+			continue
+		}
+		ids = append(ids, f.ID)
+		name, ref := f.Tags["name"], f.Tags["ref"]
+		switch {
+		case name != "" && ref != "":
+			want[f.ID] = name + " (" + ref + ")"
+		case name != "" || ref != "":
+			want[f.ID] = name + ref
+		}
+	}
+	ids = append(ids, -1)
+	got, err := osm.WayNames(context.Background(), path, ids, osm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 100 || len(got) != len(want) {
+		t.Fatalf("%d labels, want %d (of %d ways)", len(got), len(want), len(ids)-1)
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("way %d = %q, want %q", id, got[id], w)
+		}
+	}
+}

@@ -14,13 +14,17 @@ type Results struct {
 	Coverage  *coverage.Result
 	Shelter   *shelter.Result  // nil when the study has no shelters
 	Scenarios []ScenarioResult // in the study's order; empty without scenarios
+	// Critical is the ranking of critical road segments, nil unless asked
+	// for (CriticalSegments; analyze --critical-segments).
+	Critical *Critical
 	// Timings are the wall times of Compute's stages (coverage, shelters,
 	// scenarios), to append to Inputs.Timings.
 	Timings []StageTiming
 }
 
 // Compute runs everything a study asks of its read inputs: the coverage,
-// the shelters when it has some, and each scenario beside the baseline.
+// the shelters when it has some, each scenario beside the baseline, and the
+// critical road segments when robustness.critical_segments asks for them.
 // 'rescuegrid analyze' and 'rescuegrid report STUDY.yaml' both run it.
 // Errors are those of the computations ("shelters: " marks the shelter
 // stage); the caller names the study file.
@@ -45,6 +49,13 @@ func Compute(ctx context.Context, in *Inputs) (*Results, error) {
 			return nil, err
 		}
 		out.Timings = append(out.Timings, StageTiming{Stage: "scenarios", Took: time.Since(t)})
+	}
+	if n := in.Study.Robustness.CriticalSegments; n > 0 {
+		t = time.Now()
+		if out.Critical, err = CriticalSegments(ctx, in, n); err != nil {
+			return nil, err
+		}
+		out.Timings = append(out.Timings, StageTiming{Stage: "critical segments", Took: time.Since(t)})
 	}
 	return out, nil
 }

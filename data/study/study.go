@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -125,7 +126,20 @@ type Study struct {
 	Depots     []string // depot files (points with stock_<item> columns)
 	Scenarios  []ScenarioSpec
 	ShelterOpt ShelterOptions
+	Robustness Robustness
 }
+
+// Robustness asks for the robustness answers beyond the per-base one.
+type Robustness struct {
+	// CriticalSegments is how many road segments, from the top of the
+	// path ranking, are closed one at a time and evaluated exactly (0:
+	// none). See package analysis/robustness.
+	CriticalSegments int `yaml:"critical_segments"`
+}
+
+// MaxCriticalSegments caps Robustness.CriticalSegments: each evaluation
+// copies the graph and reruns the search (about 0.1 s on Malta).
+const MaxCriticalSegments = 1000
 
 // ScenarioSpec is one what-if of the study file, answered beside the baseline.
 type ScenarioSpec struct {
@@ -137,6 +151,10 @@ type ScenarioSpec struct {
 		Factor float64 `yaml:"factor"` // travel times × factor inside (1.3: 30 % slower)
 	} `yaml:"slow"`
 	BasesOut []string `yaml:"bases_out"` // base ids out of service
+	// SheltersClosed are shelter ids out of use; ShelterCapacity scales the
+	// places of shelters by id (0.5: half the places; 0: open, no places).
+	SheltersClosed  []string           `yaml:"shelters_closed"`
+	ShelterCapacity map[string]float64 `yaml:"shelter_capacity"`
 }
 
 // ShelterSource is one file of shelters.
@@ -216,6 +234,7 @@ type raw struct {
 	} `yaml:"facilities"`
 	Shelters   ShelterOptions   `yaml:"shelters"`
 	Scenarios  []ScenarioSpec   `yaml:"scenarios"`
+	Robustness Robustness       `yaml:"robustness"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
@@ -392,11 +411,24 @@ func Parse(b []byte, path string) (*Study, error) {
 				return nil, fail(fmt.Sprintf("%s.slow[%d]", key, j), "want an area file and a factor > 0")
 			}
 		}
-		if len(sc.CloseWays) == 0 && sc.CloseAreas == "" && len(sc.Slow) == 0 && len(sc.BasesOut) == 0 {
-			return nil, fail(key, "changes nothing: give close_ways, close_areas, slow or bases_out")
+		if (len(sc.SheltersClosed) > 0 || len(sc.ShelterCapacity) > 0) && len(st.Shelters) == 0 {
+			return nil, fail(key, "shelters_closed and shelter_capacity need shelters: give facilities.shelters")
+		}
+		for id, f := range sc.ShelterCapacity {
+			if !(f >= 0) || math.IsInf(f, 0) {
+				return nil, fail(key+".shelter_capacity."+id, "%v: want a factor >= 0 (1: unchanged, 0: no places)", f)
+			}
+		}
+		if len(sc.CloseWays) == 0 && sc.CloseAreas == "" && len(sc.Slow) == 0 && len(sc.BasesOut) == 0 &&
+			len(sc.SheltersClosed) == 0 && len(sc.ShelterCapacity) == 0 {
+			return nil, fail(key, "changes nothing: give close_ways, close_areas, slow, bases_out, shelters_closed or shelter_capacity")
 		}
 		st.Scenarios = append(st.Scenarios, sc)
 	}
+	if n := r.Robustness.CriticalSegments; n < 0 || n > MaxCriticalSegments {
+		return nil, fail("robustness.critical_segments", "%d: want 0 (none) to %d", n, MaxCriticalSegments)
+	}
+	st.Robustness = r.Robustness
 	if len(r.Facilities.Bases) == 0 {
 		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
 	}

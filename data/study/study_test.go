@@ -60,6 +60,12 @@ units: {file: units.geojson}
 		{"scenario twice", good + "scenarios: [{name: a, close_ways: [1]}, {name: a, close_ways: [2]}]\n", []string{"scenarios[1].name", "unique"}},
 		{"scenario missing file", good + "scenarios: [{name: a, close_areas: flood.geojson}]\n", []string{"scenarios[0].close_areas", "flood.geojson"}},
 		{"scenario bad factor", good + "scenarios: [{name: a, slow: [{area: units.geojson, factor: 0}]}]\n", []string{"scenarios[0].slow[0]", "factor"}},
+		{"shelter scenario without shelters", good + "scenarios: [{name: a, shelters_closed: [s1]}]\n", []string{"scenarios[0]", "facilities.shelters"}},
+		{"shelter capacity negative", strings.Replace(good, "{bases: [{file: bases.csv}]}", "{bases: [{file: bases.csv}], shelters: [{file: bases.csv}]}", 1) +
+			"scenarios: [{name: a, shelter_capacity: {s1: -0.5}}]\n", []string{"scenarios[0].shelter_capacity.s1", ">= 0"}},
+		{"critical segments negative", good + "robustness: {critical_segments: -1}\n", []string{"robustness.critical_segments", "0 (none)"}},
+		{"critical segments unknown key", good + "robustness: {critical: 5}\n", []string{"critical"}},
+		{"shelter capacity list", good + "scenarios: [{name: a, shelter_capacity: [s1]}]\n", []string{"line 6", "map"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -61,24 +62,82 @@ type Summary struct {
 	Notes                []string           `json:"notes,omitempty"`
 	Shelters             *ShelterSummary    `json:"shelters,omitempty"`
 	Scenarios            []ScenarioSummary  `json:"scenarios,omitempty"`
+	Critical             *CriticalSummary   `json:"critical_segments,omitempty"`
 	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
 	Files                []string           `json:"files"`
 }
 
 // ScenarioSummary is one scenario in summary.json.
 type ScenarioSummary struct {
-	Name        string  `json:"name"`
-	Within      float64 `json:"within"`
-	Lost        float64 `json:"residents_losing_coverage"`
-	ClosedEdges int     `json:"closed_edges"`
-	SlowedEdges int     `json:"slowed_edges"`
-	UnknownWays []int64 `json:"unknown_ways,omitempty"`
+	Name        string                  `json:"name"`
+	Within      float64                 `json:"within"`
+	Lost        float64                 `json:"residents_losing_coverage"`
+	ClosedEdges int                     `json:"closed_edges"`
+	SlowedEdges int                     `json:"slowed_edges"`
+	UnknownWays []int64                 `json:"unknown_ways,omitempty"`
+	Shelters    *ScenarioShelterSummary `json:"shelters,omitempty"`
 	// BasesOut are the bases the scenario takes out of service.
 	BasesOut []string `json:"bases_out,omitempty"`
 }
 
-// PrintScenarios writes each scenario's change against the baseline.
-func PrintScenarios(w io.Writer, r *coverage.Result, scs []ScenarioResult) {
+// ScenarioShelterSummary is a scenario's shelter answer in summary.json,
+// beside the baseline's.
+type ScenarioShelterSummary struct {
+	Closed            int      `json:"closed"`
+	Places            float64  `json:"places"`
+	PlacesBaseline    float64  `json:"places_baseline"`
+	Placed            float64  `json:"placed"`
+	PlacedBaseline    float64  `json:"placed_baseline"`
+	Unplaced          float64  `json:"unplaced"`
+	NewlyUnplaced     float64  `json:"newly_unplaced"`
+	WithinReach       float64  `json:"residents_within_walk_reach"`
+	WithinReachBase   float64  `json:"residents_within_walk_reach_baseline"`
+	WalkClosedEdges   int      `json:"walk_closed_edges"`
+	StartToOverflow   []string `json:"shelters_starting_to_overflow"`
+	TurningAway       []string `json:"shelters_turning_away_more"`
+	InClosedAreas     []string `json:"open_shelters_in_closed_areas,omitempty"`
+	NearestOverflowed int      `json:"shelters_overflowing_if_nearest"`
+}
+
+func scenarioShelterSummary(sbase *shelter.Result, sc ScenarioResult) *ScenarioShelterSummary {
+	if sbase == nil || sc.Shelter == nil {
+		return nil
+	}
+	b, s := sbase.Summary, sc.Shelter.Summary
+	over, away := ShelterChanges(sbase, sc.Shelter)
+	return &ScenarioShelterSummary{
+		Closed: s.Closed, Places: s.Places, PlacesBaseline: b.Places, Placed: s.Placed, PlacedBaseline: b.Placed,
+		Unplaced: s.Unplaced, NewlyUnplaced: max(0, s.Unplaced-b.Unplaced), WithinReach: s.WithinReach, WithinReachBase: b.WithinReach,
+		WalkClosedEdges: sc.WalkClosedEdges, StartToOverflow: shelterIDs(sbase, over), TurningAway: shelterIDs(sbase, away),
+		InClosedAreas: sc.SheltersInClosedAreas, NearestOverflowed: s.NearestOverflowing,
+	}
+}
+
+// shelterIDs returns the ids of shelters js, [] (not null) for none.
+func shelterIDs(r *shelter.Result, js []int) []string {
+	out := []string{}
+	for _, j := range js {
+		out = append(out, r.Shelters[j].ID)
+	}
+	return out
+}
+
+// shelterNames returns the names of shelters js (the id where a shelter has none).
+func shelterNames(r *shelter.Result, js []int) []string {
+	var out []string
+	for _, j := range js {
+		n := r.Shelters[j].Name
+		if n == "" {
+			n = r.Shelters[j].ID
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// PrintScenarios writes each scenario's change against the baseline; sbase
+// is the baseline shelter result (nil without shelters).
+func PrintScenarios(w io.Writer, r *coverage.Result, sbase *shelter.Result, scs []ScenarioResult) {
 	if len(scs) == 0 {
 		return
 	}
@@ -96,7 +155,39 @@ func PrintScenarios(w io.Writer, r *coverage.Result, scs []ScenarioResult) {
 			fmt.Fprintf(w, "; most lost in %s (%s)", worst, people(worstLost))
 		}
 		fmt.Fprintln(w)
+		if ss := scenarioShelterSummary(sbase, sc); ss != nil {
+			over, away := ShelterChanges(sbase, sc.Shelter)
+			fmt.Fprintf(w, "    %-20s shelters: %d closed, places %s -> %s, without a place %s (%+.0f)", "", ss.Closed, people(ss.PlacesBaseline), people(ss.Places),
+				people(ss.Unplaced), math.Round(ss.Unplaced-sbase.Summary.Unplaced)+0)
+			if ss.WalkClosedEdges > 0 {
+				fmt.Fprintf(w, ", %d walk-graph edges closed", ss.WalkClosedEdges)
+			}
+			fmt.Fprintln(w)
+			if len(over)+len(away) > 0 {
+				fmt.Fprintf(w, "    %-20s start to overflow: %s; turn away more residents: %s\n", "", list(shelterNames(sbase, over), 4), list(shelterNames(sbase, away), 4))
+			}
+			if len(ss.InClosedAreas) > 0 {
+				var in []int
+				for j, sh := range sbase.Shelters {
+					if slices.Contains(ss.InClosedAreas, sh.ID) {
+						in = append(in, j)
+					}
+				}
+				fmt.Fprintf(w, "    %-20s open shelters inside the closed areas: %s\n", "", list(shelterNames(sbase, in), 4))
+			}
+		}
 	}
+}
+
+// list joins up to n ids, saying how many more there are.
+func list(ids []string, n int) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	if len(ids) <= n {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
 }
 
 // ShelterSummary is the shelter part of summary.json.
@@ -125,11 +216,13 @@ func ptr(v float64) *float64 {
 	return &v
 }
 
+// Results are the answers of one study run, as Write writes them.
 // Write writes every table and summary.json into dir. It writes into a new
 // folder beside dir and renames it into place only when everything has been
 // written, so dir is never left half-written. An existing dir is replaced
 // only if it holds a previous rescuegrid output (a summary.json).
-func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, scs []ScenarioResult, generator string, timings []StageTiming) (*Summary, error) {
+func Write(dir string, in *Inputs, res *Results, generator string, timings []StageTiming) (*Summary, error) {
+	r, sr, scs := res.Coverage, res.Shelter, res.Scenarios
 	if st, err := os.Stat(dir); err == nil {
 		if !st.IsDir() {
 			return nil, fmt.Errorf("output %s exists and is not a folder", dir)
@@ -161,7 +254,13 @@ func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, scs [
 		}
 	}()
 	if len(scs) > 0 {
-		tables["scenarios"] = ScenarioTable(mem, in, r, scs)
+		tables["scenarios"] = ScenarioTable(mem, in, r, sr, scs)
+		if rec := ScenarioShelterTable(mem, in, sr, scs); rec != nil {
+			tables["scenario_shelters"] = rec
+		}
+	}
+	if res.Critical != nil {
+		tables["critical_segments"] = CriticalTable(mem, res.Critical)
 	}
 	if sr != nil {
 		st, err := ShelterTables(mem, in, sr)
@@ -196,6 +295,7 @@ func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, scs [
 		ss := ScenarioSummary{
 			Name: sc.Name, Within: sc.Result.Summary.Within, Lost: max(0, r.Summary.Within-sc.Result.Summary.Within),
 			ClosedEdges: sc.Report.ClosedEdges, SlowedEdges: sc.Report.SlowedEdges, UnknownWays: sc.Report.UnknownWays,
+			Shelters: scenarioShelterSummary(sr, sc),
 		}
 		for _, spec := range in.Study.Scenarios {
 			if spec.Name == sc.Name {
@@ -214,6 +314,7 @@ func Write(dir string, in *Inputs, r *coverage.Result, sr *shelter.Result, scs [
 			NearestOverflow: s.NearestOverflow, DepotsUnreached: s.DepotsUnreached, Depots: len(sr.Depots),
 		}
 	}
+	sum.Critical = criticalSummary(res.Critical)
 	sum.Files = append(files, SummaryFile)
 	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {

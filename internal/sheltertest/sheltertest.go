@@ -102,6 +102,15 @@ func CheckInvariants(tb testing.TB, in shelter.Input, r *shelter.Result) {
 		if math.Abs(sr.Load+sr.Spare-sr.Places) > 1e-6 {
 			tb.Errorf("shelter %d load %.3f + spare %.3f != places %.0f", j, sr.Load, sr.Spare, sr.Places)
 		}
+		if sr.Closed && (sr.Places != 0 || sr.Load != 0 || sr.CellsInReach != 0 || sr.NearestLoad != 0 || sr.Snapped) {
+			tb.Errorf("closed shelter %d (%s): %v places, load %v, %d cells in reach, nearest load %v, snapped %v; want none",
+				j, sr.ID, sr.Places, sr.Load, sr.CellsInReach, sr.NearestLoad, sr.Snapped)
+		}
+	}
+	for i, j := range r.Cells.Nearest {
+		if j >= 0 && r.Shelters[j].Closed {
+			tb.Errorf("cell %d: nearest shelter %d is closed", i, j)
+		}
 	}
 	for i := range in.Cells {
 		if r.Cells.Unplaced[i] > 1e-9 {

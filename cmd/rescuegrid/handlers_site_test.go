@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func post(tb testing.TB, h http.Handler, url, body string) *httptest.ResponseRecorder {
+	tb.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, url, strings.NewReader(body)))
+	return rec
+}
+
+type siteAnswer struct {
+	Baseline, Value, Covered float64
+	Relocated                *float64 `json:"value_with_relocation"`
+	Bound                    struct{ Greedy, Online, Best, Gap *float64 }
+	Curve                    []struct {
+		K    int
+		Site string `json:"site_id"`
+		Gain float64
+	}
+	Sites []struct {
+		ID, Kind, From string
+		Lon, Lat       float64
+		Members        int
+	}
+	Note string
+}
+
+// TestServerSite: POST /api/site on the sample. The answer's sites, added
+// through /api/whatif (the coverage study), reach exactly the residents the
+// siting reports; the bound holds the value; moving one team never does
+// worse; bad requests are 400 naming the field, candidates that are all
+// unusable 422 naming them, and more sites than candidates places them all.
+func TestServerSite(t *testing.T) {
+	h := sampleSrv(t).handler()
+	rec := post(t, h, "/api/site", `{"add": 2}`)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("POST /api/site: %d %s", rec.Code, rec.Body)
+	}
+	var a siteAnswer
+	if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Sites) != 2 || len(a.Curve) != 2 || a.Value < a.Baseline || a.Bound.Best == nil || *a.Bound.Best < a.Value-1e-9 {
+		t.Fatalf("answer %+v", a)
+	}
+	var add []string
+	for _, s := range a.Sites {
+		if s.Kind != "new" || s.Members != 20 {
+			t.Errorf("site %+v: want a new site of the township minimum, 20 members", s)
+		}
+		add = append(add, fmt.Sprintf(`{"id":%q,"lon":%v,"lat":%v}`, s.ID, s.Lon, s.Lat))
+	}
+	wi := post(t, h, "/api/whatif", `{"add":[`+strings.Join(add, ",")+`]}`)
+	var w struct {
+		After float64 `json:"within_after"`
+	}
+	if err := json.Unmarshal(wi.Body.Bytes(), &w); err != nil || wi.Code != http.StatusOK {
+		t.Fatalf("whatif: %d %s", wi.Code, wi.Body)
+	}
+	if math.Abs(w.After-a.Covered) > 1e-6*a.Covered {
+		t.Errorf("the coverage study with the sites counts %v residents inside, /api/site %v", w.After, a.Covered)
+	}
+
+	rec = post(t, h, "/api/site", `{"add": 2, "relocate": 1, "team_size": 25}`)
+	var r siteAnswer
+	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("relocate: %d %s", rec.Code, rec.Body)
+	}
+	if r.Relocated == nil || *r.Relocated < r.Value || r.Value != a.Value {
+		t.Errorf("with one move %v, without %v (first answer %v)", r.Relocated, r.Value, a.Value)
+	}
+	for _, s := range r.Sites {
+		if s.Kind == "new" && s.Members != 25 {
+			t.Errorf("new site %s has %d members, asked 25", s.ID, s.Members)
+		}
+	}
+
+	for _, tc := range []struct {
+		body, mention string
+		status        int
+	}{
+		{`{"add": 0}`, "add", 400},
+		{`{"add": 21}`, "add", 400},
+		{`{"add": 2, "objective": "fast"}`, "objective", 400},
+		{`{"add": 2, "colour": "red"}`, "colour", 400},
+		{`{"add": 2, "candidate_res": 12}`, "candidate_res", 400},
+		{`{"add": 2, "candidates": [{"lon": 1.5}]}`, "candidates[0]", 400},
+		{`{"add": 2, "relocate": 1, "objective": "all"}`, "relocate", 400},
+		{`{"add": 2, "relocate": 11}`, "relocate", 400},
+		{`{"add": 1, "candidates": [{"id": "sea", "lon": 2.5, "lat": 41}, {"id": "peak", "lon": 1.72, "lat": 42.62}]}`, "sea: ", 422},
+	} {
+		rec := post(t, h, "/api/site", tc.body)
+		wantJSONError(t, rec, tc.status, tc.mention)
+	}
+	// Two usable candidates, five asked: both placed, and said so.
+	two := fmt.Sprintf(`{"add": 5, "candidates": [{"id": "a", "lon": %v, "lat": %v}, {"id": "b", "lon": %v, "lat": %v}]}`, a.Sites[0].Lon, a.Sites[0].Lat, a.Sites[1].Lon, a.Sites[1].Lat)
+	rec = post(t, h, "/api/site", two)
+	var b siteAnswer
+	if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("two candidates: %d %s", rec.Code, rec.Body)
+	}
+	if len(b.Sites) != 2 || !strings.Contains(b.Note, "placing all 2") || math.Abs(b.Covered-a.Covered) > 1e-6 {
+		t.Errorf("two candidates, five asked: %+v; want both placed, a note, and the first answer's %v covered", b, a.Covered)
+	}
+	var api struct {
+		Paths map[string]map[string]any
+	}
+	if err := json.Unmarshal(get(t, h, "/openapi.json").Body.Bytes(), &api); err != nil || api.Paths["/api/site"]["post"] == nil {
+		t.Errorf("openapi.json (%v) does not describe POST /api/site", err)
+	}
+}
