@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -94,7 +96,13 @@ func (s *server) handleSite(w http.ResponseWriter, r *http.Request) error {
 		}
 		copt.Points = append(copt.Points, siting.Site{ID: c.ID, Loc: orb.Point{lon, lat}})
 	}
-	m, rep, err := siteMatrix(r.Context(), st.in, copt, obj)
+	var m *siting.Matrix
+	var rep siting.CandidateReport
+	if len(copt.Points) == 0 {
+		m, rep, err = st.siteMatrix(r.Context(), copt, obj)
+	} else {
+		m, rep, err = siteMatrix(r.Context(), st.in, copt, obj)
+	}
 	if errors.Is(err, siting.ErrNoCandidates) {
 		return &apiError{http.StatusUnprocessableEntity, fmt.Sprintf("no usable candidate site (%d considered): %s", rep.Considered, rejections(rep.Rejected, 10))}
 	}
@@ -183,6 +191,36 @@ func (s *server) handleSite(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp["took_ms"] = time.Since(t0).Milliseconds()
 	return writeJSON(w, resp)
+}
+
+// siteKey names a matrix of generated candidates: it depends on the
+// candidates' resolution and team, and on the search horizon (longer for
+// p-median).
+type siteKey struct {
+	res, team int
+	pmedian   bool
+}
+
+// siteEntry is a matrix built once per study and key and shared by the
+// requests after it (the solver only reads it).
+type siteEntry struct {
+	once sync.Once
+	m    *siting.Matrix
+	rep  siting.CandidateReport
+	err  error
+}
+
+// siteMatrix returns the study's matrix of generated candidates for copt
+// and obj, built by the first request that needs it (not cancelled by that
+// request's client going away: the next one wants it too).
+func (st *studyState) siteMatrix(ctx context.Context, copt siting.CandidateOptions, obj siting.Objective) (*siting.Matrix, siting.CandidateReport, error) {
+	key := siteKey{copt.Res, copt.MinTeam, obj == siting.PMedian}
+	v, _ := st.siteMats.LoadOrStore(key, &siteEntry{})
+	e := v.(*siteEntry)
+	e.once.Do(func() {
+		e.m, e.rep, e.err = siteMatrix(context.WithoutCancel(ctx), st.in, copt, obj)
+	})
+	return e.m, e.rep, e.err
 }
 
 func finitePtr(v float64) *float64 {

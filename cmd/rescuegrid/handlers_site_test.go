@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -116,5 +121,48 @@ func TestServerSite(t *testing.T) {
 	}
 	if err := json.Unmarshal(get(t, h, "/openapi.json").Body.Bytes(), &api); err != nil || api.Paths["/api/site"]["post"] == nil {
 		t.Errorf("openapi.json (%v) does not describe POST /api/site", err)
+	}
+}
+
+// TestServerSiteMatrixShared: concurrent requests for the same generated
+// candidates share one matrix (built once per study and key) and get the
+// same answer as a fresh server; under -race this also checks that the
+// solver only reads the shared matrix.
+func TestServerSiteMatrixShared(t *testing.T) {
+	s := sampleSrv(t)
+	h := s.handler()
+	const body = `{"add": 3, "relocate": 1}`
+	answers := make([]siteAnswer, 4)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := post(t, h, "/api/site", body)
+			if rec.Code != http.StatusOK {
+				t.Errorf("request %d: %d %s", i, rec.Code, rec.Body)
+				return
+			}
+			json.Unmarshal(rec.Body.Bytes(), &answers[i])
+		}()
+	}
+	wg.Wait()
+	for i := 1; i < len(answers); i++ {
+		if fmt.Sprint(answers[i].Sites) != fmt.Sprint(answers[0].Sites) || answers[i].Value != answers[0].Value {
+			t.Errorf("request %d: %v %v, request 0: %v %v", i, answers[i].Sites, answers[i].Value, answers[0].Sites, answers[0].Value)
+		}
+	}
+	n := 0
+	s.def().state.Load().siteMats.Range(func(k, v any) bool { n++; return true })
+	if n == 0 {
+		t.Error("no matrix cached")
+	}
+	// A server that never cached anything answers the same.
+	fresh := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	fresh.load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
+	var a siteAnswer
+	json.Unmarshal(post(t, fresh.handler(), "/api/site", body).Body.Bytes(), &a)
+	if fmt.Sprint(a.Sites) != fmt.Sprint(answers[0].Sites) || a.Value != answers[0].Value {
+		t.Errorf("fresh server: %v %v; shared matrix: %v %v", a.Sites, a.Value, answers[0].Sites, answers[0].Value)
 	}
 }

@@ -62,6 +62,9 @@ type studyState struct {
 	summary []byte                 // summary JSON
 	tiles   *tiles.Set
 	loaded  time.Time
+	// siteMats caches POST /api/site's matrices of generated candidates
+	// (siteKey -> *siteEntry).
+	siteMats sync.Map
 }
 
 // slot is one served study: its id in URLs, its path, and once loaded its
