@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -212,4 +215,54 @@ func parentPopulation(tb testing.TB, st *studyState, id string) float64 {
 		}
 	}
 	return pop
+}
+
+// TestWebMapSheltersInChromium: Porto Alegre with the 2024 flood shelters
+// in headless Chromium: the shelters layer draws (from its vector tiles)
+// beside the others, with no console error.
+func TestWebMapSheltersInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("Porto Alegre in a browser: not in -short")
+	}
+	if !webmap.Bundled() {
+		t.Fatal("the web map library is not bundled: run `make web`")
+	}
+	exe := chromium(t)
+	s := newServer(serverConfig{Limits: defaultLimits(), TileCacheBytes: 16 << 20}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.load(context.Background(), filepath.Join("..", "..", "bench", "studies", "porto-alegre.yaml"))
+	st := s.def().state.Load()
+	if st == nil {
+		t.Fatalf("Porto Alegre did not load: %s", *s.def().loadErr.Load())
+	}
+	hs := httptest.NewServer(s.handler())
+	defer hs.Close()
+	shot := filepath.Join(artifacts(t), "webmap-porto-alegre.png")
+	cmd := exec.Command("node", "check.mjs", hs.URL+"/", shot)
+	cmd.Dir = filepath.Join("..", "..", "data", "webmap", "js")
+	cmd.Env = append(os.Environ(), "RESCUEGRID_CHROMIUM="+exe)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("check.mjs: %v\n%s\n%s", err, out, stderr.String())
+	}
+	var got struct {
+		ConsoleErrors []string       `json:"console_errors"`
+		PageErrors    []string       `json:"page_errors"`
+		Rendered      map[string]int `json:"rendered"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("check.mjs output %s: %v", out, err)
+	}
+	t.Logf("screenshot: %s; drawn: %v", shot, got.Rendered)
+	if len(got.ConsoleErrors)+len(got.PageErrors) > 0 {
+		t.Errorf("errors in the page: %q %q", got.ConsoleErrors, got.PageErrors)
+	}
+	// Every shelter is a point inside the first view (the study's bounds).
+	if n := got.Rendered["shelters-circle"]; n == 0 || n > len(st.shelter.Shelters) {
+		t.Errorf("shelters drawn: %d, want 1 to %d", n, len(st.shelter.Shelters))
+	}
+	if got.Rendered["cells-fill"] == 0 || got.Rendered["bases-circle"] != len(st.res.Bases) {
+		t.Errorf("drawn %v, want cells and the %d bases", got.Rendered, len(st.res.Bases))
+	}
 }

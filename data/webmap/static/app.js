@@ -30,7 +30,7 @@
     return { stops, colors };
   }
 
-  function legend(target) {
+  function legend(target, available) {
     const { stops, colors } = bands(target);
     const rows = [];
     let lo = 0;
@@ -42,8 +42,18 @@
     rows.push(["#9e9e9e", "no base reaches it / no road"]);
     $("legend").innerHTML =
       rows.map(([c, t]) => `<div class="row"><span class="sw" style="background:${c}"></span>${esc(t)}</div>`).join("") +
-      `<div class="row"><span class="sw" style="background:transparent;border:2px solid #c62828"></span>gap: outside the ${fmt(target)}-minute circle</div>`;
+      `<div class="row"><span class="sw" style="background:transparent;border:2px solid #c62828"></span>gap: outside the ${fmt(target)}-minute circle</div>` +
+      symbols.filter(([layer]) => available.includes(layer))
+        .map(([, c, t]) => `<div class="row"><span class="dot" style="background:${c}"></span>${esc(t)}</div>`).join("");
   }
+
+  const symbols = [
+    ["bases", "#0d47a1", "rescue base"],
+    ["shelters", "#6a1b9a", "shelter"],
+    ["shelters", "#c62828", "shelter that overflows if all go to the nearest"],
+    ["shelters", "#9e9e9e", "shelter of unknown capacity"],
+    ["depots", "#ef6c00", "material depot"],
+  ];
 
   function summary(s) {
     const target = s.standard?.rescue?.minutes ?? 15;
@@ -204,11 +214,12 @@
       return;
     }
     const target = summary(s);
-    legend(target);
     studyPicker().catch(() => {});
     const order = ["units", "isochrones", "cells", "gaps", "shelters", "depots", "bases"];
-    const names = new Set(tables.map((t) => t.name));
+    // The optional shelters and depots tile layers exist only with features.
+    const names = new Set(tables.filter((t) => t.rows > 0 || !["shelters", "depots"].includes(t.name)).map((t) => t.name));
     const available = order.filter((n) => names.has(n));
+    legend(target, available);
     const sources = {};
     for (const n of available) sources[n] = { type: "vector", url: new URL(`tiles/${n}.json`, location.href).href };
     sources.candidate = { type: "geojson", data: { type: "FeatureCollection", features: [] } };
