@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/internal/minheap"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/internal/par"
 )
@@ -293,7 +294,7 @@ type detourSearch struct {
 type side struct {
 	dist  []float64
 	gen   []int32
-	queue nodeHeap
+	queue minheap.Heap[graph.NodeID]
 }
 
 func newDetourSearch(g *graph.Graph) *detourSearch {
@@ -329,11 +330,11 @@ func (ds *detourSearch) detour(g *graph.Graph, segs []Segment, s int32, x, y gra
 	f.queue, b.queue = f.queue[:0], b.queue[:0]
 	f.gen[x], f.dist[x] = gen, 0
 	b.gen[y], b.dist[y] = gen, 0
-	f.queue.push(nodeItem{x, 0})
-	b.queue.push(nodeItem{y, 0})
+	f.queue.Push(0, x)
+	b.queue.Push(0, y)
 	best := math.Inf(1)
 	for len(f.queue) > 0 && len(b.queue) > 0 {
-		tf, tb := f.queue[0].d, b.queue[0].d
+		tf, tb := f.queue[0].Key, b.queue[0].Key
 		if tf+tb >= best || tf+tb > bound {
 			break
 		}
@@ -342,22 +343,22 @@ func (ds *detourSearch) detour(g *graph.Graph, segs []Segment, s int32, x, y gra
 		if tb < tf {
 			cur, other, gr, forward = b, f, rg, false
 		}
-		it := cur.queue.pop()
-		if it.d > cur.dist[it.v] {
+		it := cur.queue.Pop()
+		if it.Key > cur.dist[it.Val] {
 			continue
 		}
-		for e := gr.FirstEdge(it.v); e < gr.FirstEdge(it.v+1); e++ {
+		for e := gr.FirstEdge(it.Val); e < gr.FirstEdge(it.Val+1); e++ {
 			v := gr.Head(e)
-			if (forward && inSegment(g, segs, s, it.v, v)) || (!forward && inSegment(g, segs, s, v, it.v)) {
+			if (forward && inSegment(g, segs, s, it.Val, v)) || (!forward && inSegment(g, segs, s, v, it.Val)) {
 				continue
 			}
-			d := it.d + float64(gr.Weight(e))
+			d := it.Key + float64(gr.Weight(e))
 			if d > bound {
 				continue
 			}
 			if cur.gen[v] != gen || d < cur.dist[v] {
 				cur.gen[v], cur.dist[v] = gen, d
-				cur.queue.push(nodeItem{v, d})
+				cur.queue.Push(d, v)
 				if other.gen[v] == gen {
 					best = min(best, d+other.dist[v])
 				}
@@ -368,51 +369,6 @@ func (ds *detourSearch) detour(g *graph.Graph, segs []Segment, s int32, x, y gra
 		return math.Inf(1)
 	}
 	return best - along
-}
-
-type nodeItem struct {
-	v graph.NodeID
-	d float64
-}
-
-// nodeHeap is a binary min-heap, typed so that a push does not allocate.
-type nodeHeap []nodeItem
-
-func (h *nodeHeap) push(it nodeItem) {
-	*h = append(*h, it)
-	a := *h
-	for i := len(a) - 1; i > 0; {
-		p := (i - 1) / 2
-		if a[p].d <= a[i].d {
-			break
-		}
-		a[p], a[i] = a[i], a[p]
-		i = p
-	}
-}
-
-func (h *nodeHeap) pop() nodeItem {
-	a := *h
-	top := a[0]
-	last := len(a) - 1
-	a[0] = a[last]
-	a = a[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(a) && a[l].d < a[m].d {
-			m = l
-		}
-		if r < len(a) && a[r].d < a[m].d {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		a[m], a[i] = a[i], a[m]
-		i = m
-	}
-	*h = a
-	return top
 }
 
 // bridges marks the segments whose removal disconnects their two ends in

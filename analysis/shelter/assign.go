@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/rescuegrid/rescuegrid/internal/minheap"
 )
 
 // Assignment is Assign's answer: residents of each cell placed in shelters
@@ -115,7 +117,7 @@ type flow struct {
 	entryArc []int32 // matrix entry → its forward arc
 
 	pi, dist []float64
-	heap     distHeap
+	heap     minheap.Heap[int32]
 	queue    []int32
 	level    []int32
 	cur      []int32
@@ -192,52 +194,6 @@ func (f *flow) reduced(a int32) float64 {
 	return math.Max(0, f.cost[a]+f.pi[f.tail(a)]-f.pi[f.head[a]])
 }
 
-type distItem struct {
-	d float64
-	v int32
-}
-
-// distHeap is a binary min-heap of distItems, typed so that a push does
-// not allocate (container/heap boxes every item in an interface).
-type distHeap []distItem
-
-func (h *distHeap) push(it distItem) {
-	*h = append(*h, it)
-	a := *h
-	for i := len(a) - 1; i > 0; {
-		p := (i - 1) / 2
-		if a[p].d <= a[i].d {
-			break
-		}
-		a[p], a[i] = a[i], a[p]
-		i = p
-	}
-}
-
-func (h *distHeap) pop() distItem {
-	a := *h
-	top := a[0]
-	last := len(a) - 1
-	a[0] = a[last]
-	a = a[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(a) && a[l].d < a[m].d {
-			m = l
-		}
-		if r < len(a) && a[r].d < a[m].d {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		a[m], a[i] = a[i], a[m]
-		i = m
-	}
-	*h = a
-	return top
-}
-
 // dijkstra fills f.dist with reduced-cost distances from the sources (every
 // node with seed distance 0 in from) over arcs with residual capacity,
 // stopping when the sink is settled; it skips arcs into the sink (and
@@ -251,13 +207,13 @@ func (f *flow) dijkstra(from []int32, noSink bool) {
 	h := f.heap[:0]
 	for _, s := range from {
 		f.dist[s] = 0
-		h.push(distItem{0, s})
+		h.Push(0, s)
 	}
 	defer func() { f.heap = h[:0] }()
 	for len(h) > 0 {
-		it := h.pop()
-		u := it.v
-		if it.d > f.dist[u] {
+		it := h.Pop()
+		u := it.Val
+		if it.Key > f.dist[u] {
 			continue
 		}
 		if u == sink && !noSink {
@@ -273,10 +229,10 @@ func (f *flow) dijkstra(from []int32, noSink bool) {
 			if noSink && v == sink {
 				continue
 			}
-			if d := it.d + f.reduced(a); d < f.dist[v] {
+			if d := it.Key + f.reduced(a); d < f.dist[v] {
 				f.dist[v] = d
 				f.prevArc[v] = a
-				h.push(distItem{d, v})
+				h.Push(d, v)
 			}
 		}
 	}
