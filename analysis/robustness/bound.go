@@ -7,8 +7,8 @@ import (
 	"slices"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
-	"github.com/rescuegrid/rescuegrid/internal/minheap"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/internal/minheap"
 	"github.com/rescuegrid/rescuegrid/internal/par"
 )
 

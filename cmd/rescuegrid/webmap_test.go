@@ -50,6 +50,22 @@ func chromium(tb testing.TB) string {
 	return exe
 }
 
+// checkMap runs data/webmap/js/check.mjs (playwright-core driving the
+// chromium exe) on the page at url and returns what it printed (JSON).
+func checkMap(tb testing.TB, exe, url, shot string, args ...string) []byte {
+	tb.Helper()
+	cmd := exec.Command("node", append([]string{"check.mjs", url, shot}, args...)...)
+	cmd.Dir = filepath.Join("..", "..", "data", "webmap", "js")
+	cmd.Env = append(os.Environ(), "RESCUEGRID_CHROMIUM="+exe)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		tb.Fatalf("check.mjs: %v\n%s\n%s", err, out, stderr.String())
+	}
+	return out
+}
+
 // TestWebMapInChromium loads the web map of the sample in headless Chromium
 // (playwright-core, data/webmap/js/check.mjs): every tile layer draws
 // features, nothing is fetched from another origin, there is no console
@@ -82,15 +98,7 @@ func TestWebMapInChromium(t *testing.T) {
 	at := cr.Center[best]
 
 	shot := filepath.Join(artifacts(t), "webmap.png")
-	cmd := exec.Command("node", "check.mjs", hs.URL+"/", shot, fmt.Sprintf("%.7f,%.7f", at[0], at[1]))
-	cmd.Dir = filepath.Join("..", "..", "data", "webmap", "js")
-	cmd.Env = append(os.Environ(), "RESCUEGRID_CHROMIUM="+exe)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("check.mjs: %v\n%s\n%s", err, out, stderr.String())
-	}
+	out := checkMap(t, exe, hs.URL+"/", shot, fmt.Sprintf("%.7f,%.7f", at[0], at[1]))
 	var got struct {
 		ConsoleErrors    []string          `json:"console_errors"`
 		PageErrors       []string          `json:"page_errors"`
@@ -237,15 +245,7 @@ func TestWebMapSheltersInChromium(t *testing.T) {
 	hs := httptest.NewServer(s.handler())
 	defer hs.Close()
 	shot := filepath.Join(artifacts(t), "webmap-porto-alegre.png")
-	cmd := exec.Command("node", "check.mjs", hs.URL+"/", shot)
-	cmd.Dir = filepath.Join("..", "..", "data", "webmap", "js")
-	cmd.Env = append(os.Environ(), "RESCUEGRID_CHROMIUM="+exe)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("check.mjs: %v\n%s\n%s", err, out, stderr.String())
-	}
+	out := checkMap(t, exe, hs.URL+"/", shot)
 	var got struct {
 		ConsoleErrors []string       `json:"console_errors"`
 		PageErrors    []string       `json:"page_errors"`
