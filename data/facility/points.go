@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -121,44 +120,19 @@ func parseCSV(name string, b []byte) ([]Point, error) {
 	}
 	var pts []Point
 	seen := map[string]int{}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			// FieldPos is only valid after a successful Read.
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
-			return nil, &ParseError{File: name, Line: line, Err: err}
-		}
-		line, _ := r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if len(rec) != len(header) {
-			return nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: %d fields, the header has %d", ErrBadValue, len(rec), len(header))}
-		}
+	err = eachRow(name, r, len(header), func(line int, rec []string) error {
 		p := Point{ID: strings.TrimSpace(rec[iID]), Line: line, Attrs: map[string]string{}}
 		if p.ID == "" {
-			return nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: empty id", ErrBadValue)}
+			return &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: empty id", ErrBadValue)}
 		}
-		lon, err1 := parseCoord(rec[iLon], 180)
-		lat, err2 := parseCoord(rec[iLat], 90)
-		if err1 != nil {
-			return nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: lon %q: %v", ErrBadValue, rec[iLon], err1)}
+		var err error
+		if p.Loc, err = rowLonLat(name, line, rec, iLon, iLat); err != nil {
+			return err
 		}
-		if err2 != nil {
-			return nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: lat %q: %v", ErrBadValue, rec[iLat], err2)}
-		}
-		p.Loc = orb.Point{lon, lat}
 		if iOSM >= 0 && strings.TrimSpace(rec[iOSM]) != "" {
 			id, err := strconv.ParseInt(strings.TrimSpace(rec[iOSM]), 10, 64)
 			if err != nil || id == 0 {
-				return nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: osm_node_id %q is not an OSM node id", ErrBadValue, rec[iOSM])}
+				return &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: osm_node_id %q is not an OSM node id", ErrBadValue, rec[iOSM])}
 			}
 			p.OSMNode = id
 		}
@@ -168,10 +142,14 @@ func parseCSV(name string, b []byte) ([]Point, error) {
 			}
 		}
 		if first, dup := seen[p.ID]; dup {
-			return nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w %q (first on line %d)", ErrDuplicateID, p.ID, first)}
+			return &ParseError{File: name, Line: line, Err: fmt.Errorf("%w %q (first on line %d)", ErrDuplicateID, p.ID, first)}
 		}
 		seen[p.ID] = line
 		pts = append(pts, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(pts) == 0 {
 		return nil, &ParseError{File: name, Err: fmt.Errorf("%w: the file has a header and no rows", ErrNoPoints)}

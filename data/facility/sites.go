@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -79,43 +78,24 @@ func parseSitesCSV(name string, b []byte) ([]Site, error) {
 	}
 	var out []Site
 	seen := map[string]int{}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
+	err = eachRow(name, r, len(header), func(line int, rec []string) error {
+		loc, err := rowLonLat(name, line, rec, iLon, iLat)
 		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
-			return nil, &ParseError{File: name, Line: line, Err: err}
+			return err
 		}
-		line, _ := r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if len(rec) != len(header) {
-			return nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: %d fields, the header has %d", ErrBadValue, len(rec), len(header))}
-		}
-		lon, err1 := parseCoord(rec[iLon], 180)
-		lat, err2 := parseCoord(rec[iLat], 90)
-		if err1 != nil {
-			return nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: lon %q: %v", ErrBadValue, rec[iLon], err1)}
-		}
-		if err2 != nil {
-			return nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: lat %q: %v", ErrBadValue, rec[iLat], err2)}
-		}
-		s := Site{ID: "row " + strconv.Itoa(line), Loc: orb.Point{lon, lat}, Line: line}
+		s := Site{ID: "row " + strconv.Itoa(line), Loc: loc, Line: line}
 		if iID >= 0 && strings.TrimSpace(rec[iID]) != "" {
 			s.ID = strings.TrimSpace(rec[iID])
 		}
 		if first, dup := seen[s.ID]; dup {
-			return nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w %q (first on line %d)", ErrDuplicateID, s.ID, first)}
+			return &ParseError{File: name, Line: line, Err: fmt.Errorf("%w %q (first on line %d)", ErrDuplicateID, s.ID, first)}
 		}
 		seen[s.ID] = line
 		out = append(out, s)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, &ParseError{File: name, Err: fmt.Errorf("%w: the file has a header and no rows", ErrNoPoints)}
