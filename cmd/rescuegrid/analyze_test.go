@@ -72,6 +72,10 @@ func TestAnalyzeSample(t *testing.T) {
 			t.Errorf("summary does not mention %q:\n%s", want, stdout)
 		}
 	}
+	// The folder is shareable like one mkdir makes (it was 0700 before).
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("output folder: %v, %v; want mode 0755", fi.Mode(), err)
+	}
 	var sum struct {
 		Residents, Within   float64
 		Units, Bases, Cells int

@@ -243,6 +243,11 @@ func Write(dir string, in *Inputs, res *Results, generator string, timings []Sta
 			os.RemoveAll(tmp)
 		}
 	}()
+	// MkdirTemp makes the folder private (0700); the output is for sharing
+	// (a web server, the team), as a folder made by mkdir would be.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("create output: %w", err)
+	}
 	mem := memory.NewGoAllocator()
 	tables, err := Tables(mem, in, r)
 	if err != nil {
