@@ -73,8 +73,10 @@ func TestAnalyzeSample(t *testing.T) {
 		}
 	}
 	// The folder is shareable like one mkdir makes (it was 0700 before).
-	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o755 {
-		t.Errorf("output folder: %v, %v; want mode 0755", fi.Mode(), err)
+	if fi, err := os.Stat(out); err != nil {
+		t.Error(err)
+	} else if fi.Mode().Perm() != 0o755 {
+		t.Errorf("output folder mode %v, want 0755", fi.Mode())
 	}
 	var sum struct {
 		Residents, Within   float64
