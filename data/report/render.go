@@ -62,6 +62,8 @@ type view struct {
 	MapLegend []legendRow
 	MapNote   string
 	Symbols   []string
+	// MapShelters and MapDepots: the map draws them (legend rows).
+	MapShelters, MapDepots bool
 
 	Units          []unitRow
 	UnitsTotal     unitRow
@@ -340,6 +342,7 @@ func (v *view) unitsAndKPIs(r *Report) {
 	}
 
 	// Legend.
+	v.MapShelters, v.MapDepots = len(r.Shelters) > 0, len(r.Depots) > 0
 	for _, b := range v.Map.Bands {
 		if b.Cells == 0 && (b.Key == "unreached" || b.Key == "far") {
 			continue

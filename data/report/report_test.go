@@ -724,4 +724,26 @@ units: {file: %q, id: id, name: name}
 	if n := int(sh["shelters_overflowing_if_nearest"].(float64)); len(rows) != min(10, n) {
 		t.Errorf("overflow table %d rows, want %d", len(rows), min(10, n))
 	}
+
+	// The map draws every shelter of the shelters table, red when it
+	// would overflow with everyone at the nearest, and the legend says so.
+	shelters := readCSV(t, filepath.Join(out, "shelters.csv"))
+	g := regexp.MustCompile(`(?s)<g id="map-shelters">(.*?)</g>`).FindStringSubmatch(page)
+	if g == nil {
+		t.Fatal("the map has no shelters group")
+	}
+	circles := strings.Count(g[1], "<circle")
+	red := strings.Count(g[1], `fill="#c62828"`)
+	over := 0
+	for _, s := range shelters {
+		if s["overflows"] == "true" {
+			over++
+		}
+	}
+	if circles != len(shelters) || red != over || over == 0 {
+		t.Errorf("map: %d shelter circles (%d red), want %d (%d overflowing, shelters.csv)", circles, red, len(shelters), over)
+	}
+	if !strings.Contains(page, "shelter that overflows if all go to the nearest") {
+		t.Error("the map legend has no shelter symbols")
+	}
 }

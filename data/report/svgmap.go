@@ -555,6 +555,43 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 	}
 	b = append(b, `</g>`...)
 
+	// Shelters (circles: purple, red when they would overflow with everyone
+	// at the nearest, grey of unknown capacity) and depots (orange squares),
+	// under the bases.
+	if len(r.Shelters) > 0 {
+		b = append(b, `<g id="map-shelters">`...)
+		for _, s := range r.Shelters {
+			if math.IsNaN(s.Loc[0]) || s.Loc == (orb.Point{}) {
+				continue
+			}
+			fill := "#6a1b9a"
+			switch {
+			case s.Overflows:
+				fill = "#c62828"
+			case s.Rule == "unknown":
+				fill = "#9e9e9e"
+			}
+			x, y := f.xy(s.Loc)
+			b = fmt.Appendf(b, `<circle cx="%.1f" cy="%.1f" r="5" fill="%s" stroke="#fff" stroke-width="1.4"><title>%s</title></circle>`, x, y, fill, html.EscapeString(shelterName(s)))
+		}
+		b = append(b, `</g>`...)
+	}
+	if len(r.Depots) > 0 {
+		b = append(b, `<g id="map-depots">`...)
+		for _, d := range r.Depots {
+			if math.IsNaN(d.Loc[0]) || d.Loc == (orb.Point{}) {
+				continue
+			}
+			x, y := f.xy(d.Loc)
+			name := d.Name
+			if name == "" {
+				name = d.ID
+			}
+			b = fmt.Appendf(b, `<rect x="%.1f" y="%.1f" width="10" height="10" fill="#ef6c00" stroke="#fff" stroke-width="1.4"><title>%s</title></rect>`, x-5, y-5, html.EscapeString(name))
+		}
+		b = append(b, `</g>`...)
+	}
+
 	// Bases: triangles; named when few.
 	b = append(b, `<g id="map-bases">`...)
 	for _, base := range r.Bases {
@@ -716,4 +753,16 @@ func cellTime(c *Cell) string {
 		return "not reached"
 	}
 	return dur(c.Seconds) + " min"
+}
+
+// shelterName is a shelter's name with its places, for the map's tooltip.
+func shelterName(s Shelter) string {
+	name := s.Name
+	if name == "" {
+		name = s.ID
+	}
+	if s.Rule == "unknown" {
+		return name + " (capacity unknown)"
+	}
+	return fmt.Sprintf("%s (%s places)", name, people(s.Places))
 }
