@@ -3,9 +3,15 @@ package tiles_test
 import (
 	"context"
 	"math"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
@@ -86,6 +92,43 @@ func TestSheltersLayerMatchesStudy(t *testing.T) {
 	if len(seen) != len(sr.Shelters) || len(sr.Shelters) < 50 {
 		t.Errorf("%d shelter features at z14, want every one of %d", len(seen), len(sr.Shelters))
 	}
+
+	// GDAL reads the z12 tile that holds most shelters: the same features,
+	// as points, with its own field types.
+	ogrinfo := gdalTool(t, "ogrinfo")
+	var best maptile.Tile
+	var most *mvt.Layer
+	var bestBytes []byte
+	for _, tl := range tilesOver(b, 12) {
+		if l, raw, ok := decode(t, set, tiles.LayerShelters, tl); ok && (most == nil || len(l.Features) > len(most.Features)) {
+			best, most, bestBytes = tl, l, raw
+		}
+	}
+	file := writeTile(t, filepath.Join(t.TempDir(), tiles.LayerShelters), bestBytes, best)
+	out, err := exec.Command(ogrinfo, "-ro", "-al", "-so", "-oo", "CLIP=NO", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ogrinfo %s: %v\n%s", file, err, out)
+	}
+	info := string(out)
+	if m := ogrLayerRE.FindStringSubmatch(info); m == nil || m[1] != tiles.LayerShelters {
+		t.Errorf("ogrinfo: layer %v, want shelters\n%s", m, info)
+	}
+	if m := ogrCountRE.FindStringSubmatch(info); m == nil || m[1] != strconv.Itoa(len(most.Features)) {
+		t.Errorf("ogrinfo: %v features, want %d (orb)", m, len(most.Features))
+	}
+	if m := ogrGeomRE.FindStringSubmatch(info); m == nil || !strings.Contains(m[1], "Point") {
+		t.Errorf("ogrinfo: geometry %v, want Point", m)
+	}
+	fields := map[string]string{}
+	for _, m := range ogrFieldRE.FindAllStringSubmatch(info, -1) {
+		fields[m[1]] = m[2]
+	}
+	for k, want := range map[string]string{"id": "String", "load": "Real", "overflows": "Integer(Boolean)"} {
+		if fields[k] != want {
+			t.Errorf("ogrinfo: field %s is %q, want %s", k, fields[k], want)
+		}
+	}
+	t.Logf("GDAL read shelters tile %v: %d features", best, len(most.Features))
 
 	_, _, sample := andorra(t)
 	if _, ok := sample.LayerBounds(tiles.LayerShelters); ok {
