@@ -68,7 +68,6 @@ func Relocate(ctx context.Context, m *Matrix, opt Options, plan []int, n int) (*
 	cost := free.costOf(open())
 	r := &Relocation{Before: p.value(cost)}
 	var a assignment
-	w := p.w
 	for len(r.Moves) < n {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -81,32 +80,12 @@ func Relocate(ctx context.Context, m *Matrix, opt Options, plan []int, n int) (*
 		free.assign(&a, o)
 		best, bb, bc := 0.0, -1, -1
 		for _, b := range fixed {
-			var loss float64
-			for _, e := range p.row(b) {
-				if a.o1[e.Cell] == int32(b) {
-					loss += w[e.Cell] * (a.b2[e.Cell] - a.b1[e.Cell])
-				}
-			}
+			loss := p.closeLoss(&a, b)
 			for _, c := range p.cand {
 				if isOpen[c] {
 					continue
 				}
-				var g float64
-				for _, e := range p.row(c) {
-					i := e.Cell
-					cur := a.b1[i]
-					if a.o1[i] == int32(b) {
-						cur = a.b2[i]
-					}
-					v := 0.0
-					if !p.cover {
-						v = float64(e.Seconds)
-					}
-					if d := cur - v; d > 0 {
-						g += w[i] * d
-					}
-				}
-				if d := g - loss; d > best {
+				if d := p.swapGain(&a, b, c) - loss; d > best {
 					best, bb, bc = d, b, c
 				}
 			}

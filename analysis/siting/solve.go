@@ -592,6 +592,39 @@ func (p *problem) assign(a *assignment, set []int) {
 	}
 }
 
+// closeLoss is what closing the open site s adds to the cost under the
+// assignment a: each cell it serves falls back to its second-best site.
+func (p *problem) closeLoss(a *assignment, s int) float64 {
+	var loss float64
+	for _, e := range p.row(s) {
+		if a.o1[e.Cell] == int32(s) {
+			loss += p.w[e.Cell] * (a.b2[e.Cell] - a.b1[e.Cell])
+		}
+	}
+	return loss
+}
+
+// swapGain is what opening the site c saves under the assignment a with
+// the site s closed (its cells at their second-best site).
+func (p *problem) swapGain(a *assignment, s, c int) float64 {
+	var g float64
+	for _, e := range p.row(c) {
+		i := e.Cell
+		cur := a.b1[i]
+		if a.o1[i] == int32(s) {
+			cur = a.b2[i]
+		}
+		v := 0.0
+		if !p.cover {
+			v = float64(e.Seconds)
+		}
+		if d := cur - v; d > 0 {
+			g += p.w[i] * d
+		}
+	}
+	return g
+}
+
 // swap improves set (new sites only; existing stay) by vertex interchange:
 // for each site in turn, the candidate whose exchange lowers the cost most,
 // applied when it lowers it, until a round brings nothing or rounds run
@@ -613,7 +646,6 @@ func (p *problem) swap(ctx context.Context, set []int, rounds int) ([]int, float
 	var a assignment
 	p.assign(&a, set)
 	swaps := 0
-	w := p.w
 	for r := 0; r < rounds; r++ {
 		improved := false
 		for q := 0; q < len(set); q++ {
@@ -621,33 +653,13 @@ func (p *problem) swap(ctx context.Context, set []int, rounds int) ([]int, float
 				return nil, 0, 0, err
 			}
 			s := set[q]
-			var loss float64
-			for _, e := range p.row(s) {
-				if a.o1[e.Cell] == int32(s) {
-					loss += w[e.Cell] * (a.b2[e.Cell] - a.b1[e.Cell])
-				}
-			}
+			loss := p.closeLoss(&a, s)
 			best, bc := 0.0, -1
 			for _, cnd := range p.cand {
 				if open[cnd] {
 					continue
 				}
-				var g float64
-				for _, e := range p.row(cnd) {
-					i := e.Cell
-					cur := a.b1[i]
-					if a.o1[i] == int32(s) {
-						cur = a.b2[i]
-					}
-					v := 0.0
-					if !p.cover {
-						v = float64(e.Seconds)
-					}
-					if d := cur - v; d > 0 {
-						g += w[i] * d
-					}
-				}
-				if d := g - loss; d > best {
+				if d := p.swapGain(&a, s, cnd) - loss; d > best {
 					best, bc = d, cnd
 				}
 			}
