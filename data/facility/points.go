@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
+	"github.com/rescuegrid/rescuegrid/geo"
 )
 
 // A Point is one input location with its attributes.
@@ -169,16 +169,9 @@ func parseCoord(s string, limit float64) (float64, error) {
 }
 
 func parseGeoJSON(name string, b []byte) ([]Point, error) {
-	fc, err := geojson.UnmarshalFeatureCollection(b)
-	if err != nil || fc == nil || fc.Type != "FeatureCollection" {
-		f, ferr := geojson.UnmarshalFeature(b)
-		if ferr != nil || f.Type != "Feature" {
-			if err == nil {
-				err = errors.New("not a FeatureCollection or Feature")
-			}
-			return nil, &ParseError{File: name, Err: fmt.Errorf("%w: not GeoJSON: %v", ErrBadValue, err)}
-		}
-		fc = geojson.NewFeatureCollection().Append(f)
+	fc, err := geo.Features(b)
+	if err != nil {
+		return nil, &ParseError{File: name, Err: fmt.Errorf("%w: not GeoJSON: %v", ErrBadValue, err)}
 	}
 	var pts []Point
 	seen := map[string]int{}

@@ -3,7 +3,6 @@ package facility
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -12,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
+	"github.com/rescuegrid/rescuegrid/geo"
 )
 
 // A Site is a candidate place for a new station: a point, or an area (a
@@ -104,16 +103,9 @@ func parseSitesCSV(name string, b []byte) ([]Site, error) {
 }
 
 func parseSitesGeoJSON(name string, b []byte) ([]Site, error) {
-	fc, err := geojson.UnmarshalFeatureCollection(b)
-	if err != nil || fc == nil || fc.Type != "FeatureCollection" {
-		f, ferr := geojson.UnmarshalFeature(b)
-		if ferr != nil || f.Type != "Feature" {
-			if err == nil {
-				err = errors.New("not a FeatureCollection or Feature")
-			}
-			return nil, &ParseError{File: name, Err: fmt.Errorf("%w: not GeoJSON: %v", ErrBadValue, err)}
-		}
-		fc = geojson.NewFeatureCollection().Append(f)
+	fc, err := geo.Features(b)
+	if err != nil {
+		return nil, &ParseError{File: name, Err: fmt.Errorf("%w: not GeoJSON: %v", ErrBadValue, err)}
 	}
 	var out []Site
 	seen := map[string]int{}

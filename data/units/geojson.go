@@ -2,14 +2,13 @@ package units
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"math"
 	"os"
 	"strconv"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
+	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/twpayne/go-geos"
 )
 
@@ -58,16 +57,9 @@ func parseGeoJSON(name string, b []byte, opt GeoJSONOptions) ([]Unit, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, &ParseError{File: name, Err: fmt.Errorf("%w: the file is empty", ErrNoUnits)}
 	}
-	fc, err := geojson.UnmarshalFeatureCollection(b)
-	if err != nil || fc == nil || fc.Type != "FeatureCollection" {
-		f, ferr := geojson.UnmarshalFeature(b)
-		if ferr != nil || f.Type != "Feature" {
-			if err == nil {
-				err = errors.New("not a FeatureCollection or Feature")
-			}
-			return nil, &ParseError{File: name, Err: fmt.Errorf("%w: not GeoJSON: %v", ErrBadValue, err)}
-		}
-		fc = geojson.NewFeatureCollection().Append(f)
+	fc, err := geo.Features(b)
+	if err != nil {
+		return nil, &ParseError{File: name, Err: fmt.Errorf("%w: not GeoJSON: %v", ErrBadValue, err)}
 	}
 	if len(fc.Features) == 0 {
 		return nil, &ParseError{File: name, Err: fmt.Errorf("%w: the collection has no features", ErrNoUnits)}
