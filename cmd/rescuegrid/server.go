@@ -387,13 +387,14 @@ func (s *server) handler() http.Handler {
 	route("GET /readyz", func(w http.ResponseWriter, r *http.Request) error {
 		// Ready when every study has loaded; a failed one keeps it at 503
 		// with the reason (a configuration error to see, not to restart on).
-		for _, sl := range s.slots() {
+		slots := s.slots()
+		if len(slots) == 0 {
+			return &apiError{http.StatusServiceUnavailable, "no study"}
+		}
+		for _, sl := range slots {
 			if _, err := sl.ready(); err != nil {
 				return err
 			}
-		}
-		if len(s.slots()) == 0 {
-			return &apiError{http.StatusServiceUnavailable, "no study"}
 		}
 		w.Write([]byte("ready\n"))
 		return nil
@@ -427,15 +428,9 @@ func (s *server) handler() http.Handler {
 	outer := http.NewServeMux()
 	outer.Handle("/", mux)
 	outer.Handle("/studies/{id}/{rest...}", s.instrument("/studies/{id}/", func(w http.ResponseWriter, r *http.Request) error {
-		s.mu.RLock()
-		sl := s.byID[r.PathValue("id")]
-		s.mu.RUnlock()
-		if sl == nil {
-			ids := []string{}
-			for _, x := range s.slots() {
-				ids = append(ids, x.id)
-			}
-			return &apiError{http.StatusNotFound, fmt.Sprintf("no study %q (studies: %s)", r.PathValue("id"), strings.Join(ids, ", "))}
+		sl, err := s.slotByID(r.PathValue("id"))
+		if err != nil {
+			return err
 		}
 		r2 := r.Clone(context.WithValue(r.Context(), studyKey{}, sl))
 		r2.URL.Path = "/" + r.PathValue("rest")
