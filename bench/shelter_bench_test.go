@@ -10,7 +10,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/osm"
-	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
 	"github.com/rescuegrid/rescuegrid/internal/sheltertest"

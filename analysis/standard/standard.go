@@ -1,6 +1,6 @@
 // Package standard holds the rules a study is judged by: the rescue circle,
 // "135" rapid rescue, team sizes, shelter areas and reach, depot reach. The
-// values are data, not code: package data/study reads them from one YAML file
+// values are data, not code: package internal/study reads them from one YAML file
 // per preset (the Chinese grassroots standards, "cn-grassroots", by default)
 // and from a study's overrides. No threshold is a constant in code.
 package standard

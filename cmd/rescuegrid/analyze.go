@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 const analyzeHelp = `

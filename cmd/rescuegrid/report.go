@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/rescuegrid/rescuegrid/data/report"
-	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
 

@@ -25,7 +25,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
-	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
 	"github.com/rescuegrid/rescuegrid/data/webmap"
 	"github.com/rescuegrid/rescuegrid/internal/lru"

@@ -19,7 +19,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/siting"
 	"github.com/rescuegrid/rescuegrid/data/facility"
-	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )

@@ -7,7 +7,7 @@
 // with their attribution.
 //
 // It reads what 'rescuegrid analyze' writes (summary.json and the Arrow
-// IPC tables, see data/study) with Load, and a 'rescuegrid site' folder
+// IPC tables, see internal/study) with Load, and a 'rescuegrid site' folder
 // with LoadSiting; it computes nothing itself. Render writes the page: an
 // html/template embedded in the binary, inline CSS, and inline SVG drawn
 // here (the map in a local equirectangular frame, the siting chart), with

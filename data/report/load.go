@@ -12,7 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"
 
-	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 // ErrNotOutput marks a folder that is not a complete study output: no

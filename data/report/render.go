@@ -13,7 +13,7 @@ import (
 	"github.com/paulmach/orb/planar"
 	"github.com/uber/h3-go/v4"
 
-	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 //go:embed report.html.tmpl

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/rescuegrid/rescuegrid/data/report"
-	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
 )
 

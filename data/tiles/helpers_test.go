@@ -11,7 +11,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
-	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
 )
 

@@ -18,7 +18,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
-	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 // Layer names, as they appear in tile URLs, in the MVT layer and in TileJSON.

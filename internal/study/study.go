@@ -1,6 +1,6 @@
 // Package study reads a study file (YAML): the road network, the facilities,
 // the population, the reporting units, the H3 resolution and the standards
-// (a preset, data/study/presets/*.yaml, plus overrides). Unknown keys and bad
+// (a preset, internal/study/presets/*.yaml, plus overrides). Unknown keys and bad
 // values are errors naming the file, the line and what is allowed.
 package study
 

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rescuegrid/rescuegrid/data/study"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 func TestLoadSample(t *testing.T) {
-	st, err := study.Load(filepath.Join("..", "sample", "andorra", "study.yaml"))
+	st, err := study.Load(filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ units: {file: units.geojson}
 // buildings, boundaries), all OSM, each with its real size and the
 // SOURCE.md beside it, and the scenario polygons.
 func TestSourcesSample(t *testing.T) {
-	st, err := study.Load(filepath.Join("..", "sample", "andorra", "study.yaml"))
+	st, err := study.Load(filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
