@@ -33,6 +33,18 @@ type Inputs struct {
 	Shelter    *shelter.Input // the shelter computation's input (nil: no shelters)
 	Notes      []string       // warnings worth printing: skipped features, unplaced points
 	Timings    []StageTiming  // where the time went
+	// Recorded, when set, stands in for Graph and the study's files in
+	// summary.json: a batch merge has neither at hand, only what the plan
+	// recorded of them.
+	Recorded *Recorded
+}
+
+// Recorded is what summary.json says of the road graph and the input files,
+// as recorded when they were read.
+type Recorded struct {
+	Profile, Source string
+	Nodes, Edges    int
+	Sources         []Source
 }
 
 // StageTiming is the wall time of one stage of a study.
