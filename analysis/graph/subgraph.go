@@ -65,17 +65,23 @@ func (g *Graph) Subgraph(keep []bool) (*Graph, []NodeID, error) {
 	s.offsets = make([]uint32, m+1)
 	s.osmIDs, s.latE7, s.lonE7, s.comp = make([]int64, m), make([]int32, m), make([]int32, m), make([]uint32, m)
 	wayNew := map[uint32]uint32{}
+	// Component ids keep their order, so a tie broken by id breaks alike.
 	compNew := map[uint32]uint32{}
+	for _, v := range old {
+		compNew[g.comp[v]] = 0
+	}
+	comps := make([]uint32, 0, len(compNew))
+	for c := range compNew {
+		comps = append(comps, c)
+	}
+	slices.Sort(comps)
+	for k, c := range comps {
+		compNew[c] = uint32(k)
+		s.cSize = append(s.cSize, g.cSize[c])
+	}
 	for i, v := range old {
 		s.osmIDs[i], s.latE7[i], s.lonE7[i] = g.osmIDs[v], g.latE7[v], g.lonE7[v]
-		c := g.comp[v]
-		k, ok := compNew[c]
-		if !ok {
-			k = uint32(len(s.cSize))
-			compNew[c] = k
-			s.cSize = append(s.cSize, g.cSize[c])
-		}
-		s.comp[i] = k
+		s.comp[i] = compNew[g.comp[v]]
 		if int(v) < nc {
 			s.nCore++
 		}
@@ -101,11 +107,10 @@ func (g *Graph) Subgraph(keep []bool) (*Graph, []NodeID, error) {
 		if !k {
 			continue
 		}
-		first, end, a, b := g.Chain(c)
+		_, end, a, b := g.Chain(c)
 		s.chainStart = append(s.chainStart, uint32(newID[end-1])+1)
 		s.chainA = append(s.chainA, newID[a])
 		s.chainB = append(s.chainB, newID[b])
-		_ = first
 	}
 	if s.nCore == 0 {
 		return nil, nil, errors.New("graph: subgraph keeps no core node")

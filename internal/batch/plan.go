@@ -386,14 +386,26 @@ func split(parents []h3.Cell, weight map[h3.Cell]float64, n int, set func(h3.Cel
 	for _, p := range parents {
 		total += weight[p]
 	}
-	acc := 0.0
+	cuts := runs(len(parents), n, func(k int) float64 { return weight[parents[k]] / total })
 	for k, p := range parents {
-		s := int32(math.Min(float64(n-1), math.Floor(acc/total*float64(n))))
-		// Leave at least one parent for every later shard.
-		s = max(s, int32(n-(len(parents)-k)))
-		set(p, s)
-		acc += weight[p]
+		set(p, cuts[k])
 	}
+}
+
+// runs numbers m items in order 0..n-1 (n <= m) so that each number gets a
+// contiguous run of about equal share (share(k) of item k; shares sum to 1)
+// and none is skipped, even after an item heavier than 1/n.
+func runs(m, n int, share func(k int) float64) []int32 {
+	out := make([]int32, m)
+	acc, prev := 0.0, int32(0)
+	for k := range out {
+		s := int32(math.Floor(acc * float64(n)))
+		s = min(s, prev+1, int32(n-1))
+		s = max(s, prev, int32(n-(m-k))) // a run left for every later number
+		out[k], prev = s, s
+		acc += share(k)
+	}
+	return out
 }
 
 // byUnits gives each shard whole units: units in the H3 order of their
@@ -436,12 +448,8 @@ func (o *owners) byUnits(ci coverage.Input, parents []h3.Cell, weight map[h3.Cel
 	for _, u := range used {
 		total += cells[u]
 	}
-	acc := 0.0
-	for k, u := range used {
-		s := int32(math.Min(float64(n-1), math.Floor(acc/total*float64(n))))
-		s = max(s, int32(n-(len(used)-k)))
-		unitShard[u] = s
-		acc += cells[u]
+	for k, s := range runs(len(used), n, func(k int) float64 { return cells[used[k]] / total }) {
+		unitShard[used[k]] = s
 	}
 	fallback := map[h3.Cell]int32{}
 	split(parents, weight, n, func(p h3.Cell, s int32) { fallback[p] = s })

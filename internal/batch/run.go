@@ -46,7 +46,7 @@ type shardOutput struct {
 	// Per band: the cells (under the shard's own parents) of road nodes the
 	// nearest base reaches within it.
 	NodeBands [][]h3.Cell
-	Nodes int // of the shard's graph
+	Nodes     int // of the shard's graph
 }
 
 // RunOptions tune RunShard.
