@@ -19,6 +19,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/siting"
 	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/data/units"
+	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
@@ -57,7 +58,8 @@ curve and plan go to standard output.
 
 Usage:
   rescuegrid site STUDY.yaml --add K [--objective coverage|all|time] --out DIR
-                  [--candidates FILE] [--exclude FILE] [--relocate N] [--team-size M]
+                  [--candidates FILE] [--exclude FILE] [--crs wgs84|gcj02|bd09]
+                  [--relocate N] [--team-size M]
 
 Example:
   rescuegrid site data/sample/andorra/study.yaml --add 5 --out out/andorra-sites
@@ -71,7 +73,7 @@ func runSite(ctx context.Context, args []string, e *env) error {
 type siteFlags struct {
 	add, res, relocate, teamSize int
 	objective, out               string
-	candidates, exclude          string
+	candidates, exclude, crs     string
 }
 
 func site(ctx context.Context, args []string, e *env) error {
@@ -83,6 +85,7 @@ func site(ctx context.Context, args []string, e *env) error {
 	fs.IntVar(&f.res, "candidate-res", 8, "H3 resolution of the candidate cells")
 	fs.StringVar(&f.candidates, "candidates", "", "candidate sites: GeoJSON points/polygons or CSV lon,lat (default: every road cell)")
 	fs.StringVar(&f.exclude, "exclude", "", "GeoJSON polygons where no station may stand")
+	fs.StringVar(&f.crs, "crs", "wgs84", "coordinate system of --candidates and --exclude: wgs84, gcj02 (Amap, Tencent) or bd09 (Baidu)")
 	fs.IntVar(&f.relocate, "relocate", 0, "existing bases that may move to candidate sites")
 	fs.IntVar(&f.teamSize, "team-size", -1, "members of each new site (default: the preset's township minimum)")
 	pos, err := parse(fs, args, e)
@@ -106,6 +109,10 @@ func site(ctx context.Context, args []string, e *env) error {
 	case f.teamSize < -1:
 		return usageErr("site: --team-size %d: want 0 or more", f.teamSize)
 	}
+	sys, err := coordsys.Parse(f.crs)
+	if err != nil {
+		return usageErr("site: --crs: %v", err)
+	}
 	t0 := time.Now()
 	st, err := study.Load(pos[0])
 	if err != nil {
@@ -128,6 +135,7 @@ func site(ctx context.Context, args []string, e *env) error {
 		if err != nil {
 			return fmt.Errorf("site: --candidates: %w", err)
 		}
+		facility.SitesToWGS84(sys, given)
 		for _, s := range given {
 			if s.Area != nil {
 				copt.Areas = append(copt.Areas, siting.Area{ID: s.ID, Geom: s.Area})
@@ -137,7 +145,7 @@ func site(ctx context.Context, args []string, e *env) error {
 		}
 	}
 	if f.exclude != "" {
-		areas, err := units.ReadGeoJSON(f.exclude, units.GeoJSONOptions{Repair: true})
+		areas, err := units.ReadGeoJSON(f.exclude, units.GeoJSONOptions{Repair: true, CRS: sys})
 		if err != nil {
 			return fmt.Errorf("site: --exclude: %w", err)
 		}
