@@ -14,7 +14,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/data/facility"
-	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
+	"github.com/rescuegrid/rescuegrid/internal/outdir"
 )
 
 const reachHelp = `
@@ -70,6 +70,9 @@ func reach(ctx context.Context, args []string, e *env) error {
 	if *snapM <= 0 {
 		return usageErr("reach: --snap-distance %v must be > 0", *snapM)
 	}
+	if err := checkOutFile(*out); err != nil {
+		return err
+	}
 	g, err := graph.ReadFile(*graphPath)
 	if err != nil {
 		return err
@@ -112,7 +115,7 @@ func reach(ctx context.Context, args []string, e *env) error {
 	if *out == "-" {
 		err = write(e.stdout)
 	} else {
-		err = atomicfile.Write(*out, write)
+		err = outdir.WriteFile(ctx, *out, write)
 	}
 	if err != nil {
 		return err
