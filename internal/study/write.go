@@ -279,6 +279,13 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 			files = append(files, filepath.Base(f))
 		}
 	}
+	if in.Study.Output.GCJ02Copy {
+		copies, err := writeGCJ02Copies(tmp, files)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, copies...)
+	}
 	sum := summarize(in, r, generator, timings)
 	for _, sc := range scs {
 		ss := ScenarioSummary{
