@@ -127,6 +127,8 @@ type Study struct {
 	Scenarios  []ScenarioSpec
 	ShelterOpt ShelterOptions
 	Robustness Robustness
+	// BusyTeams asks for expected coverage with busy teams (nil: not asked).
+	BusyTeams *BusyTeams
 }
 
 // Robustness asks for the robustness answers beyond the per-base one.
@@ -235,6 +237,7 @@ type raw struct {
 	Shelters   ShelterOptions   `yaml:"shelters"`
 	Scenarios  []ScenarioSpec   `yaml:"scenarios"`
 	Robustness Robustness       `yaml:"robustness"`
+	BusyTeams  *BusyTeams       `yaml:"busy_teams"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
@@ -429,6 +432,10 @@ func Parse(b []byte, path string) (*Study, error) {
 		return nil, fail("robustness.critical_segments", "%d: want 0 (none) to %d", n, MaxCriticalSegments)
 	}
 	st.Robustness = r.Robustness
+	if err := checkBusyTeams(r.BusyTeams); err != nil {
+		return nil, fail("busy_teams", "%v", err)
+	}
+	st.BusyTeams = r.BusyTeams
 	if len(r.Facilities.Bases) == 0 {
 		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
 	}
