@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
@@ -95,6 +97,18 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 			in.Population, err = population.ReadH3(p.H3, st.Resolution)
 		case p.Polygons != "":
 			in.Population, err = population.ReadPolygons(p.Polygons, st.Resolution, population.PolygonOptions{Key: p.Key, CRS: st.SystemOf(p.Polygons)})
+		case p.Raster != "":
+			// The study area is the road network's extent, with room for
+			// the walk from a road to a cell centre.
+			area := in.Graph.Bound()
+			pad := st.Standard.Access.SnapDistanceM / 111_000
+			area = orb.Bound{Min: orb.Point{area.Min[0] - pad, area.Min[1] - pad}, Max: orb.Point{area.Max[0] + pad, area.Max[1] + pad}}
+			var rs population.RasterStats
+			in.Population, rs, err = population.FromRaster(ctx, p.Raster, st.Resolution, population.RasterOptions{Area: area})
+			if err == nil {
+				in.Notes = append(in.Notes, fmt.Sprintf("population from %s: %.0f people in %d pixels over the road network's extent (%d of them split between cells), %d of %d bytes read",
+					filepath.Base(p.Raster), rs.Total, rs.PeoplePixels, rs.SplitPixels, rs.BytesRead, rs.FileBytes))
+			}
 		case p.Buildings != nil:
 			o := population.DefaultBuildingOptions()
 			if b := p.Buildings; b != nil {

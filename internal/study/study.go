@@ -218,6 +218,9 @@ type PopulationSource struct {
 	Key       string           `yaml:"key"` // population property of the polygons
 	CRS       string           `yaml:"crs"` // system of the polygons: wgs84 (default), gcj02 or bd09
 	Buildings *BuildingsSource `yaml:"buildings"`
+	// Raster is a GeoTIFF of people per pixel (WorldPop, GHS-POP in
+	// EPSG:4326), read over the extent of the road network.
+	Raster string `yaml:"raster"`
 }
 
 // BuildingsSource estimates residents from OSM buildings of the study's PBF.
@@ -487,13 +490,16 @@ func Parse(b []byte, path string) (*Study, error) {
 	}
 	p := r.Population
 	set := 0
-	for _, x := range []bool{p.H3 != "", p.Polygons != "", p.Buildings != nil} {
+	for _, x := range []bool{p.H3 != "", p.Polygons != "", p.Buildings != nil, p.Raster != ""} {
 		if x {
 			set++
 		}
 	}
 	if set != 1 {
-		return nil, fail("population", "give exactly one of h3 (a cell,population table), polygons (with key) or buildings (estimate from OSM)")
+		return nil, fail("population", "give exactly one of h3 (a cell,population table), polygons (with key), raster (a GeoTIFF of people per pixel) or buildings (estimate from OSM)")
+	}
+	if p.Raster, err = file("population.raster", p.Raster); err != nil {
+		return nil, err
 	}
 	if p.H3, err = file("population.h3", p.H3); err != nil {
 		return nil, err
