@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -35,6 +36,8 @@ type Inputs struct {
 	Shelter    *shelter.Input // the shelter computation's input (nil: no shelters)
 	Notes      []string       // warnings worth printing: skipped features, unplaced points
 	Timings    []StageTiming  // where the time went
+	// BaseBusy is each base's busy_fraction column, NaN where absent.
+	BaseBusy []float64
 }
 
 // StageTiming is the wall time of one stage of a study.
@@ -312,6 +315,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 				if err := add(b, "osm "+f.Ref()); err != nil {
 					return err
 				}
+				in.BaseBusy = append(in.BaseBusy, math.NaN())
 			}
 			continue
 		}
@@ -332,9 +336,14 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 				}
 				b.TeamSize = n
 			}
+			q, err := busyColumn(src.File, p)
+			if err != nil {
+				return err
+			}
 			if err := add(b, fmt.Sprintf("%s:%d", src.File, p.Line)); err != nil {
 				return err
 			}
+			in.BaseBusy = append(in.BaseBusy, q)
 		}
 	}
 	if len(in.Bases) == 0 {
@@ -383,6 +392,7 @@ func (in *Inputs) assemble(opt Options) error {
 			ci.Zone[i] = zx.Locate(p) >= 0
 		}
 	}
+	ci.Busy = in.busyInput()
 	in.Coverage = ci
 	return nil
 }

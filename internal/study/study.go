@@ -128,6 +128,8 @@ type Study struct {
 	Scenarios  []ScenarioSpec
 	ShelterOpt ShelterOptions
 	Robustness Robustness
+	// BusyTeams asks for expected coverage with busy teams (nil: not asked).
+	BusyTeams *BusyTeams
 	// CRS is the coordinate system of each input file (absolute path ->
 	// system), from the inputs' crs keys and the study's default crs; files
 	// not in it are WGS-84. See SystemOf.
@@ -258,6 +260,7 @@ type raw struct {
 	Shelters   ShelterOptions   `yaml:"shelters"`
 	Scenarios  []ScenarioSpec   `yaml:"scenarios"`
 	Robustness Robustness       `yaml:"robustness"`
+	BusyTeams  *BusyTeams       `yaml:"busy_teams"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
@@ -457,6 +460,10 @@ func Parse(b []byte, path string) (*Study, error) {
 		return nil, fail("robustness.critical_segments", "%d: want 0 (none) to %d", n, MaxCriticalSegments)
 	}
 	st.Robustness = r.Robustness
+	if err := checkBusyTeams(r.BusyTeams); err != nil {
+		return nil, fail("busy_teams", "%v", err)
+	}
+	st.BusyTeams = r.BusyTeams
 	if len(r.Facilities.Bases) == 0 {
 		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
 	}
