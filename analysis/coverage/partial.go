@@ -21,6 +21,7 @@ type Partial struct {
 	Covered       []float64    // per base: residents it reaches within the rescue circle
 	BaseBands     [][]Band     // per base, per band (nil for an unplaced base)
 	NodeBands     [][]h3.Cell  // per band: cells of road nodes reached within it, sorted
+	Busy          *BusyResult  // the busy fractions used; nil without Input.Busy
 }
 
 // Band is the cells one base reaches within one isochrone band.

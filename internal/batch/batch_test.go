@@ -37,7 +37,7 @@ func single(t *testing.T, studyPath string) string {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "single")
-	if _, err := study.Write(out, in, rs, "test", nil); err != nil {
+	if _, err := study.Write(context.Background(), out, in, rs, "test", nil); err != nil {
 		t.Fatal(err)
 	}
 	return out

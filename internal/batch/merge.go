@@ -69,7 +69,7 @@ func Merge(ctx context.Context, dir, out string, opt MergeOptions) (*study.Summa
 	}
 	rs := &study.Results{Coverage: res}
 	timings := []study.StageTiming{{Stage: "merge", Took: time.Since(t0)}}
-	sum, err := study.Write(out, in, rs, opt.Generator, timings)
+	sum, err := study.Write(ctx, out, in, rs, opt.Generator, timings)
 	if err != nil {
 		return nil, err
 	}

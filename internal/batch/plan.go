@@ -173,6 +173,11 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		return nil, err
 	}
 	g, ci, std := in.Graph, in.Coverage, st.Standard
+	if ci.Busy != nil {
+		// Busy fractions derived from the call rate depend on every cell's
+		// nearest base, across shards.
+		return nil, fmt.Errorf("%w: expected coverage with busy teams is computed on one machine ('rescuegrid analyze')", ErrUnsupported)
+	}
 	pres := opt.ParentRes
 	if pres == 0 {
 		pres = min(st.Resolution-2, 7)
