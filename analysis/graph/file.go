@@ -158,42 +158,64 @@ func ReadFile(path string) (*Graph, error) {
 	return g, nil
 }
 
-// Decode parses a graph file held in b. It checks the magic, version,
-// length, checksum and the structural invariants; on any failure it returns
-// an error wrapping ErrNotGraph, ErrVersion, ErrTruncated, ErrChecksum or
-// ErrCorrupt. The returned graph does not keep b.
-func Decode(b []byte) (*Graph, error) {
+// header is what the fixed part of a graph file says.
+type header struct {
+	n, m, w, c, k, nCore, metaLen int
+	size                          int // the file's length the counts imply
+}
+
+func leUint32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
+
+// parseHeader checks the magic, the version, the counts, the length and the
+// end marker of the graph file in b (not the checksum).
+func parseHeader(b []byte) (header, error) {
 	le := binary.LittleEndian
+	var h header
 	if len(b) < len(magic) || string(b[:len(magic)]) != magic {
-		return nil, ErrNotGraph
+		return h, ErrNotGraph
 	}
 	if len(b) < headerSize {
-		return nil, fmt.Errorf("%w: %d bytes, shorter than the %d-byte header", ErrTruncated, len(b), headerSize)
+		return h, fmt.Errorf("%w: %d bytes, shorter than the %d-byte header", ErrTruncated, len(b), headerSize)
 	}
 	if v := le.Uint32(b[8:]); v != FormatVersion {
-		return nil, fmt.Errorf("%w: file is version %d, this program reads version %d (rebuild it with `rescuegrid network build`)", ErrVersion, v, FormatVersion)
+		return h, fmt.Errorf("%w: file is version %d, this program reads version %d (rebuild it with `rescuegrid network build`)", ErrVersion, v, FormatVersion)
 	}
 	var cnt [7]uint64
 	for i := range cnt {
 		cnt[i] = le.Uint64(b[16+8*i:])
 		if cnt[i] >= math.MaxUint32 {
-			return nil, fmt.Errorf("%w: count %d in the header is out of range", ErrCorrupt, cnt[i])
+			return h, fmt.Errorf("%w: count %d in the header is out of range", ErrCorrupt, cnt[i])
 		}
 	}
-	n, m, w, c, k, nCore, metaLen := int(cnt[0]), int(cnt[1]), int(cnt[2]), int(cnt[3]), int(cnt[4]), int(cnt[5]), int(cnt[6])
-	want := encodedSize(n, m, w, c, k, metaLen)
-	if len(b) < want {
-		return nil, fmt.Errorf("%w: %d bytes, the header promises %d", ErrTruncated, len(b), want)
+	h = header{n: int(cnt[0]), m: int(cnt[1]), w: int(cnt[2]), c: int(cnt[3]), k: int(cnt[4]), nCore: int(cnt[5]), metaLen: int(cnt[6])}
+	h.size = encodedSize(h.n, h.m, h.w, h.c, h.k, h.metaLen)
+	if len(b) < h.size {
+		return h, fmt.Errorf("%w: %d bytes, the header promises %d", ErrTruncated, len(b), h.size)
 	}
-	if len(b) > want {
-		return nil, fmt.Errorf("%w: %d bytes, the header promises %d", ErrCorrupt, len(b), want)
+	if len(b) > h.size {
+		return h, fmt.Errorf("%w: %d bytes, the header promises %d", ErrCorrupt, len(b), h.size)
 	}
-	if string(b[want-4:]) != trailer {
-		return nil, fmt.Errorf("%w: missing end marker", ErrTruncated)
+	if string(b[h.size-4:]) != trailer {
+		return h, fmt.Errorf("%w: missing end marker", ErrTruncated)
 	}
+	return h, nil
+}
+
+// Decode parses a graph file held in b. It checks the magic, version,
+// length, checksum and the structural invariants; on any failure it returns
+// an error wrapping ErrNotGraph, ErrVersion, ErrTruncated, ErrChecksum or
+// ErrCorrupt. The returned graph does not keep b.
+func Decode(b []byte) (*Graph, error) {
+	h, err := parseHeader(b)
+	if err != nil {
+		return nil, err
+	}
+	want := h.size
+	le := binary.LittleEndian
 	if got, sum := crc32.Checksum(b[:want-8], castagnoliTab), le.Uint32(b[want-8:]); got != sum {
 		return nil, fmt.Errorf("%w: computed %08x, stored %08x", ErrChecksum, got, sum)
 	}
+	n, m, w, c, k, nCore, metaLen := h.n, h.m, h.w, h.c, h.k, h.nCore, h.metaLen
 
 	g := &Graph{}
 	off := headerSize

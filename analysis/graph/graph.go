@@ -63,6 +63,8 @@ type Graph struct {
 	snap        *snapIndex
 	largestOnce sync.Once
 	largest     int // size of the largest component, computed on first use
+
+	unmap func() error // releases the file mapping of a graph from Open
 }
 
 // NumNodes returns the number of nodes.

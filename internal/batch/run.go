@@ -90,7 +90,7 @@ func RunShard(ctx context.Context, dir string, index int, opt RunOptions) (done 
 	if si.PlanID != p.ID || si.Index != index {
 		return false, fmt.Errorf("batch: shard %d's input belongs to another plan: plan again", index)
 	}
-	g, err := graph.ReadFile(filepath.Join(dir, sh.Dir, "graph.rgraph"))
+	g, err := graph.Open(filepath.Join(dir, sh.Dir, "graph.rgraph"), graph.OpenOptions{})
 	if err != nil {
 		return false, err
 	}

@@ -81,7 +81,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	pbf := st.Network.PBF
 	err := stage("road network", func() error {
 		if st.Network.Graph != "" {
-			g, err := graph.ReadFile(st.Network.Graph)
+			g, err := graph.Open(st.Network.Graph, graph.OpenOptions{})
 			in.Graph = g
 			return err
 		}
@@ -182,7 +182,7 @@ func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
 	st := in.Study
 	var err error
 	if st.Network.WalkGraph != "" {
-		in.WalkGraph, err = graph.ReadFile(st.Network.WalkGraph)
+		in.WalkGraph, err = graph.Open(st.Network.WalkGraph, graph.OpenOptions{})
 	} else {
 		var p *osm.Profile
 		if p, err = osm.BuiltinProfile("walk"); err == nil {
