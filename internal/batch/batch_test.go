@@ -271,9 +271,9 @@ func TestMergeEqualsSingleMachine(t *testing.T) {
 		splits []batch.PlanOptions
 	}{
 		{"andorra", []batch.PlanOptions{{Shards: 2}, {Shards: 16}, {By: batch.ByUnit, Shards: 2}, {By: batch.ByUnit}}},
-		{"malta", []batch.PlanOptions{{Shards: 3}, {Shards: 16}, {By: batch.ByUnit, Shards: 16}}},
+		{"malta", []batch.PlanOptions{{Shards: 3}, {By: batch.ByUnit, Shards: 16}}},
 		{"porto-alegre", []batch.PlanOptions{{Shards: 2}, {Shards: 9}, {By: batch.ByUnit}}},
-		{"porto", []batch.PlanOptions{{Shards: 2}, {Shards: 6}, {Shards: 16}, {By: batch.ByUnit, Shards: 4}}},
+		{"porto", []batch.PlanOptions{{Shards: 6, ParentRes: 7}, {Shards: 16, ParentRes: 7}, {By: batch.ByUnit, Shards: 4, ParentRes: 7}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.region, func(t *testing.T) {
@@ -285,7 +285,7 @@ func TestMergeEqualsSingleMachine(t *testing.T) {
 			}
 			want := single(t, path)
 			for _, opt := range tc.splits {
-				name := fmt.Sprintf("%s-%d", cmpOr(opt.By, batch.ByH3), opt.Shards)
+				name := fmt.Sprintf("%s-%d-r%d", cmpOr(opt.By, batch.ByH3), opt.Shards, opt.ParentRes)
 				t.Run(name, func(t *testing.T) {
 					dir := filepath.Join(t.TempDir(), "plan")
 					p := plan(t, path, dir, opt)

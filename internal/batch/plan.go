@@ -513,9 +513,9 @@ func (o *owners) index() {
 }
 
 // dilate returns the parents whose area comes within d metres of the area
-// of any of ps: the grid disk of k rings (k large enough for d), cut to the
-// parents whose centre lies within d + 2 × the largest parent radius (1.5 ×
-// the mean edge) of the centre of one of ps.
+// of any of ps: ps, and around each of ps on the set's boundary the grid
+// disk of k rings (k large enough for d) cut to the parents whose centre
+// lies within d + 3 × the largest parent radius (1.5 × the mean edge).
 func dilate(ps []h3.Cell, d float64) (map[h3.Cell]struct{}, error) {
 	if len(ps) == 0 {
 		return map[h3.Cell]struct{}{}, nil
@@ -524,12 +524,36 @@ func dilate(ps []h3.Cell, d float64) (map[h3.Cell]struct{}, error) {
 	if err != nil {
 		return nil, err
 	}
-	reach := d + 2*1.5*km*1000
+	// 1.5 edges for each of two parent radii, and 1.5 more for the boundary
+	// parent standing in for an inner one (the last parent of the set on the
+	// straight line out lies within a radius of that line).
+	reach := d + 3*1.5*km*1000
 	// Each ring reaches at least sqrt(3)/2 × sqrt(3) × the smallest edge
 	// (about 0.7 × the mean): 0.9 × the mean edge a ring is safe.
 	k := int(math.Ceil(reach/(0.9*km*1000))) + 1
+	own := map[h3.Cell]struct{}{}
+	for _, p := range ps {
+		own[p] = struct{}{}
+	}
+	// A place near the set is near its boundary or inside it: only the
+	// parents with a neighbour outside the set need a disk.
 	out := map[h3.Cell]struct{}{}
 	for _, p := range ps {
+		out[p] = struct{}{}
+		ring, err := p.GridDisk(1)
+		if err != nil {
+			return nil, err
+		}
+		edge := false
+		for _, c := range ring {
+			if _, ok := own[c]; !ok {
+				edge = true
+				break
+			}
+		}
+		if !edge {
+			continue
+		}
 		pc, err := geo.CellCenter(p)
 		if err != nil {
 			return nil, err
