@@ -59,9 +59,9 @@ func checkRollup(u UnitsSource, fail func(key, format string, a ...any) error, f
 type Rollup struct {
 	Level   string
 	Units   []coverage.UnitResult
-	Codes   []string          // parent code or id, parallel to Units
+	Codes   []string           // parent code or id, parallel to Units
 	Geoms   []orb.MultiPolygon // dissolved outlines, parallel to Units
-	Members [][]string        // the finest units' ids in each parent
+	Members [][]string         // the finest units' ids in each parent
 }
 
 // Rollups computes the study's rollup levels from the finest units and

@@ -66,9 +66,9 @@ units:
 		}
 	}()
 	type row struct {
-		name, code       string
+		name, code        string
 		residents, within float64
-		bases            int64
+		bases             int64
 	}
 	read := func(name string) map[string]row {
 		rec, ok := tables[name]

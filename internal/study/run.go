@@ -40,7 +40,7 @@ type Inputs struct {
 	// the cells built-up by their buildings (see readOSMZones).
 	osmZones     []units.Unit
 	builtupCells map[h3.Cell]bool
-	Timings    []StageTiming  // where the time went
+	Timings      []StageTiming // where the time went
 	// BaseBusy is each base's busy_fraction column, NaN where absent.
 	BaseBusy []float64
 }
