@@ -15,7 +15,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
-	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
+	"github.com/rescuegrid/rescuegrid/internal/outdir"
 )
 
 const reachHelp = `
@@ -78,6 +78,9 @@ func reach(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return usageErr("reach: --crs: %v", err)
 	}
+	if err := checkOutFile(*out); err != nil {
+		return err
+	}
 	g, err := graph.ReadFile(*graphPath)
 	if err != nil {
 		return err
@@ -121,7 +124,7 @@ func reach(ctx context.Context, args []string, e *env) error {
 	if *out == "-" {
 		err = write(e.stdout)
 	} else {
-		err = atomicfile.Write(*out, write)
+		err = outdir.WriteFile(ctx, *out, write)
 	}
 	if err != nil {
 		return err

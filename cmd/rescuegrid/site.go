@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
+	"github.com/rescuegrid/rescuegrid/internal/outdir"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
@@ -51,7 +51,9 @@ no move).
 township minimum); each new site and each unit is judged against the
 township and village minimums.
 
-Writes into --out: sites.csv (the plan: new and relocated sites), curve.csv
+Writes into --out (replaced only if an earlier 'site' wrote it, or with
+--force another rescuegrid command; never a folder rescuegrid did not write):
+sites.csv (the plan: new and relocated sites), curve.csv
 (one row per K), units.csv (each unit before and after: residents inside
 the circle, members against the minimum) and summary.json. A readable
 curve and plan go to standard output.
@@ -73,6 +75,7 @@ func runSite(ctx context.Context, args []string, e *env) error {
 type siteFlags struct {
 	add, res, relocate, teamSize int
 	objective, out               string
+	force                        bool
 	candidates, exclude, crs     string
 }
 
@@ -82,6 +85,7 @@ func site(ctx context.Context, args []string, e *env) error {
 	fs.IntVar(&f.add, "add", 5, "new sites to place (for 'all': the most allowed, 0 = no cap)")
 	fs.StringVar(&f.objective, "objective", "coverage", "coverage | all | time")
 	fs.StringVar(&f.out, "out", "", "output folder")
+	fs.BoolVar(&f.force, "force", false, "replace --out even if another rescuegrid command wrote it (never a folder rescuegrid did not write)")
 	fs.IntVar(&f.res, "candidate-res", 8, "H3 resolution of the candidate cells")
 	fs.StringVar(&f.candidates, "candidates", "", "candidate sites: GeoJSON points/polygons or CSV lon,lat (default: every road cell)")
 	fs.StringVar(&f.exclude, "exclude", "", "GeoJSON polygons where no station may stand")
@@ -112,6 +116,9 @@ func site(ctx context.Context, args []string, e *env) error {
 	sys, err := coordsys.Parse(f.crs)
 	if err != nil {
 		return usageErr("site: --crs: %v", err)
+	}
+	if err := outdir.Check(f.out, "site", outdir.Options{Force: f.force}); err != nil {
+		return err
 	}
 	t0 := time.Now()
 	st, err := study.Load(pos[0])
@@ -199,10 +206,10 @@ func site(ctx context.Context, args []string, e *env) error {
 	if d := after.Summary.Within - plan.Covered; math.Abs(d) > 0.5 {
 		e.warnf("the coverage study with the plan's sites counts %.0f residents inside the circle, the siting matrix %.0f", after.Summary.Within, plan.Covered)
 	}
-	if err := mkdirAll(f.out); err != nil {
-		return err
-	}
-	if err := writeSiteFiles(f, st, in, rep, m, sol, plan, before, after, time.Since(t0)); err != nil {
+	err = outdir.Write(ctx, f.out, studyManifest("site", st), outdir.Options{Force: f.force}, func(dir string) error {
+		return writeSiteFiles(dir, f, st, in, rep, m, sol, plan, before, after, time.Since(t0))
+	})
+	if err != nil {
 		return err
 	}
 	if !e.quiet {
@@ -235,7 +242,8 @@ func num(v float64) string {
 
 func csvField(s string) string { return string(appendCSVField(nil, s)) }
 
-func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *study.SitePlan,
+// writeSiteFiles writes the site output's files into dir.
+func writeSiteFiles(dir string, f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *study.SitePlan,
 	before, after *coverage.Result, took time.Duration) error {
 	std := st.Standard
 	minT, minV := std.Teams.MinMembers["township"], std.Teams.MinMembers["village"]
@@ -246,7 +254,7 @@ func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.C
 		}
 		return ""
 	}
-	err := atomicfile.Write(filepath.Join(f.out, "sites.csv"), func(w io.Writer) error {
+	err := atomicfile.Write(filepath.Join(dir, "sites.csv"), func(w io.Writer) error {
 		fmt.Fprintln(w, "rank,site_id,kind,from_base,cell,lon,lat,unit_id,members,meets_township_min,meets_village_min")
 		row := func(rank int, s siting.Site, kind, from string, members int) {
 			cell := ""
@@ -268,7 +276,7 @@ func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.C
 		return err
 	}
 	if sol != nil {
-		err = atomicfile.Write(filepath.Join(f.out, "curve.csv"), func(w io.Writer) error {
+		err = atomicfile.Write(filepath.Join(dir, "curve.csv"), func(w io.Writer) error {
 			fmt.Fprintln(w, "k,site_id,gain,value,covered,person_seconds,swapped_value,bound_greedy,bound_online,exact,gap")
 			for _, s := range sol.Curve {
 				fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", s.K, csvField(m.Sites[s.Site].ID), num(s.Gain), num(s.Value), num(s.Covered), num(s.PersonSeconds),
@@ -280,7 +288,7 @@ func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.C
 			return err
 		}
 	}
-	err = atomicfile.Write(filepath.Join(f.out, "units.csv"), func(w io.Writer) error {
+	err = atomicfile.Write(filepath.Join(dir, "units.csv"), func(w io.Writer) error {
 		fmt.Fprintln(w, "unit_id,name,residents,within_before,within_after,bases_before,bases_after,members_before,members_after,min_members,team_short_before,team_short_after,meets_team_before,meets_team_after")
 		for u, b := range before.Units {
 			a := after.Units[u]
@@ -330,7 +338,10 @@ func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.C
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(f.out, "summary.json"), append(b, '\n'), 0o644)
+	return atomicfile.Write(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
 }
 
 func printSite(w io.Writer, f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *study.SitePlan,

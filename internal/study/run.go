@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paulmach/orb"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
@@ -33,6 +36,8 @@ type Inputs struct {
 	Shelter    *shelter.Input // the shelter computation's input (nil: no shelters)
 	Notes      []string       // warnings worth printing: skipped features, unplaced points
 	Timings    []StageTiming  // where the time went
+	// BaseBusy is each base's busy_fraction column, NaN where absent.
+	BaseBusy []float64
 }
 
 // StageTiming is the wall time of one stage of a study.
@@ -92,6 +97,18 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 			in.Population, err = population.ReadH3(p.H3, st.Resolution)
 		case p.Polygons != "":
 			in.Population, err = population.ReadPolygons(p.Polygons, st.Resolution, population.PolygonOptions{Key: p.Key, CRS: st.SystemOf(p.Polygons)})
+		case p.Raster != "":
+			// The study area is the road network's extent, with room for
+			// the walk from a road to a cell centre.
+			area := in.Graph.Bound()
+			pad := st.Standard.Access.SnapDistanceM / 111_000
+			area = orb.Bound{Min: orb.Point{area.Min[0] - pad, area.Min[1] - pad}, Max: orb.Point{area.Max[0] + pad, area.Max[1] + pad}}
+			var rs population.RasterStats
+			in.Population, rs, err = population.FromRaster(ctx, p.Raster, st.Resolution, population.RasterOptions{Area: area})
+			if err == nil {
+				in.Notes = append(in.Notes, fmt.Sprintf("population from %s: %.0f people in %d pixels over the road network's extent (%d of them split between cells), %d of %d bytes read",
+					filepath.Base(p.Raster), rs.Total, rs.PeoplePixels, rs.SplitPixels, rs.BytesRead, rs.FileBytes))
+			}
 		case p.Buildings != nil:
 			o := population.DefaultBuildingOptions()
 			if b := p.Buildings; b != nil {
@@ -298,6 +315,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 				if err := add(b, "osm "+f.Ref()); err != nil {
 					return err
 				}
+				in.BaseBusy = append(in.BaseBusy, math.NaN())
 			}
 			continue
 		}
@@ -318,9 +336,14 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 				}
 				b.TeamSize = n
 			}
+			q, err := busyColumn(src.File, p)
+			if err != nil {
+				return err
+			}
 			if err := add(b, fmt.Sprintf("%s:%d", src.File, p.Line)); err != nil {
 				return err
 			}
+			in.BaseBusy = append(in.BaseBusy, q)
 		}
 	}
 	if len(in.Bases) == 0 {
@@ -369,6 +392,7 @@ func (in *Inputs) assemble(opt Options) error {
 			ci.Zone[i] = zx.Locate(p) >= 0
 		}
 	}
+	ci.Busy = in.busyInput()
 	in.Coverage = ci
 	return nil
 }

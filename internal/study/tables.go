@@ -263,6 +263,7 @@ func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]ar
 		arrowio.AppendWKB(gb.Field(7).(*array.BinaryBuilder), orb.Geometry(mp))
 	}
 	out["gaps"] = gb.NewRecord()
+	addBusyColumns(mem, out, r) // only when the study asks for busy teams
 	return out, nil
 }
 
