@@ -240,7 +240,11 @@ func (s *server) compute(ctx context.Context, path string) (*studyState, error) 
 			tables[n] = rec
 		}
 	}
-	ts, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres})
+	bm, err := tiles.BasemapFor(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres, Basemap: bm})
 	if err != nil {
 		return nil, err
 	}
