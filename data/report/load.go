@@ -59,6 +59,12 @@ type Unit struct {
 	RapidResidents, RapidMet          float64
 	MeetsRescue, MeetsTeam            bool
 	Geom                              orb.MultiPolygon
+	// Backup are the residents by bases within the circle (0, 1, 2, 3+);
+	// nil in outputs without the columns.
+	Backup *[4]float64
+	// Expected are the expected residents reached in time with busy
+	// teams (0 in outputs without them).
+	Expected float64
 }
 
 // Base is one row of the bases table.
@@ -285,6 +291,7 @@ func (r *Report) readUnits(t *table) {
 			MeetsRescue: mr[i], MeetsTeam: mt[i], Geom: multiPolygon(geom[i]),
 		})
 	}
+	r.readUnitBackup(t)
 }
 
 func (r *Report) readBases(t *table) {

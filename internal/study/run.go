@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paulmach/orb"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
@@ -33,6 +36,8 @@ type Inputs struct {
 	Shelter    *shelter.Input // the shelter computation's input (nil: no shelters)
 	Notes      []string       // warnings worth printing: skipped features, unplaced points
 	Timings    []StageTiming  // where the time went
+	// BaseBusy is each base's busy_fraction column, NaN where absent.
+	BaseBusy []float64
 }
 
 // StageTiming is the wall time of one stage of a study.
@@ -91,7 +96,19 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 		case p.H3 != "":
 			in.Population, err = population.ReadH3(p.H3, st.Resolution)
 		case p.Polygons != "":
-			in.Population, err = population.FromPolygons(p.Polygons, st.Resolution, p.Key)
+			in.Population, err = population.ReadPolygons(p.Polygons, st.Resolution, population.PolygonOptions{Key: p.Key, CRS: st.SystemOf(p.Polygons)})
+		case p.Raster != "":
+			// The study area is the road network's extent, with room for
+			// the walk from a road to a cell centre.
+			area := in.Graph.Bound()
+			pad := st.Standard.Access.SnapDistanceM / 111_000
+			area = orb.Bound{Min: orb.Point{area.Min[0] - pad, area.Min[1] - pad}, Max: orb.Point{area.Max[0] + pad, area.Max[1] + pad}}
+			var rs population.RasterStats
+			in.Population, rs, err = population.FromRaster(ctx, p.Raster, st.Resolution, population.RasterOptions{Area: area})
+			if err == nil {
+				in.Notes = append(in.Notes, fmt.Sprintf("population from %s: %.0f people in %d pixels over the road network's extent (%d of them split between cells), %d of %d bytes read",
+					filepath.Base(p.Raster), rs.Total, rs.PeoplePixels, rs.SplitPixels, rs.BytesRead, rs.FileBytes))
+			}
 		case p.Buildings != nil:
 			o := population.DefaultBuildingOptions()
 			if b := p.Buildings; b != nil {
@@ -123,7 +140,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 		var err error
 		u := st.Units
 		if u.File != "" {
-			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, Repair: u.Repair})
+			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, Repair: u.Repair, CRS: st.SystemOf(u.File)})
 			return err
 		}
 		var problems []osm.AreaProblem
@@ -182,6 +199,7 @@ func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
 				return err
 			}
 		}
+		facility.SheltersToWGS84(st.SystemOf(src.File), list)
 		dropped := 0
 		for _, sh := range list {
 			if sh.Kind != "" && sh.Kind != facility.KindShelter {
@@ -229,6 +247,7 @@ func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
 		if err != nil {
 			return err
 		}
+		facility.DepotsToWGS84(st.SystemOf(f), ds)
 		in.Depots = append(in.Depots, ds...)
 	}
 	ci := in.Coverage
@@ -296,6 +315,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 				if err := add(b, "osm "+f.Ref()); err != nil {
 					return err
 				}
+				in.BaseBusy = append(in.BaseBusy, math.NaN())
 			}
 			continue
 		}
@@ -303,6 +323,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 		if err != nil {
 			return err
 		}
+		facility.PointsToWGS84(st.SystemOf(src.File), pts)
 		for _, p := range pts {
 			b := coverage.Base{ID: p.ID, Name: p.Attrs["name"], Level: level, Loc: p.Loc, TeamSize: src.TeamSize}
 			if l := strings.TrimSpace(p.Attrs["level"]); l != "" {
@@ -315,9 +336,14 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 				}
 				b.TeamSize = n
 			}
+			q, err := busyColumn(src.File, p)
+			if err != nil {
+				return err
+			}
 			if err := add(b, fmt.Sprintf("%s:%d", src.File, p.Line)); err != nil {
 				return err
 			}
+			in.BaseBusy = append(in.BaseBusy, q)
 		}
 	}
 	if len(in.Bases) == 0 {
@@ -353,7 +379,7 @@ func (in *Inputs) assemble(opt Options) error {
 	if len(st.Zones) > 0 {
 		var zones []units.Unit
 		for _, f := range st.Zones {
-			z, err := units.ReadGeoJSON(f, units.GeoJSONOptions{})
+			z, err := units.ReadGeoJSON(f, units.GeoJSONOptions{CRS: st.SystemOf(f)})
 			if err != nil {
 				return fmt.Errorf("zones: %w", err)
 			}
@@ -366,6 +392,7 @@ func (in *Inputs) assemble(opt Options) error {
 			ci.Zone[i] = zx.Locate(p) >= 0
 		}
 	}
+	ci.Busy = in.busyInput()
 	in.Coverage = ci
 	return nil
 }

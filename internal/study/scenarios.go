@@ -40,7 +40,7 @@ type ScenarioResult struct {
 func RunScenarios(ctx context.Context, in *Inputs) ([]ScenarioResult, error) {
 	var out []ScenarioResult
 	for _, spec := range in.Study.Scenarios {
-		ch, err := ChangeOf(spec)
+		ch, err := ChangeOf(in.Study, spec)
 		if err != nil {
 			return nil, err
 		}

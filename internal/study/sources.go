@@ -29,6 +29,10 @@ type Source struct {
 	// Provenance is a SOURCE.md beside the file, relative like File, when
 	// there is one: where the data came from and under which licence.
 	Provenance string `json:"provenance,omitempty"`
+	// CRS is the coordinate system the file was read in ("wgs84", "gcj02"
+	// or "bd09"); GCJ-02 and BD-09 were converted to WGS-84 on reading.
+	// OpenStreetMap data and H3 tables are WGS-84.
+	CRS string `json:"crs"`
 }
 
 // OSMAttribution is the attribution OpenStreetMap data requires
@@ -48,7 +52,7 @@ func (st *Study) Sources() []Source {
 	}
 	var out []Source
 	add := func(role, file, detail string, osm bool) {
-		s := Source{Role: role, File: rel(file), Detail: detail, OSM: osm}
+		s := Source{Role: role, File: rel(file), Detail: detail, OSM: osm, CRS: st.SystemOf(file).String()}
 		if fi, err := os.Stat(file); err == nil {
 			s.Bytes = fi.Size()
 		}
@@ -83,6 +87,8 @@ func (st *Study) Sources() []Source {
 		add("population", p.H3, "residents per H3 cell", false)
 	case p.Polygons != "":
 		add("population", p.Polygons, "polygons with "+p.Key+", areal-weighted onto cells", false)
+	case p.Raster != "":
+		add("population", p.Raster, "GeoTIFF of people per pixel, split over cells by area, read over the road network's extent", false)
 	case p.Buildings != nil:
 		d := "estimated from OSM building footprints"
 		if p.Buildings.ScaleTo > 0 {

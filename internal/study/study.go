@@ -17,6 +17,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/standard"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 	"gopkg.in/yaml.v3"
 )
 
@@ -127,6 +128,21 @@ type Study struct {
 	Scenarios  []ScenarioSpec
 	ShelterOpt ShelterOptions
 	Robustness Robustness
+	// BusyTeams asks for expected coverage with busy teams (nil: not asked).
+	BusyTeams *BusyTeams
+	// CRS is the coordinate system of each input file (absolute path ->
+	// system), from the inputs' crs keys and the study's default crs; files
+	// not in it are WGS-84. See SystemOf.
+	CRS    map[string]coordsys.System
+	Output OutputOptions
+}
+
+// OutputOptions ask for extra outputs.
+type OutputOptions struct {
+	// GCJ02Copy writes a GCJ-02 copy of every GeoJSON output and of every
+	// CSV output with lon/lat columns (name.gcj02.geojson, name.gcj02.csv),
+	// for overlay on Amap-style base maps. The outputs stay WGS-84.
+	GCJ02Copy bool `yaml:"gcj02_copy"`
 }
 
 // Robustness asks for the robustness answers beyond the per-base one.
@@ -161,6 +177,7 @@ type ScenarioSpec struct {
 	// places of shelters by id (0.5: half the places; 0: open, no places).
 	SheltersClosed  []string           `yaml:"shelters_closed"`
 	ShelterCapacity map[string]float64 `yaml:"shelter_capacity"`
+	CRS             string             `yaml:"crs"` // system of close_areas and slow areas
 }
 
 // ShelterSource is one file of shelters.
@@ -172,6 +189,7 @@ type ShelterSource struct {
 	Format string `yaml:"format"`
 	Class  string `yaml:"class"` // default class for rows without one
 	City   string `yaml:"city"`  // sosrs: keep only this city
+	CRS    string `yaml:"crs"`   // wgs84 (default), gcj02 or bd09
 }
 
 // ShelterOptions tune the shelter computation.
@@ -196,6 +214,7 @@ type FacilitySource struct {
 	OSMTags  []string `yaml:"osm"`
 	TeamSize int      `yaml:"team_size"` // default for rows without a team_size
 	Level    string   `yaml:"level"`     // default for rows without a level
+	CRS      string   `yaml:"crs"`       // wgs84 (default), gcj02 or bd09
 }
 
 // PopulationSource is where residents come from: exactly one of the fields.
@@ -203,7 +222,11 @@ type PopulationSource struct {
 	H3        string           `yaml:"h3"`
 	Polygons  string           `yaml:"polygons"`
 	Key       string           `yaml:"key"` // population property of the polygons
+	CRS       string           `yaml:"crs"` // system of the polygons: wgs84 (default), gcj02 or bd09
 	Buildings *BuildingsSource `yaml:"buildings"`
+	// Raster is a GeoTIFF of people per pixel (WorldPop, GHS-POP in
+	// EPSG:4326), read over the extent of the road network.
+	Raster string `yaml:"raster"`
 }
 
 // BuildingsSource estimates residents from OSM buildings of the study's PBF.
@@ -222,7 +245,8 @@ type UnitsSource struct {
 	AdminLevel int    `yaml:"osm_admin_level"`
 	// Repair fixes invalid polygons (self-touching rings from coarse
 	// coordinates) with GEOS MakeValid instead of refusing them.
-	Repair bool `yaml:"repair"`
+	Repair bool   `yaml:"repair"`
+	CRS    string `yaml:"crs"` // wgs84 (default), gcj02 or bd09
 }
 
 type raw struct {
@@ -236,16 +260,23 @@ type raw struct {
 		Shelters []ShelterSource  `yaml:"shelters"`
 		Depots   []struct {
 			File string `yaml:"file"`
+			CRS  string `yaml:"crs"`
 		} `yaml:"depots"`
 	} `yaml:"facilities"`
 	Shelters   ShelterOptions   `yaml:"shelters"`
 	Scenarios  []ScenarioSpec   `yaml:"scenarios"`
 	Robustness Robustness       `yaml:"robustness"`
+	BusyTeams  *BusyTeams       `yaml:"busy_teams"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
 		File string `yaml:"file"`
+		CRS  string `yaml:"crs"`
 	} `yaml:"zones"`
+	// CRS is the default coordinate system of the study's files (not of
+	// OpenStreetMap data, always WGS-84).
+	CRS    string        `yaml:"crs"`
+	Output OutputOptions `yaml:"output"`
 }
 
 // ConfigError is a problem in a study file.
@@ -449,6 +480,10 @@ func Parse(b []byte, path string) (*Study, error) {
 		return nil, fail("robustness.critical_segments", "%d: want 0 (none) to %d", n, MaxCriticalSegments)
 	}
 	st.Robustness = r.Robustness
+	if err := checkBusyTeams(r.BusyTeams); err != nil {
+		return nil, fail("busy_teams", "%v", err)
+	}
+	st.BusyTeams = r.BusyTeams
 	if len(r.Facilities.Bases) == 0 {
 		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
 	}
@@ -475,13 +510,16 @@ func Parse(b []byte, path string) (*Study, error) {
 	}
 	p := r.Population
 	set := 0
-	for _, x := range []bool{p.H3 != "", p.Polygons != "", p.Buildings != nil} {
+	for _, x := range []bool{p.H3 != "", p.Polygons != "", p.Buildings != nil, p.Raster != ""} {
 		if x {
 			set++
 		}
 	}
 	if set != 1 {
-		return nil, fail("population", "give exactly one of h3 (a cell,population table), polygons (with key) or buildings (estimate from OSM)")
+		return nil, fail("population", "give exactly one of h3 (a cell,population table), polygons (with key), raster (a GeoTIFF of people per pixel) or buildings (estimate from OSM)")
+	}
+	if p.Raster, err = file("population.raster", p.Raster); err != nil {
+		return nil, err
 	}
 	if p.H3, err = file("population.h3", p.H3); err != nil {
 		return nil, err
@@ -523,5 +561,9 @@ func Parse(b []byte, path string) (*Study, error) {
 		}
 		st.Zones = append(st.Zones, f)
 	}
+	if err := st.readCRS(&r, fail); err != nil {
+		return nil, err
+	}
+	st.Output = r.Output
 	return st, nil
 }

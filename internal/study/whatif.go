@@ -50,15 +50,16 @@ func (c *Change) Empty() bool {
 		len(c.TeamSize)+len(c.SheltersClosed)+len(c.ShelterCapacity) == 0
 }
 
-// ChangeOf reads the polygon files of a scenario of the study file.
-func ChangeOf(spec ScenarioSpec) (Change, error) {
+// ChangeOf reads the polygon files of a scenario of the study file st (in
+// the coordinate system the study gives them).
+func ChangeOf(st *Study, spec ScenarioSpec) (Change, error) {
 	c := Change{
 		Name: spec.Name, CloseWays: spec.CloseWays, BasesOut: spec.BasesOut,
 		BasesMove: spec.BasesMove, BasesAdd: spec.BasesAdd, TeamSize: spec.TeamSize,
 		SheltersClosed: spec.SheltersClosed, ShelterCapacity: spec.ShelterCapacity,
 	}
 	polys := func(path string) ([]orb.MultiPolygon, error) {
-		us, err := units.ReadGeoJSON(path, units.GeoJSONOptions{Repair: true})
+		us, err := units.ReadGeoJSON(path, units.GeoJSONOptions{Repair: true, CRS: st.SystemOf(path)})
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s: %w", spec.Name, err)
 		}

@@ -1,6 +1,7 @@
 package study
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/analysis/standard"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
+	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
 
 // SummaryFile is the name of the study summary in an output folder; its
@@ -63,6 +65,8 @@ type Summary struct {
 	Shelters             *ShelterSummary    `json:"shelters,omitempty"`
 	Scenarios            []ScenarioSummary  `json:"scenarios,omitempty"`
 	Critical             *CriticalSummary   `json:"critical_segments,omitempty"`
+	Backup               *BackupSummary     `json:"backup,omitempty"`
+	BusyTeams            *BusySummary       `json:"busy_teams,omitempty"`
 	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
 	Files                []string           `json:"files"`
 }
@@ -216,38 +220,16 @@ func ptr(v float64) *float64 {
 	return &v
 }
 
-// Results are the answers of one study run, as Write writes them.
-// Write writes every table and summary.json into dir. It writes into a new
-// folder beside dir and renames it into place only when everything has been
-// written, so dir is never left half-written. An existing dir is replaced
-// only if it holds a previous rescuegrid output (a summary.json).
-func Write(dir string, in *Inputs, res *Results, generator string, timings []StageTiming) (*Summary, error) {
+// Write writes every table and summary.json into the folder dir, made if
+// missing. It does not replace anything: commands write into the hidden
+// folder of an outdir.Folder, which swaps the complete result in. It stops
+// between tables once ctx is done.
+func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator string, timings []StageTiming) (*Summary, error) {
 	r, sr, scs := res.Coverage, res.Shelter, res.Scenarios
-	if st, err := os.Stat(dir); err == nil {
-		if !st.IsDir() {
-			return nil, fmt.Errorf("output %s exists and is not a folder", dir)
-		}
-		entries, _ := os.ReadDir(dir)
-		if _, err := os.Stat(filepath.Join(dir, SummaryFile)); err != nil && len(entries) > 0 {
-			return nil, fmt.Errorf("output folder %s exists and is not a rescuegrid output (no %s): choose another", dir, SummaryFile)
-		}
-	}
-	parent := filepath.Dir(filepath.Clean(dir))
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create output: %w", err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			os.RemoveAll(tmp)
-		}
-	}()
-	// MkdirTemp makes the folder private (0700); the output is for sharing
-	// (a web server, the team), as a folder made by mkdir would be.
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return nil, fmt.Errorf("create output: %w", err)
-	}
+	tmp := dir
 	mem := memory.NewGoAllocator()
 	tables, err := Tables(mem, in, r)
 	if err != nil {
@@ -283,6 +265,9 @@ func Write(dir string, in *Inputs, res *Results, generator string, timings []Sta
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		geom := arrowio.GeoColumn{Name: "geometry"}
 		if len(tables[n].Schema().FieldIndices("geometry")) == 0 {
 			geom = arrowio.GeoColumn{}
@@ -294,6 +279,13 @@ func Write(dir string, in *Inputs, res *Results, generator string, timings []Sta
 		for _, f := range written {
 			files = append(files, filepath.Base(f))
 		}
+	}
+	if in.Study.Output.GCJ02Copy {
+		copies, err := writeGCJ02Copies(tmp, files)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, copies...)
 	}
 	sum := summarize(in, r, generator, timings)
 	for _, sc := range scs {
@@ -325,20 +317,13 @@ func Write(dir string, in *Inputs, res *Results, generator string, timings []Sta
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, SummaryFile), append(b, '\n'), 0o644); err != nil {
+	err = atomicfile.Write(filepath.Join(tmp, SummaryFile), func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("write summary: %w", err)
 	}
-	if _, err := os.Stat(dir); err == nil {
-		old := tmp + ".old"
-		if err := os.Rename(dir, old); err != nil {
-			return nil, fmt.Errorf("replace %s: %w", dir, err)
-		}
-		defer os.RemoveAll(old)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return nil, fmt.Errorf("move output into %s: %w", dir, err)
-	}
-	ok = true
 	return sum, nil
 }
 
@@ -355,6 +340,8 @@ func summarize(in *Inputs, r *coverage.Result, generator string, timings []Stage
 		Units: len(r.Units), Bases: len(r.Bases), UnplacedBases: s.UnplacedBases, Notes: in.Notes,
 		TimingsSeconds: map[string]float64{},
 	}
+	out.Backup = backupSummary(s.Backup)
+	out.BusyTeams = busySummary(r)
 	m := in.Graph.Meta()
 	out.Graph.Profile, out.Graph.Nodes, out.Graph.Edges, out.Graph.Source = m.Profile, in.Graph.NumNodes(), in.Graph.NumEdges(), m.Source
 	for _, u := range r.Units {
@@ -385,6 +372,8 @@ func PrintSummary(w io.Writer, in *Inputs, r *coverage.Result) {
 	fmt.Fprintf(w, "  %s residents on %d H3 cells (resolution %d); population: %s\n", people(s.Residents), s.Cells, st.Resolution, in.Population.Source)
 	fmt.Fprintf(w, "  inside the %g-minute circle: %s (%.1f %%); outside: %s\n", std.Rescue.Minutes, people(s.Within), 100*s.Share, people(s.Outside))
 	fmt.Fprintf(w, "  travel time, population-weighted: median %s, 90th percentile %s, worst %s\n", dur(s.P50), dur(s.P90), dur(s.Max))
+	printBackup(w, s, std.Rescue.Minutes)
+	printBusy(w, r, std.Rescue.Minutes)
 	if s.NoRoadCells > 0 {
 		fmt.Fprintf(w, "  no road access (centre farther than %g m from a road): %d cells, %s residents\n", std.Access.SnapDistanceM, s.NoRoadCells, people(s.NoRoadResidents))
 	}

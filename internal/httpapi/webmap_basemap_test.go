@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"encoding/json"
@@ -27,12 +27,12 @@ func TestWebMapBasemapInChromium(t *testing.T) {
 	}
 	exe := chromium(t)
 	s := sampleSrv(t)
-	hs := httptest.NewServer(s.handler())
+	hs := httptest.NewServer(s.Handler())
 	defer hs.Close()
 
 	// Zoom in on the most populated cell: streets with names.
-	st := s.def().state.Load()
-	ci, cr := &st.in.Coverage, &st.res.Cells
+	st := s.svc.Default().Study()
+	ci, cr := &st.In.Coverage, &st.Res.Cells
 	best := 0
 	for i := range ci.Pop {
 		if ci.Pop[i] > ci.Pop[best] {

@@ -1,0 +1,35 @@
+package study
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+)
+
+// BackupSummary is backup coverage in summary.json: the residents by the
+// number of bases that reach them within the rescue circle.
+type BackupSummary struct {
+	// ByBases are people by bases within the circle, keyed "0", "1", "2"
+	// and "3+".
+	ByBases map[string]float64 `json:"residents_by_bases"`
+	// Backed are the residents at least two bases reach in time, Share
+	// their share of all residents.
+	Backed float64 `json:"backed"`
+	Share  float64 `json:"share"`
+}
+
+func backupSummary(b coverage.Backup) *BackupSummary {
+	out := &BackupSummary{ByBases: map[string]float64{}, Backed: b.Backed(), Share: b.Share()}
+	for k, v := range b.ByBases {
+		out.ByBases[coverage.BandLabel(k)] = v
+	}
+	return out
+}
+
+// printBackup writes the backup line of the readable summary.
+func printBackup(w io.Writer, s coverage.Summary, minutes float64) {
+	b := s.Backup
+	fmt.Fprintf(w, "  backup: reached by two or more bases within %g min: %s (%.1f %%); by one only: %s; by none: %s\n",
+		minutes, people(b.Backed()), 100*b.Share(), people(b.ByBases[1]), people(b.ByBases[0]))
+}
