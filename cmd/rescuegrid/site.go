@@ -201,7 +201,7 @@ func site(ctx context.Context, args []string, e *env) error {
 			return fmt.Errorf("site: %w", err)
 		}
 	}
-	plan := &study.SitePlan{M: m}
+	plan := &study.SitePlan{M: m, Busy: sopt.Busy}
 	if sol != nil {
 		plan.Sites, plan.Value, plan.Covered = sol.Sites, sol.Value, sol.Covered
 	}

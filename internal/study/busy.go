@@ -233,3 +233,21 @@ func SiteBusy(ctx context.Context, in *Inputs, sites int, newFraction float64) (
 	}
 	return out, nil
 }
+
+// planBusy is the busy input of a plan's coverage study: the bases' as
+// the study has them, then each new site's as the plan was sited with
+// (derived when it was not: nil plan.Busy). nil without busy teams.
+func planBusy(b *coverage.BusyInput, plan *SitePlan) *coverage.BusyInput {
+	if b == nil {
+		return nil
+	}
+	q := append([]float64(nil), b.Fraction...)
+	for _, j := range plan.Sites {
+		v := math.NaN()
+		if plan.Busy != nil {
+			v = plan.Busy[j]
+		}
+		q = append(q, v)
+	}
+	return &coverage.BusyInput{Fraction: q}
+}
