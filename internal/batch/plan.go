@@ -173,6 +173,9 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		return nil, err
 	}
 	g, ci, std := in.Graph, in.Coverage, st.Standard
+	if in.DayPop != nil {
+		return nil, fmt.Errorf("%w: the day population's coverage is computed on one machine ('rescuegrid analyze')", ErrUnsupported)
+	}
 	if ci.Busy != nil {
 		// Busy fractions derived from the call rate depend on every cell's
 		// nearest base, across shards.
