@@ -77,6 +77,7 @@ type view struct {
 	Gaps           []gapRow
 	GapsNote       string
 	Backup         *backupView
+	Day            *dayView
 	Shelter        *shelterView
 	Scenarios      *scenarioView
 	Siting         *sitingView
@@ -217,6 +218,7 @@ func newView(r *Report, opt RenderOptions) (*view, error) {
 	v.unitsAndKPIs(r)
 	v.basesAndGaps(r)
 	v.backup(r)
+	v.day(r)
 	v.shelters(r)
 	v.scenarios(r)
 	v.siting(r)
@@ -592,6 +594,8 @@ func (v *view) siting(r *Report) {
 		sv.Objective = "fewest new sites to bring the coverage target inside the circle (set covering, LSCP)"
 	case "time":
 		sv.Objective = "least population-weighted travel time (p-median)"
+	case "expected":
+		sv.Objective = "most residents expected to be reached in time when teams are out on other calls (maximal expected covering, MEXCLP)"
 	default:
 		sv.Objective = st.Objective
 	}
