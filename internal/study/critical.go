@@ -111,27 +111,6 @@ func CriticalTable(mem memory.Allocator, c *Critical) arrow.Record {
 	return b.NewRecord()
 }
 
-// CriticalSummary is the critical segments part of summary.json.
-type CriticalSummary struct {
-	Evaluated int `json:"evaluated"`
-	OnPaths   int `json:"segments_on_paths"`
-	Segments  int `json:"segments"`
-	// UnevaluatedBound: no segment left unevaluated takes more residents
-	// out of the circle (but for bases and cells snapped anew).
-	UnevaluatedBound float64           `json:"unevaluated_loss_bound"`
-	Top              []CriticalSegment `json:"most_costly"`
-}
-
-// CriticalSegment is one segment in summary.json.
-type CriticalSegment struct {
-	WayID      int64   `json:"way_id"`
-	Name       string  `json:"name,omitempty"`
-	Lost       float64 `json:"residents_losing_coverage"`
-	CutOff     float64 `json:"residents_cut_off"`
-	AddedMin   float64 `json:"added_person_minutes"`
-	PathPeople float64 `json:"path_residents"`
-}
-
 func criticalSummary(c *Critical) *CriticalSummary {
 	if c == nil {
 		return nil
