@@ -10,10 +10,10 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/osm"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
 	"github.com/rescuegrid/rescuegrid/internal/sheltertest"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/uber/h3-go/v4"
 )
 

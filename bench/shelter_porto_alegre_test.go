@@ -19,12 +19,12 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/data/population"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
 	"github.com/rescuegrid/rescuegrid/internal/sheltertest"
 	"github.com/rescuegrid/rescuegrid/internal/stats"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 // The real-data tests import the data/ loaders: analysis/shelter itself
