@@ -102,6 +102,11 @@ func (ix *SegmentIndex) bucket(x, y int32) []uint32 {
 	return ix.items[ix.start[i]:ix.start[i+1]]
 }
 
+// snapPlanarSlack2 scales a planar distance into a lower bound of the
+// great-circle one: LocalProjection is within 0.1 % near its centre and within
+// 1.5 % at 50 km from it at latitude 60°, so 0.98 leaves a margin.
+const snapPlanarSlack2 = 0.98 * 0.98 // squared, to compare squared planar distances
+
 // A Hit is a point's nearest place on an indexed segment.
 type Hit struct {
 	Seg       int       // index of the segment in the slice given to NewSegmentIndex
@@ -122,6 +127,7 @@ func (ix *SegmentIndex) Nearest(p orb.Point, maxM float64, accept func(seg int) 
 	local := NewLocalProjection(p[1])
 	px, py := local.Project(p)
 	best := Hit{Seg: -1, DistanceM: math.Inf(1)}
+	reach2 := maxM * maxM // squared bound a candidate must beat: maxM, then the best so far
 	maxRing := int32(math.Ceil(maxM/ix.cellM)) + 1
 	for r := int32(0); r <= maxRing; r++ {
 		// Every segment not yet seen lies at least (r-1)·cell away.
@@ -139,9 +145,20 @@ func (ix *SegmentIndex) Nearest(p orb.Point, maxM float64, accept func(seg int) 
 						continue
 					}
 					f, q := closest(local, px, py, ix.segs[s])
+					// The planar distance decides most candidates without the
+					// trigonometry of Haversine (three quarters of a snap's time
+					// before): near the query it is within 0.1 % of the
+					// great-circle one (see LocalProjection), so a candidate more
+					// than 2 % farther than the best so far, or than maxM, cannot
+					// win, and the exact distance is computed only for the others.
+					qx, qy := local.Project(q)
+					if dx, dy := qx-px, qy-py; (dx*dx+dy*dy)*snapPlanarSlack2 > reach2 {
+						continue
+					}
 					d := Haversine(p, q)
 					if d < best.DistanceM || (d == best.DistanceM && s < best.Seg) {
 						best = Hit{Seg: s, Fraction: f, Point: q, DistanceM: d}
+						reach2 = d * d
 					}
 				}
 			}

@@ -85,6 +85,7 @@ type UnitResult struct {
 	RapidMet        float64 // of whom met by both first responders and professionals
 	MeetsRescue     bool    // Share >= the coverage target
 	MeetsTeam       bool    // has a team of at least the minimum members, which reaches some of its residents in time
+	Backup          Backup  // residents by the number of bases within the circle
 }
 
 // BaseResult is one base's share of the work.
@@ -126,6 +127,7 @@ type Summary struct {
 	NoRoadResidents                   float64
 	OutsideUnitResidents              float64
 	UnplacedBases                     []string // bases farther than the snap distance from a road
+	Backup                            Backup   // residents by the number of bases within the circle
 }
 
 // Result is everything a study computes.
@@ -262,6 +264,7 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 	res.Units = units(in, res)
 	bases(in, res, perBase)
 	res.Summary = summary(in, res)
+	backup(in, res)
 	if res.Isochrones, err = isochrones(ctx, in, res, allTree, perBase); err != nil {
 		return nil, err
 	}

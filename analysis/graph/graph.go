@@ -61,6 +61,8 @@ type Graph struct {
 	reverse     *Graph
 	snapOnce    sync.Once
 	snap        *snapIndex
+	largestOnce sync.Once
+	largest     int // size of the largest component, computed on first use
 }
 
 // NumNodes returns the number of nodes.
@@ -149,13 +151,18 @@ func (g *Graph) Component(v NodeID) (id uint32, size int) {
 func (g *Graph) NumComponents() int { return len(g.cSize) }
 
 // LargestComponentSize returns the number of nodes in the largest strongly
-// connected component.
+// connected component. The first call scans the component sizes (345,593 of
+// them on a 46 M-node network); later calls return the cached answer, so a
+// per-point caller such as Snap costs O(1) here.
 func (g *Graph) LargestComponentSize() int {
-	m := uint32(0)
-	for _, s := range g.cSize {
-		m = max(m, s)
-	}
-	return int(m)
+	g.largestOnce.Do(func() {
+		m := uint32(0)
+		for _, s := range g.cSize {
+			m = max(m, s)
+		}
+		g.largest = int(m)
+	})
+	return g.largest
 }
 
 // Reverse returns the graph with every edge turned around (same NodeIDs,

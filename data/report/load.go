@@ -59,6 +59,9 @@ type Unit struct {
 	RapidResidents, RapidMet          float64
 	MeetsRescue, MeetsTeam            bool
 	Geom                              orb.MultiPolygon
+	// Backup are the residents by bases within the circle (0, 1, 2, 3+);
+	// nil in outputs without the columns.
+	Backup *[4]float64
 }
 
 // Base is one row of the bases table.
@@ -285,6 +288,7 @@ func (r *Report) readUnits(t *table) {
 			MeetsRescue: mr[i], MeetsTeam: mt[i], Geom: multiPolygon(geom[i]),
 		})
 	}
+	r.readUnitBackup(t)
 }
 
 func (r *Report) readBases(t *table) {

@@ -76,6 +76,7 @@ type view struct {
 	Bases          []baseRow
 	Gaps           []gapRow
 	GapsNote       string
+	Backup         *backupView
 	Shelter        *shelterView
 	Scenarios      *scenarioView
 	Siting         *sitingView
@@ -215,6 +216,7 @@ func newView(r *Report, opt RenderOptions) (*view, error) {
 	v.Met = s.Share >= std.Rescue.CoverageTarget
 	v.unitsAndKPIs(r)
 	v.basesAndGaps(r)
+	v.backup(r)
 	v.shelters(r)
 	v.scenarios(r)
 	v.siting(r)

@@ -50,6 +50,7 @@ type Summary struct {
 	Shelters             *ShelterSummary    `json:"shelters,omitempty"`
 	Scenarios            []ScenarioSummary  `json:"scenarios,omitempty"`
 	Critical             *CriticalSummary   `json:"critical_segments,omitempty"`
+	Backup               *BackupSummary     `json:"backup,omitempty"`
 	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
 	Files                []string           `json:"files"`
 }
@@ -153,3 +154,15 @@ type Source struct {
 // OSMAttribution is the attribution OpenStreetMap data requires
 // (https://www.openstreetmap.org/copyright).
 const OSMAttribution = "© OpenStreetMap contributors, ODbL"
+
+// BackupSummary is backup coverage in summary.json: the residents by the
+// number of bases that reach them within the rescue circle.
+type BackupSummary struct {
+	// ByBases are people by bases within the circle, keyed "0", "1", "2"
+	// and "3+".
+	ByBases map[string]float64 `json:"residents_by_bases"`
+	// Backed are the residents at least two bases reach in time, Share
+	// their share of all residents.
+	Backed float64 `json:"backed"`
+	Share  float64 `json:"share"`
+}

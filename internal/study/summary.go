@@ -12,6 +12,7 @@ type (
 	ShelterSummary         = summary.ShelterSummary
 	CriticalSummary        = summary.CriticalSummary
 	CriticalSegment        = summary.CriticalSegment
+	BackupSummary          = summary.BackupSummary
 	Source                 = summary.Source
 )
 

@@ -56,6 +56,11 @@ var (
 		arrowio.Field("rapid_met", arrow.PrimitiveTypes.Float64, "people", "of whom \"135\" is met"),
 		arrowio.Field("meets_rescue", arrow.FixedWidthTypes.Boolean, "", "share >= the coverage target"),
 		arrowio.Field("meets_team", arrow.FixedWidthTypes.Boolean, "", "a team of at least the minimum that reaches its residents"),
+		arrowio.Field("residents_0_bases", arrow.PrimitiveTypes.Float64, "people", "residents no base reaches within the rescue circle"),
+		arrowio.Field("residents_1_base", arrow.PrimitiveTypes.Float64, "people", "residents exactly one base reaches within the rescue circle"),
+		arrowio.Field("residents_2_bases", arrow.PrimitiveTypes.Float64, "people", "residents exactly two bases reach within the rescue circle"),
+		arrowio.Field("residents_3plus_bases", arrow.PrimitiveTypes.Float64, "people", "residents three or more bases reach within the rescue circle"),
+		arrowio.Field("backup_share", arrow.PrimitiveTypes.Float64, "", "share of residents at least two bases reach within the rescue circle (1 with no residents)"),
 		arrowio.Field("geometry", arrow.BinaryTypes.Binary, "", "unit boundary, WKB multipolygon, lon/lat"),
 	}, nil)
 	BasesSchema = arrow.NewSchema([]arrow.Field{
@@ -190,7 +195,11 @@ func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]ar
 		ub.Field(18).(*array.Float64Builder).Append(ur.RapidMet)
 		ub.Field(19).(*array.BooleanBuilder).Append(ur.MeetsRescue)
 		ub.Field(20).(*array.BooleanBuilder).Append(ur.MeetsTeam)
-		arrowio.AppendWKB(ub.Field(21).(*array.BinaryBuilder), in.Units[u].Geom)
+		for k, v := range ur.Backup.ByBases {
+			ub.Field(21 + k).(*array.Float64Builder).Append(v)
+		}
+		ub.Field(21 + coverage.BackupBands).(*array.Float64Builder).Append(ur.Backup.Share())
+		arrowio.AppendWKB(ub.Field(22+coverage.BackupBands).(*array.BinaryBuilder), in.Units[u].Geom)
 	}
 	out["units"] = ub.NewRecord()
 

@@ -1,0 +1,93 @@
+package report
+
+import "fmt"
+
+// has reports whether every record of the table has the named column:
+// columns added by later versions are read only when present, so that an
+// older output still makes a report.
+func (t *table) has(name string) bool {
+	if t.err != nil || len(t.recs) == 0 {
+		return false
+	}
+	for _, rec := range t.recs {
+		if len(rec.Schema().FieldIndices(name)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// backupColumns are the units table's residents by the number of bases
+// within the rescue circle: 0, 1, 2, 3 or more.
+var backupColumns = [4]string{"residents_0_bases", "residents_1_base", "residents_2_bases", "residents_3plus_bases"}
+
+// readUnitBackup reads the backup columns into r.Units (read by
+// readUnits first), when the table has them.
+func (r *Report) readUnitBackup(t *table) {
+	for _, c := range backupColumns {
+		if !t.has(c) {
+			return
+		}
+	}
+	for k, c := range backupColumns {
+		v := t.floats(c)
+		if t.err != nil || len(v) != len(r.Units) {
+			return
+		}
+		for i := range r.Units {
+			if r.Units[i].Backup == nil {
+				r.Units[i].Backup = &[4]float64{}
+			}
+			r.Units[i].Backup[k] = v[i]
+		}
+	}
+}
+
+// backupView is the "when the nearest team is out" table: residents by
+// the number of bases that reach them within the circle, per unit.
+type backupView struct {
+	Rows  []backupRow
+	Total backupRow
+	Note  string
+}
+
+type backupRow struct {
+	ID, Name, Residents, None, One, Two, Three, Backed string
+}
+
+func newBackupRow(id, name string, b [4]float64) backupRow {
+	res := b[0] + b[1] + b[2] + b[3]
+	share := func(v float64) string {
+		if res <= 0 {
+			return "–"
+		}
+		return pct(v / res)
+	}
+	return backupRow{ID: id, Name: name, Residents: people(res), None: share(b[0]), One: share(b[1]), Two: share(b[2]),
+		Three: share(b[3]), Backed: share(b[2] + b[3])}
+}
+
+// backup fills v.Backup when the output has backup coverage (outputs of
+// versions before it have not).
+func (v *view) backup(r *Report) {
+	s := r.Summary.Backup
+	if s == nil {
+		return
+	}
+	bv := &backupView{}
+	for _, i := range unitOrder(r.Units) {
+		u := r.Units[i]
+		if u.Residents <= 0 || u.Backup == nil {
+			continue
+		}
+		bv.Rows = append(bv.Rows, newBackupRow(u.ID, u.Name, *u.Backup))
+	}
+	var tot [4]float64
+	for k, l := range [4]string{"0", "1", "2", "3+"} {
+		tot[k] = s.ByBases[l]
+	}
+	bv.Total = newBackupRow("total", "All residents", tot)
+	bv.Note = fmt.Sprintf("%s of the residents are reached within %s minutes by at least two bases: when the nearest team is out, another still arrives in time.",
+		pct(s.Share), v.TargetMin)
+	v.Backup = bv
+}
