@@ -34,7 +34,7 @@ TEST_ENV := env -u GOEXPERIMENT RESCUEGRID_SHARED="$(SHARED_ABS)" \
   RESCUEGRID_PYTHON="$(CURDIR)/$(VENV)/bin/python" RESCUEGRID_CHROMIUM="$(CHROMIUM)"
 
 
-.PHONY: help deps build test test-short lint bench bench-go bench-studies bench-peers run report fuzz clean
+.PHONY: help deps build test test-short test-reliability lint bench bench-go bench-studies bench-peers run report fuzz clean
 
 help: ## list the targets
 	@echo "usage: make <target> [SHARED=../shared] [OUT=out] [FUZZTIME=20s]"
@@ -66,6 +66,11 @@ test: deps tiles-deps py-deps browser-deps web ## go vet, go test -race, then th
 test-short: deps tiles-deps py-deps browser-deps web ## go vet, then go test -race -short
 	$(GO) vet ./...
 	$(TEST_ENV) $(GO) test -race -count=1 -short ./...
+
+test-reliability: deps ## the whole reliability suite: write faults and kills at every point, bad inputs, signals, the service's abuse test
+	$(TEST_ENV) $(GO) test -count=1 ./internal/outdir
+	$(TEST_ENV) $(GO) test -count=1 -timeout 30m -v ./internal/reliability -full | grep -E '^(=== RUN|--- |\s+\S+_test.go:|ok|FAIL|PASS)'
+	$(TEST_ENV) $(GO) test -count=1 -run '^TestAbuse' ./...
 
 $(STATICCHECK):
 	@mkdir -p $(TOOLS_BIN)

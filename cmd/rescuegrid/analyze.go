@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rescuegrid/rescuegrid/internal/outdir"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
@@ -19,11 +20,13 @@ standards, isochrones and the largest gaps. The study file (YAML) names the
 road network, the bases, the population, the units and the standards preset
 with its overrides; README.md documents every key.
 
-Writes into --out (replaced only if it holds an earlier rescuegrid output):
+Writes into --out (replaced only if an earlier 'analyze' wrote it, or with
+--force another rescuegrid command; never a folder rescuegrid did not write):
 cells, units, bases, isochrones and gaps (and the shelter and scenario
 tables when the study has them), each as Arrow IPC (.arrow),
 GeoParquet (.parquet), CSV and GeoJSON, and summary.json. A study that fails
-leaves no output folder behind. A readable summary goes to standard output.
+leaves the earlier output as it was; rescuegrid-output.json records what
+wrote the folder. A readable summary goes to standard output.
 
 With --critical-segments N (or robustness.critical_segments in the study),
 the N road segments on most residents' fastest paths are closed one at a
@@ -44,6 +47,7 @@ func analyze(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("analyze", analyzeHelp, e)
 	out := fs.String("out", "", "output folder")
 	workers := fs.Int("workers", 0, "parallel searches (0: all cores)")
+	force := fs.Bool("force", false, "replace --out even if another rescuegrid command wrote it (never a folder rescuegrid did not write)")
 	critical := fs.Int("critical-segments", -1, "road segments to close one at a time and evaluate (default: the study's robustness.critical_segments; 0: none)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
@@ -54,6 +58,9 @@ func analyze(ctx context.Context, args []string, e *env) error {
 	}
 	if *critical > study.MaxCriticalSegments {
 		return usageErr("analyze: --critical-segments %d: want 0 to %d", *critical, study.MaxCriticalSegments)
+	}
+	if err := outdir.Check(*out, "analyze", outdir.Options{Force: *force}); err != nil {
+		return err
 	}
 	t0 := time.Now()
 	in, rs, err := computeStudy(ctx, pos[0], *workers, filepath.Join(*out, study.SummaryFile), e)
@@ -77,7 +84,11 @@ func analyze(ctx context.Context, args []string, e *env) error {
 	}
 	crit := rs.Critical
 	t2 := time.Now()
-	if _, err := study.Write(*out, in, rs, gen, timings); err != nil {
+	err = outdir.Write(ctx, *out, studyManifest("analyze", in.Study), outdir.Options{Force: *force}, func(dir string) error {
+		_, err := study.Write(ctx, dir, in, rs, gen, timings)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	timings = append(timings, study.StageTiming{Stage: "write", Took: time.Since(t2)})
@@ -102,6 +113,11 @@ func analyze(ctx context.Context, args []string, e *env) error {
 		fmt.Fprintln(e.stdout)
 	}
 	return nil
+}
+
+// studyManifest is the manifest of command's output folder for study st.
+func studyManifest(command string, st *study.Study) outdir.Manifest {
+	return outdir.Manifest{Command: command, Study: st.Name, StudyFile: st.File, Version: versionString()}
 }
 
 // computeStudy loads the study file, reads its inputs (a progress line on a

@@ -11,7 +11,7 @@ import (
 
 	"github.com/paulmach/orb/geojson"
 	"github.com/rescuegrid/rescuegrid/data/osm"
-	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
+	"github.com/rescuegrid/rescuegrid/internal/outdir"
 )
 
 const extractHelp = `
@@ -60,6 +60,9 @@ func extract(ctx context.Context, args []string, e *env) error {
 	}
 	if *pbf == "" || *out == "" || len(tags) == 0 {
 		return usageErr("extract: --pbf, --tag and --out are required (run 'rescuegrid extract --help')")
+	}
+	if err := checkOutFile(*out); err != nil {
+		return err
 	}
 	feats, err := osm.ExtractFeatures(ctx, *pbf, tags, osm.Options{})
 	if err != nil {
@@ -130,7 +133,7 @@ func extract(ctx context.Context, args []string, e *env) error {
 	if *out == "-" {
 		err = write(e.stdout)
 	} else {
-		err = atomicfile.Write(*out, write)
+		err = outdir.WriteFile(ctx, *out, write)
 	}
 	if err != nil {
 		return err

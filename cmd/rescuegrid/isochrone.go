@@ -14,7 +14,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/isochrone"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
-	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
+	"github.com/rescuegrid/rescuegrid/internal/outdir"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -68,6 +68,9 @@ func isochroneCmd(ctx context.Context, args []string, e *env) error {
 		}
 		minutes = append(minutes, m)
 	}
+	if err := checkOutFile(*out); err != nil {
+		return err
+	}
 	g, err := graph.ReadFile(*graphPath)
 	if err != nil {
 		return err
@@ -97,7 +100,7 @@ func isochroneCmd(ctx context.Context, args []string, e *env) error {
 	if *out == "-" {
 		err = write(e.stdout)
 	} else {
-		err = atomicfile.Write(*out, write)
+		err = outdir.WriteFile(ctx, *out, write)
 	}
 	if err != nil {
 		return err

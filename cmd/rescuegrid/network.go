@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/data/osm"
+	"github.com/rescuegrid/rescuegrid/internal/outdir"
 )
 
 const networkHelp = `Build a road graph from OpenStreetMap, or describe one.
@@ -110,6 +112,9 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 			return fmt.Errorf("network build: output folder %s does not exist", dir)
 		}
 	}
+	if err := checkOutFile(*out); err != nil {
+		return err
+	}
 	t0 := time.Now()
 	bar := newProgress(e, "reading ways")
 	g, err := osm.Build(ctx, *pbf, p, osm.Options{
@@ -125,7 +130,15 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := g.WriteFile(*out); err != nil {
+	b, err := g.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	err = outdir.WriteFile(ctx, *out, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	e.infof("built %s: %d nodes, %d directed edges from %d ways (profile %s) in %.2fs",

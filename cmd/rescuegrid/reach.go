@@ -14,7 +14,8 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/data/facility"
-	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
+	"github.com/rescuegrid/rescuegrid/geo/coordsys"
+	"github.com/rescuegrid/rescuegrid/internal/outdir"
 )
 
 const reachHelp = `
@@ -28,6 +29,8 @@ part of the network (so never into a one-way trap), with the partial edge
 time counted. A source farther than --snap-distance from such a road is
 reported and left out. A source with an osm_node_id column (or property) is
 pinned to that graph node instead, as the reference answers are.
+Coordinates are WGS-84 unless --crs says gcj02 (Amap, Tencent) or bd09
+(Baidu): those are converted to WGS-84 on reading.
 
 Output: CSV osm_id,seconds,source_id for every reached node, sorted by
 osm_id; seconds print as the shortest decimal that reads back to the same
@@ -35,7 +38,7 @@ float64.
 
 Usage:
   rescuegrid reach --graph FILE.rgraph --sources FILE.csv|FILE.geojson
-                   [--max-minutes M] --out FILE.csv
+                   [--max-minutes M] [--crs wgs84|gcj02|bd09] --out FILE.csv
 
 Example:
   rescuegrid reach --graph andorra.rgraph \
@@ -53,6 +56,7 @@ func reach(ctx context.Context, args []string, e *env) error {
 	maxMinutes := fs.Float64("max-minutes", 0, "stop at this travel time in minutes (0: no limit)")
 	out := fs.String("out", "", "CSV file to write, or - for standard output")
 	snapM := fs.Float64("snap-distance", graph.DefaultSnapDistanceM, "farthest distance in metres from a source to its road")
+	crs := fs.String("crs", "wgs84", "coordinate system of --sources: wgs84, gcj02 (Amap, Tencent) or bd09 (Baidu)")
 	minComp := fs.Int("min-component", graph.DefaultMinComponent, "smallest strongly connected part (nodes) a source may snap into; the largest always qualifies")
 	pos, err := parse(fs, args, e)
 	if err != nil {
@@ -70,6 +74,13 @@ func reach(ctx context.Context, args []string, e *env) error {
 	if *snapM <= 0 {
 		return usageErr("reach: --snap-distance %v must be > 0", *snapM)
 	}
+	sys, err := coordsys.Parse(*crs)
+	if err != nil {
+		return usageErr("reach: --crs: %v", err)
+	}
+	if err := checkOutFile(*out); err != nil {
+		return err
+	}
 	g, err := graph.ReadFile(*graphPath)
 	if err != nil {
 		return err
@@ -78,6 +89,7 @@ func reach(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
+	facility.PointsToWGS84(sys, pts)
 	seeds, placed := placeSources(g, pts, graph.SnapOptions{MaxDistanceM: *snapM, MinComponent: *minComp}, *sourcesPath, e)
 	if placed == 0 {
 		return fmt.Errorf("reach: none of the %d sources in %s could be placed on the graph %s", len(pts), *sourcesPath, *graphPath)
@@ -112,7 +124,7 @@ func reach(ctx context.Context, args []string, e *env) error {
 	if *out == "-" {
 		err = write(e.stdout)
 	} else {
-		err = atomicfile.Write(*out, write)
+		err = outdir.WriteFile(ctx, *out, write)
 	}
 	if err != nil {
 		return err

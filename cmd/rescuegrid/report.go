@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/rescuegrid/rescuegrid/data/report"
+	"github.com/rescuegrid/rescuegrid/internal/outdir"
 	"github.com/rescuegrid/rescuegrid/internal/study"
-	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
 
 const reportHelp = `
@@ -56,6 +56,7 @@ func reportCmd(ctx context.Context, args []string, e *env) error {
 	title := fs.String("title", "", "the report's title (default \"Rescue coverage report\")")
 	cellPaths := fs.Int("cell-paths", report.DefaultMaxCellPaths, "most cells drawn one by one on the map; above, cells are merged by travel-time class")
 	workers := fs.Int("workers", 0, "with a study file: parallel searches (0: all cores)")
+	force := fs.Bool("force", false, "with --tables: replace the folder even if another rescuegrid command wrote it")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
@@ -65,6 +66,9 @@ func reportCmd(ctx context.Context, args []string, e *env) error {
 	}
 	if fi, err := os.Stat(*out); err == nil && fi.IsDir() {
 		return usageErr("report: --out %s is a folder: give the HTML file to write", *out)
+	}
+	if err := checkOutFile(*out); err != nil {
+		return err
 	}
 	in := pos[0]
 	fi, err := os.Stat(in)
@@ -92,7 +96,17 @@ func reportCmd(ctx context.Context, args []string, e *env) error {
 			return err
 		}
 		timings := append(sin.Timings, rs.Timings...)
-		if _, err := study.Write(dir, sin, rs, "rescuegrid "+versionString(), timings); err != nil {
+		gen := "rescuegrid " + versionString()
+		if *tables != "" {
+			// The tables are an analyze output, replaced as 'analyze' would.
+			err = outdir.Write(ctx, dir, studyManifest("analyze", sin.Study), outdir.Options{Force: *force}, func(d string) error {
+				_, err := study.Write(ctx, d, sin, rs, gen, timings)
+				return err
+			})
+		} else {
+			_, err = study.Write(ctx, dir, sin, rs, gen, timings)
+		}
+		if err != nil {
 			return err
 		}
 	} else if *tables != "" {
@@ -106,11 +120,8 @@ func reportCmd(ctx context.Context, args []string, e *env) error {
 	if !fi.IsDir() && *tables == "" {
 		r.Dir = "" // a temporary folder, gone when the report is written
 	}
-	if err := mkdirAll(filepath.Dir(*out)); err != nil {
-		return err
-	}
 	var size int64
-	err = atomicfile.Write(*out, func(w io.Writer) error {
+	err = outdir.WriteFile(ctx, *out, func(w io.Writer) error {
 		cw := &countWriter{w: w}
 		err := report.Render(cw, r, report.RenderOptions{Title: *title, Map: report.MapOptions{MaxCellPaths: *cellPaths}})
 		size = cw.n

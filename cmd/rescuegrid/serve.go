@@ -9,6 +9,11 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/rescuegrid/rescuegrid/internal/flightapi"
+	"github.com/rescuegrid/rescuegrid/internal/httpapi"
+	"github.com/rescuegrid/rescuegrid/internal/metrics"
+	"github.com/rescuegrid/rescuegrid/internal/service"
 )
 
 const serveHelp = `
@@ -90,19 +95,22 @@ func serve(ctx context.Context, args []string, e *env) error {
 		level = slog.LevelWarn
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	srv := newServer(serverConfig{Limits: defaultLimits(), TileCacheBytes: int64(*tileCacheMB) << 20}, logger)
+	svc := service.New(service.Config{Limits: service.DefaultLimits(), TileCacheBytes: int64(*tileCacheMB) << 20,
+		Generator: "rescuegrid " + versionString()}, logger)
+	m := metrics.New()
+	api := httpapi.New(svc, logger, m)
 	// Every study is listed (as loading) at once; they are computed one
 	// after the other, the first (the default) first.
-	var slots []*slot
+	var slots []*service.Slot
 	for _, p := range paths {
-		slots = append(slots, srv.add(p))
+		slots = append(slots, svc.Add(p))
 	}
 	go func() {
 		for _, sl := range slots {
 			if ctx.Err() != nil {
 				return
 			}
-			srv.loadSlot(ctx, sl)
+			svc.LoadSlot(ctx, sl)
 		}
 	}()
 
@@ -111,7 +119,7 @@ func serve(ctx context.Context, args []string, e *env) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	hs := &http.Server{
-		Handler:           srv.handler(),
+		Handler:           api.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -126,7 +134,7 @@ func serve(ctx context.Context, args []string, e *env) error {
 			ln.Close()
 			return fmt.Errorf("serve admin: %w", err)
 		}
-		as := &http.Server{Handler: srv.adminHandler(), ReadHeaderTimeout: 5 * time.Second}
+		as := &http.Server{Handler: api.AdminHandler(), ReadHeaderTimeout: 5 * time.Second}
 		servers = append(servers, as)
 		go func() { errc <- as.Serve(aln) }()
 		logger.Info("admin listening", "addr", aln.Addr().String())
@@ -138,7 +146,7 @@ func serve(ctx context.Context, args []string, e *env) error {
 			ln.Close()
 			return fmt.Errorf("serve flight: %w", err)
 		}
-		f := newFlightServer(srv)
+		f := flightapi.New(svc, logger, m)
 		f.InitListener(fln)
 		fsrv = f
 		go func() { errc <- f.Serve() }()

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -19,9 +17,11 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/siting"
 	"github.com/rescuegrid/rescuegrid/data/facility"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/data/units"
+	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
+	"github.com/rescuegrid/rescuegrid/internal/outdir"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 const siteHelp = `
@@ -51,14 +51,17 @@ no move).
 township minimum); each new site and each unit is judged against the
 township and village minimums.
 
-Writes into --out: sites.csv (the plan: new and relocated sites), curve.csv
+Writes into --out (replaced only if an earlier 'site' wrote it, or with
+--force another rescuegrid command; never a folder rescuegrid did not write):
+sites.csv (the plan: new and relocated sites), curve.csv
 (one row per K), units.csv (each unit before and after: residents inside
 the circle, members against the minimum) and summary.json. A readable
 curve and plan go to standard output.
 
 Usage:
   rescuegrid site STUDY.yaml --add K [--objective coverage|all|time] --out DIR
-                  [--candidates FILE] [--exclude FILE] [--relocate N] [--team-size M]
+                  [--candidates FILE] [--exclude FILE] [--crs wgs84|gcj02|bd09]
+                  [--relocate N] [--team-size M]
 
 Example:
   rescuegrid site data/sample/andorra/study.yaml --add 5 --out out/andorra-sites
@@ -72,7 +75,8 @@ func runSite(ctx context.Context, args []string, e *env) error {
 type siteFlags struct {
 	add, res, relocate, teamSize int
 	objective, out               string
-	candidates, exclude          string
+	force                        bool
+	candidates, exclude, crs     string
 }
 
 func site(ctx context.Context, args []string, e *env) error {
@@ -81,9 +85,11 @@ func site(ctx context.Context, args []string, e *env) error {
 	fs.IntVar(&f.add, "add", 5, "new sites to place (for 'all': the most allowed, 0 = no cap)")
 	fs.StringVar(&f.objective, "objective", "coverage", "coverage | all | time")
 	fs.StringVar(&f.out, "out", "", "output folder")
+	fs.BoolVar(&f.force, "force", false, "replace --out even if another rescuegrid command wrote it (never a folder rescuegrid did not write)")
 	fs.IntVar(&f.res, "candidate-res", 8, "H3 resolution of the candidate cells")
 	fs.StringVar(&f.candidates, "candidates", "", "candidate sites: GeoJSON points/polygons or CSV lon,lat (default: every road cell)")
 	fs.StringVar(&f.exclude, "exclude", "", "GeoJSON polygons where no station may stand")
+	fs.StringVar(&f.crs, "crs", "wgs84", "coordinate system of --candidates and --exclude: wgs84, gcj02 (Amap, Tencent) or bd09 (Baidu)")
 	fs.IntVar(&f.relocate, "relocate", 0, "existing bases that may move to candidate sites")
 	fs.IntVar(&f.teamSize, "team-size", -1, "members of each new site (default: the preset's township minimum)")
 	pos, err := parse(fs, args, e)
@@ -107,6 +113,13 @@ func site(ctx context.Context, args []string, e *env) error {
 	case f.teamSize < -1:
 		return usageErr("site: --team-size %d: want 0 or more", f.teamSize)
 	}
+	sys, err := coordsys.Parse(f.crs)
+	if err != nil {
+		return usageErr("site: --crs: %v", err)
+	}
+	if err := outdir.Check(f.out, "site", outdir.Options{Force: f.force}); err != nil {
+		return err
+	}
 	t0 := time.Now()
 	st, err := study.Load(pos[0])
 	if err != nil {
@@ -129,6 +142,7 @@ func site(ctx context.Context, args []string, e *env) error {
 		if err != nil {
 			return fmt.Errorf("site: --candidates: %w", err)
 		}
+		facility.SitesToWGS84(sys, given)
 		for _, s := range given {
 			if s.Area != nil {
 				copt.Areas = append(copt.Areas, siting.Area{ID: s.ID, Geom: s.Area})
@@ -138,7 +152,7 @@ func site(ctx context.Context, args []string, e *env) error {
 		}
 	}
 	if f.exclude != "" {
-		areas, err := units.ReadGeoJSON(f.exclude, units.GeoJSONOptions{Repair: true})
+		areas, err := units.ReadGeoJSON(f.exclude, units.GeoJSONOptions{Repair: true, CRS: sys})
 		if err != nil {
 			return fmt.Errorf("site: --exclude: %w", err)
 		}
@@ -151,15 +165,15 @@ func site(ctx context.Context, args []string, e *env) error {
 			copt.Exclude = append(copt.Exclude, a.Geom)
 		}
 	}
-	m, rep, err := siteMatrix(ctx, in, copt, obj)
+	m, rep, err := study.SiteMatrix(ctx, in, copt, obj)
 	if errors.Is(err, siting.ErrNoCandidates) && f.candidates != "" {
-		return fmt.Errorf("site: no usable candidate site in %s (%d considered): %s", f.candidates, rep.Considered, rejections(rep.Rejected, 10))
+		return fmt.Errorf("site: no usable candidate site in %s (%d considered): %s", f.candidates, rep.Considered, study.Rejections(rep.Rejected, 10))
 	}
 	if err != nil {
 		return fmt.Errorf("site: %w", err)
 	}
 	if len(rep.Rejected) > 0 {
-		e.warnf("%d of the %d candidate sites of %s left out: %s", len(rep.Rejected), rep.Considered, f.candidates, rejections(rep.Rejected, 5))
+		e.warnf("%d of the %d candidate sites of %s left out: %s", len(rep.Rejected), rep.Considered, f.candidates, study.Rejections(rep.Rejected, 5))
 	}
 	k := f.add
 	if k > rep.Kept {
@@ -173,29 +187,29 @@ func site(ctx context.Context, args []string, e *env) error {
 			return fmt.Errorf("site: %w", err)
 		}
 	}
-	plan := &sitePlan{m: m}
+	plan := &study.SitePlan{M: m}
 	if sol != nil {
-		plan.sites, plan.value, plan.covered = sol.Sites, sol.Value, sol.Covered
+		plan.Sites, plan.Value, plan.Covered = sol.Sites, sol.Value, sol.Covered
 	}
 	if f.relocate > 0 {
-		r, err := siting.Relocate(ctx, m, sopt, plan.sites, f.relocate)
+		r, err := siting.Relocate(ctx, m, sopt, plan.Sites, f.relocate)
 		if err != nil {
 			return fmt.Errorf("site: %w", err)
 		}
-		plan.relocation = r
-		plan.sites, plan.value, plan.covered = r.Sites, r.Value, r.Covered
+		plan.Relocation = r
+		plan.Sites, plan.Value, plan.Covered = r.Sites, r.Value, r.Covered
 	}
-	before, after, err := planCoverage(ctx, in, plan, f.teamSize)
+	before, after, err := study.PlanCoverage(ctx, in, plan, f.teamSize)
 	if err != nil {
 		return fmt.Errorf("site: %w", err)
 	}
-	if d := after.Summary.Within - plan.covered; math.Abs(d) > 0.5 {
-		e.warnf("the coverage study with the plan's sites counts %.0f residents inside the circle, the siting matrix %.0f", after.Summary.Within, plan.covered)
+	if d := after.Summary.Within - plan.Covered; math.Abs(d) > 0.5 {
+		e.warnf("the coverage study with the plan's sites counts %.0f residents inside the circle, the siting matrix %.0f", after.Summary.Within, plan.Covered)
 	}
-	if err := mkdirAll(f.out); err != nil {
-		return err
-	}
-	if err := writeSiteFiles(f, st, in, rep, m, sol, plan, before, after, time.Since(t0)); err != nil {
+	err = outdir.Write(ctx, f.out, studyManifest("site", st), outdir.Options{Force: f.force}, func(dir string) error {
+		return writeSiteFiles(dir, f, st, in, rep, m, sol, plan, before, after, time.Since(t0))
+	})
+	if err != nil {
 		return err
 	}
 	if !e.quiet {
@@ -203,60 +217,6 @@ func site(ctx context.Context, args []string, e *env) error {
 		fmt.Fprintf(e.stdout, "  wrote %s in %.2f s\n", f.out, time.Since(t0).Seconds())
 	}
 	return nil
-}
-
-// siteMatrix places the candidate sites on the study's roads and builds the
-// siting matrix: the study's bases first (Existing, in order), then the
-// candidates. The horizon is the rescue circle, or for the time objective
-// the second-base horizon (the p-median penalty).
-func siteMatrix(ctx context.Context, in *study.Inputs, copt siting.CandidateOptions, obj siting.Objective) (*siting.Matrix, siting.CandidateReport, error) {
-	std := in.Study.Standard
-	cands, rep, err := siting.Candidates(ctx, in.Graph, copt)
-	if err != nil {
-		return nil, rep, err
-	}
-	sites := make([]siting.Site, 0, len(in.Bases)+len(cands))
-	for _, b := range in.Bases {
-		sites = append(sites, siting.Site{ID: b.ID, Loc: b.Loc, Existing: true, Members: b.TeamSize})
-	}
-	horizon := std.RescueSeconds()
-	if obj == siting.PMedian {
-		horizon = std.Rescue.SecondBaseHorizonMinutes * 60
-	}
-	m, err := siting.NewMatrix(ctx, in.Graph, append(sites, cands...), siting.Demand{Cells: in.Coverage.Cells, Pop: in.Coverage.Pop},
-		siting.MatrixOptions{HorizonSeconds: horizon, TurnoutSeconds: std.Rescue.TurnoutSeconds, WalkKPH: std.Access.WalkKPH, SnapDistanceM: std.Access.SnapDistanceM})
-	return m, rep, err
-}
-
-// sitePlan is the final plan: the new sites and, with --relocate, the moves.
-type sitePlan struct {
-	m              *siting.Matrix
-	sites          []int
-	relocation     *siting.Relocation
-	value, covered float64
-}
-
-func (p *sitePlan) moves() []siting.Move {
-	if p.relocation == nil {
-		return nil
-	}
-	return p.relocation.Moves
-}
-
-// rejections lists up to n dropped candidates with their reasons.
-func rejections(rs []siting.Rejection, n int) string {
-	var b strings.Builder
-	for k, r := range rs {
-		if k == n {
-			fmt.Fprintf(&b, "; and %d more", len(rs)-n)
-			break
-		}
-		if k > 0 {
-			b.WriteString("; ")
-		}
-		fmt.Fprintf(&b, "%s: %s", r.ID, r.Reason)
-	}
-	return b.String()
 }
 
 // holdsRoad reports whether some node of g lies inside mp.
@@ -273,40 +233,6 @@ func holdsRoad(g *graph.Graph, mp orb.MultiPolygon) bool {
 	return false
 }
 
-// planCoverage runs the coverage study with the existing bases (before)
-// and with the plan applied (after): new sites as township bases of
-// teamSize members, moved teams at their new sites.
-func planCoverage(ctx context.Context, in *study.Inputs, plan *sitePlan, teamSize int) (before, after *coverage.Result, err error) {
-	ci := in.Coverage
-	if before, err = coverage.Compute(ctx, ci); err != nil {
-		return nil, nil, err
-	}
-	ix := units.NewIndex(in.Units)
-	moved := map[int]int{} // existing site -> its new site
-	for _, mv := range plan.moves() {
-		moved[mv.From] = mv.To
-	}
-	ci.Bases, ci.BaseUnit = nil, nil
-	add := func(b coverage.Base) {
-		ci.Bases = append(ci.Bases, b)
-		ci.BaseUnit = append(ci.BaseUnit, int32(ix.Locate(b.Loc)))
-	}
-	for j, b := range in.Coverage.Bases { // existing sites are the matrix's first rows
-		if to, ok := moved[j]; ok {
-			b.Loc = plan.m.Sites[to].Loc
-		}
-		add(b)
-	}
-	for _, j := range plan.sites {
-		s := plan.m.Sites[j]
-		add(coverage.Base{ID: s.ID, Name: "new site", Level: "township", Loc: s.Loc, TeamSize: teamSize})
-	}
-	if after, err = coverage.Compute(ctx, ci); err != nil {
-		return nil, nil, err
-	}
-	return before, after, nil
-}
-
 func num(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return ""
@@ -316,7 +242,8 @@ func num(v float64) string {
 
 func csvField(s string) string { return string(appendCSVField(nil, s)) }
 
-func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *sitePlan,
+// writeSiteFiles writes the site output's files into dir.
+func writeSiteFiles(dir string, f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *study.SitePlan,
 	before, after *coverage.Result, took time.Duration) error {
 	std := st.Standard
 	minT, minV := std.Teams.MinMembers["township"], std.Teams.MinMembers["village"]
@@ -327,7 +254,7 @@ func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.C
 		}
 		return ""
 	}
-	err := atomicfile.Write(filepath.Join(f.out, "sites.csv"), func(w io.Writer) error {
+	err := atomicfile.Write(filepath.Join(dir, "sites.csv"), func(w io.Writer) error {
 		fmt.Fprintln(w, "rank,site_id,kind,from_base,cell,lon,lat,unit_id,members,meets_township_min,meets_village_min")
 		row := func(rank int, s siting.Site, kind, from string, members int) {
 			cell := ""
@@ -337,11 +264,11 @@ func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.C
 			fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s,%s,%s,%d,%t,%t\n", rank, csvField(s.ID), kind, csvField(from), cell, num(s.Loc[0]), num(s.Loc[1]),
 				csvField(unitID(s.Loc)), members, members >= minT, members >= minV)
 		}
-		for k, j := range plan.sites {
+		for k, j := range plan.Sites {
 			row(k+1, m.Sites[j], "new", "", f.teamSize)
 		}
-		for k, mv := range plan.moves() {
-			row(len(plan.sites)+k+1, m.Sites[mv.To], "relocated", m.Sites[mv.From].ID, m.Sites[mv.From].Members)
+		for k, mv := range plan.Moves() {
+			row(len(plan.Sites)+k+1, m.Sites[mv.To], "relocated", m.Sites[mv.From].ID, m.Sites[mv.From].Members)
 		}
 		return nil
 	})
@@ -349,7 +276,7 @@ func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.C
 		return err
 	}
 	if sol != nil {
-		err = atomicfile.Write(filepath.Join(f.out, "curve.csv"), func(w io.Writer) error {
+		err = atomicfile.Write(filepath.Join(dir, "curve.csv"), func(w io.Writer) error {
 			fmt.Fprintln(w, "k,site_id,gain,value,covered,person_seconds,swapped_value,bound_greedy,bound_online,exact,gap")
 			for _, s := range sol.Curve {
 				fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", s.K, csvField(m.Sites[s.Site].ID), num(s.Gain), num(s.Value), num(s.Covered), num(s.PersonSeconds),
@@ -361,7 +288,7 @@ func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.C
 			return err
 		}
 	}
-	err = atomicfile.Write(filepath.Join(f.out, "units.csv"), func(w io.Writer) error {
+	err = atomicfile.Write(filepath.Join(dir, "units.csv"), func(w io.Writer) error {
 		fmt.Fprintln(w, "unit_id,name,residents,within_before,within_after,bases_before,bases_after,members_before,members_after,min_members,team_short_before,team_short_after,meets_team_before,meets_team_after")
 		for u, b := range before.Units {
 			a := after.Units[u]
@@ -378,14 +305,14 @@ func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.C
 		To   string `json:"to_site"`
 	}
 	var moves []moveJSON
-	for _, mv := range plan.moves() {
+	for _, mv := range plan.Moves() {
 		moves = append(moves, moveJSON{m.Sites[mv.From].ID, m.Sites[mv.To].ID})
 	}
 	summary := map[string]any{
 		"study": st.Name, "objective": f.objective, "k": f.add, "candidate_res": f.res,
 		"candidates": rep, "matrix_entries": m.NumEntries(), "matrix_bytes": m.MemoryBytes(),
 		"team_size": f.teamSize, "township_min_members": minT, "village_min_members": minV,
-		"plan_value": plan.value, "plan_covered": plan.covered,
+		"plan_value": plan.Value, "plan_covered": plan.Covered,
 		"coverage_before": before.Summary.Within, "coverage_after": after.Summary.Within,
 		"seconds": took.Seconds(),
 	}
@@ -402,19 +329,22 @@ func writeSiteFiles(f siteFlags, st *study.Study, in *study.Inputs, rep siting.C
 			summary["required"], summary["feasible"], summary["min_sites_lower_bound"], summary["exact_minimum"] = sol.Required, sol.Feasible, sol.MinSites, sol.ExactMinimum
 		}
 	}
-	if plan.relocation != nil {
+	if plan.Relocation != nil {
 		summary["relocate"] = f.relocate
 		summary["relocations"] = moves
-		summary["value_without_relocation"] = plan.relocation.Before
+		summary["value_without_relocation"] = plan.Relocation.Before
 	}
 	b, err := json.MarshalIndent(summary, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(f.out, "summary.json"), append(b, '\n'), 0o644)
+	return atomicfile.Write(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
 }
 
-func printSite(w io.Writer, f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *sitePlan,
+func printSite(w io.Writer, f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *study.SitePlan,
 	before, after *coverage.Result) {
 	std := st.Standard
 	fmt.Fprintf(w, "%s — %s, %d candidate sites", st.Name, f.objective, rep.Kept)
@@ -445,11 +375,11 @@ func printSite(w io.Writer, f siteFlags, st *study.Study, in *study.Inputs, rep 
 		}
 		return fmt.Sprintf("below the village minimum (%d)", minV)
 	}
-	fmt.Fprintf(w, "  plan: %d new sites of %d members each: %s\n", len(plan.sites), f.teamSize, judge(f.teamSize))
-	for _, mv := range plan.moves() {
+	fmt.Fprintf(w, "  plan: %d new sites of %d members each: %s\n", len(plan.Sites), f.teamSize, judge(f.teamSize))
+	for _, mv := range plan.Moves() {
 		fmt.Fprintf(w, "  move the team of %s (%d members) to %s\n", m.Sites[mv.From].ID, m.Sites[mv.From].Members, m.Sites[mv.To].ID)
 	}
-	if r := plan.relocation; r != nil {
+	if r := plan.Relocation; r != nil {
 		fmt.Fprintf(w, "  with %d of up to %d moves: %s (without moves %s)\n", len(r.Moves), f.relocate, people(r.Value), people(r.Before))
 	}
 	fmt.Fprintf(w, "  coverage study: %s → %s residents inside the circle\n", people(before.Summary.Within), people(after.Summary.Within))

@@ -46,7 +46,7 @@ func TestSiteGainIsReal(t *testing.T) {
 	if curve[1][1] != sites[1][1] {
 		t.Skipf("the final plan's first site (%s) is not greedy's first pick (%s)", sites[1][1], curve[1][1])
 	}
-	h := sampleSrv(t).handler()
+	h := sampleHandler(t)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(`{"add":[{"id":"s","lon":`+lon+`,"lat":`+lat+`}]}`)))
 	var wi struct {

@@ -3,15 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
+	"github.com/rescuegrid/rescuegrid/internal/outdir"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 const tilesHelp = `
@@ -46,6 +46,7 @@ func tilesExport(ctx context.Context, args []string, e *env) error {
 	layerList := fs.String("layer", "", "layers to export, comma-separated (default: every layer of the study: "+strings.Join(tiles.LayerNames(), ",")+", and shelters,depots when it has them)")
 	minZoom := fs.Int("min-zoom", 0, "lowest zoom")
 	maxZoom := fs.Int("max-zoom", 14, "highest zoom")
+	force := fs.Bool("force", false, "replace --out even if another rescuegrid command wrote it (never a folder rescuegrid did not write)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
@@ -55,6 +56,9 @@ func tilesExport(ctx context.Context, args []string, e *env) error {
 	}
 	if *minZoom < 0 || *maxZoom > 22 || *minZoom > *maxZoom {
 		return usageErr("tiles export: zooms %d..%d: want 0 <= min <= max <= 22", *minZoom, *maxZoom)
+	}
+	if err := outdir.Check(*out, "tiles export", outdir.Options{Force: *force}); err != nil {
+		return err
 	}
 	st, err := study.Load(pos[0])
 	if err != nil {
@@ -82,24 +86,16 @@ func tilesExport(ctx context.Context, args []string, e *env) error {
 	if *layerList != "" {
 		layers = strings.Split(*layerList, ",")
 	}
-	if err := mkdirAll(*out); err != nil {
-		return err
-	}
-	for _, layer := range layers {
-		layer = strings.TrimSpace(layer)
-		t0 := time.Now()
-		path := filepath.Join(*out, layer+".pmtiles")
-		if err := set.WritePMTiles(ctx, path, layer, *minZoom, *maxZoom); err != nil {
-			return fmt.Errorf("tiles export %s: %w", layer, err)
+	return outdir.Write(ctx, *out, studyManifest("tiles export", st), outdir.Options{Force: *force}, func(dir string) error {
+		for _, layer := range layers {
+			layer = strings.TrimSpace(layer)
+			t0 := time.Now()
+			name := layer + ".pmtiles"
+			if err := set.WritePMTiles(ctx, filepath.Join(dir, name), layer, *minZoom, *maxZoom); err != nil {
+				return fmt.Errorf("tiles export %s: %w", layer, err)
+			}
+			e.infof("wrote %s in %.2f s", filepath.Join(*out, name), time.Since(t0).Seconds())
 		}
-		e.infof("wrote %s in %.2f s", path, time.Since(t0).Seconds())
-	}
-	return nil
-}
-
-func mkdirAll(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	return nil
+		return nil
+	})
 }

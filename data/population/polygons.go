@@ -16,6 +16,7 @@ import (
 	"github.com/uber/h3-go/v4"
 
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 )
 
 // Errors of FromPolygons, wrapped in a *FeatureError when they belong to one
@@ -75,6 +76,22 @@ func (e *FeatureError) Unwrap() error { return e.Err }
 // FromPolygons uses one GEOS context of its own and is safe for concurrent
 // use.
 func FromPolygons(path string, res int, popKey string) (*Table, error) {
+	return ReadPolygons(path, res, PolygonOptions{Key: popKey})
+}
+
+// PolygonOptions tune ReadPolygons.
+type PolygonOptions struct {
+	// Key is the property holding each polygon's residents.
+	Key string
+	// CRS is the system of the file's coordinates: GCJ-02 or BD-09 polygons
+	// are converted to WGS-84 before they are spread onto cells.
+	CRS coordsys.System
+}
+
+// ReadPolygons is FromPolygons with options: the population key and the
+// coordinate system of the file.
+func ReadPolygons(path string, res int, opt PolygonOptions) (*Table, error) {
+	popKey := opt.Key
 	if err := geo.CheckRes(res); err != nil {
 		return nil, fmt.Errorf("read polygons %s: %w", path, err)
 	}
@@ -101,6 +118,9 @@ func FromPolygons(path string, res int, popKey string) (*Table, error) {
 		f, err := geojson.UnmarshalFeature(raw)
 		if err != nil {
 			return nil, &FeatureError{Path: path, Index: i, Err: fmt.Errorf("%w: %v", ErrBadGeometry, err)}
+		}
+		if opt.CRS != coordsys.WGS84 && f.Geometry != nil {
+			f.Geometry = coordsys.Geometry(opt.CRS, coordsys.WGS84, f.Geometry)
 		}
 		if err := s.feature(f, popKey); err != nil {
 			return nil, &FeatureError{Path: path, Index: i, Label: featureLabel(f), Err: err}

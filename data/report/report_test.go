@@ -42,7 +42,7 @@ func runStudy(tb testing.TB, path, dir string) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := study.Write(dir, in, rs, "rescuegrid test", append(in.Timings, rs.Timings...)); err != nil {
+	if _, err := study.Write(ctx, dir, in, rs, "rescuegrid test", append(in.Timings, rs.Timings...)); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -149,6 +149,10 @@ type Source struct {
 	// Provenance is a SOURCE.md beside the file, relative like File, when
 	// there is one: where the data came from and under which licence.
 	Provenance string `json:"provenance,omitempty"`
+	// CRS is the coordinate system the file was read in ("wgs84", "gcj02"
+	// or "bd09"); GCJ-02 and BD-09 were converted to WGS-84 on reading.
+	// OpenStreetMap data and H3 tables are WGS-84.
+	CRS string `json:"crs"`
 }
 
 // OSMAttribution is the attribution OpenStreetMap data requires

@@ -9,12 +9,12 @@
 //
 // # Coordinates
 //
-// Coordinates are [lon, lat] degrees, taken as they are in the input: no
-// datum is converted. OSM is WGS-84. Chinese boundary files are often in
-// GCJ-02 (the shared China county files probably are), which is offset
-// from WGS-84 by up to several hundred metres; convert them before joining
-// them with OSM roads or WGS-84 population grids, or the cells along every
-// border will land in the wrong unit.
+// Coordinates are [lon, lat] degrees. OSM is WGS-84. Chinese boundary
+// files are often in GCJ-02 (the shared China county files probably are),
+// which is offset from WGS-84 by up to several hundred metres: name the
+// system in GeoJSONOptions.CRS and they are converted on reading
+// (geo/coordsys); otherwise they are taken as they are, and the cells along
+// every border would land in the wrong unit.
 //
 // # Validity
 //

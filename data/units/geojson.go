@@ -9,6 +9,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 	"github.com/twpayne/go-geos"
 )
 
@@ -27,6 +28,10 @@ type GeoJSONOptions struct {
 	// themselves by a few metres: every feature of the shared China county
 	// files does, at 1/1024 degree. Leave it off to be told.
 	Repair bool
+	// CRS is the coordinate system of the file's coordinates; GCJ-02 and
+	// BD-09 polygons are converted to WGS-84 vertex by vertex on reading
+	// (the zero value, WGS-84, leaves them as they are).
+	CRS coordsys.System
 }
 
 // ReadGeoJSON reads units from a GeoJSON FeatureCollection (or a single
@@ -42,8 +47,8 @@ type GeoJSONOptions struct {
 // ErrDuplicateID, ErrBadValue or, for a collection without features,
 // ErrNoUnits.
 //
-// Coordinates are kept in the file's datum; see the package doc about
-// GCJ-02. Ring orientation is normalised (exteriors counter-clockwise).
+// Coordinates are kept in the file's datum unless opt.CRS says it is
+// GCJ-02 or BD-09 (then they are converted to WGS-84); see the package doc. Ring orientation is normalised (exteriors counter-clockwise).
 func ReadGeoJSON(path string, opt GeoJSONOptions) ([]Unit, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -87,6 +92,9 @@ func parseGeoJSON(name string, b []byte, opt GeoJSONOptions) ([]Unit, error) {
 		}
 		if err := checkRings(mp); err != nil {
 			return nil, fail(err)
+		}
+		if opt.CRS != coordsys.WGS84 {
+			mp = coordsys.Geometry(opt.CRS, coordsys.WGS84, mp).(orb.MultiPolygon)
 		}
 		mp, repaired, err := check(gctx, mp, opt.Repair)
 		if err != nil {

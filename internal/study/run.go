@@ -91,7 +91,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 		case p.H3 != "":
 			in.Population, err = population.ReadH3(p.H3, st.Resolution)
 		case p.Polygons != "":
-			in.Population, err = population.FromPolygons(p.Polygons, st.Resolution, p.Key)
+			in.Population, err = population.ReadPolygons(p.Polygons, st.Resolution, population.PolygonOptions{Key: p.Key, CRS: st.SystemOf(p.Polygons)})
 		case p.Buildings != nil:
 			o := population.DefaultBuildingOptions()
 			if b := p.Buildings; b != nil {
@@ -123,7 +123,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 		var err error
 		u := st.Units
 		if u.File != "" {
-			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, Repair: u.Repair})
+			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, Repair: u.Repair, CRS: st.SystemOf(u.File)})
 			return err
 		}
 		var problems []osm.AreaProblem
@@ -182,6 +182,7 @@ func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
 				return err
 			}
 		}
+		facility.SheltersToWGS84(st.SystemOf(src.File), list)
 		dropped := 0
 		for _, sh := range list {
 			if sh.Kind != "" && sh.Kind != facility.KindShelter {
@@ -229,6 +230,7 @@ func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
 		if err != nil {
 			return err
 		}
+		facility.DepotsToWGS84(st.SystemOf(f), ds)
 		in.Depots = append(in.Depots, ds...)
 	}
 	ci := in.Coverage
@@ -303,6 +305,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 		if err != nil {
 			return err
 		}
+		facility.PointsToWGS84(st.SystemOf(src.File), pts)
 		for _, p := range pts {
 			b := coverage.Base{ID: p.ID, Name: p.Attrs["name"], Level: level, Loc: p.Loc, TeamSize: src.TeamSize}
 			if l := strings.TrimSpace(p.Attrs["level"]); l != "" {
@@ -353,7 +356,7 @@ func (in *Inputs) assemble(opt Options) error {
 	if len(st.Zones) > 0 {
 		var zones []units.Unit
 		for _, f := range st.Zones {
-			z, err := units.ReadGeoJSON(f, units.GeoJSONOptions{})
+			z, err := units.ReadGeoJSON(f, units.GeoJSONOptions{CRS: st.SystemOf(f)})
 			if err != nil {
 				return fmt.Errorf("zones: %w", err)
 			}

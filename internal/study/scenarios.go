@@ -43,7 +43,7 @@ func RunScenarios(ctx context.Context, in *Inputs) ([]ScenarioResult, error) {
 	for _, spec := range in.Study.Scenarios {
 		sc := scenario.Scenario{Name: spec.Name, CloseWays: spec.CloseWays}
 		polys := func(path string) ([]orb.MultiPolygon, error) {
-			us, err := units.ReadGeoJSON(path, units.GeoJSONOptions{Repair: true})
+			us, err := units.ReadGeoJSON(path, units.GeoJSONOptions{Repair: true, CRS: in.Study.SystemOf(path)})
 			if err != nil {
 				return nil, fmt.Errorf("scenario %s: %w", spec.Name, err)
 			}

@@ -20,7 +20,7 @@ func (st *Study) Sources() []Source {
 	}
 	var out []Source
 	add := func(role, file, detail string, osm bool) {
-		s := Source{Role: role, File: rel(file), Detail: detail, OSM: osm}
+		s := Source{Role: role, File: rel(file), Detail: detail, OSM: osm, CRS: st.SystemOf(file).String()}
 		if fi, err := os.Stat(file); err == nil {
 			s.Bytes = fi.Size()
 		}

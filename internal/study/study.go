@@ -17,6 +17,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/standard"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 	"gopkg.in/yaml.v3"
 )
 
@@ -127,6 +128,19 @@ type Study struct {
 	Scenarios  []ScenarioSpec
 	ShelterOpt ShelterOptions
 	Robustness Robustness
+	// CRS is the coordinate system of each input file (absolute path ->
+	// system), from the inputs' crs keys and the study's default crs; files
+	// not in it are WGS-84. See SystemOf.
+	CRS    map[string]coordsys.System
+	Output OutputOptions
+}
+
+// OutputOptions ask for extra outputs.
+type OutputOptions struct {
+	// GCJ02Copy writes a GCJ-02 copy of every GeoJSON output and of every
+	// CSV output with lon/lat columns (name.gcj02.geojson, name.gcj02.csv),
+	// for overlay on Amap-style base maps. The outputs stay WGS-84.
+	GCJ02Copy bool `yaml:"gcj02_copy"`
 }
 
 // Robustness asks for the robustness answers beyond the per-base one.
@@ -155,6 +169,7 @@ type ScenarioSpec struct {
 	// places of shelters by id (0.5: half the places; 0: open, no places).
 	SheltersClosed  []string           `yaml:"shelters_closed"`
 	ShelterCapacity map[string]float64 `yaml:"shelter_capacity"`
+	CRS             string             `yaml:"crs"` // system of close_areas and slow areas
 }
 
 // ShelterSource is one file of shelters.
@@ -166,6 +181,7 @@ type ShelterSource struct {
 	Format string `yaml:"format"`
 	Class  string `yaml:"class"` // default class for rows without one
 	City   string `yaml:"city"`  // sosrs: keep only this city
+	CRS    string `yaml:"crs"`   // wgs84 (default), gcj02 or bd09
 }
 
 // ShelterOptions tune the shelter computation.
@@ -190,6 +206,7 @@ type FacilitySource struct {
 	OSMTags  []string `yaml:"osm"`
 	TeamSize int      `yaml:"team_size"` // default for rows without a team_size
 	Level    string   `yaml:"level"`     // default for rows without a level
+	CRS      string   `yaml:"crs"`       // wgs84 (default), gcj02 or bd09
 }
 
 // PopulationSource is where residents come from: exactly one of the fields.
@@ -197,6 +214,7 @@ type PopulationSource struct {
 	H3        string           `yaml:"h3"`
 	Polygons  string           `yaml:"polygons"`
 	Key       string           `yaml:"key"` // population property of the polygons
+	CRS       string           `yaml:"crs"` // system of the polygons: wgs84 (default), gcj02 or bd09
 	Buildings *BuildingsSource `yaml:"buildings"`
 }
 
@@ -216,7 +234,8 @@ type UnitsSource struct {
 	AdminLevel int    `yaml:"osm_admin_level"`
 	// Repair fixes invalid polygons (self-touching rings from coarse
 	// coordinates) with GEOS MakeValid instead of refusing them.
-	Repair bool `yaml:"repair"`
+	Repair bool   `yaml:"repair"`
+	CRS    string `yaml:"crs"` // wgs84 (default), gcj02 or bd09
 }
 
 type raw struct {
@@ -230,6 +249,7 @@ type raw struct {
 		Shelters []ShelterSource  `yaml:"shelters"`
 		Depots   []struct {
 			File string `yaml:"file"`
+			CRS  string `yaml:"crs"`
 		} `yaml:"depots"`
 	} `yaml:"facilities"`
 	Shelters   ShelterOptions   `yaml:"shelters"`
@@ -239,7 +259,12 @@ type raw struct {
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
 		File string `yaml:"file"`
+		CRS  string `yaml:"crs"`
 	} `yaml:"zones"`
+	// CRS is the default coordinate system of the study's files (not of
+	// OpenStreetMap data, always WGS-84).
+	CRS    string        `yaml:"crs"`
+	Output OutputOptions `yaml:"output"`
 }
 
 // ConfigError is a problem in a study file.
@@ -503,5 +528,9 @@ func Parse(b []byte, path string) (*Study, error) {
 		}
 		st.Zones = append(st.Zones, f)
 	}
+	if err := st.readCRS(&r, fail); err != nil {
+		return nil, err
+	}
+	st.Output = r.Output
 	return st, nil
 }

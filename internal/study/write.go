@@ -1,6 +1,7 @@
 package study
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
+	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
 
 func scenarioShelterSummary(sbase *shelter.Result, sc ScenarioResult) *ScenarioShelterSummary {
@@ -116,38 +118,16 @@ func ptr(v float64) *float64 {
 	return &v
 }
 
-// Results are the answers of one study run, as Write writes them.
-// Write writes every table and summary.json into dir. It writes into a new
-// folder beside dir and renames it into place only when everything has been
-// written, so dir is never left half-written. An existing dir is replaced
-// only if it holds a previous rescuegrid output (a summary.json).
-func Write(dir string, in *Inputs, res *Results, generator string, timings []StageTiming) (*Summary, error) {
+// Write writes every table and summary.json into the folder dir, made if
+// missing. It does not replace anything: commands write into the hidden
+// folder of an outdir.Folder, which swaps the complete result in. It stops
+// between tables once ctx is done.
+func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator string, timings []StageTiming) (*Summary, error) {
 	r, sr, scs := res.Coverage, res.Shelter, res.Scenarios
-	if st, err := os.Stat(dir); err == nil {
-		if !st.IsDir() {
-			return nil, fmt.Errorf("output %s exists and is not a folder", dir)
-		}
-		entries, _ := os.ReadDir(dir)
-		if _, err := os.Stat(filepath.Join(dir, SummaryFile)); err != nil && len(entries) > 0 {
-			return nil, fmt.Errorf("output folder %s exists and is not a rescuegrid output (no %s): choose another", dir, SummaryFile)
-		}
-	}
-	parent := filepath.Dir(filepath.Clean(dir))
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create output: %w", err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			os.RemoveAll(tmp)
-		}
-	}()
-	// MkdirTemp makes the folder private (0700); the output is for sharing
-	// (a web server, the team), as a folder made by mkdir would be.
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return nil, fmt.Errorf("create output: %w", err)
-	}
+	tmp := dir
 	mem := memory.NewGoAllocator()
 	tables, err := Tables(mem, in, r)
 	if err != nil {
@@ -183,6 +163,9 @@ func Write(dir string, in *Inputs, res *Results, generator string, timings []Sta
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		geom := arrowio.GeoColumn{Name: "geometry"}
 		if len(tables[n].Schema().FieldIndices("geometry")) == 0 {
 			geom = arrowio.GeoColumn{}
@@ -194,6 +177,13 @@ func Write(dir string, in *Inputs, res *Results, generator string, timings []Sta
 		for _, f := range written {
 			files = append(files, filepath.Base(f))
 		}
+	}
+	if in.Study.Output.GCJ02Copy {
+		copies, err := writeGCJ02Copies(tmp, files)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, copies...)
 	}
 	sum := summarize(in, r, generator, timings)
 	for _, sc := range scs {
@@ -225,20 +215,13 @@ func Write(dir string, in *Inputs, res *Results, generator string, timings []Sta
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, SummaryFile), append(b, '\n'), 0o644); err != nil {
+	err = atomicfile.Write(filepath.Join(tmp, SummaryFile), func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("write summary: %w", err)
 	}
-	if _, err := os.Stat(dir); err == nil {
-		old := tmp + ".old"
-		if err := os.Rename(dir, old); err != nil {
-			return nil, fmt.Errorf("replace %s: %w", dir, err)
-		}
-		defer os.RemoveAll(old)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return nil, fmt.Errorf("move output into %s: %w", dir, err)
-	}
-	ok = true
 	return sum, nil
 }
 

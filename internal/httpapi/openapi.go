@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import "net/http"
 
@@ -57,7 +57,7 @@ const openAPI = `{
 }
 `
 
-func (s *server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/json")
 	_, err := w.Write([]byte(openAPI))
 	return err

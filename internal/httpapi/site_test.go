@@ -1,11 +1,9 @@
-package main
+package httpapi
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -45,7 +43,7 @@ type siteAnswer struct {
 // worse; bad requests are 400 naming the field, candidates that are all
 // unusable 422 naming them, and more sites than candidates places them all.
 func TestServerSite(t *testing.T) {
-	h := sampleSrv(t).handler()
+	h := sampleSrv(t).Handler()
 	rec := post(t, h, "/api/site", `{"add": 2}`)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("POST /api/site: %d %s", rec.Code, rec.Body)
@@ -130,7 +128,7 @@ func TestServerSite(t *testing.T) {
 // solver only reads the shared matrix.
 func TestServerSiteMatrixShared(t *testing.T) {
 	s := sampleSrv(t)
-	h := s.handler()
+	h := s.Handler()
 	const body = `{"add": 3, "relocate": 1}`
 	answers := make([]siteAnswer, 4)
 	var wg sync.WaitGroup
@@ -152,16 +150,14 @@ func TestServerSiteMatrixShared(t *testing.T) {
 			t.Errorf("request %d: %v %v, request 0: %v %v", i, answers[i].Sites, answers[i].Value, answers[0].Sites, answers[0].Value)
 		}
 	}
-	n := 0
-	s.def().state.Load().siteMats.Range(func(k, v any) bool { n++; return true })
-	if n == 0 {
+	if s.svc.Default().Study().SiteMatrices() == 0 {
 		t.Error("no matrix cached")
 	}
 	// A server that never cached anything answers the same.
-	fresh := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	fresh.load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
+	fresh := newTestServer(0)
+	fresh.svc.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
 	var a siteAnswer
-	json.Unmarshal(post(t, fresh.handler(), "/api/site", body).Body.Bytes(), &a)
+	json.Unmarshal(post(t, fresh.Handler(), "/api/site", body).Body.Bytes(), &a)
 	if fmt.Sprint(a.Sites) != fmt.Sprint(answers[0].Sites) || a.Value != answers[0].Value {
 		t.Errorf("fresh server: %v %v; shared matrix: %v %v", a.Sites, a.Value, answers[0].Sites, answers[0].Value)
 	}

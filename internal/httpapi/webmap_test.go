@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"bytes"
@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
-	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +18,7 @@ import (
 	"github.com/uber/h3-go/v4"
 
 	"github.com/rescuegrid/rescuegrid/data/webmap"
+	"github.com/rescuegrid/rescuegrid/internal/service"
 )
 
 // artifacts is where browser tests keep their screenshots (out/ at the
@@ -79,13 +78,13 @@ func TestWebMapInChromium(t *testing.T) {
 	}
 	exe := chromium(t)
 	s := sampleSrv(t)
-	hs := httptest.NewServer(s.handler())
+	hs := httptest.NewServer(s.Handler())
 	defer hs.Close()
 
 	// The spot for the "add station" tool: the reached cell with the most
 	// residents outside the circle.
-	st := s.def().state.Load()
-	ci, cr := &st.in.Coverage, &st.res.Cells
+	st := s.svc.Default().Study()
+	ci, cr := &st.In.Coverage, &st.Res.Cells
 	best := -1
 	for i := range cr.Time {
 		if !cr.Within[i] && !math.IsInf(cr.Time[i], 0) && (best < 0 || ci.Pop[i] > ci.Pop[best]) {
@@ -154,7 +153,7 @@ func TestWebMapInChromium(t *testing.T) {
 	}
 	body := fmt.Sprintf(`{"add":[{"id":"new","lon":%v,"lat":%v,"team_size":%v}]}`, got.WhatIfRequest.Lon, got.WhatIfRequest.Lat, got.WhatIfRequest.TeamSize)
 	rec := httptest.NewRecorder()
-	s.handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(body)))
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(body)))
 	var api struct {
 		Gained float64 `json:"residents_gained"`
 	}
@@ -205,13 +204,13 @@ func commaInt(v float64) string {
 
 // parentPopulation sums the residents of the study cells inside an H3 cell
 // of the study's resolution or coarser.
-func parentPopulation(tb testing.TB, st *studyState, id string) float64 {
+func parentPopulation(tb testing.TB, st *service.Study, id string) float64 {
 	tb.Helper()
 	c := h3.Cell(h3.IndexFromString(id))
 	if !c.IsValid() {
 		tb.Fatalf("%q is not an H3 cell", id)
 	}
-	ci := &st.in.Coverage
+	ci := &st.In.Coverage
 	var pop float64
 	for i, cell := range ci.Cells {
 		p, err := cell.Parent(c.Resolution())
@@ -236,13 +235,13 @@ func TestWebMapSheltersInChromium(t *testing.T) {
 		t.Fatal("the web map library is not bundled: run `make web`")
 	}
 	exe := chromium(t)
-	s := newServer(serverConfig{Limits: defaultLimits(), TileCacheBytes: 16 << 20}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	s.load(context.Background(), filepath.Join("..", "..", "bench", "studies", "porto-alegre.yaml"))
-	st := s.def().state.Load()
+	s := newTestServer(16 << 20)
+	s.svc.Load(context.Background(), filepath.Join("..", "..", "bench", "studies", "porto-alegre.yaml"))
+	st := s.svc.Default().Study()
 	if st == nil {
-		t.Fatalf("Porto Alegre did not load: %s", *s.def().loadErr.Load())
+		t.Fatalf("Porto Alegre did not load: %s", s.svc.Default().LoadError())
 	}
-	hs := httptest.NewServer(s.handler())
+	hs := httptest.NewServer(s.Handler())
 	defer hs.Close()
 	shot := filepath.Join(artifacts(t), "webmap-porto-alegre.png")
 	out := checkMap(t, exe, hs.URL+"/", shot)
@@ -259,10 +258,10 @@ func TestWebMapSheltersInChromium(t *testing.T) {
 		t.Errorf("errors in the page: %q %q", got.ConsoleErrors, got.PageErrors)
 	}
 	// Every shelter is a point inside the first view (the study's bounds).
-	if n := got.Rendered["shelters-circle"]; n == 0 || n > len(st.shelter.Shelters) {
-		t.Errorf("shelters drawn: %d, want 1 to %d", n, len(st.shelter.Shelters))
+	if n := got.Rendered["shelters-circle"]; n == 0 || n > len(st.Shelter.Shelters) {
+		t.Errorf("shelters drawn: %d, want 1 to %d", n, len(st.Shelter.Shelters))
 	}
-	if got.Rendered["cells-fill"] == 0 || got.Rendered["bases-circle"] != len(st.res.Bases) {
-		t.Errorf("drawn %v, want cells and the %d bases", got.Rendered, len(st.res.Bases))
+	if got.Rendered["cells-fill"] == 0 || got.Rendered["bases-circle"] != len(st.Res.Bases) {
+		t.Errorf("drawn %v, want cells and the %d bases", got.Rendered, len(st.Res.Bases))
 	}
 }

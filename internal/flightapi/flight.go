@@ -1,11 +1,20 @@
-package main
+// Package flightapi serves the studies' tables over Arrow Flight (gRPC):
+// one flight per table, named by a path descriptor [table] for the default
+// study and [study, table] for any. A ticket is the default study's table
+// name, or a JSON service.TableQuery ({"study": "id", "table": "cells",
+// "columns": [...], "bbox": "minLon,minLat,maxLon,maxLat", "unit": "id"})
+// for the same filters as /api/tables/{name}; a command descriptor may
+// carry that JSON too.
+//
+// Like internal/httpapi it only parses, calls internal/service and
+// encodes; errors get their gRPC code from service.Status.
+package flightapi
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"net/http"
+	"log/slog"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -13,85 +22,85 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/flight"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/rescuegrid/rescuegrid/internal/metrics"
+	"github.com/rescuegrid/rescuegrid/internal/service"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
-// flightService serves the studies' tables over Arrow Flight: one flight
-// per table, named by a path descriptor [table] for the default study and
-// [study, table] for any. A ticket is the default study's table name, or a
-// JSON tableQuery ({"study": "id", "table": "cells", "columns": [...],
-// "bbox": "minLon,minLat,maxLon,maxLat", "unit": "id"}) for the same
-// filters as /api/tables/{name}; a command descriptor may carry that JSON
-// too.
+// flightService implements the Flight calls over a service.Service.
 type flightService struct {
 	flight.BaseFlightServer
-	s *server
+	svc *service.Service
 }
 
-// grpcError maps the HTTP-side errors to gRPC status codes.
+// callError is an error answered to a Flight client: the gRPC status
+// service.Status maps it to, with the error's chain kept for the metrics
+// and logs.
+type callError struct {
+	st  *status.Status
+	err error
+}
+
+func (e *callError) Error() string              { return e.st.Message() }
+func (e *callError) GRPCStatus() *status.Status { return e.st }
+func (e *callError) Unwrap() error              { return e.err }
+
+// grpcError maps an error to a gRPC status with service.Status's code and
+// service.Message's text.
 func grpcError(err error) error {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		code := codes.Internal
-		switch ae.status {
-		case http.StatusBadRequest:
-			code = codes.InvalidArgument
-		case http.StatusNotFound:
-			code = codes.NotFound
-		case http.StatusServiceUnavailable:
-			code = codes.Unavailable
-		}
-		return status.Error(code, ae.msg)
+	if err == nil {
+		return nil
 	}
-	return status.Error(codes.Internal, err.Error())
+	_, code := service.Status(err)
+	return &callError{st: status.New(code, service.Message(err)), err: err}
 }
 
-// parseTicket reads a table name or a JSON tableQuery.
-func parseTicket(b []byte) (tableQuery, error) {
+// ParseTicket reads a table name or a JSON TableQuery.
+func ParseTicket(b []byte) (service.TableQuery, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
-		return tableQuery{}, badRequest("empty ticket: want a table name or a JSON query")
+		return service.TableQuery{}, service.Invalidf("empty ticket: want a table name or a JSON query")
 	}
 	if b[0] != '{' {
-		return tableQuery{Table: string(b)}, nil
+		return service.TableQuery{Table: string(b)}, nil
 	}
-	var q tableQuery
+	var q service.TableQuery
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&q); err != nil {
-		return tableQuery{}, badRequest("ticket: %v (want {\"study\", \"table\", \"columns\", \"bbox\", \"unit\"})", err)
+		return service.TableQuery{}, service.Invalidf("ticket: %v (want {\"study\", \"table\", \"columns\", \"bbox\", \"unit\"})", err)
 	}
 	if q.Table == "" {
-		return tableQuery{}, badRequest("ticket: no table")
+		return service.TableQuery{}, service.Invalidf("ticket: no table")
 	}
 	return q, nil
 }
 
-// descriptorQuery reads a descriptor: a path [table] or a command holding
-// a ticket.
-func descriptorQuery(d *flight.FlightDescriptor) (tableQuery, error) {
+// descriptorQuery reads a descriptor: a path [table] or [study, table], or
+// a command holding a ticket.
+func descriptorQuery(d *flight.FlightDescriptor) (service.TableQuery, error) {
 	if d == nil {
-		return tableQuery{}, badRequest("no flight descriptor")
+		return service.TableQuery{}, service.Invalidf("no flight descriptor")
 	}
 	switch d.Type {
 	case flight.DescriptorPATH:
 		switch len(d.Path) {
 		case 1:
-			return tableQuery{Table: d.Path[0]}, nil
+			return service.TableQuery{Table: d.Path[0]}, nil
 		case 2:
-			return tableQuery{Study: d.Path[0], Table: d.Path[1]}, nil
+			return service.TableQuery{Study: d.Path[0], Table: d.Path[1]}, nil
 		}
-		return tableQuery{}, badRequest("descriptor path %q: want [table] or [study, table]", d.Path)
+		return service.TableQuery{}, service.Invalidf("descriptor path %q: want [table] or [study, table]", d.Path)
 	case flight.DescriptorCMD:
-		return parseTicket(d.Cmd)
+		return ParseTicket(d.Cmd)
 	}
-	return tableQuery{}, badRequest("descriptor type %v: want PATH or CMD", d.Type)
+	return service.TableQuery{}, service.Invalidf("descriptor type %v: want PATH or CMD", d.Type)
 }
 
-func (f *flightService) info(st *studyState, q tableQuery, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
-	rec, err := f.s.query(st, q)
+func (f *flightService) info(ctx context.Context, st *service.Study, q service.TableQuery, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
+	rec, err := st.Query(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -109,37 +118,28 @@ func (f *flightService) info(st *studyState, q tableQuery, desc *flight.FlightDe
 	}, nil
 }
 
-// ready returns the study a query names (the default one for "").
-func (f *flightService) ready(q tableQuery) (*studyState, error) {
-	sl, err := f.s.slotByID(q.Study)
-	if err != nil {
-		return nil, err
-	}
-	return sl.ready()
-}
-
 // ListFlights lists every table of every loaded study: path [table] when
 // one study is served, [study, table] when several (the criteria's
 // expression, if any, is a substring the path must contain).
 func (f *flightService) ListFlights(c *flight.Criteria, stream flight.FlightService_ListFlightsServer) error {
-	slots := f.s.slots()
+	slots := f.svc.Slots()
 	for _, sl := range slots {
-		st, err := sl.ready()
+		st, err := sl.Ready()
 		if err != nil {
 			if len(slots) == 1 {
 				return grpcError(err)
 			}
 			continue // listed once loaded; /api/studies says why not
 		}
-		for _, name := range st.tableNames() {
-			q, path := tableQuery{Table: name}, []string{name}
+		for _, name := range st.TableNames() {
+			q, path := service.TableQuery{Table: name}, []string{name}
 			if len(slots) > 1 {
-				q.Study, path = sl.id, []string{sl.id, name}
+				q.Study, path = sl.ID(), []string{sl.ID(), name}
 			}
 			if c != nil && len(c.Expression) > 0 && !strings.Contains(strings.Join(path, "/"), string(c.Expression)) {
 				continue
 			}
-			fi, err := f.info(st, q, &flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: path})
+			fi, err := f.info(stream.Context(), st, q, &flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: path})
 			if err != nil {
 				return grpcError(err)
 			}
@@ -157,11 +157,11 @@ func (f *flightService) GetFlightInfo(ctx context.Context, d *flight.FlightDescr
 	if err != nil {
 		return nil, grpcError(err)
 	}
-	st, err := f.ready(q)
+	st, err := f.svc.Ready(q.Study)
 	if err != nil {
 		return nil, grpcError(err)
 	}
-	fi, err := f.info(st, q, d)
+	fi, err := f.info(ctx, st, q, d)
 	if err != nil {
 		return nil, grpcError(err)
 	}
@@ -179,15 +179,15 @@ func (f *flightService) GetSchema(ctx context.Context, d *flight.FlightDescripto
 
 // DoGet streams the rows a ticket asks for.
 func (f *flightService) DoGet(t *flight.Ticket, stream flight.FlightService_DoGetServer) error {
-	q, err := parseTicket(t.GetTicket())
+	q, err := ParseTicket(t.GetTicket())
 	if err != nil {
 		return grpcError(err)
 	}
-	st, err := f.ready(q)
+	st, err := f.svc.Ready(q.Study)
 	if err != nil {
 		return grpcError(err)
 	}
-	rec, err := f.s.query(st, q)
+	rec, err := st.Query(stream.Context(), q)
 	if err != nil {
 		return grpcError(err)
 	}
@@ -210,30 +210,25 @@ func (f *flightService) DoGet(t *flight.Ticket, stream flight.FlightService_DoGe
 	return nil
 }
 
-// newFlightServer returns a Flight server for s (not yet listening). A
-// panic in a call is recovered into an Internal error, logged and counted;
-// every call is counted in the metrics as flight/<method>.
-func newFlightServer(s *server) flight.Server {
+// New returns a Flight server for svc (not yet listening). A panic in a
+// call is recovered into an Internal error, logged and counted; every call
+// is counted in m as flight/<method> with the HTTP status of its error.
+func New(svc *service.Service, logger *slog.Logger, m *metrics.Metrics) flight.Server {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if m == nil {
+		m = metrics.New()
+	}
 	observe := func(method string, t0 time.Time, err error) {
-		code := 200
-		if err != nil {
-			code = 500
-			if st, ok := status.FromError(err); ok {
-				switch st.Code() {
-				case codes.InvalidArgument:
-					code = 400
-				case codes.NotFound:
-					code = 404
-				case codes.Unavailable:
-					code = 503
-				}
-			}
-		}
-		s.metrics.observe("flight"+method[strings.LastIndex(method, "/"):], code, time.Since(t0))
+		// The status of the error's chain: a failure of the call's own
+		// (sending to a client gone, a panic) has none and counts as 500.
+		code, _ := service.Status(err)
+		m.Observe("flight"+method[strings.LastIndex(method, "/"):], code, time.Since(t0))
 	}
 	recovered := func(method string, err *error) {
 		if p := recover(); p != nil {
-			s.logger.Error("panic in flight call", "method", method, "panic", p, "stack", string(debug.Stack()))
+			logger.Error("panic in flight call", "method", method, "panic", p, "stack", string(debug.Stack()))
 			*err = status.Errorf(codes.Internal, "internal error")
 		}
 	}
@@ -250,6 +245,6 @@ func newFlightServer(s *server) flight.Server {
 		return h(srv, ss)
 	}
 	fs := flight.NewServerWithMiddleware(nil, grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(streamed))
-	fs.RegisterFlightService(&flightService{s: s})
+	fs.RegisterFlightService(&flightService{svc: svc})
 	return fs
 }

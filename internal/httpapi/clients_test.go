@@ -1,7 +1,8 @@
-package main
+package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net"
 	"net/http/httptest"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/math"
+	"github.com/rescuegrid/rescuegrid/internal/flightapi"
+	"github.com/rescuegrid/rescuegrid/internal/service"
 )
 
 // python returns the interpreter of `make py-deps` (pyarrow and the
@@ -35,20 +38,20 @@ func python(tb testing.TB) string {
 func TestPyarrowClient(t *testing.T) {
 	py := python(t)
 	s := sampleSrv(t)
-	hs := httptest.NewServer(s.handler())
+	hs := httptest.NewServer(s.Handler())
 	defer hs.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := newFlightServer(s)
+	fs := flightapi.New(s.svc, nil, nil)
 	fs.InitListener(ln)
 	go fs.Serve()
 	defer fs.Shutdown()
 
-	st := s.def().state.Load()
-	cells := st.tables["cells"]
-	b := st.tiles.Bounds()
+	st := s.svc.Default().Study()
+	cells := st.Tables["cells"]
+	b := st.Tiles.Bounds()
 	// The western half of the study area.
 	bbox := []float64{b.Min[0], b.Min[1], (b.Min[0] + b.Max[0]) / 2, b.Max[1]}
 	bboxParam := strings.Trim(strings.Join(strings.Fields(strings.Trim(jsonString(bbox), "[]")), ""), " ")
@@ -121,22 +124,22 @@ func TestPyarrowClient(t *testing.T) {
 	if !equalStrings(got.FlightInfo.Columns, cols) {
 		t.Errorf("Flight schema %v, want %v", got.FlightInfo.Columns, cols)
 	}
-	if len(got.Flights) != len(st.tables) {
-		t.Errorf("ListFlights: %v, want the %d tables %v", got.Flights, len(st.tables), st.tableNames())
+	if len(got.Flights) != len(st.Tables) {
+		t.Errorf("ListFlights: %v, want the %d tables %v", got.Flights, len(st.Tables), st.TableNames())
 	}
 	for _, f := range got.Flights {
 		name, _ := f[0].(string)
 		n, _ := f[1].(float64)
-		if rec, ok := st.tables[name]; !ok || int64(n) != rec.NumRows() {
+		if rec, ok := st.Tables[name]; !ok || int64(n) != rec.NumRows() {
 			t.Errorf("flight %v: want a table with its row count", f)
 		}
 	}
-	if got.FlightUnitsPandas != st.tables["units"].NumRows() {
-		t.Errorf("Flight units into pandas: %d rows, want %d", got.FlightUnitsPandas, st.tables["units"].NumRows())
+	if got.FlightUnitsPandas != st.Tables["units"].NumRows() {
+		t.Errorf("Flight units into pandas: %d rows, want %d", got.FlightUnitsPandas, st.Tables["units"].NumRows())
 	}
 
 	// The bbox query, answered by the server's own filter.
-	sub, err := s.query(st, tableQuery{Table: "cells", Columns: []string{"cell", "population"}, BBox: bboxParam})
+	sub, err := st.Query(context.Background(), service.TableQuery{Table: "cells", Columns: []string{"cell", "population"}, BBox: bboxParam})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +170,7 @@ func TestPyarrowClient(t *testing.T) {
 			t.Errorf("%s: got %v, want %s mentioning %q", key, raw[key], typ, msg)
 		}
 	}
-	if rec := get(t, s.handler(), "/readyz"); rec.Code != 200 {
+	if rec := get(t, s.Handler(), "/readyz"); rec.Code != 200 {
 		t.Errorf("after the bad requests /readyz = %d", rec.Code)
 	}
 }

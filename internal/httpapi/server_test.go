@@ -1,17 +1,15 @@
-package main
+package httpapi
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,6 +23,8 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
+	"github.com/rescuegrid/rescuegrid/internal/flightapi"
+	"github.com/rescuegrid/rescuegrid/internal/service"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -33,19 +33,27 @@ import (
 
 var (
 	sampleOnce   sync.Once
-	sampleServer *server
+	sampleServer *Server
 )
 
+// newTestServer is a server with the default limits, a tile cache of
+// tileCacheBytes and no study; its log is discarded.
+func newTestServer(tileCacheBytes int64) *Server {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := service.New(service.Config{Limits: service.DefaultLimits(), TileCacheBytes: tileCacheBytes}, logger)
+	return New(svc, logger, nil)
+}
+
 // sampleSrv is the bundled sample study, loaded once for the test binary.
-func sampleSrv(tb testing.TB) *server {
+func sampleSrv(tb testing.TB) *Server {
 	tb.Helper()
 	sampleOnce.Do(func() {
-		s := newServer(serverConfig{Limits: defaultLimits(), TileCacheBytes: 64 << 20}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		s.load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
+		s := newTestServer(64 << 20)
+		s.svc.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
 		sampleServer = s
 	})
-	if sampleServer.def().state.Load() == nil {
-		tb.Fatalf("sample study did not load: %v", *sampleServer.def().loadErr.Load())
+	if sampleServer.svc.Default().Study() == nil {
+		tb.Fatalf("sample study did not load: %v", sampleServer.svc.Default().LoadError())
 	}
 	return sampleServer
 }
@@ -97,7 +105,7 @@ func wantJSONError(tb testing.TB, rec *httptest.ResponseRecorder, status int, me
 }
 
 func TestServerTables(t *testing.T) {
-	h := sampleSrv(t).handler()
+	h := sampleSrv(t).Handler()
 	if rec := get(t, h, "/healthz"); rec.Code != 200 {
 		t.Errorf("/healthz = %d", rec.Code)
 	}
@@ -164,7 +172,7 @@ func TestServerTables(t *testing.T) {
 }
 
 func TestServerQueries(t *testing.T) {
-	h := sampleSrv(t).handler()
+	h := sampleSrv(t).Handler()
 	rec := get(t, h, "/api/isochrone?lon=1.5199&lat=42.5458&minutes=5,10,15")
 	fc, err := geojson.UnmarshalFeatureCollection(rec.Body.Bytes())
 	if err != nil || len(fc.Features) != 3 {
@@ -191,7 +199,7 @@ func TestServerQueries(t *testing.T) {
 	// What-if: a base at the largest gap never lowers coverage; removing
 	// every base but one lowers it.
 	s := sampleSrv(t)
-	gap := s.def().state.Load().res.Gaps[0].Centroid
+	gap := s.svc.Default().Study().Res.Gaps[0].Centroid
 	body := `{"add":[{"id":"new","lon":` + jsonNum(gap[0]) + `,"lat":` + jsonNum(gap[1]) + `,"team_size":20}]}`
 	var wi struct {
 		Units []any
@@ -229,26 +237,26 @@ func jsonNum(f float64) string { b, _ := json.Marshal(f); return string(b) }
 // TestServerStaysUpWhenTheStudyFails: /healthz answers, /readyz and the API
 // say why, and metrics count the requests.
 func TestServerStaysUpWhenTheStudyFails(t *testing.T) {
-	s := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	h := s.handler()
+	s := newTestServer(0)
+	h := s.Handler()
 	wantJSONError(t, get(t, h, "/readyz"), 503, "no study")
-	sl := s.add(filepath.Join(t.TempDir(), "missing.yaml"))
+	sl := s.svc.Add(filepath.Join(t.TempDir(), "missing.yaml"))
 	wantJSONError(t, get(t, h, "/readyz"), 503, "loading")
-	s.loadSlot(context.Background(), sl)
+	s.svc.LoadSlot(context.Background(), sl)
 	if rec := get(t, h, "/healthz"); rec.Code != 200 {
 		t.Errorf("/healthz = %d after a failed load", rec.Code)
 	}
 	wantJSONError(t, get(t, h, "/readyz"), 503, "missing.yaml")
 	wantJSONError(t, get(t, h, "/api/tables/cells"), 503, "failed to load")
 	m := httptest.NewRecorder()
-	s.adminHandler().ServeHTTP(m, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	s.AdminHandler().ServeHTTP(m, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if !strings.Contains(m.Body.String(), `rescuegrid_http_requests_total{route="GET /readyz",status="503"} 3`) {
 		t.Errorf("metrics do not count the three 503s of /readyz:\n%s", m.Body)
 	}
 }
 
 func TestServerRecoversFromPanics(t *testing.T) {
-	s := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := newTestServer(0)
 	h := s.instrument("GET /boom", func(w http.ResponseWriter, r *http.Request) error { panic("boom") })
 	wantJSONError(t, get(t, h, "/boom"), 500, "internal error")
 }
@@ -261,7 +269,7 @@ func FuzzQueryParams(f *testing.F) {
 		if p, err := parseLonLat("p", s); err == nil && (p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90) {
 			t.Errorf("parseLonLat(%q) = %v out of range", s, p)
 		}
-		if b, err := parseBBox(s, 25); err == nil && (b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] || (b.Max[0]-b.Min[0])*(b.Max[1]-b.Min[1]) > 25) {
+		if b, err := service.ParseBBox(s, 25); err == nil && (b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] || (b.Max[0]-b.Min[0])*(b.Max[1]-b.Min[1]) > 25) {
 			t.Errorf("parseBBox(%q) = %v breaks its limits", s, b)
 		}
 		if m, err := parseMinutes(s, 120); err == nil {
@@ -277,7 +285,7 @@ func FuzzQueryParams(f *testing.F) {
 // TestServerTiles fetches TileJSON and tiles as a map client does and reads
 // them with orb's MVT decoder.
 func TestServerTiles(t *testing.T) {
-	h := sampleSrv(t).handler()
+	h := sampleSrv(t).Handler()
 	var tj struct {
 		TileJSON     string   `json:"tilejson"`
 		Tiles        []string `json:"tiles"`
@@ -332,14 +340,14 @@ func TestServerTiles(t *testing.T) {
 // same (bytes and ETag); an empty tile is cached as empty.
 func TestTileCache(t *testing.T) {
 	s := sampleSrv(t)
-	h := s.handler()
-	st := s.def().state.Load()
-	c := st.tiles.Bounds().Center()
+	h := s.Handler()
+	st := s.svc.Default().Study()
+	c := st.Tiles.Bounds().Center()
 	tl := maptile.At(c, 13)
 	url := fmt.Sprintf("/tiles/cells/13/%d/%d.mvt", tl.X, tl.Y)
-	before := s.tiles.Stats()
+	before := s.svc.TileCacheStats()
 	a, b := get(t, h, url), get(t, h, url)
-	after := s.tiles.Stats()
+	after := s.svc.TileCacheStats()
 	if a.Code != 200 || b.Code != 200 || !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) || a.Header().Get("ETag") != b.Header().Get("ETag") {
 		t.Fatalf("same tile twice: %d/%d, equal bodies %v, ETags %q %q", a.Code, b.Code, bytes.Equal(a.Body.Bytes(), b.Body.Bytes()), a.Header().Get("ETag"), b.Header().Get("ETag"))
 	}
@@ -357,7 +365,7 @@ func TestTileCache(t *testing.T) {
 // TestIsochroneArrow: the isochrone as an Arrow stream has the GeoJSON's
 // bands, largest first, with the same cell counts.
 func TestIsochroneArrow(t *testing.T) {
-	h := sampleSrv(t).handler()
+	h := sampleSrv(t).Handler()
 	const q = "/api/isochrone?lon=1.5199&lat=42.5458&minutes=5,10,15"
 	var fc geojson.FeatureCollection
 	if err := json.Unmarshal(get(t, h, q).Body.Bytes(), &fc); err != nil {
@@ -381,74 +389,27 @@ func TestIsochroneArrow(t *testing.T) {
 	wantJSONError(t, get(t, h, q+"&format=kml"), 400, "format")
 }
 
-// TestServeOutputFolder: serve accepts an analyze output folder (it
-// recomputes the study the folder names and serves the same answer), and
-// refuses, with the reason at /readyz, a folder whose inputs have changed
-// or that is no rescuegrid output.
-func TestServeOutputFolder(t *testing.T) {
-	sample := filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml")
-	dir := filepath.Join(t.TempDir(), "out")
-	if r := cli("--quiet", "analyze", sample, "--out", dir); r.err != nil {
-		t.Fatal(r.err)
-	}
-	load := func(path string) *server {
-		s := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		s.load(context.Background(), path)
-		return s
-	}
-	s := load(dir)
-	if s.def().state.Load() == nil {
-		t.Fatalf("output folder did not load: %s", *s.def().loadErr.Load())
-	}
-	var got, want map[string]any
-	json.Unmarshal(get(t, s.handler(), "/api/study").Body.Bytes(), &got)
-	json.Unmarshal(get(t, sampleSrv(t).handler(), "/api/study").Body.Bytes(), &want)
-	if got["within"] != want["within"] || got["cells"] != want["cells"] {
-		t.Errorf("from the folder: within %v cells %v; from the study: %v %v", got["within"], got["cells"], want["within"], want["cells"])
-	}
-
-	// The folder says something the inputs no longer give.
-	path := filepath.Join(dir, "summary.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum map[string]any
-	json.Unmarshal(b, &sum)
-	sum["within"] = sum["within"].(float64) - 1000
-	b, _ = json.Marshal(sum)
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s = load(dir)
-	wantJSONError(t, get(t, s.handler(), "/readyz"), 503, "inputs changed")
-
-	empty := t.TempDir()
-	s = load(empty)
-	wantJSONError(t, get(t, s.handler(), "/readyz"), 503, "not a rescuegrid output")
-}
-
 // TestServeSeveralStudies: two studies side by side; the first at the top
 // level, each below /studies/{id}/ (tables, TileJSON with the prefixed tile
 // URL, the web map), listed by /api/studies and over Flight as [id, table].
 func TestServeSeveralStudies(t *testing.T) {
 	sample := filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml")
-	s := newServer(serverConfig{Limits: defaultLimits()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	a, b := s.add(sample), s.add(sample)
-	if a.id != "andorra" || b.id != "andorra-2" {
-		t.Fatalf("ids %q, %q; want andorra, andorra-2", a.id, b.id)
+	s := newTestServer(0)
+	a, b := s.svc.Add(sample), s.svc.Add(sample)
+	if a.ID() != "andorra" || b.ID() != "andorra-2" {
+		t.Fatalf("ids %q, %q; want andorra, andorra-2", a.ID(), b.ID())
 	}
-	h := s.handler()
+	h := s.Handler()
 	var list []map[string]any
 	json.Unmarshal(get(t, h, "/api/studies").Body.Bytes(), &list)
 	if len(list) != 2 || list[0]["status"] != "loading" || list[0]["default"] != true {
 		t.Fatalf("/api/studies before loading: %v", list)
 	}
 	wantJSONError(t, get(t, h, "/readyz"), 503, "loading")
-	s.loadSlot(context.Background(), a)
+	s.svc.LoadSlot(context.Background(), a)
 	wantJSONError(t, get(t, h, "/readyz"), 503, "andorra-2 is loading")
 	wantJSONError(t, get(t, h, "/studies/andorra-2/api/study"), 503, "andorra-2 is loading")
-	s.loadSlot(context.Background(), b)
+	s.svc.LoadSlot(context.Background(), b)
 	if rec := get(t, h, "/readyz"); rec.Code != 200 {
 		t.Fatalf("/readyz with both loaded: %d %s", rec.Code, rec.Body)
 	}
@@ -480,7 +441,7 @@ func TestServeSeveralStudies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := newFlightServer(s)
+	fs := flightapi.New(s.svc, nil, nil)
 	fs.InitListener(ln)
 	go fs.Serve()
 	defer fs.Shutdown()
@@ -504,7 +465,7 @@ func TestServeSeveralStudies(t *testing.T) {
 		}
 		paths[strings.Join(fi.FlightDescriptor.Path, "/")] = true
 	}
-	n := len(a.state.Load().tables)
+	n := len(a.Study().Tables)
 	if len(paths) != 2*n || !paths["andorra/cells"] || !paths["andorra-2/units"] {
 		t.Errorf("ListFlights: %v, want [study, table] for the %d tables of both", paths, n)
 	}
@@ -521,7 +482,7 @@ func TestServeSeveralStudies(t *testing.T) {
 		rows += rd.Record().NumRows()
 	}
 	rd.Release()
-	if rows != b.state.Load().tables["bases"].NumRows() {
+	if rows != b.Study().Tables["bases"].NumRows() {
 		t.Errorf("DoGet andorra-2 bases: %d rows", rows)
 	}
 	bad, err := c.DoGet(context.Background(), &flight.Ticket{Ticket: []byte(`{"study":"nope","table":"bases"}`)})
@@ -531,42 +492,4 @@ func TestServeSeveralStudies(t *testing.T) {
 	if status.Code(err) != codes.NotFound || !strings.Contains(err.Error(), `no study "nope"`) {
 		t.Errorf("DoGet of an unknown study: %v, want NotFound naming it", err)
 	}
-}
-
-// FuzzFlightTicket: any ticket bytes give a table or a gRPC error with a
-// 4xx-like code, never a panic, and a ticket that parses names a table the
-// answer comes from.
-func FuzzFlightTicket(f *testing.F) {
-	for _, s := range []string{"cells", "units", "", "{", `{"table":"cells","columns":["cell"]}`, `{"table":"cells","bbox":"1,42,2,43"}`,
-		`{"table":"cells","bbox":"x"}`, `{"table":3}`, `{"study":"nope","table":"cells"}`, `{"table":"cells","unit":"relation/2804754"}`, "nope"} {
-		f.Add([]byte(s))
-	}
-	s := sampleSrv(f)
-	st := s.def().state.Load()
-	f.Fuzz(func(t *testing.T, b []byte) {
-		q, err := parseTicket(b)
-		if err != nil {
-			var ae *apiError
-			if !errors.As(err, &ae) || ae.status != http.StatusBadRequest {
-				t.Fatalf("parseTicket(%q): %v, want a 400", b, err)
-			}
-			return
-		}
-		fs := &flightService{s: s}
-		if _, err := fs.ready(q); err != nil {
-			return
-		}
-		rec, err := s.query(st, q)
-		if err != nil {
-			var ae *apiError
-			if !errors.As(err, &ae) || ae.status >= 500 {
-				t.Fatalf("query(%+v): %v, want a 4xx", q, err)
-			}
-			return
-		}
-		defer rec.Release()
-		if rec.NumRows() > st.tables[q.Table].NumRows() {
-			t.Fatalf("query(%+v): %d rows from a table of %d", q, rec.NumRows(), st.tables[q.Table].NumRows())
-		}
-	})
 }

@@ -1,0 +1,254 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/rescuegrid/rescuegrid/analysis/siting"
+	"github.com/rescuegrid/rescuegrid/internal/study"
+)
+
+// Limits of a siting request, beyond the service's body size and time
+// limits: each candidate costs one bounded search, each new site a pass of
+// the lazy greedy and the swaps.
+const (
+	MaxSiteK          = 20   // new sites per request
+	MaxSiteCandidates = 2000 // candidate points a request may give
+	MaxSiteRelocate   = 10   // existing teams a request may move
+)
+
+// SiteRequest asks where new stations do the most good: the body of POST
+// /api/site.
+type SiteRequest struct {
+	Add          int         `json:"add"`           // new sites (objective all: the most allowed, 0 no cap)
+	Objective    string      `json:"objective"`     // coverage (default), all or time
+	CandidateRes int         `json:"candidate_res"` // H3 resolution of generated candidates (default 8)
+	Candidates   []SitePoint `json:"candidates"`    // given candidate points instead of generated cells
+	Relocate     int         `json:"relocate"`      // existing teams that may move
+	TeamSize     *int        `json:"team_size"`     // members of each new site (default: the township minimum)
+}
+
+// SitePoint is a candidate point of a request; lon and lat (degrees) are
+// required.
+type SitePoint struct {
+	ID  string   `json:"id"`
+	Lon *float64 `json:"lon"`
+	Lat *float64 `json:"lat"`
+}
+
+// SiteJSON is one site of a siting answer.
+type SiteJSON struct {
+	ID      string   `json:"id"`
+	Kind    string   `json:"kind"` // new or relocated
+	From    string   `json:"from_base,omitempty"`
+	Lon     float64  `json:"lon"`
+	Lat     float64  `json:"lat"`
+	Cell    string   `json:"cell,omitempty"`
+	Members int      `json:"members"`
+	Gain    *float64 `json:"greedy_gain,omitempty"` // what it added in greedy order, when it is a greedy pick
+}
+
+// SiteStep is one step of the greedy curve.
+type SiteStep struct {
+	K     int      `json:"k"`
+	Site  string   `json:"site_id"`
+	Gain  float64  `json:"gain"`
+	Value float64  `json:"value"`
+	Gap   *float64 `json:"gap"`
+}
+
+// SiteResult is a siting answer: the sites, the gain of each in greedy
+// order, the value and its bound. Fields that do not apply are left out of
+// its JSON.
+type SiteResult struct {
+	Objective             string              `json:"objective"`
+	K                     int                 `json:"k"`
+	Candidates            int                 `json:"candidates"`
+	CandidatesConsidered  int                 `json:"candidates_considered"`
+	Baseline              float64             `json:"baseline"`
+	Value                 float64             `json:"value"`
+	Covered               float64             `json:"covered"`
+	MeanSeconds           float64             `json:"mean_seconds"`
+	Bound                 map[string]*float64 `json:"bound"`
+	Curve                 []SiteStep          `json:"curve"`
+	TeamSize              int                 `json:"team_size"`
+	ValueWithRelocation   *float64            `json:"value_with_relocation,omitempty"`
+	CoveredWithRelocation *float64            `json:"covered_with_relocation,omitempty"`
+	Sites                 []SiteJSON          `json:"sites"`
+	Rejected              []siting.Rejection  `json:"rejected,omitempty"`
+	Required              *float64            `json:"required,omitempty"`
+	Feasible              *bool               `json:"feasible,omitempty"`
+	MinSitesLowerBound    *int                `json:"min_sites_lower_bound,omitempty"`
+	Note                  string              `json:"note,omitempty"`
+	TookMS                int64               `json:"took_ms"`
+}
+
+// Site runs the siting on the study: candidates (generated or given), the
+// matrix, lazy greedy with swaps and the certificate, and optionally
+// relocation of existing teams.
+func (st *Study) Site(ctx context.Context, req SiteRequest) (*SiteResult, error) {
+	t0 := time.Now()
+	if req.Objective == "" {
+		req.Objective = "coverage"
+	}
+	obj, err := siting.ParseObjective(req.Objective)
+	if err != nil {
+		return nil, Invalidf("objective %q: want coverage, all or time", req.Objective)
+	}
+	std := st.In.Study.Standard
+	if req.CandidateRes == 0 {
+		req.CandidateRes = siting.DefaultCandidateRes
+	}
+	teamSize := std.Teams.MinMembers["township"]
+	if req.TeamSize != nil {
+		teamSize = *req.TeamSize
+	}
+	switch {
+	case req.Add < 0 || req.Add > MaxSiteK || (req.Add == 0 && obj != siting.SetCover):
+		return nil, Invalidf("add %d: want 1 to %d new sites", req.Add, MaxSiteK)
+	case req.CandidateRes < 5 || req.CandidateRes > st.In.Study.Resolution:
+		return nil, Invalidf("candidate_res %d: want 5 to the study resolution %d", req.CandidateRes, st.In.Study.Resolution)
+	case len(req.Candidates) > MaxSiteCandidates:
+		return nil, Invalidf("candidates: %d given, at most %d", len(req.Candidates), MaxSiteCandidates)
+	case req.Relocate < 0 || req.Relocate > MaxSiteRelocate:
+		return nil, Invalidf("relocate %d: want 0 to %d", req.Relocate, MaxSiteRelocate)
+	case req.Relocate > 0 && obj == siting.SetCover:
+		return nil, Invalidf("relocate works with the coverage and time objectives, not all")
+	case teamSize < 0:
+		return nil, Invalidf("team_size %d: want 0 or more", teamSize)
+	}
+	copt := siting.CandidateOptions{Res: req.CandidateRes, SnapDistanceM: std.Access.SnapDistanceM, MinTeam: teamSize}
+	for k, c := range req.Candidates {
+		if c.Lon == nil || c.Lat == nil {
+			return nil, Invalidf("candidates[%d]: lon and lat are required", k)
+		}
+		if p := (orb.Point{*c.Lon, *c.Lat}); !validLonLat(p) {
+			return nil, Invalidf("candidates[%d]: lon,lat %v,%v is not a location", k, p[0], p[1])
+		}
+		copt.Points = append(copt.Points, siting.Site{ID: c.ID, Loc: orb.Point{*c.Lon, *c.Lat}})
+	}
+	var m *siting.Matrix
+	var rep siting.CandidateReport
+	if len(copt.Points) == 0 {
+		m, rep, err = st.siteMatrix(ctx, copt, obj)
+	} else {
+		m, rep, err = study.SiteMatrix(ctx, st.In, copt, obj)
+	}
+	if errors.Is(err, siting.ErrNoCandidates) {
+		return nil, refused(fmt.Sprintf("no usable candidate site (%d considered): %s", rep.Considered, study.Rejections(rep.Rejected, 10)), err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	k, note := req.Add, ""
+	if k > rep.Kept {
+		k, note = rep.Kept, fmt.Sprintf("add %d but only %d candidate sites: placing all %d", req.Add, rep.Kept, rep.Kept)
+	}
+	opt := siting.Options{Objective: obj, K: k, TargetSeconds: std.RescueSeconds(), Share: std.Rescue.CoverageTarget}
+	sol, err := siting.Solve(ctx, m, opt)
+	if err != nil {
+		return nil, refused("", err)
+	}
+	gain := map[int]float64{}
+	out := &SiteResult{
+		Objective: obj.String(), K: k, Candidates: rep.Kept, CandidatesConsidered: rep.Considered,
+		Baseline: sol.Baseline, Value: sol.Value, Covered: sol.Covered, MeanSeconds: sol.MeanSeconds,
+		Bound: map[string]*float64{
+			"greedy": finitePtr(sol.Bound.Greedy), "online": finitePtr(sol.Bound.Online), "exact": finitePtr(sol.Bound.Exact),
+			"best": finitePtr(sol.Bound.Best), "gap": finitePtr(sol.Bound.Gap),
+		},
+		TeamSize: teamSize, Note: note,
+	}
+	for _, c := range sol.Curve {
+		gain[c.Site] = c.Gain
+		out.Curve = append(out.Curve, SiteStep{c.K, m.Sites[c.Site].ID, c.Gain, c.Value, finitePtr(c.Bound.Gap)})
+	}
+	site := func(j int, kind, from string, members int) SiteJSON {
+		s := m.Sites[j]
+		o := SiteJSON{ID: s.ID, Kind: kind, From: from, Lon: s.Loc[0], Lat: s.Loc[1], Members: members}
+		if s.Cell != 0 {
+			o.Cell = s.Cell.String()
+		}
+		if g, ok := gain[j]; ok && kind == "new" {
+			o.Gain = &g
+		}
+		return o
+	}
+	plan := sol.Sites
+	var moves []siting.Move
+	if req.Relocate > 0 {
+		rl, err := siting.Relocate(ctx, m, opt, sol.Sites, req.Relocate)
+		if err != nil {
+			return nil, refused("", err)
+		}
+		plan, moves = rl.Sites, rl.Moves
+		out.ValueWithRelocation, out.CoveredWithRelocation = &rl.Value, &rl.Covered
+	}
+	for _, j := range plan {
+		out.Sites = append(out.Sites, site(j, "new", "", teamSize))
+	}
+	for _, mv := range moves {
+		out.Sites = append(out.Sites, site(mv.To, "relocated", m.Sites[mv.From].ID, m.Sites[mv.From].Members))
+	}
+	if len(rep.Rejected) > 0 {
+		out.Rejected = rep.Rejected[:min(len(rep.Rejected), 50)]
+	}
+	if obj == siting.SetCover {
+		out.Required, out.Feasible, out.MinSitesLowerBound = &sol.Required, &sol.Feasible, &sol.MinSites
+	}
+	out.TookMS = time.Since(t0).Milliseconds()
+	return out, nil
+}
+
+// siteKey names a matrix of generated candidates: it depends on the
+// candidates' resolution and on the search horizon (longer for p-median).
+type siteKey struct {
+	res     int
+	pmedian bool
+}
+
+// siteEntry is a matrix built once per study and key and shared by the
+// requests after it (the solver only reads it).
+type siteEntry struct {
+	once sync.Once
+	m    *siting.Matrix
+	rep  siting.CandidateReport
+	err  error
+}
+
+// siteMatrix returns the study's matrix of generated candidates for copt
+// and obj, built by the first request that needs it (not cancelled by that
+// request's client going away: the next one wants it too). The members of
+// new sites change no entry of the matrix, only Site.Members of its
+// candidates, which the answer does not read (it states the request's team
+// size): the shared matrix carries the study's township minimum whatever
+// the first request asked.
+func (st *Study) siteMatrix(ctx context.Context, copt siting.CandidateOptions, obj siting.Objective) (*siting.Matrix, siting.CandidateReport, error) {
+	key := siteKey{copt.Res, obj == siting.PMedian}
+	copt.MinTeam = st.In.Study.Standard.Teams.MinMembers["township"]
+	v, _ := st.siteMats.LoadOrStore(key, &siteEntry{})
+	e := v.(*siteEntry)
+	e.once.Do(func() {
+		e.m, e.rep, e.err = study.SiteMatrix(context.WithoutCancel(ctx), st.In, copt, obj)
+	})
+	return e.m, e.rep, e.err
+}
+
+// SiteMatrices returns how many siting matrices the study holds.
+func (st *Study) SiteMatrices() int {
+	n := 0
+	st.siteMats.Range(func(k, v any) bool { n++; return true })
+	return n
+}
+
+func finitePtr(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
