@@ -78,7 +78,7 @@ func tilesExport(ctx context.Context, args []string, e *env) error {
 			return fmt.Errorf("study %s: shelters: %w", pos[0], err)
 		}
 	}
-	set, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres})
+	set, err := tiles.NewSet(study.TileInput(in, res, sres), tiles.Options{})
 	if err != nil {
 		return err
 	}

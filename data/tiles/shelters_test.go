@@ -44,7 +44,7 @@ func TestSheltersLayerMatchesStudy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := tiles.NewSet(in, res, tiles.Options{Shelters: sr})
+	set, err := tiles.NewSet(study.TileInput(in, res, sr), tiles.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

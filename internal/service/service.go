@@ -311,7 +311,7 @@ func (s *Service) compute(ctx context.Context, path string) (*Study, error) {
 			tables[n] = rec
 		}
 	}
-	ts, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres})
+	ts, err := tiles.NewSet(study.TileInput(in, res, sres), tiles.Options{})
 	if err != nil {
 		return nil, err
 	}
