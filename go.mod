@@ -8,6 +8,7 @@ require (
 	github.com/paulmach/osm v0.8.0
 	github.com/twpayne/go-geos v0.20.1
 	github.com/uber/h3-go/v4 v4.3.0
+	golang.org/x/image v0.18.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0
 )

@@ -51,6 +51,7 @@ type Summary struct {
 	Scenarios            []ScenarioSummary  `json:"scenarios,omitempty"`
 	Critical             *CriticalSummary   `json:"critical_segments,omitempty"`
 	Backup               *BackupSummary     `json:"backup,omitempty"`
+	BusyTeams            *BusySummary       `json:"busy_teams,omitempty"`
 	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
 	Files                []string           `json:"files"`
 }
@@ -169,4 +170,17 @@ type BackupSummary struct {
 	// their share of all residents.
 	Backed float64 `json:"backed"`
 	Share  float64 `json:"share"`
+}
+
+// BusySummary is expected coverage with busy teams in summary.json.
+type BusySummary struct {
+	Expected      float64  `json:"expected_within"`
+	ExpectedShare float64  `json:"expected_share"`
+	Within        float64  `json:"within"`
+	Given         int      `json:"bases_given"`
+	Derived       int      `json:"bases_derived"`
+	MeanFraction  float64  `json:"mean_busy_fraction"`
+	MaxFraction   float64  `json:"max_busy_fraction"`
+	Saturated     []string `json:"saturated_bases,omitempty"`
+	Model         string   `json:"model"`
 }

@@ -149,6 +149,10 @@ func cellsLayer(in *Input) (*layer, error) {
 	ci := in.Coverage
 	c := &in.Result.Cells
 	l := &layer{name: LayerCells, description: cellsDescription, fields: cellFields}
+	if c.Expected != nil {
+		l.fields = append(slices.Clone(cellFields), field{"expected", typeNumber})
+		l.description += expectedDescription
+	}
 	studyRes := ci.Res
 	if len(ci.Cells) > 0 {
 		studyRes = ci.Cells[0].Resolution()
@@ -175,6 +179,7 @@ func cellsLayer(in *Input) (*layer, error) {
 				}
 				var a cellAgg
 				a.add(ci.Pop[i], c.Time[i], c.Within[i], c.NoRoad[i])
+				a.addExpected(c.Expected, i, ci.Pop[i])
 				p := a.props(cell)
 				if b := c.Base[i]; b >= 0 {
 					p["base_id"] = ci.Bases[b].ID
@@ -198,6 +203,7 @@ func cellsLayer(in *Input) (*layer, error) {
 				aggs[parent] = a
 			}
 			a.add(ci.Pop[i], c.Time[i], c.Within[i], c.NoRoad[i])
+			a.addExpected(c.Expected, i, ci.Pop[i])
 		}
 		parents := make([]h3.Cell, 0, len(aggs))
 		for p := range aggs {
@@ -220,6 +226,7 @@ type cellAgg struct {
 	n, nReached, nWithin, nNoRoad int
 	pop, popReached, popWithin    float64
 	wsum, tsum, tmax              float64 // Σ pop·t and Σ t over reached cells, max t
+	exp                           expAgg
 }
 
 func (a *cellAgg) add(pop, t float64, within, noRoad bool) {
@@ -261,6 +268,7 @@ func (a *cellAgg) props(cell h3.Cell) geojson.Properties {
 	if a.nReached > 0 {
 		p["max_seconds"] = a.tmax
 	}
+	a.exp.props(p, a.n, a.pop)
 	if a.pop > 0 {
 		p["within_share"] = a.popWithin / a.pop
 	} else {

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paulmach/orb"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
@@ -26,12 +29,14 @@ type Inputs struct {
 	Population *population.Table
 	Units      []units.Unit
 	Coverage   coverage.Input // holds the bases (Coverage.Bases)
-	WalkGraph  *graph.Graph // pedestrian graph, when the study has shelters
+	WalkGraph  *graph.Graph   // pedestrian graph, when the study has shelters
 	Shelters   []facility.Shelter
 	Depots     []facility.Depot
 	Shelter    *shelter.Input // the shelter computation's input (nil: no shelters)
 	Notes      []string       // warnings worth printing: skipped features, unplaced points
 	Timings    []StageTiming  // where the time went
+	// BaseBusy is each base's busy_fraction column, NaN where absent.
+	BaseBusy []float64
 }
 
 // StageTiming is the wall time of one stage of a study.
@@ -92,6 +97,18 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 			in.Population, err = population.ReadH3(p.H3, st.Resolution)
 		case p.Polygons != "":
 			in.Population, err = population.ReadPolygons(p.Polygons, st.Resolution, population.PolygonOptions{Key: p.Key, CRS: st.SystemOf(p.Polygons)})
+		case p.Raster != "":
+			// The study area is the road network's extent, with room for
+			// the walk from a road to a cell centre.
+			area := in.Graph.Bound()
+			pad := st.Standard.Access.SnapDistanceM / 111_000
+			area = orb.Bound{Min: orb.Point{area.Min[0] - pad, area.Min[1] - pad}, Max: orb.Point{area.Max[0] + pad, area.Max[1] + pad}}
+			var rs population.RasterStats
+			in.Population, rs, err = population.FromRaster(ctx, p.Raster, st.Resolution, population.RasterOptions{Area: area})
+			if err == nil {
+				in.Notes = append(in.Notes, fmt.Sprintf("population from %s: %.0f people in %d pixels over the road network's extent (%d of them split between cells), %d of %d bytes read",
+					filepath.Base(p.Raster), rs.Total, rs.PeoplePixels, rs.SplitPixels, rs.BytesRead, rs.FileBytes))
+			}
 		case p.Buildings != nil:
 			o := population.DefaultBuildingOptions()
 			if b := p.Buildings; b != nil {
@@ -299,6 +316,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) ([]coverage.Base, 
 				if err := add(b, "osm "+f.Ref()); err != nil {
 					return nil, err
 				}
+				in.BaseBusy = append(in.BaseBusy, math.NaN())
 			}
 			continue
 		}
@@ -319,9 +337,14 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) ([]coverage.Base, 
 				}
 				b.TeamSize = n
 			}
+			q, err := busyColumn(src.File, p)
+			if err != nil {
+				return nil, err
+			}
 			if err := add(b, fmt.Sprintf("%s:%d", src.File, p.Line)); err != nil {
 				return nil, err
 			}
+			in.BaseBusy = append(in.BaseBusy, q)
 		}
 	}
 	if len(bases) == 0 {
@@ -370,6 +393,7 @@ func (in *Inputs) assemble(opt Options, bases []coverage.Base) error {
 			ci.Zone[i] = zx.Locate(p) >= 0
 		}
 	}
+	ci.Busy = in.busyInput(len(bases))
 	in.Coverage = ci
 	return nil
 }

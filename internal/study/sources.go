@@ -55,6 +55,8 @@ func (st *Study) Sources() []Source {
 		add("population", p.H3, "residents per H3 cell", false)
 	case p.Polygons != "":
 		add("population", p.Polygons, "polygons with "+p.Key+", areal-weighted onto cells", false)
+	case p.Raster != "":
+		add("population", p.Raster, "GeoTIFF of people per pixel, split over cells by area, read over the road network's extent", false)
 	case p.Buildings != nil:
 		d := "estimated from OSM building footprints"
 		if p.Buildings.ScaleTo > 0 {

@@ -128,6 +128,8 @@ type Study struct {
 	Scenarios  []ScenarioSpec
 	ShelterOpt ShelterOptions
 	Robustness Robustness
+	// BusyTeams asks for expected coverage with busy teams (nil: not asked).
+	BusyTeams *BusyTeams
 	// CRS is the coordinate system of each input file (absolute path ->
 	// system), from the inputs' crs keys and the study's default crs; files
 	// not in it are WGS-84. See SystemOf.
@@ -216,6 +218,9 @@ type PopulationSource struct {
 	Key       string           `yaml:"key"` // population property of the polygons
 	CRS       string           `yaml:"crs"` // system of the polygons: wgs84 (default), gcj02 or bd09
 	Buildings *BuildingsSource `yaml:"buildings"`
+	// Raster is a GeoTIFF of people per pixel (WorldPop, GHS-POP in
+	// EPSG:4326), read over the extent of the road network.
+	Raster string `yaml:"raster"`
 }
 
 // BuildingsSource estimates residents from OSM buildings of the study's PBF.
@@ -255,6 +260,7 @@ type raw struct {
 	Shelters   ShelterOptions   `yaml:"shelters"`
 	Scenarios  []ScenarioSpec   `yaml:"scenarios"`
 	Robustness Robustness       `yaml:"robustness"`
+	BusyTeams  *BusyTeams       `yaml:"busy_teams"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
@@ -454,6 +460,10 @@ func Parse(b []byte, path string) (*Study, error) {
 		return nil, fail("robustness.critical_segments", "%d: want 0 (none) to %d", n, MaxCriticalSegments)
 	}
 	st.Robustness = r.Robustness
+	if err := checkBusyTeams(r.BusyTeams); err != nil {
+		return nil, fail("busy_teams", "%v", err)
+	}
+	st.BusyTeams = r.BusyTeams
 	if len(r.Facilities.Bases) == 0 {
 		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
 	}
@@ -480,13 +490,16 @@ func Parse(b []byte, path string) (*Study, error) {
 	}
 	p := r.Population
 	set := 0
-	for _, x := range []bool{p.H3 != "", p.Polygons != "", p.Buildings != nil} {
+	for _, x := range []bool{p.H3 != "", p.Polygons != "", p.Buildings != nil, p.Raster != ""} {
 		if x {
 			set++
 		}
 	}
 	if set != 1 {
-		return nil, fail("population", "give exactly one of h3 (a cell,population table), polygons (with key) or buildings (estimate from OSM)")
+		return nil, fail("population", "give exactly one of h3 (a cell,population table), polygons (with key), raster (a GeoTIFF of people per pixel) or buildings (estimate from OSM)")
+	}
+	if p.Raster, err = file("population.raster", p.Raster); err != nil {
+		return nil, err
 	}
 	if p.H3, err = file("population.h3", p.H3); err != nil {
 		return nil, err

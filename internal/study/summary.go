@@ -13,6 +13,7 @@ type (
 	CriticalSummary        = summary.CriticalSummary
 	CriticalSegment        = summary.CriticalSegment
 	BackupSummary          = summary.BackupSummary
+	BusySummary            = summary.BusySummary
 	Source                 = summary.Source
 )
 

@@ -224,6 +224,7 @@ func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]ar
 	if err := add("gaps", rec, err); err != nil {
 		return nil, err
 	}
+	addBusyColumns(mem, out, r) // only when the study asks for busy teams
 	return out, nil
 }
 
