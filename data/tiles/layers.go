@@ -31,10 +31,14 @@ type layer struct {
 	levels            []*level
 	zoomLevel         [MaxZoom + 1]uint8 // index into levels by zoom
 	bounds            orb.Bound          // [lon, lat]
+	dataBounds        orb.Bound          // [lon, lat] of the most detailed level
 	empty             bool
 	// robust: clip and round polygons with GEOS (concave polygons with
 	// holes); else with orb's clipper (convex cells).
 	robust bool
+	// basemap, when set, renders the layer (LayerBasemap: several MVT
+	// layers in one tile); levels then only hold the features' bounds.
+	basemap *Basemap
 }
 
 // level is one level of detail of a layer: features, their parts, and the
@@ -100,10 +104,23 @@ func (l *layer) finish() {
 		lv.idx = newGrid(bs)
 	}
 	if !l.empty {
-		// World y grows southwards: the world's min y is the north edge.
-		sw, ne := fromWorld(orb.Point{wb.Min[0], wb.Max[1]}), fromWorld(orb.Point{wb.Max[0], wb.Min[1]})
-		l.bounds = orb.Bound{Min: sw, Max: ne}
+		l.bounds = lonLatBound(wb)
+		top := l.level(MaxZoom)
+		for i, p := range top.parts {
+			if i == 0 {
+				wb = p.bound
+			} else {
+				wb = wb.Union(p.bound)
+			}
+		}
+		l.dataBounds = lonLatBound(wb)
 	}
+}
+
+// lonLatBound converts a world bound to [lon, lat]. World y grows
+// southwards: the world's min y is the north edge.
+func lonLatBound(wb orb.Bound) orb.Bound {
+	return orb.Bound{Min: fromWorld(orb.Point{wb.Min[0], wb.Max[1]}), Max: fromWorld(orb.Point{wb.Max[0], wb.Min[1]})}
 }
 
 // oneLevel is a layer with the same features at every zoom.

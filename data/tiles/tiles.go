@@ -40,10 +40,11 @@ func LayerNames() []string {
 }
 
 // allLayers is every layer a Set may have, in drawing order.
-var allLayers = []string{LayerUnits, LayerIsochrones, LayerCells, LayerGaps, LayerShelters, LayerDepots, LayerBases}
+var allLayers = []string{LayerBasemap, LayerUnits, LayerIsochrones, LayerCells, LayerGaps, LayerShelters, LayerDepots, LayerBases}
 
 // Layers returns the set's layer names in drawing order (bottom first):
-// LayerNames, with shelters and depots when the set has them.
+// LayerNames, with shelters and depots when the set has them, and
+// LayerBasemap first when it has a base map.
 func (s *Set) Layers() []string {
 	var out []string
 	for _, n := range allLayers {
@@ -121,6 +122,9 @@ type Input struct {
 	// Shelters, when not nil, adds the shelters and depots layers; its
 	// unit indices are into Coverage.Units.
 	Shelters *shelter.Result
+	// Basemap, when not nil, adds the base map as the layer LayerBasemap
+	// (see BasemapFrom). It does not count in the set's bounds.
+	Basemap *Basemap
 }
 
 // A Set is the vector-tile view of one study result: every layer, with
@@ -180,6 +184,9 @@ func NewSet(in Input, opt Options) (*Set, error) {
 	if in.Shelters != nil {
 		builders = append(builders, sheltersLayer, depotsLayer)
 	}
+	if in.Basemap != nil {
+		builders = append(builders, func(in *Input) (*layer, error) { return in.Basemap.asLayer(), nil })
+	}
 	for _, build := range builders {
 		l, err := build(&in)
 		if err != nil {
@@ -190,7 +197,7 @@ func NewSet(in Input, opt Options) (*Set, error) {
 			continue // optional layers are left out rather than served empty
 		}
 		s.layers[l.name] = l
-		if !l.empty {
+		if !l.empty && l.basemap == nil {
 			if !have {
 				s.bounds, have = l.bounds, true
 			} else {
@@ -201,8 +208,34 @@ func NewSet(in Input, opt Options) (*Set, error) {
 	return s, nil
 }
 
-// Bounds returns the [lon, lat] bounds of every feature of the set.
+// Bounds returns the [lon, lat] bounds of every feature of the set (the
+// base map left out).
 func (s *Set) Bounds() orb.Bound { return s.bounds }
+
+// DataBounds returns the [lon, lat] bounds of the study's own features at
+// full detail: the cells at the study's resolution (not the coarser
+// parents drawn at low zooms), the bases, shelters and depots. Units are
+// left out (a study's units may be a whole state around one city), and so
+// is the base map. It is where a map of the study opens.
+func (s *Set) DataBounds() orb.Bound {
+	var b orb.Bound
+	have := false
+	for _, n := range []string{LayerCells, LayerBases, LayerShelters, LayerDepots} {
+		l, ok := s.layers[n]
+		if !ok || l.empty {
+			continue
+		}
+		if !have {
+			b, have = l.dataBounds, true
+		} else {
+			b = b.Union(l.dataBounds)
+		}
+	}
+	if !have {
+		return s.bounds
+	}
+	return b
+}
 
 // Zooms returns the zoom range of Options (advertised in TileJSON, and the
 // natural range of an export).
@@ -234,6 +267,9 @@ func (s *Set) Tile(ctx context.Context, layer string, z, x, y int) ([]byte, erro
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if l.basemap != nil {
+		return l.basemap.render(ctx, s.buffer, z, x, y)
 	}
 	return s.render(ctx, l, z, x, y)
 }

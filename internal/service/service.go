@@ -311,7 +311,13 @@ func (s *Service) compute(ctx context.Context, path string) (*Study, error) {
 			tables[n] = rec
 		}
 	}
-	ts, err := tiles.NewSet(study.TileInput(in, res, sres), tiles.Options{})
+	bm, err := study.Basemap(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	ti := study.TileInput(in, res, sres)
+	ti.Basemap = bm
+	ts, err := tiles.NewSet(ti, tiles.Options{})
 	if err != nil {
 		return nil, err
 	}

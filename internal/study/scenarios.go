@@ -14,7 +14,6 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/scenario"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
-	"github.com/rescuegrid/rescuegrid/data/units"
 )
 
 // ScenarioResult is one scenario answered beside the baseline.
@@ -41,70 +40,13 @@ type ScenarioResult struct {
 func RunScenarios(ctx context.Context, in *Inputs) ([]ScenarioResult, error) {
 	var out []ScenarioResult
 	for _, spec := range in.Study.Scenarios {
-		sc := scenario.Scenario{Name: spec.Name, CloseWays: spec.CloseWays}
-		polys := func(path string) ([]orb.MultiPolygon, error) {
-			us, err := units.ReadGeoJSON(path, units.GeoJSONOptions{Repair: true, CRS: in.Study.SystemOf(path)})
-			if err != nil {
-				return nil, fmt.Errorf("scenario %s: %w", spec.Name, err)
-			}
-			var mp []orb.MultiPolygon
-			for _, u := range us {
-				mp = append(mp, u.Geom)
-			}
-			return mp, nil
-		}
-		if spec.CloseAreas != "" {
-			mp, err := polys(spec.CloseAreas)
-			if err != nil {
-				return nil, err
-			}
-			sc.CloseAreas = mp
-		}
-		for _, sl := range spec.Slow {
-			mp, err := polys(sl.Area)
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range mp {
-				sc.Slow = append(sc.Slow, scenario.Slowdown{Area: p, Factor: sl.Factor})
-			}
-		}
-		ci := in.Coverage
-		var rep scenario.Report
-		if len(sc.CloseWays)+len(sc.CloseAreas)+len(sc.Slow) > 0 {
-			g, r, err := scenario.Apply(in.Graph, sc)
-			if err != nil {
-				return nil, err
-			}
-			ci.Graph, rep = g, r
-		}
-		if len(spec.BasesOut) > 0 {
-			out := map[string]bool{}
-			for _, id := range spec.BasesOut {
-				out[id] = true
-			}
-			ci.Bases, ci.BaseUnit = nil, nil
-			for i, b := range in.Coverage.Bases {
-				if out[b.ID] {
-					delete(out, b.ID)
-					continue
-				}
-				ci.Bases = append(ci.Bases, b)
-				ci.BaseUnit = append(ci.BaseUnit, in.Coverage.BaseUnit[i])
-			}
-			for id := range out {
-				return nil, fmt.Errorf("scenario %s: bases_out: no base %q in the study", spec.Name, id)
-			}
-		}
-		r, err := coverage.Compute(ctx, ci)
+		ch, err := ChangeOf(in.Study, spec)
 		if err != nil {
-			return nil, fmt.Errorf("scenario %s: %w", spec.Name, err)
+			return nil, err
 		}
-		res := ScenarioResult{Name: spec.Name, Report: rep, Result: r}
-		if in.Shelter != nil {
-			if err := scenarioShelters(ctx, in, spec, sc, ci, &res); err != nil {
-				return nil, fmt.Errorf("scenario %s: %w", spec.Name, err)
-			}
+		res, err := RunChange(ctx, in, ch)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, res)
 	}
@@ -112,7 +54,7 @@ func RunScenarios(ctx context.Context, in *Inputs) ([]ScenarioResult, error) {
 }
 
 // scenarioShelters runs the shelter computation of one scenario.
-func scenarioShelters(ctx context.Context, in *Inputs, spec ScenarioSpec, sc scenario.Scenario, ci coverage.Input, res *ScenarioResult) error {
+func scenarioShelters(ctx context.Context, in *Inputs, spec Change, sc scenario.Scenario, ci coverage.Input, res *ScenarioResult) error {
 	si := *in.Shelter
 	si.Drive = ci.Graph
 	if len(sc.CloseWays)+len(sc.CloseAreas) > 0 {
@@ -184,63 +126,40 @@ func scenarioShelters(ctx context.Context, in *Inputs, spec ScenarioSpec, sc sce
 	return nil
 }
 
-// scenarioUnitRow is one scenario and unit of the scenarios table: base
-// the baseline, sc the scenario; sbase and the scenario's shelter result
-// are nil without shelters. changed counts the unit's cells whose time
-// changed.
-type scenarioUnitRow struct {
-	base    *coverage.Result
-	sbase   *shelter.Result
-	sc      *ScenarioResult
-	u       int
-	changed int64
-}
-
-// shelterUnits returns the unit's baseline and scenario shelter answers,
-// false without shelters.
-func (r scenarioUnitRow) shelterUnits() (hb, hs *shelter.UnitResult, ok bool) {
-	if r.sbase == nil || r.sc.Shelter == nil {
-		return nil, nil, false
-	}
-	return &r.sbase.Units[r.u], &r.sc.Shelter.Units[r.u], true
-}
-
-// shelterColumn is a shelter column of the scenarios table, null without
-// shelters.
-func shelterColumn(name, doc string, get func(hb, hs *shelter.UnitResult) float64) arrowio.Column[scenarioUnitRow] {
-	return arrowio.OptFloat64(name, "people", doc, func(r scenarioUnitRow) (float64, bool) {
-		hb, hs, ok := r.shelterUnits()
-		if !ok {
-			return 0, false
+// optColumn is a column of the scenarios table that is null where get
+// gives nil (a time no base reaches, shelter figures without shelters).
+func optColumn(name, unit, doc string, get func(*ScenarioUnit) *float64) arrowio.Column[*ScenarioUnit] {
+	return arrowio.OptFloat64(name, unit, doc, func(r *ScenarioUnit) (float64, bool) {
+		if v := get(r); v != nil {
+			return *v, true
 		}
-		return get(hb, hs), true
+		return 0, false
 	})
 }
 
-// scenariosTable is the scenarios table: one row per scenario and unit.
-// The shelter columns are null when the study has no shelters.
+// scenariosTable is the scenarios table: one row per scenario and unit
+// (ScenarioUnits). The shelter columns are null when the study has no
+// shelters.
 var scenariosTable = arrowio.NewTable(
-	arrowio.String("scenario", "scenario name", func(r scenarioUnitRow) string { return r.sc.Name }),
-	arrowio.String("unit_id", "unit", func(r scenarioUnitRow) string { return r.base.Units[r.u].ID }),
-	arrowio.String("name", "unit name", func(r scenarioUnitRow) string { return r.base.Units[r.u].Name }),
-	arrowio.Float64("residents", "people", "residents", func(r scenarioUnitRow) float64 { return r.base.Units[r.u].Residents }),
-	arrowio.Float64("within_baseline", "people", "inside the rescue circle, baseline", func(r scenarioUnitRow) float64 { return r.base.Units[r.u].Within }),
-	arrowio.Float64("within_scenario", "people", "inside the rescue circle in the scenario", func(r scenarioUnitRow) float64 { return r.sc.Result.Units[r.u].Within }),
-	arrowio.Float64("lost", "people", "residents who lose coverage", func(r scenarioUnitRow) float64 {
-		return max(0, r.base.Units[r.u].Within-r.sc.Result.Units[r.u].Within)
-	}),
-	arrowio.Int64("cells_changed", "", "cells whose travel time changed", func(r scenarioUnitRow) int64 { return r.changed }),
-	arrowio.Finite("p90_baseline_seconds", "s", "90th percentile time, baseline", func(r scenarioUnitRow) float64 { return r.base.Units[r.u].P90 }),
-	arrowio.Finite("p90_scenario_seconds", "s", "90th percentile time in the scenario", func(r scenarioUnitRow) float64 { return r.sc.Result.Units[r.u].P90 }),
-	shelterColumn("shelter_places_baseline", "shelter places in the unit, baseline", func(hb, _ *shelter.UnitResult) float64 { return hb.Places }),
-	shelterColumn("shelter_places_scenario", "shelter places in the unit in the scenario", func(_, hs *shelter.UnitResult) float64 { return hs.Places }),
-	shelterColumn("placed_baseline", "residents given a shelter place, baseline", func(hb, _ *shelter.UnitResult) float64 { return hb.Placed }),
-	shelterColumn("placed_scenario", "residents given a shelter place in the scenario", func(_, hs *shelter.UnitResult) float64 { return hs.Placed }),
-	shelterColumn("unplaced_baseline", "residents without a shelter place, baseline", func(hb, _ *shelter.UnitResult) float64 { return hb.Unplaced }),
-	shelterColumn("unplaced_scenario", "residents without a shelter place in the scenario", func(_, hs *shelter.UnitResult) float64 { return hs.Unplaced }),
-	shelterColumn("newly_unplaced", "unplaced_scenario - unplaced_baseline, when positive", func(hb, hs *shelter.UnitResult) float64 { return max(0, hs.Unplaced-hb.Unplaced) }),
-	shelterColumn("walk_reach_baseline", "residents with a shelter within walking reach, baseline", func(hb, _ *shelter.UnitResult) float64 { return hb.WithinReach }),
-	shelterColumn("walk_reach_scenario", "residents with a shelter within walking reach in the scenario", func(_, hs *shelter.UnitResult) float64 { return hs.WithinReach }),
+	arrowio.String("scenario", "scenario name", func(r *ScenarioUnit) string { return r.Scenario }),
+	arrowio.String("unit_id", "unit", func(r *ScenarioUnit) string { return r.UnitID }),
+	arrowio.String("name", "unit name", func(r *ScenarioUnit) string { return r.Name }),
+	arrowio.Float64("residents", "people", "residents", func(r *ScenarioUnit) float64 { return r.Residents }),
+	arrowio.Float64("within_baseline", "people", "inside the rescue circle, baseline", func(r *ScenarioUnit) float64 { return r.WithinBaseline }),
+	arrowio.Float64("within_scenario", "people", "inside the rescue circle in the scenario", func(r *ScenarioUnit) float64 { return r.WithinScenario }),
+	arrowio.Float64("lost", "people", "residents who lose coverage", func(r *ScenarioUnit) float64 { return r.Lost }),
+	arrowio.Int64("cells_changed", "", "cells whose travel time changed", func(r *ScenarioUnit) int64 { return r.CellsChanged }),
+	optColumn("p90_baseline_seconds", "s", "90th percentile time, baseline", func(r *ScenarioUnit) *float64 { return r.P90Baseline }),
+	optColumn("p90_scenario_seconds", "s", "90th percentile time in the scenario", func(r *ScenarioUnit) *float64 { return r.P90Scenario }),
+	optColumn("shelter_places_baseline", "people", "shelter places in the unit, baseline", func(r *ScenarioUnit) *float64 { return r.PlacesBaseline }),
+	optColumn("shelter_places_scenario", "people", "shelter places in the unit in the scenario", func(r *ScenarioUnit) *float64 { return r.PlacesScenario }),
+	optColumn("placed_baseline", "people", "residents given a shelter place, baseline", func(r *ScenarioUnit) *float64 { return r.PlacedBaseline }),
+	optColumn("placed_scenario", "people", "residents given a shelter place in the scenario", func(r *ScenarioUnit) *float64 { return r.PlacedScenario }),
+	optColumn("unplaced_baseline", "people", "residents without a shelter place, baseline", func(r *ScenarioUnit) *float64 { return r.UnplacedBaseline }),
+	optColumn("unplaced_scenario", "people", "residents without a shelter place in the scenario", func(r *ScenarioUnit) *float64 { return r.UnplacedScenario }),
+	optColumn("newly_unplaced", "people", "unplaced_scenario - unplaced_baseline, when positive", func(r *ScenarioUnit) *float64 { return r.NewlyUnplaced }),
+	optColumn("walk_reach_baseline", "people", "residents with a shelter within walking reach, baseline", func(r *ScenarioUnit) *float64 { return r.WalkReachBaseline }),
+	optColumn("walk_reach_scenario", "people", "residents with a shelter within walking reach in the scenario", func(r *ScenarioUnit) *float64 { return r.WalkReachScenario }),
 )
 
 // ScenariosSchema is the schema of the scenarios table.
@@ -249,17 +168,11 @@ var ScenariosSchema = scenariosTable.Schema()
 // ScenarioTable builds the scenarios table; sbase is the baseline shelter
 // result (nil without shelters).
 func ScenarioTable(mem memory.Allocator, in *Inputs, base *coverage.Result, sbase *shelter.Result, scs []ScenarioResult) arrow.Record {
-	rows := func(yield func(scenarioUnitRow) bool) {
-		for k := range scs {
-			sc := &scs[k]
-			changed := make([]int64, len(base.Units))
-			for i, u := range in.Coverage.CellUnit {
-				if u >= 0 && sc.Result.Cells.Time[i] != base.Cells.Time[i] {
-					changed[u]++
-				}
-			}
-			for u := range base.Units {
-				if !yield(scenarioUnitRow{base: base, sbase: sbase, sc: sc, u: u, changed: changed[u]}) {
+	rows := func(yield func(*ScenarioUnit) bool) {
+		for _, sc := range scs {
+			units := ScenarioUnits(in, base, sbase, sc)
+			for k := range units {
+				if !yield(&units[k]) {
 					return
 				}
 			}

@@ -167,6 +167,12 @@ type ScenarioSpec struct {
 		Factor float64 `yaml:"factor"` // travel times × factor inside (1.3: 30 % slower)
 	} `yaml:"slow"`
 	BasesOut []string `yaml:"bases_out"` // base ids out of service
+	// BasesMove puts existing bases (by id) at a new lon, lat; BasesAdd
+	// adds bases (id, lon, lat, team_size, level); TeamSize sets the team
+	// members of bases by id (existing or added).
+	BasesMove []BaseSpec     `yaml:"bases_move"`
+	BasesAdd  []BaseSpec     `yaml:"bases_add"`
+	TeamSize  map[string]int `yaml:"team_size"`
 	// SheltersClosed are shelter ids out of use; ShelterCapacity scales the
 	// places of shelters by id (0.5: half the places; 0: open, no places).
 	SheltersClosed  []string           `yaml:"shelters_closed"`
@@ -450,9 +456,23 @@ func Parse(b []byte, path string) (*Study, error) {
 				return nil, fail(key+".shelter_capacity."+id, "%v: want a factor >= 0 (1: unchanged, 0: no places)", f)
 			}
 		}
+		for j, bs := range append(append([]BaseSpec(nil), sc.BasesMove...), sc.BasesAdd...) {
+			what := fmt.Sprintf("%s.bases_move[%d]", key, j)
+			if j >= len(sc.BasesMove) {
+				what = fmt.Sprintf("%s.bases_add[%d]", key, j-len(sc.BasesMove))
+			}
+			if bs.ID == "" || checkLonLat(bs.Lon, bs.Lat) != nil || (bs.Lon == 0 && bs.Lat == 0) || bs.TeamSize < 0 {
+				return nil, fail(what, "want an id, lon and lat in degrees, and a team_size >= 0")
+			}
+		}
+		for id, n := range sc.TeamSize {
+			if n < 0 {
+				return nil, fail(key+".team_size."+id, "%d: want a number of members >= 0", n)
+			}
+		}
 		if len(sc.CloseWays) == 0 && sc.CloseAreas == "" && len(sc.Slow) == 0 && len(sc.BasesOut) == 0 &&
-			len(sc.SheltersClosed) == 0 && len(sc.ShelterCapacity) == 0 {
-			return nil, fail(key, "changes nothing: give close_ways, close_areas, slow, bases_out, shelters_closed or shelter_capacity")
+			len(sc.SheltersClosed) == 0 && len(sc.ShelterCapacity) == 0 && len(sc.BasesMove) == 0 && len(sc.BasesAdd) == 0 && len(sc.TeamSize) == 0 {
+			return nil, fail(key, "changes nothing: give close_ways, close_areas, slow, bases_out, bases_move, bases_add, team_size, shelters_closed or shelter_capacity")
 		}
 		st.Scenarios = append(st.Scenarios, sc)
 	}

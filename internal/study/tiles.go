@@ -1,6 +1,8 @@
 package study
 
 import (
+	"context"
+
 	"github.com/paulmach/orb"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
@@ -21,4 +23,10 @@ func TileInput(in *Inputs, res *coverage.Result, sres *shelter.Result) tiles.Inp
 		t.Name = in.Study.Name
 	}
 	return t
+}
+
+// Basemap builds the study's base map: from its OSM extract when it names
+// one (network.pbf), else from its road graph.
+func Basemap(ctx context.Context, in *Inputs) (*tiles.Basemap, error) {
+	return tiles.BasemapFrom(ctx, in.Study.Network.PBF, in.Graph)
 }
