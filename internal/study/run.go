@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
@@ -34,7 +35,11 @@ type Inputs struct {
 	Depots     []facility.Depot
 	Shelter    *shelter.Input // the shelter computation's input (nil: no shelters)
 	Notes      []string       // warnings worth printing: skipped features, unplaced points
-	Timings    []StageTiming  // where the time went
+	// osmZones are the "135" zone polygons read from the PBF, builtupCells
+	// the cells built-up by their buildings (see readOSMZones).
+	osmZones     []units.Unit
+	builtupCells map[h3.Cell]bool
+	Timings      []StageTiming // where the time went
 	// BaseBusy is each base's busy_fraction column, NaN where absent.
 	BaseBusy []float64
 }
@@ -140,7 +145,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 		var err error
 		u := st.Units
 		if u.File != "" {
-			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, Repair: u.Repair, CRS: st.SystemOf(u.File)})
+			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, CodeKey: u.CodeKey, Repair: u.Repair, CRS: st.SystemOf(u.File)})
 			return err
 		}
 		var problems []osm.AreaProblem
@@ -152,6 +157,11 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(st.OSMZones) > 0 {
+		if err := stage("osm zones", func() error { return in.readOSMZones(ctx, opt) }); err != nil {
+			return nil, err
+		}
 	}
 	if err := stage("cells to units", func() error { return in.assemble(opt, bases) }); err != nil {
 		return nil, err
@@ -377,20 +387,10 @@ func (in *Inputs) assemble(opt Options, bases []coverage.Base) error {
 	for i, b := range bases {
 		ci.BaseUnit[i] = int32(ix.Locate(b.Loc))
 	}
-	if len(st.Zones) > 0 {
-		var zones []units.Unit
-		for _, f := range st.Zones {
-			z, err := units.ReadGeoJSON(f, units.GeoJSONOptions{CRS: st.SystemOf(f)})
-			if err != nil {
-				return fmt.Errorf("zones: %w", err)
-			}
-			zones = append(zones, z...)
-		}
-		zx := units.NewIndex(zones)
-		ci.Zone = make([]bool, len(pop.Cells))
-		for i, c := range pop.Cells {
-			p, _ := geo.CellCenter(c)
-			ci.Zone[i] = zx.Locate(p) >= 0
+	if len(st.Zones)+len(st.OSMZones) > 0 {
+		var err error
+		if ci.Zone, err = in.zoneFlags(); err != nil {
+			return err
 		}
 	}
 	ci.Busy = in.busyInput(len(bases))

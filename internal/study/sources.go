@@ -72,6 +72,13 @@ func (st *Study) Sources() []Source {
 	for _, z := range st.Zones {
 		add("zones", z, `"135" zones`, false)
 	}
+	for _, z := range st.OSMZones {
+		d := `"135" zones: OSM areas tagged ` + strings.Join(z.Tags, ", ")
+		if z.Builtup != nil {
+			d = fmt.Sprintf(`"135" zones: built-up area from OSM landuse %s and cells with at least %g of their area under buildings`, strings.Join(z.Builtup.Landuse, "/"), z.Builtup.MinBuildingShare)
+		}
+		add("zones", n.PBF, d, true)
+	}
 	for _, s := range st.Shelters {
 		d := ""
 		if s.Format == "sosrs" {

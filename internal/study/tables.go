@@ -48,9 +48,11 @@ var cellsTable = arrowio.NewTable(
 	arrowio.WKB("geometry", "cell boundary, WKB polygon, lon/lat", func(c cellRow) (orb.Geometry, error) { return cellPolygon(c.cell()) }),
 )
 
-// unitRow is one reporting unit of the units table.
+// unitRow is one reporting unit of a units table (the study's units or a
+// rollup level's).
 type unitRow struct {
 	ur   *coverage.UnitResult
+	code string
 	geom orb.MultiPolygon
 }
 
@@ -62,6 +64,7 @@ func backupColumn(name string, k int, doc string) arrowio.Column[unitRow] {
 var unitsTable = arrowio.NewTable(
 	arrowio.String("unit_id", "unit id", func(u unitRow) string { return u.ur.ID }),
 	arrowio.String("name", "unit name", func(u unitRow) string { return u.ur.Name }),
+	arrowio.String("code", "official division code (统计用区划代码) when the input has one, else empty", func(u unitRow) string { return u.code }),
 	arrowio.Int64("cells", "", "populated grid cells", func(u unitRow) int { return u.ur.Cells }),
 	arrowio.Float64("residents", "people", "residents", func(u unitRow) float64 { return u.ur.Residents }),
 	arrowio.Float64("within", "people", "residents inside the rescue circle", func(u unitRow) float64 { return u.ur.Within }),
@@ -208,10 +211,12 @@ func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]ar
 	if err := add("cells", rec, err); err != nil {
 		return nil, err
 	}
-	rec, err = unitsTable.Build(mem, arrowio.Rows(len(r.Units), func(u int) unitRow { return unitRow{&r.Units[u], in.Units[u].Geom} }))
-	if err := add("units", rec, err); err != nil {
-		return nil, err
+	codes := make([]string, len(in.Units))
+	geoms := make([]orb.MultiPolygon, len(in.Units))
+	for u, un := range in.Units {
+		codes[u], geoms[u] = un.Code, un.Geom
 	}
+	out["units"] = UnitsRecord(mem, r.Units, codes, geoms)
 	rec, err = basesTable.Build(mem, arrowio.Rows(len(r.Bases), func(b int) baseRow { return baseRow{ci, &r.Bases[b]} }))
 	if err := add("bases", rec, err); err != nil {
 		return nil, err
@@ -225,6 +230,17 @@ func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]ar
 		return nil, err
 	}
 	addBusyColumns(mem, out, r) // only when the study asks for busy teams
+	// the same units table at each rollup level (units_county, units_city …)
+	rollups, err := Rollups(in, r)
+	if err != nil {
+		for _, rec := range out {
+			rec.Release()
+		}
+		return nil, err
+	}
+	for _, ro := range rollups {
+		out["units_"+ro.Level] = UnitsRecord(mem, ro.Units, ro.Codes, ro.Geoms)
+	}
 	return out, nil
 }
 
@@ -236,4 +252,11 @@ func cellsAreaKm2(cells []h3.Cell) float64 {
 		}
 	}
 	return a
+}
+
+// UnitsRecord builds a units table (UnitsSchema) from unit results with
+// their codes and outlines (parallel slices): the finest units and every
+// rollup level share it. The caller releases the record.
+func UnitsRecord(mem memory.Allocator, results []coverage.UnitResult, codes []string, geoms []orb.MultiPolygon) arrow.Record {
+	return unitsTable.MustBuild(mem, arrowio.Rows(len(results), func(u int) unitRow { return unitRow{&results[u], codes[u], geoms[u]} }))
 }
