@@ -52,6 +52,7 @@ type Summary struct {
 	Critical             *CriticalSummary   `json:"critical_segments,omitempty"`
 	Backup               *BackupSummary     `json:"backup,omitempty"`
 	BusyTeams            *BusySummary       `json:"busy_teams,omitempty"`
+	Day                  *DaySummary        `json:"day,omitempty"`
 	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
 	Files                []string           `json:"files"`
 }
@@ -183,4 +184,32 @@ type BusySummary struct {
 	MaxFraction   float64  `json:"max_busy_fraction"`
 	Saturated     []string `json:"saturated_bases,omitempty"`
 	Model         string   `json:"model"`
+}
+
+// DayInfo says how the day population was made.
+type DayInfo struct {
+	Source      string  `json:"source"`
+	Residents   float64 `json:"residents_at_night"`
+	Workers     float64 `json:"workers"`
+	StayShare   float64 `json:"stay_share"`
+	StayDerived bool    `json:"stay_share_derived"` // 1 − workers / residents (else given)
+	Total       float64 `json:"day_population"`
+	// WorkCellsAdded are cells with workers and no row in the residents'
+	// table, added to the study grid with 0 residents.
+	WorkCellsAdded int `json:"work_cells_added"`
+}
+
+// DaySummary is the day population's coverage in summary.json.
+type DaySummary struct {
+	DayInfo
+	Within     float64        `json:"within"`
+	Share      float64        `json:"share"`
+	Outside    float64        `json:"outside"`
+	P50Seconds *float64       `json:"p50_seconds"`
+	P90Seconds *float64       `json:"p90_seconds"`
+	Backup     *BackupSummary `json:"backup"`
+	Expected   *float64       `json:"expected_within,omitempty"`
+	// Night are the same figures for the residents, for comparison.
+	NightWithin float64 `json:"night_within"`
+	NightShare  float64 `json:"night_share"`
 }

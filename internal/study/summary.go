@@ -14,6 +14,8 @@ type (
 	CriticalSegment        = summary.CriticalSegment
 	BackupSummary          = summary.BackupSummary
 	BusySummary            = summary.BusySummary
+	DayInfo                = summary.DayInfo
+	DaySummary             = summary.DaySummary
 	Source                 = summary.Source
 )
 

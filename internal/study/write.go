@@ -149,6 +149,13 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 	if res.Critical != nil {
 		tables["critical_segments"] = CriticalTable(mem, res.Critical)
 	}
+	if res.Day != nil {
+		gaps, err := DayTables(mem, tables, in, res.Day)
+		if err != nil {
+			return nil, err
+		}
+		tables["gaps_day"] = gaps
+	}
 	if sr != nil {
 		st, err := ShelterTables(mem, in, sr)
 		if err != nil {
@@ -212,6 +219,7 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 		}
 	}
 	sum.Critical = criticalSummary(res.Critical)
+	sum.Day = daySummary(in, r, res.Day)
 	sum.Files = append(files, SummaryFile)
 	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
