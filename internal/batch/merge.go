@@ -59,7 +59,6 @@ func Merge(ctx context.Context, dir, out string, opt MergeOptions) (*study.Summa
 	in := &study.Inputs{
 		Study:      gi.Study,
 		Population: &population.Table{Res: gi.PopRes, Cells: ci.Cells, Pop: ci.Pop, Source: gi.PopSrc},
-		Bases:      ci.Bases,
 		Coverage:   ci,
 		Notes:      gi.Notes,
 		Recorded:   &study.Recorded{Profile: gi.Graph.Meta.Profile, Source: gi.Graph.Meta.Source, Nodes: gi.Graph.Nodes, Edges: gi.Graph.Edges, Sources: gi.Sources},
