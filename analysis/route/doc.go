@@ -10,5 +10,17 @@
 // own (ForEach does). The graph itself is shared read-only.
 //
 // Points off the graph enter a search through Seeds built from a graph.Snap
-// (the partial edge times counted), and leave it through PointTime.
+// (the partial edge times counted), and leave it through PointTime, which
+// also credits the direct drive along a road a seed's point shares.
+//
+// # Methods
+//
+// On a graph with a contraction hierarchy, a wide search (no limit, or a
+// limit of PHASTMinLimit or more) runs PHAST: an upward search from the
+// seeds and one linear sweep over the core nodes (phast.go). With
+// Options.Targets it sweeps only the part of the hierarchy a fixed set of
+// places needs (RPHAST, rphast.go): the many-sources-to-cells matrices.
+// Short bounded searches keep Dijkstra, which touches only what lies within
+// the limit. All give the same times to within 1e-9 s: shortcuts add the
+// same edge times in another order.
 package route

@@ -25,9 +25,9 @@ var seed = flag.Uint64("seed", 42, "random seed for the property tests (replay a
 // randomGraph builds a random road-like graph: n nodes on a small grid of
 // coordinates, each joined to a few near neighbours, some edges one-way,
 // some parallel, some of zero time.
-func randomGraph(tb testing.TB, rng *rand.Rand, n int) *graph.Graph {
+func randomGraph(tb testing.TB, rng *rand.Rand, n int, hierarchy ...bool) *graph.Graph {
 	tb.Helper()
-	var b graph.Builder
+	b := graph.Builder{Hierarchy: len(hierarchy) > 0 && hierarchy[0]}
 	for i := 0; i < n; i++ {
 		b.AddNode(int64(1000+i*7), int32(140000000+rng.IntN(200000)), int32(358000000+rng.IntN(200000)))
 	}
@@ -285,9 +285,9 @@ func TestRunStopsOnCancel(t *testing.T) {
 // some chains one-way, some with one edge missing in one direction (two
 // one-way streets meeting), some looping back to their junction, and a few
 // isolated rings with no junction at all.
-func chainyGraph(tb testing.TB, rng *rand.Rand, junctions int) *graph.Graph {
+func chainyGraph(tb testing.TB, rng *rand.Rand, junctions int, hierarchy ...bool) *graph.Graph {
 	tb.Helper()
-	var b graph.Builder
+	b := graph.Builder{Hierarchy: len(hierarchy) > 0 && hierarchy[0]}
 	way := b.AddWay(7)
 	id := int64(1)
 	node := func() uint32 {
