@@ -9,6 +9,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/analysis/siting"
 )
 
 // TestPHASTMatchesDijkstra: on every node of Porto Alegre, Andorra and
@@ -122,5 +123,50 @@ func TestContractTime(t *testing.T) {
 		t0 := time.Now()
 		h := graph.Contract(g)
 		t.Logf("%s: %d core nodes contracted in %v: %d up, %d down edges", r.name, g.NumCore(), time.Since(t0), h.NumUp(), h.NumDown())
+	}
+}
+
+// TestSitingMatrixRPHAST: Andorra's and Malta's siting matrices (res-8
+// candidates and the fire stations, res-9 residents, 30 min) by RPHAST hold
+// the same entries as by bounded Dijkstra, each time equal up to the
+// float32 an entry keeps (the float64 times differ by about 1e-12 s).
+func TestSitingMatrixRPHAST(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-data matrices")
+	}
+	for _, r := range []struct {
+		reg region
+		pop float64
+	}{{regions[1], 77543}, {regions[2], 475700}} {
+		t.Run(r.reg.name, func(t *testing.T) {
+			s := loadSiting(t, r.reg, r.pop)
+			sites := s.sites(t, 8)
+			dj := s.matrixWith(t, sites, s.demand, true)
+			ph := s.matrixWith(t, sites, s.demand, false)
+			if dj.NumEntries() != ph.NumEntries() {
+				t.Fatalf("entries: Dijkstra %d, RPHAST %d", dj.NumEntries(), ph.NumEntries())
+			}
+			exact, ulp := 0, 0
+			for j := 0; j < dj.NumSites(); j++ {
+				want := map[uint32]siting.Seconds{}
+				for _, e := range dj.Row(j) {
+					want[e.Cell] = e.Seconds
+				}
+				for _, e := range ph.Row(j) {
+					w, ok := want[e.Cell]
+					switch {
+					case !ok:
+						t.Fatalf("site %d: RPHAST reaches cell %d, Dijkstra does not", j, e.Cell)
+					case w == e.Seconds:
+						exact++
+					case math.Nextafter32(float32(w), float32(e.Seconds)) == float32(e.Seconds):
+						ulp++
+					default:
+						t.Fatalf("site %d cell %d: RPHAST %v s, Dijkstra %v s", j, e.Cell, e.Seconds, w)
+					}
+				}
+			}
+			t.Logf("%s: %d sites, %d entries: %d equal, %d one float32 step apart", r.reg.name, dj.NumSites(), dj.NumEntries(), exact, ulp)
+		})
 	}
 }

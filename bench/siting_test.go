@@ -101,14 +101,14 @@ func (s *sitingRegion) sites(tb testing.TB, candRes int) []siting.Site {
 
 func (s *sitingRegion) matrix(tb testing.TB, sites []siting.Site, d siting.Demand) *siting.Matrix {
 	tb.Helper()
-	return s.matrixWith(tb, sites, d, route.Auto)
+	return s.matrixWith(tb, sites, d, false)
 }
 
-// matrixWith builds the matrix with the given search method.
-func (s *sitingRegion) matrixWith(tb testing.TB, sites []siting.Site, d siting.Demand, method route.Method) *siting.Matrix {
+// matrixWith builds the matrix, with bounded Dijkstra searches or RPHAST.
+func (s *sitingRegion) matrixWith(tb testing.TB, sites []siting.Site, d siting.Demand, dijkstra bool) *siting.Matrix {
 	tb.Helper()
 	m, err := siting.NewMatrix(context.Background(), s.g, sites, d, siting.MatrixOptions{
-		HorizonSeconds: sitingHorizon, WalkKPH: sitingWalkKPH, SnapDistanceM: sitingSnapM, Method: method,
+		HorizonSeconds: sitingHorizon, WalkKPH: sitingWalkKPH, SnapDistanceM: sitingSnapM, Dijkstra: dijkstra,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -610,14 +610,14 @@ func BenchmarkSitingMatrix_Malta(b *testing.B) {
 	r := loadSiting(b, regions[2], 475700)
 	sites := r.sites(b, 8)
 	for _, m := range []struct {
-		name string
-		m    route.Method
-	}{{"Dijkstra", route.Dijkstra}, {"RPHAST", route.Auto}} {
+		name     string
+		dijkstra bool
+	}{{"Dijkstra", true}, {"RPHAST", false}} {
 		b.Run(m.name, func(b *testing.B) {
 			b.ReportAllocs()
 			var mx *siting.Matrix
 			for b.Loop() {
-				mx = r.matrixWith(b, sites, r.demand, m.m)
+				mx = r.matrixWith(b, sites, r.demand, m.dijkstra)
 			}
 			b.ReportMetric(float64(mx.NumEntries()), "entries")
 		})

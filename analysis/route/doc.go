@@ -15,12 +15,14 @@
 //
 // # Methods
 //
-// On a graph with a contraction hierarchy, a wide search (no limit, or a
-// limit of PHASTMinLimit or more) runs PHAST: an upward search from the
-// seeds and one linear sweep over the core nodes (phast.go). With
-// Options.Targets it sweeps only the part of the hierarchy a fixed set of
-// places needs (RPHAST, rphast.go): the many-sources-to-cells matrices.
-// Short bounded searches keep Dijkstra, which touches only what lies within
-// the limit. All give the same times to within 1e-9 s: shortcuts add the
-// same edge times in another order.
+// A search runs Dijkstra unless Options.Method asks for PHAST: on a graph
+// with a contraction hierarchy, an upward search from the seeds and one
+// linear sweep over the core nodes (phast.go), the faster for wide searches
+// (WideMethod). With Options.Targets it sweeps only the part of the
+// hierarchy a fixed set of places needs (RPHAST, rphast.go): the
+// many-sources-to-cells matrices. Short bounded searches keep Dijkstra,
+// which touches only what lies within the limit. All give the same times to
+// within 1e-9 s (shortcuts add the same edge times in another order);
+// Dijkstra stays the default because a scenario graph, which has no
+// hierarchy, repeats its sums bit for bit.
 package route

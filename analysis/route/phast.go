@@ -11,41 +11,42 @@ type Method uint8
 
 // The methods.
 const (
-	// Auto uses PHAST when the graph has a contraction hierarchy and the
-	// search is wide (no limit, or a limit of at least PHASTMinLimit), and
-	// Dijkstra otherwise.
-	Auto Method = iota
 	// Dijkstra settles the core graph node by node in order of time: the
-	// cheapest for a short bounded search, which touches a small part of
-	// the graph.
-	Dijkstra
+	// default, the cheapest for a short bounded search (it touches only what
+	// lies within the limit), and the method whose sums a scenario graph
+	// (graph.Modified, no hierarchy) repeats bit for bit: a study that
+	// compares a baseline with its scenarios keeps it on both sides.
+	Dijkstra Method = iota
 	// PHAST runs an upward search over the hierarchy from the seeds, then
 	// one linear sweep down over every core node (Delling, Goldberg,
 	// Nowatzyk and Werneck, "PHAST: Hardware-accelerated shortest path
 	// trees", 2011). Its cost hardly depends on the limit: it pays off for
-	// one-to-all and many-to-all searches. Falls back to Dijkstra on a graph
-	// without a hierarchy.
+	// one-to-all and many-to-all searches. Times agree with Dijkstra's to
+	// within 1e-9 s (shortcuts add the same edge times in another order),
+	// not always to the last bit. Falls back to Dijkstra on a graph without
+	// a hierarchy.
 	PHAST
 )
 
-// PHASTMinLimit is the smallest limit for which Auto chooses PHAST over
-// Dijkstra. A bounded Dijkstra costs about the nodes within the limit; a
-// PHAST sweep costs every core node whatever the limit. On Malta a bounded
-// Dijkstra reaches the cost of a sweep at about this limit (bench/).
+// PHASTMinLimit is the smallest limit for which WideMethod chooses PHAST.
+// A bounded Dijkstra costs about the nodes within the limit, a PHAST sweep
+// every core node whatever the limit; on Malta a bounded Dijkstra costs as
+// much as a sweep at about this limit (bench/README.md).
 const PHASTMinLimit graph.Seconds = 20 * 60
 
+// WideMethod returns the faster method for a search of g with this limit
+// (0: none), by measurement: PHAST for wide searches on a graph with a
+// hierarchy, Dijkstra otherwise.
+func WideMethod(g *graph.Graph, limit graph.Seconds) Method {
+	if g.Hierarchy() != nil && (limit <= 0 || limit >= PHASTMinLimit) {
+		return PHAST
+	}
+	return Dijkstra
+}
+
 // usePHAST tells whether Run should sweep the hierarchy.
-func (s *Search) usePHAST(opt Options, limit graph.Seconds) bool {
-	if s.g.Hierarchy() == nil {
-		return false
-	}
-	switch opt.Method {
-	case PHAST:
-		return true
-	case Dijkstra:
-		return false
-	}
-	return limit >= PHASTMinLimit
+func (s *Search) usePHAST(opt Options) bool {
+	return opt.Method == PHAST && s.g.Hierarchy() != nil
 }
 
 // phastState is a sweep's labels by sweep position.

@@ -29,9 +29,9 @@ type Options struct {
 	// are left unreached. A node at exactly Limit is reached. Zero (or +Inf)
 	// means no limit.
 	Limit graph.Seconds
-	// Method chooses Dijkstra or the PHAST sweep over the graph's
-	// contraction hierarchy (phast.go); the zero value, Auto, picks by the
-	// limit. Both give the same times to within rounding (1e-9 s).
+	// Method chooses Dijkstra (the zero value) or the PHAST sweep over the
+	// graph's contraction hierarchy (phast.go; WideMethod picks by the
+	// limit). Both give the same times to within rounding (1e-9 s).
 	Method Method
 	// Targets, when set (and built for this graph), restricts the search
 	// to the nodes of the targets (RPHAST, rphast.go): only they, and the
@@ -160,7 +160,7 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 		s.runRPHAST(tg, limit)
 		return ctx.Err()
 	}
-	if s.usePHAST(opt, limit) {
+	if s.usePHAST(opt) {
 		if err := s.runPHAST(ctx, limit); err != nil {
 			return err
 		}

@@ -47,12 +47,11 @@ type MatrixOptions struct {
 	SnapDistanceM float64
 	// Workers is how many searches run at once (<= 0: GOMAXPROCS).
 	Workers int
-	// Method is how each site's search runs. Auto (the zero value) sweeps
-	// the graph's contraction hierarchy restricted to the cells' roads
-	// (RPHAST) when the graph has one, else runs a bounded Dijkstra;
-	// route.Dijkstra forces the bounded Dijkstra. Both give the same times
-	// to within rounding (bench/).
-	Method route.Method
+	// Dijkstra makes every site's search a bounded Dijkstra. By default
+	// the searches sweep the graph's contraction hierarchy restricted to
+	// the cells' roads (RPHAST) when the graph has one. Both give the same
+	// times to within rounding (1e-9 s before the float32 of an entry).
+	Dijkstra bool
 }
 
 // Demand is the residents: H3 cells (any one resolution) and the residents
@@ -268,8 +267,8 @@ func NewMatrix(ctx context.Context, g *graph.Graph, sites []Site, d Demand, opt 
 	}
 	rows := make([][]Entry, len(sites))
 	horizon := opt.HorizonSeconds
-	sopt := route.Options{Limit: graph.Seconds(horizon), Method: opt.Method}
-	if opt.Method == route.Auto && len(groups) > 1 {
+	sopt := route.Options{Limit: graph.Seconds(horizon)}
+	if !opt.Dijkstra && len(groups) > 1 {
 		// Every search needs the same places: the ends of the cells' roads.
 		var ends []graph.NodeID
 		for i := 0; i < n; i++ {
