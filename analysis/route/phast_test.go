@@ -9,6 +9,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/internal/graphtest"
 )
 
 // checkPHAST runs seeds with PHAST and with Dijkstra on g and checks PHAST
@@ -61,9 +62,9 @@ func TestPHASTMatchesNaive(t *testing.T) {
 	for trial := 0; trial < 60; trial++ {
 		var g *graph.Graph
 		if trial%2 == 0 {
-			g = randomGraph(t, rng, 30+rng.IntN(200), true)
+			g = graphtest.Random(t, rng, 30+rng.IntN(200), true)
 		} else {
-			g = chainyGraph(t, rng, 10+rng.IntN(60), true)
+			g = graphtest.Chains(t, rng, 10+rng.IntN(60), true)
 		}
 		if g.Hierarchy() == nil {
 			t.Fatal("Builder.Hierarchy set, graph has no hierarchy")
@@ -84,7 +85,7 @@ func TestPHASTMatchesNaive(t *testing.T) {
 // start clean.
 func TestPHASTWorkspaceReuse(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 22))
-	g := chainyGraph(t, rng, 80, true)
+	g := graphtest.Chains(t, rng, 80, true)
 	s := route.NewSearch(g)
 	for run := 0; run < 20; run++ {
 		seeds := randomSeeds(rng, g, 1+rng.IntN(3))
@@ -109,12 +110,12 @@ func TestPHASTWorkspaceReuse(t *testing.T) {
 // A graph without a hierarchy (a scenario graph) falls back to Dijkstra.
 func TestPHASTFallsBack(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 23))
-	g := randomGraph(t, rng, 100)
+	g := graphtest.Random(t, rng, 100)
 	if g.Hierarchy() != nil {
 		t.Fatal("graph built without Hierarchy has one")
 	}
 	checkPHAST(t, g, randomSeeds(rng, g, 3), 0, "no hierarchy")
-	gh := randomGraph(t, rand.New(rand.NewPCG(*seed, 24)), 100, true)
+	gh := graphtest.Random(t, rand.New(rand.NewPCG(*seed, 24)), 100, true)
 	m, err := gh.Modified(func(e graph.EdgeID) bool { return e%7 == 0 }, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -131,9 +132,9 @@ func TestRPHASTMatchesNaive(t *testing.T) {
 	for trial := 0; trial < 60; trial++ {
 		var g *graph.Graph
 		if trial%2 == 0 {
-			g = randomGraph(t, rng, 30+rng.IntN(200), true)
+			g = graphtest.Random(t, rng, 30+rng.IntN(200), true)
 		} else {
-			g = chainyGraph(t, rng, 10+rng.IntN(60), true)
+			g = graphtest.Chains(t, rng, 10+rng.IntN(60), true)
 		}
 		targets := make([]graph.NodeID, 1+rng.IntN(12))
 		for i := range targets {

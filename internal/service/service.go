@@ -311,11 +311,13 @@ func (s *Service) compute(ctx context.Context, path string) (*Study, error) {
 			tables[n] = rec
 		}
 	}
-	bm, err := tiles.BasemapFor(ctx, in)
+	bm, err := study.Basemap(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	ts, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres, Basemap: bm})
+	ti := study.TileInput(in, res, sres)
+	ti.Basemap = bm
+	ts, err := tiles.NewSet(ti, tiles.Options{})
 	if err != nil {
 		return nil, err
 	}
