@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,7 +28,7 @@ type OpenOptions struct {
 // graph whose arrays are slices of the mapping: opening costs a header
 // check, the checksum pass (see OpenOptions) and deriving the core graph
 // (the chain lookup and the core rows, about 25 bytes a core node, on the
-// heap); no array of the file is copied. The pages are the operating
+// heap) and the hierarchy's sweep order; no array of the file is copied. The pages are the operating
 // system's page cache, shared by every process and goroutine that opens
 // the same file, and paged in as searches touch them.
 //
@@ -90,6 +91,68 @@ func view[T any](b []byte, off, k int) []T {
 	return unsafe.Slice((*T)(unsafe.Pointer(&b[off])), k)
 }
 
+// header is what the fixed parts of a graph file say: the counts, the
+// hierarchy section's counts and the file length they imply.
+type header struct {
+	n, m, w, c, k, nCore, metaLen int
+	hasCH                         bool
+	nUp, nDown                    int
+	size                          int
+}
+
+func leUint32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
+
+// parseHeader checks the magic, the version, the counts, the length and the
+// end marker of the graph file in b (not the checksum), as Decode does.
+func parseHeader(b []byte) (header, error) {
+	le := binary.LittleEndian
+	var h header
+	if len(b) < len(magic) || string(b[:len(magic)]) != magic {
+		return h, ErrNotGraph
+	}
+	if len(b) < headerSize {
+		return h, fmt.Errorf("%w: %d bytes, shorter than the %d-byte header", ErrTruncated, len(b), headerSize)
+	}
+	if v := le.Uint32(b[8:]); v != FormatVersion {
+		why := ""
+		if v == 1 {
+			why = "; version 1 predates the contraction hierarchy"
+		}
+		return h, fmt.Errorf("%w: file is version %d, this program reads version %d%s (rebuild it with `rescuegrid network build`)", ErrVersion, v, FormatVersion, why)
+	}
+	var cnt [7]uint64
+	for i := range cnt {
+		cnt[i] = le.Uint64(b[16+8*i:])
+		if cnt[i] >= math.MaxUint32 {
+			return h, fmt.Errorf("%w: count %d in the header is out of range", ErrCorrupt, cnt[i])
+		}
+	}
+	h = header{n: int(cnt[0]), m: int(cnt[1]), w: int(cnt[2]), c: int(cnt[3]), k: int(cnt[4]), nCore: int(cnt[5]), metaLen: int(cnt[6])}
+	chAt := baseSize(h.n, h.m, h.w, h.c, h.k, h.metaLen)
+	if len(b) < chAt+chHeaderSize+8 {
+		return h, fmt.Errorf("%w: %d bytes, the header promises at least %d", ErrTruncated, len(b), chAt+chHeaderSize+8)
+	}
+	hasCH, nUp, nDown := le.Uint64(b[chAt:]), le.Uint64(b[chAt+8:]), le.Uint64(b[chAt+16:])
+	if hasCH > 1 || nUp >= math.MaxUint32 || nDown >= math.MaxUint32 || (hasCH == 0 && nUp+nDown != 0) {
+		return h, fmt.Errorf("%w: hierarchy counts %d, %d, %d out of range", ErrCorrupt, hasCH, nUp, nDown)
+	}
+	h.hasCH, h.nUp, h.nDown = hasCH == 1, int(nUp), int(nDown)
+	h.size = chAt + chHeaderSize + 8
+	if h.hasCH {
+		h.size += chSize(h.nCore, h.nUp, h.nDown)
+	}
+	if len(b) < h.size {
+		return h, fmt.Errorf("%w: %d bytes, the header promises %d", ErrTruncated, len(b), h.size)
+	}
+	if len(b) > h.size {
+		return h, fmt.Errorf("%w: %d bytes, the header promises %d", ErrCorrupt, len(b), h.size)
+	}
+	if string(b[h.size-4:]) != trailer {
+		return h, fmt.Errorf("%w: missing end marker", ErrTruncated)
+	}
+	return h, nil
+}
+
 // decodeInPlace is Decode over bytes that outlive the graph (a mapping).
 func decodeInPlace(b []byte, opt OpenOptions) (*Graph, error) {
 	h, err := parseHeader(b)
@@ -128,11 +191,15 @@ func decodeInPlace(b []byte, opt OpenOptions) (*Graph, error) {
 		off += 8 * cnt
 		return s
 	}
+	takeF64 := func(cnt int) []Seconds {
+		s := view[Seconds](b, off, cnt)
+		off += 8 * cnt
+		return s
+	}
 	g.offsets = take32(n + 1)
 	g.targets = takeNodes(m)
 	g.edgeWay = take32(m)
-	g.weights = view[Seconds](b, off, m)
-	off += 8 * m
+	g.weights = takeF64(m)
 	g.osmIDs = takeI64(n)
 	g.latE7 = takeI32(n)
 	g.lonE7 = takeI32(n)
@@ -143,6 +210,22 @@ func decodeInPlace(b []byte, opt OpenOptions) (*Graph, error) {
 	g.chainA = takeNodes(k)
 	g.chainB = takeNodes(k)
 	g.nCore = uint32(h.nCore)
+	off += chHeaderSize
+	if h.hasCH {
+		ch := &Hierarchy{}
+		ch.rank = take32(h.nCore)
+		ch.upOff = take32(h.nCore + 1)
+		ch.upTgt = takeNodes(h.nUp)
+		ch.upW = takeF64(h.nUp)
+		ch.dnOff = take32(h.nCore + 1)
+		ch.dnSrc = take32(h.nDown)
+		ch.dnW = takeF64(h.nDown)
+		// check also derives the sweep order (4 bytes a core node, heap).
+		if err := ch.check(h.nCore); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		g.ch = ch
+	}
 	if opt.Verify {
 		if err := g.validate(); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)

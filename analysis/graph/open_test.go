@@ -1,12 +1,17 @@
 package graph_test
 
 import (
+	"context"
 	"errors"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/internal/graphtest"
 )
 
 func TestOpenIsReadFile(t *testing.T) {
@@ -74,5 +79,48 @@ func TestOpenRefusals(t *testing.T) {
 	}
 	if _, err := graph.Open(filepath.Join(dir, "missing"), graph.OpenOptions{}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Open(missing) = %v, want os.ErrNotExist", err)
+	}
+}
+
+// TestOpenHierarchy opens a graph with a contraction hierarchy in place and
+// checks that a PHAST search over it gives ReadFile's times bit for bit.
+func TestOpenHierarchy(t *testing.T) {
+	g := graphtest.Chains(t, rand.New(rand.NewPCG(18, 1)), 400, true)
+	if g.Hierarchy() == nil {
+		t.Fatal("graphtest.Chains(..., true) has no hierarchy")
+	}
+	path := filepath.Join(t.TempDir(), "ch.rgraph")
+	if err := g.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	r, err := graph.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := graph.Open(path, graph.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Hierarchy() == nil {
+		t.Fatal("Open lost the hierarchy")
+	}
+	sr, sm := route.NewSearch(r), route.NewSearch(m)
+	for _, src := range []graph.NodeID{0, 7, graph.NodeID(g.NumNodes() / 2)} {
+		seeds := []route.Seed{{Node: src}}
+		opt := route.Options{Method: route.PHAST}
+		if err := sr.Run(context.Background(), seeds, opt); err != nil {
+			t.Fatal(err)
+		}
+		if err := sm.Run(context.Background(), seeds, opt); err != nil {
+			t.Fatal(err)
+		}
+		for v := graph.NodeID(0); int(v) < g.NumNodes(); v++ {
+			a, _ := sr.Time(v)
+			b, _ := sm.Time(v)
+			if math.Float64bits(float64(a)) != math.Float64bits(float64(b)) {
+				t.Fatalf("PHAST from %d: node %d at %v s on the read graph, %v s on the opened one", src, v, a, b)
+			}
+		}
 	}
 }
