@@ -1,7 +1,5 @@
 package report
 
-import "fmt"
-
 // has reports whether every record of the table has the named column:
 // columns added by later versions are read only when present, so that an
 // older output still makes a report.
@@ -101,15 +99,13 @@ func (v *view) backup(r *Report) {
 	for k, l := range [4]string{"0", "1", "2", "3+"} {
 		tot[k] = s.ByBases[l]
 	}
-	bv.Total = newBackupRow("total", "All residents", tot)
-	bv.Note = fmt.Sprintf("%s of the residents are reached within %s minutes by at least two bases: when the nearest team is out, another still arrives in time.",
-		pct(s.Share), v.TargetMin)
+	bv.Total = newBackupRow("total", v.l.T("report.all_residents"), tot)
+	bv.Note = v.l.T("report.backup.note", "share", pct(s.Share), "min", v.TargetMin)
 	if b := r.Summary.BusyTeams; b != nil {
 		bv.Expected = true
 		bv.Total.Expected = pct(b.ExpectedShare)
-		bv.BusyNote = fmt.Sprintf("With teams out on other calls (busy %s of the time on average, at most %s; %d bases' fractions derived from the call rate, %d given), "+
-			"a call is expected to be reached within %s minutes %s of the time, against %s when every team is free: the chance that the first free team, in order of travel time, is within the circle (MEXCLP, Daskin 1983).",
-			pct(b.MeanFraction), pct(b.MaxFraction), b.Derived, b.Given, v.TargetMin, pct(b.ExpectedShare), pct(b.Within/r.Summary.Residents))
+		bv.BusyNote = v.l.T("report.backup.busy", "mean", pct(b.MeanFraction), "max", pct(b.MaxFraction), "derived", b.Derived, "given", b.Given,
+			"min", v.TargetMin, "expected", pct(b.ExpectedShare), "free", pct(b.Within/r.Summary.Residents))
 	}
 	v.Backup = bv
 }
