@@ -94,6 +94,7 @@ func analyze(ctx context.Context, args []string, e *env) error {
 	timings = append(timings, study.StageTiming{Stage: "write", Took: time.Since(t2)})
 	if !e.quiet {
 		study.PrintSummary(e.stdout, e.lang, in, res)
+		study.PrintDay(e.stdout, in, res, rs.Day)
 		if sres != nil {
 			study.PrintShelterSummary(e.stdout, e.lang, in, sres)
 		}

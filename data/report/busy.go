@@ -1,5 +1,9 @@
 package report
 
+import (
+	"github.com/rescuegrid/rescuegrid/internal/study"
+)
+
 // has reports whether every record of the table has the named column:
 // columns added by later versions are read only when present, so that an
 // older output still makes a report.
@@ -108,4 +112,38 @@ func (v *view) backup(r *Report) {
 			"min", v.TargetMin, "expected", pct(b.ExpectedShare), "free", pct(b.Within/r.Summary.Residents))
 	}
 	v.Backup = bv
+}
+
+// dayView compares the residents (night) with the day population.
+type dayView struct {
+	Rows []dayRow
+	Note string
+}
+
+type dayRow struct {
+	Key, Label, People, Within, Share, Outside, P90, Backed string
+}
+
+// day fills v.Day when the output has a day population.
+func (v *view) day(r *Report) {
+	s := &r.Summary
+	d := s.Day
+	if d == nil {
+		return
+	}
+	backed := func(b *study.BackupSummary) string {
+		if b == nil {
+			return "–"
+		}
+		return pct(b.Share)
+	}
+	v.Day = &dayView{
+		Rows: []dayRow{
+			{Key: "night", Label: v.l.T("report.day.night"), People: people(s.Residents), Within: people(s.Within), Share: pct(s.Share), Outside: people(s.Outside),
+				P90: durOr(nan(s.P90Seconds), "–"), Backed: backed(s.Backup)},
+			{Key: "day", Label: v.l.T("report.day.day"), People: people(d.Total), Within: people(d.Within), Share: pct(d.Share), Outside: people(d.Outside),
+				P90: durOr(nan(d.P90Seconds), "–"), Backed: backed(d.Backup)},
+		},
+		Note: v.l.T("report.day.note", "stay", pct(d.StayShare), "how", v.l.T(map[bool]string{true: "report.day.derived", false: "report.day.given"}[d.StayDerived]), "workers", people(d.Workers), "src", d.Source),
+	}
 }

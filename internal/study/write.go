@@ -68,6 +68,7 @@ type Summary struct {
 	Critical             *CriticalSummary   `json:"critical_segments,omitempty"`
 	Backup               *BackupSummary     `json:"backup,omitempty"`
 	BusyTeams            *BusySummary       `json:"busy_teams,omitempty"`
+	Day                  *DaySummary        `json:"day,omitempty"`
 	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
 	Files                []string           `json:"files"`
 }
@@ -251,6 +252,13 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 	if res.Critical != nil {
 		tables["critical_segments"] = CriticalTable(mem, res.Critical)
 	}
+	if res.Day != nil {
+		gaps, err := DayTables(mem, tables, in, res.Day)
+		if err != nil {
+			return nil, err
+		}
+		tables["gaps_day"] = gaps
+	}
 	if sr != nil {
 		st, err := ShelterTables(mem, in, sr)
 		if err != nil {
@@ -314,6 +322,7 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 		}
 	}
 	sum.Critical = criticalSummary(res.Critical)
+	sum.Day = daySummary(in, r, res.Day)
 	sum.Files = append(files, SummaryFile)
 	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
