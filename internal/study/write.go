@@ -69,6 +69,7 @@ type Summary struct {
 	Backup               *BackupSummary     `json:"backup,omitempty"`
 	BusyTeams            *BusySummary       `json:"busy_teams,omitempty"`
 	Day                  *DaySummary        `json:"day,omitempty"`
+	Times                *TimesSummary      `json:"times_of_day,omitempty"`
 	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
 	Files                []string           `json:"files"`
 }
@@ -252,6 +253,15 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 	if res.Critical != nil {
 		tables["critical_segments"] = CriticalTable(mem, res.Critical)
 	}
+	if len(res.Times) > 0 {
+		tt, err := TimeTables(mem, in, res.Times)
+		if err != nil {
+			return nil, err
+		}
+		for n, rec := range tt {
+			tables[n] = rec
+		}
+	}
 	if res.Day != nil {
 		gaps, err := DayTables(mem, tables, in, res.Day)
 		if err != nil {
@@ -323,6 +333,7 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 	}
 	sum.Critical = criticalSummary(res.Critical)
 	sum.Day = daySummary(in, r, res.Day)
+	sum.Times = timesSummary(in, res.Times)
 	sum.Files = append(files, SummaryFile)
 	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
