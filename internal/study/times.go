@@ -22,6 +22,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/data/osm"
+	"github.com/rescuegrid/rescuegrid/data/summary"
 )
 
 // TimesSpec is the study file's times and speed_profile:
@@ -430,31 +431,11 @@ func TimeTables(mem memory.Allocator, in *Inputs, times []TimeResult) (map[strin
 	return out, nil
 }
 
-// TimeSummary is one time of day in summary.json.
-type TimeSummary struct {
-	Time        string   `json:"time"`
-	Period      string   `json:"period"` // "" : free flow
-	Within      float64  `json:"within"`
-	Share       float64  `json:"share"`
-	Outside     float64  `json:"outside"`
-	P50Seconds  *float64 `json:"p50_seconds"`
-	P90Seconds  *float64 `json:"p90_seconds"`
-	BackupShare float64  `json:"backup_share"`
-	Expected    *float64 `json:"expected_within,omitempty"`
-	Units       int      `json:"units_meeting_rescue"`
-}
-
-// TimesSummary is the times part of summary.json.
-type TimesSummary struct {
-	Profile *SpeedProfile `json:"speed_profile"`
-	Times   []TimeSummary `json:"times"`
-}
-
 func timesSummary(in *Inputs, times []TimeResult) *TimesSummary {
 	if len(times) == 0 {
 		return nil
 	}
-	out := &TimesSummary{Profile: in.Study.Times.Profile}
+	out := &TimesSummary{Profile: in.Study.Times.Profile.summary()}
 	for _, tr := range times {
 		s := tr.Coverage.Summary
 		ts := TimeSummary{Time: tr.Time.Label, Period: tr.Period, Within: s.Within, Share: s.Share, Outside: s.Outside,
@@ -480,7 +461,7 @@ func PrintTimes(w io.Writer, in *Inputs, r *coverage.Result, times []TimeResult)
 	if s == nil {
 		return
 	}
-	p := s.Profile
+	p := in.Study.Times.Profile
 	kind := "source: " + p.Source
 	if p.Illustrative {
 		kind = "ILLUSTRATIVE factors"
@@ -506,3 +487,12 @@ func nanOr(p *float64) float64 {
 }
 
 var timeNow = time.Now
+
+func (p *SpeedProfile) summary() summary.SpeedProfileSummary {
+	out := summary.SpeedProfileSummary{Name: p.Name, Description: p.Description, Source: p.Source, Illustrative: p.Illustrative, Ways: p.Ways,
+		Periods: []summary.SpeedPeriodSummary{}}
+	for _, pr := range p.Periods {
+		out.Periods = append(out.Periods, summary.SpeedPeriodSummary{Name: pr.Name, From: pr.From, To: pr.To, Factors: pr.Factors})
+	}
+	return out
+}
