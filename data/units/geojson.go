@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 	"github.com/twpayne/go-geos"
 )
 
@@ -50,7 +50,7 @@ type GeoJSONOptions struct {
 // Coordinates are kept in the file's datum unless opt.CRS says it is
 // GCJ-02 or BD-09 (then they are converted to WGS-84); see the package doc. Ring orientation is normalised (exteriors counter-clockwise).
 func ReadGeoJSON(path string, opt GeoJSONOptions) ([]Unit, error) {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, limits.MaxTextFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read units: %w", err)
 	}

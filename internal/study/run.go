@@ -17,6 +17,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/population"
 	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/uber/h3-go/v4"
 )
 
 // Inputs is a study with every input read: ready for coverage.Compute.
@@ -65,8 +66,20 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	err := stage("road network", func() error {
 		if st.Network.Graph != "" {
 			g, err := graph.ReadFile(st.Network.Graph)
+			if err != nil {
+				return err
+			}
+			// A built graph carries its profile: a rescue study drives,
+			// and a profile the study names must be the graph's.
+			got := g.Meta().Profile
+			switch {
+			case got == "walk":
+				return fmt.Errorf("network.graph %s was built with the walk profile: a rescue study drives (build one with 'rescuegrid network build --profile drive'; a walk graph goes in network.walk_graph)", filepath.Base(st.Network.Graph))
+			case st.Network.profileGiven && got != st.Network.Profile:
+				return fmt.Errorf("network.profile is %s but the graph %s was built with the %s profile: build it with --profile %s, or remove network.profile", st.Network.Profile, filepath.Base(st.Network.Graph), got, st.Network.Profile)
+			}
 			in.Graph = g
-			return err
+			return nil
 		}
 		p, err := osm.BuiltinProfile(st.Network.Profile)
 		if err != nil {
@@ -307,7 +320,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 		}
 		facility.PointsToWGS84(st.SystemOf(src.File), pts)
 		for _, p := range pts {
-			b := coverage.Base{ID: p.ID, Name: p.Attrs["name"], Level: level, Loc: p.Loc, TeamSize: src.TeamSize}
+			b := coverage.Base{ID: p.ID, Name: p.Attrs["name"], Level: level, Loc: p.Loc, TeamSize: src.TeamSize, OSMNode: p.OSMNode}
 			if l := strings.TrimSpace(p.Attrs["level"]); l != "" {
 				b.Level = l
 			}
@@ -337,12 +350,23 @@ func (in *Inputs) assemble(opt Options) error {
 		Graph: in.Graph, Standard: st.Standard, Res: st.Resolution,
 		Cells: pop.Cells, Pop: pop.Pop, Bases: in.Bases, Workers: opt.Workers,
 	}
+	// A cell of no residents is not a populated cell: left out of the
+	// cells table and the counts (a population table may list them).
+	if zero := countZero(pop.Pop); zero > 0 {
+		ci.Cells, ci.Pop = make([]h3.Cell, 0, len(pop.Cells)-zero), make([]float64, 0, len(pop.Cells)-zero)
+		for i, p := range pop.Pop {
+			if p > 0 {
+				ci.Cells, ci.Pop = append(ci.Cells, pop.Cells[i]), append(ci.Pop, p)
+			}
+		}
+		in.Notes = append(in.Notes, fmt.Sprintf("population: %d cells of no residents left out (not counted as populated)", zero))
+	}
 	for _, u := range in.Units {
 		ci.Units = append(ci.Units, coverage.Unit{ID: u.ID, Name: u.Name})
 	}
 	ix := units.NewIndex(in.Units)
-	ci.CellUnit = make([]int32, len(pop.Cells))
-	for i, c := range pop.Cells {
+	ci.CellUnit = make([]int32, len(ci.Cells))
+	for i, c := range ci.Cells {
 		p, err := geo.CellCenter(c)
 		if err != nil {
 			return err
@@ -363,12 +387,23 @@ func (in *Inputs) assemble(opt Options) error {
 			zones = append(zones, z...)
 		}
 		zx := units.NewIndex(zones)
-		ci.Zone = make([]bool, len(pop.Cells))
-		for i, c := range pop.Cells {
+		ci.Zone = make([]bool, len(ci.Cells))
+		for i, c := range ci.Cells {
 			p, _ := geo.CellCenter(c)
 			ci.Zone[i] = zx.Locate(p) >= 0
 		}
 	}
 	in.Coverage = ci
 	return nil
+}
+
+// countZero counts the cells of no residents.
+func countZero(pop []float64) int {
+	n := 0
+	for _, p := range pop {
+		if p == 0 {
+			n++
+		}
+	}
+	return n
 }

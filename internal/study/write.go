@@ -43,31 +43,34 @@ type Summary struct {
 		Edges   int    `json:"edges"`
 		Source  string `json:"source"`
 	} `json:"graph"`
-	Residents            float64            `json:"residents"`
-	Within               float64            `json:"within"`
-	Share                float64            `json:"share"`
-	Outside              float64            `json:"outside"`
-	P50Seconds           *float64           `json:"p50_seconds"`
-	P90Seconds           *float64           `json:"p90_seconds"`
-	MaxSeconds           *float64           `json:"max_seconds"`
-	Cells                int                `json:"cells"`
-	NoRoadCells          int                `json:"no_road_cells"`
-	NoRoadResidents      float64            `json:"no_road_residents"`
-	CellsOutsideUnits    int                `json:"cells_outside_units"`
-	ResidentsOutsideUnit float64            `json:"residents_outside_units"`
-	Units                int                `json:"units"`
-	UnitsWithResidents   int                `json:"units_with_residents"`
-	UnitsMeetingRescue   int                `json:"units_meeting_rescue"`
-	UnitsMeetingTeam     int                `json:"units_meeting_team"`
-	Bases                int                `json:"bases"`
-	UnplacedBases        []string           `json:"unplaced_bases,omitempty"`
-	Notes                []string           `json:"notes,omitempty"`
-	Shelters             *ShelterSummary    `json:"shelters,omitempty"`
-	Scenarios            []ScenarioSummary  `json:"scenarios,omitempty"`
-	Critical             *CriticalSummary   `json:"critical_segments,omitempty"`
-	Backup               *BackupSummary     `json:"backup,omitempty"`
-	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
-	Files                []string           `json:"files"`
+	Residents            float64  `json:"residents"`
+	Within               float64  `json:"within"`
+	Share                float64  `json:"share"`
+	Outside              float64  `json:"outside"`
+	P50Seconds           *float64 `json:"p50_seconds"`
+	P90Seconds           *float64 `json:"p90_seconds"`
+	MaxSeconds           *float64 `json:"max_seconds"`
+	Cells                int      `json:"cells"`
+	NoRoadCells          int      `json:"no_road_cells"`
+	NoRoadResidents      float64  `json:"no_road_residents"`
+	CellsOutsideUnits    int      `json:"cells_outside_units"`
+	ResidentsOutsideUnit float64  `json:"residents_outside_units"`
+	Units                int      `json:"units"`
+	UnitsWithResidents   int      `json:"units_with_residents"`
+	UnitsMeetingRescue   int      `json:"units_meeting_rescue"`
+	UnitsMeetingTeam     int      `json:"units_meeting_team"`
+	Bases                int      `json:"bases"`
+	UnplacedBases        []string `json:"unplaced_bases,omitempty"`
+	// MovedBases are bases placed on a road farther than the nearest, with
+	// the distance and the reason.
+	MovedBases     []string           `json:"moved_bases,omitempty"`
+	Notes          []string           `json:"notes,omitempty"`
+	Shelters       *ShelterSummary    `json:"shelters,omitempty"`
+	Scenarios      []ScenarioSummary  `json:"scenarios,omitempty"`
+	Critical       *CriticalSummary   `json:"critical_segments,omitempty"`
+	Backup         *BackupSummary     `json:"backup,omitempty"`
+	TimingsSeconds map[string]float64 `json:"timings_seconds"`
+	Files          []string           `json:"files"`
 }
 
 // ScenarioSummary is one scenario in summary.json.
@@ -336,7 +339,7 @@ func summarize(in *Inputs, r *coverage.Result, generator string, timings []Stage
 		P50Seconds: ptr(s.P50), P90Seconds: ptr(s.P90), MaxSeconds: ptr(s.Max),
 		Cells: s.Cells, NoRoadCells: s.NoRoadCells, NoRoadResidents: s.NoRoadResidents,
 		CellsOutsideUnits: s.OutsideUnits, ResidentsOutsideUnit: s.OutsideUnitResidents,
-		Units: len(r.Units), Bases: len(r.Bases), UnplacedBases: s.UnplacedBases, Notes: in.Notes,
+		Units: len(r.Units), Bases: len(r.Bases), UnplacedBases: s.UnplacedBases, MovedBases: s.MovedBases, Notes: in.Notes,
 		TimingsSeconds: map[string]float64{},
 	}
 	out.Backup = backupSummary(s.Backup)
@@ -379,6 +382,9 @@ func PrintSummary(w io.Writer, in *Inputs, r *coverage.Result) {
 	}
 	for _, u := range s.UnplacedBases {
 		fmt.Fprintf(w, "  base left out: %s\n", u)
+	}
+	for _, u := range s.MovedBases {
+		fmt.Fprintf(w, "  base moved: %s\n", u)
 	}
 	units := append([]coverage.UnitResult(nil), r.Units...)
 	sort.SliceStable(units, func(a, b int) bool {
@@ -474,7 +480,10 @@ func dur(sec float64) string {
 	if math.IsInf(sec, 1) {
 		return "unreached"
 	}
-	return fmt.Sprintf("%d:%02d", int(sec)/60, int(sec)%60)
+	// Rounded up to the second: 300.84 s prints 5:01, never as inside a
+	// 5-minute circle it is outside of.
+	s := int(math.Ceil(sec))
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
 
 func trim(s string, n int) string {
