@@ -2,7 +2,9 @@ package bench_test
 
 import (
 	"context"
+	"flag"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -121,4 +123,105 @@ func TestBackupCoveragePortoAlegre(t *testing.T) {
 	}
 	t.Logf("Porto Alegre, 12 bases: residents by bases within 15 min: 0: %.0f, 1: %.0f, 2: %.0f, 3+: %.0f; two or more %.2f %%",
 		got[0], got[1], got[2], got[3], 100*res.Summary.Backup.Share())
+}
+
+// mcSeed seeds the Monte Carlo simulations of busy teams; -busy-seed=N
+// replays another draw.
+var mcSeed = flag.Int64("busy-seed", 17, "seed of the busy-team Monte Carlo simulations")
+
+// popSampler draws cells in proportion to their residents.
+type popSampler struct{ cum []float64 }
+
+func newPopSampler(pop []float64) popSampler {
+	s := popSampler{cum: make([]float64, len(pop))}
+	var c float64
+	for i, p := range pop {
+		c += p
+		s.cum[i] = c
+	}
+	return s
+}
+
+func (s popSampler) draw(r *rand.Rand) int {
+	x := r.Float64() * s.cum[len(s.cum)-1]
+	i, _ := slices.BinarySearch(s.cum, x)
+	return min(i, len(s.cum)-1)
+}
+
+// busyPOA is Porto Alegre with uneven busy fractions given per base, 0.15
+// to 0.40, and a 6-minute circle: most residents have one to three bases
+// in time, so that busy teams matter.
+func busyPOA(tb testing.TB) (coverage.Input, []float64) {
+	in := poaInput(tb)
+	in.Standard = in.Standard.Clone()
+	in.Standard.Rescue.Minutes = 6
+	q := make([]float64, len(in.Bases))
+	for b := range q {
+		q[b] = 0.15 + 0.05*float64(b%6)
+	}
+	in.Busy = &coverage.BusyInput{Fraction: q}
+	return in, q
+}
+
+// TestExpectedCoveragePortoAlegre checks expected coverage with busy
+// teams two ways on Porto Alegre: every cell's probability against the
+// formula over a direct per-base computation, and the region's expected
+// share against a Monte Carlo simulation of busy teams (calls drawn by
+// residents, each base busy with its fraction, the call sent to the first
+// free team in order of travel time): the engine's figure must lie within
+// the simulation's 99.9 % confidence interval.
+func TestExpectedCoveragePortoAlegre(t *testing.T) {
+	in, q := busyPOA(t)
+	res, err := coverage.Compute(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := in.Standard.RescueSeconds()
+	times := cellBaseTimes(t, in)
+	for i, list := range times {
+		free := 1.0
+		for _, bt := range list {
+			if bt.t <= target {
+				free *= q[bt.base]
+			}
+		}
+		if got, want := res.Cells.Expected[i], 1-free; math.Abs(got-want) > 1e-12 {
+			t.Errorf("cell %s: expected coverage %v, direct %v (bases %v)", in.Cells[i], got, want, list)
+		}
+	}
+	if got, want := res.Units[0].Expected, res.Summary.Expected; math.Abs(got-want) > 1e-6 {
+		t.Errorf("unit expected %v, summary %v", got, want)
+	}
+	if !(res.Summary.Expected < res.Summary.Within) {
+		t.Errorf("expected %v not below covered %v with busy fractions %v", res.Summary.Expected, res.Summary.Within, q)
+	}
+
+	r := rand.New(rand.NewPCG(uint64(*mcSeed), 1))
+	draw := newPopSampler(in.Pop)
+	const calls = 400_000
+	hit := 0
+	busy := make([]bool, len(q))
+	for range calls {
+		i := draw.draw(r)
+		for b := range busy {
+			busy[b] = r.Float64() < q[b]
+		}
+		for _, bt := range times[i] {
+			if !busy[bt.base] {
+				if bt.t <= target {
+					hit++
+				}
+				break
+			}
+		}
+	}
+	p := float64(hit) / calls
+	se := math.Sqrt(p * (1 - p) / calls)
+	model := res.Summary.Expected / res.Summary.Residents
+	const z = 3.29 // 99.9 %
+	t.Logf("Porto Alegre, 12 bases busy 15-40 %%, 6-min circle: covered %.4f, expected (MEXCLP) %.4f; Monte Carlo %.4f ± %.4f (99.9 %%, %d calls, seed %d)",
+		res.Summary.Share, model, p, z*se, calls, *mcSeed)
+	if math.Abs(p-model) > z*se {
+		t.Errorf("expected share %.5f outside the simulation's 99.9 %% interval %.5f ± %.5f", model, p, z*se)
+	}
 }

@@ -213,6 +213,8 @@ func TestSitingAndorra(t *testing.T) {
 		GreedyB   float64  `json:"greedy_bound"`
 		Exact     *float64 `json:"exact,omitempty"`
 		Seconds   float64  `json:"solve_seconds"` // the Solve call that gave it (the whole curve)
+		// Busy are the sites' busy fractions of the expected objective.
+		Busy []float64 `json:"busy,omitempty"`
 	}
 	var answers []answer
 	num := func(v float64) *float64 {
@@ -221,13 +223,23 @@ func TestSitingAndorra(t *testing.T) {
 		}
 		return &v
 	}
+	// The expected objective (MEXCLP): the bases busy 10 to 30 % of the
+	// time, every new site 30 % (illustrative loads, heavy enough that a
+	// second and third team in reach matter).
+	busy := make([]float64, len(m.Sites))
+	for j := range busy {
+		busy[j] = 0.3
+		if m.Sites[j].Existing {
+			busy[j] = 0.1 + 0.05*float64(j%5)
+		}
+	}
 	for _, target := range []float64{sitingTarget, 300} {
-		for _, obj := range []siting.Objective{siting.MaxCover, siting.PMedian} {
+		for _, obj := range []siting.Objective{siting.MaxCover, siting.PMedian, siting.Expected} {
 			if obj == siting.PMedian && target != sitingTarget {
 				continue // the p-median does not depend on the target
 			}
 			t0 := time.Now()
-			sol, err := siting.Solve(ctx, m, siting.Options{Objective: obj, K: maxK, TargetSeconds: target, SwapEachK: true})
+			sol, err := siting.Solve(ctx, m, siting.Options{Objective: obj, K: maxK, TargetSeconds: target, SwapEachK: true, Busy: busy})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -242,6 +254,9 @@ func TestSitingAndorra(t *testing.T) {
 					st.K, m.Sites[st.Site].ID, st.Gain, st.Value, st.Swapped, st.Bound.Best, st.Bound.Online, st.Bound.Greedy, st.Bound.Gap)
 				answers = append(answers, answer{Objective: obj.String(), Target: target, K: st.K, Greedy: st.Value, Swapped: st.Swapped,
 					Sites: st.SwappedSites, Bound: st.Bound.Best, Online: st.Bound.Online, GreedyB: st.Bound.Greedy, Exact: num(st.Bound.Exact), Seconds: took})
+				if obj == siting.Expected {
+					answers[len(answers)-1].Busy = busy
+				}
 			}
 		}
 		t0 := time.Now()

@@ -47,6 +47,8 @@ type Input struct {
 	Bases    []Base
 	BaseUnit []int32 // unit of each base, -1 outside every unit
 	Workers  int     // parallel searches (<= 0: GOMAXPROCS)
+	// Busy, when set, asks for expected coverage with busy teams (nil: none).
+	Busy *BusyInput
 }
 
 // Cells holds the per-cell answers, parallel to Input.Cells. Times are
@@ -66,6 +68,10 @@ type Cells struct {
 	FirstResp  []float64
 	Profess    []float64
 	Rapid      []int8 // -1 not in a "135" zone, 0 misses it, 1 meets it
+	// Expected is the probability that the first free team, in order of
+	// travel time, reaches the cell within the rescue circle (see
+	// BusyInput); nil without Input.Busy.
+	Expected []float64
 }
 
 // UnitResult is one reporting unit against the standards.
@@ -89,17 +95,18 @@ type UnitResult struct {
 	MeetsRescue     bool    // Share >= the coverage target
 	MeetsTeam       bool    // has a team of at least the minimum members, which reaches some of its residents in time
 	Backup          Backup  // residents by the number of bases within the circle
+	Expected        float64 // expected residents reached in time with busy teams (0 without Input.Busy)
 }
 
 // BaseResult is one base's share of the work.
 type BaseResult struct {
 	Base
-	Unit       int32
-	Snapped    bool
-	SnapM      float64
+	Unit    int32
+	Snapped bool
+	SnapM   float64
 	// Moved says why the base was placed on a road farther than the
 	// nearest one ("" when it stands on the nearest road or its OSM node).
-	Moved string
+	Moved      string
 	Nearest    float64 // residents for whom it is the nearest base
 	Covered    float64 // residents it reaches within the rescue circle
 	OnlyCovers float64 // residents no other base reaches within the circle
@@ -135,6 +142,7 @@ type Summary struct {
 	UnplacedBases                     []string // bases farther than the snap distance from a road
 	MovedBases                        []string // bases placed on a road farther than the nearest, with the reason
 	Backup                            Backup   // residents by the number of bases within the circle
+	Expected                          float64  // expected residents reached in time with busy teams (0 without Input.Busy)
 }
 
 // Result is everything a study computes.
@@ -145,6 +153,7 @@ type Result struct {
 	Isochrones []Isochrone
 	Gaps       []Gap
 	Summary    Summary
+	Busy       *BusyResult // the busy fractions used; nil without Input.Busy
 }
 
 // Errors callers may branch on.
@@ -246,15 +255,28 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 		}
 	}
 	allTree := s.Tree()
+	var busy []float64
+	if in.Busy != nil {
+		if res.Busy, err = busyFractions(in, c.Base); err != nil {
+			return nil, err
+		}
+		busy = res.Busy.Fraction
+	}
 
 	// One bounded search per base.
 	horizon := std.Rescue.SecondBaseHorizonMinutes * 60
 	maxBand := std.IsochroneMinutes[len(std.IsochroneMinutes)-1] * 60
-	perBase, err := perBaseSearches(ctx, in, seeds, snaps, connector, c.NoRoad, math.Max(horizon, maxBand), target)
+	perBase, err := perBaseSearches(ctx, in, seeds, snaps, connector, c.NoRoad, math.Max(horizon, maxBand), target, busy)
 	if err != nil {
 		return nil, err
 	}
 	c.Time2, c.Base2, c.CoveredBy, c.OwnCovered = perBase.time2, perBase.base2, perBase.count, perBase.own
+	if busy != nil {
+		c.Expected = make([]float64, n)
+		for i, q := range perBase.allBusy {
+			c.Expected[i] = 1 - q
+		}
+	}
 	c.Within = make([]bool, n)
 	for i := range c.Within {
 		c.Within[i] = c.Time[i] <= target
@@ -287,6 +309,9 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 	bases(in, res, perBase)
 	res.Summary = summary(in, res)
 	backup(in, res)
+	if c.Expected != nil {
+		expected(in, res)
+	}
 	if res.Isochrones, err = isochrones(ctx, in, res, allTree, perBase); err != nil {
 		return nil, err
 	}

@@ -16,9 +16,10 @@ import (
 type perBaseResult struct {
 	time2    []float64 // per cell: second-best base time within the horizon
 	base2    []int32
-	count    []int32 // per cell: bases within the rescue circle
-	only     []int32 // per cell: the base, when exactly one covers it
-	own      []bool  // per cell: a base of its own unit covers it
+	count    []int32   // per cell: bases within the rescue circle
+	only     []int32   // per cell: the base, when exactly one covers it
+	own      []bool    // per cell: a base of its own unit covers it
+	allBusy  []float64 // per cell: Π busy fraction over the bases within the circle (nil without busy fractions)
 	covered  []float64
 	iso      [][]bandCells // per base, per isochrone band
 	nodeCell []h3.Cell
@@ -40,7 +41,7 @@ func nodeCells(ctx context.Context, g *graph.Graph, res, workers int) ([]h3.Cell
 	return out, err
 }
 
-func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps []graph.Snap, connector []float64, noRoad []bool, horizon, target float64) (*perBaseResult, error) {
+func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps []graph.Snap, connector []float64, noRoad []bool, horizon, target float64, busy []float64) (*perBaseResult, error) {
 	g := in.Graph
 	n := len(in.Cells)
 	off, idx := route.SnapIndex(g, snaps, noRoad)
@@ -56,12 +57,19 @@ func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps 
 		last   []int32
 		own    []bool
 		stamp  []int32
+		busy   []float64 // Π busy fraction of the bases within the circle
 	}
 	newAcc := func() *acc {
 		a := &acc{t1: make([]float64, n), t2: make([]float64, n), b1: make([]int32, n), b2: make([]int32, n),
 			count: make([]int32, n), last: make([]int32, n), own: make([]bool, n), stamp: make([]int32, n)}
 		for i := range a.t1 {
 			a.t1[i], a.t2[i], a.b1[i], a.b2[i] = math.Inf(1), math.Inf(1), -1, -1
+		}
+		if busy != nil {
+			a.busy = make([]float64, n)
+			for i := range a.busy {
+				a.busy[i] = 1
+			}
 		}
 		return a
 	}
@@ -123,6 +131,9 @@ func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps 
 				if t <= target {
 					a.count[i]++
 					a.last[i] = int32(b)
+					if a.busy != nil {
+						a.busy[i] *= busy[b]
+					}
 					covered += in.Pop[i]
 					if u := in.BaseUnit[b]; u >= 0 && u == in.CellUnit[i] {
 						a.own[i] = true
@@ -154,6 +165,15 @@ func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps 
 	// Merge the workers' accumulators.
 	r.time2, r.base2 = make([]float64, n), make([]int32, n)
 	r.count, r.only, r.own = make([]int32, n), make([]int32, n), make([]bool, n)
+	if busy != nil {
+		r.allBusy = make([]float64, n)
+		for i := range r.allBusy {
+			r.allBusy[i] = 1
+			for _, a := range used {
+				r.allBusy[i] *= a.busy[i]
+			}
+		}
+	}
 	for i := 0; i < n; i++ {
 		t1, t2, b1, b2 := math.Inf(1), math.Inf(1), int32(-1), int32(-1)
 		r.only[i] = -1

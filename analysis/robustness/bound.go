@@ -26,10 +26,15 @@ type use struct {
 // uses returns the segment uses of the fastest path (sc.parent) to a
 // snapped point, sorted by segment, into buf; baseSeg is the segment the
 // route's base stands on (-1 none).
-func (sc *scratch) uses(g *graph.Graph, segOf []int32, segs []Segment, sn graph.Snap, time func(graph.NodeID) graph.Seconds, baseSeg int32, buf []use) []use {
+func (sc *scratch) uses(g *graph.Graph, segOf []int32, segs []Segment, sn graph.Snap, time func(graph.NodeID) graph.Seconds, seeds []route.Seed, baseSeg int32, buf []use) []use {
 	buf = buf[:0]
 	sc.segGen++
-	edge, node := arrival(g, time, sn)
+	edge, node, direct := arrival(g, time, seeds, sn)
+	if direct {
+		// Straight along the road from the base: the route starts and ends
+		// inside this one segment.
+		return append(buf, use{seg: segOf[edge], x: graph.NoNode, y: graph.NoNode, uncond: true})
+	}
 	cur := -1 // index in buf of the run being extended
 	step := func(e graph.EdgeID, inside bool) {
 		s := segOf[e]
@@ -161,7 +166,7 @@ func lossBounds(ctx context.Context, in Input, base *CellTimes, segs []Segment, 
 				if !ok || tt > target {
 					continue
 				}
-				buf = sc.uses(g, segOf, segs, base.Snaps[ci], timeOf, snapOn[k], buf)
+				buf = sc.uses(g, segOf, segs, base.Snaps[ci], timeOf, groups[k], snapOn[k], buf)
 				routes[k] = append(routes[k], cellRoute{cell: ci, base: int32(k), slack: target - tt, uses: slices.Clone(buf), snapOn: snapOn[k]})
 			}
 		}

@@ -167,7 +167,7 @@ func Critical(ctx context.Context, in Input) (*Result, error) {
 			continue
 		}
 		root := func(v graph.NodeID) int32 { return segOf[base.snapped.bases[base.Source[v]].Edge] }
-		buf = sc.path(g, segOf, base.Snaps[i], func(v graph.NodeID) graph.Seconds { return base.Node[v] }, root, buf[:0])
+		buf = sc.path(g, segOf, base.Snaps[i], func(v graph.NodeID) graph.Seconds { return base.Node[v] }, base.Seeds, root, buf[:0])
 		for _, s := range buf {
 			segs[s].PathResidents += p
 			segs[s].PathCells++
@@ -384,8 +384,9 @@ func (sc *scratch) parents(g *graph.Graph, reached []graph.NodeID, time func(gra
 // path appends to buf the segments of the fastest path to a snapped point,
 // each once: the edge the arrival runs along, the tree up to a root, and
 // rootSeg(root), the segment the base of that root stands on (its seeds
-// carry the partial edge from the base to the root).
-func (sc *scratch) path(g *graph.Graph, segOf []int32, sn graph.Snap, time func(graph.NodeID) graph.Seconds, rootSeg func(graph.NodeID) int32, buf []int32) []int32 {
+// carry the partial edge from the base to the root). A point reached
+// straight along the road its base stands on has that road's segment only.
+func (sc *scratch) path(g *graph.Graph, segOf []int32, sn graph.Snap, time func(graph.NodeID) graph.Seconds, seeds []route.Seed, rootSeg func(graph.NodeID) int32, buf []int32) []int32 {
 	sc.segGen++
 	mark := func(s int32) {
 		if sc.segStamp[s] != sc.segGen {
@@ -393,7 +394,7 @@ func (sc *scratch) path(g *graph.Graph, segOf []int32, sn graph.Snap, time func(
 			buf = append(buf, s)
 		}
 	}
-	edge, node := arrival(g, time, sn)
+	edge, node, _ := arrival(g, time, seeds, sn)
 	if edge != graph.NoEdge {
 		mark(segOf[edge])
 	}
@@ -411,7 +412,9 @@ func (sc *scratch) path(g *graph.Graph, segOf []int32, sn graph.Snap, time func(
 // arrival returns the edge along which the fastest arrival reaches a
 // snapped point (NoEdge when it arrives at a node itself) and the node that
 // arrival leaves, as route.PointTime chooses them (NoNode: unreached).
-func arrival(g *graph.Graph, time func(graph.NodeID) graph.Seconds, sn graph.Snap) (graph.EdgeID, graph.NodeID) {
+// direct reports an arrival straight along the road from a seed's point on
+// the same road (route.DirectTime): it passes no node, node is NoNode.
+func arrival(g *graph.Graph, time func(graph.NodeID) graph.Seconds, seeds []route.Seed, sn graph.Snap) (edge graph.EdgeID, node graph.NodeID, direct bool) {
 	head := g.Head(sn.Edge)
 	f := graph.Seconds(sn.Fraction)
 	best, edge, node := route.Unreached, graph.NoEdge, graph.NoNode
@@ -422,18 +425,21 @@ func arrival(g *graph.Graph, time func(graph.NodeID) graph.Seconds, sn graph.Sna
 		switch {
 		case sn.Twin != graph.NoEdge:
 			if via := t + (1-f)*g.Weight(sn.Twin); via < best {
-				edge, node = sn.Twin, head
+				best, edge, node = via, sn.Twin, head
 			}
 		case sn.Fraction == 1:
 			if t < best {
-				edge, node = graph.NoEdge, head
+				best, edge, node = t, graph.NoEdge, head
 			}
 		}
 	}
 	if sn.Fraction == 0 && edge == sn.Edge {
 		edge = graph.NoEdge // the point is the tail itself
 	}
-	return edge, node
+	if t, _, ok := route.DirectTime(g, seeds, sn); ok && t < best {
+		return sn.Edge, graph.NoNode, true
+	}
+	return edge, node, false
 }
 
 // Segments returns the segment of every edge of g (segOf[e] indexes segs)

@@ -11,28 +11,81 @@ import (
 // SnapSeeds returns the seeds that start a search at a snapped point: along
 // the snapped edge to its head, and along the twin edge (if the road is
 // two-way) to its tail, each with the partial edge time. extra is added to
-// both (an off-road connector, a turnout time).
+// both (an off-road connector, a turnout time). The seeds remember the
+// snapped point, so that PointTime can credit the direct drive to a point
+// on the same edge.
 func SnapSeeds(g *graph.Graph, sn graph.Snap, source int32, extra graph.Seconds) []Seed {
 	head := g.Head(sn.Edge)
 	f := graph.Seconds(sn.Fraction)
-	seeds := []Seed{{Node: head, Time: extra + (1-f)*g.Weight(sn.Edge), Source: source}}
+	at := &snapSeed{edge: sn.Edge, twin: sn.Twin, fraction: sn.Fraction, time: extra, source: source}
+	seeds := []Seed{{Node: head, Time: extra + (1-f)*g.Weight(sn.Edge), Source: source, at: at}}
 	switch {
 	case sn.Twin != graph.NoEdge:
-		seeds = append(seeds, Seed{Node: sn.Tail, Time: extra + f*g.Weight(sn.Twin), Source: source})
+		seeds = append(seeds, Seed{Node: sn.Tail, Time: extra + f*g.Weight(sn.Twin), Source: source, at: at})
 	case sn.Fraction == 0:
-		seeds = append(seeds, Seed{Node: sn.Tail, Time: extra, Source: source}) // the point is the tail itself
+		seeds = append(seeds, Seed{Node: sn.Tail, Time: extra, Source: source, at: at}) // the point is the tail itself
 	}
 	return seeds
 }
 
+// snapSeed is the snapped point a seed of SnapSeeds starts from: on edge
+// (twin: the edge back along the same road, or NoEdge) at fraction of its
+// length from its tail, at time from source.
+type snapSeed struct {
+	edge, twin graph.EdgeID
+	fraction   float64
+	time       graph.Seconds
+	source     int32
+}
+
+// along returns the time from the seed's point to a point on the same road
+// at fraction f of edge's length (edge is the seed's edge or its twin), and
+// false when the road is not shared or is one-way against the drive.
+func (p *snapSeed) along(g *graph.Graph, edge graph.EdgeID, f float64) (graph.Seconds, bool) {
+	switch {
+	case edge == p.edge:
+	case p.twin != graph.NoEdge && edge == p.twin:
+		f = 1 - f // the same road, measured from the other end
+	default:
+		return 0, false
+	}
+	switch {
+	case f >= p.fraction:
+		return p.time + graph.Seconds(f-p.fraction)*g.Weight(p.edge), true
+	case p.twin != graph.NoEdge:
+		return p.time + graph.Seconds(p.fraction-f)*g.Weight(p.twin), true
+	}
+	return 0, false // one-way, and the point lies upstream of the seed
+}
+
+// DirectTime returns the best time from the snapped points of seeds (those
+// made by SnapSeeds) to sn by driving straight along a road they share,
+// without passing a node, and that seed's source; false when no seed lies
+// on sn's road or every such drive would be against a one-way road. Ties go
+// to the lower source.
+func DirectTime(g *graph.Graph, seeds []Seed, sn graph.Snap) (graph.Seconds, int32, bool) {
+	best, src := Unreached, int32(-1)
+	for _, sd := range seeds {
+		if sd.at == nil || !(sd.Time >= 0) {
+			continue
+		}
+		if t, ok := sd.at.along(g, sn.Edge, sn.Fraction); ok && (t < best || (t == best && sd.at.source < src)) {
+			best, src = t, sd.at.source
+		}
+	}
+	return best, src, best != Unreached
+}
+
 // PointTime returns the travel time from the last Run's seeds to a snapped
-// point: the best of arriving along the snapped edge from its tail and along
-// the twin edge from its head, with the partial edge time. It returns the
-// source of that arrival, and false when neither end was reached.
+// point: the best of arriving along the snapped edge from its tail, along
+// the twin edge from its head, and (when a seed made by SnapSeeds lies on
+// the same road) of driving straight along the road from that seed's point,
+// each with its partial edge time. It returns the source of that arrival,
+// and false when nothing reached the point. Ties go to the lower source.
 //
-// Only times through the edge's end nodes are considered: a seed on the very
-// same edge, upstream of the point, is not credited with the direct run along
-// the edge (a difference of less than one edge's time).
+// The direct drive matters on a one-way road: a base just upstream of the
+// point would otherwise be credited only with leaving through the far end
+// and coming round the block.
 func PointTime(s *Search, sn graph.Snap) (graph.Seconds, int32, bool) {
 	g := s.g
 	head := g.Head(sn.Edge)
@@ -53,6 +106,11 @@ func PointTime(s *Search, sn graph.Snap) (graph.Seconds, int32, bool) {
 		}
 		if hs := s.Source(head); via < best || (via == best && hs < src) {
 			best, src = via, hs
+		}
+	}
+	for _, p := range s.onRoad(sn) {
+		if t, ok := p.along(g, sn.Edge, sn.Fraction); ok && (t < best || (t == best && p.source < src)) {
+			best, src = t, p.source
 		}
 	}
 	return best, src, best != Unreached

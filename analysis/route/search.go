@@ -1,8 +1,10 @@
 package route
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
@@ -10,10 +12,15 @@ import (
 
 // A Seed starts a search: node Node is reached at time Time (for example the
 // partial edge from a snapped base) from source number Source.
+//
+// Seeds made by SnapSeeds also remember the snapped point they start from
+// (see PointTime); a Seed written as a literal starts at its node only.
 type Seed struct {
 	Node   graph.NodeID
 	Time   graph.Seconds
 	Source int32
+
+	at *snapSeed // the snapped point of SnapSeeds, or nil
 }
 
 // Options tune a search.
@@ -62,8 +69,9 @@ type Search struct {
 	queue      bucketQueue
 	touched    []graph.NodeID
 	settled    []graph.NodeID
-	chainSeeds []Seed   // seeds on chain interiors in this run
-	mark       []uint32 // chain filled in generation gen
+	chainSeeds []Seed      // seeds on chain interiors in this run
+	points     []*snapSeed // the snapped points of this run's seeds, by road (roadKey)
+	mark       []uint32    // chain filled in generation gen
 	gen        uint32
 	fill_      []*filler // per fill worker: sweep buffers and the nodes it settled
 }
@@ -93,6 +101,7 @@ func (s *Search) reset() {
 	s.settled = s.settled[:0]
 	s.queue.reset()
 	s.chainSeeds = s.chainSeeds[:0]
+	s.points = s.points[:0]
 	s.gen++
 	if s.gen == 0 { // wrapped: forget every old mark
 		clear(s.mark)
@@ -116,6 +125,9 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 		if int(sd.Node) >= len(s.node) || !(sd.Time >= 0) {
 			continue
 		}
+		if sd.at != nil && (len(s.points) == 0 || s.points[len(s.points)-1] != sd.at) {
+			s.points = append(s.points, sd.at)
+		}
 		if sd.Node < nCore {
 			s.offer(sd.Node, sd.Time, sd.Source)
 			continue
@@ -128,6 +140,7 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 			}
 		}
 	}
+	slices.SortFunc(s.points, func(a, b *snapSeed) int { return cmp.Compare(roadKey(a.edge, a.twin), roadKey(b.edge, b.twin)) })
 	offsets, targets, weights := g.CoreCSR()
 	node := s.node
 	pops := 0
@@ -172,6 +185,22 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 	}
 	s.fillChains(limit)
 	return nil
+}
+
+// roadKey names the road of an edge and its twin (NoEdge: one-way): the
+// lower of the two edge ids.
+func roadKey(e, twin graph.EdgeID) graph.EdgeID { return min(e, twin) }
+
+// onRoad returns the snapped seed points of the last Run that lie on sn's
+// road (a binary search: a search has few seeds, a study many points).
+func (s *Search) onRoad(sn graph.Snap) []*snapSeed {
+	k := roadKey(sn.Edge, sn.Twin)
+	i, _ := slices.BinarySearchFunc(s.points, k, func(p *snapSeed, k graph.EdgeID) int { return cmp.Compare(roadKey(p.edge, p.twin), k) })
+	j := i
+	for j < len(s.points) && roadKey(s.points[j].edge, s.points[j].twin) == k {
+		j++
+	}
+	return s.points[i:j]
 }
 
 // fillChains gives the interior nodes of every chain next to a settled core

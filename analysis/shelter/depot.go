@@ -71,16 +71,12 @@ func DepotReach(ctx context.Context, in DepotInput) (*DepotTimes, error) {
 	mps := in.WalkKPH / 3.6
 	out := &DepotTimes{DepotSnapM: make([]float64, len(in.Depots)), DepotErr: make([]error, len(in.Depots))}
 	var seeds []route.Seed
-	onEdge := map[graph.EdgeID][]int{} // depots by snapped edge, for the drive along a shared edge
-	dSnap := make([]graph.Snap, len(in.Depots))
 	for d, p := range in.Depots {
 		sn, err := g.Snap(p, in.Snap)
 		if err != nil {
 			out.DepotSnapM[d], out.DepotErr[d] = math.NaN(), err
 			continue
 		}
-		dSnap[d] = sn
-		onEdge[sn.Edge] = append(onEdge[sn.Edge], d)
 		out.DepotSnapM[d] = sn.DistanceM
 		seeds = append(seeds, route.SnapSeeds(g, sn, int32(d), graph.Seconds(sn.DistanceM/mps))...)
 	}
@@ -105,24 +101,6 @@ func DepotReach(ctx context.Context, in DepotInput) (*DepotTimes, error) {
 			best, src := math.Inf(1), int32(-1)
 			if t, s, ok := route.PointTime(s, sn); ok {
 				best, src = float64(t), s
-			}
-			// PointTime sees only the edge's ends; a depot on the same edge
-			// may drive straight along it (against the edge only on a
-			// two-way road).
-			for _, d := range onEdge[sn.Edge] {
-				ds := dSnap[d]
-				t := ds.DistanceM / mps
-				switch {
-				case ds.Fraction <= sn.Fraction:
-					t += (sn.Fraction - ds.Fraction) * float64(g.Weight(sn.Edge))
-				case sn.Twin != graph.NoEdge:
-					t += (ds.Fraction - sn.Fraction) * float64(g.Weight(sn.Twin))
-				default:
-					continue
-				}
-				if t < best || (t == best && int32(d) < src) {
-					best, src = t, int32(d)
-				}
 			}
 			if src >= 0 {
 				sec[i], dep[i] = best+sn.DistanceM/mps, src

@@ -24,6 +24,25 @@ type Standard struct {
 	Access           Access    `yaml:"access" json:"access"`
 	Shelters         Shelters  `yaml:"shelters" json:"shelters"`
 	Depots           Depots    `yaml:"depots" json:"depots"`
+	Busy             Busy      `yaml:"busy" json:"busy"`
+}
+
+// Busy is how much of the time a team is out on calls, for expected
+// coverage with busy teams (MEXCLP, Daskin 1983): a base's busy fraction,
+// when not given, is CallsPerResidentYear × the residents it is the
+// nearest base of × JobMinutes over a year. Zero values mean unset: a
+// study deriving busy fractions then has to set them.
+type Busy struct {
+	CallsPerResidentYear float64 `yaml:"calls_per_resident_year" json:"calls_per_resident_year"`
+	JobMinutes           float64 `yaml:"job_minutes" json:"job_minutes"` // dispatch to back in service
+}
+
+// BusyFraction is the share of the year a team is out on calls when it
+// serves residents people: calls × job time / a year (365.25 days),
+// capped at 1 (a team with more work than time is never free).
+func (b Busy) BusyFraction(residents float64) float64 {
+	const yearMinutes = 365.25 * 24 * 60
+	return min(1, b.CallsPerResidentYear*residents*b.JobMinutes/yearMinutes)
 }
 
 // Rescue is the rescue circle.
@@ -152,6 +171,14 @@ func (s *Standard) Validate() error {
 		}
 		if err := pos("shelters.classes."+name+".reach_m", c.ReachM); err != nil {
 			return err
+		}
+	}
+	for _, c := range []struct {
+		key string
+		v   float64
+	}{{"busy.calls_per_resident_year", s.Busy.CallsPerResidentYear}, {"busy.job_minutes", s.Busy.JobMinutes}} {
+		if !(c.v >= 0) || math.IsInf(c.v, 0) {
+			return fmt.Errorf("%s = %v: want a number >= 0", c.key, c.v)
 		}
 	}
 	if f := s.Shelters.FixedShare; !(f >= 0 && f <= 1) {

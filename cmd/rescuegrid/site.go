@@ -33,6 +33,11 @@ open (unless --relocate lets some move). Objectives:
   all       fewest new sites so that every resident (or the preset's coverage
             target share) is within the circle (LSCP); --add caps the count
   time      least population-weighted travel time (p-median)
+  expected  most residents expected to be reached in time when teams are
+            out on other calls (MEXCLP): the bases' busy fractions as the
+            study's busy_teams gives or derives them (derived from the
+            preset's call rate without it), new sites at --busy (default:
+            the bases' mean)
 Greedy with lazy evaluation, then swaps; for every K the residents covered,
 the gain of each added site, and a certificate: the greedy and online
 bounds, and the exact optimum on small instances, with the gap.
@@ -59,7 +64,7 @@ the circle, members against the minimum) and summary.json. A readable
 curve and plan go to standard output.
 
 Usage:
-  rescuegrid site STUDY.yaml --add K [--objective coverage|all|time] --out DIR
+  rescuegrid site STUDY.yaml --add K [--objective coverage|all|time|expected] --out DIR
                   [--candidates FILE] [--exclude FILE] [--crs wgs84|gcj02|bd09]
                   [--relocate N] [--team-size M]
 
@@ -75,6 +80,7 @@ func runSite(ctx context.Context, args []string, e *env) error {
 type siteFlags struct {
 	add, res, relocate, teamSize int
 	objective, out               string
+	busy                         float64
 	force                        bool
 	candidates, exclude, crs     string
 }
@@ -83,7 +89,8 @@ func site(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("site", siteHelp, e)
 	var f siteFlags
 	fs.IntVar(&f.add, "add", 5, "new sites to place (for 'all': the most allowed, 0 = no cap)")
-	fs.StringVar(&f.objective, "objective", "coverage", "coverage | all | time")
+	fs.StringVar(&f.objective, "objective", "coverage", "coverage | all | time | expected")
+	fs.Float64Var(&f.busy, "busy", math.NaN(), "expected: busy fraction of each new site (default: the mean of the bases')")
 	fs.StringVar(&f.out, "out", "", "output folder")
 	fs.BoolVar(&f.force, "force", false, "replace --out even if another rescuegrid command wrote it (never a folder rescuegrid did not write)")
 	fs.IntVar(&f.res, "candidate-res", 8, "H3 resolution of the candidate cells")
@@ -101,15 +108,17 @@ func site(ctx context.Context, args []string, e *env) error {
 	}
 	obj, err := siting.ParseObjective(f.objective)
 	if err != nil {
-		return usageErr("site: --objective %q: want coverage, all or time", f.objective)
+		return usageErr("site: --objective %q: want coverage, all, time or expected", f.objective)
 	}
 	switch {
 	case f.add < 0 || (f.add == 0 && obj != siting.SetCover && f.relocate == 0):
 		return usageErr("site: --add %d: want at least 1 (or 0 with --relocate: only move existing teams)", f.add)
 	case f.relocate < 0:
 		return usageErr("site: --relocate %d: want 0 or more", f.relocate)
-	case f.relocate > 0 && obj == siting.SetCover:
-		return usageErr("site: --relocate works with --objective coverage or time, not all")
+	case f.relocate > 0 && (obj == siting.SetCover || obj == siting.Expected):
+		return usageErr("site: --relocate works with --objective coverage or time, not %v", obj)
+	case !math.IsNaN(f.busy) && !(f.busy >= 0 && f.busy <= 1):
+		return usageErr("site: --busy %v: want a share of the time in [0, 1]", f.busy)
 	case f.teamSize < -1:
 		return usageErr("site: --team-size %d: want 0 or more", f.teamSize)
 	}
@@ -181,13 +190,18 @@ func site(ctx context.Context, args []string, e *env) error {
 		k = rep.Kept
 	}
 	sopt := siting.Options{Objective: obj, K: k, TargetSeconds: std.RescueSeconds(), Share: std.Rescue.CoverageTarget, SwapEachK: true}
+	if obj == siting.Expected {
+		if sopt.Busy, err = study.SiteBusy(ctx, in, len(m.Sites), f.busy); err != nil {
+			return fmt.Errorf("site: %w", err)
+		}
+	}
 	var sol *siting.Solution
 	if k > 0 || obj == siting.SetCover {
 		if sol, err = siting.Solve(ctx, m, sopt); err != nil {
 			return fmt.Errorf("site: %w", err)
 		}
 	}
-	plan := &study.SitePlan{M: m}
+	plan := &study.SitePlan{M: m, Busy: sopt.Busy}
 	if sol != nil {
 		plan.Sites, plan.Value, plan.Covered = sol.Sites, sol.Value, sol.Covered
 	}

@@ -19,7 +19,9 @@ Export a study's vector tile layers to PMTiles archives (version 3) for
 static hosting: one archive per layer, each tile a gzip-compressed Mapbox
 Vector Tile, the same tiles 'rescuegrid serve' gives at
 /tiles/{layer}/{z}/{x}/{y}.mvt. Layers: cells (travel time per H3 cell,
-aggregated to parent cells at low zoom), isochrones, bases, units, gaps.
+aggregated to parent cells at low zoom), isochrones, bases, units, gaps,
+and basemap (roads, water, landuse, buildings and places from the study's
+OSM extract, or its road graph: several MVT layers in one archive).
 
 Usage:
   rescuegrid tiles export STUDY.yaml --out DIR [--layer cells,units] [--min-zoom 0] [--max-zoom 14]
@@ -78,7 +80,11 @@ func tilesExport(ctx context.Context, args []string, e *env) error {
 			return fmt.Errorf("study %s: shelters: %w", pos[0], err)
 		}
 	}
-	set, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres})
+	bm, err := tiles.BasemapFor(ctx, in)
+	if err != nil {
+		return err
+	}
+	set, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres, Basemap: bm})
 	if err != nil {
 		return err
 	}

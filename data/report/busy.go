@@ -41,6 +41,14 @@ func (r *Report) readUnitBackup(t *table) {
 			r.Units[i].Backup[k] = v[i]
 		}
 	}
+	if t.has("expected_within") {
+		v := t.floats("expected_within")
+		if t.err == nil && len(v) == len(r.Units) {
+			for i := range r.Units {
+				r.Units[i].Expected = v[i]
+			}
+		}
+	}
 }
 
 // backupView is the "when the nearest team is out" table: residents by
@@ -49,10 +57,15 @@ type backupView struct {
 	Rows  []backupRow
 	Total backupRow
 	Note  string
+	// Expected: the output has expected coverage with busy teams (the
+	// rows' Expected), BusyNote says how it was computed.
+	Expected bool
+	BusyNote string
 }
 
 type backupRow struct {
 	ID, Name, Residents, None, One, Two, Three, Backed string
+	Expected                                           string
 }
 
 func newBackupRow(id, name string, b [4]float64) backupRow {
@@ -80,7 +93,9 @@ func (v *view) backup(r *Report) {
 		if u.Residents <= 0 || u.Backup == nil {
 			continue
 		}
-		bv.Rows = append(bv.Rows, newBackupRow(u.ID, u.Name, *u.Backup))
+		row := newBackupRow(u.ID, u.Name, *u.Backup)
+		row.Expected = pct(u.Expected / u.Residents)
+		bv.Rows = append(bv.Rows, row)
 	}
 	var tot [4]float64
 	for k, l := range [4]string{"0", "1", "2", "3+"} {
@@ -89,5 +104,12 @@ func (v *view) backup(r *Report) {
 	bv.Total = newBackupRow("total", "All residents", tot)
 	bv.Note = fmt.Sprintf("%s of the residents are reached within %s minutes by at least two bases: when the nearest team is out, another still arrives in time.",
 		pct(s.Share), v.TargetMin)
+	if b := r.Summary.BusyTeams; b != nil {
+		bv.Expected = true
+		bv.Total.Expected = pct(b.ExpectedShare)
+		bv.BusyNote = fmt.Sprintf("With teams out on other calls (busy %s of the time on average, at most %s; %d bases' fractions derived from the call rate, %d given), "+
+			"a call is expected to be reached within %s minutes %s of the time, against %s when every team is free: the chance that the first free team, in order of travel time, is within the circle (MEXCLP, Daskin 1983).",
+			pct(b.MeanFraction), pct(b.MaxFraction), b.Derived, b.Given, v.TargetMin, pct(b.ExpectedShare), pct(b.Within/r.Summary.Residents))
+	}
 	v.Backup = bv
 }

@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"html"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -70,5 +71,63 @@ func TestReportBackup(t *testing.T) {
 	}
 	if !strings.Contains(page, percent(bk["share"].(float64))+" of the residents are reached") {
 		t.Errorf("the backup note does not give the summary's share %s", percent(bk["share"].(float64)))
+	}
+}
+
+// TestReportBusyTeams: a study with busy teams shows each unit's expected
+// share (units.csv expected_within / residents) beside its backup, and the
+// summary's in the total row and the note.
+func TestReportBusyTeams(t *testing.T) {
+	sample, err := filepath.Abs(filepath.Join("..", "sample", "andorra"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	path := filepath.Join(tmp, "study.yaml")
+	yaml := "name: busy\nnetwork: {pbf: " + filepath.Join(sample, "andorra.osm.pbf") + "}\n" +
+		"facilities: {bases: [{file: " + filepath.Join(sample, "fire_stations.csv") + ", team_size: 30}]}\n" +
+		"population: {buildings: {scale_to: 77543}}\nunits: {osm_admin_level: 7}\nbusy_teams: {fraction: 0.3}\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "out")
+	runStudy(t, path, dir)
+	r, err := report.Load(dir, report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := render(t, r, report.RenderOptions{})
+	attrs, rows := table(t, page, "backup-table")
+	byID := map[string][]string{}
+	for i, a := range attrs {
+		id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(a), `data-unit="`), `"`)
+		byID[html.UnescapeString(id)] = rows[i]
+	}
+	checked := 0
+	for _, u := range readCSV(t, filepath.Join(dir, "units.csv")) {
+		res, _ := strconv.ParseFloat(u["residents"], 64)
+		if res <= 0 {
+			continue
+		}
+		exp, _ := strconv.ParseFloat(u["expected_within"], 64)
+		row := byID[u["unit_id"]]
+		if len(row) != 8 || row[7] != percent(exp/res) {
+			t.Errorf("unit %s: row %v, want the expected share %s last", u["unit_id"], row, percent(exp/res))
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no unit checked")
+	}
+	bt, ok := summary(t, dir)["busy_teams"].(map[string]any)
+	if !ok {
+		t.Fatal("summary.json has no busy_teams")
+	}
+	share := bt["expected_share"].(float64)
+	if !strings.Contains(page, "expected to be reached within 15 minutes "+percent(share)) {
+		t.Errorf("the busy-teams note does not give the summary's expected share %s", percent(share))
+	}
+	if bt["mean_busy_fraction"].(float64) != 0.3 || bt["bases_given"].(float64) != 5 {
+		t.Errorf("summary busy_teams = %v, want every base given 0.3", bt)
 	}
 }

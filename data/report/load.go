@@ -62,6 +62,9 @@ type Unit struct {
 	// Backup are the residents by bases within the circle (0, 1, 2, 3+);
 	// nil in outputs without the columns.
 	Backup *[4]float64
+	// Expected are the expected residents reached in time with busy
+	// teams (0 in outputs without them).
+	Expected float64
 }
 
 // Base is one row of the bases table.

@@ -592,6 +592,8 @@ func (v *view) siting(r *Report) {
 		sv.Objective = "fewest new sites to bring the coverage target inside the circle (set covering, LSCP)"
 	case "time":
 		sv.Objective = "least population-weighted travel time (p-median)"
+	case "expected":
+		sv.Objective = "most residents expected to be reached in time when teams are out on other calls (maximal expected covering, MEXCLP)"
 	default:
 		sv.Objective = st.Objective
 	}

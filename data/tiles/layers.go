@@ -12,8 +12,8 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 // Field types as TileJSON vector_layers list them (the tippecanoe names).
@@ -32,10 +32,14 @@ type layer struct {
 	levels            []*level
 	zoomLevel         [MaxZoom + 1]uint8 // index into levels by zoom
 	bounds            orb.Bound          // [lon, lat]
+	dataBounds        orb.Bound          // [lon, lat] of the most detailed level
 	empty             bool
 	// robust: clip and round polygons with GEOS (concave polygons with
 	// holes); else with orb's clipper (convex cells).
 	robust bool
+	// basemap, when set, renders the layer (LayerBasemap: several MVT
+	// layers in one tile); levels then only hold the features' bounds.
+	basemap *Basemap
 }
 
 // level is one level of detail of a layer: features, their parts, and the
@@ -101,10 +105,23 @@ func (l *layer) finish() {
 		lv.idx = newGrid(bs)
 	}
 	if !l.empty {
-		// World y grows southwards: the world's min y is the north edge.
-		sw, ne := fromWorld(orb.Point{wb.Min[0], wb.Max[1]}), fromWorld(orb.Point{wb.Max[0], wb.Min[1]})
-		l.bounds = orb.Bound{Min: sw, Max: ne}
+		l.bounds = lonLatBound(wb)
+		top := l.level(MaxZoom)
+		for i, p := range top.parts {
+			if i == 0 {
+				wb = p.bound
+			} else {
+				wb = wb.Union(p.bound)
+			}
+		}
+		l.dataBounds = lonLatBound(wb)
 	}
+}
+
+// lonLatBound converts a world bound to [lon, lat]. World y grows
+// southwards: the world's min y is the north edge.
+func lonLatBound(wb orb.Bound) orb.Bound {
+	return orb.Bound{Min: fromWorld(orb.Point{wb.Min[0], wb.Max[1]}), Max: fromWorld(orb.Point{wb.Max[0], wb.Min[1]})}
 }
 
 // oneLevel is a layer with the same features at every zoom.
@@ -150,6 +167,10 @@ func cellsLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
 	ci := &in.Coverage
 	c := &r.Cells
 	l := &layer{name: LayerCells, description: cellsDescription, fields: cellFields}
+	if c.Expected != nil {
+		l.fields = append(slices.Clone(cellFields), field{"expected", typeNumber})
+		l.description += expectedDescription
+	}
 	studyRes := ci.Res
 	if len(ci.Cells) > 0 {
 		studyRes = ci.Cells[0].Resolution()
@@ -176,6 +197,7 @@ func cellsLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
 				}
 				var a cellAgg
 				a.add(ci.Pop[i], c.Time[i], c.Within[i], c.NoRoad[i])
+				a.addExpected(c.Expected, i, ci.Pop[i])
 				p := a.props(cell)
 				if b := c.Base[i]; b >= 0 {
 					p["base_id"] = ci.Bases[b].ID
@@ -199,6 +221,7 @@ func cellsLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
 				aggs[parent] = a
 			}
 			a.add(ci.Pop[i], c.Time[i], c.Within[i], c.NoRoad[i])
+			a.addExpected(c.Expected, i, ci.Pop[i])
 		}
 		parents := make([]h3.Cell, 0, len(aggs))
 		for p := range aggs {
@@ -221,6 +244,7 @@ type cellAgg struct {
 	n, nReached, nWithin, nNoRoad int
 	pop, popReached, popWithin    float64
 	wsum, tsum, tmax              float64 // Σ pop·t and Σ t over reached cells, max t
+	exp                           expAgg
 }
 
 func (a *cellAgg) add(pop, t float64, within, noRoad bool) {
@@ -262,6 +286,7 @@ func (a *cellAgg) props(cell h3.Cell) geojson.Properties {
 	if a.nReached > 0 {
 		p["max_seconds"] = a.tmax
 	}
+	a.exp.props(p, a.n, a.pop)
 	if a.pop > 0 {
 		p["within_share"] = a.popWithin / a.pop
 	} else {

@@ -332,10 +332,10 @@ func (s *Set) pmMetadata(l *layer) ([]byte, error) {
 		"name":          strings.TrimSpace(s.name + " " + l.name),
 		"description":   l.description,
 		"attribution":   s.attribution,
-		"type":          "overlay",
+		"type":          pmType(l),
 		"version":       "1.0.0",
 		"generator":     "rescuegrid",
-		"vector_layers": []VectorLayer{s.vectorLayer(l)},
+		"vector_layers": s.vectorLayers(l),
 	}
 	b, err := json.Marshal(meta)
 	if err != nil {
@@ -461,4 +461,13 @@ func (h *pmHeader) marshal() []byte {
 	le.PutUint32(b[119:], e7(h.Center[0], math.Round))
 	le.PutUint32(b[123:], e7(h.Center[1], math.Round))
 	return b
+}
+
+// pmType is the archive's metadata type: "baselayer" for the base map,
+// "overlay" for the study's layers.
+func pmType(l *layer) string {
+	if l.basemap != nil {
+		return "baselayer"
+	}
+	return "overlay"
 }

@@ -24,6 +24,11 @@ type TileJSON struct {
 	MaxZoom      int           `json:"maxzoom"`
 	Bounds       [4]float64    `json:"bounds"` // west, south, east, north (degrees)
 	Center       [3]float64    `json:"center"` // lon, lat, zoom
+	// DataBounds (an addition to TileJSON, which allows them) are the
+	// study's features at full detail (Set.DataBounds): where a map of
+	// the study opens. Bounds may be wider, as low-zoom tiles aggregate
+	// cells to coarser parents.
+	DataBounds [4]float64 `json:"data_bounds"`
 }
 
 // VectorLayer describes one MVT layer: its id (the layer name in the
@@ -72,14 +77,25 @@ func (s *Set) tileJSON(layer, urlTemplate string) (*TileJSON, error) {
 		Attribution:  s.attribution,
 		Scheme:       "xyz",
 		Tiles:        []string{urlTemplate},
-		VectorLayers: []VectorLayer{s.vectorLayer(l)},
+		VectorLayers: s.vectorLayers(l),
 		MinZoom:      s.minZoom,
 		MaxZoom:      s.maxZoom,
 		Bounds:       [4]float64{floor7(b.Min[0]), floor7(b.Min[1]), ceil7(b.Max[0]), ceil7(b.Max[1])},
 	}
+	db := s.DataBounds()
+	tj.DataBounds = [4]float64{floor7(db.Min[0]), floor7(db.Min[1]), ceil7(db.Max[0]), ceil7(db.Max[1])}
 	c, z := center(b, s.minZoom, s.maxZoom)
 	tj.Center = [3]float64{round7(c[0]), round7(c[1]), float64(z)}
 	return tj, nil
+}
+
+// vectorLayers describes the MVT layers of one Set layer's tiles: the
+// layer itself, or the base map's layers.
+func (s *Set) vectorLayers(l *layer) []VectorLayer {
+	if l.basemap != nil {
+		return l.basemap.vectorLayers(s.maxZoom)
+	}
+	return []VectorLayer{s.vectorLayer(l)}
 }
 
 func (s *Set) vectorLayer(l *layer) VectorLayer {

@@ -41,10 +41,11 @@ func LayerNames() []string {
 }
 
 // allLayers is every layer a Set may have, in drawing order.
-var allLayers = []string{LayerUnits, LayerIsochrones, LayerCells, LayerGaps, LayerShelters, LayerDepots, LayerBases}
+var allLayers = []string{LayerBasemap, LayerUnits, LayerIsochrones, LayerCells, LayerGaps, LayerShelters, LayerDepots, LayerBases}
 
 // Layers returns the set's layer names in drawing order (bottom first):
-// LayerNames, with shelters and depots when the set has them.
+// LayerNames, with shelters and depots when the set has them, and
+// LayerBasemap first when it has a base map.
 func (s *Set) Layers() []string {
 	var out []string
 	for _, n := range allLayers {
@@ -105,6 +106,9 @@ type Options struct {
 	// Shelters, when not nil, adds the shelters and depots layers from a
 	// shelter result of the same study.
 	Shelters *shelter.Result
+	// Basemap, when not nil, adds the base map as the layer LayerBasemap
+	// (see BasemapFor). It does not count in the set's bounds.
+	Basemap *Basemap
 }
 
 // A Set is the vector-tile view of one study result: every layer, with
@@ -166,6 +170,9 @@ func NewSet(in *study.Inputs, r *coverage.Result, opt Options) (*Set, error) {
 			func(*study.Inputs, *coverage.Result) (*layer, error) { return sheltersLayer(in, sr) },
 			func(*study.Inputs, *coverage.Result) (*layer, error) { return depotsLayer(in, sr) })
 	}
+	if opt.Basemap != nil {
+		builders = append(builders, func(*study.Inputs, *coverage.Result) (*layer, error) { return opt.Basemap.asLayer(), nil })
+	}
 	for _, build := range builders {
 		l, err := build(in, r)
 		if err != nil {
@@ -176,7 +183,7 @@ func NewSet(in *study.Inputs, r *coverage.Result, opt Options) (*Set, error) {
 			continue // optional layers are left out rather than served empty
 		}
 		s.layers[l.name] = l
-		if !l.empty {
+		if !l.empty && l.basemap == nil {
 			if !have {
 				s.bounds, have = l.bounds, true
 			} else {
@@ -187,8 +194,34 @@ func NewSet(in *study.Inputs, r *coverage.Result, opt Options) (*Set, error) {
 	return s, nil
 }
 
-// Bounds returns the [lon, lat] bounds of every feature of the set.
+// Bounds returns the [lon, lat] bounds of every feature of the set (the
+// base map left out).
 func (s *Set) Bounds() orb.Bound { return s.bounds }
+
+// DataBounds returns the [lon, lat] bounds of the study's own features at
+// full detail: the cells at the study's resolution (not the coarser
+// parents drawn at low zooms), the bases, shelters and depots. Units are
+// left out (a study's units may be a whole state around one city), and so
+// is the base map. It is where a map of the study opens.
+func (s *Set) DataBounds() orb.Bound {
+	var b orb.Bound
+	have := false
+	for _, n := range []string{LayerCells, LayerBases, LayerShelters, LayerDepots} {
+		l, ok := s.layers[n]
+		if !ok || l.empty {
+			continue
+		}
+		if !have {
+			b, have = l.dataBounds, true
+		} else {
+			b = b.Union(l.dataBounds)
+		}
+	}
+	if !have {
+		return s.bounds
+	}
+	return b
+}
 
 // Zooms returns the zoom range of Options (advertised in TileJSON, and the
 // natural range of an export).
@@ -220,6 +253,9 @@ func (s *Set) Tile(ctx context.Context, layer string, z, x, y int) ([]byte, erro
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if l.basemap != nil {
+		return l.basemap.render(ctx, s.buffer, z, x, y)
 	}
 	return s.render(ctx, l, z, x, y)
 }

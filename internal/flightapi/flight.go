@@ -212,7 +212,7 @@ func (f *flightService) DoGet(t *flight.Ticket, stream flight.FlightService_DoGe
 
 // New returns a Flight server for svc (not yet listening). A panic in a
 // call is recovered into an Internal error, logged and counted; every call
-// is counted in m as flight/<method> with the HTTP status of its error.
+// is counted in m by method and gRPC code.
 func New(svc *service.Service, logger *slog.Logger, m *metrics.Metrics) flight.Server {
 	if logger == nil {
 		logger = slog.Default()
@@ -221,10 +221,7 @@ func New(svc *service.Service, logger *slog.Logger, m *metrics.Metrics) flight.S
 		m = metrics.New()
 	}
 	observe := func(method string, t0 time.Time, err error) {
-		// The status of the error's chain: a failure of the call's own
-		// (sending to a client gone, a panic) has none and counts as 500.
-		code, _ := service.Status(err)
-		m.Observe("flight"+method[strings.LastIndex(method, "/"):], code, time.Since(t0))
+		m.ObserveFlight(method[strings.LastIndex(method, "/")+1:], status.Code(err).String(), time.Since(t0))
 	}
 	recovered := func(method string, err *error) {
 		if p := recover(); p != nil {

@@ -42,7 +42,8 @@ const openAPI = `{
       "responses": {"200": {"description": "seconds", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
     "/api/whatif": {"post": {"summary": "coverage per unit with bases added or removed", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
         "add": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "lon": {"type": "number"}, "lat": {"type": "number"}, "team_size": {"type": "integer"}, "level": {"type": "string"}}, "required": ["lon", "lat"]}},
-        "remove": {"type": "array", "items": {"type": "string"}}}}}}},
+        "remove": {"type": "array", "items": {"type": "string"}},
+        "crs": {"type": "string", "enum": ["wgs84", "gcj02", "bd09"], "default": "wgs84", "description": "system of the added bases' lon/lat (gcj02: Amap, Tencent; bd09: Baidu), converted to WGS-84"}}}}}},
       "responses": {"200": {"description": "coverage before and after, per unit", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/Error"}}}},
     "/api/site": {"post": {"summary": "where new stations do the most good: sites, the gain of each, the value and its bound", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
         "add": {"type": "integer", "minimum": 0, "maximum": 20, "description": "new sites (objective all: the most allowed, 0 no cap)"},
@@ -50,7 +51,8 @@ const openAPI = `{
         "candidate_res": {"type": "integer", "minimum": 5, "default": 8, "description": "H3 resolution of generated candidate cells (at most the study's)"},
         "candidates": {"type": "array", "maxItems": 2000, "items": {"type": "object", "properties": {"id": {"type": "string"}, "lon": {"type": "number"}, "lat": {"type": "number"}}, "required": ["lon", "lat"]}},
         "relocate": {"type": "integer", "minimum": 0, "maximum": 10, "description": "existing teams that may move to candidate sites"},
-        "team_size": {"type": "integer", "minimum": 0, "description": "members of each new site (default: the township minimum)"}}}}}},
+        "team_size": {"type": "integer", "minimum": 0, "description": "members of each new site (default: the township minimum)"},
+        "crs": {"type": "string", "enum": ["wgs84", "gcj02", "bd09"], "default": "wgs84", "description": "system of the candidates' lon/lat, converted to WGS-84; answers are WGS-84"}}}}}},
       "responses": {"200": {"description": "sites (new and relocated), the greedy curve with gains and gaps, the value, the bounds (greedy, online, exact, best, gap)", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}}
   },
   "components": {"responses": {"Error": {"description": "error", "content": {"application/json": {"schema": {"type": "object", "properties": {"error": {"type": "string"}}}}}}}}

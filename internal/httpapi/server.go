@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rescuegrid/rescuegrid/internal/metrics"
 	"github.com/rescuegrid/rescuegrid/internal/service"
 )
@@ -26,6 +27,9 @@ func New(svc *service.Service, logger *slog.Logger, m *metrics.Metrics) *Server 
 	}
 	if m == nil {
 		m = metrics.New()
+	}
+	if err := m.Register(tileCacheCollectors(svc)...); err != nil {
+		panic(err) // the names are ours and fixed: a clash is a programming error
 	}
 	return &Server{svc: svc, logger: logger, metrics: m}
 }
@@ -131,24 +135,23 @@ func (s *Server) handleStudies(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, out)
 }
 
-// AdminHandler returns the admin routes: /metrics.
+// AdminHandler returns the admin routes: /metrics (Prometheus text).
 func (s *Server) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		s.metrics.Write(w)
-		cs := s.svc.TileCacheStats()
-		fmt.Fprintln(w, "# HELP rescuegrid_tile_cache_hits_total Tiles served from the cache.")
-		fmt.Fprintln(w, "# TYPE rescuegrid_tile_cache_hits_total counter")
-		fmt.Fprintf(w, "rescuegrid_tile_cache_hits_total %d\n", cs.Hits)
-		fmt.Fprintln(w, "# HELP rescuegrid_tile_cache_misses_total Tiles rendered because the cache did not hold them.")
-		fmt.Fprintln(w, "# TYPE rescuegrid_tile_cache_misses_total counter")
-		fmt.Fprintf(w, "rescuegrid_tile_cache_misses_total %d\n", cs.Misses)
-		fmt.Fprintln(w, "# HELP rescuegrid_tile_cache_bytes Bytes of rendered tiles held.")
-		fmt.Fprintln(w, "# TYPE rescuegrid_tile_cache_bytes gauge")
-		fmt.Fprintf(w, "rescuegrid_tile_cache_bytes %d\n", cs.Bytes)
-	})
+	mux.Handle("GET /metrics", s.metrics.Handler())
 	return mux
+}
+
+// tileCacheCollectors export the tile cache's counters.
+func tileCacheCollectors(svc *service.Service) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rescuegrid_tile_cache_hits_total", Help: "Tiles served from the cache."},
+			func() float64 { return float64(svc.TileCacheStats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rescuegrid_tile_cache_misses_total", Help: "Tiles rendered because the cache did not hold them."},
+			func() float64 { return float64(svc.TileCacheStats().Misses) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rescuegrid_tile_cache_bytes", Help: "Bytes of rendered tiles held, as the cache counts them."},
+			func() float64 { return float64(svc.TileCacheStats().Bytes) }),
+	}
 }
 
 func (s *Server) cors(next http.Handler) http.Handler {

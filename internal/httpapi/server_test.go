@@ -228,6 +228,7 @@ func TestServerQueries(t *testing.T) {
 	}
 	wantJSONError(t, post(`{"remove":["nope"]}`), 400, "no base")
 	wantJSONError(t, post(`{"add":[{"lon":500,"lat":0}]}`), 400, "add[0]")
+	wantJSONError(t, post(`{"add":[{"lon":1.5,"lat":42.5}],"crs":"utm31n"}`), 400, "crs")
 	wantJSONError(t, post(`{"colour":1}`), 400, "colour")
 	wantJSONError(t, post(`not json`), 400, "body")
 }

@@ -131,7 +131,7 @@ func TestWebMapInChromium(t *testing.T) {
 	if len(got.ExternalRequests) > 0 {
 		t.Errorf("the page fetched from other origins (it must work offline): %q", got.ExternalRequests)
 	}
-	for _, l := range []string{"cells-fill", "units-line", "bases-circle", "gaps-line", "isochrones-line"} {
+	for _, l := range []string{"cells-fill", "units-line", "bases-circle", "gaps-agg", "isochrones-line"} {
 		if got.Rendered[l] == 0 {
 			t.Errorf("layer %s drew no feature (rendered: %v)", l, got.Rendered)
 		}

@@ -311,7 +311,11 @@ func (s *Service) compute(ctx context.Context, path string) (*Study, error) {
 			tables[n] = rec
 		}
 	}
-	ts, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres})
+	bm, err := tiles.BasemapFor(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres, Basemap: bm})
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/siting"
+	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
@@ -31,6 +32,7 @@ type SiteRequest struct {
 	Candidates   []SitePoint `json:"candidates"`    // given candidate points instead of generated cells
 	Relocate     int         `json:"relocate"`      // existing teams that may move
 	TeamSize     *int        `json:"team_size"`     // members of each new site (default: the township minimum)
+	CRS          string      `json:"crs"`           // system of the candidates' lon/lat: wgs84 (default), gcj02 or bd09
 }
 
 // SitePoint is a candidate point of a request; lon and lat (degrees) are
@@ -122,6 +124,10 @@ func (st *Study) Site(ctx context.Context, req SiteRequest) (*SiteResult, error)
 	case teamSize < 0:
 		return nil, Invalidf("team_size %d: want 0 or more", teamSize)
 	}
+	sys, err := coordsys.Parse(req.CRS)
+	if err != nil {
+		return nil, Invalidf("crs: %v", err)
+	}
 	copt := siting.CandidateOptions{Res: req.CandidateRes, SnapDistanceM: std.Access.SnapDistanceM, MinTeam: teamSize}
 	for k, c := range req.Candidates {
 		if c.Lon == nil || c.Lat == nil {
@@ -130,7 +136,7 @@ func (st *Study) Site(ctx context.Context, req SiteRequest) (*SiteResult, error)
 		if p := (orb.Point{*c.Lon, *c.Lat}); !validLonLat(p) {
 			return nil, Invalidf("candidates[%d]: lon,lat %v,%v is not a location", k, p[0], p[1])
 		}
-		copt.Points = append(copt.Points, siting.Site{ID: c.ID, Loc: orb.Point{*c.Lon, *c.Lat}})
+		copt.Points = append(copt.Points, siting.Site{ID: c.ID, Loc: coordsys.ToWGS84(sys, orb.Point{*c.Lon, *c.Lat})})
 	}
 	var m *siting.Matrix
 	var rep siting.CandidateReport

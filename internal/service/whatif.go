@@ -6,6 +6,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 )
 
 // WhatIfRequest asks how coverage changes with bases added or removed. It
@@ -15,6 +16,9 @@ import (
 type WhatIfRequest struct {
 	Add    []NewBase `json:"add"`
 	Remove []string  `json:"remove"` // ids of the study's bases to close
+	// CRS is the system of the added bases' lon/lat: wgs84 (default),
+	// gcj02 (Amap, Tencent) or bd09 (Baidu); converted to WGS-84.
+	CRS string `json:"crs"`
 }
 
 // NewBase is a base a what-if adds.
@@ -58,8 +62,12 @@ func (st *Study) WhatIf(ctx context.Context, req WhatIfRequest) (*WhatIfResult, 
 	if maxP := st.svc.cfg.Limits.MaxPoints; len(req.Add)+len(req.Remove) > maxP {
 		return nil, Invalidf("body: at most %d bases added or removed", maxP)
 	}
+	sys, err := coordsys.Parse(req.CRS)
+	if err != nil {
+		return nil, Invalidf("crs: %v", err)
+	}
 	in := st.In.Coverage
-	if err := applyBases(&in, req); err != nil {
+	if err := applyBases(&in, req, sys); err != nil {
 		return nil, err
 	}
 	in.Zone = nil
@@ -85,7 +93,7 @@ func (st *Study) WhatIf(ctx context.Context, req WhatIfRequest) (*WhatIfResult, 
 
 // applyBases removes and adds the request's bases in a copy of the
 // coverage inputs (in's slices are replaced, never written to).
-func applyBases(in *coverage.Input, req WhatIfRequest) error {
+func applyBases(in *coverage.Input, req WhatIfRequest, sys coordsys.System) error {
 	remove := map[string]bool{}
 	for _, id := range req.Remove {
 		remove[id] = true
@@ -115,7 +123,7 @@ func applyBases(in *coverage.Input, req WhatIfRequest) error {
 		if level == "" {
 			level = "township"
 		}
-		bases = append(bases, coverage.Base{ID: id, Name: id, Level: level, TeamSize: a.TeamSize, Loc: orb.Point{a.Lon, a.Lat}})
+		bases = append(bases, coverage.Base{ID: id, Name: id, Level: level, TeamSize: a.TeamSize, Loc: coordsys.ToWGS84(sys, orb.Point{a.Lon, a.Lat})})
 		baseUnit = append(baseUnit, -1)
 	}
 	if len(bases) == 0 {

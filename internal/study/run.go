@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
@@ -17,7 +21,6 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/population"
 	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/geo"
-	"github.com/uber/h3-go/v4"
 )
 
 // Inputs is a study with every input read: ready for coverage.Compute.
@@ -33,7 +36,13 @@ type Inputs struct {
 	Depots     []facility.Depot
 	Shelter    *shelter.Input // the shelter computation's input (nil: no shelters)
 	Notes      []string       // warnings worth printing: skipped features, unplaced points
-	Timings    []StageTiming  // where the time went
+	// osmZones are the "135" zone polygons read from the PBF, builtupCells
+	// the cells built-up by their buildings (see readOSMZones).
+	osmZones     []units.Unit
+	builtupCells map[h3.Cell]bool
+	Timings      []StageTiming // where the time went
+	// BaseBusy is each base's busy_fraction column, NaN where absent.
+	BaseBusy []float64
 }
 
 // StageTiming is the wall time of one stage of a study.
@@ -105,6 +114,18 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 			in.Population, err = population.ReadH3(p.H3, st.Resolution)
 		case p.Polygons != "":
 			in.Population, err = population.ReadPolygons(p.Polygons, st.Resolution, population.PolygonOptions{Key: p.Key, CRS: st.SystemOf(p.Polygons)})
+		case p.Raster != "":
+			// The study area is the road network's extent, with room for
+			// the walk from a road to a cell centre.
+			area := in.Graph.Bound()
+			pad := st.Standard.Access.SnapDistanceM / 111_000
+			area = orb.Bound{Min: orb.Point{area.Min[0] - pad, area.Min[1] - pad}, Max: orb.Point{area.Max[0] + pad, area.Max[1] + pad}}
+			var rs population.RasterStats
+			in.Population, rs, err = population.FromRaster(ctx, p.Raster, st.Resolution, population.RasterOptions{Area: area})
+			if err == nil {
+				in.Notes = append(in.Notes, fmt.Sprintf("population from %s: %.0f people in %d pixels over the road network's extent (%d of them split between cells), %d of %d bytes read",
+					filepath.Base(p.Raster), rs.Total, rs.PeoplePixels, rs.SplitPixels, rs.BytesRead, rs.FileBytes))
+			}
 		case p.Buildings != nil:
 			o := population.DefaultBuildingOptions()
 			if b := p.Buildings; b != nil {
@@ -136,7 +157,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 		var err error
 		u := st.Units
 		if u.File != "" {
-			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, Repair: u.Repair, CRS: st.SystemOf(u.File)})
+			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, CodeKey: u.CodeKey, Repair: u.Repair, CRS: st.SystemOf(u.File)})
 			return err
 		}
 		var problems []osm.AreaProblem
@@ -148,6 +169,11 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(st.OSMZones) > 0 {
+		if err := stage("osm zones", func() error { return in.readOSMZones(ctx, opt) }); err != nil {
+			return nil, err
+		}
 	}
 	if err := stage("cells to units", func() error { return in.assemble(opt) }); err != nil {
 		return nil, err
@@ -311,6 +337,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 				if err := add(b, "osm "+f.Ref()); err != nil {
 					return err
 				}
+				in.BaseBusy = append(in.BaseBusy, math.NaN())
 			}
 			continue
 		}
@@ -331,9 +358,14 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 				}
 				b.TeamSize = n
 			}
+			q, err := busyColumn(src.File, p)
+			if err != nil {
+				return err
+			}
 			if err := add(b, fmt.Sprintf("%s:%d", src.File, p.Line)); err != nil {
 				return err
 			}
+			in.BaseBusy = append(in.BaseBusy, q)
 		}
 	}
 	if len(in.Bases) == 0 {
@@ -377,22 +409,13 @@ func (in *Inputs) assemble(opt Options) error {
 	for i, b := range in.Bases {
 		ci.BaseUnit[i] = int32(ix.Locate(b.Loc))
 	}
-	if len(st.Zones) > 0 {
-		var zones []units.Unit
-		for _, f := range st.Zones {
-			z, err := units.ReadGeoJSON(f, units.GeoJSONOptions{CRS: st.SystemOf(f)})
-			if err != nil {
-				return fmt.Errorf("zones: %w", err)
-			}
-			zones = append(zones, z...)
-		}
-		zx := units.NewIndex(zones)
-		ci.Zone = make([]bool, len(ci.Cells))
-		for i, c := range ci.Cells {
-			p, _ := geo.CellCenter(c)
-			ci.Zone[i] = zx.Locate(p) >= 0
+	if len(st.Zones)+len(st.OSMZones) > 0 {
+		var err error
+		if ci.Zone, err = in.zoneFlags(ci.Cells); err != nil {
+			return err
 		}
 	}
+	ci.Busy = in.busyInput()
 	in.Coverage = ci
 	return nil
 }

@@ -9,13 +9,11 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/scenario"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
-	"github.com/rescuegrid/rescuegrid/data/units"
 )
 
 // ScenarioResult is one scenario answered beside the baseline.
@@ -42,70 +40,13 @@ type ScenarioResult struct {
 func RunScenarios(ctx context.Context, in *Inputs) ([]ScenarioResult, error) {
 	var out []ScenarioResult
 	for _, spec := range in.Study.Scenarios {
-		sc := scenario.Scenario{Name: spec.Name, CloseWays: spec.CloseWays}
-		polys := func(path string) ([]orb.MultiPolygon, error) {
-			us, err := units.ReadGeoJSON(path, units.GeoJSONOptions{Repair: true, CRS: in.Study.SystemOf(path)})
-			if err != nil {
-				return nil, fmt.Errorf("scenario %s: %w", spec.Name, err)
-			}
-			var mp []orb.MultiPolygon
-			for _, u := range us {
-				mp = append(mp, u.Geom)
-			}
-			return mp, nil
-		}
-		if spec.CloseAreas != "" {
-			mp, err := polys(spec.CloseAreas)
-			if err != nil {
-				return nil, err
-			}
-			sc.CloseAreas = mp
-		}
-		for _, sl := range spec.Slow {
-			mp, err := polys(sl.Area)
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range mp {
-				sc.Slow = append(sc.Slow, scenario.Slowdown{Area: p, Factor: sl.Factor})
-			}
-		}
-		ci := in.Coverage
-		var rep scenario.Report
-		if len(sc.CloseWays)+len(sc.CloseAreas)+len(sc.Slow) > 0 {
-			g, r, err := scenario.Apply(in.Graph, sc)
-			if err != nil {
-				return nil, err
-			}
-			ci.Graph, rep = g, r
-		}
-		if len(spec.BasesOut) > 0 {
-			out := map[string]bool{}
-			for _, id := range spec.BasesOut {
-				out[id] = true
-			}
-			ci.Bases, ci.BaseUnit = nil, nil
-			for i, b := range in.Coverage.Bases {
-				if out[b.ID] {
-					delete(out, b.ID)
-					continue
-				}
-				ci.Bases = append(ci.Bases, b)
-				ci.BaseUnit = append(ci.BaseUnit, in.Coverage.BaseUnit[i])
-			}
-			for id := range out {
-				return nil, fmt.Errorf("scenario %s: bases_out: no base %q in the study", spec.Name, id)
-			}
-		}
-		r, err := coverage.Compute(ctx, ci)
+		ch, err := ChangeOf(in.Study, spec)
 		if err != nil {
-			return nil, fmt.Errorf("scenario %s: %w", spec.Name, err)
+			return nil, err
 		}
-		res := ScenarioResult{Name: spec.Name, Report: rep, Result: r}
-		if in.Shelter != nil {
-			if err := scenarioShelters(ctx, in, spec, sc, ci, &res); err != nil {
-				return nil, fmt.Errorf("scenario %s: %w", spec.Name, err)
-			}
+		res, err := RunChange(ctx, in, ch)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, res)
 	}
@@ -113,7 +54,7 @@ func RunScenarios(ctx context.Context, in *Inputs) ([]ScenarioResult, error) {
 }
 
 // scenarioShelters runs the shelter computation of one scenario.
-func scenarioShelters(ctx context.Context, in *Inputs, spec ScenarioSpec, sc scenario.Scenario, ci coverage.Input, res *ScenarioResult) error {
+func scenarioShelters(ctx context.Context, in *Inputs, spec Change, sc scenario.Scenario, ci coverage.Input, res *ScenarioResult) error {
 	si := *in.Shelter
 	si.Drive = ci.Graph
 	if len(sc.CloseWays)+len(sc.CloseAreas) > 0 {
@@ -215,34 +156,27 @@ func ScenarioTable(mem memory.Allocator, in *Inputs, base *coverage.Result, sbas
 	b := array.NewRecordBuilder(mem, ScenariosSchema)
 	defer b.Release()
 	f64 := func(i int) *array.Float64Builder { return b.Field(i).(*array.Float64Builder) }
-	for _, sc := range scs {
-		changed := make([]int64, len(base.Units))
-		for i, u := range in.Coverage.CellUnit {
-			if u >= 0 && sc.Result.Cells.Time[i] != base.Cells.Time[i] {
-				changed[u]++
-			}
+	opt := func(bl *array.Float64Builder, v *float64) {
+		if v == nil {
+			bl.AppendNull()
+		} else {
+			bl.Append(*v)
 		}
-		for u, bu := range base.Units {
-			su := sc.Result.Units[u]
-			b.Field(0).(*array.StringBuilder).Append(sc.Name)
-			b.Field(1).(*array.StringBuilder).Append(bu.ID)
-			b.Field(2).(*array.StringBuilder).Append(bu.Name)
-			f64(3).Append(bu.Residents)
-			f64(4).Append(bu.Within)
-			f64(5).Append(su.Within)
-			f64(6).Append(max(0, bu.Within-su.Within))
-			b.Field(7).(*array.Int64Builder).Append(changed[u])
-			finite(f64(8), bu.P90)
-			finite(f64(9), su.P90)
-			if sbase == nil || sc.Shelter == nil {
-				for k := 10; k <= 18; k++ {
-					f64(k).AppendNull()
-				}
-				continue
-			}
-			hb, hs := sbase.Units[u], sc.Shelter.Units[u]
-			for k, v := range []float64{hb.Places, hs.Places, hb.Placed, hs.Placed, hb.Unplaced, hs.Unplaced, max(0, hs.Unplaced-hb.Unplaced), hb.WithinReach, hs.WithinReach} {
-				f64(10 + k).Append(v)
+	}
+	for _, sc := range scs {
+		for _, row := range ScenarioUnits(in, base, sbase, sc) {
+			b.Field(0).(*array.StringBuilder).Append(row.Scenario)
+			b.Field(1).(*array.StringBuilder).Append(row.UnitID)
+			b.Field(2).(*array.StringBuilder).Append(row.Name)
+			f64(3).Append(row.Residents)
+			f64(4).Append(row.WithinBaseline)
+			f64(5).Append(row.WithinScenario)
+			f64(6).Append(row.Lost)
+			b.Field(7).(*array.Int64Builder).Append(row.CellsChanged)
+			for k, v := range []*float64{row.P90Baseline, row.P90Scenario, row.PlacesBaseline, row.PlacesScenario,
+				row.PlacedBaseline, row.PlacedScenario, row.UnplacedBaseline, row.UnplacedScenario, row.NewlyUnplaced,
+				row.WalkReachBaseline, row.WalkReachScenario} {
+				opt(f64(8+k), v)
 			}
 		}
 	}

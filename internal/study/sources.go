@@ -87,6 +87,8 @@ func (st *Study) Sources() []Source {
 		add("population", p.H3, "residents per H3 cell", false)
 	case p.Polygons != "":
 		add("population", p.Polygons, "polygons with "+p.Key+", areal-weighted onto cells", false)
+	case p.Raster != "":
+		add("population", p.Raster, "GeoTIFF of people per pixel, split over cells by area, read over the road network's extent", false)
 	case p.Buildings != nil:
 		d := "estimated from OSM building footprints"
 		if p.Buildings.ScaleTo > 0 {
@@ -101,6 +103,13 @@ func (st *Study) Sources() []Source {
 	}
 	for _, z := range st.Zones {
 		add("zones", z, `"135" zones`, false)
+	}
+	for _, z := range st.OSMZones {
+		d := `"135" zones: OSM areas tagged ` + strings.Join(z.Tags, ", ")
+		if z.Builtup != nil {
+			d = fmt.Sprintf(`"135" zones: built-up area from OSM landuse %s and cells with at least %g of their area under buildings`, strings.Join(z.Builtup.Landuse, "/"), z.Builtup.MinBuildingShare)
+		}
+		add("zones", n.PBF, d, true)
 	}
 	for _, s := range st.Shelters {
 		d := ""

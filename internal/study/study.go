@@ -125,12 +125,15 @@ type Study struct {
 	Bases      []FacilitySource
 	Population PopulationSource
 	Units      UnitsSource
-	Zones      []string // "135" zones: GeoJSON polygon files
+	Zones      []string  // "135" zones: GeoJSON polygon files
+	OSMZones   []OSMZone // "135" zones from the PBF
 	Shelters   []ShelterSource
 	Depots     []string // depot files (points with stock_<item> columns)
 	Scenarios  []ScenarioSpec
 	ShelterOpt ShelterOptions
 	Robustness Robustness
+	// BusyTeams asks for expected coverage with busy teams (nil: not asked).
+	BusyTeams *BusyTeams
 	// CRS is the coordinate system of each input file (absolute path ->
 	// system), from the inputs' crs keys and the study's default crs; files
 	// not in it are WGS-84. See SystemOf.
@@ -168,6 +171,12 @@ type ScenarioSpec struct {
 		Factor float64 `yaml:"factor"` // travel times × factor inside (1.3: 30 % slower)
 	} `yaml:"slow"`
 	BasesOut []string `yaml:"bases_out"` // base ids out of service
+	// BasesMove puts existing bases (by id) at a new lon, lat; BasesAdd
+	// adds bases (id, lon, lat, team_size, level); TeamSize sets the team
+	// members of bases by id (existing or added).
+	BasesMove []BaseSpec     `yaml:"bases_move"`
+	BasesAdd  []BaseSpec     `yaml:"bases_add"`
+	TeamSize  map[string]int `yaml:"team_size"`
 	// SheltersClosed are shelter ids out of use; ShelterCapacity scales the
 	// places of shelters by id (0.5: half the places; 0: open, no places).
 	SheltersClosed  []string           `yaml:"shelters_closed"`
@@ -221,6 +230,9 @@ type PopulationSource struct {
 	Key       string           `yaml:"key"` // population property of the polygons
 	CRS       string           `yaml:"crs"` // system of the polygons: wgs84 (default), gcj02 or bd09
 	Buildings *BuildingsSource `yaml:"buildings"`
+	// Raster is a GeoTIFF of people per pixel (WorldPop, GHS-POP in
+	// EPSG:4326), read over the extent of the road network.
+	Raster string `yaml:"raster"`
 }
 
 // BuildingsSource estimates residents from OSM buildings of the study's PBF.
@@ -241,6 +253,33 @@ type UnitsSource struct {
 	// coordinates) with GEOS MakeValid instead of refusing them.
 	Repair bool   `yaml:"repair"`
 	CRS    string `yaml:"crs"` // wgs84 (default), gcj02 or bd09
+	// CodeKey is the property holding each unit's official code (统计用区划代码,
+	// 9 digits for a township, 12 for a village), kept in the units table.
+	CodeKey string `yaml:"code"`
+	// Rollup lists coarser levels to report the same units table at.
+	Rollup []RollupSpec `yaml:"rollup"`
+}
+
+// RollupSpec is one coarser level of reporting units (the county of a
+// township, the city of a county): each unit's parent comes from the
+// leading digits of its code or from a property, and every level gets the
+// units table again, as units_<level>.
+type RollupSpec struct {
+	Level string `yaml:"level"` // county, city, province, or any name
+	// Digits takes the parent's code from the first Digits digits of the
+	// unit's code (6 county, 4 city, 2 province: the default for those
+	// levels when Property is not given).
+	Digits int `yaml:"digits"`
+	// Property takes the parent's id from this property of the unit
+	// (QXBH: the district code of a Shenzhen street).
+	Property     string `yaml:"property"`
+	NameProperty string `yaml:"name_property"` // the parent's name, from this property
+	// Names is a CSV file with code and name columns (the national lists
+	// areas.csv, cities.csv) naming the parents by code.
+	Names string `yaml:"names"`
+	// TeamLevel is the team level whose minimum the parents are judged by
+	// (default district for county, none for city and province).
+	TeamLevel string `yaml:"team_level"`
 }
 
 type raw struct {
@@ -260,11 +299,15 @@ type raw struct {
 	Shelters   ShelterOptions   `yaml:"shelters"`
 	Scenarios  []ScenarioSpec   `yaml:"scenarios"`
 	Robustness Robustness       `yaml:"robustness"`
+	BusyTeams  *BusyTeams       `yaml:"busy_teams"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
-		File string `yaml:"file"`
-		CRS  string `yaml:"crs"`
+		File    string       `yaml:"file"`
+		CRS     string       `yaml:"crs"`
+		OSM     []string     `yaml:"osm"`
+		Builtup *BuiltupSpec `yaml:"builtup"`
+		Name    string       `yaml:"name"`
 	} `yaml:"zones"`
 	// CRS is the default coordinate system of the study's files (not of
 	// OpenStreetMap data, always WGS-84).
@@ -456,9 +499,23 @@ func Parse(b []byte, path string) (*Study, error) {
 				return nil, fail(key+".shelter_capacity."+id, "%v: want a factor >= 0 (1: unchanged, 0: no places)", f)
 			}
 		}
+		for j, bs := range append(append([]BaseSpec(nil), sc.BasesMove...), sc.BasesAdd...) {
+			what := fmt.Sprintf("%s.bases_move[%d]", key, j)
+			if j >= len(sc.BasesMove) {
+				what = fmt.Sprintf("%s.bases_add[%d]", key, j-len(sc.BasesMove))
+			}
+			if bs.ID == "" || checkLonLat(bs.Lon, bs.Lat) != nil || (bs.Lon == 0 && bs.Lat == 0) || bs.TeamSize < 0 {
+				return nil, fail(what, "want an id, lon and lat in degrees, and a team_size >= 0")
+			}
+		}
+		for id, n := range sc.TeamSize {
+			if n < 0 {
+				return nil, fail(key+".team_size."+id, "%d: want a number of members >= 0", n)
+			}
+		}
 		if len(sc.CloseWays) == 0 && sc.CloseAreas == "" && len(sc.Slow) == 0 && len(sc.BasesOut) == 0 &&
-			len(sc.SheltersClosed) == 0 && len(sc.ShelterCapacity) == 0 {
-			return nil, fail(key, "changes nothing: give close_ways, close_areas, slow, bases_out, shelters_closed or shelter_capacity")
+			len(sc.SheltersClosed) == 0 && len(sc.ShelterCapacity) == 0 && len(sc.BasesMove) == 0 && len(sc.BasesAdd) == 0 && len(sc.TeamSize) == 0 {
+			return nil, fail(key, "changes nothing: give close_ways, close_areas, slow, bases_out, bases_move, bases_add, team_size, shelters_closed or shelter_capacity")
 		}
 		st.Scenarios = append(st.Scenarios, sc)
 	}
@@ -466,6 +523,10 @@ func Parse(b []byte, path string) (*Study, error) {
 		return nil, fail("robustness.critical_segments", "%d: want 0 (none) to %d", n, MaxCriticalSegments)
 	}
 	st.Robustness = r.Robustness
+	if err := checkBusyTeams(r.BusyTeams); err != nil {
+		return nil, fail("busy_teams", "%v", err)
+	}
+	st.BusyTeams = r.BusyTeams
 	if len(r.Facilities.Bases) == 0 {
 		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
 	}
@@ -492,13 +553,16 @@ func Parse(b []byte, path string) (*Study, error) {
 	}
 	p := r.Population
 	set := 0
-	for _, x := range []bool{p.H3 != "", p.Polygons != "", p.Buildings != nil} {
+	for _, x := range []bool{p.H3 != "", p.Polygons != "", p.Buildings != nil, p.Raster != ""} {
 		if x {
 			set++
 		}
 	}
 	if set != 1 {
-		return nil, fail("population", "give exactly one of h3 (a cell,population table), polygons (with key) or buildings (estimate from OSM)")
+		return nil, fail("population", "give exactly one of h3 (a cell,population table), polygons (with key), raster (a GeoTIFF of people per pixel) or buildings (estimate from OSM)")
+	}
+	if p.Raster, err = file("population.raster", p.Raster); err != nil {
+		return nil, err
 	}
 	if p.H3, err = file("population.h3", p.H3); err != nil {
 		return nil, err
@@ -529,8 +593,19 @@ func Parse(b []byte, path string) (*Study, error) {
 	if u.File, err = file("units.file", u.File); err != nil {
 		return nil, err
 	}
+	if u.Rollup, err = checkRollup(u, fail, file); err != nil {
+		return nil, err
+	}
 	st.Units = u
 	for i, z := range r.Zones {
+		if len(z.OSM) > 0 || z.Builtup != nil {
+			oz, err := checkOSMZone(fmt.Sprintf("zones[%d]", i), z.File, z.CRS, z.OSM, z.Builtup, z.Name, n.PBF, fail)
+			if err != nil {
+				return nil, err
+			}
+			st.OSMZones = append(st.OSMZones, oz)
+			continue
+		}
 		f, err := file(fmt.Sprintf("zones[%d].file", i), z.File)
 		if err != nil {
 			return nil, err

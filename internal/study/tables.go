@@ -37,6 +37,7 @@ var (
 	UnitsSchema = arrow.NewSchema([]arrow.Field{
 		arrowio.Field("unit_id", arrow.BinaryTypes.String, "", "unit id"),
 		arrowio.Field("name", arrow.BinaryTypes.String, "", "unit name"),
+		arrowio.Field("code", arrow.BinaryTypes.String, "", "official division code (统计用区划代码) when the input has one, else empty"),
 		arrowio.Field("cells", arrow.PrimitiveTypes.Int64, "", "populated grid cells"),
 		arrowio.Field("residents", arrow.PrimitiveTypes.Float64, "people", "residents"),
 		arrowio.Field("within", arrow.PrimitiveTypes.Float64, "people", "residents inside the rescue circle"),
@@ -171,37 +172,12 @@ func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]ar
 	out["cells"] = cb.NewRecord()
 
 	// units
-	ub := array.NewRecordBuilder(mem, UnitsSchema)
-	defer ub.Release()
-	for u, ur := range r.Units {
-		ub.Field(0).(*array.StringBuilder).Append(ur.ID)
-		ub.Field(1).(*array.StringBuilder).Append(ur.Name)
-		ub.Field(2).(*array.Int64Builder).Append(int64(ur.Cells))
-		ub.Field(3).(*array.Float64Builder).Append(ur.Residents)
-		ub.Field(4).(*array.Float64Builder).Append(ur.Within)
-		ub.Field(5).(*array.Float64Builder).Append(ur.Share)
-		ub.Field(6).(*array.Float64Builder).Append(ur.Outside)
-		finite(ub.Field(7).(*array.Float64Builder), ur.P50)
-		finite(ub.Field(8).(*array.Float64Builder), ur.P90)
-		finite(ub.Field(9).(*array.Float64Builder), ur.Max)
-		ub.Field(10).(*array.Int64Builder).Append(int64(ur.NoRoadCells))
-		ub.Field(11).(*array.Float64Builder).Append(ur.NoRoadResidents)
-		ub.Field(12).(*array.Int64Builder).Append(int64(ur.Bases))
-		ub.Field(13).(*array.Int64Builder).Append(int64(ur.Members))
-		ub.Field(14).(*array.Int64Builder).Append(int64(ur.MinMembers))
-		ub.Field(15).(*array.Int64Builder).Append(int64(ur.TeamShort))
-		ub.Field(16).(*array.Float64Builder).Append(ur.OwnTeamCovered)
-		ub.Field(17).(*array.Float64Builder).Append(ur.RapidResidents)
-		ub.Field(18).(*array.Float64Builder).Append(ur.RapidMet)
-		ub.Field(19).(*array.BooleanBuilder).Append(ur.MeetsRescue)
-		ub.Field(20).(*array.BooleanBuilder).Append(ur.MeetsTeam)
-		for k, v := range ur.Backup.ByBases {
-			ub.Field(21 + k).(*array.Float64Builder).Append(v)
-		}
-		ub.Field(21 + coverage.BackupBands).(*array.Float64Builder).Append(ur.Backup.Share())
-		arrowio.AppendWKB(ub.Field(22+coverage.BackupBands).(*array.BinaryBuilder), in.Units[u].Geom)
+	codes := make([]string, len(in.Units))
+	geoms := make([]orb.MultiPolygon, len(in.Units))
+	for u, un := range in.Units {
+		codes[u], geoms[u] = un.Code, un.Geom
 	}
-	out["units"] = ub.NewRecord()
+	out["units"] = UnitsRecord(mem, r.Units, codes, geoms)
 
 	// bases
 	bb := array.NewRecordBuilder(mem, BasesSchema)
@@ -263,6 +239,18 @@ func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]ar
 		arrowio.AppendWKB(gb.Field(7).(*array.BinaryBuilder), orb.Geometry(mp))
 	}
 	out["gaps"] = gb.NewRecord()
+	addBusyColumns(mem, out, r) // only when the study asks for busy teams
+	// the same units table at each rollup level (units_county, units_city …)
+	rollups, err := Rollups(in, r)
+	if err != nil {
+		for _, rec := range out {
+			rec.Release()
+		}
+		return nil, err
+	}
+	for _, ro := range rollups {
+		out["units_"+ro.Level] = UnitsRecord(mem, ro.Units, ro.Codes, ro.Geoms)
+	}
 	return out, nil
 }
 
@@ -276,4 +264,42 @@ func cellsAreaKm2(cells []h3.Cell) float64 {
 		}
 	}
 	return a
+}
+
+// UnitsRecord builds a units table (UnitsSchema) from unit results with
+// their codes and outlines (parallel slices): the finest units and every
+// rollup level share it. The caller releases the record.
+func UnitsRecord(mem memory.Allocator, results []coverage.UnitResult, codes []string, geoms []orb.MultiPolygon) arrow.Record {
+	ub := array.NewRecordBuilder(mem, UnitsSchema)
+	defer ub.Release()
+	for u, ur := range results {
+		ub.Field(0).(*array.StringBuilder).Append(ur.ID)
+		ub.Field(1).(*array.StringBuilder).Append(ur.Name)
+		ub.Field(2).(*array.StringBuilder).Append(codes[u])
+		ub.Field(3).(*array.Int64Builder).Append(int64(ur.Cells))
+		ub.Field(4).(*array.Float64Builder).Append(ur.Residents)
+		ub.Field(5).(*array.Float64Builder).Append(ur.Within)
+		ub.Field(6).(*array.Float64Builder).Append(ur.Share)
+		ub.Field(7).(*array.Float64Builder).Append(ur.Outside)
+		finite(ub.Field(8).(*array.Float64Builder), ur.P50)
+		finite(ub.Field(9).(*array.Float64Builder), ur.P90)
+		finite(ub.Field(10).(*array.Float64Builder), ur.Max)
+		ub.Field(11).(*array.Int64Builder).Append(int64(ur.NoRoadCells))
+		ub.Field(12).(*array.Float64Builder).Append(ur.NoRoadResidents)
+		ub.Field(13).(*array.Int64Builder).Append(int64(ur.Bases))
+		ub.Field(14).(*array.Int64Builder).Append(int64(ur.Members))
+		ub.Field(15).(*array.Int64Builder).Append(int64(ur.MinMembers))
+		ub.Field(16).(*array.Int64Builder).Append(int64(ur.TeamShort))
+		ub.Field(17).(*array.Float64Builder).Append(ur.OwnTeamCovered)
+		ub.Field(18).(*array.Float64Builder).Append(ur.RapidResidents)
+		ub.Field(19).(*array.Float64Builder).Append(ur.RapidMet)
+		ub.Field(20).(*array.BooleanBuilder).Append(ur.MeetsRescue)
+		ub.Field(21).(*array.BooleanBuilder).Append(ur.MeetsTeam)
+		for k, v := range ur.Backup.ByBases {
+			ub.Field(22 + k).(*array.Float64Builder).Append(v)
+		}
+		ub.Field(22 + coverage.BackupBands).(*array.Float64Builder).Append(ur.Backup.Share())
+		arrowio.AppendWKB(ub.Field(23+coverage.BackupBands).(*array.BinaryBuilder), geoms[u])
+	}
+	return ub.NewRecord()
 }

@@ -69,6 +69,7 @@ type Summary struct {
 	Scenarios      []ScenarioSummary  `json:"scenarios,omitempty"`
 	Critical       *CriticalSummary   `json:"critical_segments,omitempty"`
 	Backup         *BackupSummary     `json:"backup,omitempty"`
+	BusyTeams      *BusySummary       `json:"busy_teams,omitempty"`
 	TimingsSeconds map[string]float64 `json:"timings_seconds"`
 	Files          []string           `json:"files"`
 }
@@ -343,6 +344,7 @@ func summarize(in *Inputs, r *coverage.Result, generator string, timings []Stage
 		TimingsSeconds: map[string]float64{},
 	}
 	out.Backup = backupSummary(s.Backup)
+	out.BusyTeams = busySummary(r)
 	m := in.Graph.Meta()
 	out.Graph.Profile, out.Graph.Nodes, out.Graph.Edges, out.Graph.Source = m.Profile, in.Graph.NumNodes(), in.Graph.NumEdges(), m.Source
 	for _, u := range r.Units {
@@ -374,6 +376,7 @@ func PrintSummary(w io.Writer, in *Inputs, r *coverage.Result) {
 	fmt.Fprintf(w, "  inside the %g-minute circle: %s (%.1f %%); outside: %s\n", std.Rescue.Minutes, people(s.Within), 100*s.Share, people(s.Outside))
 	fmt.Fprintf(w, "  travel time, population-weighted: median %s, 90th percentile %s, worst %s\n", dur(s.P50), dur(s.P90), dur(s.Max))
 	printBackup(w, s, std.Rescue.Minutes)
+	printBusy(w, r, std.Rescue.Minutes)
 	if s.NoRoadCells > 0 {
 		fmt.Fprintf(w, "  no road access (centre farther than %g m from a road): %d cells, %s residents\n", std.Access.SnapDistanceM, s.NoRoadCells, people(s.NoRoadResidents))
 	}

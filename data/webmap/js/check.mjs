@@ -3,11 +3,20 @@
 // "add station" tool at a given spot, takes screenshots, and prints what it
 // saw as JSON for the Go test (cmd/rescuegrid TestWebMapInChromium).
 //
-// usage: node check.mjs URL SCREENSHOT.png [ADD_LON,ADD_LAT]
+// usage: node check.mjs URL SCREENSHOT.png [ADD_LON,ADD_LAT] [--basemap [--at=LON,LAT]] [--print] [--a11y]
+//   --basemap  zoom to the middle of the data at z15: roads, labels, and a
+//              Chinese label drawn with the browser's fonts (no glyph server)
+//   --print    the print view as an A4 PDF (SCREENSHOT-print.pdf), its pages
+//   --a11y     keyboard use of the map and WCAG contrast of the panel text
 // (Chromium: $RESCUEGRID_CHROMIUM, default /usr/bin/chromium)
 import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
 
-const [url, shot, add = ""] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const flags = new Set(argv.filter((a) => a.startsWith("--")).map((a) => a.split("=")[0]));
+// --at=LON,LAT: where the base map check zooms in (default: the data's middle).
+const at = (argv.find((a) => a.startsWith("--at=")) || "").slice(5).split(",").filter(Boolean).map(Number);
+const [url, shot, add = ""] = argv.filter((a) => !a.startsWith("--"));
 const exe = process.env.RESCUEGRID_CHROMIUM || "/usr/bin/chromium";
 const addAt = add ? add.split(",").map(Number) : null;
 if (!url || !shot) {
@@ -102,7 +111,133 @@ try {
       await page.screenshot({ path: out.screenshot_whatif });
     }
   }
+  if (at.length === 2) await page.evaluate((c) => { window.rescuegrid.busiest = c; }, at);
+  if (flags.has("--basemap")) out.basemap = await basemapCheck(page, shot);
+  if (flags.has("--a11y")) out.a11y = await a11yCheck(page);
+  if (flags.has("--print")) out.print = await printCheck(page, shot);
 } finally {
   await browser.close();
+}
+
+// The base map at z15 in the middle of the data: what draws, the labels
+// placed, and the glyphs MapLibre drew itself (no glyphs URL in the style);
+// then a Chinese label, to see CJK glyphs drawn from the local fonts.
+async function basemapCheck(page, shot) {
+  const res = await page.evaluate(() => new Promise((done) => {
+    const map = window.rescuegrid.map;
+    const b = window.rescuegrid.dataBounds;
+    map.once("idle", () => {
+      const n = (id) => (map.getLayer(id) ? map.queryRenderedFeatures({ layers: [id] }).length : -1);
+      const gm = map.style.glyphManager;
+      let drawn = 0;
+      for (const st of Object.values(gm.entries)) for (const g of Object.values(st.glyphs)) if (g && g.bitmap.width > 0) drawn++;
+      done({ zoom: map.getZoom(), roads: n("bm-roads"), road_labels: n("bm-road-labels"), place_labels: n("bm-place-labels"),
+        buildings: n("bm-buildings"), glyphs_url: map.getStyle().glyphs || "", local_glyphs: drawn,
+        label_names: map.queryRenderedFeatures({ layers: ["bm-road-labels", "bm-place-labels"] }).slice(0, 8).map((f) => f.properties.name) });
+    });
+    // Where the roads are densest: the middle of the largest town's cells.
+    map.jumpTo({ center: window.rescuegrid.busiest || [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2], zoom: 15 });
+  }));
+  res.screenshot = shot.replace(/\.png$/, "-basemap.png");
+  await page.screenshot({ path: res.screenshot });
+  res.cjk = await page.evaluate(() => new Promise((done) => {
+    const map = window.rescuegrid.map;
+    const c = map.getCenter();
+    map.addSource("cjk-probe", { type: "geojson", data: { type: "Feature", geometry: { type: "Point", coordinates: [c.lng, c.lat] }, properties: { name: "南山区 Nanshan" } } });
+    map.addLayer({ id: "cjk-probe", type: "symbol", source: "cjk-probe", layout: { "text-field": ["get", "name"], "text-font": map.getLayoutProperty("bm-place-labels", "text-font"), "text-size": 20, "text-allow-overlap": true } });
+    map.once("idle", () => {
+      const placed = map.queryRenderedFeatures({ layers: ["cjk-probe"] }).length;
+      const cps = ["南", "山", "区"].map((ch) => ch.codePointAt(0));
+      let ok = 0;
+      for (const st of Object.values(map.style.glyphManager.entries)) for (const cp of cps) { const g = st.glyphs[cp]; if (g && g.bitmap.width > 0 && g.metrics.advance > 0) ok++; }
+      done({ placed, cjk_glyphs: ok });
+    });
+  }));
+  await page.screenshot({ path: shot.replace(/\.png$/, "-cjk.png") });
+  await page.evaluate(() => { const m = window.rescuegrid.map; m.removeLayer("cjk-probe"); m.removeSource("cjk-probe"); });
+  return res;
+}
+
+// Keyboard: Tab reaches the map, + zooms in, an arrow pans, Enter reads
+// the centre into the details panel. Contrast: every visible text of the
+// panel against its background (WCAG 2.1 AA: 4.5, 3 for large text).
+async function a11yCheck(page) {
+  const out = {};
+  await page.evaluate(() => new Promise((done) => { const m = window.rescuegrid.map; m.once("idle", done); m.fitBounds(window.rescuegrid.dataBounds, { padding: 24, animate: false }); }));
+  let reached = false;
+  await page.focus("body");
+  for (let i = 0; i < 40 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate(() => document.activeElement === window.rescuegrid.map.getCanvas());
+  }
+  out.tab_reaches_map = reached;
+  const z0 = await page.evaluate(() => window.rescuegrid.map.getZoom());
+  await page.keyboard.press("Equal");
+  await page.waitForTimeout(600);
+  const z1 = await page.evaluate(() => window.rescuegrid.map.getZoom());
+  const c0 = await page.evaluate(() => window.rescuegrid.map.getCenter().lng);
+  await page.keyboard.press("ArrowRight");
+  await page.waitForTimeout(600);
+  const c1 = await page.evaluate(() => window.rescuegrid.map.getCenter().lng);
+  out.zoomed = z1 - z0;
+  out.panned = c1 - c0;
+  await page.keyboard.press("Enter");
+  out.read_centre = await page.$eval("#details", (e) => e.querySelector("h2")?.textContent || "");
+  out.contrast = await page.evaluate(() => {
+    const lum = (c) => {
+      const m = c.match(/rgba?\(([^)]+)\)/);
+      if (!m) return null;
+      const [r, g, b, a = 1] = m[1].split(",").map(Number);
+      return { a, l: [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0) };
+    };
+    const bgOf = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = lum(getComputedStyle(e).backgroundColor);
+        if (c && c.a > 0.5) return c.l;
+      }
+      return 1;
+    };
+    let min = 99, worst = "", n = 0;
+    for (const el of document.querySelectorAll("#panel *")) {
+      const own = [...el.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim());
+      if (!own || !el.getClientRects().length) continue;
+      const cs = getComputedStyle(el);
+      if (cs.visibility === "hidden") continue;
+      const fg = lum(cs.color).l, bg = bgOf(el);
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      const size = parseFloat(cs.fontSize), bold = Number(cs.fontWeight) >= 700;
+      const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+      n++;
+      if (ratio / need < min) { min = ratio / need; worst = `${el.tagName} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1 (needs ${need})`; }
+    }
+    return { checked: n, min_margin: min, worst };
+  });
+  return out;
+}
+
+// The print view: Chromium's PDF of the page in print media, A4 landscape
+// as the page's @page rule asks; pages counted in the PDF.
+async function printCheck(page, shot) {
+  await page.emulateMedia({ media: "print" });
+  await page.evaluate(() => new Promise((done) => {
+    window.dispatchEvent(new Event("beforeprint"));
+    const m = window.rescuegrid.map;
+    m.once("idle", done);
+    m.fitBounds(window.rescuegrid.dataBounds, { padding: 12, animate: false });
+  }));
+  const pdf = shot.replace(/\.png$/, "-print.pdf");
+  await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: true });
+  await page.screenshot({ path: shot.replace(/\.png$/, "-print.png"), fullPage: true });
+  const body = readFileSync(pdf, "latin1");
+  const pages = (body.match(/\/Type\s*\/Page[^s]/g) || []).length;
+  const box = body.match(/\/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]/);
+  const layout = await page.evaluate(() => {
+    const r = (s) => { const e = document.querySelector(s); if (!e) return null; const b = e.getBoundingClientRect(); return [b.width, b.height]; };
+    return { map: r("#map"), legend: !!document.querySelector("#legend table"), scale: !!document.querySelector(".maplibregl-ctrl-scale"),
+      attribution: document.querySelector(".maplibregl-ctrl-attrib")?.textContent || "", scenario_table: !!document.querySelector("#scenario-result table") };
+  });
+  await page.emulateMedia({ media: "screen" });
+  await page.evaluate(() => window.dispatchEvent(new Event("afterprint")));
+  return { pdf, pages, media_box: box ? box.slice(1).map(Number) : null, ...layout };
 }
 console.log(JSON.stringify(out));
