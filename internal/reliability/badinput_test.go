@@ -227,6 +227,13 @@ func badInputs() []badInput {
 				return reachSources(t, dir, write(t, dir, "one.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},"geometry":{"type":"Point","coordinates":[1.5]}}]}`))
 			},
 			want: []string{"feature 1: Point: a position must be [lon, lat], got 1 number(s)"}},
+		{name: "a unit polygon crossing the antimeridian", status: 1,
+			setup: func(t *testing.T, dir string) []string {
+				u := write(t, dir, "units.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"fiji","name":"Fiji"},"geometry":{"type":"Polygon","coordinates":[[[179.5,-17],[-179.5,-17],[-179.5,-16],[179.5,-16],[179.5,-17]]]}}]}`)
+				b := strings.Replace(string(must(os.ReadFile(studyWith(t, dir, "")))), "units:\n  osm_admin_level: 7\n", "units:\n  file: "+u+"\n", 1)
+				return []string{"analyze", write(t, dir, "study.yaml", b), "--out", filepath.Join(dir, "o")}
+			},
+			want: []string{"units.geojson", "crosses the antimeridian (180°) between positions 1 [179.5 -17] and 2 [-179.5 -17]"}},
 		{name: "NaN in a flag", status: 2,
 			setup: func(t *testing.T, dir string) []string { return reach(t, dir, "--snap-distance", "NaN") },
 			want:  []string{"--snap-distance NaN: want a finite number"}},

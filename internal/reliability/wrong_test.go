@@ -3,6 +3,7 @@ package reliability
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -10,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
 )
 
 // analyzeStudy runs analyze on the study and returns its summary.json and
@@ -118,4 +122,43 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestMovedBaseReported: a base whose nearest road lies in a cut-off
+// fragment of the sample's network (found in the real graph) is placed on
+// the main network, and summary.json says so with the distance and the
+// reason (it was reported nowhere but snap_m).
+func TestMovedBaseReported(t *testing.T) {
+	g, err := graph.ReadFile(sampleGraph(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var at orb.Point
+	found := false
+	for v := 0; v < g.NumNodes() && !found; v++ {
+		if _, size := g.Component(graph.NodeID(v)); size >= 10 {
+			continue
+		}
+		p := g.Point(graph.NodeID(v))
+		near, err := g.Snap(p, graph.SnapOptions{MinComponent: 1})
+		if err != nil || near.DistanceM > 1 {
+			continue
+		}
+		if sn, err := g.Snap(p, graph.SnapOptions{}); err == nil && sn.DistanceM > 20 {
+			at, found = p, true
+		}
+	}
+	if !found {
+		t.Fatal("no node of a small cut-off fragment 20 m or more from the main network in the sample graph")
+	}
+	dir := t.TempDir()
+	b := string(must(os.ReadFile(sample("fire_stations.csv"))))
+	bases := write(t, dir, "bases.csv", b+fmt.Sprintf("moved,%.7f,%.7f,,node,1,fire_station\n", at[0], at[1]))
+	st := strings.Replace(string(must(os.ReadFile(studyWith(t, dir, "")))), "file: "+sample("fire_stations.csv"), "file: "+bases, 1)
+	sum, _ := analyzeStudy(t, write(t, dir, "study2.yaml", st))
+	moved, _ := json.Marshal(sum["moved_bases"])
+	if !strings.Contains(string(moved), `"moved: placed`) || !strings.Contains(string(moved), "cut-off fragment of") {
+		t.Errorf("summary.json moved_bases = %s, want base \"moved\" with its distance and the fragment", moved)
+	}
+	t.Logf("moved_bases: %s", moved)
 }
