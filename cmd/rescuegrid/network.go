@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 	"io"
 	"os"
 	"sort"
@@ -28,7 +29,11 @@ Example:
 
 func runNetwork(ctx context.Context, args []string, e *env) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(e.stdout, networkHelp)
+		help := networkHelp
+		if h, ok := i18n.Help(e.lang, "network"); ok {
+			help = h
+		}
+		fmt.Fprint(e.stdout, help)
 		if len(args) == 0 {
 			return usageErr("network: want a subcommand: build or info")
 		}

@@ -38,6 +38,9 @@ open (unless --relocate lets some move). Objectives:
             study's busy_teams gives or derives them (derived from the
             preset's call rate without it), new sites at --busy (default:
             the bases' mean)
+--day-weight W sites for (1 − W) × residents + W × the day population of
+the study's population.day (residents who stay plus workers); the plan's
+figures are then in those weighted people.
 Greedy with lazy evaluation, then swaps; for every K the residents covered,
 the gain of each added site, and a certificate: the greedy and online
 bounds, and the exact optimum on small instances, with the gap.
@@ -80,7 +83,7 @@ func runSite(ctx context.Context, args []string, e *env) error {
 type siteFlags struct {
 	add, res, relocate, teamSize int
 	objective, out               string
-	busy                         float64
+	busy, dayWeight              float64
 	force                        bool
 	candidates, exclude, crs     string
 }
@@ -91,6 +94,7 @@ func site(ctx context.Context, args []string, e *env) error {
 	fs.IntVar(&f.add, "add", 5, "new sites to place (for 'all': the most allowed, 0 = no cap)")
 	fs.StringVar(&f.objective, "objective", "coverage", "coverage | all | time | expected")
 	fs.Float64Var(&f.busy, "busy", math.NaN(), "expected: busy fraction of each new site (default: the mean of the bases')")
+	fs.Float64Var(&f.dayWeight, "day-weight", 0, "weight of the day population (population.day) against the residents: 0 residents only, 1 day only")
 	fs.StringVar(&f.out, "out", "", "output folder")
 	fs.BoolVar(&f.force, "force", false, "replace --out even if another rescuegrid command wrote it (never a folder rescuegrid did not write)")
 	fs.IntVar(&f.res, "candidate-res", 8, "H3 resolution of the candidate cells")
@@ -140,6 +144,11 @@ func site(ctx context.Context, args []string, e *env) error {
 	in, err := study.Read(ctx, st, study.Options{Generator: "rescuegrid " + versionString()})
 	if err != nil {
 		return err
+	}
+	if f.dayWeight != 0 {
+		if err := in.WeighDay(f.dayWeight); err != nil {
+			return usageErr("site: --day-weight: %v", err)
+		}
 	}
 	std := st.Standard
 	if f.teamSize < 0 {

@@ -1,6 +1,10 @@
 package report
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/rescuegrid/rescuegrid/internal/study"
+)
 
 // has reports whether every record of the table has the named column:
 // columns added by later versions are read only when present, so that an
@@ -112,4 +116,39 @@ func (v *view) backup(r *Report) {
 			pct(b.MeanFraction), pct(b.MaxFraction), b.Derived, b.Given, v.TargetMin, pct(b.ExpectedShare), pct(b.Within/r.Summary.Residents))
 	}
 	v.Backup = bv
+}
+
+// dayView compares the residents (night) with the day population.
+type dayView struct {
+	Rows []dayRow
+	Note string
+}
+
+type dayRow struct {
+	Key, Label, People, Within, Share, Outside, P90, Backed string
+}
+
+// day fills v.Day when the output has a day population.
+func (v *view) day(r *Report) {
+	s := &r.Summary
+	d := s.Day
+	if d == nil {
+		return
+	}
+	backed := func(b *study.BackupSummary) string {
+		if b == nil {
+			return "–"
+		}
+		return pct(b.Share)
+	}
+	v.Day = &dayView{
+		Rows: []dayRow{
+			{Key: "night", Label: "By night (residents)", People: people(s.Residents), Within: people(s.Within), Share: pct(s.Share), Outside: people(s.Outside),
+				P90: durOr(nan(s.P90Seconds), "–"), Backed: backed(s.Backup)},
+			{Key: "day", Label: "By day (residents who stay + workers)", People: people(d.Total), Within: people(d.Within), Share: pct(d.Share), Outside: people(d.Outside),
+				P90: durOr(nan(d.P90Seconds), "–"), Backed: backed(d.Backup)},
+		},
+		Note: fmt.Sprintf("By day %s of the residents stay home (%s) and %s workers are where they work (%s).",
+			pct(d.StayShare), map[bool]string{true: "1 − workers / residents", false: "given"}[d.StayDerived], people(d.Workers), d.Source),
+	}
 }

@@ -77,6 +77,7 @@ type view struct {
 	Gaps           []gapRow
 	GapsNote       string
 	Backup         *backupView
+	Day            *dayView
 	Shelter        *shelterView
 	Scenarios      *scenarioView
 	Siting         *sitingView
@@ -217,6 +218,7 @@ func newView(r *Report, opt RenderOptions) (*view, error) {
 	v.unitsAndKPIs(r)
 	v.basesAndGaps(r)
 	v.backup(r)
+	v.day(r)
 	v.shelters(r)
 	v.scenarios(r)
 	v.siting(r)

@@ -43,6 +43,10 @@ type Inputs struct {
 	Timings      []StageTiming // where the time went
 	// BaseBusy is each base's busy_fraction column, NaN where absent.
 	BaseBusy []float64
+	// DayPop is the day population per cell, parallel to Coverage.Cells
+	// (nil without population.day); Day says how it was made.
+	DayPop []float64
+	Day    *DayInfo
 }
 
 // StageTiming is the wall time of one stage of a study.
@@ -152,6 +156,11 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if st.Population.Day != nil {
+		if err := stage("day population", func() error { return in.readDay() }); err != nil {
+			return nil, err
+		}
 	}
 	err = stage("units", func() error {
 		var err error

@@ -233,6 +233,10 @@ type PopulationSource struct {
 	// Raster is a GeoTIFF of people per pixel (WorldPop, GHS-POP in
 	// EPSG:4326), read over the extent of the road network.
 	Raster string `yaml:"raster"`
+	// Night, when given, holds the residents instead of the fields above
+	// (population: {night: …, day: …}); Day is the day population.
+	Night *PopulationSource `yaml:"night"`
+	Day   *DaySource        `yaml:"day"`
 }
 
 // BuildingsSource estimates residents from OSM buildings of the study's PBF.
@@ -552,6 +556,12 @@ func Parse(b []byte, path string) (*Study, error) {
 		st.Bases = append(st.Bases, f)
 	}
 	p := r.Population
+	if err := p.takeNight(); err != nil {
+		return nil, fail("population", "%v", err)
+	}
+	if p.Day, err = checkDay(p.Day, file, fail); err != nil {
+		return nil, err
+	}
 	set := 0
 	for _, x := range []bool{p.H3 != "", p.Polygons != "", p.Buildings != nil, p.Raster != ""} {
 		if x {
