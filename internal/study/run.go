@@ -386,21 +386,11 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 // assemble locates cells and bases in units and zones.
 func (in *Inputs) assemble(opt Options) error {
 	st := in.Study
+	in.dropEmptyCells()
 	pop := in.Population
 	ci := coverage.Input{
 		Graph: in.Graph, Standard: st.Standard, Res: st.Resolution,
 		Cells: pop.Cells, Pop: pop.Pop, Bases: in.Bases, Workers: opt.Workers,
-	}
-	// A cell of no residents is not a populated cell: left out of the
-	// cells table and the counts (a population table may list them).
-	if zero := countZero(pop.Pop); zero > 0 {
-		ci.Cells, ci.Pop = make([]h3.Cell, 0, len(pop.Cells)-zero), make([]float64, 0, len(pop.Cells)-zero)
-		for i, p := range pop.Pop {
-			if p > 0 {
-				ci.Cells, ci.Pop = append(ci.Cells, pop.Cells[i]), append(ci.Pop, p)
-			}
-		}
-		in.Notes = append(in.Notes, fmt.Sprintf("population: %d cells of no residents left out (not counted as populated)", zero))
 	}
 	for _, u := range in.Units {
 		ci.Units = append(ci.Units, coverage.Unit{ID: u.ID, Name: u.Name})
@@ -429,13 +419,33 @@ func (in *Inputs) assemble(opt Options) error {
 	return nil
 }
 
-// countZero counts the cells of no residents.
-func countZero(pop []float64) int {
+// dropEmptyCells leaves out of the population (and the day population)
+// the cells of no one, by night or by day: they are not populated cells and
+// would count as such in the cells table and the summary (a population
+// table may list them with 0).
+func (in *Inputs) dropEmptyCells() {
+	pop := in.Population
+	empty := func(i int) bool { return pop.Pop[i] == 0 && (in.DayPop == nil || in.DayPop[i] == 0) }
 	n := 0
-	for _, p := range pop {
-		if p == 0 {
+	for i := range pop.Cells {
+		if empty(i) {
 			n++
 		}
 	}
-	return n
+	if n == 0 {
+		return
+	}
+	t := &population.Table{Res: pop.Res, Source: pop.Source, Cells: make([]h3.Cell, 0, len(pop.Cells)-n), Pop: make([]float64, 0, len(pop.Cells)-n)}
+	var day []float64
+	for i, c := range pop.Cells {
+		if empty(i) {
+			continue
+		}
+		t.Cells, t.Pop = append(t.Cells, c), append(t.Pop, pop.Pop[i])
+		if in.DayPop != nil {
+			day = append(day, in.DayPop[i])
+		}
+	}
+	in.Population, in.DayPop = t, day
+	in.Notes = append(in.Notes, fmt.Sprintf("population: %d cells of no residents left out (not counted as populated)", n))
 }
