@@ -101,8 +101,14 @@ func (s *sitingRegion) sites(tb testing.TB, candRes int) []siting.Site {
 
 func (s *sitingRegion) matrix(tb testing.TB, sites []siting.Site, d siting.Demand) *siting.Matrix {
 	tb.Helper()
+	return s.matrixWith(tb, sites, d, false)
+}
+
+// matrixWith builds the matrix, with bounded Dijkstra searches or RPHAST.
+func (s *sitingRegion) matrixWith(tb testing.TB, sites []siting.Site, d siting.Demand, dijkstra bool) *siting.Matrix {
+	tb.Helper()
 	m, err := siting.NewMatrix(context.Background(), s.g, sites, d, siting.MatrixOptions{
-		HorizonSeconds: sitingHorizon, WalkKPH: sitingWalkKPH, SnapDistanceM: sitingSnapM,
+		HorizonSeconds: sitingHorizon, WalkKPH: sitingWalkKPH, SnapDistanceM: sitingSnapM, Dijkstra: dijkstra,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -598,16 +604,24 @@ func TestSitingMaltaGrowth(t *testing.T) {
 
 // BenchmarkSitingMatrix_Malta: the candidate-by-cell matrix of Malta
 // (res-8 candidates with the fire stations, building-estimated res-9
-// residents, 30-minute horizon).
+// residents, 30-minute horizon), with bounded Dijkstra per site and with
+// the restricted PHAST sweep (RPHAST).
 func BenchmarkSitingMatrix_Malta(b *testing.B) {
 	r := loadSiting(b, regions[2], 475700)
 	sites := r.sites(b, 8)
-	b.ReportAllocs()
-	var m *siting.Matrix
-	for b.Loop() {
-		m = r.matrix(b, sites, r.demand)
+	for _, m := range []struct {
+		name     string
+		dijkstra bool
+	}{{"Dijkstra", true}, {"RPHAST", false}} {
+		b.Run(m.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var mx *siting.Matrix
+			for b.Loop() {
+				mx = r.matrixWith(b, sites, r.demand, m.dijkstra)
+			}
+			b.ReportMetric(float64(mx.NumEntries()), "entries")
+		})
 	}
-	b.ReportMetric(float64(m.NumEntries()), "entries")
 }
 
 // BenchmarkSitingSolve_Malta_K20: MCLP and p-median, K = 1..20, on that

@@ -376,7 +376,7 @@ func printSite(w io.Writer, f siteFlags, st *study.Study, in *study.Inputs, rep 
 	} else {
 		fmt.Fprintf(w, " (res %d)", f.res)
 	}
-	fmt.Fprintf(w, ", %d existing bases; rescue circle %g min\n", len(in.Bases), std.Rescue.Minutes)
+	fmt.Fprintf(w, ", %d existing bases; rescue circle %g min\n", len(in.Coverage.Bases), std.Rescue.Minutes)
 	if sol != nil {
 		fmt.Fprintf(w, "  with the existing bases: %s\n", people(sol.Baseline))
 		fmt.Fprintf(w, "  %3s  %-28s %12s %14s %10s\n", "K", "site added", "gain", "value", "gap")

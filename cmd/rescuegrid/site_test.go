@@ -48,7 +48,9 @@ func TestSiteGainIsReal(t *testing.T) {
 	}
 	h := sampleHandler(t)
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(`{"add":[{"id":"s","lon":`+lon+`,"lat":`+lat+`}]}`)))
+	req := httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(`{"add":[{"id":"s","lon":`+lon+`,"lat":`+lat+`}]}`))
+	req.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(rec, req)
 	var wi struct {
 		Gained float64 `json:"residents_gained"`
 	}

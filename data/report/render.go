@@ -13,7 +13,7 @@ import (
 	"github.com/paulmach/orb/planar"
 	"github.com/uber/h3-go/v4"
 
-	"github.com/rescuegrid/rescuegrid/internal/study"
+	"github.com/rescuegrid/rescuegrid/data/summary"
 )
 
 //go:embed report.html.tmpl
@@ -204,7 +204,7 @@ func newView(r *Report, opt RenderOptions) (*view, error) {
 		Title: opt.Title, Study: s.Study, Standard: std.Name, Generator: s.Generator,
 		Created: s.Created.UTC().Format("2006-01-02 15:04 UTC"), Made: now.UTC().Format("2006-01-02 15:04 UTC"),
 		TargetMin: minutes(std.Rescue.Minutes), TargetShare: target(std.Rescue.CoverageTarget),
-		OSMURL: OSMCopyrightURL, OSMAttribution: study.OSMAttribution,
+		OSMURL: OSMCopyrightURL, OSMAttribution: summary.OSMAttribution,
 	}
 	if v.Title == "" {
 		v.Title = "Rescue coverage report"
@@ -761,9 +761,9 @@ func (v *view) sources(r *Report) {
 	s := &r.Summary
 	srcs := s.Sources
 	if len(srcs) == 0 { // outputs written before summary.json listed its sources
-		srcs = []study.Source{{Role: "road network", File: s.Graph.Source, Detail: "OpenStreetMap (" + s.Graph.Profile + " profile)", OSM: true}}
+		srcs = []summary.Source{{Role: "road network", File: s.Graph.Source, Detail: "OpenStreetMap (" + s.Graph.Profile + " profile)", OSM: true}}
 		if s.Population != "" {
-			srcs = append(srcs, study.Source{Role: "population", Detail: s.Population})
+			srcs = append(srcs, summary.Source{Role: "population", Detail: s.Population})
 		}
 	}
 	for _, src := range srcs {

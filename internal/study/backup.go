@@ -8,18 +8,6 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 )
 
-// BackupSummary is backup coverage in summary.json: the residents by the
-// number of bases that reach them within the rescue circle.
-type BackupSummary struct {
-	// ByBases are people by bases within the circle, keyed "0", "1", "2"
-	// and "3+".
-	ByBases map[string]float64 `json:"residents_by_bases"`
-	// Backed are the residents at least two bases reach in time, Share
-	// their share of all residents.
-	Backed float64 `json:"backed"`
-	Share  float64 `json:"share"`
-}
-
 func backupSummary(b coverage.Backup) *BackupSummary {
 	out := &BackupSummary{ByBases: map[string]float64{}, Backed: b.Backed(), Share: b.Share()}
 	for k, v := range b.ByBases {

@@ -54,14 +54,14 @@ func busyColumn(file string, p facility.Point) (float64, error) {
 	return q, nil
 }
 
-// busyInput is the coverage input's busy fractions: nil unless the study
-// asks for busy teams.
-func (in *Inputs) busyInput() *coverage.BusyInput {
+// busyInput is the coverage input's busy fractions for its n bases: nil
+// unless the study asks for busy teams.
+func (in *Inputs) busyInput(n int) *coverage.BusyInput {
 	bt := in.Study.BusyTeams
 	if bt == nil {
 		return nil
 	}
-	q := make([]float64, len(in.Bases))
+	q := make([]float64, n)
 	for b := range q {
 		q[b] = math.NaN()
 		if b < len(in.BaseBusy) {
@@ -145,19 +145,6 @@ func withColumns(tables map[string]arrow.Record, name string, fields []arrow.Fie
 	out := array.NewRecord(arrow.NewSchema(fs, &meta), cs, rec.NumRows())
 	rec.Release()
 	tables[name] = out
-}
-
-// BusySummary is expected coverage with busy teams in summary.json.
-type BusySummary struct {
-	Expected      float64  `json:"expected_within"`
-	ExpectedShare float64  `json:"expected_share"`
-	Within        float64  `json:"within"`
-	Given         int      `json:"bases_given"`
-	Derived       int      `json:"bases_derived"`
-	MeanFraction  float64  `json:"mean_busy_fraction"`
-	MaxFraction   float64  `json:"max_busy_fraction"`
-	Saturated     []string `json:"saturated_bases,omitempty"`
-	Model         string   `json:"model"`
 }
 
 func busySummary(r *coverage.Result) *BusySummary {

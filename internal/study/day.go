@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
-	"slices"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -41,19 +41,6 @@ type DaySource struct {
 // DefaultDayColumn is the workers column of a day population table: the
 // r5r and Porto Alegre grids call it jobs.
 const DefaultDayColumn = "jobs"
-
-// DayInfo says how the day population was made.
-type DayInfo struct {
-	Source      string  `json:"source"`
-	Residents   float64 `json:"residents_at_night"`
-	Workers     float64 `json:"workers"`
-	StayShare   float64 `json:"stay_share"`
-	StayDerived bool    `json:"stay_share_derived"` // 1 − workers / residents (else given)
-	Total       float64 `json:"day_population"`
-	// WorkCellsAdded are cells with workers and no row in the residents'
-	// table, added to the study grid with 0 residents.
-	WorkCellsAdded int `json:"work_cells_added"`
-}
 
 // takeNight moves population.night into the fields read before it
 // existed.
@@ -213,21 +200,6 @@ func DayTables(mem memory.Allocator, tables map[string]arrow.Record, in *Inputs,
 		r.Release()
 	}
 	return gaps, nil
-}
-
-// DaySummary is the day population's coverage in summary.json.
-type DaySummary struct {
-	DayInfo
-	Within     float64        `json:"within"`
-	Share      float64        `json:"share"`
-	Outside    float64        `json:"outside"`
-	P50Seconds *float64       `json:"p50_seconds"`
-	P90Seconds *float64       `json:"p90_seconds"`
-	Backup     *BackupSummary `json:"backup"`
-	Expected   *float64       `json:"expected_within,omitempty"`
-	// Night are the same figures for the residents, for comparison.
-	NightWithin float64 `json:"night_within"`
-	NightShare  float64 `json:"night_share"`
 }
 
 func daySummary(in *Inputs, night, day *coverage.Result) *DaySummary {

@@ -29,9 +29,8 @@ type Inputs struct {
 	Graph      *graph.Graph
 	Population *population.Table
 	Units      []units.Unit
-	Bases      []coverage.Base
-	Coverage   coverage.Input
-	WalkGraph  *graph.Graph // pedestrian graph, when the study has shelters
+	Coverage   coverage.Input // holds the bases (Coverage.Bases)
+	WalkGraph  *graph.Graph   // pedestrian graph, when the study has shelters
 	Shelters   []facility.Shelter
 	Depots     []facility.Depot
 	Shelter    *shelter.Input // the shelter computation's input (nil: no shelters)
@@ -107,7 +106,8 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := stage("bases", func() error { return in.readBases(ctx, opt) }); err != nil {
+	var bases []coverage.Base
+	if err := stage("bases", func() (err error) { bases, err = in.readBases(ctx, opt); return err }); err != nil {
 		return nil, err
 	}
 	err = stage("population", func() error {
@@ -184,7 +184,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 			return nil, err
 		}
 	}
-	if err := stage("cells to units", func() error { return in.assemble(opt) }); err != nil {
+	if err := stage("cells to units", func() error { return in.assemble(opt, bases) }); err != nil {
 		return nil, err
 	}
 	if len(st.Shelters) > 0 {
@@ -309,9 +309,10 @@ func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
 }
 
 // readBases reads every base source of the study.
-func (in *Inputs) readBases(ctx context.Context, opt Options) error {
+func (in *Inputs) readBases(ctx context.Context, opt Options) ([]coverage.Base, error) {
 	st := in.Study
 	seen := map[string]string{}
+	var bases []coverage.Base
 	for i, src := range st.Bases {
 		level := src.Level
 		if level == "" {
@@ -322,7 +323,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 				return fmt.Errorf("base id %q appears twice: %s and %s", b.ID, first, origin)
 			}
 			seen[b.ID] = origin
-			in.Bases = append(in.Bases, b)
+			bases = append(bases, b)
 			return nil
 		}
 		if len(src.OSMTags) > 0 {
@@ -330,21 +331,21 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 			for _, t := range src.OSMTags {
 				m, err := osm.ParseTagMatch(t)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				tags = append(tags, m)
 			}
 			feats, err := osm.ExtractFeatures(ctx, st.Network.PBF, tags, osm.Options{Procs: opt.Workers})
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if len(feats) == 0 {
-				return fmt.Errorf("facilities.bases[%d]: no feature of %s has the tags %v", i, st.Network.PBF, src.OSMTags)
+				return nil, fmt.Errorf("facilities.bases[%d]: no feature of %s has the tags %v", i, st.Network.PBF, src.OSMTags)
 			}
 			for _, f := range feats {
 				b := coverage.Base{ID: f.Ref(), Name: f.Tags["name"], Level: level, Loc: f.Loc, TeamSize: src.TeamSize}
 				if err := add(b, "osm "+f.Ref()); err != nil {
-					return err
+					return nil, err
 				}
 				in.BaseBusy = append(in.BaseBusy, math.NaN())
 			}
@@ -352,7 +353,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 		}
 		pts, err := facility.ReadPoints(src.File)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		facility.PointsToWGS84(st.SystemOf(src.File), pts)
 		for _, p := range pts {
@@ -363,34 +364,34 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 			if s := strings.TrimSpace(p.Attrs["team_size"]); s != "" {
 				n, err := strconv.Atoi(s)
 				if err != nil || n < 0 {
-					return &facility.ParseError{File: src.File, Line: p.Line, Err: fmt.Errorf("%w: team_size %q is not a number of people", facility.ErrBadValue, s)}
+					return nil, &facility.ParseError{File: src.File, Line: p.Line, Err: fmt.Errorf("%w: team_size %q is not a number of people", facility.ErrBadValue, s)}
 				}
 				b.TeamSize = n
 			}
 			q, err := busyColumn(src.File, p)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if err := add(b, fmt.Sprintf("%s:%d", src.File, p.Line)); err != nil {
-				return err
+				return nil, err
 			}
 			in.BaseBusy = append(in.BaseBusy, q)
 		}
 	}
-	if len(in.Bases) == 0 {
-		return errors.New("no rescue team base in the study's facilities")
+	if len(bases) == 0 {
+		return nil, errors.New("no rescue team base in the study's facilities")
 	}
-	return nil
+	return bases, nil
 }
 
 // assemble locates cells and bases in units and zones.
-func (in *Inputs) assemble(opt Options) error {
+func (in *Inputs) assemble(opt Options, bases []coverage.Base) error {
 	st := in.Study
 	in.dropEmptyCells()
 	pop := in.Population
 	ci := coverage.Input{
 		Graph: in.Graph, Standard: st.Standard, Res: st.Resolution,
-		Cells: pop.Cells, Pop: pop.Pop, Bases: in.Bases, Workers: opt.Workers,
+		Cells: pop.Cells, Pop: pop.Pop, Bases: bases, Workers: opt.Workers,
 	}
 	for _, u := range in.Units {
 		ci.Units = append(ci.Units, coverage.Unit{ID: u.ID, Name: u.Name})
@@ -404,8 +405,8 @@ func (in *Inputs) assemble(opt Options) error {
 		}
 		ci.CellUnit[i] = int32(ix.Locate(p))
 	}
-	ci.BaseUnit = make([]int32, len(in.Bases))
-	for i, b := range in.Bases {
+	ci.BaseUnit = make([]int32, len(bases))
+	for i, b := range bases {
 		ci.BaseUnit[i] = int32(ix.Locate(b.Loc))
 	}
 	if len(st.Zones)+len(st.OSMZones) > 0 {
@@ -414,7 +415,7 @@ func (in *Inputs) assemble(opt Options) error {
 			return err
 		}
 	}
-	ci.Busy = in.busyInput()
+	ci.Busy = in.busyInput(len(bases))
 	in.Coverage = ci
 	return nil
 }

@@ -23,8 +23,8 @@ func SiteMatrix(ctx context.Context, in *Inputs, copt siting.CandidateOptions, o
 	if err != nil {
 		return nil, rep, err
 	}
-	sites := make([]siting.Site, 0, len(in.Bases)+len(cands))
-	for _, b := range in.Bases {
+	sites := make([]siting.Site, 0, len(in.Coverage.Bases)+len(cands))
+	for _, b := range in.Coverage.Bases {
 		sites = append(sites, siting.Site{ID: b.ID, Loc: b.Loc, Existing: true, Members: b.TeamSize})
 	}
 	m, err := siting.NewMatrix(ctx, in.Graph, append(sites, cands...), siting.Demand{Cells: in.Coverage.Cells, Pop: in.Coverage.Pop},

@@ -17,97 +17,9 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
-	"github.com/rescuegrid/rescuegrid/analysis/standard"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
-
-// SummaryFile is the name of the study summary in an output folder; its
-// presence marks a complete rescuegrid output.
-const SummaryFile = "summary.json"
-
-// Summary is summary.json: what was computed, by which rules, from what.
-type Summary struct {
-	Study      string             `json:"study"`
-	StudyFile  string             `json:"study_file"`
-	Generator  string             `json:"generator"`
-	Created    time.Time          `json:"created"`
-	Resolution int                `json:"resolution"`
-	Standard   *standard.Standard `json:"standard"`
-	Population string             `json:"population_source"`
-	// Sources are the study's input files (absent in outputs of versions
-	// before it was added).
-	Sources []Source `json:"sources,omitempty"`
-	Graph   struct {
-		Profile string `json:"profile"`
-		Nodes   int    `json:"nodes"`
-		Edges   int    `json:"edges"`
-		Source  string `json:"source"`
-	} `json:"graph"`
-	Residents            float64            `json:"residents"`
-	Within               float64            `json:"within"`
-	Share                float64            `json:"share"`
-	Outside              float64            `json:"outside"`
-	P50Seconds           *float64           `json:"p50_seconds"`
-	P90Seconds           *float64           `json:"p90_seconds"`
-	MaxSeconds           *float64           `json:"max_seconds"`
-	Cells                int                `json:"cells"`
-	NoRoadCells          int                `json:"no_road_cells"`
-	NoRoadResidents      float64            `json:"no_road_residents"`
-	CellsOutsideUnits    int                `json:"cells_outside_units"`
-	ResidentsOutsideUnit float64            `json:"residents_outside_units"`
-	Units                int                `json:"units"`
-	UnitsWithResidents   int                `json:"units_with_residents"`
-	UnitsMeetingRescue   int                `json:"units_meeting_rescue"`
-	UnitsMeetingTeam     int                `json:"units_meeting_team"`
-	Bases                int                `json:"bases"`
-	UnplacedBases        []string           `json:"unplaced_bases,omitempty"`
-	Notes                []string           `json:"notes,omitempty"`
-	Shelters             *ShelterSummary    `json:"shelters,omitempty"`
-	Scenarios            []ScenarioSummary  `json:"scenarios,omitempty"`
-	Critical             *CriticalSummary   `json:"critical_segments,omitempty"`
-	Backup               *BackupSummary     `json:"backup,omitempty"`
-	BusyTeams            *BusySummary       `json:"busy_teams,omitempty"`
-	Day                  *DaySummary        `json:"day,omitempty"`
-	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
-	Files                []string           `json:"files"`
-
-	// MovedBases are bases placed on a road farther than the nearest, with
-	// the distance and the reason.
-	MovedBases []string `json:"moved_bases,omitempty"`
-}
-
-// ScenarioSummary is one scenario in summary.json.
-type ScenarioSummary struct {
-	Name        string                  `json:"name"`
-	Within      float64                 `json:"within"`
-	Lost        float64                 `json:"residents_losing_coverage"`
-	ClosedEdges int                     `json:"closed_edges"`
-	SlowedEdges int                     `json:"slowed_edges"`
-	UnknownWays []int64                 `json:"unknown_ways,omitempty"`
-	Shelters    *ScenarioShelterSummary `json:"shelters,omitempty"`
-	// BasesOut are the bases the scenario takes out of service.
-	BasesOut []string `json:"bases_out,omitempty"`
-}
-
-// ScenarioShelterSummary is a scenario's shelter answer in summary.json,
-// beside the baseline's.
-type ScenarioShelterSummary struct {
-	Closed            int      `json:"closed"`
-	Places            float64  `json:"places"`
-	PlacesBaseline    float64  `json:"places_baseline"`
-	Placed            float64  `json:"placed"`
-	PlacedBaseline    float64  `json:"placed_baseline"`
-	Unplaced          float64  `json:"unplaced"`
-	NewlyUnplaced     float64  `json:"newly_unplaced"`
-	WithinReach       float64  `json:"residents_within_walk_reach"`
-	WithinReachBase   float64  `json:"residents_within_walk_reach_baseline"`
-	WalkClosedEdges   int      `json:"walk_closed_edges"`
-	StartToOverflow   []string `json:"shelters_starting_to_overflow"`
-	TurningAway       []string `json:"shelters_turning_away_more"`
-	InClosedAreas     []string `json:"open_shelters_in_closed_areas,omitempty"`
-	NearestOverflowed int      `json:"shelters_overflowing_if_nearest"`
-}
 
 func scenarioShelterSummary(sbase *shelter.Result, sc ScenarioResult) *ScenarioShelterSummary {
 	if sbase == nil || sc.Shelter == nil {
@@ -199,25 +111,6 @@ func list(ids []string, n int) string {
 		return strings.Join(ids, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
-}
-
-// ShelterSummary is the shelter part of summary.json.
-type ShelterSummary struct {
-	Shelters           int      `json:"shelters"`
-	UnknownCapacity    int      `json:"unknown_capacity"`
-	Places             float64  `json:"places"`
-	PlacesPerResident  float64  `json:"places_per_resident"`
-	Required           float64  `json:"required_places"`
-	Deficit            float64  `json:"place_deficit"`
-	WithinReach        float64  `json:"residents_within_walk_reach"`
-	Demand             float64  `json:"demand"`
-	Placed             float64  `json:"placed"`
-	Unplaced           float64  `json:"unplaced"`
-	MeanWalkSeconds    *float64 `json:"mean_walk_seconds"`
-	NearestOverflowing int      `json:"shelters_overflowing_if_nearest"`
-	NearestOverflow    float64  `json:"overflow_if_nearest"`
-	Depots             int      `json:"depots"`
-	DepotsUnreached    int      `json:"shelters_no_depot_reaches"`
 }
 
 func ptr(v float64) *float64 {
