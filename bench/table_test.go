@@ -2,10 +2,13 @@ package bench_test
 
 import (
 	"context"
+	"encoding/binary"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
@@ -100,4 +103,48 @@ func BenchmarkTableTargets_Malta(b *testing.B) {
 	}
 	b.ReportMetric(float64(tg.NumSwept()), "swept_nodes")
 	b.ReportMetric(float64(g.NumCore()), "core_nodes")
+}
+
+var engineInputs = flag.String("engine-inputs", "", "TestWriteEngineInputs writes Malta's CSR and sources (malta.csr) and the table's places (table-*.csv) into this folder, for bench/engines/*.py")
+
+// TestWriteEngineInputs writes what the peer scripts of bench/engines read:
+// Malta's graph as rescuegrid searches it (CSR: node and edge counts,
+// offsets u32, heads u32, times f64, then the sources' count and node
+// numbers, all little-endian) and the table's sources and targets. It does
+// nothing without -engine-inputs.
+func TestWriteEngineInputs(t *testing.T) {
+	if *engineInputs == "" {
+		t.Skip("no -engine-inputs folder")
+	}
+	r := regions[2]
+	g := load(t, r)
+	if err := os.MkdirAll(*engineInputs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var buf []byte
+	le := binary.LittleEndian
+	off, tgt, w := g.CSR()
+	buf = le.AppendUint64(buf, uint64(g.NumNodes()))
+	buf = le.AppendUint64(buf, uint64(len(tgt)))
+	for _, x := range off {
+		buf = le.AppendUint32(buf, x)
+	}
+	for _, x := range tgt {
+		buf = le.AppendUint32(buf, uint32(x))
+	}
+	for _, x := range w {
+		buf = le.AppendUint64(buf, math.Float64bits(float64(x)))
+	}
+	seeds := sources(t, r, g)
+	buf = le.AppendUint64(buf, uint64(len(seeds)))
+	for _, s := range seeds {
+		buf = le.AppendUint32(buf, uint32(s.Node))
+	}
+	if err := os.WriteFile(filepath.Join(*engineInputs, "malta.csr"), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := *tablePoints
+	*tablePoints = filepath.Join(*engineInputs, "table-")
+	defer func() { *tablePoints = old }()
+	tablePairs(t, g)
 }
