@@ -95,6 +95,7 @@ func analyze(ctx context.Context, args []string, e *env) error {
 	if !e.quiet {
 		study.PrintSummary(e.stdout, e.lang, in, res)
 		study.PrintDay(e.stdout, in, res, rs.Day)
+		study.PrintTimes(e.stdout, in, res, rs.Times)
 		if sres != nil {
 			study.PrintShelterSummary(e.stdout, e.lang, in, sres)
 		}

@@ -131,6 +131,9 @@ type Study struct {
 	Robustness Robustness
 	// BusyTeams asks for expected coverage with busy teams (nil: not asked).
 	BusyTeams *BusyTeams
+	// Times are the times of day to study with the speed profile (nil:
+	// none; the study is then the free-flow one alone).
+	Times *TimesSpec
 	// CRS is the coordinate system of each input file (absolute path ->
 	// system), from the inputs' crs keys and the study's default crs; files
 	// not in it are WGS-84. See SystemOf.
@@ -300,6 +303,8 @@ type raw struct {
 	Scenarios  []ScenarioSpec   `yaml:"scenarios"`
 	Robustness Robustness       `yaml:"robustness"`
 	BusyTeams  *BusyTeams       `yaml:"busy_teams"`
+	Times      []string         `yaml:"times"`
+	SpeedProf  string           `yaml:"speed_profile"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
@@ -523,6 +528,9 @@ func Parse(b []byte, path string) (*Study, error) {
 		return nil, fail("busy_teams", "%v", err)
 	}
 	st.BusyTeams = r.BusyTeams
+	if st.Times, err = parseTimes(r.Times, r.SpeedProf, file, fail); err != nil {
+		return nil, err
+	}
 	if len(r.Facilities.Bases) == 0 {
 		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
 	}

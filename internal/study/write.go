@@ -149,6 +149,15 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 	if res.Critical != nil {
 		tables["critical_segments"] = CriticalTable(mem, res.Critical)
 	}
+	if len(res.Times) > 0 {
+		tt, err := TimeTables(mem, in, res.Times)
+		if err != nil {
+			return nil, err
+		}
+		for n, rec := range tt {
+			tables[n] = rec
+		}
+	}
 	if res.Day != nil {
 		gaps, err := DayTables(mem, tables, in, res.Day)
 		if err != nil {
@@ -220,6 +229,7 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 	}
 	sum.Critical = criticalSummary(res.Critical)
 	sum.Day = daySummary(in, r, res.Day)
+	sum.Times = timesSummary(in, res.Times)
 	sum.Files = append(files, SummaryFile)
 	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
