@@ -155,8 +155,21 @@ var (
 	ErrInput   = errors.New("coverage: inconsistent input")
 )
 
-// Compute runs the study.
+// Compute runs the study: Search, then Finish.
 func Compute(ctx context.Context, in Input) (*Result, error) {
+	p, err := Search(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return Finish(ctx, in, p)
+}
+
+// Search runs the graph half of a study: snapping, the nearest-base search
+// and one bounded search per base. What it returns depends on the graph only
+// through paths no longer than the per-base horizon, so a part of the region
+// searched on a part of the graph with a wide enough margin gives the same
+// answers for its own cells and bases (package internal/batch relies on it).
+func Search(ctx context.Context, in Input) (*Partial, error) {
 	if err := check(in); err != nil {
 		return nil, err
 	}
@@ -283,14 +296,31 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 		}
 	}
 
+	p := &Partial{
+		Cells: res.Cells, Bases: res.Bases, UnplacedBases: res.Summary.UnplacedBases, Busy: res.Busy,
+		Only: perBase.only, Covered: perBase.covered, BaseBands: perBase.iso,
+		NodeBands: nodeBands(allTree, perBase.nodeCell, std.IsochroneMinutes),
+	}
+	return p, nil
+}
+
+// Finish aggregates a Partial into the study's answer: units, bases,
+// summary, isochrones and gaps. It does not use in.Graph.
+func Finish(ctx context.Context, in Input, p *Partial) (*Result, error) {
+	if in.Workers <= 0 {
+		in.Workers = runtime.GOMAXPROCS(0)
+	}
+	res := &Result{Cells: p.Cells, Bases: p.Bases, Busy: p.Busy}
+	res.Summary.UnplacedBases = p.UnplacedBases
+	var err error
 	res.Units = units(in, res)
-	bases(in, res, perBase)
+	bases(in, res, p)
 	res.Summary = summary(in, res)
 	backup(in, res)
-	if c.Expected != nil {
+	if res.Cells.Expected != nil {
 		expected(in, res)
 	}
-	if res.Isochrones, err = isochrones(ctx, in, res, allTree, perBase); err != nil {
+	if res.Isochrones, err = isochrones(ctx, in, res, p); err != nil {
 		return nil, err
 	}
 	if res.Gaps, err = gaps(in, res); err != nil {

@@ -83,6 +83,7 @@ func commands() []command {
 		{"serve", "serve a study: Arrow tables, isochrones, travel times, what-if over HTTP", runServe},
 		{"tiles", "export a study's vector tile layers to PMTiles archives", runTiles},
 		{"isochrone", "the areas reached from a point within 5, 10, 15 minutes, as GeoJSON", runIsochrone},
+		{"batch", "split a study into shards for a cluster or local processes, and merge them", runBatch},
 		{"extract", "extract facilities (fire stations, shelters…) from OSM tags as points", runExtract},
 		{"version", "print the version", func(_ context.Context, _ []string, e *env) error {
 			fmt.Fprintln(e.stdout, "rescuegrid", versionString())

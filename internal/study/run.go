@@ -46,6 +46,18 @@ type Inputs struct {
 	// (nil without population.day); Day says how it was made.
 	DayPop []float64
 	Day    *DayInfo
+	// Recorded, when set, stands in for Graph and the study's files in
+	// summary.json: a batch merge has neither at hand, only what the plan
+	// recorded of them.
+	Recorded *Recorded
+}
+
+// Recorded is what summary.json says of the road graph and the input files,
+// as recorded when they were read.
+type Recorded struct {
+	Profile, Source string
+	Nodes, Edges    int
+	Sources         []Source
 }
 
 // StageTiming is the wall time of one stage of a study.
@@ -77,7 +89,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	pbf := st.Network.PBF
 	err := stage("road network", func() error {
 		if st.Network.Graph != "" {
-			g, err := graph.ReadFile(st.Network.Graph)
+			g, err := graph.Open(st.Network.Graph, graph.OpenOptions{})
 			in.Graph = g
 			return err
 		}
@@ -189,7 +201,7 @@ func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
 	st := in.Study
 	var err error
 	if st.Network.WalkGraph != "" {
-		in.WalkGraph, err = graph.ReadFile(st.Network.WalkGraph)
+		in.WalkGraph, err = graph.Open(st.Network.WalkGraph, graph.OpenOptions{})
 	} else {
 		var p *osm.Profile
 		if p, err = osm.BuiltinProfile("walk"); err == nil {

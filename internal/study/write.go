@@ -260,8 +260,13 @@ func summarize(in *Inputs, r *coverage.Result, generator string, timings []Stage
 	}
 	out.Backup = backupSummary(s.Backup)
 	out.BusyTeams = busySummary(r)
-	m := in.Graph.Meta()
-	out.Graph.Profile, out.Graph.Nodes, out.Graph.Edges, out.Graph.Source = m.Profile, in.Graph.NumNodes(), in.Graph.NumEdges(), m.Source
+	if rec := in.Recorded; rec != nil {
+		out.Graph.Profile, out.Graph.Nodes, out.Graph.Edges, out.Graph.Source = rec.Profile, rec.Nodes, rec.Edges, rec.Source
+		out.Sources = rec.Sources
+	} else {
+		m := in.Graph.Meta()
+		out.Graph.Profile, out.Graph.Nodes, out.Graph.Edges, out.Graph.Source = m.Profile, in.Graph.NumNodes(), in.Graph.NumEdges(), m.Source
+	}
 	for _, u := range r.Units {
 		if u.Residents <= 0 {
 			continue // an empty unit meets nothing and fails nothing
