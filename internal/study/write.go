@@ -255,7 +255,7 @@ func summarize(in *Inputs, r *coverage.Result, generator string, timings []Stage
 		P50Seconds: ptr(s.P50), P90Seconds: ptr(s.P90), MaxSeconds: ptr(s.Max),
 		Cells: s.Cells, NoRoadCells: s.NoRoadCells, NoRoadResidents: s.NoRoadResidents,
 		CellsOutsideUnits: s.OutsideUnits, ResidentsOutsideUnit: s.OutsideUnitResidents,
-		Units: len(r.Units), Bases: len(r.Bases), UnplacedBases: s.UnplacedBases, Notes: in.Notes,
+		Units: len(r.Units), Bases: len(r.Bases), UnplacedBases: s.UnplacedBases, MovedBases: s.MovedBases, Notes: in.Notes,
 		TimingsSeconds: map[string]float64{},
 	}
 	out.Backup = backupSummary(s.Backup)
@@ -316,6 +316,9 @@ func PrintSummary(w io.Writer, l i18n.Lang, in *Inputs, r *coverage.Result) {
 	}
 	for _, u := range s.UnplacedBases {
 		fmt.Fprintln(w, "  "+l.T("summary.base_left_out", "base", u))
+	}
+	for _, u := range s.MovedBases {
+		fmt.Fprintln(w, "  "+l.T("summary.base_moved", "base", u))
 	}
 	units := append([]coverage.UnitResult(nil), r.Units...)
 	sort.SliceStable(units, func(a, b int) bool {
@@ -421,7 +424,10 @@ func dur(sec float64) string {
 	if math.IsInf(sec, 1) {
 		return "unreached"
 	}
-	return fmt.Sprintf("%d:%02d", int(sec)/60, int(sec)%60)
+	// Rounded up to the second: 300.84 s prints 5:01, never as inside a
+	// 5-minute circle it is outside of.
+	s := int(math.Ceil(sec))
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
 
 func trim(s string, n int) string {
