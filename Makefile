@@ -10,6 +10,11 @@ GO       ?= go
 SHARED   ?= ../shared
 SHARED_ABS := $(abspath $(SHARED))
 OUT      ?= out
+# The bundled sample `make run` and `make report` use: andorra (English) or
+# shenzhen (深圳南山, in Chinese): make run SAMPLE=shenzhen
+SAMPLE   ?= andorra
+SAMPLE_LANG_shenzhen := zh-CN
+SAMPLE_LANG := $(or $(SAMPLE_LANG_$(SAMPLE)),en)
 FUZZTIME ?= 20s
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
@@ -134,16 +139,16 @@ bench-go: deps ## Go benchmarks into bench/out/go-bench.txt
 bench-peers: ## peer tools (scipy, igraph, networkx, pgRouting) into bench/out/peers/
 	SHARED="$(SHARED_ABS)" bench/run.sh
 
-run: build ## the bundled Andorra sample: coverage study against the 15-minute circle, into OUT=out
+run: build ## a bundled sample (SAMPLE=andorra, or SAMPLE=shenzhen in Chinese): coverage study, into OUT=out
 	@mkdir -p $(OUT)
-	$(BIN) analyze data/sample/andorra/study.yaml --out $(OUT)/andorra
-	@echo "tables (Arrow, GeoParquet, CSV, GeoJSON) and summary.json in $(OUT)/andorra/"
+	$(BIN) --lang $(SAMPLE_LANG) analyze data/sample/$(SAMPLE)/study.yaml --out $(OUT)/$(SAMPLE)
+	@echo "tables (Arrow, GeoParquet, CSV, GeoJSON) and summary.json in $(OUT)/$(SAMPLE)/"
 
-report: build ## the sample's HTML report with a siting of 5 new stations, into OUT/andorra-report.html
+report: build ## the sample's HTML report (SAMPLE=…) with a siting of new stations, into OUT/SAMPLE-report.html
 	@mkdir -p $(OUT)
-	$(BIN) --quiet analyze data/sample/andorra/study.yaml --out $(OUT)/andorra
-	$(BIN) --quiet site data/sample/andorra/study.yaml --add 5 --out $(OUT)/andorra-sites
-	$(BIN) report $(OUT)/andorra --siting $(OUT)/andorra-sites --out $(OUT)/andorra-report.html
+	$(BIN) --quiet analyze data/sample/$(SAMPLE)/study.yaml --out $(OUT)/$(SAMPLE)
+	$(BIN) --quiet site data/sample/$(SAMPLE)/study.yaml --add $(if $(filter shenzhen,$(SAMPLE)),2,5) --out $(OUT)/$(SAMPLE)-sites
+	$(BIN) --lang $(SAMPLE_LANG) report $(OUT)/$(SAMPLE) --siting $(OUT)/$(SAMPLE)-sites --out $(OUT)/$(SAMPLE)-report.html
 
 fuzz: deps ## run every Fuzz target for FUZZTIME (default 20s) each
 	@pkgs=$$($(GO) list ./...); \

@@ -76,7 +76,7 @@ type Options struct {
 
 // Read reads every input the study names and assembles the coverage input.
 func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
-	in := &Inputs{Study: st}
+	in := &Inputs{Study: st, Notes: append([]string(nil), st.Notes...)}
 	stage := func(name string, fn func() error) error {
 		if opt.Progress != nil {
 			opt.Progress(name)

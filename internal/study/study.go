@@ -149,6 +149,7 @@ type Study struct {
 	// not in it are WGS-84. See SystemOf.
 	CRS    map[string]coordsys.System
 	Output OutputOptions
+	Notes  []string // the study file's notes: what its data can and cannot support
 }
 
 // OutputOptions ask for extra outputs.
@@ -329,6 +330,9 @@ type raw struct {
 	// OpenStreetMap data, always WGS-84).
 	CRS    string        `yaml:"crs"`
 	Output OutputOptions `yaml:"output"`
+	// Notes are the study author's caveats about the data, carried into
+	// summary.json and the report ahead of the run's own notes.
+	Notes []string `yaml:"notes"`
 }
 
 // ConfigError is a problem in a study file.
@@ -644,5 +648,6 @@ func Parse(b []byte, path string) (*Study, error) {
 		return nil, err
 	}
 	st.Output = r.Output
+	st.Notes = r.Notes
 	return st, nil
 }

@@ -297,6 +297,16 @@ func PrintSummary(w io.Writer, l i18n.Lang, in *Inputs, r *coverage.Result) {
 	fmt.Fprintln(w, "  "+l.T("summary.inside", "minutes", mins, "within", people(s.Within), "share", fmt.Sprintf("%.1f", 100*s.Share), "outside", people(s.Outside)))
 	fmt.Fprintln(w, "  "+l.T("summary.times", "p50", durL(l, s.P50), "p90", durL(l, s.P90), "max", durL(l, s.Max)))
 	printBackup(w, l, s, std.Rescue.Minutes)
+	var rapidRes, rapidMet float64
+	for _, u := range r.Units {
+		rapidRes += u.RapidResidents
+		rapidMet += u.RapidMet
+	}
+	if rapidRes > 0 {
+		rp := std.Rescue.Rapid
+		fmt.Fprintln(w, "  "+l.T("summary.rapid", "residents", people(rapidRes), "met", people(rapidMet), "share", fmt.Sprintf("%.1f", 100*rapidMet/rapidRes),
+			"first", fmt.Sprintf("%g", rp.FirstResponderMinutes), "pro", fmt.Sprintf("%g", rp.ProfessionalMinutes)))
+	}
 	printBusy(w, r, std.Rescue.Minutes)
 	if s.NoRoadCells > 0 {
 		fmt.Fprintln(w, "  "+l.T("summary.noroad", "m", fmt.Sprintf("%g", std.Access.SnapDistanceM), "cells", s.NoRoadCells, "residents", people(s.NoRoadResidents)))
