@@ -59,6 +59,7 @@ func (s *Server) Handler() http.Handler {
 	route("POST", "/api/whatif", s.handleWhatIf)
 	route("POST", "/api/site", s.handleSite)
 	route("GET", "/tiles/{rest...}", s.handleTile)
+	route("GET", "/i18n/{lang}", s.handleMessages)
 	// The web map: its files at / and below each study's prefix.
 	route("GET", "/", s.handlePage)
 	mux.Handle("OPTIONS /", s.instrument("OPTIONS /", func(w http.ResponseWriter, r *http.Request) error {
