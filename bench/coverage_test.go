@@ -11,9 +11,9 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/uber/h3-go/v4"
 )
 

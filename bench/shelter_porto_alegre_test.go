@@ -19,12 +19,12 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/data/population"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
 	"github.com/rescuegrid/rescuegrid/internal/sheltertest"
 	"github.com/rescuegrid/rescuegrid/internal/stats"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 // The real-data tests import the data/ loaders: analysis/shelter itself
@@ -176,12 +176,16 @@ func TestShelterPortoAlegre(t *testing.T) {
 	}
 
 	ctx := context.Background()
+	var clock study.StageClock
+	in.Options.Stage = clock.Begin
 	t0 := time.Now()
 	r, err := shelter.Compute(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(t0)
+	clock.Stop()
+	in.Options.Stage = nil
 	s := r.Summary
 	sheltertest.CheckInvariants(t, in, r)
 
@@ -219,7 +223,7 @@ func TestShelterPortoAlegre(t *testing.T) {
 	t.Logf("everyone: placed %.0f, unplaced %.0f, mean walk %.0f s; greedy nearest-first placed %.0f at %.0f person-s vs %.0f",
 		s.Placed, s.Unplaced, s.MeanWalkSeconds, g.placed, g.cost, s.PersonSeconds)
 	t.Logf("timings: walk %v, FCA (3 kinds) %v, assign %v (%d phases, %d augmentations), depots %v; whole Compute %v",
-		s.WalkTook, s.FCATook, s.AssignTook, s.Phases, s.Augmentations, s.DepotTook, took)
+		clock.Took(shelter.StageWalk), clock.Took(shelter.StageFCA), clock.Took(shelter.StageAssign), s.Phases, s.Augmentations, clock.Took(shelter.StageDepots), took)
 	t.Logf("depots (3 stand-ins): %d shelters beyond %.0f min, %.1f %% of residents within",
 		s.DepotsUnreached, in.Standard.Depots.ReachMinutes, 100*s.DepotWithin/s.Residents)
 
@@ -249,7 +253,10 @@ func TestShelterPortoAlegre(t *testing.T) {
 	}
 	in2 := in
 	in2.Options.DemandShare = shelteredSum / s.Residents
+	var clock2 study.StageClock
+	in2.Options.Stage = clock2.Begin
 	r2, err := shelter.Compute(ctx, in2)
+	clock2.Stop()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,13 +267,16 @@ func TestShelterPortoAlegre(t *testing.T) {
 	}
 	g2 := greedy(&r2.Matrix, r2.Cells.Demand, placesOf(r2))
 	t.Logf("flood: optimal assignment places %.1f at %.0f person-s (mean %.0f s); greedy nearest-first places %.1f at %.0f person-s; assign took %v (%d phases)",
-		r2.Summary.Placed, r2.Summary.PersonSeconds, r2.Summary.MeanWalkSeconds, g2.placed, g2.cost, r2.Summary.AssignTook, r2.Summary.Phases)
+		r2.Summary.Placed, r2.Summary.PersonSeconds, r2.Summary.MeanWalkSeconds, g2.placed, g2.cost, clock2.Took(shelter.StageAssign), r2.Summary.Phases)
 	floodReport(t, p, r2, shelteredSum)
 
 	// Long-term shelters: 2.5 km reach, overlapping catchments.
 	in3 := in
 	in3.Options.DefaultClass = "long_term"
+	var clock3 study.StageClock
+	in3.Options.Stage = clock3.Begin
 	r3, err := shelter.Compute(ctx, in3)
+	clock3.Stop()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +287,7 @@ func TestShelterPortoAlegre(t *testing.T) {
 		t.Errorf("long-term assignment not optimal: augmenting path %v, negative cycle %g s", aug, neg)
 	}
 	t.Logf("long_term (reach %.0f m = %.0f s): %.1f %% of residents within reach; matrix %d pairs; placed %.0f; assign %v (%d phases); units: 2SFCA %.5f, step %.5f, Gaussian %.5f",
-		r3.Shelters[0].ReachM, r3.Shelters[0].CutoffSeconds, 100*s3.WithinReach/s3.Residents, r3.Matrix.Len(), s3.Placed, s3.AssignTook, s3.Phases,
+		r3.Shelters[0].ReachM, r3.Shelters[0].CutoffSeconds, 100*s3.WithinReach/s3.Residents, r3.Matrix.Len(), s3.Placed, clock3.Took(shelter.StageAssign), s3.Phases,
 		r3.Units[0].Access, r3.Units[0].AccessStep, r3.Units[0].AccessGauss)
 
 	if *accessExport != "" {

@@ -308,6 +308,8 @@ func check(in Input) error {
 		return fmt.Errorf("%w: %d cells but %d populations, %d cell units, %d zone flags", ErrInput, n, len(in.Pop), len(in.CellUnit), len(in.Zone))
 	case len(in.BaseUnit) != len(in.Bases):
 		return fmt.Errorf("%w: %d bases but %d base units", ErrInput, len(in.Bases), len(in.BaseUnit))
+	case len(in.Standard.IsochroneMinutes) == 0:
+		return fmt.Errorf("%w: the standard has no isochrone_minutes", ErrInput)
 	case len(in.Bases) == 0:
 		return fmt.Errorf("%w: no bases", ErrNoBases)
 	}

@@ -35,6 +35,12 @@ type Meta struct {
 // Nodes are numbered in the order they are added (builder indices); Build
 // renumbers them. A Builder is not safe for concurrent use.
 type Builder struct {
+	// Hierarchy makes Build contract the core graph into a contraction
+	// hierarchy (ch.go) for PHAST searches. A road graph of a country
+	// contracts in seconds; a random graph (no road-like structure) may
+	// take far longer, so tests opt in.
+	Hierarchy bool
+
 	osmIDs       []int64
 	latE7, lonE7 []int32
 	from, to     []uint32
@@ -189,6 +195,9 @@ func (b *Builder) Build(meta Meta) (*Graph, error) {
 	g.finish()
 	if err := g.buildCore(); err != nil {
 		return nil, fmt.Errorf("graph: %w", err) // a bug in chainOrder, not bad input
+	}
+	if b.Hierarchy {
+		g.buildHierarchy()
 	}
 	return g, nil
 }

@@ -58,7 +58,7 @@ func decodeSeeds(tb testing.TB) map[string][]byte {
 		"magic-only":    valid[:8],
 		"header-only":   valid[:72],
 		"truncated":     valid[:len(valid)/2],
-		"version-2":     with(func(c []byte) { binary.LittleEndian.PutUint32(c[8:], 2) }),
+		"version-1":     with(func(c []byte) { binary.LittleEndian.PutUint32(c[8:], 1) }),
 		"flipped-body":  with(func(c []byte) { c[l.weights+3] ^= 0x40 }),
 		"trailing-byte": append(slices.Clone(valid), 0),
 		"no-end-marker": with(func(c []byte) { copy(c[len(c)-4:], "RGEM") }),

@@ -54,6 +54,8 @@ type Graph struct {
 	coreTgt     []NodeID
 	coreW       []Seconds
 
+	ch *Hierarchy // contraction hierarchy over the core graph (ch.go), or nil
+
 	byOSMOnce sync.Once
 	byOSM     []NodeID // node ids sorted by OSM id, built on first use by Node
 
@@ -207,9 +209,9 @@ func (g *Graph) Reverse() *Graph {
 }
 
 // MemoryBytes returns the bytes held by the graph's arrays: the full graph,
-// the core graph and the chain table. It does not count the indexes built on
-// demand: the OSM id index (4 bytes a node), the reverse graph and the
-// snapping index.
+// the core graph and the chain table. It does not count the contraction
+// hierarchy (Hierarchy.MemoryBytes) nor the indexes built on demand: the OSM
+// id index (4 bytes a node), the reverse graph and the snapping index.
 func (g *Graph) MemoryBytes() int {
 	n, m := g.NumNodes(), g.NumEdges()
 	return 4*(n+1) + m*(4+8+4) + n*(8+4+4+4) + 8*len(g.wayIDs) + 4*len(g.cSize) +

@@ -1,6 +1,3 @@
-// Package isochrone turns a search into drive-time areas: the H3 cells whose
-// road nodes are reached within each time limit, dissolved into polygons with
-// holes where the network is not reached in time.
 package isochrone
 
 import (

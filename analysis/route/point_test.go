@@ -8,6 +8,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/internal/graphtest"
 )
 
 // snapOn places a point on edge e of g at fraction f, as graph.Snap would.
@@ -174,9 +175,9 @@ func TestPointTimeMatchesSubdividedGraph(t *testing.T) {
 	for trial := 0; trial < 40; trial++ {
 		var g *graph.Graph
 		if trial%2 == 0 {
-			g = randomGraph(t, rng, 30+rng.IntN(100))
+			g = graphtest.Random(t, rng, 30+rng.IntN(100))
 		} else {
-			g = chainyGraph(t, rng, 10+rng.IntN(30))
+			g = graphtest.Chains(t, rng, 10+rng.IntN(30))
 		}
 		if g.NumEdges() == 0 {
 			continue

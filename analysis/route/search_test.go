@@ -11,6 +11,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/internal/graphtest"
 )
 
 // eps is the rounding allowed between two sums of the same edge times added
@@ -21,39 +22,6 @@ const eps = 1e-9
 func close(a, b graph.Seconds) bool { return math.Abs(float64(a-b)) <= eps }
 
 var seed = flag.Uint64("seed", 42, "random seed for the property tests (replay a failure with -seed=N)")
-
-// randomGraph builds a random road-like graph: n nodes on a small grid of
-// coordinates, each joined to a few near neighbours, some edges one-way,
-// some parallel, some of zero time.
-func randomGraph(tb testing.TB, rng *rand.Rand, n int) *graph.Graph {
-	tb.Helper()
-	var b graph.Builder
-	for i := 0; i < n; i++ {
-		b.AddNode(int64(1000+i*7), int32(140000000+rng.IntN(200000)), int32(358000000+rng.IntN(200000)))
-	}
-	way := b.AddWay(1)
-	for i := 0; i < n; i++ {
-		for k := 0; k < 2; k++ {
-			j := (i + 1 + rng.IntN(8)) % n
-			w := graph.Seconds(rng.Float64() * 60)
-			switch rng.IntN(10) {
-			case 0:
-				w = 0
-			case 1:
-				w = graph.Seconds(rng.IntN(5)) // integer times make ties
-			}
-			b.AddEdge(uint32(i), uint32(j), w, way)
-			if rng.IntN(4) != 0 {
-				b.AddEdge(uint32(j), uint32(i), w, way)
-			}
-		}
-	}
-	g, err := b.Build(graph.Meta{Profile: "test"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return g
-}
 
 // naive is a textbook Dijkstra over container/heap with lazy deletion: the
 // definition the fast search must agree with.
@@ -122,7 +90,7 @@ func TestRunMatchesNaiveDijkstra(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 1))
 	s := (*route.Search)(nil)
 	for trial := 0; trial < 50; trial++ {
-		g := randomGraph(t, rng, 50+rng.IntN(400))
+		g := graphtest.Random(t, rng, 50+rng.IntN(400))
 		s = route.NewSearch(g)
 		for run := 0; run < 5; run++ { // the workspace is reused between runs
 			seeds := randomSeeds(rng, g, 1+rng.IntN(6))
@@ -145,7 +113,7 @@ func TestRunMatchesNaiveDijkstra(t *testing.T) {
 func TestTreeProperties(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 2))
 	for trial := 0; trial < 20; trial++ {
-		g := randomGraph(t, rng, 300)
+		g := graphtest.Random(t, rng, 300)
 		seeds := randomSeeds(rng, g, 5)
 		s := route.NewSearch(g)
 		if err := s.Run(context.Background(), seeds, route.Options{}); err != nil {
@@ -176,7 +144,7 @@ func TestTreeProperties(t *testing.T) {
 func TestLimitIsACut(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 3))
 	for trial := 0; trial < 30; trial++ {
-		g := randomGraph(t, rng, 400)
+		g := graphtest.Random(t, rng, 400)
 		seeds := randomSeeds(rng, g, 3)
 		s := route.NewSearch(g)
 		if err := s.Run(context.Background(), seeds, route.Options{}); err != nil {
@@ -236,7 +204,7 @@ func TestTiesGoToLowerSource(t *testing.T) {
 
 func TestForEachMatchesSequential(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 4))
-	g := randomGraph(t, rng, 500)
+	g := graphtest.Random(t, rng, 500)
 	groups := make([][]route.Seed, 40)
 	for i := range groups {
 		groups[i] = []route.Seed{{Node: graph.NodeID(rng.IntN(g.NumNodes())), Source: int32(i)}}
@@ -267,7 +235,7 @@ func TestForEachMatchesSequential(t *testing.T) {
 
 func TestRunStopsOnCancel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 5))
-	g := randomGraph(t, rng, 20000)
+	g := graphtest.Random(t, rng, 20000)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	s := route.NewSearch(g)
@@ -280,76 +248,10 @@ func TestRunStopsOnCancel(t *testing.T) {
 	}
 }
 
-// chainyGraph builds a graph that is mostly chains of two-neighbour nodes,
-// as OSM road graphs are: junctions joined by chains of 0-6 shape points,
-// some chains one-way, some with one edge missing in one direction (two
-// one-way streets meeting), some looping back to their junction, and a few
-// isolated rings with no junction at all.
-func chainyGraph(tb testing.TB, rng *rand.Rand, junctions int) *graph.Graph {
-	tb.Helper()
-	var b graph.Builder
-	way := b.AddWay(7)
-	id := int64(1)
-	node := func() uint32 {
-		id++
-		return b.AddNode(id, int32(140000000+rng.IntN(200000)), int32(358000000+rng.IntN(200000)))
-	}
-	edge := func(u, v uint32, fwd, bwd bool) {
-		w := graph.Seconds(rng.Float64() * 30)
-		if rng.IntN(15) == 0 {
-			w = 0
-		}
-		if fwd {
-			b.AddEdge(u, v, w, way)
-		}
-		if bwd {
-			b.AddEdge(v, u, w, way)
-		}
-	}
-	js := make([]uint32, junctions)
-	for i := range js {
-		js[i] = node()
-	}
-	for i := 0; i < junctions*2; i++ {
-		a := js[rng.IntN(junctions)]
-		z := js[rng.IntN(junctions)]
-		oneway := rng.IntN(3) == 0
-		prev := a
-		l := rng.IntN(7)
-		for k := 0; k < l; k++ {
-			x := node()
-			fwd, bwd := true, !oneway
-			if rng.IntN(12) == 0 {
-				fwd, bwd = !oneway && rng.IntN(2) == 0, true
-			}
-			edge(prev, x, fwd, bwd)
-			prev = x
-		}
-		if prev != z || l > 0 {
-			edge(prev, z, true, !oneway)
-		}
-	}
-	for r := 0; r < 3; r++ { // an isolated ring
-		first := node()
-		prev := first
-		for k := 0; k < 2+rng.IntN(5); k++ {
-			x := node()
-			edge(prev, x, true, rng.IntN(2) == 0)
-			prev = x
-		}
-		edge(prev, first, true, rng.IntN(2) == 0)
-	}
-	g, err := b.Build(graph.Meta{Profile: "test"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return g
-}
-
 func TestChainsMatchNaiveDijkstra(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 6))
 	for trial := 0; trial < 60; trial++ {
-		g := chainyGraph(t, rng, 10+rng.IntN(60))
+		g := graphtest.Chains(t, rng, 10+rng.IntN(60))
 		if g.NumCore() == g.NumNodes() {
 			t.Fatalf("trial %d: no chain in a chain-heavy graph", trial)
 		}
@@ -392,7 +294,7 @@ func TestChainsMatchNaiveDijkstra(t *testing.T) {
 // chains than the parallel-fill threshold, with two fill workers.
 func TestParallelFillMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 8))
-	g := chainyGraph(t, rng, 4000)
+	g := graphtest.Chains(t, rng, 4000)
 	if g.NumChains() < 4096 {
 		t.Fatalf("%d chains, want more than 4096 to test the parallel fill", g.NumChains())
 	}
@@ -427,7 +329,7 @@ func TestParallelFillMatchesNaive(t *testing.T) {
 func TestModifiedGraphMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 9))
 	for trial := 0; trial < 30; trial++ {
-		g := chainyGraph(t, rng, 20+rng.IntN(40))
+		g := graphtest.Chains(t, rng, 20+rng.IntN(40))
 		drop := make([]bool, g.NumEdges())
 		factor := make([]float64, g.NumEdges())
 		for e := range drop {
@@ -460,7 +362,7 @@ func TestModifiedGraphMatchesNaive(t *testing.T) {
 			}
 		}
 	}
-	g := chainyGraph(t, rng, 10)
+	g := graphtest.Chains(t, rng, 10)
 	if _, err := g.Modified(nil, func(graph.EdgeID) float64 { return 0 }); err == nil {
 		t.Error("a speed factor of 0 was accepted")
 	}

@@ -36,7 +36,7 @@ type Slowdown struct {
 // Report says what a scenario touched.
 type Report struct {
 	ClosedEdges, SlowedEdges int
-	UnknownWays              []int64 // ways of CloseWays not in the graph
+	UnknownWays              []int64 // ways of CloseWays not in the graph, in CloseWays' order
 	AreasMissing             []int   // CloseAreas that hold no edge of the graph
 }
 
@@ -87,9 +87,10 @@ func Apply(g *graph.Graph, s Scenario) (*graph.Graph, Report, error) {
 			}
 		}
 	}
-	for w, seen := range closedWay {
-		if !seen {
+	for _, w := range s.CloseWays { // in the scenario's order (a map's would change run to run)
+		if seen, ok := closedWay[w]; ok && !seen {
 			rep.UnknownWays = append(rep.UnknownWays, w)
+			delete(closedWay, w) // once, however often it is named
 		}
 	}
 	for i, hit := range areaHit {

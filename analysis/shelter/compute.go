@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
@@ -38,6 +37,11 @@ type Options struct {
 	Steps      []float64
 	SigmaShare float64
 	Workers    int // parallel searches (<= 0: GOMAXPROCS)
+	// Stage, when set, is told each stage of Compute as it begins (StageWalk
+	// to StageUnits, in order; StageDepots only with depots), on the calling
+	// goroutine. The package measures no time: a caller who wants the time
+	// of each stage takes it between these calls.
+	Stage func(stage string)
 }
 
 // Input is one shelter study. Cells, Pop and CellUnit are parallel, as are
@@ -210,8 +214,6 @@ type Summary struct {
 	DepotWithin     float64
 	Phases          int
 	Augmentations   int
-	// Timings of the stages.
-	WalkTook, FCATook, AssignTook, DepotTook time.Duration
 }
 
 // Result is everything Compute finds.
@@ -227,14 +229,24 @@ type Result struct {
 	Assignment *Assignment
 }
 
+// Stages of Compute, in order, as Options.Stage is told them.
+const (
+	StageWalk   = "walk"   // walking times from cells to shelters (Walk)
+	StageFCA    = "fca"    // 2SFCA and the two E2SFCA decays (TwoStep)
+	StageAssign = "assign" // the capacitated assignment (Assign) and each cell's share of it
+	StageLoads  = "loads"  // catchments, nearest-only loads and overflow per shelter
+	StageDepots = "depots" // drive from the depots (only when there are depots)
+	StageUnits  = "units"  // per-unit and regional aggregates
+)
+
 // Compute runs the shelter study: capacities, walking times, 2SFCA and
 // E2SFCA, the capacitated assignment, nearest-only loads, depots, and the
-// per-unit and regional aggregates.
+// per-unit and regional aggregates. It tells Options.Stage each stage as it
+// begins and measures no time itself.
 func Compute(ctx context.Context, in Input) (*Result, error) {
 	if err := checkInput(in); err != nil {
 		return nil, err
 	}
-	std := in.Standard
 	opt := in.Options
 	if opt.DefaultClass == "" {
 		opt.DefaultClass = DefaultClass
@@ -246,18 +258,90 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 	if !(share > 0 && share <= 1) {
 		return nil, fmt.Errorf("%w: demand share %v, want (0, 1]", ErrInput, share)
 	}
-	n, m := len(in.Cells), len(in.Shelters)
-	walkKPH := std.Shelters.WalkKPH
-	mps := walkKPH / 3.6
+	stage := func(name string) {
+		if opt.Stage != nil {
+			opt.Stage(name)
+		}
+	}
+	res := &Result{}
+	sh, err := res.capacities(in, opt)
+	if err != nil {
+		return nil, err
+	}
 
-	res := &Result{Shelters: make([]ShelterResult, m)}
-	places := make([]float64, m)
-	cut := make([]float64, m)
-	locs := make([]orb.Point, m)
-	for j, s := range in.Shelters {
-		c, err := CapacityOf(s, std.Shelters, opt.DefaultClass)
-		if err != nil {
+	stage(StageWalk)
+	w, err := Walk(ctx, WalkInput{
+		Graph: in.Walk, Cells: in.Cells, Shelters: sh.locs, Closed: in.Closed, CutoffSeconds: sh.cut, WalkKPH: in.Standard.Shelters.WalkKPH,
+		Snap: graph.SnapOptions{MaxDistanceM: in.Standard.Access.SnapDistanceM}, Workers: opt.Workers,
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.takeWalk(w)
+
+	stage(StageFCA)
+	fcas, err := accessibility(&w.Matrix, in.Pop, sh, opt)
+	if err != nil {
+		return nil, err
+	}
+	c := &res.Cells
+	c.Access, c.AccessStep, c.AccessGauss = fcas[0].Access, fcas[1].Access, fcas[2].Access
+
+	stage(StageAssign)
+	c.Demand = make([]float64, len(in.Pop))
+	for i, p := range in.Pop {
+		c.Demand[i] = p * share
+	}
+	a, err := Assign(ctx, &w.Matrix, c.Demand, sh.places)
+	if err != nil {
+		return nil, err
+	}
+	res.takeAssignment(a)
+
+	stage(StageLoads)
+	res.shelterLoads(in.Pop, w, fcas)
+
+	res.Depots = make([]DepotResult, len(in.Depots))
+	if len(in.Depots) > 0 {
+		stage(StageDepots)
+		if err := res.depots(ctx, in, sh.locs); err != nil {
 			return nil, err
+		}
+	} else {
+		n := len(in.Cells)
+		c.DepotSeconds, c.Depot, c.DepotWithin = make([]float64, n), make([]int32, n), make([]bool, n)
+		for i := range c.DepotSeconds {
+			c.DepotSeconds[i], c.Depot[i] = math.Inf(1), -1
+		}
+		for j := range res.Shelters {
+			res.Shelters[j].DepotSeconds = math.Inf(1)
+		}
+	}
+
+	stage(StageUnits)
+	res.Units = unitResults(in, res)
+	res.Summary = summarize(in, res, fcas)
+	return res, nil
+}
+
+// shelterInputs are the per-shelter inputs of the searches, parallel to
+// Input.Shelters: places, reach in walking seconds, location.
+type shelterInputs struct {
+	places, cut []float64
+	locs        []orb.Point
+}
+
+// capacities fills each shelter's capacity (closed and scaled ones
+// included), unit and reach, and returns what the searches need of them.
+func (res *Result) capacities(in Input, opt Options) (shelterInputs, error) {
+	m := len(in.Shelters)
+	mps := in.Standard.Shelters.WalkKPH / 3.6
+	res.Shelters = make([]ShelterResult, m)
+	sh := shelterInputs{places: make([]float64, m), cut: make([]float64, m), locs: make([]orb.Point, m)}
+	for j, s := range in.Shelters {
+		c, err := CapacityOf(s, in.Standard.Shelters, opt.DefaultClass)
+		if err != nil {
+			return sh, err
 		}
 		sr := &res.Shelters[j]
 		sr.CapacityFactor = 1
@@ -275,18 +359,14 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 		if opt.CutoffSeconds > 0 {
 			sr.CutoffSeconds = opt.CutoffSeconds
 		}
-		places[j], cut[j], locs[j] = c.Places, sr.CutoffSeconds, s.Loc
+		sh.places[j], sh.cut[j], sh.locs[j] = c.Places, sr.CutoffSeconds, s.Loc
 	}
+	return sh, nil
+}
 
-	t0 := time.Now()
-	w, err := Walk(ctx, WalkInput{
-		Graph: in.Walk, Cells: in.Cells, Shelters: locs, Closed: in.Closed, CutoffSeconds: cut, WalkKPH: walkKPH,
-		Snap: graph.SnapOptions{MaxDistanceM: std.Access.SnapDistanceM}, Workers: opt.Workers,
-	})
-	if err != nil {
-		return nil, err
-	}
-	res.Summary.WalkTook = time.Since(t0)
+// takeWalk keeps the walking matrix, the cells' nearest shelters and each
+// shelter's placement on the walk graph.
+func (res *Result) takeWalk(w *Walking) {
 	res.Matrix = w.Matrix
 	c := &res.Cells
 	c.Center, c.SnapM, c.NoRoad = w.Center, w.SnapM, w.NoRoad
@@ -298,38 +378,38 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 			sr.PlaceError = w.ShelterErr[j].Error()
 		}
 	}
+}
 
-	t0 = time.Now()
+// accessibility computes the places per resident three ways: 2SFCA (no
+// decay), E2SFCA with steps and E2SFCA Gaussian, in that order.
+func accessibility(m *Matrix, pop []float64, sh shelterInputs, opt Options) ([]*FCA, error) {
 	fcas := make([]*FCA, 3)
 	for k, d := range []Decay{None, Step, Gaussian} {
-		if fcas[k], err = TwoStep(&w.Matrix, in.Pop, places, cut, FCAOptions{Decay: d, Steps: opt.Steps, SigmaShare: opt.SigmaShare}); err != nil {
+		var err error
+		if fcas[k], err = TwoStep(m, pop, sh.places, sh.cut, FCAOptions{Decay: d, Steps: opt.Steps, SigmaShare: opt.SigmaShare}); err != nil {
 			return nil, err
 		}
 	}
-	c.Access, c.AccessStep, c.AccessGauss = fcas[0].Access, fcas[1].Access, fcas[2].Access
-	res.Summary.FCATook = time.Since(t0)
+	return fcas, nil
+}
 
-	c.Demand = make([]float64, n)
-	for i, p := range in.Pop {
-		c.Demand[i] = p * share
-	}
-	t0 = time.Now()
-	a, err := Assign(ctx, &w.Matrix, c.Demand, places)
-	if err != nil {
-		return nil, err
-	}
-	res.Summary.AssignTook = time.Since(t0)
+// takeAssignment keeps the assignment and gives each cell its placed and
+// unplaced residents, the shelter taking most of them and their mean walk.
+func (res *Result) takeAssignment(a *Assignment) {
 	res.Assignment = a
+	m := &res.Matrix
+	c := &res.Cells
+	n := len(a.Placed)
 	c.Placed, c.Unplaced = a.Placed, a.Unplaced
 	c.Shelter, c.MeanSeconds = make([]int32, n), make([]float64, n)
 	for i := 0; i < n; i++ {
 		c.Shelter[i], c.MeanSeconds[i] = -1, math.NaN()
 		var best, ps float64
-		for k := w.Matrix.Off[i]; k < w.Matrix.Off[i+1]; k++ {
+		for k := m.Off[i]; k < m.Off[i+1]; k++ {
 			if x := a.Flow[k]; x > 0 {
-				ps += x * w.Matrix.Seconds[k]
+				ps += x * m.Seconds[k]
 				if x > best {
-					best, c.Shelter[i] = x, w.Matrix.Shelter[k]
+					best, c.Shelter[i] = x, m.Shelter[k]
 				}
 			}
 		}
@@ -337,15 +417,19 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 			c.MeanSeconds[i] = ps / a.Placed[i]
 		}
 	}
+}
 
-	// Per shelter: catchments, nearest-only loads, assignment, relief.
-	for i := 0; i < n; i++ {
+// shelterLoads fills each shelter's catchment, nearest-only load and
+// overflow, its accessibility ratios and its share of the assignment.
+func (res *Result) shelterLoads(pop []float64, w *Walking, fcas []*FCA) {
+	a, c := res.Assignment, &res.Cells
+	for i := range pop {
 		sh, sec := w.Matrix.Row(i)
 		near := int32(-1)
 		for k, j := range sh {
 			sr := &res.Shelters[j]
 			sr.CellsInReach++
-			sr.ResidentsInReach += in.Pop[i]
+			sr.ResidentsInReach += pop[i]
 			sr.UnplacedInReach += a.Unplaced[i]
 			if near < 0 || sec[k] < sec[near] {
 				near = int32(k)
@@ -370,57 +454,47 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 		}
 		sr.DepotSeconds, sr.Depot = math.Inf(1), -1
 	}
+}
 
-	// Depots.
-	c.DepotSeconds, c.Depot, c.DepotWithin = make([]float64, n), make([]int32, n), make([]bool, n)
-	for i := range c.DepotSeconds {
-		c.DepotSeconds[i], c.Depot[i] = math.Inf(1), -1
+// depots drives from the depots to the cells and shelters and fills who
+// is within the depot reach of which depot.
+func (res *Result) depots(ctx context.Context, in Input, shelterLocs []orb.Point) error {
+	std := in.Standard
+	c := &res.Cells
+	dl := make([]orb.Point, len(in.Depots))
+	for d, dep := range in.Depots {
+		dl[d] = dep.Loc
 	}
-	res.Depots = make([]DepotResult, len(in.Depots))
-	if len(in.Depots) > 0 {
-		t0 = time.Now()
-		dl := make([]orb.Point, len(in.Depots))
-		for d, dep := range in.Depots {
-			dl[d] = dep.Loc
-		}
-		dt, err := DepotReach(ctx, DepotInput{Graph: in.Drive, Depots: dl, Cells: c.Center, Shelters: locs,
-			WalkKPH: std.Access.WalkKPH, Snap: graph.SnapOptions{MaxDistanceM: std.Access.SnapDistanceM}, Workers: opt.Workers})
-		if err != nil {
-			return nil, err
-		}
-		res.Summary.DepotTook = time.Since(t0)
-		reach := std.Depots.ReachMinutes * 60
-		for d, dep := range in.Depots {
-			dr := &res.Depots[d]
-			dr.Depot, dr.Unit, dr.SnapM, dr.Snapped = dep, unitOf(in.DepotUnit, d), dt.DepotSnapM[d], dt.DepotErr[d] == nil
-			if !dr.Snapped {
-				dr.PlaceError = dt.DepotErr[d].Error()
-			}
-		}
-		c.DepotSeconds, c.Depot = dt.CellSeconds, dt.CellDepot
-		for i := range c.DepotWithin {
-			c.DepotWithin[i] = c.DepotSeconds[i] <= reach
-			if c.DepotWithin[i] {
-				res.Depots[c.Depot[i]].Residents += in.Pop[i]
-			}
-		}
-		for j := range res.Shelters {
-			sr := &res.Shelters[j]
-			sr.DepotSeconds, sr.Depot = dt.ShelterSeconds[j], dt.ShelterDepot[j]
-			sr.DepotWithin = sr.DepotSeconds <= reach
-			if sr.DepotWithin && !sr.Closed {
-				res.Depots[sr.Depot].Shelters++
-			}
-		}
-	} else {
-		for j := range res.Shelters {
-			res.Shelters[j].DepotSeconds = math.Inf(1)
+	dt, err := DepotReach(ctx, DepotInput{Graph: in.Drive, Depots: dl, Cells: c.Center, Shelters: shelterLocs,
+		WalkKPH: std.Access.WalkKPH, Snap: graph.SnapOptions{MaxDistanceM: std.Access.SnapDistanceM}, Workers: in.Options.Workers})
+	if err != nil {
+		return err
+	}
+	reach := std.Depots.ReachMinutes * 60
+	for d, dep := range in.Depots {
+		dr := &res.Depots[d]
+		dr.Depot, dr.Unit, dr.SnapM, dr.Snapped = dep, unitOf(in.DepotUnit, d), dt.DepotSnapM[d], dt.DepotErr[d] == nil
+		if !dr.Snapped {
+			dr.PlaceError = dt.DepotErr[d].Error()
 		}
 	}
-
-	res.Units = unitResults(in, res)
-	res.Summary = summarize(in, res, fcas, res.Summary)
-	return res, nil
+	c.DepotSeconds, c.Depot = dt.CellSeconds, dt.CellDepot
+	c.DepotWithin = make([]bool, len(c.DepotSeconds))
+	for i := range c.DepotWithin {
+		c.DepotWithin[i] = c.DepotSeconds[i] <= reach
+		if c.DepotWithin[i] {
+			res.Depots[c.Depot[i]].Residents += in.Pop[i]
+		}
+	}
+	for j := range res.Shelters {
+		sr := &res.Shelters[j]
+		sr.DepotSeconds, sr.Depot = dt.ShelterSeconds[j], dt.ShelterDepot[j]
+		sr.DepotWithin = sr.DepotSeconds <= reach
+		if sr.DepotWithin && !sr.Closed {
+			res.Depots[sr.Depot].Shelters++
+		}
+	}
+	return nil
 }
 
 func unitOf(u []int32, i int) int32 {
@@ -551,7 +625,8 @@ func unitResults(in Input, res *Result) []UnitResult {
 	return out
 }
 
-func summarize(in Input, res *Result, fcas []*FCA, s Summary) Summary {
+func summarize(in Input, res *Result, fcas []*FCA) Summary {
+	var s Summary
 	c := &res.Cells
 	for i, p := range in.Pop {
 		s.Residents += p

@@ -12,6 +12,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/graphtest"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -34,41 +35,11 @@ const (
 
 func newTown(tb testing.TB, oneWay bool) town {
 	tb.Helper()
-	var b graph.Builder
-	id := func(x, y int) uint32 { return uint32(y*side + x) }
 	pt := func(x, y int) orb.Point { return orb.Point{lon0 + float64(x)*step, lat0 + float64(y)*step} }
-	for y := 0; y < side; y++ {
-		for x := 0; x < side; x++ {
-			p := pt(x, y)
-			b.AddNode(int64(1+id(x, y)), int32(math.Round(p[0]*1e7)), int32(math.Round(p[1]*1e7)))
-		}
-	}
-	way := b.AddWay(1)
-	edge := func(a, c [2]int, both bool) {
-		// Times from the graph's own fixed-point coordinates, as ingest does.
-		pa, pc := pt(a[0], a[1]), pt(c[0], c[1])
-		pa = orb.Point{math.Round(pa[0]*1e7) / 1e7, math.Round(pa[1]*1e7) / 1e7}
-		pc = orb.Point{math.Round(pc[0]*1e7) / 1e7, math.Round(pc[1]*1e7) / 1e7}
-		w := graph.Seconds(geo.Haversine(pa, pc) / (walkKPH / 3.6))
-		b.AddEdge(id(a[0], a[1]), id(c[0], c[1]), w, way)
-		if both {
-			b.AddEdge(id(c[0], c[1]), id(a[0], a[1]), w, way)
-		}
-	}
-	for y := 0; y < side; y++ {
-		for x := 0; x < side; x++ {
-			if x+1 < side {
-				edge([2]int{x, y}, [2]int{x + 1, y}, !(oneWay && x == 5 && y == 5))
-			}
-			if y+1 < side {
-				edge([2]int{x, y}, [2]int{x, y + 1}, true)
-			}
-		}
-	}
-	g, err := b.Build(graph.Meta{Profile: "walk"})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	g := graphtest.Grid{
+		N: side, Origin: orb.Point{lon0, lat0}, StepDeg: step, SpeedMPS: walkKPH / 3.6, Profile: "walk",
+		OneWay: func(x, y int) bool { return oneWay && x == 5 && y == 5 },
+	}.Build(tb)
 	tw := town{g: g}
 	seen := map[h3.Cell]bool{}
 	for y := 1; y < side-1; y++ {

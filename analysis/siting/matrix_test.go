@@ -13,6 +13,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/analysis/siting"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/graphtest"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -20,34 +21,7 @@ import (
 // (0.001°) near Valletta's latitude, driven at 10 m/s.
 func gridTown(tb testing.TB, n int) *graph.Graph {
 	tb.Helper()
-	var b graph.Builder
-	const lon0, lat0 = 144_000_000, 358_800_000 // ×1e7
-	way := b.AddWay(1)
-	id := func(x, y int) uint32 { return uint32(y*n + x) }
-	for y := 0; y < n; y++ {
-		for x := 0; x < n; x++ {
-			b.AddNode(int64(y*n+x+1), int32(lon0+x*10_000), int32(lat0+y*10_000))
-		}
-	}
-	pt := func(x, y int) orb.Point { return orb.Point{float64(lon0+x*10_000) / 1e7, float64(lat0+y*10_000) / 1e7} }
-	for y := 0; y < n; y++ {
-		for x := 0; x < n; x++ {
-			for _, d := range [][2]int{{1, 0}, {0, 1}} {
-				x2, y2 := x+d[0], y+d[1]
-				if x2 >= n || y2 >= n {
-					continue
-				}
-				t := graph.Seconds(geo.Haversine(pt(x, y), pt(x2, y2)) / 10)
-				b.AddEdge(id(x, y), id(x2, y2), t, way)
-				b.AddEdge(id(x2, y2), id(x, y), t, way)
-			}
-		}
-	}
-	g, err := b.Build(graph.Meta{Profile: "test"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return g
+	return graphtest.Grid{N: n, Origin: orb.Point{14.4, 35.88}, StepDeg: 0.001, SpeedMPS: 10}.Build(tb)
 }
 
 // nodeDemand is one resident per res-9 cell holding a node.

@@ -21,10 +21,17 @@ const (
 	// travel time with K new sites, a resident no open site reaches within
 	// the horizon counting the penalty time.
 	PMedian
+	// Expected is maximal expected covering (MEXCLP, Daskin 1983, with a
+	// busy fraction per site as in MALP, ReVelle & Hogan 1989): the most
+	// residents expected to be reached within the target time when teams
+	// are busy independently, site j a share Options.Busy[j] of the time;
+	// a cell is reached with probability 1 − Π busy over the open sites
+	// within the target.
+	Expected
 )
 
-// String returns the objective's name on the command line: coverage, all
-// or time.
+// String returns the objective's name on the command line: coverage, all,
+// time or expected.
 func (o Objective) String() string {
 	switch o {
 	case MaxCover:
@@ -33,12 +40,14 @@ func (o Objective) String() string {
 		return "all"
 	case PMedian:
 		return "time"
+	case Expected:
+		return "expected"
 	}
 	return fmt.Sprintf("Objective(%d)", uint8(o))
 }
 
 // ParseObjective reads an objective: coverage (or mclp), all (or lscp),
-// time (or p-median, pmedian), in any case.
+// time (or p-median, pmedian), expected (or mexclp), in any case.
 func ParseObjective(s string) (Objective, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "coverage", "mclp":
@@ -47,6 +56,8 @@ func ParseObjective(s string) (Objective, error) {
 		return SetCover, nil
 	case "time", "p-median", "pmedian":
 		return PMedian, nil
+	case "expected", "mexclp":
+		return Expected, nil
 	}
-	return 0, fmt.Errorf("siting: objective %q: want coverage, all or time", s)
+	return 0, fmt.Errorf("siting: objective %q: want coverage, all, time or expected", s)
 }

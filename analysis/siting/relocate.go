@@ -36,8 +36,8 @@ type Relocation struct {
 // worsen it, so the answer is never worse than the plan given. Relocation
 // is for MaxCover and PMedian; opt.K is ignored. m is not modified.
 func Relocate(ctx context.Context, m *Matrix, opt Options, plan []int, n int) (*Relocation, error) {
-	if opt.Objective == SetCover {
-		return nil, fmt.Errorf("%w: relocation is for the coverage and time objectives, not set covering", ErrInput)
+	if opt.Objective == SetCover || opt.Objective == Expected {
+		return nil, fmt.Errorf("%w: relocation is for the coverage and time objectives, not %v", ErrInput, opt.Objective)
 	}
 	if n < 0 {
 		return nil, fmt.Errorf("%w: %d relocations", ErrInput, n)

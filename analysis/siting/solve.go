@@ -53,6 +53,10 @@ type Options struct {
 	// Exact limits the search for the exact optimum. The zero value means
 	// the defaults.
 	Exact ExactLimits
+	// Busy is each site's busy fraction in [0, 1], parallel to
+	// Matrix.Sites: the share of the time its team is out on other calls.
+	// Required for Expected, ignored by the other objectives.
+	Busy []float64
 }
 
 // ExactLimits bound the exact search. Solve runs the branch and bound for
@@ -188,6 +192,10 @@ type problem struct {
 	cand     []int // sites that may be opened
 	existing []int
 	total    float64
+	// mult: Expected's cost, Σ_i w_i · Π busy over the open sites that
+	// reach i within the target (1 with none), q the busy fractions.
+	mult bool
+	q    []float64
 }
 
 func newProblem(m *Matrix, opt Options) (*problem, error) {
@@ -197,6 +205,11 @@ func newProblem(m *Matrix, opt Options) (*problem, error) {
 	p := &problem{m: m, obj: opt.Objective, target: opt.TargetSeconds, penalty: opt.PenaltySeconds, w: m.Pop}
 	switch opt.Objective {
 	case MaxCover, PMedian, SetCover:
+	case Expected:
+		if err := checkBusy(m, opt.Busy); err != nil {
+			return nil, err
+		}
+		p.mult, p.q = true, opt.Busy
 	default:
 		return nil, fmt.Errorf("%w: objective %v", ErrInput, opt.Objective)
 	}
@@ -261,6 +274,13 @@ func (p *problem) fresh() []float64 {
 
 // open lowers the costs by site j.
 func (p *problem) open(cur []float64, j int) {
+	if p.mult {
+		q := p.q[j]
+		for _, e := range p.row(j) {
+			cur[e.Cell] *= q
+		}
+		return
+	}
 	if p.cover {
 		for _, e := range p.row(j) {
 			cur[e.Cell] = 0
@@ -278,6 +298,13 @@ func (p *problem) open(cur []float64, j int) {
 func (p *problem) gain(cur []float64, j int) float64 {
 	var g float64
 	w := p.w
+	if p.mult {
+		f := 1 - p.q[j]
+		for _, e := range p.row(j) {
+			g += w[e.Cell] * cur[e.Cell] * f
+		}
+		return g
+	}
 	if p.cover {
 		for _, e := range p.row(j) {
 			if cur[e.Cell] > 0 {
@@ -559,9 +586,21 @@ func (p *problem) plainGreedy(k int) []int {
 type assignment struct {
 	b1, b2 []float64
 	o1     []int32
+	// Expected (problem.mult): per cell the product of the nonzero busy
+	// fractions of the open sites within the target and the number of
+	// those never busy; mark holds the cells of the site s closeLoss was
+	// last asked about.
+	pnz   []float64
+	zeros []int32
+	mark  []bool
+	marks int
 }
 
 func (p *problem) assign(a *assignment, set []int) {
+	if p.mult {
+		p.assignMult(a, set)
+		return
+	}
 	n := len(p.w)
 	if a.b1 == nil {
 		a.b1, a.b2, a.o1 = make([]float64, n), make([]float64, n), make([]int32, n)
@@ -595,6 +634,9 @@ func (p *problem) assign(a *assignment, set []int) {
 // closeLoss is what closing the open site s adds to the cost under the
 // assignment a: each cell it serves falls back to its second-best site.
 func (p *problem) closeLoss(a *assignment, s int) float64 {
+	if p.mult {
+		return p.closeLossMult(a, s)
+	}
 	var loss float64
 	for _, e := range p.row(s) {
 		if a.o1[e.Cell] == int32(s) {
@@ -607,6 +649,9 @@ func (p *problem) closeLoss(a *assignment, s int) float64 {
 // swapGain is what opening the site c saves under the assignment a with
 // the site s closed (its cells at their second-best site).
 func (p *problem) swapGain(a *assignment, s, c int) float64 {
+	if p.mult {
+		return p.swapGainMult(a, s, c)
+	}
 	var g float64
 	for _, e := range p.row(c) {
 		i := e.Cell
@@ -743,10 +788,7 @@ func Solve(ctx context.Context, m *Matrix, opt Options) (*Solution, error) {
 		st := &sol.Curve[k-1]
 		st.K, st.Site, st.Gain = k, j, g.gains[k-1]
 		st.Covered, st.PersonSeconds = p.measure(rep)
-		st.Value = st.PersonSeconds
-		if p.cover {
-			st.Value = st.Covered
-		}
+		st.Value = p.planValue(g.picks[:k], st.Covered, st.PersonSeconds)
 		st.Members = p.members(g.picks[:k])
 		st.Swapped = math.NaN()
 		if opt.SwapEachK && k < len(g.picks) {
@@ -756,10 +798,7 @@ func Solve(ctx context.Context, m *Matrix, opt Options) (*Solution, error) {
 			}
 			st.SwappedSites = set
 			cov, ps := p.measureSet(set)
-			st.Swapped = ps
-			if p.cover {
-				st.Swapped = cov
-			}
+			st.Swapped = p.planValue(set, cov, ps)
 			b.online(p.costOf(set), p.gainsAt(set))
 		}
 	}
@@ -767,10 +806,7 @@ func Solve(ctx context.Context, m *Matrix, opt Options) (*Solution, error) {
 		last := &sol.Curve[len(g.picks)-1]
 		last.SwappedSites = final
 		cov, ps := p.measureSet(final)
-		last.Swapped = ps
-		if p.cover {
-			last.Swapped = cov
-		}
+		last.Swapped = p.planValue(final, cov, ps)
 	}
 	// Exact optima, as far as the budget goes; the swapped plans are the
 	// first incumbents.
@@ -807,10 +843,7 @@ func Solve(ctx context.Context, m *Matrix, opt Options) (*Solution, error) {
 	}
 	sol.Sites = final
 	sol.Covered, sol.PersonSeconds = p.measureSet(final)
-	sol.Value = sol.PersonSeconds
-	if p.cover {
-		sol.Value = sol.Covered
-	}
+	sol.Value = p.planValue(final, sol.Covered, sol.PersonSeconds)
 	sol.MeanSeconds = sol.PersonSeconds / p.total
 	sol.Members = p.members(final)
 	sol.Bound = p.certify(b, g.costs, len(final), sol.Value, exact[len(final)])
@@ -855,10 +888,7 @@ func (p *problem) newSolution(opt Options) *Solution {
 		Existing: slices.Clone(p.existing), Residents: p.total, ExactMinimum: -1,
 	}
 	cov, ps := p.measureSet(nil)
-	sol.Baseline = ps
-	if p.cover {
-		sol.Baseline = cov
-	}
+	sol.Baseline = p.planValue(nil, cov, ps)
 	reach := make([]bool, len(p.w))
 	for j := range p.m.Sites {
 		for _, e := range p.m.Row(j) {

@@ -14,8 +14,11 @@ import (
 // Standard is one set of rules. Times are minutes or seconds as the field
 // names say; areas m²; distances metres; speeds km/h.
 type Standard struct {
-	Name             string    `yaml:"name" json:"name"`
-	Description      string    `yaml:"description" json:"description"`
+	Name        string `yaml:"name" json:"name"`
+	Description string `yaml:"description" json:"description"`
+	// DescriptionZh is the description in Simplified Chinese, for Chinese
+	// reports (empty: the English one is shown).
+	DescriptionZh    string    `yaml:"description_zh" json:"description_zh,omitempty"`
 	Rescue           Rescue    `yaml:"rescue" json:"rescue"`
 	Teams            Teams     `yaml:"teams" json:"teams"`
 	IsochroneMinutes []float64 `yaml:"isochrone_minutes" json:"isochrone_minutes"`

@@ -93,11 +93,13 @@ func analyze(ctx context.Context, args []string, e *env) error {
 	}
 	timings = append(timings, study.StageTiming{Stage: "write", Took: time.Since(t2)})
 	if !e.quiet {
-		study.PrintSummary(e.stdout, in, res)
+		study.PrintSummary(e.stdout, e.lang, in, res)
+		study.PrintDay(e.stdout, in, res, rs.Day)
+		study.PrintTimes(e.stdout, in, res, rs.Times)
 		if sres != nil {
-			study.PrintShelterSummary(e.stdout, in, sres)
+			study.PrintShelterSummary(e.stdout, e.lang, in, sres)
 		}
-		study.PrintScenarios(e.stdout, res, sres, scs)
+		study.PrintScenarios(e.stdout, e.lang, res, sres, scs)
 		study.PrintCritical(e.stdout, crit)
 		fmt.Fprintf(e.stdout, "\n  wrote %s in %.2f s (", *out, time.Since(t0).Seconds())
 		for i, t := range timings {

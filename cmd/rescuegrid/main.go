@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"golang.org/x/term"
+
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 )
 
 // version is stamped by `make build` with -ldflags "-X main.version=…".
@@ -35,6 +37,7 @@ func main() {
 		stdout: os.Stdout,
 		stderr: os.Stderr,
 		tty:    term.IsTerminal(int(os.Stderr.Fd())),
+		lang:   i18n.FromEnv(os.Getenv),
 	}
 	err := run(ctx, os.Args[1:], env)
 	stop()
@@ -52,6 +55,9 @@ type env struct {
 	stdout, stderr io.Writer
 	tty            bool // stderr is a terminal: progress bars are drawn
 	quiet          bool // --quiet: no progress, no summaries (warnings still go to stderr)
+	// lang is the language of help, summaries and reports: --lang, else
+	// from LC_ALL / LC_MESSAGES / LANG (main sets it).
+	lang i18n.Lang
 }
 
 // errUsage marks a command-line mistake (exit status 2).
@@ -95,6 +101,8 @@ Commands:
 %s
 Global flags:
   --quiet    no progress bars or summaries (warnings and errors still print)
+  --lang     language of help, summaries and reports: en or zh-CN
+             (default: from LC_ALL, LC_MESSAGES, LANG)
 
 Run 'rescuegrid COMMAND --help' for a command's flags and an example.
 
@@ -105,9 +113,20 @@ Example (the bundled Andorra sample):
 `
 
 func run(ctx context.Context, args []string, e *env) error {
-	for len(args) > 0 && (args[0] == "--quiet" || args[0] == "-quiet" || args[0] == "-q") {
-		e.quiet = true
-		args = args[1:]
+	for len(args) > 0 {
+		if args[0] == "--quiet" || args[0] == "-quiet" || args[0] == "-q" {
+			e.quiet = true
+			args = args[1:]
+			continue
+		}
+		n, err := langArg(args, e)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		args = args[n:]
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		if len(args) > 1 {
@@ -115,9 +134,13 @@ func run(ctx context.Context, args []string, e *env) error {
 		}
 		list := ""
 		for _, c := range commands() {
-			list += fmt.Sprintf("  %-9s %s\n", c.name, c.summary)
+			list += fmt.Sprintf("  %-9s %s\n", c.name, e.lang.T("cli.cmd."+c.name))
 		}
-		fmt.Fprintf(e.stdout, mainHelp, list)
+		help := mainHelp
+		if h, ok := i18n.Help(e.lang, "main"); ok {
+			help = h
+		}
+		fmt.Fprintf(e.stdout, help, list)
 		if len(args) == 0 {
 			return usageErr("no command given")
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 	"io"
 	"os"
 	"sort"
@@ -28,7 +29,11 @@ Example:
 
 func runNetwork(ctx context.Context, args []string, e *env) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(e.stdout, networkHelp)
+		help := networkHelp
+		if h, ok := i18n.Help(e.lang, "network"); ok {
+			help = h
+		}
+		fmt.Fprint(e.stdout, help)
 		if len(args) == 0 {
 			return usageErr("network: want a subcommand: build or info")
 		}
@@ -185,6 +190,17 @@ type graphInfo struct {
 	BytesPerEdge     float64          `json:"memory_bytes_per_edge"`
 	Stats            map[string]int64 `json:"stats,omitempty"`
 	LoadMillis       float64          `json:"load_ms"`
+	// Hierarchy describes the contraction hierarchy (nil: none).
+	Hierarchy *hierarchyInfo `json:"hierarchy,omitempty"`
+}
+
+// hierarchyInfo is the contraction hierarchy's part of `network info`.
+type hierarchyInfo struct {
+	CoreNodes int `json:"core_nodes"`
+	CoreEdges int `json:"core_edges"`
+	UpEdges   int `json:"up_edges"`
+	DownEdges int `json:"down_edges"`
+	Bytes     int `json:"memory_bytes"`
 }
 
 func runNetworkInfo(args []string, e *env) error {
@@ -215,6 +231,10 @@ func runNetworkInfo(args []string, e *env) error {
 		MemoryBytes: g.MemoryBytes(), BytesPerEdge: float64(g.MemoryBytes()) / float64(max(1, g.NumEdges())),
 		Stats: m.Stats, LoadMillis: float64(load.Microseconds()) / 1000,
 	}
+	if h := g.Hierarchy(); h != nil {
+		_, tgt, _ := g.CoreCSR()
+		info.Hierarchy = &hierarchyInfo{CoreNodes: g.NumCore(), CoreEdges: len(tgt), UpEdges: h.NumUp(), DownEdges: h.NumDown(), Bytes: h.MemoryBytes()}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -228,6 +248,11 @@ func runNetworkInfo(args []string, e *env) error {
 	fmt.Fprintf(w, "connectivity   %d strongly connected parts, the largest %d nodes (%.1f %%)\n",
 		info.Components, info.LargestComponent, 100*float64(info.LargestComponent)/float64(info.Nodes))
 	fmt.Fprintf(w, "memory         %d bytes, %.1f bytes per directed edge\n", info.MemoryBytes, info.BytesPerEdge)
+	if h := info.Hierarchy; h != nil {
+		fmt.Fprintf(w, "hierarchy      %d core nodes, %d core edges; %d up and %d down edges with the shortcuts, %d bytes\n", h.CoreNodes, h.CoreEdges, h.UpEdges, h.DownEdges, h.Bytes)
+	} else {
+		fmt.Fprintf(w, "hierarchy      none (searches use Dijkstra)\n")
+	}
 	fmt.Fprintf(w, "built          %s by %s\n", info.BuiltAt.Format(time.RFC3339), info.Generator)
 	fmt.Fprintf(w, "source         %s (sha256 %s)\n", info.Source, info.SourceSHA256)
 	fmt.Fprintf(w, "profile        %s\n", info.Profile)

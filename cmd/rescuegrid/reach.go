@@ -97,7 +97,8 @@ func reach(ctx context.Context, args []string, e *env) error {
 	t0 := time.Now()
 	s := route.NewSearch(g)
 	s.FillWorkers = runtime.GOMAXPROCS(0)
-	if err := s.Run(ctx, seeds, route.Options{Limit: graph.Seconds(*maxMinutes * 60)}); err != nil {
+	lim := graph.Seconds(*maxMinutes * 60)
+	if err := s.Run(ctx, seeds, route.Options{Limit: lim, Method: route.WideMethod(g, lim)}); err != nil {
 		return err
 	}
 	took := time.Since(t0)

@@ -123,7 +123,7 @@ func reportCmd(ctx context.Context, args []string, e *env) error {
 	var size int64
 	err = outdir.WriteFile(ctx, *out, func(w io.Writer) error {
 		cw := &countWriter{w: w}
-		err := report.Render(cw, r, report.RenderOptions{Title: *title, Map: report.MapOptions{MaxCellPaths: *cellPaths}})
+		err := report.Render(cw, r, report.RenderOptions{Title: *title, Map: report.MapOptions{MaxCellPaths: *cellPaths}, Lang: e.lang})
 		size = cw.n
 		return err
 	})

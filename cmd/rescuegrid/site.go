@@ -33,6 +33,14 @@ open (unless --relocate lets some move). Objectives:
   all       fewest new sites so that every resident (or the preset's coverage
             target share) is within the circle (LSCP); --add caps the count
   time      least population-weighted travel time (p-median)
+  expected  most residents expected to be reached in time when teams are
+            out on other calls (MEXCLP): the bases' busy fractions as the
+            study's busy_teams gives or derives them (derived from the
+            preset's call rate without it), new sites at --busy (default:
+            the bases' mean)
+--day-weight W sites for (1 − W) × residents + W × the day population of
+the study's population.day (residents who stay plus workers); the plan's
+figures are then in those weighted people.
 Greedy with lazy evaluation, then swaps; for every K the residents covered,
 the gain of each added site, and a certificate: the greedy and online
 bounds, and the exact optimum on small instances, with the gap.
@@ -53,13 +61,14 @@ township and village minimums.
 
 Writes into --out (replaced only if an earlier 'site' wrote it, or with
 --force another rescuegrid command; never a folder rescuegrid did not write):
-sites.csv (the plan: new and relocated sites), curve.csv
+sites.csv (the plan: new and relocated sites), candidates.csv (every candidate
+considered: kept, or dropped with the reason), curve.csv
 (one row per K), units.csv (each unit before and after: residents inside
 the circle, members against the minimum) and summary.json. A readable
 curve and plan go to standard output.
 
 Usage:
-  rescuegrid site STUDY.yaml --add K [--objective coverage|all|time] --out DIR
+  rescuegrid site STUDY.yaml --add K [--objective coverage|all|time|expected] --out DIR
                   [--candidates FILE] [--exclude FILE] [--crs wgs84|gcj02|bd09]
                   [--relocate N] [--team-size M]
 
@@ -75,6 +84,7 @@ func runSite(ctx context.Context, args []string, e *env) error {
 type siteFlags struct {
 	add, res, relocate, teamSize int
 	objective, out               string
+	busy, dayWeight              float64
 	force                        bool
 	candidates, exclude, crs     string
 }
@@ -83,7 +93,9 @@ func site(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("site", siteHelp, e)
 	var f siteFlags
 	fs.IntVar(&f.add, "add", 5, "new sites to place (for 'all': the most allowed, 0 = no cap)")
-	fs.StringVar(&f.objective, "objective", "coverage", "coverage | all | time")
+	fs.StringVar(&f.objective, "objective", "coverage", "coverage | all | time | expected")
+	fs.Float64Var(&f.busy, "busy", math.NaN(), "expected: busy fraction of each new site (default: the mean of the bases')")
+	fs.Float64Var(&f.dayWeight, "day-weight", 0, "weight of the day population (population.day) against the residents: 0 residents only, 1 day only")
 	fs.StringVar(&f.out, "out", "", "output folder")
 	fs.BoolVar(&f.force, "force", false, "replace --out even if another rescuegrid command wrote it (never a folder rescuegrid did not write)")
 	fs.IntVar(&f.res, "candidate-res", 8, "H3 resolution of the candidate cells")
@@ -101,15 +113,17 @@ func site(ctx context.Context, args []string, e *env) error {
 	}
 	obj, err := siting.ParseObjective(f.objective)
 	if err != nil {
-		return usageErr("site: --objective %q: want coverage, all or time", f.objective)
+		return usageErr("site: --objective %q: want coverage, all, time or expected", f.objective)
 	}
 	switch {
 	case f.add < 0 || (f.add == 0 && obj != siting.SetCover && f.relocate == 0):
 		return usageErr("site: --add %d: want at least 1 (or 0 with --relocate: only move existing teams)", f.add)
 	case f.relocate < 0:
 		return usageErr("site: --relocate %d: want 0 or more", f.relocate)
-	case f.relocate > 0 && obj == siting.SetCover:
-		return usageErr("site: --relocate works with --objective coverage or time, not all")
+	case f.relocate > 0 && (obj == siting.SetCover || obj == siting.Expected):
+		return usageErr("site: --relocate works with --objective coverage or time, not %v", obj)
+	case !math.IsNaN(f.busy) && !(f.busy >= 0 && f.busy <= 1):
+		return usageErr("site: --busy %v: want a share of the time in [0, 1]", f.busy)
 	case f.teamSize < -1:
 		return usageErr("site: --team-size %d: want 0 or more", f.teamSize)
 	}
@@ -131,6 +145,11 @@ func site(ctx context.Context, args []string, e *env) error {
 	in, err := study.Read(ctx, st, study.Options{Generator: "rescuegrid " + versionString()})
 	if err != nil {
 		return err
+	}
+	if f.dayWeight != 0 {
+		if err := in.WeighDay(f.dayWeight); err != nil {
+			return usageErr("site: --day-weight: %v", err)
+		}
 	}
 	std := st.Standard
 	if f.teamSize < 0 {
@@ -181,13 +200,18 @@ func site(ctx context.Context, args []string, e *env) error {
 		k = rep.Kept
 	}
 	sopt := siting.Options{Objective: obj, K: k, TargetSeconds: std.RescueSeconds(), Share: std.Rescue.CoverageTarget, SwapEachK: true}
+	if obj == siting.Expected {
+		if sopt.Busy, err = study.SiteBusy(ctx, in, len(m.Sites), f.busy); err != nil {
+			return fmt.Errorf("site: %w", err)
+		}
+	}
 	var sol *siting.Solution
 	if k > 0 || obj == siting.SetCover {
 		if sol, err = siting.Solve(ctx, m, sopt); err != nil {
 			return fmt.Errorf("site: %w", err)
 		}
 	}
-	plan := &study.SitePlan{M: m}
+	plan := &study.SitePlan{M: m, Busy: sopt.Busy}
 	if sol != nil {
 		plan.Sites, plan.Value, plan.Covered = sol.Sites, sol.Value, sol.Covered
 	}
@@ -206,14 +230,16 @@ func site(ctx context.Context, args []string, e *env) error {
 	if d := after.Summary.Within - plan.Covered; math.Abs(d) > 0.5 {
 		e.warnf("the coverage study with the plan's sites counts %.0f residents inside the circle, the siting matrix %.0f", after.Summary.Within, plan.Covered)
 	}
+	res := &siteResult{f: f, st: st, in: in, rep: rep, m: m, sol: sol, plan: plan, before: before, after: after}
 	err = outdir.Write(ctx, f.out, studyManifest("site", st), outdir.Options{Force: f.force}, func(dir string) error {
-		return writeSiteFiles(dir, f, st, in, rep, m, sol, plan, before, after, time.Since(t0))
+		res.took = time.Since(t0)
+		return writeSiteFiles(dir, res)
 	})
 	if err != nil {
 		return err
 	}
 	if !e.quiet {
-		printSite(e.stdout, f, st, in, rep, m, sol, plan, before, after)
+		printSite(e.stdout, res)
 		fmt.Fprintf(e.stdout, "  wrote %s in %.2f s\n", f.out, time.Since(t0).Seconds())
 	}
 	return nil
@@ -242,9 +268,24 @@ func num(v float64) string {
 
 func csvField(s string) string { return string(appendCSVField(nil, s)) }
 
+// siteResult is one run of the site command: its flags, study and inputs,
+// the candidates (rep) and their matrix, the solution (nil when nothing was
+// solved), the plan, the coverage before and after the plan, and its time.
+type siteResult struct {
+	f             siteFlags
+	st            *study.Study
+	in            *study.Inputs
+	rep           siting.CandidateReport
+	m             *siting.Matrix
+	sol           *siting.Solution
+	plan          *study.SitePlan
+	before, after *coverage.Result
+	took          time.Duration
+}
+
 // writeSiteFiles writes the site output's files into dir.
-func writeSiteFiles(dir string, f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *study.SitePlan,
-	before, after *coverage.Result, took time.Duration) error {
+func writeSiteFiles(dir string, r *siteResult) error {
+	f, st, in, rep, m, sol, plan, before, after, took := r.f, r.st, r.in, r.rep, r.m, r.sol, r.plan, r.before, r.after, r.took
 	std := st.Standard
 	minT, minV := std.Teams.MinMembers["township"], std.Teams.MinMembers["village"]
 	ix := units.NewIndex(in.Units)
@@ -273,6 +314,9 @@ func writeSiteFiles(dir string, f siteFlags, st *study.Study, in *study.Inputs, 
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	if err := writeCandidates(dir, r); err != nil {
 		return err
 	}
 	if sol != nil {
@@ -344,8 +388,32 @@ func writeSiteFiles(dir string, f siteFlags, st *study.Study, in *study.Inputs, 
 	})
 }
 
-func printSite(w io.Writer, f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *study.SitePlan,
-	before, after *coverage.Result) {
+// writeCandidates writes candidates.csv: every candidate site the siting
+// considered, kept (on the road point it was placed at) or dropped (with
+// the reason), so that the answer can be checked against the set it was
+// chosen from. The existing bases are not candidates.
+func writeCandidates(dir string, r *siteResult) error {
+	return atomicfile.Write(filepath.Join(dir, "candidates.csv"), func(w io.Writer) error {
+		fmt.Fprintln(w, "site_id,cell,lon,lat,kept,reason")
+		for _, s := range r.m.Sites {
+			if s.Existing {
+				continue
+			}
+			cell := ""
+			if s.Cell != 0 {
+				cell = s.Cell.String()
+			}
+			fmt.Fprintf(w, "%s,%s,%s,%s,true,\n", csvField(s.ID), cell, num(s.Loc[0]), num(s.Loc[1]))
+		}
+		for _, d := range append(append([]siting.Rejection(nil), r.rep.Rejected...), r.rep.DroppedCells...) {
+			fmt.Fprintf(w, "%s,,,,false,%s\n", csvField(d.ID), csvField(d.Reason))
+		}
+		return nil
+	})
+}
+
+func printSite(w io.Writer, r *siteResult) {
+	f, st, in, rep, m, sol, plan, before, after := r.f, r.st, r.in, r.rep, r.m, r.sol, r.plan, r.before, r.after
 	std := st.Standard
 	fmt.Fprintf(w, "%s — %s, %d candidate sites", st.Name, f.objective, rep.Kept)
 	if f.candidates != "" {
@@ -353,7 +421,7 @@ func printSite(w io.Writer, f siteFlags, st *study.Study, in *study.Inputs, rep 
 	} else {
 		fmt.Fprintf(w, " (res %d)", f.res)
 	}
-	fmt.Fprintf(w, ", %d existing bases; rescue circle %g min\n", len(in.Bases), std.Rescue.Minutes)
+	fmt.Fprintf(w, ", %d existing bases; rescue circle %g min\n", len(in.Coverage.Bases), std.Rescue.Minutes)
 	if sol != nil {
 		fmt.Fprintf(w, "  with the existing bases: %s\n", people(sol.Baseline))
 		fmt.Fprintf(w, "  %3s  %-28s %12s %14s %10s\n", "K", "site added", "gain", "value", "gap")

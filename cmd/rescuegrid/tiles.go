@@ -80,11 +80,13 @@ func tilesExport(ctx context.Context, args []string, e *env) error {
 			return fmt.Errorf("study %s: shelters: %w", pos[0], err)
 		}
 	}
-	bm, err := tiles.BasemapFor(ctx, in)
+	bm, err := study.Basemap(ctx, in)
 	if err != nil {
 		return err
 	}
-	set, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres, Basemap: bm})
+	ti := study.TileInput(in, res, sres)
+	ti.Basemap = bm
+	set, err := tiles.NewSet(ti, tiles.Options{})
 	if err != nil {
 		return err
 	}

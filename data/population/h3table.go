@@ -81,10 +81,36 @@ func (e *RowError) Unwrap() error { return e.Err }
 // *RowError values wrapping the sentinels above. The returned Table's
 // Source is "h3 table <base name of path>".
 func ReadH3(path string, res int) (*Table, error) {
-	if err := geo.CheckRes(res); err != nil {
-		return nil, fmt.Errorf("read h3 table %s: %w", path, err)
+	t, _, err := readH3(path, res, "")
+	return t, err
+}
+
+// ReadH3Column is ReadH3 reading the counts from the named column (any
+// case) instead of the population column: workers by place of work
+// ("jobs"), for a day population. "" means ReadH3's population columns.
+// Source names the column when one is given. Unlike ReadH3 it counts an
+// empty value of a CSV file as 0 (a grid with no workers recorded in a
+// cell) and returns the lines where it did, for a note.
+func ReadH3Column(path string, res int, column string) (*Table, []int, error) {
+	if strings.TrimSpace(column) == "" {
+		return nil, nil, fmt.Errorf("read h3 table %s: %w: no column named", path, ErrNoColumn)
 	}
-	b := &h3Builder{path: path, res: res, lines: make(map[h3.Cell]int), pop: make(map[h3.Cell]float64)}
+	return readH3(path, res, column)
+}
+
+func readH3(path string, res int, column string) (*Table, []int, error) {
+	t, b, err := readH3Builder(path, res, column)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, b.empty, nil
+}
+
+func readH3Builder(path string, res int, column string) (*Table, *h3Builder, error) {
+	if err := geo.CheckRes(res); err != nil {
+		return nil, nil, fmt.Errorf("read h3 table %s: %w", path, err)
+	}
+	b := &h3Builder{column: strings.TrimSpace(column), path: path, res: res, lines: make(map[h3.Cell]int), pop: make(map[h3.Cell]float64)}
 	var err error
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".parquet", ".pq":
@@ -94,20 +120,26 @@ func ReadH3(path string, res int) (*Table, error) {
 		err = b.readCSV()
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(b.lines) == 0 {
-		return nil, fmt.Errorf("read h3 table %s: %w", path, ErrNoRows)
+		return nil, nil, fmt.Errorf("read h3 table %s: %w", path, ErrNoRows)
 	}
-	t, err := FromMap(b.pop, res, "h3 table "+filepath.Base(path))
+	src := "h3 table " + filepath.Base(path)
+	if b.column != "" {
+		src += " column " + b.column
+	}
+	t, err := FromMap(b.pop, res, src)
 	if err != nil { // cannot happen: every key is a parent at res
-		return nil, fmt.Errorf("read h3 table %s: %w", path, err)
+		return nil, nil, fmt.Errorf("read h3 table %s: %w", path, err)
 	}
-	return t, nil
+	return t, b, nil
 }
 
 // h3Builder applies ReadH3's rules row by row, whatever the file format.
 type h3Builder struct {
+	column  string // the count column; "" means one of popColumns
+	empty   []int  // lines whose count was empty, counted as 0 (column only)
 	path    string
 	res     int // study resolution
 	parquet bool
@@ -174,12 +206,16 @@ func pickColumn(names []string, want []string) int {
 }
 
 func (b *h3Builder) columns(names []string) (cellCol, popCol int, err error) {
-	cellCol, popCol = pickColumn(names, cellColumns), pickColumn(names, popColumns)
+	pc := popColumns
+	if b.column != "" {
+		pc = []string{b.column}
+	}
+	cellCol, popCol = pickColumn(names, cellColumns), pickColumn(names, pc)
 	switch {
 	case cellCol < 0:
 		err = fmt.Errorf("%w: no cell column (one of %s) among %q", ErrNoColumn, strings.Join(cellColumns, ", "), names)
 	case popCol < 0:
-		err = fmt.Errorf("%w: no population column (one of %s) among %q", ErrNoColumn, strings.Join(popColumns, ", "), names)
+		err = fmt.Errorf("%w: no population column (one of %s) among %q", ErrNoColumn, strings.Join(pc, ", "), names)
 	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("read h3 table %s: %w", b.path, err)
@@ -222,6 +258,10 @@ func (b *h3Builder) readCSV() error {
 			return b.rowErr(line, err)
 		}
 		s := strings.TrimSpace(rec[popCol])
+		if s == "" && b.column != "" {
+			b.empty = append(b.empty, line)
+			s = "0"
+		}
 		pop, err := strconv.ParseFloat(s, 64)
 		if err != nil {
 			pline, _ := r.FieldPos(popCol)

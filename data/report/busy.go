@@ -1,6 +1,8 @@
 package report
 
-import "fmt"
+import (
+	"github.com/rescuegrid/rescuegrid/internal/study"
+)
 
 // has reports whether every record of the table has the named column:
 // columns added by later versions are read only when present, so that an
@@ -101,15 +103,47 @@ func (v *view) backup(r *Report) {
 	for k, l := range [4]string{"0", "1", "2", "3+"} {
 		tot[k] = s.ByBases[l]
 	}
-	bv.Total = newBackupRow("total", "All residents", tot)
-	bv.Note = fmt.Sprintf("%s of the residents are reached within %s minutes by at least two bases: when the nearest team is out, another still arrives in time.",
-		pct(s.Share), v.TargetMin)
+	bv.Total = newBackupRow("total", v.l.T("report.all_residents"), tot)
+	bv.Note = v.l.T("report.backup.note", "share", pct(s.Share), "min", v.TargetMin)
 	if b := r.Summary.BusyTeams; b != nil {
 		bv.Expected = true
 		bv.Total.Expected = pct(b.ExpectedShare)
-		bv.BusyNote = fmt.Sprintf("With teams out on other calls (busy %s of the time on average, at most %s; %d bases' fractions derived from the call rate, %d given), "+
-			"a call is expected to be reached within %s minutes %s of the time, against %s when every team is free: the chance that the first free team, in order of travel time, is within the circle (MEXCLP, Daskin 1983).",
-			pct(b.MeanFraction), pct(b.MaxFraction), b.Derived, b.Given, v.TargetMin, pct(b.ExpectedShare), pct(b.Within/r.Summary.Residents))
+		bv.BusyNote = v.l.T("report.backup.busy", "mean", pct(b.MeanFraction), "max", pct(b.MaxFraction), "derived", b.Derived, "given", b.Given,
+			"min", v.TargetMin, "expected", pct(b.ExpectedShare), "free", pct(b.Within/r.Summary.Residents))
 	}
 	v.Backup = bv
+}
+
+// dayView compares the residents (night) with the day population.
+type dayView struct {
+	Rows []dayRow
+	Note string
+}
+
+type dayRow struct {
+	Key, Label, People, Within, Share, Outside, P90, Backed string
+}
+
+// day fills v.Day when the output has a day population.
+func (v *view) day(r *Report) {
+	s := &r.Summary
+	d := s.Day
+	if d == nil {
+		return
+	}
+	backed := func(b *study.BackupSummary) string {
+		if b == nil {
+			return "–"
+		}
+		return pct(b.Share)
+	}
+	v.Day = &dayView{
+		Rows: []dayRow{
+			{Key: "night", Label: v.l.T("report.day.night"), People: people(s.Residents), Within: people(s.Within), Share: pct(s.Share), Outside: people(s.Outside),
+				P90: durOr(nan(s.P90Seconds), "–"), Backed: backed(s.Backup)},
+			{Key: "day", Label: v.l.T("report.day.day"), People: people(d.Total), Within: people(d.Within), Share: pct(d.Share), Outside: people(d.Outside),
+				P90: durOr(nan(d.P90Seconds), "–"), Backed: backed(d.Backup)},
+		},
+		Note: v.l.T("report.day.note", "stay", pct(d.StayShare), "how", v.l.T(map[bool]string{true: "report.day.derived", false: "report.day.given"}[d.StayDerived]), "workers", people(d.Workers), "src", d.Source),
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rescuegrid/rescuegrid/data/report"
+	"github.com/rescuegrid/rescuegrid/internal/shared"
 )
 
 // TestReportBackup: the backup table shows, for every unit with residents,
@@ -129,5 +130,42 @@ func TestReportBusyTeams(t *testing.T) {
 	}
 	if bt["mean_busy_fraction"].(float64) != 0.3 || bt["bases_given"].(float64) != 5 {
 		t.Errorf("summary busy_teams = %v, want every base given 0.3", bt)
+	}
+}
+
+// TestReportDayNight: a study with a day population shows both rows, with
+// the summary's figures.
+func TestReportDayNight(t *testing.T) {
+	grid := shared.Path(t, "data", "porto-alegre", "poa_hexgrid.csv")
+	y := "name: poa\nnetwork: {pbf: " + shared.Path(t, "data", "porto-alegre", "poa_osm.pbf") + "}\n" +
+		"facilities: {bases: [{file: " + shared.Path(t, "reference", "porto-alegre", "sources.csv") + ", team_size: 20}]}\n" +
+		"population: {night: {h3: " + grid + "}, day: {h3: " + grid + "}}\n" +
+		"units: {file: " + shared.Path(t, "data", "porto-alegre", "rs_municipios_ibge.geojson") + ", id: id, name: name}\n"
+	tmp := t.TempDir()
+	path := filepath.Join(tmp, "study.yaml")
+	if err := os.WriteFile(path, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "out")
+	runStudy(t, path, dir)
+	r, err := report.Load(dir, report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := render(t, r, report.RenderOptions{})
+	_, rows := table(t, page, "day-table")
+	sum := summary(t, dir)
+	day := sum["day"].(map[string]any)
+	want := [][]string{
+		{commas(sum["residents"].(float64)), commas(sum["within"].(float64)), percent(sum["share"].(float64)), commas(sum["outside"].(float64))},
+		{commas(day["day_population"].(float64)), commas(day["within"].(float64)), percent(day["share"].(float64)), commas(day["outside"].(float64))},
+	}
+	if len(rows) != 2 {
+		t.Fatalf("day table has %d rows, want 2", len(rows))
+	}
+	for k := range want {
+		if got := strings.Join(rows[k][1:5], "|"); got != strings.Join(want[k], "|") {
+			t.Errorf("day table row %d = %s, want %s (summary.json)", k, got, strings.Join(want[k], "|"))
+		}
 	}
 }

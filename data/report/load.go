@@ -12,7 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"
 
-	"github.com/rescuegrid/rescuegrid/internal/study"
+	"github.com/rescuegrid/rescuegrid/data/summary"
 )
 
 // ErrNotOutput marks a folder that is not a complete study output: no
@@ -23,8 +23,8 @@ var ErrNotOutput = errors.New("report: not a rescuegrid study output")
 // report shows. Times are seconds, NaN where no base reaches (or the
 // column was null); residents are people. Coordinates are [lon, lat].
 type Report struct {
-	Dir     string        // the output folder
-	Summary study.Summary // summary.json as written by the study
+	Dir     string          // the output folder
+	Summary summary.Summary // summary.json as written by the study
 
 	Units     []Unit
 	Bases     []Base
@@ -194,7 +194,7 @@ func Load(dir string, opt Options) (*Report, error) {
 	}
 	if len(r.Units) != sum.Units || len(r.Cells) != sum.Cells || len(r.Bases) != sum.Bases {
 		return nil, fmt.Errorf("%s: says %d units, %d cells and %d bases; the tables hold %d, %d and %d (files from different runs?)",
-			filepath.Join(dir, study.SummaryFile), sum.Units, sum.Cells, sum.Bases, len(r.Units), len(r.Cells), len(r.Bases))
+			filepath.Join(dir, summary.File), sum.Units, sum.Cells, sum.Bases, len(r.Units), len(r.Cells), len(r.Bases))
 	}
 	if opt.SitingDir != "" {
 		if r.Siting, err = LoadSiting(opt.SitingDir); err != nil {
@@ -210,7 +210,7 @@ func Load(dir string, opt Options) (*Report, error) {
 }
 
 // readSummary reads dir/summary.json and checks that it is a study's.
-func readSummary(dir string) (*study.Summary, error) {
+func readSummary(dir string) (*summary.Summary, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("study output: %w", err)
@@ -218,10 +218,10 @@ func readSummary(dir string) (*study.Summary, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("%w: %s is not a folder", ErrNotOutput, dir)
 	}
-	path := filepath.Join(dir, study.SummaryFile)
+	path := filepath.Join(dir, summary.File)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s has no %s (give the folder 'rescuegrid analyze --out' wrote, or a study file)", ErrNotOutput, dir, study.SummaryFile)
+		return nil, fmt.Errorf("%w: %s has no %s (give the folder 'rescuegrid analyze --out' wrote, or a study file)", ErrNotOutput, dir, summary.File)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read summary: %w", err)
@@ -236,7 +236,7 @@ func readSummary(dir string) (*study.Summary, error) {
 	if probe.Objective != nil {
 		return nil, fmt.Errorf("%w: %s is a siting result ('rescuegrid site'): give the study's output folder and --siting %s", ErrNotOutput, dir, dir)
 	}
-	var s study.Summary
+	var s summary.Summary
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrNotOutput, path, err)
 	}

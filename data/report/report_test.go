@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/rescuegrid/rescuegrid/data/report"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 // runStudy runs a study as 'rescuegrid analyze' does and writes its output

@@ -16,7 +16,6 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/geo"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 // LayerBasemap is the base map: one URL (/tiles/basemap/{z}/{x}/{y}.mvt)
@@ -124,23 +123,20 @@ func (b *Basemap) Source() string { return b.source }
 // Bounds returns the [lon, lat] bounds of the base map's features.
 func (b *Basemap) Bounds() orb.Bound { return b.bounds }
 
-// BasemapFor builds the base map of a study: from its OSM extract when it
-// names one (network.pbf), else from its road graph.
-func BasemapFor(ctx context.Context, in *study.Inputs) (*Basemap, error) {
-	if in == nil || in.Study == nil {
-		return nil, errors.New("tiles: BasemapFor needs the study inputs")
-	}
-	if pbf := in.Study.Network.PBF; pbf != "" {
+// BasemapFrom builds a study's base map: from its OSM extract pbf when
+// there is one (network.pbf), else from its road graph g.
+func BasemapFrom(ctx context.Context, pbf string, g *graph.Graph) (*Basemap, error) {
+	if pbf != "" {
 		src, err := osm.ExtractBasemap(ctx, pbf, osm.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("base map: %w", err)
 		}
 		return NewBasemap(src)
 	}
-	if in.Graph == nil {
+	if g == nil {
 		return nil, errors.New("tiles: the study has neither an OSM extract nor a graph for its base map")
 	}
-	return GraphBasemap(in.Graph)
+	return GraphBasemap(g)
 }
 
 var (

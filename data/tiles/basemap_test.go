@@ -15,6 +15,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 var sampleBasemap struct {
@@ -40,7 +41,9 @@ func andorraBasemap(tb testing.TB) (*osm.Basemap, *tiles.Set) {
 			sampleBasemap.err = err
 			return
 		}
-		set, err := tiles.NewSet(in, res, tiles.Options{Basemap: bm})
+		ti := study.TileInput(in, res, nil)
+		ti.Basemap = bm
+		set, err := tiles.NewSet(ti, tiles.Options{})
 		sampleBasemap.src, sampleBasemap.set, sampleBasemap.err = src, set, err
 	})
 	if sampleBasemap.err != nil {
@@ -255,7 +258,9 @@ func TestGraphBasemap(t *testing.T) {
 	if b := bm.Bounds(); !gb.Pad(1e-6).Contains(b.Min) || !gb.Pad(1e-6).Contains(b.Max) {
 		t.Errorf("bounds %v outside the graph's %v", b, gb)
 	}
-	set, err := tiles.NewSet(in, sampleResult(t), tiles.Options{Basemap: bm})
+	ti := study.TileInput(in, sampleResult(t), nil)
+	ti.Basemap = bm
+	set, err := tiles.NewSet(ti, tiles.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/rescuegrid/rescuegrid/data/tiles"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 func benchTile(b *testing.B, layer string, z int) {
@@ -43,7 +44,7 @@ func BenchmarkNewSet_Andorra(b *testing.B) {
 	in, res, _ := andorra(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := tiles.NewSet(in, res, tiles.Options{}); err != nil {
+		if _, err := tiles.NewSet(study.TileInput(in, res, nil), tiles.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 // TestCellsExpected: with busy teams, the cells layer carries each study
@@ -26,7 +27,7 @@ func TestCellsExpected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := tiles.NewSet(&busy, res, tiles.Options{})
+	set, err := tiles.NewSet(study.TileInput(&busy, res, nil), tiles.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 type (
@@ -52,7 +52,7 @@ func andorra(tb testing.TB) (*study.Inputs, *coverage.Result, *tiles.Set) {
 			sample.err = err
 			return
 		}
-		set, err := tiles.NewSet(in, res, tiles.Options{})
+		set, err := tiles.NewSet(study.TileInput(in, res, nil), tiles.Options{})
 		sample.in, sample.res, sample.set, sample.err = in, res, set, err
 	})
 	if sample.err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/geo"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 // Field types as TileJSON vector_layers list them (the tippecanoe names).
@@ -163,9 +162,9 @@ const cellsDescription = "H3 cells of residents by travel time from the nearest 
 	"max_seconds: the longest reached time; within: every resident inside the rescue circle; within_share: share of residents inside it; " +
 	"no_road: some cell has no road access; no_road_cells, unreached_cells: counts; base_id, unit_id: nearest base and unit (study resolution only)"
 
-func cellsLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
-	ci := &in.Coverage
-	c := &r.Cells
+func cellsLayer(in *Input) (*layer, error) {
+	ci := in.Coverage
+	c := &in.Result.Cells
 	l := &layer{name: LayerCells, description: cellsDescription, fields: cellFields}
 	if c.Expected != nil {
 		l.fields = append(slices.Clone(cellFields), field{"expected", typeNumber})
@@ -299,7 +298,8 @@ var isochroneFields = []field{
 	{"base_id", typeString}, {"minutes", typeNumber}, {"residents", typeNumber}, {"cells", typeNumber},
 }
 
-func isochronesLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
+func isochronesLayer(in *Input) (*layer, error) {
+	r := in.Result
 	l, lv := oneLevel(LayerIsochrones,
 		"Areas reached within each band of minutes: base_id \"all\" for all bases together, else one base; "+
 			"features of one base_id come widest band first, so narrower bands draw on top", isochroneFields)
@@ -338,7 +338,8 @@ var baseFields = []field{
 	{"nearest_residents", typeNumber}, {"covered_residents", typeNumber}, {"only_covers_residents", typeNumber},
 }
 
-func basesLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
+func basesLayer(in *Input) (*layer, error) {
+	r := in.Result
 	l, lv := oneLevel(LayerBases,
 		"Rescue team bases (feature id: row number from 1). nearest_residents: residents for whom it is the nearest base; "+
 			"covered_residents: residents it reaches within the rescue circle; only_covers_residents: of whom no other base reaches", baseFields)
@@ -361,7 +362,8 @@ var unitFields = []field{
 	{"bases", typeNumber}, {"members", typeNumber}, {"meets_rescue", typeBoolean}, {"meets_team", typeBoolean},
 }
 
-func unitsLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
+func unitsLayer(in *Input) (*layer, error) {
+	r := in.Result
 	l, lv := oneLevel(LayerUnits,
 		"Reporting units (feature id: row number from 1). share: residents inside the rescue circle / residents; "+
 			"outside: residents outside it; p90_seconds: population-weighted 90th percentile time, absent if beyond every base", unitFields)
@@ -374,7 +376,7 @@ func unitsLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
 		if !math.IsInf(ur.P90, 0) && !math.IsNaN(ur.P90) {
 			p["p90_seconds"] = ur.P90
 		}
-		lv.addPolygons(uint64(u+1), p, in.Units[u].Geom)
+		lv.addPolygons(uint64(u+1), p, in.UnitGeoms[u])
 	}
 	return l, nil
 }
@@ -384,11 +386,12 @@ var gapFields = []field{
 	{"worst_seconds", typeNumber}, {"unit_id", typeString},
 }
 
-func gapsLayer(in *study.Inputs, r *coverage.Result) (*layer, error) {
+func gapsLayer(in *Input) (*layer, error) {
+	r := in.Result
 	l, lv := oneLevel(LayerGaps,
 		"Connected patches of cells outside the rescue circle, rank 1 the most residents (feature id: rank). "+
 			"worst_seconds is absent where part of the gap is beyond every base", gapFields)
-	ci := &in.Coverage
+	ci := in.Coverage
 	for k, g := range r.Gaps {
 		cells := make([]h3.Cell, len(g.Cells))
 		for j, i := range g.Cells {
@@ -421,7 +424,8 @@ var shelterFields = []field{
 // finite reports whether v is a number a tile can carry.
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-func sheltersLayer(in *study.Inputs, sr *shelter.Result) (*layer, error) {
+func sheltersLayer(in *Input) (*layer, error) {
+	sr := in.Shelters
 	l, lv := oneLevel(LayerShelters,
 		"Shelters (feature id: row number from 1). places: capacity in people (absent when unknown); load: residents the "+
 			"capacitated assignment sends there, load_share = load / places; nearest_load: residents for whom it is the nearest "+
@@ -445,8 +449,8 @@ func sheltersLayer(in *study.Inputs, sr *shelter.Result) (*layer, error) {
 		if finite(s.DepotSeconds) {
 			p["depot_seconds"] = s.DepotSeconds
 		}
-		if s.Unit >= 0 && int(s.Unit) < len(in.Units) {
-			p["unit_id"] = in.Units[s.Unit].ID
+		if s.Unit >= 0 && int(s.Unit) < len(in.Coverage.Units) {
+			p["unit_id"] = in.Coverage.Units[s.Unit].ID
 		}
 		lv.addPoint(uint64(i+1), p, s.Loc)
 	}
@@ -458,15 +462,16 @@ var depotFields = []field{
 	{"residents", typeNumber}, {"shelters", typeNumber}, {"snapped", typeBoolean},
 }
 
-func depotsLayer(in *study.Inputs, sr *shelter.Result) (*layer, error) {
+func depotsLayer(in *Input) (*layer, error) {
+	sr := in.Shelters
 	l, lv := oneLevel(LayerDepots,
 		"Emergency supply depots (feature id: row number from 1). residents and shelters: those it is the nearest depot of "+
 			"within the depot reach; stock_<item>: its stock", nil)
 	items := map[string]bool{}
 	for i, d := range sr.Depots {
 		p := geojson.Properties{"id": d.ID, "name": d.Name, "residents": d.Residents, "shelters": d.Shelters, "snapped": d.Snapped}
-		if d.Unit >= 0 && int(d.Unit) < len(in.Units) {
-			p["unit_id"] = in.Units[d.Unit].ID
+		if d.Unit >= 0 && int(d.Unit) < len(in.Coverage.Units) {
+			p["unit_id"] = in.Coverage.Units[d.Unit].ID
 		}
 		for k, v := range d.Stock {
 			p["stock_"+k] = v

@@ -15,8 +15,8 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 // TestSheltersLayerMatchesStudy: on Porto Alegre with the 2024 flood
@@ -44,7 +44,7 @@ func TestSheltersLayerMatchesStudy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := tiles.NewSet(in, res, tiles.Options{Shelters: sr})
+	set, err := tiles.NewSet(study.TileInput(in, res, sr), tiles.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

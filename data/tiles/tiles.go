@@ -18,7 +18,6 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
-	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 // Layer names, as they appear in tile URLs, in the MVT layer and in TileJSON.
@@ -101,13 +100,30 @@ type Options struct {
 	// of Extent; 0 means DefaultBuffer and a negative value no buffer.
 	Buffer int
 	// Name and Attribution go into TileJSON and PMTiles metadata; empty
-	// means the study's name and Attribution.
+	// means Input.Name and Attribution.
 	Name, Attribution string
-	// Shelters, when not nil, adds the shelters and depots layers from a
-	// shelter result of the same study.
+}
+
+// Input is what the layers draw: one study's coverage input and result,
+// its units' outlines and, optionally, its shelter result. The study layer
+// (internal/study.TileInput) fills it; NewSet reads it and keeps nothing of
+// it.
+type Input struct {
+	// Name is the study's name, the default name of the set.
+	Name string
+	// Coverage is the coverage input: cells with their residents and
+	// units, the bases, and the units' ids (Coverage.Units).
+	Coverage *coverage.Input
+	// Result is coverage.Compute's answer on Coverage.
+	Result *coverage.Result
+	// UnitGeoms are the units' outlines in [lon, lat], parallel to
+	// Coverage.Units.
+	UnitGeoms []orb.MultiPolygon
+	// Shelters, when not nil, adds the shelters and depots layers; its
+	// unit indices are into Coverage.Units.
 	Shelters *shelter.Result
 	// Basemap, when not nil, adds the base map as the layer LayerBasemap
-	// (see BasemapFor). It does not count in the set's bounds.
+	// (see BasemapFrom). It does not count in the set's bounds.
 	Basemap *Basemap
 }
 
@@ -124,11 +140,11 @@ type Set struct {
 	geos              *sync.Pool // of *geos.Context: one per rendering goroutine
 }
 
-// NewSet builds the tile layers of a study result: in is the study's inputs
-// (from study.Read) and r the result of coverage.Compute on in.Coverage.
-func NewSet(in *study.Inputs, r *coverage.Result, opt Options) (*Set, error) {
-	if in == nil || r == nil {
-		return nil, errors.New("tiles: NewSet needs the study inputs and its result")
+// NewSet builds the tile layers of a study result.
+func NewSet(in Input, opt Options) (*Set, error) {
+	r := in.Result
+	if in.Coverage == nil || r == nil {
+		return nil, errors.New("tiles: NewSet needs the coverage input and its result")
 	}
 	if opt.MaxZoom == 0 {
 		opt.MaxZoom = DefaultMaxZoom
@@ -144,10 +160,10 @@ func NewSet(in *study.Inputs, r *coverage.Result, opt Options) (*Set, error) {
 	case opt.Buffer > Extent:
 		return nil, fmt.Errorf("tiles: buffer %d: want at most %d tile units", opt.Buffer, Extent)
 	}
-	ci := &in.Coverage
-	if len(r.Cells.Time) != len(ci.Cells) || len(r.Units) != len(in.Units) || len(r.Bases) != len(ci.Bases) {
-		return nil, fmt.Errorf("tiles: the result does not belong to these inputs (%d/%d cells, %d/%d units, %d/%d bases)",
-			len(r.Cells.Time), len(ci.Cells), len(r.Units), len(in.Units), len(r.Bases), len(ci.Bases))
+	ci := in.Coverage
+	if len(r.Cells.Time) != len(ci.Cells) || len(r.Units) != len(ci.Units) || len(r.Bases) != len(ci.Bases) || len(in.UnitGeoms) != len(ci.Units) {
+		return nil, fmt.Errorf("tiles: the result does not belong to these inputs (%d/%d cells, %d/%d units, %d/%d bases, %d unit outlines)",
+			len(r.Cells.Time), len(ci.Cells), len(r.Units), len(ci.Units), len(r.Bases), len(ci.Bases), len(in.UnitGeoms))
 	}
 	s := &Set{
 		name: opt.Name, attribution: opt.Attribution,
@@ -155,26 +171,24 @@ func NewSet(in *study.Inputs, r *coverage.Result, opt Options) (*Set, error) {
 		layers: map[string]*layer{},
 		geos:   &sync.Pool{New: func() any { return geos.NewContext() }},
 	}
-	if s.name == "" && in.Study != nil {
-		s.name = in.Study.Name
+	if s.name == "" {
+		s.name = in.Name
 	}
 	if s.attribution == "" {
 		s.attribution = Attribution
 	}
 	have := false
-	builders := []func(*study.Inputs, *coverage.Result) (*layer, error){
+	builders := []func(*Input) (*layer, error){
 		cellsLayer, isochronesLayer, basesLayer, unitsLayer, gapsLayer,
 	}
-	if sr := opt.Shelters; sr != nil {
-		builders = append(builders,
-			func(*study.Inputs, *coverage.Result) (*layer, error) { return sheltersLayer(in, sr) },
-			func(*study.Inputs, *coverage.Result) (*layer, error) { return depotsLayer(in, sr) })
+	if in.Shelters != nil {
+		builders = append(builders, sheltersLayer, depotsLayer)
 	}
-	if opt.Basemap != nil {
-		builders = append(builders, func(*study.Inputs, *coverage.Result) (*layer, error) { return opt.Basemap.asLayer(), nil })
+	if in.Basemap != nil {
+		builders = append(builders, func(in *Input) (*layer, error) { return in.Basemap.asLayer(), nil })
 	}
 	for _, build := range builders {
-		l, err := build(in, r)
+		l, err := build(&in)
 		if err != nil {
 			return nil, err
 		}

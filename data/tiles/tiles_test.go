@@ -20,6 +20,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/data/tiles"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
 // buffer is the default clip buffer in tile units.
@@ -560,7 +561,7 @@ func TestTileConcurrent(t *testing.T) {
 // TestNoBuffer: with Buffer < 0 geometry stays inside the tile.
 func TestNoBuffer(t *testing.T) {
 	in, res, _ := andorra(t)
-	set, err := tiles.NewSet(in, res, tiles.Options{Buffer: -1})
+	set, err := tiles.NewSet(study.TileInput(in, res, nil), tiles.Options{Buffer: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -583,12 +584,17 @@ func TestNoBuffer(t *testing.T) {
 func TestNewSetOptions(t *testing.T) {
 	in, res, _ := andorra(t)
 	for _, opt := range []tiles.Options{{MinZoom: 5, MaxZoom: 4}, {MaxZoom: 23}, {MinZoom: -1}, {Buffer: tiles.Extent + 1}} {
-		if _, err := tiles.NewSet(in, res, opt); err == nil {
+		if _, err := tiles.NewSet(study.TileInput(in, res, nil), opt); err == nil {
 			t.Errorf("NewSet(%+v) = nil error, want one", opt)
 		}
 	}
-	if _, err := tiles.NewSet(in, nil, tiles.Options{}); err == nil {
-		t.Error("NewSet(in, nil) = nil error, want one")
+	if _, err := tiles.NewSet(study.TileInput(in, nil, nil), tiles.Options{}); err == nil {
+		t.Error("NewSet without a result = nil error, want one")
+	}
+	short := study.TileInput(in, res, nil)
+	short.UnitGeoms = short.UnitGeoms[:len(short.UnitGeoms)-1]
+	if _, err := tiles.NewSet(short, tiles.Options{}); err == nil {
+		t.Error("NewSet with one unit outline missing = nil error, want one")
 	}
 }
 

@@ -22,6 +22,12 @@ type GeoJSONOptions struct {
 	IDKey string
 	// NameKey is the property with the unit's name ("" means "name").
 	NameKey string
+	// CodeKey is the property with the unit's official code (统计用区划代码:
+	// 6 digits for a county, 9 for a township or street, 12 for a village
+	// or community), such as "JDBH" in Shenzhen's street file. When set,
+	// every feature must have it and it must be digits. When empty the code
+	// is the "code" or "adcode" property, if any.
+	CodeKey string
 	// Repair, when set, mends polygons GEOS finds invalid (with MakeValid)
 	// instead of refusing them, and notes it in Unit.Repaired. Boundary
 	// files rounded to a coarse grid often have rings that touch or cross
@@ -112,6 +118,12 @@ func parseGeoJSON(name string, b []byte, opt GeoJSONOptions) ([]Unit, error) {
 		if u.Code == "" {
 			u.Code = props["adcode"]
 		}
+		if opt.CodeKey != "" {
+			u.Code = props[opt.CodeKey]
+			if !isCode(u.Code) {
+				return nil, fail(fmt.Errorf("%w: property %q for the code is %q, want the official code's digits", ErrBadValue, opt.CodeKey, u.Code))
+			}
+		}
 		switch {
 		case opt.IDKey != "":
 			u.ID = props[opt.IDKey]
@@ -189,4 +201,17 @@ func orient(mp orb.MultiPolygon) {
 			}
 		}
 	}
+}
+
+// isCode reports whether s is a division code: 2 to 12 digits.
+func isCode(s string) bool {
+	if len(s) < 2 || len(s) > 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -170,3 +170,36 @@ func check(gctx *geos.Context, mp orb.MultiPolygon, repair bool) (orb.MultiPolyg
 	note := fmt.Sprintf("%s; repaired, area %+.4f %%", reason, 100*(after-before)/before)
 	return res, note, nil
 }
+
+// Dissolve returns the union of polys (GEOS UnaryUnion): the outline of a
+// county from its townships. Shared borders vanish; an invalid input
+// polygon is an error wrapping ErrInvalid.
+func Dissolve(polys []orb.MultiPolygon) (orb.MultiPolygon, error) {
+	var all orb.MultiPolygon
+	for _, p := range polys {
+		all = append(all, p...)
+	}
+	b, err := wkb.Marshal(all)
+	if err != nil {
+		return nil, fmt.Errorf("%w: encode: %v", ErrInvalid, err)
+	}
+	gctx := geos.NewContext()
+	g, err := gctx.NewGeomFromWKB(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	defer g.Destroy()
+	u := g.UnaryUnion()
+	defer u.Destroy()
+	out, err := wkb.Unmarshal(u.ToWKB())
+	if err != nil {
+		return nil, fmt.Errorf("%w: decode the union: %v", ErrInvalid, err)
+	}
+	switch o := out.(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{o}, nil
+	case orb.MultiPolygon:
+		return o, nil
+	}
+	return nil, fmt.Errorf("%w: the union is a %s", ErrInvalid, out.GeoJSONType())
+}

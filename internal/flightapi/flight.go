@@ -13,8 +13,11 @@ package flightapi
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
+	"crypto/tls"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -24,8 +27,12 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/rescuegrid/rescuegrid/internal/metrics"
 	"github.com/rescuegrid/rescuegrid/internal/service"
+	"golang.org/x/net/netutil"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -59,6 +66,10 @@ func grpcError(err error) error {
 
 // ParseTicket reads a table name or a JSON TableQuery.
 func ParseTicket(b []byte) (service.TableQuery, error) {
+	if len(b) > maxTicketBytes {
+		// Never quoted back: the error would be as large as the ticket.
+		return service.TableQuery{}, service.Errorf(service.ErrTooLarge, "ticket of %d bytes: at most %d (a table name or a JSON query)", len(b), maxTicketBytes)
+	}
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return service.TableQuery{}, service.Invalidf("empty ticket: want a table name or a JSON query")
@@ -210,21 +221,66 @@ func (f *flightService) DoGet(t *flight.Ticket, stream flight.FlightService_DoGe
 	return nil
 }
 
-// New returns a Flight server for svc (not yet listening). A panic in a
-// call is recovered into an Internal error, logged and counted; every call
-// is counted in m as flight/<method> with the HTTP status of its error.
-func New(svc *service.Service, logger *slog.Logger, m *metrics.Metrics) flight.Server {
+// Defaults of Config.
+const (
+	DefaultMaxConns    = 256
+	DefaultIdleTimeout = 60 * time.Second
+	// maxTicketBytes bounds a ticket or command: a JSON query is a few
+	// hundred bytes.
+	maxTicketBytes = 4 << 10
+	// maxRecvBytes bounds any message a client sends (tickets, criteria,
+	// descriptors).
+	maxRecvBytes = 64 << 10
+	// handshakeTimeout bounds a new connection's TLS and HTTP/2 setup: a
+	// connection that sends nothing is closed after it.
+	handshakeTimeout = 5 * time.Second
+)
+
+// Config bounds and guards the Flight server.
+type Config struct {
+	// CallTimeout bounds each call (0: the service's request time limit).
+	CallTimeout time.Duration
+	// MaxConns is the most connections held at once (0: DefaultMaxConns);
+	// more wait in the listen backlog.
+	MaxConns int
+	// IdleTimeout closes a connection with no call for that long (0:
+	// DefaultIdleTimeout).
+	IdleTimeout time.Duration
+	// Token, when set, is the bearer token every call must carry in its
+	// "authorization" metadata ("Bearer TOKEN").
+	Token string
+	// TLS, when set, serves grpc+tls.
+	TLS *tls.Config
+}
+
+// Server is the Flight server of a service. Safe for concurrent use.
+type Server struct {
+	g   *grpc.Server
+	cfg Config
+}
+
+// New returns a Flight server for svc (not yet listening). Every call
+// waits for a slot of the service's cheap lane, runs under a deadline,
+// and is counted in m by method and gRPC code; a panic in a call is
+// recovered into an Internal error and logged.
+func New(svc *service.Service, cfg Config, logger *slog.Logger, m *metrics.Metrics) *Server {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	if m == nil {
 		m = metrics.New()
 	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = svc.Limits().Timeout
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
 	observe := func(method string, t0 time.Time, err error) {
-		// The status of the error's chain: a failure of the call's own
-		// (sending to a client gone, a panic) has none and counts as 500.
-		code, _ := service.Status(err)
-		m.Observe("flight"+method[strings.LastIndex(method, "/"):], code, time.Since(t0))
+		m.ObserveFlight(method[strings.LastIndex(method, "/")+1:], status.Code(err).String(), time.Since(t0))
 	}
 	recovered := func(method string, err *error) {
 		if p := recover(); p != nil {
@@ -232,19 +288,99 @@ func New(svc *service.Service, logger *slog.Logger, m *metrics.Metrics) flight.S
 			*err = status.Errorf(codes.Internal, "internal error")
 		}
 	}
+	// admit checks the token and takes a slot; the call's context carries
+	// its deadline.
+	admit := func(ctx context.Context) (func(), error) {
+		if cfg.Token != "" {
+			md, _ := metadata.FromIncomingContext(ctx)
+			tok, ok := "", false
+			if v := md.Get("authorization"); len(v) > 0 {
+				tok, ok = strings.CutPrefix(v[0], "Bearer ")
+			}
+			if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(cfg.Token)) != 1 {
+				return nil, grpcError(service.Errorf(service.ErrUnauthenticated, "this server needs its bearer token (authorization: Bearer …)"))
+			}
+		}
+		release, err := svc.Admit(ctx, service.Cheap)
+		if err != nil {
+			return nil, grpcError(err)
+		}
+		return release, nil
+	}
 	unary := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
 		t0 := time.Now()
 		defer func() { observe(info.FullMethod, t0, err) }()
 		defer recovered(info.FullMethod, &err)
+		ctx, cancel := context.WithTimeout(ctx, cfg.CallTimeout)
+		defer cancel()
+		release, err := admit(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 		return h(ctx, req)
 	}
 	streamed := func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) (err error) {
 		t0 := time.Now()
 		defer func() { observe(info.FullMethod, t0, err) }()
 		defer recovered(info.FullMethod, &err)
-		return h(srv, ss)
+		ctx, cancel := context.WithTimeout(ss.Context(), cfg.CallTimeout)
+		defer cancel()
+		release, err := admit(ctx)
+		if err != nil {
+			return err
+		}
+		defer release()
+		return h(srv, &deadlineStream{ss, ctx})
 	}
-	fs := flight.NewServerWithMiddleware(nil, grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(streamed))
-	fs.RegisterFlightService(&flightService{svc: svc})
-	return fs
+	opts := []grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(streamed),
+		grpc.ConnectionTimeout(handshakeTimeout),
+		grpc.MaxRecvMsgSize(maxRecvBytes),
+		grpc.MaxConcurrentStreams(16),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: cfg.IdleTimeout, Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		// A client may ping at most every 10 s, and only during a call;
+		// more often, the connection is closed (GOAWAY).
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second}),
+	}
+	if cfg.TLS != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
+	}
+	g := grpc.NewServer(opts...)
+	flight.RegisterFlightServiceServer(g, &flightService{svc: svc})
+	return &Server{g: g, cfg: cfg}
+}
+
+// deadlineStream is a server stream whose context carries the call's
+// deadline.
+type deadlineStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *deadlineStream) Context() context.Context { return s.ctx }
+
+// Serve accepts connections on ln, at most MaxConns at once, until
+// Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	return s.g.Serve(netutil.LimitListener(ln, s.cfg.MaxConns))
+}
+
+// Shutdown stops accepting connections and lets the calls in flight
+// finish until ctx ends; then it closes every connection (a client that
+// stopped reading a download does not hold the process).
+func (s *Server) Shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.g.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.g.Stop()
+		<-done
+		return ctx.Err()
+	}
 }

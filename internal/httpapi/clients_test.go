@@ -44,10 +44,9 @@ func TestPyarrowClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := flightapi.New(s.svc, nil, nil)
-	fs.InitListener(ln)
-	go fs.Serve()
-	defer fs.Shutdown()
+	fs := flightapi.New(s.svc, flightapi.Config{}, nil, nil)
+	go fs.Serve(ln)
+	defer fs.Shutdown(context.Background())
 
 	st := s.svc.Default().Study()
 	cells := st.Tables["cells"]

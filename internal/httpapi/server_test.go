@@ -206,7 +206,9 @@ func TestServerQueries(t *testing.T) {
 	}
 	post := func(body string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(body)))
+		req := httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		h.ServeHTTP(rec, req)
 		return rec
 	}
 	rec = post(body)
@@ -258,7 +260,7 @@ func TestServerStaysUpWhenTheStudyFails(t *testing.T) {
 
 func TestServerRecoversFromPanics(t *testing.T) {
 	s := newTestServer(0)
-	h := s.instrument("GET /boom", func(w http.ResponseWriter, r *http.Request) error { panic("boom") })
+	h := s.instrument("GET /boom", service.Cheap, func(w http.ResponseWriter, r *http.Request) error { panic("boom") })
 	wantJSONError(t, get(t, h, "/boom"), 500, "internal error")
 }
 
@@ -442,10 +444,9 @@ func TestServeSeveralStudies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := flightapi.New(s.svc, nil, nil)
-	fs.InitListener(ln)
-	go fs.Serve()
-	defer fs.Shutdown()
+	fs := flightapi.New(s.svc, flightapi.Config{}, nil, nil)
+	go fs.Serve(ln)
+	defer fs.Shutdown(context.Background())
 	c, err := flight.NewClientWithMiddleware(ln.Addr().String(), nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)

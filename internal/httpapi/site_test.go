@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -11,12 +13,17 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/rescuegrid/rescuegrid/internal/service"
 )
 
 func post(tb testing.TB, h http.Handler, url, body string) *httptest.ResponseRecorder {
 	tb.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, url, strings.NewReader(body)))
+	req := httptest.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(rec, req)
 	return rec
 }
 
@@ -127,7 +134,14 @@ func TestServerSite(t *testing.T) {
 // same answer as a fresh server; under -race this also checks that the
 // solver only reads the shared matrix.
 func TestServerSiteMatrixShared(t *testing.T) {
-	s := sampleSrv(t)
+	// Four sitings at once: a lane that runs them all (admission is
+	// TestBusyIs503's business).
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	lanes := service.DefaultAdmission(2)
+	lanes[service.Siting] = service.Lane{Running: 4, Queue: 4, Wait: time.Minute}
+	svc := service.New(service.Config{Limits: service.DefaultLimits(), Admission: lanes}, logger)
+	svc.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
+	s := New(svc, logger, nil)
 	h := s.Handler()
 	const body = `{"add": 3, "relocate": 1}`
 	answers := make([]siteAnswer, 4)
@@ -150,7 +164,7 @@ func TestServerSiteMatrixShared(t *testing.T) {
 			t.Errorf("request %d: %v %v, request 0: %v %v", i, answers[i].Sites, answers[i].Value, answers[0].Sites, answers[0].Value)
 		}
 	}
-	if s.svc.Default().Study().SiteMatrices() == 0 {
+	if s.svc.SiteCacheStats().Entries == 0 {
 		t.Error("no matrix cached")
 	}
 	// A server that never cached anything answers the same.
@@ -160,5 +174,43 @@ func TestServerSiteMatrixShared(t *testing.T) {
 	json.Unmarshal(post(t, fresh.Handler(), "/api/site", body).Body.Bytes(), &a)
 	if fmt.Sprint(a.Sites) != fmt.Sprint(answers[0].Sites) || a.Value != answers[0].Value {
 		t.Errorf("fresh server: %v %v; shared matrix: %v %v", a.Sites, a.Value, answers[0].Sites, answers[0].Value)
+	}
+}
+
+// TestSiteCacheKey: the team size of new sites does not change the
+// matrix, so requests that differ only in it share one cached matrix; the
+// cache holds no more bytes than its bound.
+func TestSiteCacheKey(t *testing.T) {
+	s := newTestServer(0)
+	s.svc.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
+	h := s.Handler()
+	var first siteAnswer
+	for team := 1; team <= 6; team++ {
+		rec := post(t, h, "/api/site", fmt.Sprintf(`{"add": 2, "team_size": %d}`, team))
+		var a siteAnswer
+		if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil || rec.Code != 200 {
+			t.Fatalf("team_size %d: %d %s", team, rec.Code, rec.Body)
+		}
+		if team == 1 {
+			first = a
+		} else if a.Value != first.Value || fmt.Sprint(a.Sites[0].ID) != fmt.Sprint(first.Sites[0].ID) || a.Sites[0].Members != team {
+			t.Errorf("team_size %d: value %v, first site %s of %d members; team_size 1: %v, %s", team, a.Value, a.Sites[0].ID, a.Sites[0].Members, first.Value, first.Sites[0].ID)
+		}
+	}
+	if st := s.svc.SiteCacheStats(); st.Entries != 1 {
+		t.Errorf("six team sizes left %d matrices in the cache, want 1", st.Entries)
+	}
+
+	// A bound smaller than one matrix keeps none, and still answers.
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	small := service.New(service.Config{Limits: service.DefaultLimits(), SiteCacheBytes: 1 << 10}, logger)
+	small.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
+	rec := post(t, New(small, logger, nil).Handler(), "/api/site", `{"add": 2}`)
+	var a siteAnswer
+	if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil || rec.Code != 200 || a.Value != first.Value {
+		t.Errorf("with a 1 KB cache: %d, value %v, want %v", rec.Code, a.Value, first.Value)
+	}
+	if st := small.SiteCacheStats(); st.Bytes > 1<<10 {
+		t.Errorf("a 1 KB cache holds %d bytes", st.Bytes)
 	}
 }

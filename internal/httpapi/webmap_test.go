@@ -153,7 +153,9 @@ func TestWebMapInChromium(t *testing.T) {
 	}
 	body := fmt.Sprintf(`{"add":[{"id":"new","lon":%v,"lat":%v,"team_size":%v}]}`, got.WhatIfRequest.Lon, got.WhatIfRequest.Lat, got.WhatIfRequest.TeamSize)
 	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(body)))
+	req := httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	s.Handler().ServeHTTP(rec, req)
 	var api struct {
 		Gained float64 `json:"residents_gained"`
 	}

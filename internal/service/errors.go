@@ -23,7 +23,24 @@ var (
 	// point with no road near it or candidates that are all unusable (422,
 	// FAILED_PRECONDITION).
 	ErrRefused = errors.New("service: refused")
+	// ErrUnauthenticated: no or a wrong bearer token (401,
+	// UNAUTHENTICATED).
+	ErrUnauthenticated = errors.New("service: unauthenticated")
+	// ErrForbidden: a request this server refuses whoever asks: another
+	// site's page posting, a Host that is not this server's (403,
+	// PERMISSION_DENIED).
+	ErrForbidden = errors.New("service: forbidden")
+	// ErrMediaType: a body that is not JSON (415, INVALID_ARGUMENT).
+	ErrMediaType = errors.New("service: unsupported media type")
+	// ErrTooLarge: a body or ticket over its limit (413,
+	// RESOURCE_EXHAUSTED).
+	ErrTooLarge = errors.New("service: too large")
 )
+
+// Errorf returns an error of kind with a formatted message.
+func Errorf(kind error, format string, a ...any) error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, a...)}
+}
 
 // Error is a failure of a kind, with what the client is told and the
 // cause. Its chain holds both the kind and the cause, so a deadline inside
@@ -99,6 +116,14 @@ func Status(err error) (httpStatus int, code codes.Code) {
 		return 503, codes.Unavailable
 	case errors.Is(err, ErrRefused):
 		return 422, codes.FailedPrecondition
+	case errors.Is(err, ErrUnauthenticated):
+		return 401, codes.Unauthenticated
+	case errors.Is(err, ErrForbidden):
+		return 403, codes.PermissionDenied
+	case errors.Is(err, ErrMediaType):
+		return 415, codes.InvalidArgument
+	case errors.Is(err, ErrTooLarge):
+		return 413, codes.ResourceExhausted
 	}
 	return 500, codes.Internal
 }

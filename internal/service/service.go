@@ -47,7 +47,18 @@ type Config struct {
 	TileCacheBytes int64
 	// Generator is written into the studies' metadata ("rescuegrid v1.2").
 	Generator string
+	// Admission bounds each kind of work (zero: DefaultAdmission for
+	// GOMAXPROCS cores).
+	Admission [4]Lane
+	// SiteCacheBytes bounds the siting matrices kept for later requests,
+	// over all studies (0: DefaultSiteCacheBytes; < 0: none kept).
+	SiteCacheBytes int64
 }
+
+// DefaultSiteCacheBytes is the default bound of the siting matrix cache:
+// a few matrices of a county (Andorra's is about 3 MB, Porto Alegre's
+// some tens of MB).
+const DefaultSiteCacheBytes = 256 << 20
 
 // Study is a loaded study: immutable once published, its fields for
 // reading only.
@@ -64,9 +75,6 @@ type Study struct {
 	svc     *Service
 	bounds  map[string][]orb.Bound // per table, per row: the geometry's bounds
 	summary []byte                 // summary JSON
-	// siteMats caches the matrices of generated candidates of siting
-	// requests (siteKey -> *siteEntry).
-	siteMats sync.Map
 }
 
 // Slot is one served study: its id in URLs, its path, and once loaded its
@@ -87,7 +95,8 @@ func (sl *Slot) Path() string { return sl.path }
 // Study returns the loaded study, or nil while loading or after a failure.
 func (sl *Slot) Study() *Study { return sl.state.Load() }
 
-// LoadError returns why the study failed to load ("" if it has not).
+// LoadError returns why the study failed to load ("" if it has not), whole:
+// for the log and the operator; clients get Tell of it.
 func (sl *Slot) LoadError() string {
 	if m := sl.loadErr.Load(); m != nil {
 		return *m
@@ -105,7 +114,7 @@ func (sl *Slot) Ready() (*Study, error) {
 		return st, nil
 	}
 	if msg := sl.loadErr.Load(); msg != nil {
-		return nil, unavailablef("study %s failed to load: %s", sl.id, *msg)
+		return nil, unavailablef("study %s failed to load: %s", sl.id, Tell(*msg))
 	}
 	return nil, unavailablef("study %s is loading", sl.id)
 }
@@ -120,6 +129,8 @@ type Service struct {
 	byID     map[string]*Slot
 	searches sync.Pool
 	tiles    *lru.Cache[tileKey, cachedTile] // rendered tiles
+	admit    *admission
+	sites    *siteCache
 }
 
 // New returns a Service with no study.
@@ -127,8 +138,19 @@ func New(cfg Config, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	if cfg.Admission == ([4]Lane{}) {
+		cfg.Admission = DefaultAdmission(defaultCores())
+	}
+	switch {
+	case cfg.SiteCacheBytes == 0:
+		cfg.SiteCacheBytes = DefaultSiteCacheBytes
+	case cfg.SiteCacheBytes < 0:
+		cfg.SiteCacheBytes = 0
+	}
 	return &Service{cfg: cfg, logger: logger, byID: map[string]*Slot{},
-		tiles: lru.New[tileKey, cachedTile](cfg.TileCacheBytes)}
+		tiles: lru.New[tileKey, cachedTile](cfg.TileCacheBytes),
+		admit: newAdmission(cfg.Admission),
+		sites: newSiteCache(cfg.SiteCacheBytes)}
 }
 
 // Limits returns the service's request limits.
@@ -311,11 +333,13 @@ func (s *Service) compute(ctx context.Context, path string) (*Study, error) {
 			tables[n] = rec
 		}
 	}
-	bm, err := tiles.BasemapFor(ctx, in)
+	bm, err := study.Basemap(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	ts, err := tiles.NewSet(in, res, tiles.Options{Shelters: sres, Basemap: bm})
+	ti := study.TileInput(in, res, sres)
+	ti.Basemap = bm
+	ts, err := tiles.NewSet(ti, tiles.Options{})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/siting"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
+	"github.com/rescuegrid/rescuegrid/internal/lru"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
@@ -211,46 +212,98 @@ func (st *Study) Site(ctx context.Context, req SiteRequest) (*SiteResult, error)
 	return out, nil
 }
 
-// siteKey names a matrix of generated candidates: it depends on the
-// candidates' resolution and on the search horizon (longer for p-median).
+// siteKey names a matrix of generated candidates: it depends on the study,
+// the candidates' resolution and the search horizon (longer for
+// p-median), and on nothing else a request says.
 type siteKey struct {
+	st      *Study
 	res     int
 	pmedian bool
 }
 
-// siteEntry is a matrix built once per study and key and shared by the
-// requests after it (the solver only reads it).
-type siteEntry struct {
-	once sync.Once
+// siteBuild is a matrix being built or built: done is closed when m, rep
+// and err are set.
+type siteBuild struct {
+	done chan struct{}
 	m    *siting.Matrix
 	rep  siting.CandidateReport
 	err  error
 }
 
-// siteMatrix returns the study's matrix of generated candidates for copt
-// and obj, built by the first request that needs it (not cancelled by that
-// request's client going away: the next one wants it too). The members of
-// new sites change no entry of the matrix, only Site.Members of its
-// candidates, which the answer does not read (it states the request's team
-// size): the shared matrix carries the study's township minimum whatever
-// the first request asked.
-func (st *Study) siteMatrix(ctx context.Context, copt siting.CandidateOptions, obj siting.Objective) (*siting.Matrix, siting.CandidateReport, error) {
-	key := siteKey{copt.Res, obj == siting.PMedian}
-	copt.MinTeam = st.In.Study.Standard.Teams.MinMembers["township"]
-	v, _ := st.siteMats.LoadOrStore(key, &siteEntry{})
-	e := v.(*siteEntry)
-	e.once.Do(func() {
-		e.m, e.rep, e.err = study.SiteMatrix(context.WithoutCancel(ctx), st.In, copt, obj)
-	})
-	return e.m, e.rep, e.err
+// siteCache keeps built matrices of generated candidates, bounded by their
+// bytes (siting.Matrix.MemoryBytes), and shares a build in progress with
+// the requests that want the same matrix. Safe for concurrent use.
+type siteCache struct {
+	mu      sync.Mutex
+	pending map[siteKey]*siteBuild
+	built   *lru.Cache[siteKey, *siteBuild]
 }
 
-// SiteMatrices returns how many siting matrices the study holds.
-func (st *Study) SiteMatrices() int {
-	n := 0
-	st.siteMats.Range(func(k, v any) bool { n++; return true })
-	return n
+// siteEntryBytes is what a cache entry costs beyond its matrix: the key,
+// the build record and the cache's own bookkeeping.
+const siteEntryBytes = 512
+
+func newSiteCache(capacity int64) *siteCache {
+	return &siteCache{pending: map[siteKey]*siteBuild{}, built: lru.New[siteKey, *siteBuild](capacity)}
 }
+
+// get returns the matrix of key, built by build if no request built it or
+// is building it. The build is not cancelled by the request that started
+// it (the next one wants it too) but is bounded by buildTimeout; a request
+// stops waiting when its own context ends. Failed builds are not kept.
+func (c *siteCache) get(ctx context.Context, key siteKey, buildTimeout time.Duration,
+	build func(context.Context) (*siting.Matrix, siting.CandidateReport, error)) (*siting.Matrix, siting.CandidateReport, error) {
+	if b, ok := c.built.Get(key); ok {
+		return b.m, b.rep, b.err
+	}
+	c.mu.Lock()
+	b := c.pending[key]
+	if b == nil {
+		if done, ok := c.built.Get(key); ok { // built between the two looks
+			c.mu.Unlock()
+			return done.m, done.rep, done.err
+		}
+		b = &siteBuild{done: make(chan struct{})}
+		c.pending[key] = b
+		go func() {
+			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), buildTimeout)
+			b.m, b.rep, b.err = build(bctx)
+			cancel()
+			if b.err == nil {
+				c.built.Add(key, b, int64(b.m.MemoryBytes())+siteEntryBytes)
+			}
+			c.mu.Lock()
+			delete(c.pending, key)
+			c.mu.Unlock()
+			close(b.done)
+		}()
+	}
+	c.mu.Unlock()
+	select {
+	case <-b.done:
+		return b.m, b.rep, b.err
+	case <-ctx.Done():
+		return nil, siting.CandidateReport{}, ctx.Err()
+	}
+}
+
+// siteMatrix returns the study's matrix of generated candidates for copt
+// and obj from the service's cache. The members of new sites change no
+// entry of the matrix, only Site.Members of its candidates, which the
+// answer does not read (it states the request's team size): the shared
+// matrix carries the study's township minimum whatever the first request
+// asked.
+func (st *Study) siteMatrix(ctx context.Context, copt siting.CandidateOptions, obj siting.Objective) (*siting.Matrix, siting.CandidateReport, error) {
+	key := siteKey{st, copt.Res, obj == siting.PMedian}
+	copt.MinTeam = st.In.Study.Standard.Teams.MinMembers["township"]
+	return st.svc.sites.get(ctx, key, 4*st.svc.cfg.Limits.Timeout, func(ctx context.Context) (*siting.Matrix, siting.CandidateReport, error) {
+		return study.SiteMatrix(ctx, st.In, copt, obj)
+	})
+}
+
+// SiteCacheStats returns the siting matrix cache's counters (entries and
+// bytes over all studies).
+func (s *Service) SiteCacheStats() lru.Stats { return s.sites.built.Stats() }
 
 func finitePtr(v float64) *float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -49,7 +49,7 @@ func (st *Study) TableInfos() []TableInfo {
 func (st *Study) Query(ctx context.Context, q TableQuery) (arrow.Record, error) {
 	rec, ok := st.Tables[q.Table]
 	if !ok {
-		return nil, NotFoundf("no table %q (tables: %s)", q.Table, strings.Join(st.TableNames(), ", "))
+		return nil, NotFoundf("no table %s (tables: %s)", Quote(q.Table), strings.Join(st.TableNames(), ", "))
 	}
 	rows, err := st.selectRows(q.Table, rec, q.BBox, q.Unit)
 	if err != nil {
@@ -59,7 +59,7 @@ func (st *Study) Query(ctx context.Context, q TableQuery) (arrow.Record, error) 
 	for _, n := range q.Columns {
 		idx := rec.Schema().FieldIndices(strings.TrimSpace(n))
 		if len(idx) != 1 {
-			return nil, Invalidf("columns: no column %q in table %s", n, q.Table)
+			return nil, Invalidf("columns: no column %s in table %s", Quote(n), q.Table)
 		}
 		cols = append(cols, idx[0])
 	}
@@ -74,13 +74,13 @@ func (st *Study) Query(ctx context.Context, q TableQuery) (arrow.Record, error) 
 func ParseBBox(s string, maxDeg2 float64) (orb.Bound, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) != 4 {
-		return orb.Bound{}, Invalidf("bbox=%q: want minLon,minLat,maxLon,maxLat", s)
+		return orb.Bound{}, Invalidf("bbox=%s: want minLon,minLat,maxLon,maxLat", Quote(s))
 	}
 	var v [4]float64
 	for i, p := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return orb.Bound{}, Invalidf("bbox=%q: %q is not a number", s, p)
+			return orb.Bound{}, Invalidf("bbox=%s: %s is not a number", Quote(s), Quote(p))
 		}
 		v[i] = f
 	}

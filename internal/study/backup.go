@@ -2,22 +2,11 @@ package study
 
 import (
 	"fmt"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 	"io"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 )
-
-// BackupSummary is backup coverage in summary.json: the residents by the
-// number of bases that reach them within the rescue circle.
-type BackupSummary struct {
-	// ByBases are people by bases within the circle, keyed "0", "1", "2"
-	// and "3+".
-	ByBases map[string]float64 `json:"residents_by_bases"`
-	// Backed are the residents at least two bases reach in time, Share
-	// their share of all residents.
-	Backed float64 `json:"backed"`
-	Share  float64 `json:"share"`
-}
 
 func backupSummary(b coverage.Backup) *BackupSummary {
 	out := &BackupSummary{ByBases: map[string]float64{}, Backed: b.Backed(), Share: b.Share()}
@@ -28,8 +17,8 @@ func backupSummary(b coverage.Backup) *BackupSummary {
 }
 
 // printBackup writes the backup line of the readable summary.
-func printBackup(w io.Writer, s coverage.Summary, minutes float64) {
+func printBackup(w io.Writer, l i18n.Lang, s coverage.Summary, minutes float64) {
 	b := s.Backup
-	fmt.Fprintf(w, "  backup: reached by two or more bases within %g min: %s (%.1f %%); by one only: %s; by none: %s\n",
-		minutes, people(b.Backed()), 100*b.Share(), people(b.ByBases[1]), people(b.ByBases[0]))
+	fmt.Fprintln(w, "  "+l.T("summary.backup", "minutes", fmt.Sprintf("%g", minutes), "backed", people(b.Backed()), "share", fmt.Sprintf("%.1f", 100*b.Share()),
+		"one", people(b.ByBases[1]), "none", people(b.ByBases[0])))
 }

@@ -1,6 +1,7 @@
 package study
 
 import (
+	"context"
 	"io"
 
 	"fmt"
@@ -53,14 +54,14 @@ func busyColumn(file string, p facility.Point) (float64, error) {
 	return q, nil
 }
 
-// busyInput is the coverage input's busy fractions: nil unless the study
-// asks for busy teams.
-func (in *Inputs) busyInput() *coverage.BusyInput {
+// busyInput is the coverage input's busy fractions for its n bases: nil
+// unless the study asks for busy teams.
+func (in *Inputs) busyInput(n int) *coverage.BusyInput {
 	bt := in.Study.BusyTeams
 	if bt == nil {
 		return nil
 	}
-	q := make([]float64, len(in.Bases))
+	q := make([]float64, n)
 	for b := range q {
 		q[b] = math.NaN()
 		if b < len(in.BaseBusy) {
@@ -146,19 +147,6 @@ func withColumns(tables map[string]arrow.Record, name string, fields []arrow.Fie
 	tables[name] = out
 }
 
-// BusySummary is expected coverage with busy teams in summary.json.
-type BusySummary struct {
-	Expected      float64  `json:"expected_within"`
-	ExpectedShare float64  `json:"expected_share"`
-	Within        float64  `json:"within"`
-	Given         int      `json:"bases_given"`
-	Derived       int      `json:"bases_derived"`
-	MeanFraction  float64  `json:"mean_busy_fraction"`
-	MaxFraction   float64  `json:"max_busy_fraction"`
-	Saturated     []string `json:"saturated_bases,omitempty"`
-	Model         string   `json:"model"`
-}
-
 func busySummary(r *coverage.Result) *BusySummary {
 	if r.Busy == nil {
 		return nil
@@ -190,4 +178,63 @@ func printBusy(w io.Writer, r *coverage.Result, minutes float64) {
 	if len(b.Saturated) > 0 {
 		fmt.Fprintf(w, "  bases with more calls than one team can take (never free): %s\n", list(b.Saturated, 5))
 	}
+}
+
+// SiteBusy returns the busy fractions of a siting matrix's sites for the
+// expected objective: the study's bases first (their busy fractions as a
+// coverage study with busy teams computes them: given, or derived from the
+// call rate; derived for every base when the study has no busy_teams), then
+// the candidates at newFraction, or, when newFraction is NaN, at the mean
+// of the bases' (a new team takes over part of its neighbours' calls: the
+// mean is a neutral guess, not a forecast). sites is the matrix's number of
+// sites; the bases must be its first sites, in order.
+func SiteBusy(ctx context.Context, in *Inputs, sites int, newFraction float64) ([]float64, error) {
+	ci := in.Coverage
+	if ci.Busy == nil {
+		q := make([]float64, len(ci.Bases))
+		for b := range q {
+			q[b] = math.NaN()
+		}
+		ci.Busy = &coverage.BusyInput{Fraction: q}
+	}
+	r, err := coverage.Compute(ctx, ci)
+	if err != nil {
+		return nil, fmt.Errorf("busy fractions of the bases: %w", err)
+	}
+	if sites < len(ci.Bases) {
+		return nil, fmt.Errorf("busy fractions: %d sites, fewer than the %d bases", sites, len(ci.Bases))
+	}
+	out := make([]float64, sites)
+	copy(out, r.Busy.Fraction)
+	if math.IsNaN(newFraction) {
+		newFraction = 0
+		for _, q := range r.Busy.Fraction {
+			newFraction += q / float64(len(r.Busy.Fraction))
+		}
+	}
+	if !(newFraction >= 0 && newFraction <= 1) {
+		return nil, fmt.Errorf("busy fraction of new sites %v: want a share in [0, 1]", newFraction)
+	}
+	for j := len(ci.Bases); j < sites; j++ {
+		out[j] = newFraction
+	}
+	return out, nil
+}
+
+// planBusy is the busy input of a plan's coverage study: the bases' as
+// the study has them, then each new site's as the plan was sited with
+// (derived when it was not: nil plan.Busy). nil without busy teams.
+func planBusy(b *coverage.BusyInput, plan *SitePlan) *coverage.BusyInput {
+	if b == nil {
+		return nil
+	}
+	q := append([]float64(nil), b.Fraction...)
+	for _, j := range plan.Sites {
+		v := math.NaN()
+		if plan.Busy != nil {
+			v = plan.Busy[j]
+		}
+		q = append(q, v)
+	}
+	return &coverage.BusyInput{Fraction: q}
 }

@@ -7,8 +7,8 @@ import (
 	"math"
 
 	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/robustness"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
 	"github.com/rescuegrid/rescuegrid/data/osm"
@@ -50,86 +50,57 @@ func CriticalSegments(ctx context.Context, in *Inputs, top int) (*Critical, erro
 	return c, nil
 }
 
-// CriticalSegmentsSchema is the critical_segments table: one row per
-// evaluated segment, most costly first.
-var CriticalSegmentsSchema = arrow.NewSchema([]arrow.Field{
-	arrowio.Field("rank", arrow.PrimitiveTypes.Int64, "", "1 = most costly to close"),
-	arrowio.Field("segment", arrow.PrimitiveTypes.Int64, "", "segment number in the study's graph"),
-	arrowio.Field("way_id", arrow.PrimitiveTypes.Int64, "", "OSM way of most of its edges"),
-	arrowio.Field("ways", arrow.BinaryTypes.String, "", "every OSM way it uses, space-separated"),
-	arrowio.Field("name", arrow.BinaryTypes.String, "", "OSM name (ref) of the way, when known"),
-	arrowio.Field("from_lon", arrow.PrimitiveTypes.Float64, "deg", "first junction, longitude"),
-	arrowio.Field("from_lat", arrow.PrimitiveTypes.Float64, "deg", "first junction, latitude"),
-	arrowio.Field("to_lon", arrow.PrimitiveTypes.Float64, "deg", "second junction, longitude"),
-	arrowio.Field("to_lat", arrow.PrimitiveTypes.Float64, "deg", "second junction, latitude"),
-	arrowio.Field("length_m", arrow.PrimitiveTypes.Float64, "m", "length"),
-	arrowio.Field("path_residents", arrow.PrimitiveTypes.Float64, "people", "residents whose fastest path from their nearest base runs along it"),
-	arrowio.Field("path_cells", arrow.PrimitiveTypes.Int64, "", "their cells"),
-	arrowio.Field("loss_bound", arrow.PrimitiveTypes.Float64, "people", "residents the detour around it cannot keep inside the circle: the ranking"),
-	arrowio.Field("twins", arrow.PrimitiveTypes.Int64, "", "other segments carrying exactly the same residents' routes (not evaluated)"),
-	arrowio.Field("residents_losing_coverage", arrow.PrimitiveTypes.Float64, "people", "inside the rescue circle before, outside with it closed"),
-	arrowio.Field("residents_cut_off", arrow.PrimitiveTypes.Float64, "people", "reached before, by no base with it closed"),
-	arrowio.Field("residents_gaining_coverage", arrow.PrimitiveTypes.Float64, "people", "outside before, inside with it closed (a base or cell snapped anew)"),
-	arrowio.Field("added_person_minutes", arrow.PrimitiveTypes.Float64, "min", "residents x added minutes, over those reached both ways"),
-	arrowio.Field("bases_moved", arrow.PrimitiveTypes.Int64, "", "bases moved to another road by the closure (their road closed or cut off)"),
-	arrowio.Field("residents_resnapped", arrow.PrimitiveTypes.Float64, "people", "residents of cells whose centre moved to another road"),
-	arrowio.Field("geometry", arrow.BinaryTypes.Binary, "", "the segment, WKB linestring, lon/lat"),
-}, nil)
+// criticalRow is segment k (rank k+1) of the critical_segments table.
+type criticalRow struct {
+	c *Critical
+	k int
+	s *robustness.Segment
+}
 
-// CriticalTable builds the critical_segments table.
-func CriticalTable(mem memory.Allocator, c *Critical) arrow.Record {
-	b := array.NewRecordBuilder(mem, CriticalSegmentsSchema)
-	defer b.Release()
-	f64 := func(i int) *array.Float64Builder { return b.Field(i).(*array.Float64Builder) }
-	for k, s := range c.Segments {
-		b.Field(0).(*array.Int64Builder).Append(int64(k + 1))
-		b.Field(1).(*array.Int64Builder).Append(int64(s.ID))
-		b.Field(2).(*array.Int64Builder).Append(s.WayID)
+func (r criticalRow) from() orb.Point { return r.s.Line[0] }
+func (r criticalRow) to() orb.Point   { return r.s.Line[len(r.s.Line)-1] }
+
+// criticalTable is the critical_segments table: one row per evaluated
+// segment, most costly first.
+var criticalTable = arrowio.NewTable(
+	arrowio.Int64("rank", "", "1 = most costly to close", func(r criticalRow) int { return r.k + 1 }),
+	arrowio.Int64("segment", "", "segment number in the study's graph", func(r criticalRow) int { return r.s.ID }),
+	arrowio.Int64("way_id", "", "OSM way of most of its edges", func(r criticalRow) int64 { return r.s.WayID }),
+	arrowio.String("ways", "every OSM way it uses, space-separated", func(r criticalRow) string {
 		ways := ""
-		for i, w := range s.Ways {
+		for i, w := range r.s.Ways {
 			if i > 0 {
 				ways += " "
 			}
 			ways += fmt.Sprint(w)
 		}
-		b.Field(3).(*array.StringBuilder).Append(ways)
-		b.Field(4).(*array.StringBuilder).Append(c.Names[s.WayID])
-		from, to := s.Line[0], s.Line[len(s.Line)-1]
-		for i, v := range []float64{from[0], from[1], to[0], to[1], s.LengthM, s.PathResidents} {
-			f64(5 + i).Append(v)
-		}
-		b.Field(11).(*array.Int64Builder).Append(int64(s.PathCells))
-		f64(12).Append(s.LossBound)
-		b.Field(13).(*array.Int64Builder).Append(int64(s.Twins))
-		for i, v := range []float64{s.Lost, s.CutOff, s.Gained, s.AddedPersonSeconds / 60} {
-			f64(14 + i).Append(v)
-		}
-		b.Field(18).(*array.Int64Builder).Append(int64(s.BasesMoved))
-		f64(19).Append(s.Resnapped)
-		arrowio.AppendWKB(b.Field(20).(*array.BinaryBuilder), s.Line)
-	}
-	return b.NewRecord()
-}
+		return ways
+	}),
+	arrowio.String("name", "OSM name (ref) of the way, when known", func(r criticalRow) string { return r.c.Names[r.s.WayID] }),
+	arrowio.Float64("from_lon", "deg", "first junction, longitude", func(r criticalRow) float64 { return r.from()[0] }),
+	arrowio.Float64("from_lat", "deg", "first junction, latitude", func(r criticalRow) float64 { return r.from()[1] }),
+	arrowio.Float64("to_lon", "deg", "second junction, longitude", func(r criticalRow) float64 { return r.to()[0] }),
+	arrowio.Float64("to_lat", "deg", "second junction, latitude", func(r criticalRow) float64 { return r.to()[1] }),
+	arrowio.Float64("length_m", "m", "length", func(r criticalRow) float64 { return r.s.LengthM }),
+	arrowio.Float64("path_residents", "people", "residents whose fastest path from their nearest base runs along it", func(r criticalRow) float64 { return r.s.PathResidents }),
+	arrowio.Int64("path_cells", "", "their cells", func(r criticalRow) int { return r.s.PathCells }),
+	arrowio.Float64("loss_bound", "people", "residents the detour around it cannot keep inside the circle: the ranking", func(r criticalRow) float64 { return r.s.LossBound }),
+	arrowio.Int64("twins", "", "other segments carrying exactly the same residents' routes (not evaluated)", func(r criticalRow) int { return r.s.Twins }),
+	arrowio.Float64("residents_losing_coverage", "people", "inside the rescue circle before, outside with it closed", func(r criticalRow) float64 { return r.s.Lost }),
+	arrowio.Float64("residents_cut_off", "people", "reached before, by no base with it closed", func(r criticalRow) float64 { return r.s.CutOff }),
+	arrowio.Float64("residents_gaining_coverage", "people", "outside before, inside with it closed (a base or cell snapped anew)", func(r criticalRow) float64 { return r.s.Gained }),
+	arrowio.Float64("added_person_minutes", "min", "residents x added minutes, over those reached both ways", func(r criticalRow) float64 { return r.s.AddedPersonSeconds / 60 }),
+	arrowio.Int64("bases_moved", "", "bases moved to another road by the closure (their road closed or cut off)", func(r criticalRow) int { return r.s.BasesMoved }),
+	arrowio.Float64("residents_resnapped", "people", "residents of cells whose centre moved to another road", func(r criticalRow) float64 { return r.s.Resnapped }),
+	arrowio.WKB("geometry", "the segment, WKB linestring, lon/lat", func(r criticalRow) (orb.Geometry, error) { return r.s.Line, nil }),
+)
 
-// CriticalSummary is the critical segments part of summary.json.
-type CriticalSummary struct {
-	Evaluated int `json:"evaluated"`
-	OnPaths   int `json:"segments_on_paths"`
-	Segments  int `json:"segments"`
-	// UnevaluatedBound: no segment left unevaluated takes more residents
-	// out of the circle (but for bases and cells snapped anew).
-	UnevaluatedBound float64           `json:"unevaluated_loss_bound"`
-	Top              []CriticalSegment `json:"most_costly"`
-}
+// CriticalSegmentsSchema is the schema of the critical_segments table.
+var CriticalSegmentsSchema = criticalTable.Schema()
 
-// CriticalSegment is one segment in summary.json.
-type CriticalSegment struct {
-	WayID      int64   `json:"way_id"`
-	Name       string  `json:"name,omitempty"`
-	Lost       float64 `json:"residents_losing_coverage"`
-	CutOff     float64 `json:"residents_cut_off"`
-	AddedMin   float64 `json:"added_person_minutes"`
-	PathPeople float64 `json:"path_residents"`
+// CriticalTable builds the critical_segments table.
+func CriticalTable(mem memory.Allocator, c *Critical) arrow.Record {
+	return criticalTable.MustBuild(mem, arrowio.Rows(len(c.Segments), func(k int) criticalRow { return criticalRow{c, k, &c.Segments[k]} }))
 }
 
 func criticalSummary(c *Critical) *CriticalSummary {

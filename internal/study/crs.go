@@ -86,10 +86,15 @@ func (st *Study) readCRS(r *raw, fail func(key, format string, a ...any) error) 
 	} else if err := noCoords("units.crs", st.Units.CRS, "OpenStreetMap boundaries are WGS-84; crs is for files"); err != nil {
 		return err
 	}
-	for i, z := range st.Zones {
-		if err := set(fmt.Sprintf("zones[%d].crs", i), z, r.Zones[i].CRS); err != nil {
+	j := 0
+	for i, z := range r.Zones {
+		if z.File == "" || len(z.OSM) > 0 || z.Builtup != nil {
+			continue // OSM zones: WGS-84 (checkOSMZone refuses a crs)
+		}
+		if err := set(fmt.Sprintf("zones[%d].crs", i), st.Zones[j], z.CRS); err != nil {
 			return err
 		}
+		j++
 	}
 	for i, sc := range st.Scenarios {
 		key := fmt.Sprintf("scenarios[%d].crs", i)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
@@ -28,16 +29,23 @@ type Inputs struct {
 	Graph      *graph.Graph
 	Population *population.Table
 	Units      []units.Unit
-	Bases      []coverage.Base
-	Coverage   coverage.Input
-	WalkGraph  *graph.Graph // pedestrian graph, when the study has shelters
+	Coverage   coverage.Input // holds the bases (Coverage.Bases)
+	WalkGraph  *graph.Graph   // pedestrian graph, when the study has shelters
 	Shelters   []facility.Shelter
 	Depots     []facility.Depot
 	Shelter    *shelter.Input // the shelter computation's input (nil: no shelters)
 	Notes      []string       // warnings worth printing: skipped features, unplaced points
-	Timings    []StageTiming  // where the time went
+	// osmZones are the "135" zone polygons read from the PBF, builtupCells
+	// the cells built-up by their buildings (see readOSMZones).
+	osmZones     []units.Unit
+	builtupCells map[h3.Cell]bool
+	Timings      []StageTiming // where the time went
 	// BaseBusy is each base's busy_fraction column, NaN where absent.
 	BaseBusy []float64
+	// DayPop is the day population per cell, parallel to Coverage.Cells
+	// (nil without population.day); Day says how it was made.
+	DayPop []float64
+	Day    *DayInfo
 }
 
 // StageTiming is the wall time of one stage of a study.
@@ -86,7 +94,8 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := stage("bases", func() error { return in.readBases(ctx, opt) }); err != nil {
+	var bases []coverage.Base
+	if err := stage("bases", func() (err error) { bases, err = in.readBases(ctx, opt); return err }); err != nil {
 		return nil, err
 	}
 	err = stage("population", func() error {
@@ -136,11 +145,16 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.Population.Day != nil {
+		if err := stage("day population", func() error { return in.readDay() }); err != nil {
+			return nil, err
+		}
+	}
 	err = stage("units", func() error {
 		var err error
 		u := st.Units
 		if u.File != "" {
-			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, Repair: u.Repair, CRS: st.SystemOf(u.File)})
+			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, CodeKey: u.CodeKey, Repair: u.Repair, CRS: st.SystemOf(u.File)})
 			return err
 		}
 		var problems []osm.AreaProblem
@@ -153,7 +167,12 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := stage("cells to units", func() error { return in.assemble(opt) }); err != nil {
+	if len(st.OSMZones) > 0 {
+		if err := stage("osm zones", func() error { return in.readOSMZones(ctx, opt) }); err != nil {
+			return nil, err
+		}
+	}
+	if err := stage("cells to units", func() error { return in.assemble(opt, bases) }); err != nil {
 		return nil, err
 	}
 	if len(st.Shelters) > 0 {
@@ -278,9 +297,10 @@ func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
 }
 
 // readBases reads every base source of the study.
-func (in *Inputs) readBases(ctx context.Context, opt Options) error {
+func (in *Inputs) readBases(ctx context.Context, opt Options) ([]coverage.Base, error) {
 	st := in.Study
 	seen := map[string]string{}
+	var bases []coverage.Base
 	for i, src := range st.Bases {
 		level := src.Level
 		if level == "" {
@@ -291,7 +311,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 				return fmt.Errorf("base id %q appears twice: %s and %s", b.ID, first, origin)
 			}
 			seen[b.ID] = origin
-			in.Bases = append(in.Bases, b)
+			bases = append(bases, b)
 			return nil
 		}
 		if len(src.OSMTags) > 0 {
@@ -299,21 +319,21 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 			for _, t := range src.OSMTags {
 				m, err := osm.ParseTagMatch(t)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				tags = append(tags, m)
 			}
 			feats, err := osm.ExtractFeatures(ctx, st.Network.PBF, tags, osm.Options{Procs: opt.Workers})
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if len(feats) == 0 {
-				return fmt.Errorf("facilities.bases[%d]: no feature of %s has the tags %v", i, st.Network.PBF, src.OSMTags)
+				return nil, fmt.Errorf("facilities.bases[%d]: no feature of %s has the tags %v", i, st.Network.PBF, src.OSMTags)
 			}
 			for _, f := range feats {
 				b := coverage.Base{ID: f.Ref(), Name: f.Tags["name"], Level: level, Loc: f.Loc, TeamSize: src.TeamSize}
 				if err := add(b, "osm "+f.Ref()); err != nil {
-					return err
+					return nil, err
 				}
 				in.BaseBusy = append(in.BaseBusy, math.NaN())
 			}
@@ -321,7 +341,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 		}
 		pts, err := facility.ReadPoints(src.File)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		facility.PointsToWGS84(st.SystemOf(src.File), pts)
 		for _, p := range pts {
@@ -332,33 +352,33 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) error {
 			if s := strings.TrimSpace(p.Attrs["team_size"]); s != "" {
 				n, err := strconv.Atoi(s)
 				if err != nil || n < 0 {
-					return &facility.ParseError{File: src.File, Line: p.Line, Err: fmt.Errorf("%w: team_size %q is not a number of people", facility.ErrBadValue, s)}
+					return nil, &facility.ParseError{File: src.File, Line: p.Line, Err: fmt.Errorf("%w: team_size %q is not a number of people", facility.ErrBadValue, s)}
 				}
 				b.TeamSize = n
 			}
 			q, err := busyColumn(src.File, p)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if err := add(b, fmt.Sprintf("%s:%d", src.File, p.Line)); err != nil {
-				return err
+				return nil, err
 			}
 			in.BaseBusy = append(in.BaseBusy, q)
 		}
 	}
-	if len(in.Bases) == 0 {
-		return errors.New("no rescue team base in the study's facilities")
+	if len(bases) == 0 {
+		return nil, errors.New("no rescue team base in the study's facilities")
 	}
-	return nil
+	return bases, nil
 }
 
 // assemble locates cells and bases in units and zones.
-func (in *Inputs) assemble(opt Options) error {
+func (in *Inputs) assemble(opt Options, bases []coverage.Base) error {
 	st := in.Study
 	pop := in.Population
 	ci := coverage.Input{
 		Graph: in.Graph, Standard: st.Standard, Res: st.Resolution,
-		Cells: pop.Cells, Pop: pop.Pop, Bases: in.Bases, Workers: opt.Workers,
+		Cells: pop.Cells, Pop: pop.Pop, Bases: bases, Workers: opt.Workers,
 	}
 	for _, u := range in.Units {
 		ci.Units = append(ci.Units, coverage.Unit{ID: u.ID, Name: u.Name})
@@ -372,27 +392,17 @@ func (in *Inputs) assemble(opt Options) error {
 		}
 		ci.CellUnit[i] = int32(ix.Locate(p))
 	}
-	ci.BaseUnit = make([]int32, len(in.Bases))
-	for i, b := range in.Bases {
+	ci.BaseUnit = make([]int32, len(bases))
+	for i, b := range bases {
 		ci.BaseUnit[i] = int32(ix.Locate(b.Loc))
 	}
-	if len(st.Zones) > 0 {
-		var zones []units.Unit
-		for _, f := range st.Zones {
-			z, err := units.ReadGeoJSON(f, units.GeoJSONOptions{CRS: st.SystemOf(f)})
-			if err != nil {
-				return fmt.Errorf("zones: %w", err)
-			}
-			zones = append(zones, z...)
-		}
-		zx := units.NewIndex(zones)
-		ci.Zone = make([]bool, len(pop.Cells))
-		for i, c := range pop.Cells {
-			p, _ := geo.CellCenter(c)
-			ci.Zone[i] = zx.Locate(p) >= 0
+	if len(st.Zones)+len(st.OSMZones) > 0 {
+		var err error
+		if ci.Zone, err = in.zoneFlags(); err != nil {
+			return err
 		}
 	}
-	ci.Busy = in.busyInput()
+	ci.Busy = in.busyInput(len(bases))
 	in.Coverage = ci
 	return nil
 }

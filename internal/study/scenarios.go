@@ -7,8 +7,8 @@ import (
 	"sort"
 
 	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/scenario"
@@ -126,92 +126,103 @@ func scenarioShelters(ctx context.Context, in *Inputs, spec Change, sc scenario.
 	return nil
 }
 
-// ScenariosSchema is the scenarios table: one row per scenario and unit.
-// The shelter columns are null when the study has no shelters.
-var ScenariosSchema = arrow.NewSchema([]arrow.Field{
-	arrowio.Field("scenario", arrow.BinaryTypes.String, "", "scenario name"),
-	arrowio.Field("unit_id", arrow.BinaryTypes.String, "", "unit"),
-	arrowio.Field("name", arrow.BinaryTypes.String, "", "unit name"),
-	arrowio.Field("residents", arrow.PrimitiveTypes.Float64, "people", "residents"),
-	arrowio.Field("within_baseline", arrow.PrimitiveTypes.Float64, "people", "inside the rescue circle, baseline"),
-	arrowio.Field("within_scenario", arrow.PrimitiveTypes.Float64, "people", "inside the rescue circle in the scenario"),
-	arrowio.Field("lost", arrow.PrimitiveTypes.Float64, "people", "residents who lose coverage"),
-	arrowio.Field("cells_changed", arrow.PrimitiveTypes.Int64, "", "cells whose travel time changed"),
-	nullable(arrowio.Field("p90_baseline_seconds", arrow.PrimitiveTypes.Float64, "s", "90th percentile time, baseline")),
-	nullable(arrowio.Field("p90_scenario_seconds", arrow.PrimitiveTypes.Float64, "s", "90th percentile time in the scenario")),
-	nullable(arrowio.Field("shelter_places_baseline", arrow.PrimitiveTypes.Float64, "people", "shelter places in the unit, baseline")),
-	nullable(arrowio.Field("shelter_places_scenario", arrow.PrimitiveTypes.Float64, "people", "shelter places in the unit in the scenario")),
-	nullable(arrowio.Field("placed_baseline", arrow.PrimitiveTypes.Float64, "people", "residents given a shelter place, baseline")),
-	nullable(arrowio.Field("placed_scenario", arrow.PrimitiveTypes.Float64, "people", "residents given a shelter place in the scenario")),
-	nullable(arrowio.Field("unplaced_baseline", arrow.PrimitiveTypes.Float64, "people", "residents without a shelter place, baseline")),
-	nullable(arrowio.Field("unplaced_scenario", arrow.PrimitiveTypes.Float64, "people", "residents without a shelter place in the scenario")),
-	nullable(arrowio.Field("newly_unplaced", arrow.PrimitiveTypes.Float64, "people", "unplaced_scenario - unplaced_baseline, when positive")),
-	nullable(arrowio.Field("walk_reach_baseline", arrow.PrimitiveTypes.Float64, "people", "residents with a shelter within walking reach, baseline")),
-	nullable(arrowio.Field("walk_reach_scenario", arrow.PrimitiveTypes.Float64, "people", "residents with a shelter within walking reach in the scenario")),
-}, nil)
+// optColumn is a column of the scenarios table that is null where get
+// gives nil (a time no base reaches, shelter figures without shelters).
+func optColumn(name, unit, doc string, get func(*ScenarioUnit) *float64) arrowio.Column[*ScenarioUnit] {
+	return arrowio.OptFloat64(name, unit, doc, func(r *ScenarioUnit) (float64, bool) {
+		if v := get(r); v != nil {
+			return *v, true
+		}
+		return 0, false
+	})
+}
+
+// scenariosTable is the scenarios table: one row per scenario and unit
+// (ScenarioUnits). The shelter columns are null when the study has no
+// shelters.
+var scenariosTable = arrowio.NewTable(
+	arrowio.String("scenario", "scenario name", func(r *ScenarioUnit) string { return r.Scenario }),
+	arrowio.String("unit_id", "unit", func(r *ScenarioUnit) string { return r.UnitID }),
+	arrowio.String("name", "unit name", func(r *ScenarioUnit) string { return r.Name }),
+	arrowio.Float64("residents", "people", "residents", func(r *ScenarioUnit) float64 { return r.Residents }),
+	arrowio.Float64("within_baseline", "people", "inside the rescue circle, baseline", func(r *ScenarioUnit) float64 { return r.WithinBaseline }),
+	arrowio.Float64("within_scenario", "people", "inside the rescue circle in the scenario", func(r *ScenarioUnit) float64 { return r.WithinScenario }),
+	arrowio.Float64("lost", "people", "residents who lose coverage", func(r *ScenarioUnit) float64 { return r.Lost }),
+	arrowio.Int64("cells_changed", "", "cells whose travel time changed", func(r *ScenarioUnit) int64 { return r.CellsChanged }),
+	optColumn("p90_baseline_seconds", "s", "90th percentile time, baseline", func(r *ScenarioUnit) *float64 { return r.P90Baseline }),
+	optColumn("p90_scenario_seconds", "s", "90th percentile time in the scenario", func(r *ScenarioUnit) *float64 { return r.P90Scenario }),
+	optColumn("shelter_places_baseline", "people", "shelter places in the unit, baseline", func(r *ScenarioUnit) *float64 { return r.PlacesBaseline }),
+	optColumn("shelter_places_scenario", "people", "shelter places in the unit in the scenario", func(r *ScenarioUnit) *float64 { return r.PlacesScenario }),
+	optColumn("placed_baseline", "people", "residents given a shelter place, baseline", func(r *ScenarioUnit) *float64 { return r.PlacedBaseline }),
+	optColumn("placed_scenario", "people", "residents given a shelter place in the scenario", func(r *ScenarioUnit) *float64 { return r.PlacedScenario }),
+	optColumn("unplaced_baseline", "people", "residents without a shelter place, baseline", func(r *ScenarioUnit) *float64 { return r.UnplacedBaseline }),
+	optColumn("unplaced_scenario", "people", "residents without a shelter place in the scenario", func(r *ScenarioUnit) *float64 { return r.UnplacedScenario }),
+	optColumn("newly_unplaced", "people", "unplaced_scenario - unplaced_baseline, when positive", func(r *ScenarioUnit) *float64 { return r.NewlyUnplaced }),
+	optColumn("walk_reach_baseline", "people", "residents with a shelter within walking reach, baseline", func(r *ScenarioUnit) *float64 { return r.WalkReachBaseline }),
+	optColumn("walk_reach_scenario", "people", "residents with a shelter within walking reach in the scenario", func(r *ScenarioUnit) *float64 { return r.WalkReachScenario }),
+)
+
+// ScenariosSchema is the schema of the scenarios table.
+var ScenariosSchema = scenariosTable.Schema()
 
 // ScenarioTable builds the scenarios table; sbase is the baseline shelter
 // result (nil without shelters).
 func ScenarioTable(mem memory.Allocator, in *Inputs, base *coverage.Result, sbase *shelter.Result, scs []ScenarioResult) arrow.Record {
-	b := array.NewRecordBuilder(mem, ScenariosSchema)
-	defer b.Release()
-	f64 := func(i int) *array.Float64Builder { return b.Field(i).(*array.Float64Builder) }
-	opt := func(bl *array.Float64Builder, v *float64) {
-		if v == nil {
-			bl.AppendNull()
-		} else {
-			bl.Append(*v)
-		}
-	}
-	for _, sc := range scs {
-		for _, row := range ScenarioUnits(in, base, sbase, sc) {
-			b.Field(0).(*array.StringBuilder).Append(row.Scenario)
-			b.Field(1).(*array.StringBuilder).Append(row.UnitID)
-			b.Field(2).(*array.StringBuilder).Append(row.Name)
-			f64(3).Append(row.Residents)
-			f64(4).Append(row.WithinBaseline)
-			f64(5).Append(row.WithinScenario)
-			f64(6).Append(row.Lost)
-			b.Field(7).(*array.Int64Builder).Append(row.CellsChanged)
-			for k, v := range []*float64{row.P90Baseline, row.P90Scenario, row.PlacesBaseline, row.PlacesScenario,
-				row.PlacedBaseline, row.PlacedScenario, row.UnplacedBaseline, row.UnplacedScenario, row.NewlyUnplaced,
-				row.WalkReachBaseline, row.WalkReachScenario} {
-				opt(f64(8+k), v)
+	rows := func(yield func(*ScenarioUnit) bool) {
+		for _, sc := range scs {
+			units := ScenarioUnits(in, base, sbase, sc)
+			for k := range units {
+				if !yield(&units[k]) {
+					return
+				}
 			}
 		}
 	}
-	return b.NewRecord()
+	return scenariosTable.MustBuild(mem, rows)
 }
 
-// ScenarioSheltersSchema is the scenario_shelters table: one row per
+// scenarioShelterRow is one scenario and shelter of the scenario_shelters
+// table: hb the shelter in the baseline, hs in the scenario.
+type scenarioShelterRow struct {
+	si     *shelter.Input
+	name   string
+	hb, hs *shelter.ShelterResult
+}
+
+// scenarioSheltersTable is the scenario_shelters table: one row per
 // scenario and shelter, the scenario beside the baseline. A shelter
 // overflows when its nearest-choice load (everyone to the nearest shelter
 // within reach) exceeds a known capacity; the capacitated assignment never
 // exceeds a capacity, and what does not fit shows as residents without a
 // place (unplaced_nearest: those whose nearest shelter in reach it is).
-var ScenarioSheltersSchema = arrow.NewSchema([]arrow.Field{
-	arrowio.Field("scenario", arrow.BinaryTypes.String, "", "scenario name"),
-	arrowio.Field("shelter_id", arrow.BinaryTypes.String, "", "shelter id"),
-	arrowio.Field("name", arrow.BinaryTypes.String, "", "name"),
-	nullable(arrowio.Field("unit_id", arrow.BinaryTypes.String, "", "unit holding the shelter")),
-	arrowio.Field("closed", arrow.FixedWidthTypes.Boolean, "", "closed in the scenario"),
-	arrowio.Field("capacity_factor", arrow.PrimitiveTypes.Float64, "", "factor applied to its places (1: unchanged)"),
-	arrowio.Field("places_baseline", arrow.PrimitiveTypes.Float64, "people", "capacity, baseline"),
-	arrowio.Field("places_scenario", arrow.PrimitiveTypes.Float64, "people", "capacity in the scenario"),
-	arrowio.Field("load_baseline", arrow.PrimitiveTypes.Float64, "people", "load of the capacitated assignment, baseline"),
-	arrowio.Field("load_scenario", arrow.PrimitiveTypes.Float64, "people", "the same in the scenario"),
-	arrowio.Field("nearest_load_baseline", arrow.PrimitiveTypes.Float64, "people", "load if everyone went to the nearest shelter, baseline"),
-	arrowio.Field("nearest_load_scenario", arrow.PrimitiveTypes.Float64, "people", "the same in the scenario"),
-	arrowio.Field("overflows_baseline", arrow.FixedWidthTypes.Boolean, "", "nearest load above a known capacity, baseline"),
-	arrowio.Field("overflows_scenario", arrow.FixedWidthTypes.Boolean, "", "the same in the scenario"),
-	arrowio.Field("starts_to_overflow", arrow.FixedWidthTypes.Boolean, "", "overflows in the scenario, not in the baseline"),
-	arrowio.Field("unplaced_nearest_baseline", arrow.PrimitiveTypes.Float64, "people", "residents without a place whose nearest shelter in reach it is, baseline"),
-	arrowio.Field("unplaced_nearest_scenario", arrow.PrimitiveTypes.Float64, "people", "the same in the scenario"),
-	arrowio.Field("newly_unplaced_nearest", arrow.PrimitiveTypes.Float64, "people", "unplaced_nearest_scenario - unplaced_nearest_baseline, when positive"),
-	arrowio.Field("residents_in_reach_baseline", arrow.PrimitiveTypes.Float64, "people", "residents within its walking reach, baseline"),
-	arrowio.Field("residents_in_reach_scenario", arrow.PrimitiveTypes.Float64, "people", "the same in the scenario"),
-	arrowio.Field("geometry", arrow.BinaryTypes.Binary, "", "location, WKB point, lon/lat"),
-}, nil)
+var scenarioSheltersTable = arrowio.NewTable(
+	arrowio.String("scenario", "scenario name", func(r scenarioShelterRow) string { return r.name }),
+	arrowio.String("shelter_id", "shelter id", func(r scenarioShelterRow) string { return r.hb.ID }),
+	arrowio.String("name", "name", func(r scenarioShelterRow) string { return r.hb.Name }),
+	arrowio.OptString("unit_id", "unit holding the shelter", func(r scenarioShelterRow) (string, bool) { return shelterUnitID(r.si, r.hb.Unit) }),
+	arrowio.Bool("closed", "closed in the scenario", func(r scenarioShelterRow) bool { return r.hs.Closed }),
+	arrowio.Float64("capacity_factor", "", "factor applied to its places (1: unchanged)", func(r scenarioShelterRow) float64 { return r.hs.CapacityFactor }),
+	arrowio.Float64("places_baseline", "people", "capacity, baseline", func(r scenarioShelterRow) float64 { return r.hb.Places }),
+	arrowio.Float64("places_scenario", "people", "capacity in the scenario", func(r scenarioShelterRow) float64 { return r.hs.Places }),
+	arrowio.Float64("load_baseline", "people", "load of the capacitated assignment, baseline", func(r scenarioShelterRow) float64 { return r.hb.Load }),
+	arrowio.Float64("load_scenario", "people", "the same in the scenario", func(r scenarioShelterRow) float64 { return r.hs.Load }),
+	arrowio.Float64("nearest_load_baseline", "people", "load if everyone went to the nearest shelter, baseline", func(r scenarioShelterRow) float64 { return r.hb.NearestLoad }),
+	arrowio.Float64("nearest_load_scenario", "people", "the same in the scenario", func(r scenarioShelterRow) float64 { return r.hs.NearestLoad }),
+	arrowio.Bool("overflows_baseline", "nearest load above a known capacity, baseline", func(r scenarioShelterRow) bool { return r.hb.Overflows }),
+	arrowio.Bool("overflows_scenario", "the same in the scenario", func(r scenarioShelterRow) bool { return r.hs.Overflows }),
+	arrowio.Bool("starts_to_overflow", "overflows in the scenario, not in the baseline", func(r scenarioShelterRow) bool { return r.hs.Overflows && !r.hb.Overflows }),
+	arrowio.Float64("unplaced_nearest_baseline", "people", "residents without a place whose nearest shelter in reach it is, baseline", func(r scenarioShelterRow) float64 { return r.hb.UnplacedNearest }),
+	arrowio.Float64("unplaced_nearest_scenario", "people", "the same in the scenario", func(r scenarioShelterRow) float64 { return r.hs.UnplacedNearest }),
+	arrowio.Float64("newly_unplaced_nearest", "people", "unplaced_nearest_scenario - unplaced_nearest_baseline, when positive", func(r scenarioShelterRow) float64 {
+		return max(0, r.hs.UnplacedNearest-r.hb.UnplacedNearest)
+	}),
+	arrowio.Float64("residents_in_reach_baseline", "people", "residents within its walking reach, baseline", func(r scenarioShelterRow) float64 { return r.hb.ResidentsInReach }),
+	arrowio.Float64("residents_in_reach_scenario", "people", "the same in the scenario", func(r scenarioShelterRow) float64 { return r.hs.ResidentsInReach }),
+	arrowio.WKB("geometry", "location, WKB point, lon/lat", func(r scenarioShelterRow) (orb.Geometry, error) { return r.hb.Loc, nil }),
+)
+
+// ScenarioSheltersSchema is the schema of the scenario_shelters table.
+var ScenarioSheltersSchema = scenarioSheltersTable.Schema()
 
 // ScenarioShelterTable builds the scenario_shelters table (nil when no
 // scenario has a shelter result).
@@ -219,49 +230,26 @@ func ScenarioShelterTable(mem memory.Allocator, in *Inputs, sbase *shelter.Resul
 	if sbase == nil {
 		return nil
 	}
-	b := array.NewRecordBuilder(mem, ScenarioSheltersSchema)
-	defer b.Release()
-	f64 := func(i int) *array.Float64Builder { return b.Field(i).(*array.Float64Builder) }
-	boolean := func(i int) *array.BooleanBuilder { return b.Field(i).(*array.BooleanBuilder) }
-	rows := 0
-	for _, sc := range scs {
-		if sc.Shelter == nil {
-			continue
-		}
-		for j, hb := range sbase.Shelters {
-			hs := sc.Shelter.Shelters[j]
-			rows++
-			b.Field(0).(*array.StringBuilder).Append(sc.Name)
-			b.Field(1).(*array.StringBuilder).Append(hb.ID)
-			b.Field(2).(*array.StringBuilder).Append(hb.Name)
-			unit, ok := "", hb.Unit >= 0 && int(hb.Unit) < len(in.Shelter.Units)
-			if ok {
-				unit = in.Shelter.Units[hb.Unit].ID
+	n := 0
+	rows := func(yield func(scenarioShelterRow) bool) {
+		for _, sc := range scs {
+			if sc.Shelter == nil {
+				continue
 			}
-			optString(b.Field(3).(*array.StringBuilder), ok, unit)
-			boolean(4).Append(hs.Closed)
-			f64(5).Append(hs.CapacityFactor)
-			f64(6).Append(hb.Places)
-			f64(7).Append(hs.Places)
-			f64(8).Append(hb.Load)
-			f64(9).Append(hs.Load)
-			f64(10).Append(hb.NearestLoad)
-			f64(11).Append(hs.NearestLoad)
-			boolean(12).Append(hb.Overflows)
-			boolean(13).Append(hs.Overflows)
-			boolean(14).Append(hs.Overflows && !hb.Overflows)
-			f64(15).Append(hb.UnplacedNearest)
-			f64(16).Append(hs.UnplacedNearest)
-			f64(17).Append(max(0, hs.UnplacedNearest-hb.UnplacedNearest))
-			f64(18).Append(hb.ResidentsInReach)
-			f64(19).Append(hs.ResidentsInReach)
-			arrowio.AppendWKB(b.Field(20).(*array.BinaryBuilder), hb.Loc)
+			for j := range sbase.Shelters {
+				n++
+				if !yield(scenarioShelterRow{si: in.Shelter, name: sc.Name, hb: &sbase.Shelters[j], hs: &sc.Shelter.Shelters[j]}) {
+					return
+				}
+			}
 		}
 	}
-	if rows == 0 {
+	rec := scenarioSheltersTable.MustBuild(mem, rows)
+	if n == 0 {
+		rec.Release()
 		return nil
 	}
-	return b.NewRecord()
+	return rec
 }
 
 // TurningAway is the least number of residents newly without a place at a

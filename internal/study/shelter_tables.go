@@ -1,222 +1,193 @@
 package study
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
 
 	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
-	"github.com/rescuegrid/rescuegrid/geo"
 )
 
 // The shelter tables, written beside the rescue tables when a study has
 // shelters: shelters, shelter_cells, shelter_units and depots. Times are
 // walking seconds (depots: driving seconds), places and residents people,
 // areas m²; accessibility is places per resident.
-var (
-	SheltersSchema = arrow.NewSchema([]arrow.Field{
-		arrowio.Field("shelter_id", arrow.BinaryTypes.String, "", "shelter id"),
-		arrowio.Field("name", arrow.BinaryTypes.String, "", "name"),
-		arrowio.Field("class", arrow.BinaryTypes.String, "", "shelter class that applied"),
-		arrowio.Field("capacity_rule", arrow.BinaryTypes.String, "", "declared, area/<class> or unknown"),
-		arrowio.Field("places", arrow.PrimitiveTypes.Float64, "people", "capacity"),
-		nullable(arrowio.Field("sheltered", arrow.PrimitiveTypes.Float64, "people", "people actually sheltered (input), when known")),
-		nullable(arrowio.Field("unit_id", arrow.BinaryTypes.String, "", "unit holding the shelter")),
-		arrowio.Field("reach_seconds", arrow.PrimitiveTypes.Float64, "s", "reach on foot"),
-		arrowio.Field("snapped", arrow.FixedWidthTypes.Boolean, "", "placed on the walk graph"),
-		arrowio.Field("residents_in_reach", arrow.PrimitiveTypes.Float64, "people", "residents within its reach"),
-		nullable(arrowio.Field("ratio_2sfca", arrow.PrimitiveTypes.Float64, "", "places per resident of its catchment (2SFCA)")),
-		nullable(arrowio.Field("ratio_e2sfca_step", arrow.PrimitiveTypes.Float64, "", "the same, E2SFCA step weights")),
-		nullable(arrowio.Field("ratio_e2sfca_gauss", arrow.PrimitiveTypes.Float64, "", "the same, E2SFCA Gaussian weights")),
-		arrowio.Field("nearest_load", arrow.PrimitiveTypes.Float64, "people", "load if everyone went to the nearest shelter"),
-		arrowio.Field("overflows", arrow.FixedWidthTypes.Boolean, "", "nearest_load above a known capacity"),
-		arrowio.Field("load", arrow.PrimitiveTypes.Float64, "people", "load of the capacitated assignment"),
-		arrowio.Field("spare", arrow.PrimitiveTypes.Float64, "people", "places left"),
-		arrowio.Field("unplaced_nearest", arrow.PrimitiveTypes.Float64, "people", "residents without a place whose nearest shelter in reach it is"),
-		nullable(arrowio.Field("relief_seconds", arrow.PrimitiveTypes.Float64, "s", "extra walking per added place when one more place here places one more resident")),
-		nullable(arrowio.Field("depot_seconds", arrow.PrimitiveTypes.Float64, "s", "drive from the nearest depot")),
-		arrowio.Field("depot_within", arrow.FixedWidthTypes.Boolean, "", "a depot reaches it within the depot reach"),
-		arrowio.Field("geometry", arrow.BinaryTypes.Binary, "", "location, WKB point, lon/lat"),
-	}, nil)
-	ShelterCellsSchema = arrow.NewSchema([]arrow.Field{
-		arrowio.Field("cell", arrow.BinaryTypes.String, "", "H3 cell"),
-		nullable(arrowio.Field("unit_id", arrow.BinaryTypes.String, "", "unit")),
-		arrowio.Field("population", arrow.PrimitiveTypes.Float64, "people", "residents"),
-		nullable(arrowio.Field("nearest_shelter_id", arrow.BinaryTypes.String, "", "nearest shelter on foot")),
-		nullable(arrowio.Field("walk_seconds", arrow.PrimitiveTypes.Float64, "s", "walk to it")),
-		arrowio.Field("within_reach", arrow.FixedWidthTypes.Boolean, "", "a shelter has the cell within its reach"),
-		arrowio.Field("access_2sfca", arrow.PrimitiveTypes.Float64, "", "places per resident (2SFCA)"),
-		arrowio.Field("access_e2sfca_step", arrow.PrimitiveTypes.Float64, "", "places per resident (E2SFCA step)"),
-		arrowio.Field("access_e2sfca_gauss", arrow.PrimitiveTypes.Float64, "", "places per resident (E2SFCA Gaussian)"),
-		arrowio.Field("placed", arrow.PrimitiveTypes.Float64, "people", "residents given a place"),
-		arrowio.Field("unplaced", arrow.PrimitiveTypes.Float64, "people", "residents without a place"),
-		nullable(arrowio.Field("assigned_shelter_id", arrow.BinaryTypes.String, "", "shelter taking most of them")),
-		nullable(arrowio.Field("depot_seconds", arrow.PrimitiveTypes.Float64, "s", "drive from the nearest depot")),
-		arrowio.Field("geometry", arrow.BinaryTypes.Binary, "", "cell boundary, WKB polygon"),
-	}, nil)
-	ShelterUnitsSchema = arrow.NewSchema([]arrow.Field{
-		arrowio.Field("unit_id", arrow.BinaryTypes.String, "", "unit"),
-		arrowio.Field("name", arrow.BinaryTypes.String, "", "name"),
-		arrowio.Field("residents", arrow.PrimitiveTypes.Float64, "people", "residents"),
-		arrowio.Field("shelters", arrow.PrimitiveTypes.Int64, "", "shelters in the unit"),
-		arrowio.Field("unknown_capacity", arrow.PrimitiveTypes.Int64, "", "of which with no capacity known"),
-		arrowio.Field("places", arrow.PrimitiveTypes.Float64, "people", "places in the unit"),
-		nullable(arrowio.Field("places_per_resident", arrow.PrimitiveTypes.Float64, "", "places / residents")),
-		nullable(arrowio.Field("m2_per_resident", arrow.PrimitiveTypes.Float64, "m2", "shelter area per resident")),
-		arrowio.Field("required_places", arrow.PrimitiveTypes.Float64, "people", "fixed_share x residents"),
-		arrowio.Field("place_deficit", arrow.PrimitiveTypes.Float64, "people", "required - places, when positive"),
-		arrowio.Field("within_walk_reach", arrow.PrimitiveTypes.Float64, "people", "residents with a shelter in reach"),
-		nullable(arrowio.Field("walk_p50_seconds", arrow.PrimitiveTypes.Float64, "s", "median walk to the nearest shelter")),
-		nullable(arrowio.Field("walk_p90_seconds", arrow.PrimitiveTypes.Float64, "s", "90th percentile")),
-		nullable(arrowio.Field("access_2sfca", arrow.PrimitiveTypes.Float64, "", "population-weighted places per resident")),
-		arrowio.Field("placed", arrow.PrimitiveTypes.Float64, "people", "residents given a place"),
-		arrowio.Field("unplaced", arrow.PrimitiveTypes.Float64, "people", "residents without a place"),
-		arrowio.Field("depot_within", arrow.PrimitiveTypes.Float64, "people", "residents within the depot reach"),
-	}, nil)
-	DepotsSchema = arrow.NewSchema([]arrow.Field{
-		arrowio.Field("depot_id", arrow.BinaryTypes.String, "", "depot"),
-		arrowio.Field("name", arrow.BinaryTypes.String, "", "name"),
-		nullable(arrowio.Field("unit_id", arrow.BinaryTypes.String, "", "unit")),
-		arrowio.Field("snapped", arrow.FixedWidthTypes.Boolean, "", "placed on the road network"),
-		arrowio.Field("residents", arrow.PrimitiveTypes.Float64, "people", "residents it is the nearest depot of, within reach"),
-		arrowio.Field("shelters", arrow.PrimitiveTypes.Int64, "", "shelters it is the nearest depot of, within reach"),
-		arrowio.Field("stock", arrow.BinaryTypes.String, "", "stock as item=quantity; …"),
-		arrowio.Field("geometry", arrow.BinaryTypes.Binary, "", "location, WKB point"),
-	}, nil)
+
+// shelterRow is shelter j of the shelters table.
+type shelterRow struct {
+	in *Inputs
+	j  int
+	sr *shelter.ShelterResult
+}
+
+var sheltersTable = arrowio.NewTable(
+	arrowio.String("shelter_id", "shelter id", func(s shelterRow) string { return s.sr.ID }),
+	arrowio.String("name", "name", func(s shelterRow) string { return s.sr.Name }),
+	arrowio.String("class", "shelter class that applied", func(s shelterRow) string { return s.sr.AppliedClass }),
+	arrowio.String("capacity_rule", "declared, area/<class> or unknown", func(s shelterRow) string { return string(s.sr.Rule) }),
+	arrowio.Float64("places", "people", "capacity", func(s shelterRow) float64 { return s.sr.Places }),
+	arrowio.Finite("sheltered", "people", "people actually sheltered (input), when known", func(s shelterRow) float64 { return s.in.Shelters[s.j].Sheltered }),
+	arrowio.OptString("unit_id", "unit holding the shelter", func(s shelterRow) (string, bool) { return shelterUnitID(s.in.Shelter, s.sr.Unit) }),
+	arrowio.Float64("reach_seconds", "s", "reach on foot", func(s shelterRow) float64 { return s.sr.CutoffSeconds }),
+	arrowio.Bool("snapped", "placed on the walk graph", func(s shelterRow) bool { return s.sr.Snapped }),
+	arrowio.Float64("residents_in_reach", "people", "residents within its reach", func(s shelterRow) float64 { return s.sr.ResidentsInReach }),
+	arrowio.Finite("ratio_2sfca", "", "places per resident of its catchment (2SFCA)", func(s shelterRow) float64 { return s.sr.Ratio }),
+	arrowio.Finite("ratio_e2sfca_step", "", "the same, E2SFCA step weights", func(s shelterRow) float64 { return s.sr.RatioStep }),
+	arrowio.Finite("ratio_e2sfca_gauss", "", "the same, E2SFCA Gaussian weights", func(s shelterRow) float64 { return s.sr.RatioGauss }),
+	arrowio.Float64("nearest_load", "people", "load if everyone went to the nearest shelter", func(s shelterRow) float64 { return s.sr.NearestLoad }),
+	arrowio.Bool("overflows", "nearest_load above a known capacity", func(s shelterRow) bool { return s.sr.Overflows }),
+	arrowio.Float64("load", "people", "load of the capacitated assignment", func(s shelterRow) float64 { return s.sr.Load }),
+	arrowio.Float64("spare", "people", "places left", func(s shelterRow) float64 { return s.sr.Spare }),
+	arrowio.Float64("unplaced_nearest", "people", "residents without a place whose nearest shelter in reach it is", func(s shelterRow) float64 { return s.sr.UnplacedNearest }),
+	arrowio.OptFloat64("relief_seconds", "s", "extra walking per added place when one more place here places one more resident", func(s shelterRow) (float64, bool) {
+		return s.sr.ReliefSeconds, s.sr.Relief && isFinite(s.sr.ReliefSeconds)
+	}),
+	arrowio.Finite("depot_seconds", "s", "drive from the nearest depot", func(s shelterRow) float64 { return s.sr.DepotSeconds }),
+	arrowio.Bool("depot_within", "a depot reaches it within the depot reach", func(s shelterRow) bool { return s.sr.DepotWithin }),
+	arrowio.WKB("geometry", "location, WKB point, lon/lat", func(s shelterRow) (orb.Geometry, error) { return s.sr.Loc, nil }),
 )
 
-// ShelterTables turns a shelter result into its Arrow records.
+// shelterCellRow is cell i of the shelter_cells table.
+type shelterCellRow struct {
+	si *shelter.Input
+	c  *shelter.Cells
+	i  int
+}
+
+var shelterCellsTable = arrowio.NewTable(
+	arrowio.String("cell", "H3 cell", func(r shelterCellRow) string { return r.si.Cells[r.i].String() }),
+	arrowio.OptString("unit_id", "unit", func(r shelterCellRow) (string, bool) { return shelterUnitID(r.si, r.si.CellUnit[r.i]) }),
+	arrowio.Float64("population", "people", "residents", func(r shelterCellRow) float64 { return r.si.Pop[r.i] }),
+	arrowio.OptString("nearest_shelter_id", "nearest shelter on foot", func(r shelterCellRow) (string, bool) { return shelterID(r.si, r.c.Nearest[r.i]) }),
+	arrowio.Finite("walk_seconds", "s", "walk to it", func(r shelterCellRow) float64 { return r.c.NearestSeconds[r.i] }),
+	arrowio.Bool("within_reach", "a shelter has the cell within its reach", func(r shelterCellRow) bool { return r.c.WithinReach[r.i] }),
+	arrowio.Float64("access_2sfca", "", "places per resident (2SFCA)", func(r shelterCellRow) float64 { return zeroNaN(r.c.Access[r.i]) }),
+	arrowio.Float64("access_e2sfca_step", "", "places per resident (E2SFCA step)", func(r shelterCellRow) float64 { return zeroNaN(r.c.AccessStep[r.i]) }),
+	arrowio.Float64("access_e2sfca_gauss", "", "places per resident (E2SFCA Gaussian)", func(r shelterCellRow) float64 { return zeroNaN(r.c.AccessGauss[r.i]) }),
+	arrowio.Float64("placed", "people", "residents given a place", func(r shelterCellRow) float64 { return r.c.Placed[r.i] }),
+	arrowio.Float64("unplaced", "people", "residents without a place", func(r shelterCellRow) float64 { return r.c.Unplaced[r.i] }),
+	arrowio.OptString("assigned_shelter_id", "shelter taking most of them", func(r shelterCellRow) (string, bool) { return shelterID(r.si, r.c.Shelter[r.i]) }),
+	arrowio.Finite("depot_seconds", "s", "drive from the nearest depot", func(r shelterCellRow) float64 { return r.c.DepotSeconds[r.i] }),
+	arrowio.WKB("geometry", "cell boundary, WKB polygon", func(r shelterCellRow) (orb.Geometry, error) { return cellPolygon(r.si.Cells[r.i]) }),
+)
+
+var shelterUnitsTable = arrowio.NewTable(
+	arrowio.String("unit_id", "unit", func(u *shelter.UnitResult) string { return u.ID }),
+	arrowio.String("name", "name", func(u *shelter.UnitResult) string { return u.Name }),
+	arrowio.Float64("residents", "people", "residents", func(u *shelter.UnitResult) float64 { return u.Residents }),
+	arrowio.Int64("shelters", "", "shelters in the unit", func(u *shelter.UnitResult) int { return u.Shelters }),
+	arrowio.Int64("unknown_capacity", "", "of which with no capacity known", func(u *shelter.UnitResult) int { return u.UnknownCapacity }),
+	arrowio.Float64("places", "people", "places in the unit", func(u *shelter.UnitResult) float64 { return u.Places }),
+	arrowio.Finite("places_per_resident", "", "places / residents", func(u *shelter.UnitResult) float64 { return u.PlacesPerResident }),
+	arrowio.Finite("m2_per_resident", "m2", "shelter area per resident", func(u *shelter.UnitResult) float64 { return u.M2PerResident }),
+	arrowio.Float64("required_places", "people", "fixed_share x residents", func(u *shelter.UnitResult) float64 { return u.Required }),
+	arrowio.Float64("place_deficit", "people", "required - places, when positive", func(u *shelter.UnitResult) float64 { return u.Deficit }),
+	arrowio.Float64("within_walk_reach", "people", "residents with a shelter in reach", func(u *shelter.UnitResult) float64 { return u.WithinReach }),
+	arrowio.Finite("walk_p50_seconds", "s", "median walk to the nearest shelter", func(u *shelter.UnitResult) float64 { return u.P50 }),
+	arrowio.Finite("walk_p90_seconds", "s", "90th percentile", func(u *shelter.UnitResult) float64 { return u.P90 }),
+	arrowio.Finite("access_2sfca", "", "population-weighted places per resident", func(u *shelter.UnitResult) float64 { return u.Access }),
+	arrowio.Float64("placed", "people", "residents given a place", func(u *shelter.UnitResult) float64 { return u.Placed }),
+	arrowio.Float64("unplaced", "people", "residents without a place", func(u *shelter.UnitResult) float64 { return u.Unplaced }),
+	arrowio.Float64("depot_within", "people", "residents within the depot reach", func(u *shelter.UnitResult) float64 { return u.DepotWithin }),
+)
+
+// depotRow is one depot of the depots table.
+type depotRow struct {
+	si *shelter.Input
+	dr *shelter.DepotResult
+}
+
+var depotsTable = arrowio.NewTable(
+	arrowio.String("depot_id", "depot", func(d depotRow) string { return d.dr.ID }),
+	arrowio.String("name", "name", func(d depotRow) string { return d.dr.Name }),
+	arrowio.OptString("unit_id", "unit", func(d depotRow) (string, bool) { return shelterUnitID(d.si, d.dr.Unit) }),
+	arrowio.Bool("snapped", "placed on the road network", func(d depotRow) bool { return d.dr.Snapped }),
+	arrowio.Float64("residents", "people", "residents it is the nearest depot of, within reach", func(d depotRow) float64 { return d.dr.Residents }),
+	arrowio.Int64("shelters", "", "shelters it is the nearest depot of, within reach", func(d depotRow) int { return d.dr.Shelters }),
+	arrowio.String("stock", "stock as item=quantity; …", func(d depotRow) string { return stockText(d.dr.Stock) }),
+	arrowio.WKB("geometry", "location, WKB point", func(d depotRow) (orb.Geometry, error) { return d.dr.Loc, nil }),
+)
+
+// The schemas of the shelter tables.
+var (
+	SheltersSchema     = sheltersTable.Schema()
+	ShelterCellsSchema = shelterCellsTable.Schema()
+	ShelterUnitsSchema = shelterUnitsTable.Schema()
+	DepotsSchema       = depotsTable.Schema()
+)
+
+// shelterUnitID is the id of unit u of the shelter input, false outside.
+func shelterUnitID(si *shelter.Input, u int32) (string, bool) {
+	if u < 0 || int(u) >= len(si.Units) {
+		return "", false
+	}
+	return si.Units[u].ID, true
+}
+
+// shelterID is the id of shelter j, false for -1 (none).
+func shelterID(si *shelter.Input, j int32) (string, bool) {
+	if j < 0 {
+		return "", false
+	}
+	return si.Shelters[j].ID, true
+}
+
+// stockText writes a depot's stock as "item=quantity; …", items sorted.
+func stockText(stock map[string]float64) string {
+	items := make([]string, 0, len(stock))
+	for k := range stock {
+		items = append(items, k)
+	}
+	sort.Strings(items)
+	out := ""
+	for k, it := range items {
+		if k > 0 {
+			out += "; "
+		}
+		out += it + "=" + formatFloat(stock[it])
+	}
+	return out
+}
+
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// ShelterTables turns a shelter result into its Arrow records. The caller
+// releases them.
 func ShelterTables(mem memory.Allocator, in *Inputs, r *shelter.Result) (map[string]arrow.Record, error) {
 	si := in.Shelter
-	unitID := func(u int32) (string, bool) {
-		if u < 0 || int(u) >= len(si.Units) {
-			return "", false
-		}
-		return si.Units[u].ID, true
-	}
-	shelterID := func(j int32) (string, bool) {
-		if j < 0 {
-			return "", false
-		}
-		return si.Shelters[j].ID, true
-	}
 	out := map[string]arrow.Record{}
-
-	sb := array.NewRecordBuilder(mem, SheltersSchema)
-	defer sb.Release()
-	for j, sr := range r.Shelters {
-		sb.Field(0).(*array.StringBuilder).Append(sr.ID)
-		sb.Field(1).(*array.StringBuilder).Append(sr.Name)
-		sb.Field(2).(*array.StringBuilder).Append(sr.AppliedClass)
-		sb.Field(3).(*array.StringBuilder).Append(string(sr.Rule))
-		sb.Field(4).(*array.Float64Builder).Append(sr.Places)
-		finite(sb.Field(5).(*array.Float64Builder), in.Shelters[j].Sheltered)
-		u, ok := unitID(sr.Unit)
-		optString(sb.Field(6).(*array.StringBuilder), ok, u)
-		sb.Field(7).(*array.Float64Builder).Append(sr.CutoffSeconds)
-		sb.Field(8).(*array.BooleanBuilder).Append(sr.Snapped)
-		sb.Field(9).(*array.Float64Builder).Append(sr.ResidentsInReach)
-		finite(sb.Field(10).(*array.Float64Builder), sr.Ratio)
-		finite(sb.Field(11).(*array.Float64Builder), sr.RatioStep)
-		finite(sb.Field(12).(*array.Float64Builder), sr.RatioGauss)
-		sb.Field(13).(*array.Float64Builder).Append(sr.NearestLoad)
-		sb.Field(14).(*array.BooleanBuilder).Append(sr.Overflows)
-		sb.Field(15).(*array.Float64Builder).Append(sr.Load)
-		sb.Field(16).(*array.Float64Builder).Append(sr.Spare)
-		sb.Field(17).(*array.Float64Builder).Append(sr.UnplacedNearest)
-		rs := math.NaN()
-		if sr.Relief {
-			rs = sr.ReliefSeconds
-		}
-		finite(sb.Field(18).(*array.Float64Builder), rs)
-		finite(sb.Field(19).(*array.Float64Builder), sr.DepotSeconds)
-		sb.Field(20).(*array.BooleanBuilder).Append(sr.DepotWithin)
-		arrowio.AppendWKB(sb.Field(21).(*array.BinaryBuilder), sr.Loc)
-	}
-	out["shelters"] = sb.NewRecord()
-
-	cb := array.NewRecordBuilder(mem, ShelterCellsSchema)
-	defer cb.Release()
-	c := &r.Cells
-	for i, cell := range si.Cells {
-		cb.Field(0).(*array.StringBuilder).Append(cell.String())
-		u, ok := unitID(si.CellUnit[i])
-		optString(cb.Field(1).(*array.StringBuilder), ok, u)
-		cb.Field(2).(*array.Float64Builder).Append(si.Pop[i])
-		id, ok := shelterID(c.Nearest[i])
-		optString(cb.Field(3).(*array.StringBuilder), ok, id)
-		finite(cb.Field(4).(*array.Float64Builder), c.NearestSeconds[i])
-		cb.Field(5).(*array.BooleanBuilder).Append(c.WithinReach[i])
-		cb.Field(6).(*array.Float64Builder).Append(zeroNaN(c.Access[i]))
-		cb.Field(7).(*array.Float64Builder).Append(zeroNaN(c.AccessStep[i]))
-		cb.Field(8).(*array.Float64Builder).Append(zeroNaN(c.AccessGauss[i]))
-		cb.Field(9).(*array.Float64Builder).Append(c.Placed[i])
-		cb.Field(10).(*array.Float64Builder).Append(c.Unplaced[i])
-		id, ok = shelterID(c.Shelter[i])
-		optString(cb.Field(11).(*array.StringBuilder), ok, id)
-		finite(cb.Field(12).(*array.Float64Builder), c.DepotSeconds[i])
-		poly, err := geo.CellPolygon(cell)
+	add := func(name string, rec arrow.Record, err error) error {
 		if err != nil {
+			for _, rec := range out {
+				rec.Release()
+			}
+			return fmt.Errorf("%s table: %w", name, err)
+		}
+		out[name] = rec
+		return nil
+	}
+	rec, err := sheltersTable.Build(mem, arrowio.Rows(len(r.Shelters), func(j int) shelterRow { return shelterRow{in, j, &r.Shelters[j]} }))
+	if err := add("shelters", rec, err); err != nil {
+		return nil, err
+	}
+	rec, err = shelterCellsTable.Build(mem, arrowio.Rows(len(si.Cells), func(i int) shelterCellRow { return shelterCellRow{si, &r.Cells, i} }))
+	if err := add("shelter_cells", rec, err); err != nil {
+		return nil, err
+	}
+	rec, err = shelterUnitsTable.Build(mem, arrowio.Rows(len(r.Units), func(u int) *shelter.UnitResult { return &r.Units[u] }))
+	if err := add("shelter_units", rec, err); err != nil {
+		return nil, err
+	}
+	if len(r.Depots) > 0 {
+		rec, err = depotsTable.Build(mem, arrowio.Rows(len(r.Depots), func(d int) depotRow { return depotRow{si, &r.Depots[d]} }))
+		if err := add("depots", rec, err); err != nil {
 			return nil, err
 		}
-		arrowio.AppendWKB(cb.Field(13).(*array.BinaryBuilder), poly)
-	}
-	out["shelter_cells"] = cb.NewRecord()
-
-	ub := array.NewRecordBuilder(mem, ShelterUnitsSchema)
-	defer ub.Release()
-	for _, ur := range r.Units {
-		ub.Field(0).(*array.StringBuilder).Append(ur.ID)
-		ub.Field(1).(*array.StringBuilder).Append(ur.Name)
-		ub.Field(2).(*array.Float64Builder).Append(ur.Residents)
-		ub.Field(3).(*array.Int64Builder).Append(int64(ur.Shelters))
-		ub.Field(4).(*array.Int64Builder).Append(int64(ur.UnknownCapacity))
-		ub.Field(5).(*array.Float64Builder).Append(ur.Places)
-		finite(ub.Field(6).(*array.Float64Builder), ur.PlacesPerResident)
-		finite(ub.Field(7).(*array.Float64Builder), ur.M2PerResident)
-		ub.Field(8).(*array.Float64Builder).Append(ur.Required)
-		ub.Field(9).(*array.Float64Builder).Append(ur.Deficit)
-		ub.Field(10).(*array.Float64Builder).Append(ur.WithinReach)
-		finite(ub.Field(11).(*array.Float64Builder), ur.P50)
-		finite(ub.Field(12).(*array.Float64Builder), ur.P90)
-		finite(ub.Field(13).(*array.Float64Builder), ur.Access)
-		ub.Field(14).(*array.Float64Builder).Append(ur.Placed)
-		ub.Field(15).(*array.Float64Builder).Append(ur.Unplaced)
-		ub.Field(16).(*array.Float64Builder).Append(ur.DepotWithin)
-	}
-	out["shelter_units"] = ub.NewRecord()
-
-	if len(r.Depots) > 0 {
-		db := array.NewRecordBuilder(mem, DepotsSchema)
-		defer db.Release()
-		for _, dr := range r.Depots {
-			db.Field(0).(*array.StringBuilder).Append(dr.ID)
-			db.Field(1).(*array.StringBuilder).Append(dr.Name)
-			u, ok := unitID(dr.Unit)
-			optString(db.Field(2).(*array.StringBuilder), ok, u)
-			db.Field(3).(*array.BooleanBuilder).Append(dr.Snapped)
-			db.Field(4).(*array.Float64Builder).Append(dr.Residents)
-			db.Field(5).(*array.Int64Builder).Append(int64(dr.Shelters))
-			items := make([]string, 0, len(dr.Stock))
-			for k := range dr.Stock {
-				items = append(items, k)
-			}
-			sort.Strings(items)
-			stock := ""
-			for k, it := range items {
-				if k > 0 {
-					stock += "; "
-				}
-				stock += it + "=" + formatFloat(dr.Stock[it])
-			}
-			db.Field(6).(*array.StringBuilder).Append(stock)
-			arrowio.AppendWKB(db.Field(7).(*array.BinaryBuilder), dr.Loc)
-		}
-		out["depots"] = db.NewRecord()
 	}
 	return out, nil
 }

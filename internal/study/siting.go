@@ -23,8 +23,8 @@ func SiteMatrix(ctx context.Context, in *Inputs, copt siting.CandidateOptions, o
 	if err != nil {
 		return nil, rep, err
 	}
-	sites := make([]siting.Site, 0, len(in.Bases)+len(cands))
-	for _, b := range in.Bases {
+	sites := make([]siting.Site, 0, len(in.Coverage.Bases)+len(cands))
+	for _, b := range in.Coverage.Bases {
 		sites = append(sites, siting.Site{ID: b.ID, Loc: b.Loc, Existing: true, Members: b.TeamSize})
 	}
 	m, err := siting.NewMatrix(ctx, in.Graph, append(sites, cands...), siting.Demand{Cells: in.Coverage.Cells, Pop: in.Coverage.Pop},
@@ -49,6 +49,10 @@ type SitePlan struct {
 	Sites          []int // rows of M of the new sites
 	Relocation     *siting.Relocation
 	Value, Covered float64
+	// Busy are the busy fractions of M's sites the plan was sited with
+	// (the expected objective; nil otherwise): with busy teams in the
+	// study, the new sites' teams are busy as the plan assumed.
+	Busy []float64
 }
 
 // Moves returns the relocation's moves (nil without one).
@@ -87,6 +91,7 @@ func PlanCoverage(ctx context.Context, in *Inputs, plan *SitePlan, teamSize int)
 		s := plan.M.Sites[j]
 		add(coverage.Base{ID: s.ID, Name: "new site", Level: "township", Loc: s.Loc, TeamSize: teamSize})
 	}
+	ci.Busy = planBusy(in.Coverage.Busy, plan)
 	if after, err = coverage.Compute(ctx, ci); err != nil {
 		return nil, nil, err
 	}

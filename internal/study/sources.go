@@ -7,38 +7,6 @@ import (
 	"strings"
 )
 
-// Source is one input of a study as summary.json records it ("sources"):
-// what was read, from which file, and whether it is OpenStreetMap data,
-// so that a report can name its data and their attribution without the
-// study file at hand.
-type Source struct {
-	// Role is what the input is for: "road network", "walk network",
-	// "bases", "population", "units", "zones", "shelters", "depots" or
-	// "scenario <name>".
-	Role string `json:"role"`
-	// File is the path as the study resolves it, relative to the study
-	// file's folder (absolute when on another volume).
-	File  string `json:"file"`
-	Bytes int64  `json:"bytes"`
-	// Detail says how the file is read when that is not obvious: the OSM
-	// tags or boundary level taken from a PBF, the population method.
-	Detail string `json:"detail,omitempty"`
-	// OSM marks OpenStreetMap data (a PBF, or a graph built from one):
-	// "© OpenStreetMap contributors", Open Database Licence 1.0.
-	OSM bool `json:"osm"`
-	// Provenance is a SOURCE.md beside the file, relative like File, when
-	// there is one: where the data came from and under which licence.
-	Provenance string `json:"provenance,omitempty"`
-	// CRS is the coordinate system the file was read in ("wgs84", "gcj02"
-	// or "bd09"); GCJ-02 and BD-09 were converted to WGS-84 on reading.
-	// OpenStreetMap data and H3 tables are WGS-84.
-	CRS string `json:"crs"`
-}
-
-// OSMAttribution is the attribution OpenStreetMap data requires
-// (https://www.openstreetmap.org/copyright).
-const OSMAttribution = "© OpenStreetMap contributors, ODbL"
-
 // Sources lists the study's inputs in the order the study file names
 // them. It stats each file for its size; a file gone since Load is
 // listed with size 0.
@@ -103,6 +71,13 @@ func (st *Study) Sources() []Source {
 	}
 	for _, z := range st.Zones {
 		add("zones", z, `"135" zones`, false)
+	}
+	for _, z := range st.OSMZones {
+		d := `"135" zones: OSM areas tagged ` + strings.Join(z.Tags, ", ")
+		if z.Builtup != nil {
+			d = fmt.Sprintf(`"135" zones: built-up area from OSM landuse %s and cells with at least %g of their area under buildings`, strings.Join(z.Builtup.Landuse, "/"), z.Builtup.MinBuildingShare)
+		}
+		add("zones", n.PBF, d, true)
 	}
 	for _, s := range st.Shelters {
 		d := ""

@@ -122,7 +122,8 @@ type Study struct {
 	Bases      []FacilitySource
 	Population PopulationSource
 	Units      UnitsSource
-	Zones      []string // "135" zones: GeoJSON polygon files
+	Zones      []string  // "135" zones: GeoJSON polygon files
+	OSMZones   []OSMZone // "135" zones from the PBF
 	Shelters   []ShelterSource
 	Depots     []string // depot files (points with stock_<item> columns)
 	Scenarios  []ScenarioSpec
@@ -130,6 +131,9 @@ type Study struct {
 	Robustness Robustness
 	// BusyTeams asks for expected coverage with busy teams (nil: not asked).
 	BusyTeams *BusyTeams
+	// Times are the times of day to study with the speed profile (nil:
+	// none; the study is then the free-flow one alone).
+	Times *TimesSpec
 	// CRS is the coordinate system of each input file (absolute path ->
 	// system), from the inputs' crs keys and the study's default crs; files
 	// not in it are WGS-84. See SystemOf.
@@ -227,6 +231,10 @@ type PopulationSource struct {
 	// Raster is a GeoTIFF of people per pixel (WorldPop, GHS-POP in
 	// EPSG:4326), read over the extent of the road network.
 	Raster string `yaml:"raster"`
+	// Night, when given, holds the residents instead of the fields above
+	// (population: {night: …, day: …}); Day is the day population.
+	Night *PopulationSource `yaml:"night"`
+	Day   *DaySource        `yaml:"day"`
 }
 
 // BuildingsSource estimates residents from OSM buildings of the study's PBF.
@@ -247,6 +255,33 @@ type UnitsSource struct {
 	// coordinates) with GEOS MakeValid instead of refusing them.
 	Repair bool   `yaml:"repair"`
 	CRS    string `yaml:"crs"` // wgs84 (default), gcj02 or bd09
+	// CodeKey is the property holding each unit's official code (统计用区划代码,
+	// 9 digits for a township, 12 for a village), kept in the units table.
+	CodeKey string `yaml:"code"`
+	// Rollup lists coarser levels to report the same units table at.
+	Rollup []RollupSpec `yaml:"rollup"`
+}
+
+// RollupSpec is one coarser level of reporting units (the county of a
+// township, the city of a county): each unit's parent comes from the
+// leading digits of its code or from a property, and every level gets the
+// units table again, as units_<level>.
+type RollupSpec struct {
+	Level string `yaml:"level"` // county, city, province, or any name
+	// Digits takes the parent's code from the first Digits digits of the
+	// unit's code (6 county, 4 city, 2 province: the default for those
+	// levels when Property is not given).
+	Digits int `yaml:"digits"`
+	// Property takes the parent's id from this property of the unit
+	// (QXBH: the district code of a Shenzhen street).
+	Property     string `yaml:"property"`
+	NameProperty string `yaml:"name_property"` // the parent's name, from this property
+	// Names is a CSV file with code and name columns (the national lists
+	// areas.csv, cities.csv) naming the parents by code.
+	Names string `yaml:"names"`
+	// TeamLevel is the team level whose minimum the parents are judged by
+	// (default district for county, none for city and province).
+	TeamLevel string `yaml:"team_level"`
 }
 
 type raw struct {
@@ -267,11 +302,16 @@ type raw struct {
 	Scenarios  []ScenarioSpec   `yaml:"scenarios"`
 	Robustness Robustness       `yaml:"robustness"`
 	BusyTeams  *BusyTeams       `yaml:"busy_teams"`
+	Times      []string         `yaml:"times"`
+	SpeedProf  string           `yaml:"speed_profile"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
-		File string `yaml:"file"`
-		CRS  string `yaml:"crs"`
+		File    string       `yaml:"file"`
+		CRS     string       `yaml:"crs"`
+		OSM     []string     `yaml:"osm"`
+		Builtup *BuiltupSpec `yaml:"builtup"`
+		Name    string       `yaml:"name"`
 	} `yaml:"zones"`
 	// CRS is the default coordinate system of the study's files (not of
 	// OpenStreetMap data, always WGS-84).
@@ -484,6 +524,9 @@ func Parse(b []byte, path string) (*Study, error) {
 		return nil, fail("busy_teams", "%v", err)
 	}
 	st.BusyTeams = r.BusyTeams
+	if st.Times, err = parseTimes(r.Times, r.SpeedProf, file, fail); err != nil {
+		return nil, err
+	}
 	if len(r.Facilities.Bases) == 0 {
 		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
 	}
@@ -509,6 +552,12 @@ func Parse(b []byte, path string) (*Study, error) {
 		st.Bases = append(st.Bases, f)
 	}
 	p := r.Population
+	if err := p.takeNight(); err != nil {
+		return nil, fail("population", "%v", err)
+	}
+	if p.Day, err = checkDay(p.Day, file, fail); err != nil {
+		return nil, err
+	}
 	set := 0
 	for _, x := range []bool{p.H3 != "", p.Polygons != "", p.Buildings != nil, p.Raster != ""} {
 		if x {
@@ -550,8 +599,19 @@ func Parse(b []byte, path string) (*Study, error) {
 	if u.File, err = file("units.file", u.File); err != nil {
 		return nil, err
 	}
+	if u.Rollup, err = checkRollup(u, fail, file); err != nil {
+		return nil, err
+	}
 	st.Units = u
 	for i, z := range r.Zones {
+		if len(z.OSM) > 0 || z.Builtup != nil {
+			oz, err := checkOSMZone(fmt.Sprintf("zones[%d]", i), z.File, z.CRS, z.OSM, z.Builtup, z.Name, n.PBF, fail)
+			if err != nil {
+				return nil, err
+			}
+			st.OSMZones = append(st.OSMZones, oz)
+			continue
+		}
 		f, err := file(fmt.Sprintf("zones[%d].file", i), z.File)
 		if err != nil {
 			return nil, err

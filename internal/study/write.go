@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 	"io"
 	"math"
 	"os"
@@ -16,92 +17,9 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
-	"github.com/rescuegrid/rescuegrid/analysis/standard"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
-
-// SummaryFile is the name of the study summary in an output folder; its
-// presence marks a complete rescuegrid output.
-const SummaryFile = "summary.json"
-
-// Summary is summary.json: what was computed, by which rules, from what.
-type Summary struct {
-	Study      string             `json:"study"`
-	StudyFile  string             `json:"study_file"`
-	Generator  string             `json:"generator"`
-	Created    time.Time          `json:"created"`
-	Resolution int                `json:"resolution"`
-	Standard   *standard.Standard `json:"standard"`
-	Population string             `json:"population_source"`
-	// Sources are the study's input files (absent in outputs of versions
-	// before it was added).
-	Sources []Source `json:"sources,omitempty"`
-	Graph   struct {
-		Profile string `json:"profile"`
-		Nodes   int    `json:"nodes"`
-		Edges   int    `json:"edges"`
-		Source  string `json:"source"`
-	} `json:"graph"`
-	Residents            float64            `json:"residents"`
-	Within               float64            `json:"within"`
-	Share                float64            `json:"share"`
-	Outside              float64            `json:"outside"`
-	P50Seconds           *float64           `json:"p50_seconds"`
-	P90Seconds           *float64           `json:"p90_seconds"`
-	MaxSeconds           *float64           `json:"max_seconds"`
-	Cells                int                `json:"cells"`
-	NoRoadCells          int                `json:"no_road_cells"`
-	NoRoadResidents      float64            `json:"no_road_residents"`
-	CellsOutsideUnits    int                `json:"cells_outside_units"`
-	ResidentsOutsideUnit float64            `json:"residents_outside_units"`
-	Units                int                `json:"units"`
-	UnitsWithResidents   int                `json:"units_with_residents"`
-	UnitsMeetingRescue   int                `json:"units_meeting_rescue"`
-	UnitsMeetingTeam     int                `json:"units_meeting_team"`
-	Bases                int                `json:"bases"`
-	UnplacedBases        []string           `json:"unplaced_bases,omitempty"`
-	Notes                []string           `json:"notes,omitempty"`
-	Shelters             *ShelterSummary    `json:"shelters,omitempty"`
-	Scenarios            []ScenarioSummary  `json:"scenarios,omitempty"`
-	Critical             *CriticalSummary   `json:"critical_segments,omitempty"`
-	Backup               *BackupSummary     `json:"backup,omitempty"`
-	BusyTeams            *BusySummary       `json:"busy_teams,omitempty"`
-	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
-	Files                []string           `json:"files"`
-}
-
-// ScenarioSummary is one scenario in summary.json.
-type ScenarioSummary struct {
-	Name        string                  `json:"name"`
-	Within      float64                 `json:"within"`
-	Lost        float64                 `json:"residents_losing_coverage"`
-	ClosedEdges int                     `json:"closed_edges"`
-	SlowedEdges int                     `json:"slowed_edges"`
-	UnknownWays []int64                 `json:"unknown_ways,omitempty"`
-	Shelters    *ScenarioShelterSummary `json:"shelters,omitempty"`
-	// BasesOut are the bases the scenario takes out of service.
-	BasesOut []string `json:"bases_out,omitempty"`
-}
-
-// ScenarioShelterSummary is a scenario's shelter answer in summary.json,
-// beside the baseline's.
-type ScenarioShelterSummary struct {
-	Closed            int      `json:"closed"`
-	Places            float64  `json:"places"`
-	PlacesBaseline    float64  `json:"places_baseline"`
-	Placed            float64  `json:"placed"`
-	PlacedBaseline    float64  `json:"placed_baseline"`
-	Unplaced          float64  `json:"unplaced"`
-	NewlyUnplaced     float64  `json:"newly_unplaced"`
-	WithinReach       float64  `json:"residents_within_walk_reach"`
-	WithinReachBase   float64  `json:"residents_within_walk_reach_baseline"`
-	WalkClosedEdges   int      `json:"walk_closed_edges"`
-	StartToOverflow   []string `json:"shelters_starting_to_overflow"`
-	TurningAway       []string `json:"shelters_turning_away_more"`
-	InClosedAreas     []string `json:"open_shelters_in_closed_areas,omitempty"`
-	NearestOverflowed int      `json:"shelters_overflowing_if_nearest"`
-}
 
 func scenarioShelterSummary(sbase *shelter.Result, sc ScenarioResult) *ScenarioShelterSummary {
 	if sbase == nil || sc.Shelter == nil {
@@ -141,11 +59,11 @@ func shelterNames(r *shelter.Result, js []int) []string {
 
 // PrintScenarios writes each scenario's change against the baseline; sbase
 // is the baseline shelter result (nil without shelters).
-func PrintScenarios(w io.Writer, r *coverage.Result, sbase *shelter.Result, scs []ScenarioResult) {
+func PrintScenarios(w io.Writer, l i18n.Lang, r *coverage.Result, sbase *shelter.Result, scs []ScenarioResult) {
 	if len(scs) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n  scenarios (inside the circle: baseline %s):\n", people(r.Summary.Within))
+	fmt.Fprintln(w, "\n  "+l.T("summary.scenarios", "within", people(r.Summary.Within)))
 	for _, sc := range scs {
 		delta := sc.Result.Summary.Within - r.Summary.Within + 0 // +0: no "-0"
 		worst, worstLost := "", 0.0
@@ -154,9 +72,10 @@ func PrintScenarios(w io.Writer, r *coverage.Result, sbase *shelter.Result, scs 
 				worst, worstLost = bu.Name, l
 			}
 		}
-		fmt.Fprintf(w, "    %-20s %s inside (%+.0f); %d roads closed, %d slowed", sc.Name, people(sc.Result.Summary.Within), math.Round(delta)+0, sc.Report.ClosedEdges, sc.Report.SlowedEdges)
+		fmt.Fprintf(w, "    %s %s", padRight(sc.Name, 20), l.T("summary.scenario", "inside", people(sc.Result.Summary.Within), "delta", fmt.Sprintf("%+.0f", math.Round(delta)+0),
+			"closed", sc.Report.ClosedEdges, "slowed", sc.Report.SlowedEdges))
 		if worst != "" {
-			fmt.Fprintf(w, "; most lost in %s (%s)", worst, people(worstLost))
+			fmt.Fprint(w, l.T("summary.scenario_lost", "unit", worst, "lost", people(worstLost)))
 		}
 		fmt.Fprintln(w)
 		if ss := scenarioShelterSummary(sbase, sc); ss != nil {
@@ -194,25 +113,6 @@ func list(ids []string, n int) string {
 	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
 }
 
-// ShelterSummary is the shelter part of summary.json.
-type ShelterSummary struct {
-	Shelters           int      `json:"shelters"`
-	UnknownCapacity    int      `json:"unknown_capacity"`
-	Places             float64  `json:"places"`
-	PlacesPerResident  float64  `json:"places_per_resident"`
-	Required           float64  `json:"required_places"`
-	Deficit            float64  `json:"place_deficit"`
-	WithinReach        float64  `json:"residents_within_walk_reach"`
-	Demand             float64  `json:"demand"`
-	Placed             float64  `json:"placed"`
-	Unplaced           float64  `json:"unplaced"`
-	MeanWalkSeconds    *float64 `json:"mean_walk_seconds"`
-	NearestOverflowing int      `json:"shelters_overflowing_if_nearest"`
-	NearestOverflow    float64  `json:"overflow_if_nearest"`
-	Depots             int      `json:"depots"`
-	DepotsUnreached    int      `json:"shelters_no_depot_reaches"`
-}
-
 func ptr(v float64) *float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return nil
@@ -248,6 +148,22 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 	}
 	if res.Critical != nil {
 		tables["critical_segments"] = CriticalTable(mem, res.Critical)
+	}
+	if len(res.Times) > 0 {
+		tt, err := TimeTables(mem, in, res.Times)
+		if err != nil {
+			return nil, err
+		}
+		for n, rec := range tt {
+			tables[n] = rec
+		}
+	}
+	if res.Day != nil {
+		gaps, err := DayTables(mem, tables, in, res.Day)
+		if err != nil {
+			return nil, err
+		}
+		tables["gaps_day"] = gaps
 	}
 	if sr != nil {
 		st, err := ShelterTables(mem, in, sr)
@@ -312,6 +228,8 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 		}
 	}
 	sum.Critical = criticalSummary(res.Critical)
+	sum.Day = daySummary(in, r, res.Day)
+	sum.Times = timesSummary(in, res.Times)
 	sum.Files = append(files, SummaryFile)
 	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
@@ -364,24 +282,25 @@ func summarize(in *Inputs, r *coverage.Result, generator string, timings []Stage
 
 // PrintSummary writes the person-readable summary: the region's coverage,
 // the worst units and the largest gaps.
-func PrintSummary(w io.Writer, in *Inputs, r *coverage.Result) {
+func PrintSummary(w io.Writer, l i18n.Lang, in *Inputs, r *coverage.Result) {
 	st := in.Study
 	s := r.Summary
 	std := st.Standard
-	fmt.Fprintf(w, "%s — standards %q: rescue circle %g min, coverage target %g %%\n", st.Name, std.Name, std.Rescue.Minutes, 100*std.Rescue.CoverageTarget)
-	fmt.Fprintf(w, "  %s residents on %d H3 cells (resolution %d); population: %s\n", people(s.Residents), s.Cells, st.Resolution, in.Population.Source)
-	fmt.Fprintf(w, "  inside the %g-minute circle: %s (%.1f %%); outside: %s\n", std.Rescue.Minutes, people(s.Within), 100*s.Share, people(s.Outside))
-	fmt.Fprintf(w, "  travel time, population-weighted: median %s, 90th percentile %s, worst %s\n", dur(s.P50), dur(s.P90), dur(s.Max))
-	printBackup(w, s, std.Rescue.Minutes)
+	mins := fmt.Sprintf("%g", std.Rescue.Minutes)
+	fmt.Fprintln(w, l.T("summary.head", "name", st.Name, "preset", std.Name, "minutes", mins, "target", fmt.Sprintf("%g", 100*std.Rescue.CoverageTarget)))
+	fmt.Fprintln(w, "  "+l.T("summary.residents", "residents", people(s.Residents), "cells", s.Cells, "res", st.Resolution, "source", in.Population.Source))
+	fmt.Fprintln(w, "  "+l.T("summary.inside", "minutes", mins, "within", people(s.Within), "share", fmt.Sprintf("%.1f", 100*s.Share), "outside", people(s.Outside)))
+	fmt.Fprintln(w, "  "+l.T("summary.times", "p50", durL(l, s.P50), "p90", durL(l, s.P90), "max", durL(l, s.Max)))
+	printBackup(w, l, s, std.Rescue.Minutes)
 	printBusy(w, r, std.Rescue.Minutes)
 	if s.NoRoadCells > 0 {
-		fmt.Fprintf(w, "  no road access (centre farther than %g m from a road): %d cells, %s residents\n", std.Access.SnapDistanceM, s.NoRoadCells, people(s.NoRoadResidents))
+		fmt.Fprintln(w, "  "+l.T("summary.noroad", "m", fmt.Sprintf("%g", std.Access.SnapDistanceM), "cells", s.NoRoadCells, "residents", people(s.NoRoadResidents)))
 	}
 	if s.OutsideUnits > 0 {
-		fmt.Fprintf(w, "  outside every unit: %d cells, %s residents\n", s.OutsideUnits, people(s.OutsideUnitResidents))
+		fmt.Fprintln(w, "  "+l.T("summary.outside_units", "cells", s.OutsideUnits, "residents", people(s.OutsideUnitResidents)))
 	}
 	for _, u := range s.UnplacedBases {
-		fmt.Fprintf(w, "  base left out: %s\n", u)
+		fmt.Fprintln(w, "  "+l.T("summary.base_left_out", "base", u))
 	}
 	units := append([]coverage.UnitResult(nil), r.Units...)
 	sort.SliceStable(units, func(a, b int) bool {
@@ -403,30 +322,31 @@ func PrintSummary(w io.Writer, in *Inputs, r *coverage.Result) {
 		}
 	}
 	units = populated
-	fmt.Fprintf(w, "\n  units meeting the %g-minute circle: %d of %d with residents", std.Rescue.Minutes, meet, len(units))
+	fmt.Fprint(w, "\n  "+l.T("summary.units_meeting", "minutes", mins, "meet", meet, "units", len(units)))
 	if empty > 0 {
-		fmt.Fprintf(w, " (%d more units have none in the study grid)", empty)
+		fmt.Fprint(w, l.T("summary.units_empty", "n", empty))
 	}
-	fmt.Fprintf(w, ". Worst first:\n")
-	fmt.Fprintf(w, "    %-28s %10s %8s %10s %9s %9s %s\n", "unit", "residents", "inside", "outside", "p90", "members", "team")
+	fmt.Fprintln(w, l.T("summary.worst_first"))
+	fmt.Fprintf(w, "    %s %s %s %s %s %s %s\n", padRight(l.T("summary.col.unit"), 28), padLeft(l.T("summary.col.residents"), 10), padLeft(l.T("summary.col.inside"), 8),
+		padLeft(l.T("summary.col.outside"), 10), padLeft(l.T("summary.col.p90"), 9), padLeft(l.T("summary.col.members"), 9), l.T("summary.col.team"))
 	for k, u := range units {
 		if k == 10 {
-			fmt.Fprintf(w, "    … %d more in units.csv\n", len(units)-10)
+			fmt.Fprintln(w, "    "+l.T("summary.more_units", "n", len(units)-10))
 			break
 		}
-		team := "ok"
+		team := l.T("summary.team.ok")
 		switch {
 		case u.Bases == 0:
-			team = "no team"
+			team = l.T("summary.team.none")
 		case u.TeamShort > 0:
-			team = fmt.Sprintf("%d short of %d", u.TeamShort, u.MinMembers)
+			team = l.T("summary.team.short", "short", u.TeamShort, "min", u.MinMembers)
 		case !u.MeetsTeam:
-			team = "too far"
+			team = l.T("summary.team.far")
 		}
-		fmt.Fprintf(w, "    %-28s %10s %7.1f%% %10s %9s %9d %s\n", trim(u.Name, 28), people(u.Residents), 100*u.Share, people(u.Outside), dur(u.P90), u.Members, team)
+		fmt.Fprintf(w, "    %s %10s %7.1f%% %10s %9s %9d %s\n", padRight(trimWidth(u.Name, 28), 28), people(u.Residents), 100*u.Share, people(u.Outside), durL(l, u.P90), u.Members, team)
 	}
 	if len(r.Gaps) > 0 {
-		fmt.Fprintf(w, "\n  largest gaps (connected cells outside the circle):\n")
+		fmt.Fprintln(w, "\n  "+l.T("summary.gaps"))
 		for k, gp := range r.Gaps {
 			if k == 5 {
 				break
@@ -435,26 +355,27 @@ func PrintSummary(w io.Writer, in *Inputs, r *coverage.Result) {
 			if gp.Unit >= 0 {
 				unit = in.Coverage.Units[gp.Unit].Name
 			}
-			fmt.Fprintf(w, "    %d. %s residents in %d cells around %.5f,%.5f (%s), worst %s\n", k+1, people(gp.Residents), len(gp.Cells), gp.Centroid[0], gp.Centroid[1], unit, dur(gp.WorstTime))
+			fmt.Fprintln(w, "    "+l.T("summary.gap", "rank", k+1, "residents", people(gp.Residents), "cells", len(gp.Cells),
+				"lon", fmt.Sprintf("%.5f", gp.Centroid[0]), "lat", fmt.Sprintf("%.5f", gp.Centroid[1]), "unit", unit, "worst", durL(l, gp.WorstTime)))
 		}
 	}
 }
 
 // PrintShelterSummary writes the shelter part of the readable summary.
-func PrintShelterSummary(w io.Writer, in *Inputs, r *shelter.Result) {
+func PrintShelterSummary(w io.Writer, l i18n.Lang, in *Inputs, r *shelter.Result) {
 	s := r.Summary
 	std := in.Study.Standard
-	fmt.Fprintf(w, "\n  shelters: %d for people (%d of unknown capacity), %s places: %.2f per 100 residents; the standard's %g %% asks %s (deficit %s)\n",
-		s.Shelters, s.UnknownCapacity, people(s.Places), 100*s.PlacesPerResident, 100*std.Shelters.FixedShare, people(s.Required), people(s.Deficit))
+	fmt.Fprintln(w, "\n  "+l.T("summary.shelters", "n", s.Shelters, "unknown", s.UnknownCapacity, "places", people(s.Places), "per100", fmt.Sprintf("%.2f", 100*s.PlacesPerResident),
+		"fixed", fmt.Sprintf("%g", 100*std.Shelters.FixedShare), "required", people(s.Required), "deficit", people(s.Deficit)))
 	share := 0.0
 	if s.Residents > 0 {
 		share = s.WithinReach / s.Residents
 	}
-	fmt.Fprintf(w, "  residents with a shelter within walking reach: %s (%.1f %%)\n", people(s.WithinReach), 100*share)
-	fmt.Fprintf(w, "  if %s residents needed a place: %s placed (mean walk %s), %s without a place\n", people(s.Demand), people(s.Placed), dur(s.MeanWalkSeconds), people(s.Unplaced))
-	fmt.Fprintf(w, "  shelters that would overflow if everyone went to the nearest: %d (%s residents over capacity)\n", s.NearestOverflowing, people(s.NearestOverflow))
+	fmt.Fprintln(w, "  "+l.T("summary.shelter_reach", "n", people(s.WithinReach), "share", fmt.Sprintf("%.1f", 100*share)))
+	fmt.Fprintln(w, "  "+l.T("summary.shelter_demand", "demand", people(s.Demand), "placed", people(s.Placed), "walk", durL(l, s.MeanWalkSeconds), "unplaced", people(s.Unplaced)))
+	fmt.Fprintln(w, "  "+l.T("summary.shelter_overflow", "n", s.NearestOverflowing, "over", people(s.NearestOverflow)))
 	if len(r.Depots) > 0 {
-		fmt.Fprintf(w, "  depots: %d; shelters no depot reaches within %g min: %d\n", len(r.Depots), std.Depots.ReachMinutes, s.DepotsUnreached)
+		fmt.Fprintln(w, "  "+l.T("summary.depots", "n", len(r.Depots), "minutes", fmt.Sprintf("%g", std.Depots.ReachMinutes), "unreached", s.DepotsUnreached))
 	}
 }
 
@@ -468,6 +389,14 @@ func people(v float64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// durL is dur with "unreached" in language l.
+func durL(l i18n.Lang, sec float64) string {
+	if math.IsInf(sec, 1) {
+		return l.T("summary.unreached")
+	}
+	return dur(sec)
 }
 
 func dur(sec float64) string {

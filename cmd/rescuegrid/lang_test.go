@@ -1,0 +1,92 @@
+package main
+
+import (
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+var numberRe = regexp.MustCompile(`[0-9][0-9,.:]*[0-9]|[0-9]`)
+
+// The printed summary in Chinese says what the English one says: the same
+// figures in the same order, in Chinese words (no run of English words
+// left outside names), and --lang wins over LANG.
+func TestAnalyzeSummaryInChinese(t *testing.T) {
+	t.Parallel()
+	study := filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml")
+	en, _ := runCLI(t, "--lang", "en", "analyze", study, "--out", filepath.Join(t.TempDir(), "en"))
+	zh, _ := runCLI(t, "analyze", study, "--lang", "zh-CN", "--out", filepath.Join(t.TempDir(), "zh"))
+	// The summary ends with the timings line ("wrote … in 1.23 s"), which
+	// differs between runs: compare what comes before it.
+	cut := func(s string) string {
+		if i := strings.Index(s, "\n  wrote "); i >= 0 {
+			return s[:i]
+		}
+		return s
+	}
+	en, zh = cut(en), cut(zh)
+	// The population source is the data layer's description, in English
+	// in both: leave its line out.
+	// Line by line, the same figures (Chinese may order them otherwise
+	// within a line: "0 of 7" is "7 个中 0 个").
+	drop := func(s string) (lines []string, figures [][]string) {
+		for _, l := range strings.Split(s, "\n") {
+			if strings.Contains(l, "OSM buildings") {
+				continue
+			}
+			f := numberRe.FindAllString(l, -1)
+			slices.Sort(f)
+			lines, figures = append(lines, l), append(figures, f)
+		}
+		return lines, figures
+	}
+	le, fe := drop(en)
+	lz, fz := drop(zh)
+	if len(fe) != len(fz) {
+		t.Fatalf("English summary has %d lines, Chinese %d", len(fe), len(fz))
+	}
+	for i := range fe {
+		if !slices.Equal(fe[i], fz[i]) {
+			t.Errorf("line %d: figures differ:\n%s\n%s", i+1, le[i], lz[i])
+		}
+	}
+	zh = strings.Join(lz, "\n")
+	for _, w := range []string{"15分钟应急救援圈", "名居民", "最大的覆盖缺口", "情景"} {
+		if !strings.Contains(zh, w) {
+			t.Errorf("Chinese summary lacks %q:\n%s", w, zh)
+		}
+	}
+	han := 0
+	for _, r := range zh {
+		if unicode.Is(unicode.Han, r) {
+			han++
+		}
+	}
+	for _, w := range []string{"residents", "inside the", "largest gaps", "scenarios", "backup"} {
+		if strings.Contains(zh, w) {
+			t.Errorf("Chinese summary still says %q", w)
+		}
+	}
+	if han < 100 {
+		t.Errorf("Chinese summary has %d Han characters", han)
+	}
+}
+
+func TestHelpInChinese(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"--lang", "zh-CN", "help"}, {"--lang=zh-CN", "analyze", "--help"}, {"site", "--lang", "zh-CN", "--help"}, {"--lang", "zh-CN", "network", "build", "--help"}} {
+		r := cli(args...)
+		if r.err != nil || !strings.Contains(r.stdout, "用法") || !strings.Contains(r.stdout, "rescuegrid") {
+			t.Errorf("rescuegrid %v = %v, stdout %q; want Chinese help", args, r.err, r.stdout)
+		}
+	}
+	if r := cli("--lang", "en", "analyze", "--help"); !strings.Contains(r.stdout, "Usage:") || strings.Contains(r.stdout, "用法") {
+		t.Errorf("English help = %q", r.stdout)
+	}
+	if r := cli("--lang", "fr", "help"); r.err == nil || !strings.Contains(r.err.Error(), "--lang") {
+		t.Errorf("--lang fr: err = %v, want a usage error naming --lang", r.err)
+	}
+}
