@@ -213,7 +213,9 @@ func TestWebMapScenarioInChromium(t *testing.T) {
 
 	// The move equals the API's answer to the same request.
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/whatif", bytes.NewReader(mv.Request)))
+	req := httptest.NewRequest(http.MethodPost, "/api/whatif", bytes.NewReader(mv.Request))
+	req.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(rec, req)
 	var api service.WhatIfResult
 	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &api) != nil {
 		t.Fatalf("API: %d %s", rec.Code, rec.Body)
