@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/rescuegrid/rescuegrid/analysis/isochrone"
 )
 
 // Standard is one set of rules. Times are minutes or seconds as the field
@@ -157,6 +159,9 @@ func (s *Standard) Validate() error {
 		if i > 0 && m <= s.IsochroneMinutes[i-1] {
 			return fmt.Errorf("isochrone_minutes = %v: want increasing minutes", s.IsochroneMinutes)
 		}
+	}
+	if err := isochrone.CheckMinutes(s.IsochroneMinutes); err != nil {
+		return fmt.Errorf("isochrone_minutes = %v: %w", s.IsochroneMinutes, err)
 	}
 	for level, n := range s.Teams.MinMembers {
 		if n < 0 {

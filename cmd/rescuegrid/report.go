@@ -70,6 +70,9 @@ func reportCmd(ctx context.Context, args []string, e *env) error {
 	if err := checkOutFile(*out); err != nil {
 		return err
 	}
+	if err := checkWorkers("report", *workers); err != nil {
+		return err
+	}
 	in := pos[0]
 	fi, err := os.Stat(in)
 	if err != nil {

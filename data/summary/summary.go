@@ -56,6 +56,10 @@ type Summary struct {
 	Times                *TimesSummary      `json:"times_of_day,omitempty"`
 	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
 	Files                []string           `json:"files"`
+
+	// MovedBases are bases placed on a road farther than the nearest, with
+	// the distance and the reason (a cut-off fragment).
+	MovedBases []string `json:"moved_bases,omitempty"`
 }
 
 // ScenarioSummary is one scenario in summary.json.
