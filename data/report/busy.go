@@ -147,3 +147,47 @@ func (v *view) day(r *Report) {
 		Note: v.l.T("report.day.note", "stay", pct(d.StayShare), "how", v.l.T(map[bool]string{true: "report.day.derived", false: "report.day.given"}[d.StayDerived]), "workers", people(d.Workers), "src", d.Source),
 	}
 }
+
+// timesView compares the times of day.
+type timesView struct {
+	Rows []timeRow
+	Note string
+}
+
+type timeRow struct {
+	Time, Period, Within, Share, Outside, P90, Backed, Units string
+}
+
+// times fills v.Times when the study has times of day.
+func (v *view) times(r *Report) {
+	s := &r.Summary
+	ts := s.Times
+	if ts == nil {
+		return
+	}
+	tv := &timesView{}
+	free := v.l.T("report.times.free")
+	tv.Rows = append(tv.Rows, timeRow{Time: free, Period: "–", Within: people(s.Within), Share: pct(s.Share), Outside: people(s.Outside),
+		P90: durOr(nan(s.P90Seconds), "–"), Units: v.l.T("report.of", "a", s.UnitsMeetingRescue, "b", s.UnitsWithResidents)})
+	if s.Backup != nil {
+		tv.Rows[0].Backed = pct(s.Backup.Share)
+	}
+	for _, t := range ts.Times {
+		per := t.Period
+		if per == "" {
+			per = free
+		}
+		tv.Rows = append(tv.Rows, timeRow{Time: t.Time, Period: per, Within: people(t.Within), Share: pct(t.Share), Outside: people(t.Outside),
+			P90: durOr(nan(t.P90Seconds), "–"), Backed: pct(t.BackupShare), Units: v.l.T("report.of", "a", t.Units, "b", s.UnitsWithResidents)})
+	}
+	p := ts.Profile
+	switch {
+	case p.Illustrative:
+		tv.Note = v.l.T("report.times.illustrative", "name", p.Name)
+	case p.Source != "":
+		tv.Note = v.l.T("report.times.source", "name", p.Name, "source", p.Source)
+	default:
+		tv.Note = v.l.T("report.times.freeflow", "name", p.Name)
+	}
+	v.Times = tv
+}

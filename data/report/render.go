@@ -93,6 +93,7 @@ type view struct {
 	GapsNote       string
 	Backup         *backupView
 	Day            *dayView
+	Times          *timesView
 	Shelter        *shelterView
 	Scenarios      *scenarioView
 	Siting         *sitingView
@@ -235,6 +236,7 @@ func newView(r *Report, opt RenderOptions) (*view, error) {
 	v.basesAndGaps(r)
 	v.backup(r)
 	v.day(r)
+	v.times(r)
 	v.shelters(r)
 	v.scenarios(r)
 	v.siting(r)

@@ -23,6 +23,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/data/summary"
+	"github.com/rescuegrid/rescuegrid/data/tiles"
 )
 
 // TimesSpec is the study file's times and speed_profile:
@@ -493,6 +494,24 @@ func (p *SpeedProfile) summary() summary.SpeedProfileSummary {
 		Periods: []summary.SpeedPeriodSummary{}}
 	for _, pr := range p.Periods {
 		out.Periods = append(out.Periods, summary.SpeedPeriodSummary{Name: pr.Name, From: pr.From, To: pr.To, Factors: pr.Factors})
+	}
+	return out
+}
+
+// ComputeTimes runs the coverage study at each time of day of the study
+// (nil without times), as Compute does; the tile commands use it.
+func ComputeTimes(ctx context.Context, in *Inputs) ([]TimeResult, error) {
+	if in.Study == nil || in.Study.Times == nil {
+		return nil, nil
+	}
+	return computeTimes(ctx, in)
+}
+
+// TileTimes is the cells layer's view of the times of day.
+func TileTimes(times []TimeResult) []tiles.TimeCells {
+	var out []tiles.TimeCells
+	for _, t := range times {
+		out = append(out, tiles.TimeCells{Label: t.Time.Label, Time: t.Coverage.Cells.Time, Within: t.Coverage.Cells.Within})
 	}
 	return out
 }
