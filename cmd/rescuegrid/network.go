@@ -58,10 +58,15 @@ prints the one a graph was built with):
   drive      car, the road-graph contract of the reference answers: speeds by
              highway class, maxspeed (km/h or mph), access and one-way rules
   emergency  drive × --speed-factor (default 1.0, uncalibrated), and ways marked
-             emergency=yes/designated or service=emergency_access are kept
+             emergency=yes/designated or service=emergency_access are kept;
+             barrier nodes (bollard, gate, lift_gate, chain, ...) close the road
+             unless emergency=yes/designated or the access tags allow cars
   walk       pedestrian ways and roads pedestrians may use at --walk-kph
              (default 5 km/h), one-way tags ignored
 A JSON file of the same shape (--profile-file) replaces the built-in table.
+--barriers adds the barrier rules (without the emergency exemption) to a
+profile that has none, e.g. drive; the drive default ignores barriers, as the
+reference contract does. 'network info' counts barriers applied and skipped.
 
 Usage:
   rescuegrid network build --pbf FILE.osm.pbf [--profile NAME] --out FILE.rgraph
@@ -79,6 +84,7 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 	profileFile := fs.String("profile-file", "", "JSON profile file to use instead of a built-in one")
 	factor := fs.Float64("speed-factor", 0, "multiply every speed by this (emergency vehicles, night); 0 keeps the profile's")
 	walkKPH := fs.Float64("walk-kph", 0, "walking speed in km/h for the walk profile (default 5)")
+	barriers := fs.Bool("barriers", false, "close barrier nodes (bollards, gates, ...) to cars unless their access tags allow them (drive; emergency always does)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
@@ -112,6 +118,14 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 			return usageErr("network build: --walk-kph applies to the walk profile, not %q", p.Name)
 		}
 		p.SetUniformSpeed(*walkKPH)
+	}
+	if *barriers {
+		if p.Name == "walk" {
+			return usageErr("network build: --barriers closes barriers to motor vehicles and does not apply to the walk profile")
+		}
+		if p.Barriers == nil {
+			p.Barriers = osm.DefaultBarrierRules()
+		}
 	}
 	if dir := dirOf(*out); dir != "" {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
