@@ -296,6 +296,9 @@ func runNetworkInfo(args []string, e *env) error {
 			fmt.Fprintf(w, "  %-16s %6.1f\n", c, p.SpeedsKPH[c])
 		}
 	}
+	if p.Barriers != nil {
+		writeBarriers(w, info.Stats)
+	}
 	if len(info.Stats) > 0 {
 		keys := make([]string, 0, len(info.Stats))
 		for k := range info.Stats {
@@ -308,4 +311,20 @@ func runNetworkInfo(args []string, e *env) error {
 		}
 	}
 	return nil
+}
+
+// writeBarriers prints the barrier counts of the ingest stats in one line:
+// how many closed the road, and how many were skipped and why.
+func writeBarriers(w io.Writer, stats map[string]int64) {
+	var open []string
+	var nOpen int64
+	for _, k := range []string{"emergency", "motorcar", "motor_vehicle", "vehicle", "access"} {
+		if n := stats["barriers_open_by_"+k]; n > 0 {
+			open = append(open, fmt.Sprintf("%s %d", k, n))
+			nOpen += n
+		}
+	}
+	fmt.Fprintf(w, "barriers       %d applied (%d node copies); skipped: %d let through by tags (%s), %d not on a routable way, %d of a passable kind\n",
+		stats["barriers_applied"], stats["barriers_node_copies"], nOpen, strings.Join(open, ", "),
+		stats["barriers_off_routable_ways"], stats["barriers_passable_kind"])
 }

@@ -89,7 +89,7 @@ func TestBarriers(t *testing.T) {
 			name:    "drive ignores barriers",
 			profile: builtin(t, "drive"),
 			reach:   map[int64][]int64{1: {1, 2, 3, 4, 5, 6, 7, 8, 30}},
-			stats:   map[string]int64{"barriers_applied": 0, "barrier_node_copies": 0},
+			stats:   map[string]int64{"barriers_applied": 0, "barriers_node_copies": 0},
 		},
 		{
 			name:    "emergency",
@@ -103,13 +103,13 @@ func TestBarriers(t *testing.T) {
 				30: {-3, 30},
 			},
 			stats: map[string]int64{
-				"barriers_applied":                          2,
-				"barrier_node_copies":                       3,
-				"barriers_skipped_allowed_by_emergency":     1,
-				"barriers_skipped_allowed_by_motor_vehicle": 1,
-				"barriers_skipped_allowed_by_access":        1,
-				"barriers_skipped_passable_kind":            1,
-				"barriers_skipped_not_on_routable_way":      1,
+				"barriers_applied":               2,
+				"barriers_node_copies":           3,
+				"barriers_open_by_emergency":     1,
+				"barriers_open_by_motor_vehicle": 1,
+				"barriers_open_by_access":        1,
+				"barriers_passable_kind":         1,
+				"barriers_off_routable_ways":     1,
 			},
 		},
 		{
@@ -122,13 +122,13 @@ func TestBarriers(t *testing.T) {
 				4: {-2, 4, 5, 6},
 			},
 			stats: map[string]int64{
-				"barriers_applied":                          3,
-				"barrier_node_copies":                       4,
-				"barriers_skipped_allowed_by_emergency":     0,
-				"barriers_skipped_allowed_by_motor_vehicle": 1,
-				"barriers_skipped_allowed_by_access":        1,
-				"barriers_skipped_passable_kind":            1,
-				"barriers_skipped_not_on_routable_way":      1,
+				"barriers_applied":               3,
+				"barriers_node_copies":           4,
+				"barriers_open_by_emergency":     0,
+				"barriers_open_by_motor_vehicle": 1,
+				"barriers_open_by_access":        1,
+				"barriers_passable_kind":         1,
+				"barriers_off_routable_ways":     1,
 			},
 		},
 	}
@@ -218,7 +218,7 @@ func TestBarriersReal(t *testing.T) {
 				t.Fatal(err)
 			}
 			st := g.Meta().Stats
-			if st["barriers_applied"] == 0 || st["barrier_node_copies"] == 0 {
+			if st["barriers_applied"] == 0 || st["barriers_node_copies"] == 0 {
 				t.Fatalf("no barrier applied: %v", st)
 			}
 			if g.Hierarchy() == nil {

@@ -339,12 +339,12 @@ func (b *builder) barrier(r *BarrierRules, n *osm.Node, i int, onRoute bool) {
 	switch {
 	case v.Barrier == "":
 		if onRoute {
-			b.stats["barriers_skipped_passable_kind"]++ // cattle_grid, toll_booth, kerb, ...
+			b.stats["barriers_passable_kind"]++ // cattle_grid, toll_booth, kerb, ...
 		}
 	case !onRoute:
-		b.stats["barriers_skipped_not_on_routable_way"]++
+		b.stats["barriers_off_routable_ways"]++
 	case !v.Closed:
-		b.stats["barriers_skipped_allowed_by_"+v.PassKey]++
+		b.stats["barriers_open_by_"+v.PassKey]++
 	default:
 		b.stats["barriers_applied"]++
 		b.closed[i] = true
@@ -383,7 +383,7 @@ func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
 			return idx[i]
 		}
 		nextCopy--
-		b.stats["barrier_node_copies"]++
+		b.stats["barriers_node_copies"]++
 		return gb.AddNode(nextCopy, b.lonE7[i], b.latE7[i])
 	}
 	for _, w := range b.ways {
