@@ -9,10 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"golang.org/x/term"
