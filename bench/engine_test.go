@@ -146,12 +146,14 @@ func BenchmarkMultiSource(b *testing.B) {
 					s.FillWorkers = limit.workers
 					var tree route.Tree
 					b.ReportAllocs()
+					cpu := reportCPU(b)
 					for b.Loop() {
 						if err := s.Run(context.Background(), seeds, route.Options{Limit: limit.s, Method: m.m}); err != nil {
 							b.Fatal(err)
 						}
 						s.TreeInto(&tree)
 					}
+					cpu()
 					b.ReportMetric(float64(len(s.Settled())), "nodes")
 				})
 			}
@@ -173,11 +175,13 @@ func BenchmarkSingleSource(b *testing.B) {
 				b.Run(r.name+"/"+limit.name+"/"+m.name, func(b *testing.B) {
 					s := route.NewSearch(g)
 					b.ReportAllocs()
+					cpu := reportCPU(b)
 					for b.Loop() {
 						if err := s.Run(context.Background(), seeds, route.Options{Limit: limit.s, Method: m.m}); err != nil {
 							b.Fatal(err)
 						}
 					}
+					cpu()
 					b.ReportMetric(float64(len(s.Settled())), "nodes")
 				})
 			}

@@ -104,9 +104,11 @@ func BenchmarkContract(b *testing.B) {
 		b.Run(r.name, func(b *testing.B) {
 			b.ReportAllocs()
 			var h *graph.Hierarchy
+			cpu := reportCPU(b)
 			for b.Loop() {
 				h = graph.Contract(g)
 			}
+			cpu()
 			_, tgt, _ := g.CoreCSR()
 			b.ReportMetric(float64(g.NumCore()), "core_nodes")
 			b.ReportMetric(float64(len(tgt)), "core_edges")

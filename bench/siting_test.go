@@ -622,9 +622,11 @@ func BenchmarkSitingMatrix_Malta(b *testing.B) {
 		b.Run(m.name, func(b *testing.B) {
 			b.ReportAllocs()
 			var mx *siting.Matrix
+			cpu := reportCPU(b)
 			for b.Loop() {
 				mx = r.matrixWith(b, sites, r.demand, m.dijkstra)
 			}
+			cpu()
 			b.ReportMetric(float64(mx.NumEntries()), "entries")
 		})
 	}

@@ -29,6 +29,18 @@ type Meta struct {
 	SourceSHA256 string `json:"source_sha256,omitempty"`
 	// Stats holds ingest counters: ways read, included, skipped for access, …
 	Stats map[string]int64 `json:"stats,omitempty"`
+	// Parent is set on a graph cut from a larger one by Subgraph.
+	Parent *Parent `json:"parent,omitempty"`
+}
+
+// Parent describes the graph a subgraph was cut from. A subgraph keeps its
+// parent's strongly connected components (ids renumbered, sizes as in the
+// parent), so that a point snaps to the same road in both.
+type Parent struct {
+	Nodes            int `json:"nodes"`
+	Edges            int `json:"edges"`
+	Components       int `json:"components"`
+	LargestComponent int `json:"largest_component"`
 }
 
 // Builder collects nodes and directed edges and turns them into a Graph.

@@ -381,16 +381,30 @@ func (g *Graph) validate() error {
 			return fmt.Errorf("OSM node %d is stored twice", ids[i])
 		}
 	}
-	total := 0
-	for _, s := range g.cSize {
-		total += int(s)
-	}
-	if total != n {
-		return fmt.Errorf("component sizes add up to %d nodes, want %d", total, n)
-	}
 	for v, c := range g.comp {
 		if int(c) >= len(g.cSize) {
 			return fmt.Errorf("node %d is in component %d of %d", v, c, len(g.cSize))
+		}
+	}
+	if g.meta.Parent != nil {
+		// A subgraph's components are its parent's (Subgraph): each holds
+		// at least the nodes kept from it.
+		count := make([]uint32, len(g.cSize))
+		for _, c := range g.comp {
+			count[c]++
+		}
+		for c, k := range count {
+			if k > g.cSize[c] {
+				return fmt.Errorf("component %d holds %d nodes, more than its size %d in the parent graph", c, k, g.cSize[c])
+			}
+		}
+	} else {
+		total := 0
+		for _, s := range g.cSize {
+			total += int(s)
+		}
+		if total != n {
+			return fmt.Errorf("component sizes add up to %d nodes, want %d", total, n)
 		}
 	}
 	return nil

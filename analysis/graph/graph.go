@@ -65,6 +65,8 @@ type Graph struct {
 	snap        *snapIndex
 	largestOnce sync.Once
 	largest     int // size of the largest component, computed on first use
+
+	unmap func() error // releases the file mapping of a graph from Open
 }
 
 // NumNodes returns the number of nodes.
@@ -153,7 +155,7 @@ func (g *Graph) Component(v NodeID) (id uint32, size int) {
 func (g *Graph) NumComponents() int { return len(g.cSize) }
 
 // LargestComponentSize returns the number of nodes in the largest strongly
-// connected component. The first call scans the component sizes (345,593 of
+// connected component (of the parent graph, for a subgraph). The first call scans the component sizes (345,593 of
 // them on a 46 M-node network); later calls return the cached answer, so a
 // per-point caller such as Snap costs O(1) here.
 func (g *Graph) LargestComponentSize() int {
@@ -163,6 +165,9 @@ func (g *Graph) LargestComponentSize() int {
 			m = max(m, s)
 		}
 		g.largest = int(m)
+		if p := g.meta.Parent; p != nil {
+			g.largest = max(g.largest, p.LargestComponent)
+		}
 	})
 	return g.largest
 }

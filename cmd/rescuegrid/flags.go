@@ -79,6 +79,9 @@ func parse(fs *flag.FlagSet, args []string, e *env) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+	if err := finiteFlags(fs); err != nil {
+		return nil, err
+	}
 	return pos, nil
 }
 

@@ -206,6 +206,7 @@ type hierarchyInfo struct {
 func runNetworkInfo(args []string, e *env) error {
 	fs := newFlags("network info", networkInfoHelp, e)
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
+	verify := fs.Bool("verify", false, "check every invariant of the file too (the graph is memory-mapped and its checksum checked either way)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
@@ -214,7 +215,7 @@ func runNetworkInfo(args []string, e *env) error {
 		return usageErr("network info: want one graph file, got %d arguments", len(pos))
 	}
 	t0 := time.Now()
-	g, err := graph.ReadFile(pos[0])
+	g, err := graph.Open(pos[0], graph.OpenOptions{Verify: *verify})
 	if err != nil {
 		return err
 	}

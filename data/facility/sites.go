@@ -5,13 +5,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 )
 
 // A Site is a candidate place for a new station: a point, or an area (a
@@ -32,7 +32,7 @@ type Site struct {
 // without one are "row N"). Ids must be unique. Bad input returns a
 // *ParseError naming the line or feature.
 func ReadSites(path string) ([]Site, error) {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, limits.MaxTextFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read sites: %w", err)
 	}
