@@ -24,7 +24,7 @@ var updateDecodeCorpus = flag.Bool("update-decode-corpus", false, "rewrite the F
 // spends a 20-second run minimizing instead of fuzzing.
 func fuzzGraph(tb testing.TB) *graph.Graph {
 	tb.Helper()
-	var b graph.Builder
+	b := graph.Builder{Hierarchy: true} // the hierarchy section too
 	a := b.AddNode(10, 15000000, 425000000)
 	c := b.AddNode(11, 15001000, 425000000)
 	d := b.AddNode(12, 15001000, 425001000)

@@ -73,7 +73,7 @@ func parseSitesCSV(name string, b []byte) ([]Site, error) {
 		}
 	}
 	if iLon < 0 || iLat < 0 {
-		return nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("%w: header %q has no lon and lat columns", ErrBadValue, strings.Join(header, ","))}
+		return nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("%w: header %s has no lon and lat columns", ErrBadValue, limits.Excerpt(strings.Join(header, ",")))}
 	}
 	var out []Site
 	seen := map[string]int{}

@@ -212,6 +212,12 @@ func badInputs() []badInput {
 				return []string{"analyze", studyWith(t, dir, "resolution: 9.5\n"), "--out", filepath.Join(dir, "o")}
 			},
 			want: []string{"line 10: \"9.5\" is not a whole number"}},
+		{name: "a team size of 2.5", status: 1,
+			setup: func(t *testing.T, dir string) []string {
+				b := strings.Replace(string(must(os.ReadFile(studyWith(t, dir, "")))), "team_size: 30", "team_size: 2.5", 1)
+				return []string{"analyze", write(t, dir, "study.yaml", b), "--out", filepath.Join(dir, "o")}
+			},
+			want: []string{"line 7: facilities.bases[0].team_size: \"2.5\" is not a whole number"}},
 		{name: "a bad value under standards, at the line of the file", status: 1,
 			setup: func(t *testing.T, dir string) []string {
 				return []string{"analyze", studyWith(t, dir, "standards:\n  rescue:\n    minutes: 15\n    turnout_seconds: soon\n"), "--out", filepath.Join(dir, "o")}

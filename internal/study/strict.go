@@ -3,6 +3,7 @@ package study
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -82,4 +83,76 @@ func stripComments(b []byte) string {
 		}
 	}
 	return strings.Join(keep, "\n")
+}
+
+// checkWhole refuses a float where the target of decoding is an integer
+// (yaml.v3 truncates: team_size: 2.5 became 2), naming the line and key.
+// node is the decoded document, t the type decoded into.
+func checkWhole(node *yaml.Node, t reflect.Type, key string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if node.Kind == yaml.DocumentNode {
+		for _, c := range node.Content {
+			if err := checkWhole(c, t, key); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if node.Kind == yaml.AliasNode || t == reflect.TypeOf(yaml.Node{}) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if node.Kind == yaml.ScalarNode && node.ShortTag() == "!!float" {
+			return fmt.Errorf("line %d: %s: %q is not a whole number", node.Line, key, node.Value)
+		}
+	case reflect.Slice, reflect.Array:
+		if node.Kind == yaml.SequenceNode {
+			for i, c := range node.Content {
+				if err := checkWhole(c, t.Elem(), fmt.Sprintf("%s[%d]", key, i)); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Map:
+		if node.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(node.Content); i += 2 {
+				if err := checkWhole(node.Content[i+1], t.Elem(), join(key, node.Content[i].Value)); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Struct:
+		if node.Kind != yaml.MappingNode {
+			return nil
+		}
+		fields := map[string]reflect.Type{}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "" || name == "-" || !f.IsExported() {
+				continue
+			}
+			fields[name] = f.Type
+		}
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			k := node.Content[i].Value
+			if ft, ok := fields[k]; ok {
+				if err := checkWhole(node.Content[i+1], ft, join(key, k)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func join(key, k string) string {
+	if key == "" {
+		return k
+	}
+	return key + "." + k
 }

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -111,6 +112,12 @@ func decodeStrict(b []byte, v any) error {
 	dec.KnownFields(true)
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var node yaml.Node
+	if err := yaml.Unmarshal(b, &node); err == nil {
+		if err := checkWhole(&node, reflect.TypeOf(v), ""); err != nil {
+			return err
+		}
 	}
 	return nil
 }
