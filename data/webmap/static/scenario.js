@@ -188,7 +188,8 @@
 
   // The request for the scenario as it stands.
   function request() {
-    const r = { name: sc.name || "scenario " + (session.length + 1), cells: true };
+    const typed = ($("sc-name")?.value || "").trim();
+    const r = { name: typed || sc.name || "scenario " + (session.length + 1), cells: true };
     if (sc.add.length) r.add = sc.add;
     if (sc.remove.length) r.remove = sc.remove;
     if (sc.move.length) r.move = sc.move;
@@ -290,6 +291,7 @@
       (r.report.closed_edges + r.report.slowed_edges ? `<p class="muted">${fmt(r.report.closed_edges)} ${esc(T("road edges closed"))}, ${fmt(r.report.slowed_edges)} ${esc(T("slowed"))}${r.report.unknown_ways?.length ? ", " + esc(T("unknown ways")) + " " + esc(r.report.unknown_ways.join(", ")) : ""}</p>` : "") +
       (r.unplaced_bases?.length ? `<p class="bad">${esc(T("not on a road"))}: ${esc(r.unplaced_bases.join(", "))}</p>` : "");
     $("scenario-result").innerHTML = `<h2>${esc(r.name)}</h2>` +
+      `<p class="print-only">${$("whatif-result").innerHTML}</p>` +
       `<p class="muted"><span class="sw" style="background:#b71c1c"></span> ${esc(T("cells that leave the circle"))} <span class="sw" style="background:#0b5cad"></span> ${esc(T("cells that join it"))}` +
       (r.isochrones?.features?.length ? ` <span class="sw" style="background:transparent;border:2px solid #1b6e35"></span> ${esc(T("isochrones of the changed bases"))}` : "") + `</p>` + unitTable(r);
   }
@@ -406,6 +408,7 @@
 
   function open(i) {
     sc = JSON.parse(JSON.stringify(session[i].edit));
+    sc.name = session[i].name;
     $("sc-name").value = session[i].name;
     run();
   }
@@ -431,6 +434,7 @@
     $("sc-cancel").addEventListener("click", () => { drawing = null; draft(); });
     $("sc-save").addEventListener("click", save);
     $("sc-new").addEventListener("click", () => { sc = blank(); $("sc-name").value = ""; run(); });
+    $("sc-name").addEventListener("change", () => { sc.name = $("sc-name").value.trim(); });
     $("sc-session").addEventListener("click", (e) => {
       const ex = e.target.closest("button[data-export]");
       if (ex) download(exportFiles(Number(ex.dataset.export)));
