@@ -71,6 +71,7 @@ func (st *Study) WhatIf(ctx context.Context, req WhatIfRequest) (*WhatIfResult, 
 		return nil, err
 	}
 	in.Zone = nil
+	in.Workers = HeavyWorkers
 	res, err := coverage.Compute(ctx, in)
 	if err != nil {
 		return nil, refused("", err)
