@@ -10,6 +10,11 @@ GO       ?= go
 SHARED   ?= ../shared
 SHARED_ABS := $(abspath $(SHARED))
 OUT      ?= out
+# The bundled sample `make run` and `make report` use: andorra (English) or
+# shenzhen (深圳南山, in Chinese): make run SAMPLE=shenzhen
+SAMPLE   ?= andorra
+SAMPLE_LANG_shenzhen := zh-CN
+SAMPLE_LANG := $(or $(SAMPLE_LANG_$(SAMPLE)),en)
 FUZZTIME ?= 20s
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
@@ -70,7 +75,7 @@ test-short: deps tiles-deps py-deps browser-deps web ## go vet, then go test -ra
 test-reliability: deps ## the whole reliability suite: write faults and kills at every point, bad inputs, signals, the service's abuse test
 	$(TEST_ENV) $(GO) test -count=1 ./internal/outdir
 	$(TEST_ENV) $(GO) test -count=1 -timeout 30m -v ./internal/reliability -full | grep -E '^(=== RUN|--- |\s+\S+_test.go:|ok|FAIL|PASS)'
-	$(TEST_ENV) $(GO) test -count=1 -run '^TestAbuse' ./...
+	$(TEST_ENV) $(GO) test -count=1 -run '^TestAbuse' ./internal/httpapi/
 
 $(STATICCHECK):
 	@mkdir -p $(TOOLS_BIN)
@@ -87,10 +92,37 @@ lint: deps $(STATICCHECK) ## gofmt -l, go vet, staticcheck
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
-bench: ## bench-go, bench-studies, then bench-peers (all figures from this machine, same run)
+bench: ## bench-go, bench-studies, bench-peers, then bench-engines (all figures from this machine, same run)
 	@$(MAKE) --no-print-directory bench-go
 	@$(MAKE) --no-print-directory bench-studies
 	@$(MAKE) --no-print-directory bench-peers
+	@$(MAKE) --no-print-directory bench-engines
+
+# The engine against scipy (the harness's venv, newest release) and OSRM's CH
+# table (osrm-bindings from PyPI; its wheel needs Python 3.12), same graph or
+# same places, one after the other: bench/out/engines/.
+ENGINES_OUT := bench/out/engines
+PEERS_PY    ?= /opt/rescuegrid-peers-venv/bin/python
+PY312       ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python) python3.12)
+OSRM_VENV   := bench/out/.venv-osrm
+OSRM_PKG     = $(OSRM_VENV)/lib/python3.12/site-packages/osrm
+.PHONY: bench-engines
+bench-engines: deps ## hierarchy, PHAST, RPHAST vs Dijkstra, scipy and OSRM (CPU time per op beside wall time)
+	@mkdir -p $(ENGINES_OUT)
+	$(TEST_ENV) $(GO) test ./bench -count=1 -run '^TestWriteEngineInputs$$' -engine-inputs "$(CURDIR)/$(ENGINES_OUT)"
+	$(TEST_ENV) $(GO) test ./bench -run '^$$' -cpu 1 -count 5 -benchtime 20x \
+	  -bench 'MultiSource/Malta/NoLimit1core|SingleSource/Malta/NoLimit|TableTargets' | tee $(ENGINES_OUT)/go.txt
+	$(TEST_ENV) $(GO) test ./bench -run '^$$' -cpu 1 -count 3 -benchtime 3x -bench 'Table_Malta' | tee -a $(ENGINES_OUT)/go.txt
+	$(TEST_ENV) $(GO) test ./bench -run '^$$' -count 2 -benchtime 2x -bench 'Contract|SitingMatrix_Malta' | tee -a $(ENGINES_OUT)/go.txt
+	@[ -x "$(PEERS_PY)" ] || { echo "bench-engines: no $(PEERS_PY): run ../shared/reference/harness/install.sh (or set PEERS_PY)"; exit 2; }
+	$(PEERS_PY) bench/engines/scipy_multisource.py $(ENGINES_OUT)/malta.csr | tee $(ENGINES_OUT)/scipy.txt
+	@[ -x $(OSRM_VENV)/bin/python ] || $(PY312) -m venv $(OSRM_VENV)
+	@$(OSRM_VENV)/bin/pip install --quiet --disable-pip-version-check osrm-bindings==26.10.0
+	cp $(SHARED_ABS)/data/malta/malta-latest.osm.pbf $(ENGINES_OUT)/malta.osm.pbf
+	$(OSRM_PKG)/bin/osrm-extract -p $(OSRM_PKG)/share/profiles/car.lua -t 2 $(ENGINES_OUT)/malta.osm.pbf > $(ENGINES_OUT)/osrm-extract.log
+	$(OSRM_PKG)/bin/osrm-contract -t 2 $(ENGINES_OUT)/malta.osrm > $(ENGINES_OUT)/osrm-contract.log
+	$(OSRM_VENV)/bin/python bench/engines/osrm_table.py $(ENGINES_OUT)/malta.osrm \
+	  $(ENGINES_OUT)/table-sources.csv $(ENGINES_OUT)/table-targets.csv | tee $(ENGINES_OUT)/osrm.txt
 
 bench-studies: build ## whole studies (sample, Porto Alegre, Malta): seconds and peak memory into bench/out/studies.txt
 	@mkdir -p bench/out
@@ -107,16 +139,16 @@ bench-go: deps ## Go benchmarks into bench/out/go-bench.txt
 bench-peers: ## peer tools (scipy, igraph, networkx, pgRouting) into bench/out/peers/
 	SHARED="$(SHARED_ABS)" bench/run.sh
 
-run: build ## the bundled Andorra sample: coverage study against the 15-minute circle, into OUT=out
+run: build ## a bundled sample (SAMPLE=andorra, or SAMPLE=shenzhen in Chinese): coverage study, into OUT=out
 	@mkdir -p $(OUT)
-	$(BIN) analyze data/sample/andorra/study.yaml --out $(OUT)/andorra
-	@echo "tables (Arrow, GeoParquet, CSV, GeoJSON) and summary.json in $(OUT)/andorra/"
+	$(BIN) --lang $(SAMPLE_LANG) analyze data/sample/$(SAMPLE)/study.yaml --out $(OUT)/$(SAMPLE)
+	@echo "tables (Arrow, GeoParquet, CSV, GeoJSON) and summary.json in $(OUT)/$(SAMPLE)/"
 
-report: build ## the sample's HTML report with a siting of 5 new stations, into OUT/andorra-report.html
+report: build ## the sample's HTML report (SAMPLE=…) with a siting of new stations, into OUT/SAMPLE-report.html
 	@mkdir -p $(OUT)
-	$(BIN) --quiet analyze data/sample/andorra/study.yaml --out $(OUT)/andorra
-	$(BIN) --quiet site data/sample/andorra/study.yaml --add 5 --out $(OUT)/andorra-sites
-	$(BIN) report $(OUT)/andorra --siting $(OUT)/andorra-sites --out $(OUT)/andorra-report.html
+	$(BIN) --quiet analyze data/sample/$(SAMPLE)/study.yaml --out $(OUT)/$(SAMPLE)
+	$(BIN) --quiet site data/sample/$(SAMPLE)/study.yaml --add $(if $(filter shenzhen,$(SAMPLE)),2,5) --out $(OUT)/$(SAMPLE)-sites
+	$(BIN) --lang $(SAMPLE_LANG) report $(OUT)/$(SAMPLE) --siting $(OUT)/$(SAMPLE)-sites --out $(OUT)/$(SAMPLE)-report.html
 
 fuzz: deps ## run every Fuzz target for FUZZTIME (default 20s) each
 	@pkgs=$$($(GO) list ./...); \

@@ -225,3 +225,76 @@ func TestExpectedCoveragePortoAlegre(t *testing.T) {
 		t.Errorf("expected share %.5f outside the simulation's 99.9 %% interval %.5f ± %.5f", model, p, z*se)
 	}
 }
+
+// TestExpectedCoverageQueuePortoAlegre measures how far the model's
+// independence assumption is from a queue: calls arrive at random (Poisson,
+// by residents), each goes to the first free team in order of travel time
+// and keeps it busy for an exponential job time, a call with every team out
+// is lost (not reached in time). The per-base busy fractions the queue
+// produces are fed to the model, whose expected share is then compared with
+// the share of calls the queue reached in time. Neighbouring teams are
+// busy together more often than independence says (they share calls), so
+// the model is expected to be somewhat optimistic; the test bounds the gap
+// and logs it. 6-minute circle, mean load about 25 % per team.
+func TestExpectedCoverageQueuePortoAlegre(t *testing.T) {
+	in, _ := busyPOA(t)
+	target := in.Standard.RescueSeconds()
+	times := cellBaseTimes(t, in)
+	r := rand.New(rand.NewPCG(uint64(*mcSeed), 2))
+	draw := newPopSampler(in.Pop)
+	const (
+		jobS   = 3600.0
+		load   = 0.25
+		warmup = 20_000
+		calls  = 300_000
+	)
+	rate := load * float64(len(in.Bases)) / jobS // calls per second
+	free := make([]float64, len(in.Bases))       // when each team is free again
+	busyTime := make([]float64, len(in.Bases))
+	now, hit, counted := 0.0, 0, 0
+	var start float64
+	for k := 0; k < warmup+calls; k++ {
+		now += r.ExpFloat64() / rate
+		if k == warmup {
+			start = now
+			clear(busyTime)
+		}
+		i := draw.draw(r)
+		ok := false
+		for _, bt := range times[i] {
+			if free[bt.base] <= now {
+				job := r.ExpFloat64() * jobS
+				free[bt.base] = now + job
+				if k >= warmup {
+					busyTime[bt.base] += job
+				}
+				ok = bt.t <= target
+				break
+			}
+		}
+		if k >= warmup {
+			counted++
+			if ok {
+				hit++
+			}
+		}
+	}
+	span := now - start
+	q := make([]float64, len(in.Bases))
+	for b := range q {
+		q[b] = min(1, busyTime[b]/span)
+	}
+	in.Busy = &coverage.BusyInput{Fraction: q}
+	res, err := coverage.Compute(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := res.Summary.Expected / res.Summary.Residents
+	sim := float64(hit) / float64(counted)
+	se := math.Sqrt(sim * (1 - sim) / float64(counted))
+	t.Logf("queue, 12 teams at %.0f %% mean load, 6-min circle: reached in time %.4f ± %.4f (99.9 %%); MEXCLP with the queue's busy fractions %.4f (gap %+.4f); busy fractions %.3f",
+		100*load, sim, 3.29*se, model, model-sim, q)
+	if math.Abs(model-sim) > 0.02 {
+		t.Errorf("the model's %.4f is more than 2 points from the queue's %.4f", model, sim)
+	}
+}

@@ -121,10 +121,16 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
+// methods are the two ways a search settles the core graph, benchmarked side by side.
+var methods = []struct {
+	name string
+	m    route.Method
+}{{"Dijkstra", route.Dijkstra}, {"PHAST", route.PHAST}}
+
 // BenchmarkMultiSource is the peers' query: the time from the nearest source
 // to every node, with no limit and with 900 s, copied out as an array per
 // node (what scipy's dijkstra(min_only=True) returns), into a reused buffer,
-// with the chain pass on all cores as `reach` runs it.
+// with the chain pass on all cores as `reach` runs it (NoLimit1core: on one).
 func BenchmarkMultiSource(b *testing.B) {
 	for _, r := range regions {
 		g := load(b, r)
@@ -134,25 +140,29 @@ func BenchmarkMultiSource(b *testing.B) {
 			s       graph.Seconds
 			workers int
 		}{{"NoLimit", 0, runtime.GOMAXPROCS(0)}, {"15min", 900, runtime.GOMAXPROCS(0)}, {"NoLimit1core", 0, 1}} {
-			b.Run(r.name+"/"+limit.name, func(b *testing.B) {
-				s := route.NewSearch(g)
-				s.FillWorkers = limit.workers
-				var tree route.Tree
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := s.Run(context.Background(), seeds, route.Options{Limit: limit.s}); err != nil {
-						b.Fatal(err)
+			for _, m := range methods {
+				b.Run(r.name+"/"+limit.name+"/"+m.name, func(b *testing.B) {
+					s := route.NewSearch(g)
+					s.FillWorkers = limit.workers
+					var tree route.Tree
+					b.ReportAllocs()
+					cpu := reportCPU(b)
+					for b.Loop() {
+						if err := s.Run(context.Background(), seeds, route.Options{Limit: limit.s, Method: m.m}); err != nil {
+							b.Fatal(err)
+						}
+						s.TreeInto(&tree)
 					}
-					s.TreeInto(&tree)
-				}
-				b.ReportMetric(float64(len(s.Settled())), "nodes")
-			})
+					cpu()
+					b.ReportMetric(float64(len(s.Settled())), "nodes")
+				})
+			}
 		}
 	}
 }
 
 // BenchmarkSingleSource is one base's own reach (the building block of
-// isochrones and station siting): no allocation, workspace reused.
+// isochrones and station siting): no allocation, workspace reused, one core.
 func BenchmarkSingleSource(b *testing.B) {
 	for _, r := range regions {
 		g := load(b, r)
@@ -161,16 +171,20 @@ func BenchmarkSingleSource(b *testing.B) {
 			name string
 			s    graph.Seconds
 		}{{"NoLimit", 0}, {"15min", 900}} {
-			b.Run(r.name+"/"+limit.name, func(b *testing.B) {
-				s := route.NewSearch(g)
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := s.Run(context.Background(), seeds, route.Options{Limit: limit.s}); err != nil {
-						b.Fatal(err)
+			for _, m := range methods {
+				b.Run(r.name+"/"+limit.name+"/"+m.name, func(b *testing.B) {
+					s := route.NewSearch(g)
+					b.ReportAllocs()
+					cpu := reportCPU(b)
+					for b.Loop() {
+						if err := s.Run(context.Background(), seeds, route.Options{Limit: limit.s, Method: m.m}); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				b.ReportMetric(float64(len(s.Settled())), "nodes")
-			})
+					cpu()
+					b.ReportMetric(float64(len(s.Settled())), "nodes")
+				})
+			}
 		}
 	}
 }

@@ -101,8 +101,14 @@ func (s *sitingRegion) sites(tb testing.TB, candRes int) []siting.Site {
 
 func (s *sitingRegion) matrix(tb testing.TB, sites []siting.Site, d siting.Demand) *siting.Matrix {
 	tb.Helper()
+	return s.matrixWith(tb, sites, d, false)
+}
+
+// matrixWith builds the matrix, with bounded Dijkstra searches or RPHAST.
+func (s *sitingRegion) matrixWith(tb testing.TB, sites []siting.Site, d siting.Demand, dijkstra bool) *siting.Matrix {
+	tb.Helper()
 	m, err := siting.NewMatrix(context.Background(), s.g, sites, d, siting.MatrixOptions{
-		HorizonSeconds: sitingHorizon, WalkKPH: sitingWalkKPH, SnapDistanceM: sitingSnapM,
+		HorizonSeconds: sitingHorizon, WalkKPH: sitingWalkKPH, SnapDistanceM: sitingSnapM, Dijkstra: dijkstra,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -575,39 +581,55 @@ func TestSitingMaltaScale(t *testing.T) {
 	}
 }
 
-// TestSitingMaltaGrowth measures how the matrix and the solver (greedy and
-// the final swaps; the exact search, bounded by its budget, left out) grow
-// with candidates (res 7, 8, 9 at res-9 demand) and with demand (res 8, 9,
-// 10 at res-8 candidates), one resident per road cell.
-func TestSitingMaltaGrowth(t *testing.T) {
-	if testing.Short() || raceEnabled() {
-		t.Skip("Malta siting growth: a measurement, skipped with -short and under the race detector")
-	}
-	r := loadSiting(t, regions[2], 475700)
+// BenchmarkSitingMaltaGrowth is how the siting grows with the candidate
+// and demand resolutions on Malta (K = 20, the exact search off): one
+// sub-benchmark per pair, reporting the candidates, cells, matrix entries
+// and size, and the time of the matrix, of MCLP and of the p-median.
+func BenchmarkSitingMaltaGrowth(b *testing.B) {
+	r := loadSiting(b, regions[2], 475700)
 	demand := map[int]siting.Demand{}
 	for _, res := range []int{8, 9, 10} {
-		demand[res] = roadDemand(t, r.g, res)
+		demand[res] = roadDemand(b, r.g, res)
 	}
-	t.Logf("%-10s %-8s %6s %6s %10s %8s %9s %9s %9s", "candidates", "demand", "sites", "cells", "entries", "MB", "matrix", "MCLP", "p-median")
 	for _, c := range [][2]int{{7, 9}, {8, 9}, {9, 9}, {8, 8}, {8, 10}} {
-		run := runSiting(t, r, c[0], demand[c[1]], 20, siting.Options{Exact: siting.ExactLimits{MaxWork: -1}})
-		t.Logf("res %-6d res %-4d %6d %6d %10d %8.1f %9v %9v %9v", c[0], c[1], run.cands, run.cells, run.entries, run.matrixMB,
-			(run.candT + run.matT).Round(time.Millisecond), run.mclpT.Round(time.Millisecond), run.pmT.Round(time.Millisecond))
+		b.Run(fmt.Sprintf("candidates_res%d/demand_res%d", c[0], c[1]), func(b *testing.B) {
+			var run sitingRun
+			for b.Loop() {
+				run = runSiting(b, r, c[0], demand[c[1]], 20, siting.Options{Exact: siting.ExactLimits{MaxWork: -1}})
+			}
+			b.ReportMetric(float64(run.cands), "candidates")
+			b.ReportMetric(float64(run.cells), "cells")
+			b.ReportMetric(float64(run.entries), "entries")
+			b.ReportMetric(run.matrixMB, "matrix-MB")
+			b.ReportMetric(float64((run.candT + run.matT).Milliseconds()), "matrix-ms")
+			b.ReportMetric(float64(run.mclpT.Milliseconds()), "mclp-ms")
+			b.ReportMetric(float64(run.pmT.Milliseconds()), "pmedian-ms")
+		})
 	}
 }
 
 // BenchmarkSitingMatrix_Malta: the candidate-by-cell matrix of Malta
 // (res-8 candidates with the fire stations, building-estimated res-9
-// residents, 30-minute horizon).
+// residents, 30-minute horizon), with bounded Dijkstra per site and with
+// the restricted PHAST sweep (RPHAST).
 func BenchmarkSitingMatrix_Malta(b *testing.B) {
 	r := loadSiting(b, regions[2], 475700)
 	sites := r.sites(b, 8)
-	b.ReportAllocs()
-	var m *siting.Matrix
-	for b.Loop() {
-		m = r.matrix(b, sites, r.demand)
+	for _, m := range []struct {
+		name     string
+		dijkstra bool
+	}{{"Dijkstra", true}, {"RPHAST", false}} {
+		b.Run(m.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var mx *siting.Matrix
+			cpu := reportCPU(b)
+			for b.Loop() {
+				mx = r.matrixWith(b, sites, r.demand, m.dijkstra)
+			}
+			cpu()
+			b.ReportMetric(float64(mx.NumEntries()), "entries")
+		})
 	}
-	b.ReportMetric(float64(m.NumEntries()), "entries")
 }
 
 // BenchmarkSitingSolve_Malta_K20: MCLP and p-median, K = 1..20, on that

@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
-	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/par"
 	"github.com/rescuegrid/rescuegrid/internal/stats"
@@ -76,18 +75,18 @@ func units(in Input, res *Result) []UnitResult {
 	return out
 }
 
-func bases(in Input, res *Result, pb *perBaseResult) {
+func bases(in Input, res *Result, pb *Partial) {
 	c := &res.Cells
 	for i, b := range c.Base {
 		if b >= 0 {
 			res.Bases[b].Nearest += in.Pop[i]
 		}
-		if o := pb.only[i]; o >= 0 {
+		if o := pb.Only[i]; o >= 0 {
 			res.Bases[o].OnlyCovers += in.Pop[i]
 		}
 	}
 	for b := range res.Bases {
-		res.Bases[b].Covered = pb.covered[b]
+		res.Bases[b].Covered = pb.Covered[b]
 	}
 }
 
@@ -119,22 +118,17 @@ func summary(in Input, res *Result) Summary {
 	return s
 }
 
-// isochrones dissolves the per-base band cells, and the all-bases bands
-// from the multi-source tree.
-func isochrones(ctx context.Context, in Input, res *Result, all route.Tree, pb *perBaseResult) ([]Isochrone, error) {
+// isochrones dissolves the per-base band cells, and the all-bases bands:
+// the road-node cells of the nearest-base search and the cell centres.
+func isochrones(ctx context.Context, in Input, res *Result, pb *Partial) ([]Isochrone, error) {
 	bands := in.Standard.IsochroneMinutes
 	var out []Isochrone
-	// All bases: node times from the multi-source tree, cell centre times.
 	sets := make([]map[h3.Cell]struct{}, len(bands))
 	resid := make([]float64, len(bands))
 	for j := range sets {
 		sets[j] = map[h3.Cell]struct{}{}
-	}
-	for v, t := range all.Time {
-		for j, m := range bands {
-			if float64(t) <= m*60 {
-				sets[j][pb.nodeCell[v]] = struct{}{}
-			}
+		for _, c := range pb.NodeBands[j] {
+			sets[j][c] = struct{}{}
 		}
 	}
 	for i, t := range res.Cells.Time {
@@ -153,9 +147,9 @@ func isochrones(ctx context.Context, in Input, res *Result, all route.Tree, pb *
 		slices.Sort(cells)
 		out = append(out, Isochrone{Base: -1, Minutes: m, Cells: cells, Residents: resid[j]})
 	}
-	for b, per := range pb.iso {
+	for b, per := range pb.BaseBands {
 		for j, bc := range per {
-			out = append(out, Isochrone{Base: int32(b), Minutes: bands[j], Cells: bc.cells, Residents: bc.residents})
+			out = append(out, Isochrone{Base: int32(b), Minutes: bands[j], Cells: bc.Cells, Residents: bc.Residents})
 		}
 	}
 	err := par.For(ctx, len(out), in.Workers, func(k int) error {

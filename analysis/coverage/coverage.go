@@ -22,6 +22,9 @@ type Base struct {
 	Level    string    // township, village, professional, … (keys of the standard's team minimums)
 	Loc      orb.Point // [lon, lat]
 	TeamSize int       // members
+	// OSMNode, when not zero, pins the base to this OSM node of the graph
+	// instead of snapping Loc (a bases file's osm_node_id column).
+	OSMNode int64
 }
 
 // A Unit is a reporting unit (township) as the engine needs it.
@@ -98,9 +101,12 @@ type UnitResult struct {
 // BaseResult is one base's share of the work.
 type BaseResult struct {
 	Base
-	Unit       int32
-	Snapped    bool
-	SnapM      float64
+	Unit    int32
+	Snapped bool
+	SnapM   float64
+	// Moved says why the base was placed on a road farther than the
+	// nearest one ("" when it stands on the nearest road or its OSM node).
+	Moved      string
 	Nearest    float64 // residents for whom it is the nearest base
 	Covered    float64 // residents it reaches within the rescue circle
 	OnlyCovers float64 // residents no other base reaches within the circle
@@ -134,6 +140,7 @@ type Summary struct {
 	NoRoadResidents                   float64
 	OutsideUnitResidents              float64
 	UnplacedBases                     []string // bases farther than the snap distance from a road
+	MovedBases                        []string // bases placed on a road farther than the nearest, with the reason
 	Backup                            Backup   // residents by the number of bases within the circle
 	Expected                          float64  // expected residents reached in time with busy teams (0 without Input.Busy)
 }
@@ -155,8 +162,21 @@ var (
 	ErrInput   = errors.New("coverage: inconsistent input")
 )
 
-// Compute runs the study.
+// Compute runs the study: Search, then Finish.
 func Compute(ctx context.Context, in Input) (*Result, error) {
+	p, err := Search(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return Finish(ctx, in, p)
+}
+
+// Search runs the graph half of a study: snapping, the nearest-base search
+// and one bounded search per base. What it returns depends on the graph only
+// through paths no longer than the per-base horizon, so a part of the region
+// searched on a part of the graph with a wide enough margin gives the same
+// answers for its own cells and bases (package internal/batch relies on it).
+func Search(ctx context.Context, in Input) (*Partial, error) {
 	if err := check(in); err != nil {
 		return nil, err
 	}
@@ -202,6 +222,18 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 	for i, b := range in.Bases {
 		br := &res.Bases[i]
 		br.Base, br.Unit = b, in.BaseUnit[i]
+		if b.OSMNode != 0 {
+			v, ok := g.Node(b.OSMNode)
+			if !ok {
+				br.SnapM = math.NaN()
+				res.Summary.UnplacedBases = append(res.Summary.UnplacedBases, fmt.Sprintf("%s: OSM node %d (its osm_node_id) is not in the graph", b.ID, b.OSMNode))
+				continue
+			}
+			br.Snapped, br.SnapM = true, geo.Haversine(b.Loc, g.Point(v))
+			seeds[i] = []route.Seed{{Node: v, Time: turnout, Source: int32(i)}}
+			all = append(all, seeds[i]...)
+			continue
+		}
 		sn, err := g.Snap(b.Loc, snapOpt)
 		if err != nil {
 			br.SnapM = math.NaN()
@@ -209,6 +241,9 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 			continue
 		}
 		br.Snapped, br.SnapM = true, sn.DistanceM
+		if br.Moved = movedReason(g, b.Loc, sn, snapOpt); br.Moved != "" {
+			res.Summary.MovedBases = append(res.Summary.MovedBases, b.ID+": "+br.Moved)
+		}
 		seeds[i] = route.SnapSeeds(g, sn, int32(i), turnout)
 		all = append(all, seeds[i]...)
 	}
@@ -283,14 +318,31 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 		}
 	}
 
+	p := &Partial{
+		Cells: res.Cells, Bases: res.Bases, UnplacedBases: res.Summary.UnplacedBases, Busy: res.Busy,
+		Only: perBase.only, Covered: perBase.covered, BaseBands: perBase.iso,
+		NodeBands: nodeBands(allTree, perBase.nodeCell, std.IsochroneMinutes),
+	}
+	return p, nil
+}
+
+// Finish aggregates a Partial into the study's answer: units, bases,
+// summary, isochrones and gaps. It does not use in.Graph.
+func Finish(ctx context.Context, in Input, p *Partial) (*Result, error) {
+	if in.Workers <= 0 {
+		in.Workers = runtime.GOMAXPROCS(0)
+	}
+	res := &Result{Cells: p.Cells, Bases: p.Bases, Busy: p.Busy}
+	res.Summary.UnplacedBases = p.UnplacedBases
+	var err error
 	res.Units = units(in, res)
-	bases(in, res, perBase)
+	bases(in, res, p)
 	res.Summary = summary(in, res)
 	backup(in, res)
-	if c.Expected != nil {
+	if res.Cells.Expected != nil {
 		expected(in, res)
 	}
-	if res.Isochrones, err = isochrones(ctx, in, res, allTree, perBase); err != nil {
+	if res.Isochrones, err = isochrones(ctx, in, res, p); err != nil {
 		return nil, err
 	}
 	if res.Gaps, err = gaps(in, res); err != nil {
@@ -354,4 +406,19 @@ func classTimes(ctx context.Context, s *route.Search, in Input, seeds [][]route.
 		}
 	}
 	return out, nil
+}
+
+// movedReason says why a base snapped to sn rather than to the nearest road:
+// that road lies in a cut-off fragment (a one-way stub, a private lane)
+// smaller than opt.MinComponent, from which no team can drive out. "" when
+// sn is the nearest road.
+func movedReason(g *graph.Graph, p orb.Point, sn graph.Snap, opt graph.SnapOptions) string {
+	anyComp := opt
+	anyComp.MinComponent = 1
+	near, err := g.Snap(p, anyComp)
+	if err != nil || near.DistanceM >= sn.DistanceM-1 {
+		return ""
+	}
+	_, size := g.Component(near.Tail)
+	return fmt.Sprintf("placed %.1f m away on the main network; the nearest road (%.1f m) is in a cut-off fragment of %d nodes no team can drive out of", sn.DistanceM, near.DistanceM, size)
 }

@@ -21,13 +21,8 @@ type perBaseResult struct {
 	own      []bool    // per cell: a base of its own unit covers it
 	allBusy  []float64 // per cell: Π busy fraction over the bases within the circle (nil without busy fractions)
 	covered  []float64
-	iso      [][]bandCells // per base, per isochrone band
+	iso      [][]Band // per base, per isochrone band
 	nodeCell []h3.Cell
-}
-
-type bandCells struct {
-	cells     []h3.Cell
-	residents float64
 }
 
 // nodeCells returns the study-resolution cell of every graph node.
@@ -80,7 +75,7 @@ func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps 
 		used = append(used, a)
 		accs <- a
 	}
-	r := &perBaseResult{covered: make([]float64, len(in.Bases)), iso: make([][]bandCells, len(in.Bases)), nodeCell: nc}
+	r := &perBaseResult{covered: make([]float64, len(in.Bases)), iso: make([][]Band, len(in.Bases)), nodeCell: nc}
 	var groups [][]route.Seed
 	var which []int
 	for b, sd := range seeds {
@@ -94,12 +89,19 @@ func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps 
 		a := <-accs
 		defer func() { accs <- a }()
 		stamp := int32(b + 1)
-		var covered float64
 		bandSet := make([]map[h3.Cell]struct{}, len(bands))
 		for j := range bandSet {
 			bandSet[j] = map[h3.Cell]struct{}{}
 		}
-		bandRes := make([]float64, len(bands))
+		// The cells this base reaches within the horizon and their times,
+		// summed below in cell order: the sums then depend on the cells
+		// alone, not on the order the search settles nodes, which differs
+		// between graphs numbered differently (a shard's and the whole).
+		type hit struct {
+			i int32
+			t float64
+		}
+		var hits []hit
 		for _, v := range s.Settled() {
 			tv, _ := s.Time(v)
 			for j, m := range bands {
@@ -134,28 +136,36 @@ func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps 
 					if a.busy != nil {
 						a.busy[i] *= busy[b]
 					}
-					covered += in.Pop[i]
 					if u := in.BaseUnit[b]; u >= 0 && u == in.CellUnit[i] {
 						a.own[i] = true
 					}
 				}
-				for j, m := range bands {
-					if t <= m*60 {
-						bandSet[j][in.Cells[i]] = struct{}{}
-						bandRes[j] += in.Pop[i]
-					}
+				hits = append(hits, hit{int32(i), t})
+			}
+		}
+		slices.SortFunc(hits, func(x, y hit) int { return int(x.i - y.i) })
+		var covered float64
+		bandRes := make([]float64, len(bands))
+		for _, h := range hits {
+			if h.t <= target {
+				covered += in.Pop[h.i]
+			}
+			for j, m := range bands {
+				if h.t <= m*60 {
+					bandSet[j][in.Cells[h.i]] = struct{}{}
+					bandRes[j] += in.Pop[h.i]
 				}
 			}
 		}
 		r.covered[b] = covered
-		r.iso[b] = make([]bandCells, len(bands))
+		r.iso[b] = make([]Band, len(bands))
 		for j := range bands {
 			cells := make([]h3.Cell, 0, len(bandSet[j]))
 			for c := range bandSet[j] {
 				cells = append(cells, c)
 			}
 			slices.Sort(cells)
-			r.iso[b][j] = bandCells{cells: cells, residents: bandRes[j]}
+			r.iso[b][j] = Band{Cells: cells, Residents: bandRes[j]}
 		}
 		return nil
 	})

@@ -29,12 +29,30 @@ type Meta struct {
 	SourceSHA256 string `json:"source_sha256,omitempty"`
 	// Stats holds ingest counters: ways read, included, skipped for access, …
 	Stats map[string]int64 `json:"stats,omitempty"`
+	// Parent is set on a graph cut from a larger one by Subgraph.
+	Parent *Parent `json:"parent,omitempty"`
+}
+
+// Parent describes the graph a subgraph was cut from. A subgraph keeps its
+// parent's strongly connected components (ids renumbered, sizes as in the
+// parent), so that a point snaps to the same road in both.
+type Parent struct {
+	Nodes            int `json:"nodes"`
+	Edges            int `json:"edges"`
+	Components       int `json:"components"`
+	LargestComponent int `json:"largest_component"`
 }
 
 // Builder collects nodes and directed edges and turns them into a Graph.
 // Nodes are numbered in the order they are added (builder indices); Build
 // renumbers them. A Builder is not safe for concurrent use.
 type Builder struct {
+	// Hierarchy makes Build contract the core graph into a contraction
+	// hierarchy (ch.go) for PHAST searches. A road graph of a country
+	// contracts in seconds; a random graph (no road-like structure) may
+	// take far longer, so tests opt in.
+	Hierarchy bool
+
 	osmIDs       []int64
 	latE7, lonE7 []int32
 	from, to     []uint32
@@ -189,6 +207,9 @@ func (b *Builder) Build(meta Meta) (*Graph, error) {
 	g.finish()
 	if err := g.buildCore(); err != nil {
 		return nil, fmt.Errorf("graph: %w", err) // a bug in chainOrder, not bad input
+	}
+	if b.Hierarchy {
+		g.buildHierarchy()
 	}
 	return g, nil
 }

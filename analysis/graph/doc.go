@@ -12,6 +12,15 @@
 // edge keeps the OSM way it came from. No node is contracted away: every
 // routable OSM node is a node of the graph.
 //
+// # Core graph and hierarchy
+//
+// Nodes with exactly two neighbours form chains between the core nodes
+// (core.go); searches settle the core graph and pass along each chain
+// once. A graph built from OSM also holds a contraction hierarchy of its
+// core graph (ch.go), stored in the graph file, for PHAST sweeps (package
+// route). Scenario graphs (Modified) and the Reverse graph have none: their
+// searches use Dijkstra.
+//
 // # Concurrency
 //
 // A Graph is immutable once built or read, and safe for concurrent use by any

@@ -15,7 +15,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
 
-// The graph file, version 1 (all integers little-endian):
+// The graph file, version 2 (all integers little-endian):
 //
 //	offset  size  field
 //	0       8     magic "RGRAPH\x00\x1a"
@@ -31,19 +31,28 @@ import (
 //	              component N×u32, component sizes C×u32,
 //	              OSM way ids W×i64, chain starts (K+1)×u32, chain A ends K×u32,
 //	              chain B ends K×u32
+//	…       8×3   hierarchy counts: H (1: the file holds a contraction
+//	              hierarchy, 0: it does not), up edges U, down edges D
+//	…             when H = 1, arrays each zero-padded to a multiple of 8:
+//	              ranks R×u32, up offsets (R+1)×u32, up heads U×u32,
+//	              up times U×f64, down offsets (R+1)×u32, down tails (sweep
+//	              positions) D×u32, down times D×f64 (see Hierarchy)
 //	end−8   4     CRC-32C (Castagnoli) of every byte before it
 //	end−4   4     "RGEN"
 //
 // The reader checks the magic, the version, the length the counts imply, the
 // checksum, and every invariant a search relies on (the chain table is checked
-// against the edges and the core graph rebuilt from them), so a truncated, corrupt
-// or foreign file is refused with an error instead of a panic or a wrong answer.
+// against the edges and the core graph rebuilt from them, the hierarchy's
+// ranks, directions and times), so a truncated, corrupt or foreign file is
+// refused with an error instead of a panic or a wrong answer. Version 1 had
+// no hierarchy section; such a file is refused with a message to rebuild it.
 const (
 	magic   = "RGRAPH\x00\x1a"
 	trailer = "RGEN"
 	// FormatVersion is the graph file version this package writes and reads.
-	FormatVersion = 1
+	FormatVersion = 2
 	headerSize    = 72
+	chHeaderSize  = 24
 )
 
 // Errors the reader returns (wrapped with details); callers branch with errors.Is.
@@ -58,12 +67,19 @@ var (
 
 func pad8(n int) int { return (n + 7) &^ 7 }
 
-// encodedSize returns the size of the file for the given counts and metadata length.
-func encodedSize(n, m, w, c, k, metaLen int) int {
+// baseSize returns where the hierarchy section starts for the given counts
+// and metadata length.
+func baseSize(n, m, w, c, k, metaLen int) int {
 	return headerSize + pad8(metaLen) +
 		pad8(4*(n+1)) + pad8(4*m) + pad8(4*m) + 8*m +
 		8*n + pad8(4*n) + pad8(4*n) + pad8(4*n) + pad8(4*c) + 8*w +
-		pad8(4*(k+1)) + pad8(4*k) + pad8(4*k) + 8
+		pad8(4*(k+1)) + pad8(4*k) + pad8(4*k)
+}
+
+// chSize returns the size of the hierarchy section's arrays for r core
+// nodes, u up and d down edges.
+func chSize(r, u, d int) int {
+	return pad8(4*r) + pad8(4*(r+1)) + pad8(4*u) + 8*u + pad8(4*(r+1)) + pad8(4*d) + 8*d
 }
 
 // MarshalBinary encodes the graph in the graph file format.
@@ -73,7 +89,11 @@ func (g *Graph) MarshalBinary() ([]byte, error) {
 		return nil, fmt.Errorf("graph: encode metadata: %w", err)
 	}
 	n, m, w, c, k := g.NumNodes(), g.NumEdges(), len(g.wayIDs), len(g.cSize), len(g.chainA)
-	buf := make([]byte, 0, encodedSize(n, m, w, c, k, len(meta)))
+	size := baseSize(n, m, w, c, k, len(meta)) + chHeaderSize + 8
+	if g.ch != nil {
+		size += chSize(int(g.nCore), g.ch.NumUp(), g.ch.NumDown())
+	}
+	buf := make([]byte, 0, size)
 	le := binary.LittleEndian
 	buf = append(buf, magic...)
 	buf = le.AppendUint32(buf, FormatVersion)
@@ -126,6 +146,27 @@ func (g *Graph) MarshalBinary() ([]byte, error) {
 	u32(g.chainStart)
 	nodes(g.chainA)
 	nodes(g.chainB)
+	f64 := func(s []Seconds) {
+		for _, x := range s {
+			buf = le.AppendUint64(buf, math.Float64bits(float64(x)))
+		}
+	}
+	if h := g.ch; h == nil {
+		buf = le.AppendUint64(buf, 0)
+		buf = le.AppendUint64(buf, 0)
+		buf = le.AppendUint64(buf, 0)
+	} else {
+		buf = le.AppendUint64(buf, 1)
+		buf = le.AppendUint64(buf, uint64(h.NumUp()))
+		buf = le.AppendUint64(buf, uint64(h.NumDown()))
+		u32(h.rank)
+		u32(h.upOff)
+		nodes(h.upTgt)
+		f64(h.upW)
+		u32(h.dnOff)
+		u32(h.dnSrc)
+		f64(h.dnW)
+	}
 	buf = le.AppendUint32(buf, crc32.Checksum(buf, castagnoliTab))
 	buf = append(buf, trailer...)
 	return buf, nil
@@ -171,7 +212,11 @@ func Decode(b []byte) (*Graph, error) {
 		return nil, fmt.Errorf("%w: %d bytes, shorter than the %d-byte header", ErrTruncated, len(b), headerSize)
 	}
 	if v := le.Uint32(b[8:]); v != FormatVersion {
-		return nil, fmt.Errorf("%w: file is version %d, this program reads version %d (rebuild it with `rescuegrid network build`)", ErrVersion, v, FormatVersion)
+		why := ""
+		if v == 1 {
+			why = "; version 1 predates the contraction hierarchy"
+		}
+		return nil, fmt.Errorf("%w: file is version %d, this program reads version %d%s (rebuild it with `rescuegrid network build`)", ErrVersion, v, FormatVersion, why)
 	}
 	var cnt [7]uint64
 	for i := range cnt {
@@ -181,7 +226,18 @@ func Decode(b []byte) (*Graph, error) {
 		}
 	}
 	n, m, w, c, k, nCore, metaLen := int(cnt[0]), int(cnt[1]), int(cnt[2]), int(cnt[3]), int(cnt[4]), int(cnt[5]), int(cnt[6])
-	want := encodedSize(n, m, w, c, k, metaLen)
+	chAt := baseSize(n, m, w, c, k, metaLen)
+	if len(b) < chAt+chHeaderSize+8 {
+		return nil, fmt.Errorf("%w: %d bytes, the header promises at least %d", ErrTruncated, len(b), chAt+chHeaderSize+8)
+	}
+	hasCH, nUp, nDown := le.Uint64(b[chAt:]), le.Uint64(b[chAt+8:]), le.Uint64(b[chAt+16:])
+	if hasCH > 1 || nUp >= math.MaxUint32 || nDown >= math.MaxUint32 || (hasCH == 0 && nUp+nDown != 0) {
+		return nil, fmt.Errorf("%w: hierarchy counts %d, %d, %d out of range", ErrCorrupt, hasCH, nUp, nDown)
+	}
+	want := chAt + chHeaderSize + 8
+	if hasCH == 1 {
+		want += chSize(nCore, int(nUp), int(nDown))
+	}
 	if len(b) < want {
 		return nil, fmt.Errorf("%w: %d bytes, the header promises %d", ErrTruncated, len(b), want)
 	}
@@ -251,6 +307,29 @@ func Decode(b []byte) (*Graph, error) {
 	g.chainA = nodes(k)
 	g.chainB = nodes(k)
 	g.nCore = uint32(nCore)
+	off += chHeaderSize
+	f64 := func(k int) []Seconds {
+		s := make([]Seconds, k)
+		for i := range s {
+			s[i] = Seconds(math.Float64frombits(le.Uint64(b[off+8*i:])))
+		}
+		off += 8 * k
+		return s
+	}
+	if hasCH == 1 {
+		h := &Hierarchy{}
+		h.rank = u32(nCore)
+		h.upOff = u32(nCore + 1)
+		h.upTgt = nodes(int(nUp))
+		h.upW = f64(int(nUp))
+		h.dnOff = u32(nCore + 1)
+		h.dnSrc = u32(int(nDown))
+		h.dnW = f64(int(nDown))
+		if err := h.check(nCore); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		g.ch = h
+	}
 	if err := g.validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
@@ -302,16 +381,30 @@ func (g *Graph) validate() error {
 			return fmt.Errorf("OSM node %d is stored twice", ids[i])
 		}
 	}
-	total := 0
-	for _, s := range g.cSize {
-		total += int(s)
-	}
-	if total != n {
-		return fmt.Errorf("component sizes add up to %d nodes, want %d", total, n)
-	}
 	for v, c := range g.comp {
 		if int(c) >= len(g.cSize) {
 			return fmt.Errorf("node %d is in component %d of %d", v, c, len(g.cSize))
+		}
+	}
+	if g.meta.Parent != nil {
+		// A subgraph's components are its parent's (Subgraph): each holds
+		// at least the nodes kept from it.
+		count := make([]uint32, len(g.cSize))
+		for _, c := range g.comp {
+			count[c]++
+		}
+		for c, k := range count {
+			if k > g.cSize[c] {
+				return fmt.Errorf("component %d holds %d nodes, more than its size %d in the parent graph", c, k, g.cSize[c])
+			}
+		}
+	} else {
+		total := 0
+		for _, s := range g.cSize {
+			total += int(s)
+		}
+		if total != n {
+			return fmt.Errorf("component sizes add up to %d nodes, want %d", total, n)
 		}
 	}
 	return nil

@@ -76,10 +76,11 @@ func fileMeta() graph.Meta {
 	}
 }
 
-// fileGraph builds the graph of fileNodes and fileEdges.
-func fileGraph(tb testing.TB) *graph.Graph {
+// fileGraph builds the graph of fileNodes and fileEdges (with a contraction
+// hierarchy when hierarchy is given and true).
+func fileGraph(tb testing.TB, hierarchy ...bool) *graph.Graph {
 	tb.Helper()
-	var b graph.Builder
+	b := graph.Builder{Hierarchy: len(hierarchy) > 0 && hierarchy[0]}
 	idx := make([]uint32, len(fileNodes))
 	for i, n := range fileNodes {
 		idx[i] = b.AddNode(n.osmID, n.lonE7, n.latE7)
@@ -149,6 +150,9 @@ type fileLayout struct {
 	n, m, w, c, k, nCore, metaLen int
 	meta, offsets, targets, edgeWays, weights, osmIDs, lat, lon,
 	comp, compSizes, wayIDs, chainStarts, chainA, chainB, crc, end int
+	// The hierarchy section: its counts, and its arrays when hasCH is 1.
+	chHeader, hasCH, nUp, nDown                                    int
+	rank, upOffsets, upHeads, upTimes, dnOffsets, dnTails, dnTimes int
 }
 
 func layoutOf(tb testing.TB, b []byte) fileLayout {
@@ -176,6 +180,17 @@ func layoutOf(tb testing.TB, b []byte) fileLayout {
 	l.chainStarts = next(4 * (l.k + 1))
 	l.chainA = next(4 * l.k)
 	l.chainB = next(4 * l.k)
+	l.chHeader = next(24)
+	l.hasCH, l.nUp, l.nDown = int(le.Uint64(b[l.chHeader:])), int(le.Uint64(b[l.chHeader+8:])), int(le.Uint64(b[l.chHeader+16:]))
+	if l.hasCH == 1 {
+		l.rank = next(4 * l.nCore)
+		l.upOffsets = next(4 * (l.nCore + 1))
+		l.upHeads = next(4 * l.nUp)
+		l.upTimes = next(8 * l.nUp)
+		l.dnOffsets = next(4 * (l.nCore + 1))
+		l.dnTails = next(4 * l.nDown)
+		l.dnTimes = next(8 * l.nDown)
+	}
 	l.crc = off // CRC-32C (4 bytes) and the end marker (4 bytes)
 	l.end = off + 8
 	return l
@@ -603,7 +618,10 @@ func TestDecodeFlippedBytes(t *testing.T) {
 		// does not (the core count, metadata length within its padding)
 		// fails the checksum.
 		{"counts", 16, 72, []error{graph.ErrCorrupt, graph.ErrTruncated, graph.ErrChecksum}},
-		{"body", 72, l.crc, []error{graph.ErrChecksum}},
+		{"body", 72, l.chHeader, []error{graph.ErrChecksum}},
+		// The hierarchy counts, like the header's, set the size.
+		{"hierarchy counts", l.chHeader, l.chHeader + 24, []error{graph.ErrCorrupt, graph.ErrTruncated, graph.ErrChecksum}},
+		{"hierarchy", l.chHeader + 24, l.crc, []error{graph.ErrChecksum}},
 		{"checksum", l.crc, l.crc + 4, []error{graph.ErrChecksum}},
 		{"end marker", l.crc + 4, l.end, []error{graph.ErrTruncated}},
 	}
@@ -632,7 +650,7 @@ func TestDecodeFlippedBytes(t *testing.T) {
 
 func TestDecodeRefusesOtherVersions(t *testing.T) {
 	b := marshal(t, fileGraph(t))
-	for _, v := range []uint32{0, 2, 3, 255, math.MaxUint32} {
+	for _, v := range []uint32{0, 1, 3, 255, math.MaxUint32} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			c := slices.Clone(b)
 			binary.LittleEndian.PutUint32(c[8:], v)
@@ -769,5 +787,81 @@ func TestDecodeChecksConsistency(t *testing.T) {
 	reseal(c)
 	if _, err := graph.Decode(c); err != nil {
 		t.Errorf("Decode(resealed valid file) = %v", err)
+	}
+}
+
+// TestHierarchyFile round-trips a graph with a contraction hierarchy, and
+// refuses hierarchy sections that break its invariants (right checksum).
+func TestHierarchyFile(t *testing.T) {
+	g := fileGraph(t, true)
+	h := g.Hierarchy()
+	if h == nil {
+		t.Fatal("Builder.Hierarchy set, graph has no hierarchy")
+	}
+	b := marshal(t, g)
+	l := layoutOf(t, b)
+	if l.end != len(b) || l.hasCH != 1 || l.nUp != h.NumUp() || l.nDown != h.NumDown() {
+		t.Fatalf("layout ends at %d (file %d bytes), hierarchy %d %d %d; want 1 %d %d", l.end, len(b), l.hasCH, l.nUp, l.nDown, h.NumUp(), h.NumDown())
+	}
+	d, err := graph.Decode(b)
+	if err != nil {
+		t.Fatalf("Decode = %v", err)
+	}
+	sameGraph(t, d, g)
+	dh := d.Hierarchy()
+	if dh == nil {
+		t.Fatal("decoded graph lost its hierarchy")
+	}
+	uo, ut, uw := h.Up()
+	duo, dut, duw := dh.Up()
+	do, ds, dw := h.Down()
+	ddo, dds, ddw := dh.Down()
+	if !slices.Equal(uo, duo) || !slices.Equal(ut, dut) || !slices.Equal(uw, duw) || !slices.Equal(do, ddo) || !slices.Equal(ds, dds) || !slices.Equal(dw, ddw) || !slices.Equal(h.Order(), dh.Order()) {
+		t.Errorf("decoded hierarchy differs: up %v %v %v / %v %v %v, down %v %v %v / %v %v %v", uo, ut, uw, duo, dut, duw, do, ds, dw, ddo, dds, ddw)
+	}
+	if again := marshal(t, d); !bytes.Equal(again, b) {
+		t.Errorf("MarshalBinary(Decode(b)) differs from b")
+	}
+	le := binary.LittleEndian
+	tests := []struct {
+		name    string
+		mutate  func(c []byte)
+		mention string
+	}{
+		{"rank repeated", func(c []byte) { le.PutUint32(c[l.rank:], le.Uint32(c[l.rank+4:])) }, "rank"},
+		{"rank out of range", func(c []byte) { le.PutUint32(c[l.rank:], uint32(l.nCore)) }, "rank"},
+		{"up offsets end early", func(c []byte) { le.PutUint32(c[l.upOffsets+4*l.nCore:], uint32(l.nUp-1)) }, "offsets"},
+		{"up edge to node N", func(c []byte) { le.PutUint32(c[l.upHeads:], uint32(l.nCore)) }, "up edge"},
+		{"down edge from a later position", func(c []byte) { le.PutUint32(c[l.dnTails+4*(l.nDown-1):], uint32(l.nCore)) }, "down edge"},
+		{"negative up time", func(c []byte) { le.PutUint64(c[l.upTimes:], math.Float64bits(-1)) }, "time"},
+		{"NaN down time", func(c []byte) { le.PutUint64(c[l.dnTimes:], math.Float64bits(math.NaN())) }, "time"},
+		{"hierarchy flag 2", func(c []byte) { le.PutUint64(c[l.chHeader:], 2) }, "hierarchy counts"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := slices.Clone(b)
+			tt.mutate(c)
+			if bytes.Equal(c, b) {
+				t.Fatal("the mutation changed nothing")
+			}
+			reseal(c)
+			got, err := decodeSafely(t, tt.name, c)
+			if got != nil || !errors.Is(err, graph.ErrCorrupt) {
+				t.Fatalf("Decode(%s, right checksum) = graph %t, %v (%s); want no graph, ErrCorrupt", tt.name, got != nil, err, sentinelName(err))
+			}
+			if !strings.Contains(err.Error(), tt.mention) {
+				t.Errorf("Decode(%s) = %q, want it to mention %q", tt.name, err, tt.mention)
+			}
+		})
+	}
+}
+
+// TestDecodeRefusesVersion1 names the reason a version 1 file is refused.
+func TestDecodeRefusesVersion1(t *testing.T) {
+	c := marshal(t, fileGraph(t))
+	binary.LittleEndian.PutUint32(c[8:], 1)
+	_, err := graph.Decode(c)
+	if !errors.Is(err, graph.ErrVersion) || !strings.Contains(err.Error(), "predates the contraction hierarchy") || !strings.Contains(err.Error(), "network build") {
+		t.Errorf("Decode(version 1) = %v, want ErrVersion naming the hierarchy and how to rebuild", err)
 	}
 }

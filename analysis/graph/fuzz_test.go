@@ -24,7 +24,7 @@ var updateDecodeCorpus = flag.Bool("update-decode-corpus", false, "rewrite the F
 // spends a 20-second run minimizing instead of fuzzing.
 func fuzzGraph(tb testing.TB) *graph.Graph {
 	tb.Helper()
-	var b graph.Builder
+	b := graph.Builder{Hierarchy: true} // the hierarchy section too
 	a := b.AddNode(10, 15000000, 425000000)
 	c := b.AddNode(11, 15001000, 425000000)
 	d := b.AddNode(12, 15001000, 425001000)
@@ -58,7 +58,7 @@ func decodeSeeds(tb testing.TB) map[string][]byte {
 		"magic-only":    valid[:8],
 		"header-only":   valid[:72],
 		"truncated":     valid[:len(valid)/2],
-		"version-2":     with(func(c []byte) { binary.LittleEndian.PutUint32(c[8:], 2) }),
+		"version-1":     with(func(c []byte) { binary.LittleEndian.PutUint32(c[8:], 1) }),
 		"flipped-body":  with(func(c []byte) { c[l.weights+3] ^= 0x40 }),
 		"trailing-byte": append(slices.Clone(valid), 0),
 		"no-end-marker": with(func(c []byte) { copy(c[len(c)-4:], "RGEM") }),

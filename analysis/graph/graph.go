@@ -54,6 +54,8 @@ type Graph struct {
 	coreTgt     []NodeID
 	coreW       []Seconds
 
+	ch *Hierarchy // contraction hierarchy over the core graph (ch.go), or nil
+
 	byOSMOnce sync.Once
 	byOSM     []NodeID // node ids sorted by OSM id, built on first use by Node
 
@@ -63,6 +65,8 @@ type Graph struct {
 	snap        *snapIndex
 	largestOnce sync.Once
 	largest     int // size of the largest component, computed on first use
+
+	unmap func() error // releases the file mapping of a graph from Open
 }
 
 // NumNodes returns the number of nodes.
@@ -151,7 +155,7 @@ func (g *Graph) Component(v NodeID) (id uint32, size int) {
 func (g *Graph) NumComponents() int { return len(g.cSize) }
 
 // LargestComponentSize returns the number of nodes in the largest strongly
-// connected component. The first call scans the component sizes (345,593 of
+// connected component (of the parent graph, for a subgraph). The first call scans the component sizes (345,593 of
 // them on a 46 M-node network); later calls return the cached answer, so a
 // per-point caller such as Snap costs O(1) here.
 func (g *Graph) LargestComponentSize() int {
@@ -161,6 +165,9 @@ func (g *Graph) LargestComponentSize() int {
 			m = max(m, s)
 		}
 		g.largest = int(m)
+		if p := g.meta.Parent; p != nil {
+			g.largest = max(g.largest, p.LargestComponent)
+		}
 	})
 	return g.largest
 }
@@ -207,9 +214,9 @@ func (g *Graph) Reverse() *Graph {
 }
 
 // MemoryBytes returns the bytes held by the graph's arrays: the full graph,
-// the core graph and the chain table. It does not count the indexes built on
-// demand: the OSM id index (4 bytes a node), the reverse graph and the
-// snapping index.
+// the core graph and the chain table. It does not count the contraction
+// hierarchy (Hierarchy.MemoryBytes) nor the indexes built on demand: the OSM
+// id index (4 bytes a node), the reverse graph and the snapping index.
 func (g *Graph) MemoryBytes() int {
 	n, m := g.NumNodes(), g.NumEdges()
 	return 4*(n+1) + m*(4+8+4) + n*(8+4+4+4) + 8*len(g.wayIDs) + 4*len(g.cSize) +

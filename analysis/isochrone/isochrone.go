@@ -27,6 +27,16 @@ type Options struct {
 	Snap graph.SnapOptions // how the point is placed on the road
 }
 
+// Bounds on what one isochrone request may ask, so that a flag or a study
+// file cannot make the tool run for hours: the finest resolution (H3 res 12
+// cells have 9.4 m edges, finer than any road network's detail), the number
+// of bands and the longest time limit (4 hours; the rescue circle is 15 min).
+const (
+	MaxRes     = 12
+	MaxBands   = 12
+	MaxMinutes = 240.0
+)
+
 // ErrMinutes reports bad time limits.
 var ErrMinutes = errors.New("isochrone: minutes must be > 0 and increasing")
 
@@ -38,17 +48,15 @@ func FromPoint(ctx context.Context, s *route.Search, p orb.Point, minutes []floa
 	if len(minutes) == 0 {
 		return nil, graph.Snap{}, ErrMinutes
 	}
-	for i, m := range minutes {
-		if !(m > 0) || math.IsInf(m, 0) || (i > 0 && m <= minutes[i-1]) {
-			return nil, graph.Snap{}, fmt.Errorf("%w: %v", ErrMinutes, minutes)
-		}
+	if err := CheckMinutes(minutes); err != nil {
+		return nil, graph.Snap{}, err
 	}
 	res := opt.Res
 	if res == 0 {
 		res = geo.DefaultRes
 	}
-	if res < 0 || res > 15 {
-		return nil, graph.Snap{}, fmt.Errorf("%w: %d", geo.ErrBadResolution, res)
+	if res < 0 || res > MaxRes {
+		return nil, graph.Snap{}, fmt.Errorf("%w: %d (isochrones: 0 to %d, the limit)", geo.ErrBadResolution, res, MaxRes)
 	}
 	g := s.Graph()
 	sn, err := g.Snap(p, opt.Snap)
@@ -61,6 +69,26 @@ func FromPoint(ctx context.Context, s *route.Search, p orb.Point, minutes []floa
 	}
 	bands, err := FromSearch(ctx, s, minutes, res)
 	return bands, sn, err
+}
+
+// CheckMinutes checks time limits: 1 to MaxBands of them, each > 0 and at
+// most MaxMinutes, increasing.
+func CheckMinutes(minutes []float64) error {
+	if len(minutes) == 0 {
+		return ErrMinutes
+	}
+	if len(minutes) > MaxBands {
+		return fmt.Errorf("%w: %d bands, more than the limit of %d", ErrMinutes, len(minutes), MaxBands)
+	}
+	for i, m := range minutes {
+		if !(m > 0) || math.IsInf(m, 0) || (i > 0 && m <= minutes[i-1]) {
+			return fmt.Errorf("%w: %v", ErrMinutes, minutes)
+		}
+		if m > MaxMinutes {
+			return fmt.Errorf("%w: %v min is more than the limit of %v", ErrMinutes, m, MaxMinutes)
+		}
+	}
+	return nil
 }
 
 // FromSearch returns the bands of the last search run in s.

@@ -29,6 +29,14 @@ type Options struct {
 	// are left unreached. A node at exactly Limit is reached. Zero (or +Inf)
 	// means no limit.
 	Limit graph.Seconds
+	// Method chooses Dijkstra (the zero value) or the PHAST sweep over the
+	// graph's contraction hierarchy (phast.go; WideMethod picks by the
+	// limit). Both give the same times to within rounding (1e-9 s).
+	Method Method
+	// Targets, when set (and built for this graph), restricts the search
+	// to the nodes of the targets (RPHAST, rphast.go): only they, and the
+	// nodes of chains holding them, get times. Method is then ignored.
+	Targets *Targets
 }
 
 // Unreached is the time Time reports for a node the search did not reach.
@@ -73,7 +81,9 @@ type Search struct {
 	points     []*snapSeed // the snapped points of this run's seeds, by road (roadKey)
 	mark       []uint32    // chain filled in generation gen
 	gen        uint32
-	fill_      []*filler // per fill worker: sweep buffers and the nodes it settled
+	sweep      []phastState // PHAST labels by sweep position
+	wide       bool         // the last run wrote every core node (PHAST): reset clears all
+	fill_      []*filler    // per fill worker: sweep buffers and the nodes it settled
 }
 
 // filler holds one fill goroutine's scratch and output.
@@ -94,8 +104,13 @@ func NewSearch(g *graph.Graph) *Search {
 func (s *Search) Graph() *graph.Graph { return s.g }
 
 func (s *Search) reset() {
-	for _, v := range s.touched {
-		s.node[v] = nodeState{}
+	if s.wide {
+		clear(s.node)
+		s.wide = false
+	} else {
+		for _, v := range s.touched {
+			s.node[v] = nodeState{}
+		}
 	}
 	s.touched = s.touched[:0]
 	s.settled = s.settled[:0]
@@ -141,6 +156,17 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 		}
 	}
 	slices.SortFunc(s.points, func(a, b *snapSeed) int { return cmp.Compare(roadKey(a.edge, a.twin), roadKey(b.edge, b.twin)) })
+	if tg := opt.Targets; tg != nil && tg.g == g {
+		s.runRPHAST(tg, limit)
+		return ctx.Err()
+	}
+	if s.usePHAST(opt) {
+		if err := s.runPHAST(ctx, limit); err != nil {
+			return err
+		}
+		s.fillChains(limit)
+		return nil
+	}
 	offsets, targets, weights := g.CoreCSR()
 	node := s.node
 	pops := 0
@@ -384,9 +410,9 @@ func (s *Search) Source(v graph.NodeID) int32 {
 	return s.node[v].src
 }
 
-// Settled returns the nodes the last Run reached: the core nodes in order of
-// travel time, then the chain nodes, chain by chain. The slice is reused by
-// the next Run.
+// Settled returns the nodes the last Run reached: the core nodes (in order of
+// travel time after Dijkstra, in order of the hierarchy after PHAST), then
+// the chain nodes, chain by chain. The slice is reused by the next Run.
 func (s *Search) Settled() []graph.NodeID { return s.settled }
 
 // A Tree is the result of a search copied out of its workspace: for every

@@ -87,8 +87,11 @@ type CandidateReport struct {
 	Excluded   int // dropped: the road point lies in an excluded area
 	Kept       int
 	// Rejected says why each given site (Points, Areas) was dropped, in
-	// input order; generated cells are only counted.
+	// input order.
 	Rejected []Rejection
+	// DroppedCells says why each generated candidate cell was dropped, in
+	// cell order (a site's output lists them; summaries give the counts).
+	DroppedCells []Rejection `json:"-"`
 }
 
 // A Rejection is a given candidate site that was dropped, and why.
@@ -221,6 +224,9 @@ func Candidates(ctx context.Context, g *graph.Graph, opt CandidateOptions) ([]Si
 					g.Bound().Min[0], g.Bound().Min[1], g.Bound().Max[0], g.Bound().Max[1])
 			}
 			rep.Rejected = append(rep.Rejected, Rejection{ID: s.ID, Reason: reason})
+		}
+		if keep[i] < 1 && !given {
+			rep.DroppedCells = append(rep.DroppedCells, Rejection{ID: s.ID, Reason: why[i]})
 		}
 		switch keep[i] {
 		case 0:

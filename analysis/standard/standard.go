@@ -9,13 +9,18 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/rescuegrid/rescuegrid/analysis/isochrone"
 )
 
 // Standard is one set of rules. Times are minutes or seconds as the field
 // names say; areas m²; distances metres; speeds km/h.
 type Standard struct {
-	Name             string    `yaml:"name" json:"name"`
-	Description      string    `yaml:"description" json:"description"`
+	Name        string `yaml:"name" json:"name"`
+	Description string `yaml:"description" json:"description"`
+	// DescriptionZh is the description in Simplified Chinese, for Chinese
+	// reports (empty: the English one is shown).
+	DescriptionZh    string    `yaml:"description_zh" json:"description_zh,omitempty"`
 	Rescue           Rescue    `yaml:"rescue" json:"rescue"`
 	Teams            Teams     `yaml:"teams" json:"teams"`
 	IsochroneMinutes []float64 `yaml:"isochrone_minutes" json:"isochrone_minutes"`
@@ -154,6 +159,9 @@ func (s *Standard) Validate() error {
 		if i > 0 && m <= s.IsochroneMinutes[i-1] {
 			return fmt.Errorf("isochrone_minutes = %v: want increasing minutes", s.IsochroneMinutes)
 		}
+	}
+	if err := isochrone.CheckMinutes(s.IsochroneMinutes); err != nil {
+		return fmt.Errorf("isochrone_minutes = %v: %w", s.IsochroneMinutes, err)
 	}
 	for level, n := range s.Teams.MinMembers {
 		if n < 0 {

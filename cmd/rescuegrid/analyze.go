@@ -59,6 +59,9 @@ func analyze(ctx context.Context, args []string, e *env) error {
 	if *critical > study.MaxCriticalSegments {
 		return usageErr("analyze: --critical-segments %d: want 0 to %d", *critical, study.MaxCriticalSegments)
 	}
+	if err := checkWorkers("analyze", *workers); err != nil {
+		return err
+	}
 	if err := outdir.Check(*out, "analyze", outdir.Options{Force: *force}); err != nil {
 		return err
 	}
@@ -95,6 +98,7 @@ func analyze(ctx context.Context, args []string, e *env) error {
 	if !e.quiet {
 		study.PrintSummary(e.stdout, e.lang, in, res)
 		study.PrintDay(e.stdout, in, res, rs.Day)
+		study.PrintTimes(e.stdout, in, res, rs.Times)
 		if sres != nil {
 			study.PrintShelterSummary(e.stdout, e.lang, in, sres)
 		}

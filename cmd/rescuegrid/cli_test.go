@@ -253,9 +253,17 @@ func TestCLINetworkInfo(t *testing.T) {
 	var info struct {
 		Nodes, Edges int
 		Profile      string
+		Hierarchy    struct {
+			CoreNodes int `json:"core_nodes"`
+			UpEdges   int `json:"up_edges"`
+			DownEdges int `json:"down_edges"`
+		}
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &info); err != nil || info.Nodes < 1000 || info.Edges < info.Nodes || info.Profile != "drive" {
 		t.Errorf("network info --json = %+v (%v), want the Andorra drive graph:\n%s", info, err, r.stdout)
+	}
+	if h := info.Hierarchy; h.CoreNodes < 1 || h.CoreNodes >= info.Nodes || h.UpEdges < h.CoreNodes/2 || h.DownEdges < h.CoreNodes/2 {
+		t.Errorf("network info --json hierarchy = %+v, want the built graph's contraction hierarchy", h)
 	}
 
 	good, err := os.ReadFile(g)
@@ -269,8 +277,8 @@ func TestCLINetworkInfo(t *testing.T) {
 	dir := t.TempDir()
 	flipped := bytes.Clone(good)
 	flipped[len(flipped)/2] ^= 0x01
-	v2 := bytes.Clone(good)
-	binary.LittleEndian.PutUint32(v2[8:], 2)
+	v1 := bytes.Clone(good)
+	binary.LittleEndian.PutUint32(v1[8:], 1)
 	tests := []struct {
 		name, file string
 		body       []byte
@@ -281,7 +289,7 @@ func TestCLINetworkInfo(t *testing.T) {
 		{"header only", "header.rgraph", good[:72], []string{"header.rgraph", "truncated"}},
 		{"empty", "empty.rgraph", nil, []string{"empty.rgraph", "not a rescuegrid graph"}},
 		{"a pbf", "andorra.rgraph", pbf[:4096], []string{"andorra.rgraph", "not a rescuegrid graph"}},
-		{"version 2", "v2.rgraph", v2, []string{"v2.rgraph", "version 2"}},
+		{"version 1", "v1.rgraph", v1, []string{"v1.rgraph", "version 1", "predates the contraction hierarchy", "network build"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

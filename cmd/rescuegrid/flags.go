@@ -99,6 +99,9 @@ func parse(fs *flag.FlagSet, args []string, e *env) ([]string, error) {
 		}
 		args = rest[1:]
 	}
+	if err := finiteFlags(fs); err != nil {
+		return nil, err
+	}
 	return pos, nil
 }
 

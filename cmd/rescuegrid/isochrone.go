@@ -71,7 +71,7 @@ func isochroneCmd(ctx context.Context, args []string, e *env) error {
 	if err := checkOutFile(*out); err != nil {
 		return err
 	}
-	g, err := graph.ReadFile(*graphPath)
+	g, err := graph.Open(*graphPath, graph.OpenOptions{})
 	if err != nil {
 		return err
 	}

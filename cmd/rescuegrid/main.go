@@ -39,8 +39,19 @@ func main() {
 		tty:    term.IsTerminal(int(os.Stderr.Fd())),
 		lang:   i18n.FromEnv(os.Getenv),
 	}
+	// The first SIGINT or SIGTERM cancels ctx: the command stops at its
+	// next check and removes its temporary files. A second one kills the
+	// process at once (the default action, restored by stop).
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	err := run(ctx, os.Args[1:], env)
 	stop()
+	if err != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctx.Err())) {
+		fmt.Fprintln(os.Stderr, "rescuegrid: stopped by a signal (SIGINT or SIGTERM); temporary files removed")
+		os.Exit(130)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rescuegrid: %v\n", err)
 		if errors.Is(err, errUsage) {
@@ -83,6 +94,7 @@ func commands() []command {
 		{"serve", "serve a study: Arrow tables, isochrones, travel times, what-if over HTTP", runServe},
 		{"tiles", "export a study's vector tile layers to PMTiles archives", runTiles},
 		{"isochrone", "the areas reached from a point within 5, 10, 15 minutes, as GeoJSON", runIsochrone},
+		{"batch", "split a study into shards for a cluster or local processes, and merge them", runBatch},
 		{"extract", "extract facilities (fire stations, shelters…) from OSM tags as points", runExtract},
 		{"version", "print the version", func(_ context.Context, _ []string, e *env) error {
 			fmt.Fprintln(e.stdout, "rescuegrid", versionString())

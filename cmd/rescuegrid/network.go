@@ -190,11 +190,23 @@ type graphInfo struct {
 	BytesPerEdge     float64          `json:"memory_bytes_per_edge"`
 	Stats            map[string]int64 `json:"stats,omitempty"`
 	LoadMillis       float64          `json:"load_ms"`
+	// Hierarchy describes the contraction hierarchy (nil: none).
+	Hierarchy *hierarchyInfo `json:"hierarchy,omitempty"`
+}
+
+// hierarchyInfo is the contraction hierarchy's part of `network info`.
+type hierarchyInfo struct {
+	CoreNodes int `json:"core_nodes"`
+	CoreEdges int `json:"core_edges"`
+	UpEdges   int `json:"up_edges"`
+	DownEdges int `json:"down_edges"`
+	Bytes     int `json:"memory_bytes"`
 }
 
 func runNetworkInfo(args []string, e *env) error {
 	fs := newFlags("network info", networkInfoHelp, e)
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
+	verify := fs.Bool("verify", false, "check every invariant of the file too (the graph is memory-mapped and its checksum checked either way)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
@@ -203,7 +215,7 @@ func runNetworkInfo(args []string, e *env) error {
 		return usageErr("network info: want one graph file, got %d arguments", len(pos))
 	}
 	t0 := time.Now()
-	g, err := graph.ReadFile(pos[0])
+	g, err := graph.Open(pos[0], graph.OpenOptions{Verify: *verify})
 	if err != nil {
 		return err
 	}
@@ -220,6 +232,10 @@ func runNetworkInfo(args []string, e *env) error {
 		MemoryBytes: g.MemoryBytes(), BytesPerEdge: float64(g.MemoryBytes()) / float64(max(1, g.NumEdges())),
 		Stats: m.Stats, LoadMillis: float64(load.Microseconds()) / 1000,
 	}
+	if h := g.Hierarchy(); h != nil {
+		_, tgt, _ := g.CoreCSR()
+		info.Hierarchy = &hierarchyInfo{CoreNodes: g.NumCore(), CoreEdges: len(tgt), UpEdges: h.NumUp(), DownEdges: h.NumDown(), Bytes: h.MemoryBytes()}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -233,6 +249,11 @@ func runNetworkInfo(args []string, e *env) error {
 	fmt.Fprintf(w, "connectivity   %d strongly connected parts, the largest %d nodes (%.1f %%)\n",
 		info.Components, info.LargestComponent, 100*float64(info.LargestComponent)/float64(info.Nodes))
 	fmt.Fprintf(w, "memory         %d bytes, %.1f bytes per directed edge\n", info.MemoryBytes, info.BytesPerEdge)
+	if h := info.Hierarchy; h != nil {
+		fmt.Fprintf(w, "hierarchy      %d core nodes, %d core edges; %d up and %d down edges with the shortcuts, %d bytes\n", h.CoreNodes, h.CoreEdges, h.UpEdges, h.DownEdges, h.Bytes)
+	} else {
+		fmt.Fprintf(w, "hierarchy      none (searches use Dijkstra)\n")
+	}
 	fmt.Fprintf(w, "built          %s by %s\n", info.BuiltAt.Format(time.RFC3339), info.Generator)
 	fmt.Fprintf(w, "source         %s (sha256 %s)\n", info.Source, info.SourceSHA256)
 	fmt.Fprintf(w, "profile        %s\n", info.Profile)

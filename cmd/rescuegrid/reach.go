@@ -13,6 +13,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/data/arrowio"
 	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 	"github.com/rescuegrid/rescuegrid/internal/outdir"
@@ -32,9 +33,11 @@ pinned to that graph node instead, as the reference answers are.
 Coordinates are WGS-84 unless --crs says gcj02 (Amap, Tencent) or bd09
 (Baidu): those are converted to WGS-84 on reading.
 
-Output: CSV osm_id,seconds,source_id for every reached node, sorted by
-osm_id; seconds print as the shortest decimal that reads back to the same
-float64.
+Output: osm_id,seconds,source_id for every reached node, sorted by osm_id:
+CSV (seconds print as the shortest decimal that reads back to the same
+float64), or by the --out extension an Arrow IPC file (.arrow), an Arrow
+IPC stream (.arrows) or Parquet (.parquet), written in record batches of
+65,536 rows so the table is never held twice.
 
 Usage:
   rescuegrid reach --graph FILE.rgraph --sources FILE.csv|FILE.geojson
@@ -54,7 +57,7 @@ func reach(ctx context.Context, args []string, e *env) error {
 	graphPath := fs.String("graph", "", "graph file from 'network build'")
 	sourcesPath := fs.String("sources", "", "sources: CSV (id,lon,lat) or GeoJSON points")
 	maxMinutes := fs.Float64("max-minutes", 0, "stop at this travel time in minutes (0: no limit)")
-	out := fs.String("out", "", "CSV file to write, or - for standard output")
+	out := fs.String("out", "", "file to write: .csv, .arrow, .arrows or .parquet, or - for CSV on standard output")
 	snapM := fs.Float64("snap-distance", graph.DefaultSnapDistanceM, "farthest distance in metres from a source to its road")
 	crs := fs.String("crs", "wgs84", "coordinate system of --sources: wgs84, gcj02 (Amap, Tencent) or bd09 (Baidu)")
 	minComp := fs.Int("min-component", graph.DefaultMinComponent, "smallest strongly connected part (nodes) a source may snap into; the largest always qualifies")
@@ -81,7 +84,7 @@ func reach(ctx context.Context, args []string, e *env) error {
 	if err := checkOutFile(*out); err != nil {
 		return err
 	}
-	g, err := graph.ReadFile(*graphPath)
+	g, err := graph.Open(*graphPath, graph.OpenOptions{})
 	if err != nil {
 		return err
 	}
@@ -97,7 +100,8 @@ func reach(ctx context.Context, args []string, e *env) error {
 	t0 := time.Now()
 	s := route.NewSearch(g)
 	s.FillWorkers = runtime.GOMAXPROCS(0)
-	if err := s.Run(ctx, seeds, route.Options{Limit: graph.Seconds(*maxMinutes * 60)}); err != nil {
+	lim := graph.Seconds(*maxMinutes * 60)
+	if err := s.Run(ctx, seeds, route.Options{Limit: lim, Method: route.WideMethod(g, lim)}); err != nil {
 		return err
 	}
 	took := time.Since(t0)
@@ -106,6 +110,9 @@ func reach(ctx context.Context, args []string, e *env) error {
 		return int(min(1, max(-1, g.OSMID(a)-g.OSMID(b))))
 	})
 	write := func(w io.Writer) error {
+		if f, ok := arrowio.FormatOf(*out); ok {
+			return writeReachBatches(w, f, reached, s, g, pts)
+		}
 		bw := bufio.NewWriterSize(w, 1<<16)
 		bw.WriteString("osm_id,seconds,source_id\n")
 		buf := make([]byte, 0, 64)

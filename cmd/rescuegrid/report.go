@@ -70,6 +70,9 @@ func reportCmd(ctx context.Context, args []string, e *env) error {
 	if err := checkOutFile(*out); err != nil {
 		return err
 	}
+	if err := checkWorkers("report", *workers); err != nil {
+		return err
+	}
 	in := pos[0]
 	fi, err := os.Stat(in)
 	if err != nil {
@@ -123,7 +126,7 @@ func reportCmd(ctx context.Context, args []string, e *env) error {
 	var size int64
 	err = outdir.WriteFile(ctx, *out, func(w io.Writer) error {
 		cw := &countWriter{w: w}
-		err := report.Render(cw, r, report.RenderOptions{Title: *title, Map: report.MapOptions{MaxCellPaths: *cellPaths}})
+		err := report.Render(cw, r, report.RenderOptions{Title: *title, Map: report.MapOptions{MaxCellPaths: *cellPaths}, Lang: e.lang})
 		size = cw.n
 		return err
 	})

@@ -61,7 +61,8 @@ township and village minimums.
 
 Writes into --out (replaced only if an earlier 'site' wrote it, or with
 --force another rescuegrid command; never a folder rescuegrid did not write):
-sites.csv (the plan: new and relocated sites), curve.csv
+sites.csv (the plan: new and relocated sites), candidates.csv (every candidate
+considered: kept, or dropped with the reason), curve.csv
 (one row per K), units.csv (each unit before and after: residents inside
 the circle, members against the minimum) and summary.json. A readable
 curve and plan go to standard output.
@@ -229,14 +230,16 @@ func site(ctx context.Context, args []string, e *env) error {
 	if d := after.Summary.Within - plan.Covered; math.Abs(d) > 0.5 {
 		e.warnf("the coverage study with the plan's sites counts %.0f residents inside the circle, the siting matrix %.0f", after.Summary.Within, plan.Covered)
 	}
+	res := &siteResult{f: f, st: st, in: in, rep: rep, m: m, sol: sol, plan: plan, before: before, after: after}
 	err = outdir.Write(ctx, f.out, studyManifest("site", st), outdir.Options{Force: f.force}, func(dir string) error {
-		return writeSiteFiles(dir, f, st, in, rep, m, sol, plan, before, after, time.Since(t0))
+		res.took = time.Since(t0)
+		return writeSiteFiles(dir, res)
 	})
 	if err != nil {
 		return err
 	}
 	if !e.quiet {
-		printSite(e.stdout, f, st, in, rep, m, sol, plan, before, after)
+		printSite(e.stdout, res)
 		fmt.Fprintf(e.stdout, "  wrote %s in %.2f s\n", f.out, time.Since(t0).Seconds())
 	}
 	return nil
@@ -265,9 +268,24 @@ func num(v float64) string {
 
 func csvField(s string) string { return string(appendCSVField(nil, s)) }
 
+// siteResult is one run of the site command: its flags, study and inputs,
+// the candidates (rep) and their matrix, the solution (nil when nothing was
+// solved), the plan, the coverage before and after the plan, and its time.
+type siteResult struct {
+	f             siteFlags
+	st            *study.Study
+	in            *study.Inputs
+	rep           siting.CandidateReport
+	m             *siting.Matrix
+	sol           *siting.Solution
+	plan          *study.SitePlan
+	before, after *coverage.Result
+	took          time.Duration
+}
+
 // writeSiteFiles writes the site output's files into dir.
-func writeSiteFiles(dir string, f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *study.SitePlan,
-	before, after *coverage.Result, took time.Duration) error {
+func writeSiteFiles(dir string, r *siteResult) error {
+	f, st, in, rep, m, sol, plan, before, after, took := r.f, r.st, r.in, r.rep, r.m, r.sol, r.plan, r.before, r.after, r.took
 	std := st.Standard
 	minT, minV := std.Teams.MinMembers["township"], std.Teams.MinMembers["village"]
 	ix := units.NewIndex(in.Units)
@@ -296,6 +314,9 @@ func writeSiteFiles(dir string, f siteFlags, st *study.Study, in *study.Inputs, 
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	if err := writeCandidates(dir, r); err != nil {
 		return err
 	}
 	if sol != nil {
@@ -367,8 +388,32 @@ func writeSiteFiles(dir string, f siteFlags, st *study.Study, in *study.Inputs, 
 	})
 }
 
-func printSite(w io.Writer, f siteFlags, st *study.Study, in *study.Inputs, rep siting.CandidateReport, m *siting.Matrix, sol *siting.Solution, plan *study.SitePlan,
-	before, after *coverage.Result) {
+// writeCandidates writes candidates.csv: every candidate site the siting
+// considered, kept (on the road point it was placed at) or dropped (with
+// the reason), so that the answer can be checked against the set it was
+// chosen from. The existing bases are not candidates.
+func writeCandidates(dir string, r *siteResult) error {
+	return atomicfile.Write(filepath.Join(dir, "candidates.csv"), func(w io.Writer) error {
+		fmt.Fprintln(w, "site_id,cell,lon,lat,kept,reason")
+		for _, s := range r.m.Sites {
+			if s.Existing {
+				continue
+			}
+			cell := ""
+			if s.Cell != 0 {
+				cell = s.Cell.String()
+			}
+			fmt.Fprintf(w, "%s,%s,%s,%s,true,\n", csvField(s.ID), cell, num(s.Loc[0]), num(s.Loc[1]))
+		}
+		for _, d := range append(append([]siting.Rejection(nil), r.rep.Rejected...), r.rep.DroppedCells...) {
+			fmt.Fprintf(w, "%s,,,,false,%s\n", csvField(d.ID), csvField(d.Reason))
+		}
+		return nil
+	})
+}
+
+func printSite(w io.Writer, r *siteResult) {
+	f, st, in, rep, m, sol, plan, before, after := r.f, r.st, r.in, r.rep, r.m, r.sol, r.plan, r.before, r.after
 	std := st.Standard
 	fmt.Fprintf(w, "%s — %s, %d candidate sites", st.Name, f.objective, rep.Kept)
 	if f.candidates != "" {

@@ -13,8 +13,9 @@ import (
 	"testing"
 )
 
-// TestSiteGainIsReal runs 'site' on the sample and adds its first site as a
-// base through the what-if API: coverage must rise by the reported gain.
+// TestSiteGainIsReal runs 'site' on the sample and adds greedy's first pick
+// (its road point from candidates.csv) as a base through the what-if API:
+// coverage must rise by the gain the curve reports.
 func TestSiteGainIsReal(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "sites")
 	stdout, _ := runCLI(t, "site", filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"), "--add", "2", "--out", out)
@@ -33,19 +34,58 @@ func TestSiteGainIsReal(t *testing.T) {
 		}
 		return rows
 	}
-	curve, sites := read("curve.csv"), read("sites.csv")
+	curve, sites, cands := read("curve.csv"), read("sites.csv"), read("candidates.csv")
 	if len(curve) != 3 || len(sites) != 3 {
 		t.Fatalf("curve %d rows, sites %d rows; want 2 each", len(curve)-1, len(sites)-1)
 	}
-	gain, _ := strconv.ParseFloat(curve[1][2], 64)
-	g1, _ := strconv.ParseFloat(curve[2][2], 64)
+	number := func(file string, row []string, col int) float64 {
+		t.Helper()
+		v, err := strconv.ParseFloat(row[col], 64)
+		if err != nil {
+			t.Fatalf("%s: column %d of %v: %v", file, col, row, err)
+		}
+		return v
+	}
+	gain, g1 := number("curve.csv", curve[1], 2), number("curve.csv", curve[2], 2)
 	if g1 > gain {
 		t.Errorf("second gain %v above the first %v: coverage gains must not increase", g1, gain)
 	}
-	lon, lat := sites[1][5], sites[1][6]
-	if curve[1][1] != sites[1][1] {
-		t.Skipf("the final plan's first site (%s) is not greedy's first pick (%s)", sites[1][1], curve[1][1])
+	// candidates.csv: the kept candidates with their road points, then the
+	// dropped ones with a reason; greedy's first pick is among the kept.
+	if got := strings.Join(cands[0], ","); got != "site_id,cell,lon,lat,kept,reason" {
+		t.Fatalf("candidates.csv header %q", got)
 	}
+	var lon, lat string
+	kept, dropped := 0, 0
+	for _, row := range cands[1:] {
+		switch row[4] {
+		case "true":
+			kept++
+			if row[0] == curve[1][1] {
+				lon, lat = row[2], row[3]
+			}
+		case "false":
+			dropped++
+			if row[5] == "" {
+				t.Errorf("candidates.csv: %s dropped without a reason", row[0])
+			}
+		default:
+			t.Errorf("candidates.csv: kept %q for %s", row[4], row[0])
+		}
+	}
+	sum := readSummary(t, out)
+	rep := sum["candidates"].(map[string]any)
+	if want := int(rep["Kept"].(float64)); kept != want {
+		t.Errorf("candidates.csv: %d kept, summary.json says %d", kept, want)
+	}
+	if want := int(rep["NoRoad"].(float64) + rep["Excluded"].(float64) + rep["Outside"].(float64)); dropped != want {
+		t.Errorf("candidates.csv: %d dropped, summary.json counts %d", dropped, want)
+	}
+	if lon == "" {
+		t.Fatalf("greedy's first pick %s is not a kept candidate of candidates.csv", curve[1][1])
+	}
+	number("candidates.csv", []string{lon, lat}, 0)
+	number("candidates.csv", []string{lon, lat}, 1)
 	h := sampleHandler(t)
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(`{"add":[{"id":"s","lon":`+lon+`,"lat":`+lat+`}]}`))

@@ -86,6 +86,11 @@ func tilesExport(ctx context.Context, args []string, e *env) error {
 	}
 	ti := study.TileInput(in, res, sres)
 	ti.Basemap = bm
+	times, err := study.ComputeTimes(ctx, in)
+	if err != nil {
+		return fmt.Errorf("study %s: %w", pos[0], err)
+	}
+	ti.Times = study.TileTimes(times)
 	set, err := tiles.NewSet(ti, tiles.Options{})
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 )
 
 // eachRow calls fn with every record after the header and its line,
@@ -32,6 +33,9 @@ func eachRow(name string, r *csv.Reader, nfields int, fn func(line int, rec []st
 		line, _ := r.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
+		}
+		if err := limits.CheckFields(rec); err != nil {
+			return &ParseError{File: name, Line: line, Err: err}
 		}
 		if len(rec) != nfields {
 			return &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: %d fields, the header has %d", ErrBadValue, len(rec), nfields)}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 )
 
 // A Point is one input location with its attributes.
@@ -63,7 +63,7 @@ var (
 // or .json (or the content starts with '{'), CSV otherwise. Ids must be
 // unique. Bad input returns a *ParseError naming the line or feature.
 func ReadPoints(path string) ([]Point, error) {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, limits.MaxTextFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read points: %w", err)
 	}
@@ -116,12 +116,15 @@ func parseCSV(name string, b []byte) ([]Point, error) {
 		missing = append(missing, "lat")
 	}
 	if len(missing) > 0 {
-		return nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("%w: header %q has no %s column", ErrBadValue, strings.Join(header, ","), strings.Join(missing, ", "))}
+		return nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("%w: header %s has no %s column", ErrBadValue, limits.Excerpt(strings.Join(header, ",")), strings.Join(missing, ", "))}
 	}
 	var pts []Point
 	seen := map[string]int{}
 	err = eachRow(name, r, len(header), func(line int, rec []string) error {
 		p := Point{ID: strings.TrimSpace(rec[iID]), Line: line, Attrs: map[string]string{}}
+		if err := limits.CheckID(p.ID); err != nil {
+			return &ParseError{File: name, Line: line, Err: err}
+		}
 		if p.ID == "" {
 			return &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: empty id", ErrBadValue)}
 		}

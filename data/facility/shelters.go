@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 )
 
 // A Shelter is one shelter read from a file.
@@ -208,7 +208,7 @@ type SOSRSReport struct {
 // sheltered_people is NaN. A missing column or a number that does not
 // parse is a *ParseError.
 func ReadSOSRS(path string) ([]Shelter, *SOSRSReport, error) {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, limits.MaxTextFileBytes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read shelters: %w", err)
 	}

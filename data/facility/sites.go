@@ -5,13 +5,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 )
 
 // A Site is a candidate place for a new station: a point, or an area (a
@@ -32,7 +32,7 @@ type Site struct {
 // without one are "row N"). Ids must be unique. Bad input returns a
 // *ParseError naming the line or feature.
 func ReadSites(path string) ([]Site, error) {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, limits.MaxTextFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read sites: %w", err)
 	}
@@ -73,7 +73,7 @@ func parseSitesCSV(name string, b []byte) ([]Site, error) {
 		}
 	}
 	if iLon < 0 || iLat < 0 {
-		return nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("%w: header %q has no lon and lat columns", ErrBadValue, strings.Join(header, ","))}
+		return nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("%w: header %s has no lon and lat columns", ErrBadValue, limits.Excerpt(strings.Join(header, ",")))}
 	}
 	var out []Site
 	seen := map[string]int{}

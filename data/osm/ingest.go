@@ -328,7 +328,7 @@ func (b *builder) node(n *osm.Node) {
 }
 
 func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
-	var gb graph.Builder
+	gb := graph.Builder{Hierarchy: true} // PHAST searches over the core graph
 	idx := make([]uint32, len(b.nodeIDs))
 	for i, id := range b.nodeIDs {
 		if b.has[i] {

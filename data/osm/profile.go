@@ -5,9 +5,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 	"io"
 	"math"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -94,7 +94,7 @@ func BuiltinProfile(name string) (*Profile, error) {
 // LoadProfile reads a profile from a JSON file. Unknown keys, unknown
 // highway speeds <= 0 and an empty speed table are errors naming the file.
 func LoadProfile(path string) (*Profile, error) {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, limits.MaxTextFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read profile: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/uber/h3-go/v4"
 
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 )
 
 // Column names ReadH3 accepts, in order of preference (matched without
@@ -162,9 +163,16 @@ func (b *h3Builder) lineWord() string {
 }
 
 // add checks one row's cell and population and adds it to the table.
+// MaxCellPopulation bounds the residents of one row of a population table:
+// 1e9, above any city; values near float64's limit (1e308) overflow sums.
+const MaxCellPopulation = 1e9
+
 func (b *h3Builder) add(line int, c h3.Cell, pop float64) error {
 	if math.IsNaN(pop) || math.IsInf(pop, 0) || pop < 0 {
 		return b.rowErr(line, fmt.Errorf("%w: got %v", ErrBadPopulation, pop))
+	}
+	if pop > MaxCellPopulation {
+		return b.rowErr(line, fmt.Errorf("%w: got %v, more than %g, the limit of one row (sums of such values overflow)", ErrBadPopulation, pop, MaxCellPopulation))
 	}
 	r := c.Resolution()
 	if len(b.lines) == 0 {
@@ -213,9 +221,9 @@ func (b *h3Builder) columns(names []string) (cellCol, popCol int, err error) {
 	cellCol, popCol = pickColumn(names, cellColumns), pickColumn(names, pc)
 	switch {
 	case cellCol < 0:
-		err = fmt.Errorf("%w: no cell column (one of %s) among %q", ErrNoColumn, strings.Join(cellColumns, ", "), names)
+		err = fmt.Errorf("%w: no cell column (one of %s) among %s", ErrNoColumn, strings.Join(cellColumns, ", "), limits.ExcerptList(names, 8))
 	case popCol < 0:
-		err = fmt.Errorf("%w: no population column (one of %s) among %q", ErrNoColumn, strings.Join(pc, ", "), names)
+		err = fmt.Errorf("%w: no population column (one of %s) among %s", ErrNoColumn, strings.Join(pc, ", "), limits.ExcerptList(names, 8))
 	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("read h3 table %s: %w", b.path, err)
@@ -229,7 +237,7 @@ func (b *h3Builder) readCSV() error {
 		return fmt.Errorf("read h3 table: %w", err)
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
+	r := csv.NewReader(&limits.LineReader{Name: b.path, R: f})
 	r.ReuseRecord = true
 	header, err := r.Read()
 	if err == io.EOF {

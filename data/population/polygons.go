@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 
 	"github.com/paulmach/orb"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 )
 
 // Errors of FromPolygons, wrapped in a *FeatureError when they belong to one
@@ -95,7 +95,7 @@ func ReadPolygons(path string, res int, opt PolygonOptions) (*Table, error) {
 	if err := geo.CheckRes(res); err != nil {
 		return nil, fmt.Errorf("read polygons %s: %w", path, err)
 	}
-	data, err := os.ReadFile(path)
+	data, err := limits.ReadFile(path, limits.MaxTextFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read polygons: %w", err)
 	}

@@ -186,20 +186,8 @@ func (s *pixelSplitter) add(x, y int, v float64) (split bool, err error) {
 		s.pop[cs[0]] += v
 		return false, nil
 	}
-	clear(s.cands)
-	for _, c := range cs {
-		if s.cands[c] {
-			continue
-		}
-		disk, err := h3.GridDisk(c, s.k)
-		if err != nil {
-			return false, fmt.Errorf("%w: %v", geo.ErrBadCell, err)
-		}
-		for _, d := range disk {
-			s.cands[d] = true
-		}
-	}
 	pb := s.im.PixelBound(x, y)
+	pixelArea := (pb.Max[0] - pb.Min[0]) * (pb.Max[1] - pb.Min[1])
 	type share struct {
 		c h3.Cell
 		a float64
@@ -207,14 +195,49 @@ func (s *pixelSplitter) add(x, y int, v float64) (split bool, err error) {
 	var shares [16]share
 	list := shares[:0]
 	sum := 0.0
-	for c := range s.cands {
+	clip := func(c h3.Cell) error {
 		ring, err := s.ring(c)
 		if err != nil {
-			return false, err
+			return err
 		}
 		if a := clipArea(pb, ring); a > 0 {
 			list = append(list, share{c, a})
 			sum += a
+		}
+		return nil
+	}
+	// First the cells of the corners: when their overlaps fill the pixel,
+	// no other cell can overlap it (cells do not overlap each other).
+	clear(s.cands)
+	for _, c := range cs {
+		if !s.cands[c] {
+			s.cands[c] = true
+			if err := clip(c); err != nil {
+				return false, err
+			}
+		}
+	}
+	if math.Abs(sum-pixelArea) > 1e-6*pixelArea {
+		// A neighbour reaches into the pixel between its corners: clip
+		// against every cell near enough.
+		list, sum = list[:0], 0
+		clear(s.cands)
+		for _, c := range cs {
+			if s.cands[c] {
+				continue
+			}
+			disk, err := h3.GridDisk(c, s.k)
+			if err != nil {
+				return false, fmt.Errorf("%w: %v", geo.ErrBadCell, err)
+			}
+			for _, d := range disk {
+				s.cands[d] = true
+			}
+		}
+		for c := range s.cands {
+			if err := clip(c); err != nil {
+				return false, err
+			}
 		}
 	}
 	if !(sum > 0) { // cannot happen for a pixel inside the H3 grid; keep the people anyway

@@ -1,8 +1,6 @@
 package report
 
 import (
-	"fmt"
-
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
@@ -105,15 +103,13 @@ func (v *view) backup(r *Report) {
 	for k, l := range [4]string{"0", "1", "2", "3+"} {
 		tot[k] = s.ByBases[l]
 	}
-	bv.Total = newBackupRow("total", "All residents", tot)
-	bv.Note = fmt.Sprintf("%s of the residents are reached within %s minutes by at least two bases: when the nearest team is out, another still arrives in time.",
-		pct(s.Share), v.TargetMin)
+	bv.Total = newBackupRow("total", v.l.T("report.all_residents"), tot)
+	bv.Note = v.l.T("report.backup.note", "share", pct(s.Share), "min", v.TargetMin)
 	if b := r.Summary.BusyTeams; b != nil {
 		bv.Expected = true
 		bv.Total.Expected = pct(b.ExpectedShare)
-		bv.BusyNote = fmt.Sprintf("With teams out on other calls (busy %s of the time on average, at most %s; %d bases' fractions derived from the call rate, %d given), "+
-			"a call is expected to be reached within %s minutes %s of the time, against %s when every team is free: the chance that the first free team, in order of travel time, is within the circle (MEXCLP, Daskin 1983).",
-			pct(b.MeanFraction), pct(b.MaxFraction), b.Derived, b.Given, v.TargetMin, pct(b.ExpectedShare), pct(b.Within/r.Summary.Residents))
+		bv.BusyNote = v.l.T("report.backup.busy", "mean", pct(b.MeanFraction), "max", pct(b.MaxFraction), "derived", b.Derived, "given", b.Given,
+			"min", v.TargetMin, "expected", pct(b.ExpectedShare), "free", pct(b.Within/r.Summary.Residents))
 	}
 	v.Backup = bv
 }
@@ -143,12 +139,55 @@ func (v *view) day(r *Report) {
 	}
 	v.Day = &dayView{
 		Rows: []dayRow{
-			{Key: "night", Label: "By night (residents)", People: people(s.Residents), Within: people(s.Within), Share: pct(s.Share), Outside: people(s.Outside),
+			{Key: "night", Label: v.l.T("report.day.night"), People: people(s.Residents), Within: people(s.Within), Share: pct(s.Share), Outside: people(s.Outside),
 				P90: durOr(nan(s.P90Seconds), "–"), Backed: backed(s.Backup)},
-			{Key: "day", Label: "By day (residents who stay + workers)", People: people(d.Total), Within: people(d.Within), Share: pct(d.Share), Outside: people(d.Outside),
+			{Key: "day", Label: v.l.T("report.day.day"), People: people(d.Total), Within: people(d.Within), Share: pct(d.Share), Outside: people(d.Outside),
 				P90: durOr(nan(d.P90Seconds), "–"), Backed: backed(d.Backup)},
 		},
-		Note: fmt.Sprintf("By day %s of the residents stay home (%s) and %s workers are where they work (%s).",
-			pct(d.StayShare), map[bool]string{true: "1 − workers / residents", false: "given"}[d.StayDerived], people(d.Workers), d.Source),
+		Note: v.l.T("report.day.note", "stay", pct(d.StayShare), "how", v.l.T(map[bool]string{true: "report.day.derived", false: "report.day.given"}[d.StayDerived]), "workers", people(d.Workers), "src", d.Source),
 	}
+}
+
+// timesView compares the times of day.
+type timesView struct {
+	Rows []timeRow
+	Note string
+}
+
+type timeRow struct {
+	Time, Period, Within, Share, Outside, P90, Backed, Units string
+}
+
+// times fills v.Times when the study has times of day.
+func (v *view) times(r *Report) {
+	s := &r.Summary
+	ts := s.Times
+	if ts == nil {
+		return
+	}
+	tv := &timesView{}
+	free := v.l.T("report.times.free")
+	tv.Rows = append(tv.Rows, timeRow{Time: free, Period: "–", Within: people(s.Within), Share: pct(s.Share), Outside: people(s.Outside),
+		P90: durOr(nan(s.P90Seconds), "–"), Units: v.l.T("report.of", "a", s.UnitsMeetingRescue, "b", s.UnitsWithResidents)})
+	if s.Backup != nil {
+		tv.Rows[0].Backed = pct(s.Backup.Share)
+	}
+	for _, t := range ts.Times {
+		per := t.Period
+		if per == "" {
+			per = free
+		}
+		tv.Rows = append(tv.Rows, timeRow{Time: t.Time, Period: per, Within: people(t.Within), Share: pct(t.Share), Outside: people(t.Outside),
+			P90: durOr(nan(t.P90Seconds), "–"), Backed: pct(t.BackupShare), Units: v.l.T("report.of", "a", t.Units, "b", s.UnitsWithResidents)})
+	}
+	p := ts.Profile
+	switch {
+	case p.Illustrative:
+		tv.Note = v.l.T("report.times.illustrative", "name", p.Name)
+	case p.Source != "":
+		tv.Note = v.l.T("report.times.source", "name", p.Name, "source", p.Source)
+	default:
+		tv.Note = v.l.T("report.times.freeflow", "name", p.Name)
+	}
+	v.Times = tv
 }

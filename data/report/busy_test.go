@@ -169,3 +169,56 @@ func TestReportDayNight(t *testing.T) {
 		}
 	}
 }
+
+// TestReportTimes: a study at three times of day with the bundled
+// illustrative profile shows one row per time beside free flow, with the
+// summary's figures, and says the factors are illustrative.
+func TestReportTimes(t *testing.T) {
+	sample, err := filepath.Abs(filepath.Join("..", "sample", "andorra"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	path := filepath.Join(tmp, "study.yaml")
+	yaml := "name: times\nnetwork: {pbf: " + filepath.Join(sample, "andorra.osm.pbf") + "}\n" +
+		"facilities: {bases: [{file: " + filepath.Join(sample, "fire_stations.csv") + ", team_size: 30}]}\n" +
+		"population: {buildings: {scale_to: 77543}}\nunits: {osm_admin_level: 7}\n" +
+		"times: [\"03:00\", \"08:00\", \"17:30\"]\nspeed_profile: " + filepath.Join(sample, "speed-profile-illustrative.yaml") + "\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "out")
+	runStudy(t, path, dir)
+	r, err := report.Load(dir, report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := render(t, r, report.RenderOptions{})
+	_, rows := table(t, page, "times-table")
+	sum := summary(t, dir)
+	times := sum["times_of_day"].(map[string]any)["times"].([]any)
+	if len(rows) != 1+len(times) || len(times) != 3 {
+		t.Fatalf("times table has %d rows, summary %d times; want 4 and 3", len(rows), len(times))
+	}
+	for k, x := range times {
+		ts := x.(map[string]any)
+		row := rows[k+1]
+		if row[0] != ts["time"] || row[2] != commas(ts["within"].(float64)) || row[3] != percent(ts["share"].(float64)) {
+			t.Errorf("times row %v, summary %v", row, ts)
+		}
+	}
+	if rows[1][2] != rows[0][2] {
+		t.Errorf("03:00 is in the profile's night period at factor 1: %s inside, free flow %s", rows[1][2], rows[0][2])
+	}
+	if rows[2][2] == rows[0][2] {
+		t.Errorf("08:00 (morning peak) has as many inside as free flow: %s", rows[2][2])
+	}
+	if !strings.Contains(page, "ILLUSTRATIVE") {
+		t.Error("the report does not say the profile is illustrative")
+	}
+	for _, f := range []string{"cells_times.csv", "units_times.csv", "bases_times.csv", "gaps_times.csv"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("output: %v", err)
+		}
+	}
+}

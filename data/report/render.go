@@ -14,12 +14,17 @@ import (
 	"github.com/uber/h3-go/v4"
 
 	"github.com/rescuegrid/rescuegrid/data/summary"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 )
 
 //go:embed report.html.tmpl
 var templates embed.FS
 
-var page = template.Must(template.New("report.html.tmpl").ParseFS(templates, "report.html.tmpl"))
+// page is parsed once with a stand-in for "t" (the catalogue lookup);
+// Render binds "t" to the report's language on a clone.
+var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
+	"t": func(string, ...any) string { return "" },
+}).ParseFS(templates, "report.html.tmpl"))
 
 // OSMCopyrightURL is where OpenStreetMap's licence and attribution terms
 // are published; the report links it beside the attribution.
@@ -32,6 +37,9 @@ type RenderOptions struct {
 	Map   MapOptions
 	// Now stamps the page ("report made"); zero means time.Now.
 	Now time.Time
+	// Lang is the language of the page's words (figures, study and unit
+	// names are the same in every language); the zero value is English.
+	Lang i18n.Lang
 }
 
 // Render writes r as one self-contained HTML page to w.
@@ -40,7 +48,12 @@ func Render(w io.Writer, r *Report, opt RenderOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := page.Execute(w, v); err != nil {
+	tmpl, err := page.Clone()
+	if err != nil {
+		return fmt.Errorf("render report: %w", err)
+	}
+	tmpl.Funcs(template.FuncMap{"t": func(key string, args ...any) string { return opt.Lang.T(key, args...) }})
+	if err := tmpl.Execute(w, v); err != nil {
 		return fmt.Errorf("render report: %w", err)
 	}
 	return nil
@@ -49,6 +62,8 @@ func Render(w io.Writer, r *Report, opt RenderOptions) error {
 // The view: everything the template shows, formatted. Numbers are
 // strings here so that the template holds no arithmetic.
 type view struct {
+	l                                                i18n.Lang
+	Lang                                             string // BCP 47 tag for <html lang>
 	Title, Study, Standard, Created, Made, Generator string
 	TargetMin, TargetShare                           string
 	Num                                              map[string]int
@@ -78,6 +93,7 @@ type view struct {
 	GapsNote       string
 	Backup         *backupView
 	Day            *dayView
+	Times          *timesView
 	Shelter        *shelterView
 	Scenarios      *scenarioView
 	Siting         *sitingView
@@ -128,8 +144,8 @@ type setting struct {
 }
 
 type sourceRow struct {
-	Role, File, Size, Detail, Provenance string
-	OSM                                  bool
+	Role, RoleLabel, File, Size, Detail, Provenance string
+	OSM                                             bool
 }
 
 type shelterView struct {
@@ -205,9 +221,10 @@ func newView(r *Report, opt RenderOptions) (*view, error) {
 		Created: s.Created.UTC().Format("2006-01-02 15:04 UTC"), Made: now.UTC().Format("2006-01-02 15:04 UTC"),
 		TargetMin: minutes(std.Rescue.Minutes), TargetShare: target(std.Rescue.CoverageTarget),
 		OSMURL: OSMCopyrightURL, OSMAttribution: summary.OSMAttribution,
+		l: opt.Lang, Lang: opt.Lang.String(),
 	}
 	if v.Title == "" {
-		v.Title = "Rescue coverage report"
+		v.Title = v.l.T("report.title")
 	}
 	m, err := renderMap(r, opt.Map)
 	if err != nil {
@@ -219,6 +236,7 @@ func newView(r *Report, opt RenderOptions) (*view, error) {
 	v.basesAndGaps(r)
 	v.backup(r)
 	v.day(r)
+	v.times(r)
 	v.shelters(r)
 	v.scenarios(r)
 	v.siting(r)
@@ -282,16 +300,15 @@ func (v *view) unitsAndKPIs(r *Report) {
 		outsideClass = ""
 	}
 	v.KPIs = []kpi{
-		{Key: "residents", Label: "Residents", Value: people(s.Residents), Sub: fmt.Sprintf("on %s populated H3 cells", count(s.Cells))},
-		{Key: "within", Label: fmt.Sprintf("Inside the %s-min circle", v.TargetMin), Value: people(s.Within), Sub: "residents reached in time"},
-		{Key: "share", Label: "Share inside", Value: pct(s.Share), Sub: "target " + v.TargetShare, Class: shareClass},
-		{Key: "outside", Label: "Outside the circle", Value: people(s.Outside), Sub: fmt.Sprintf("residents, in %s gaps", count(outsideGaps)), Class: outsideClass},
-		{Key: "no_road_cells", Label: "Cells without road access", Value: count(s.NoRoadCells), SubKey: "no_road_residents", SubValue: people(s.NoRoadResidents), Sub: "residents in them"},
-		{Key: "p90", Label: "Travel time p50 / p90", Value: durOr(nan(s.P50Seconds), "–") + " / " + durOr(nan(s.P90Seconds), "–"), Sub: "min:s, population-weighted"},
+		{Key: "residents", Label: v.l.T("report.kpi.residents"), Value: people(s.Residents), Sub: v.l.T("report.kpi.residents_sub", "cells", count(s.Cells))},
+		{Key: "within", Label: v.l.T("report.kpi.within", "min", v.TargetMin), Value: people(s.Within), Sub: v.l.T("report.kpi.within_sub")},
+		{Key: "share", Label: v.l.T("report.kpi.share"), Value: pct(s.Share), Sub: v.l.T("report.kpi.share_sub", "target", v.TargetShare), Class: shareClass},
+		{Key: "outside", Label: v.l.T("report.kpi.outside"), Value: people(s.Outside), Sub: v.l.T("report.kpi.outside_sub", "gaps", count(outsideGaps)), Class: outsideClass},
+		{Key: "no_road_cells", Label: v.l.T("report.kpi.noroad"), Value: count(s.NoRoadCells), SubKey: "no_road_residents", SubValue: people(s.NoRoadResidents), Sub: v.l.T("report.kpi.noroad_sub")},
+		{Key: "p90", Label: v.l.T("report.kpi.p90"), Value: durOr(nan(s.P50Seconds), "–") + " / " + durOr(nan(s.P90Seconds), "–"), Sub: v.l.T("report.kpi.p90_sub")},
 	}
 
-	v.Headline = fmt.Sprintf("%s of the %s residents live within the %s-minute rescue circle of the nearest base; %s are outside it.",
-		pct(s.Share), people(s.Residents), v.TargetMin, people(s.Outside))
+	v.Headline = v.l.T("report.headline", "share", pct(s.Share), "residents", people(s.Residents), "min", v.TargetMin, "outside", people(s.Outside))
 
 	var empty []string
 	for _, i := range unitOrder(r.Units) {
@@ -301,18 +318,18 @@ func (v *view) unitsAndKPIs(r *Report) {
 			continue
 		}
 		row := unitRow{ID: u.ID, Name: u.Name, Residents: people(u.Residents), Within: people(u.Within), Share: pct(u.Share),
-			Outside: people(u.Outside), P50: dur(u.P50), P90: dur(u.P90), Max: dur(u.Max), NoRoad: people(u.NoRoadResidents)}
+			Outside: people(u.Outside), P50: v.dur(u.P50), P90: v.dur(u.P90), Max: v.dur(u.Max), NoRoad: people(u.NoRoadResidents)}
 		team := teamRow{ID: u.ID, Name: u.Name, Bases: count(u.Bases), Members: count(u.Members), MinMembers: count(u.MinMembers),
 			Short: count(u.TeamShort), OwnReach: pct(u.OwnTeamCovered / u.Residents)}
 		if u.TeamShort == 0 {
 			team.Short = "–"
 		}
-		team.Team, team.TeamClass = teamStatus(u)
+		team.Team, team.TeamClass = teamStatus(v.l, u)
 		v.Teams = append(v.Teams, team)
 		if u.MeetsRescue {
-			row.Rescue, row.RescueClass = "met", "ok"
+			row.Rescue, row.RescueClass = v.l.T("verdict.met"), "ok"
 		} else {
-			row.Rescue, row.RescueClass = "not met", "bad"
+			row.Rescue, row.RescueClass = v.l.T("verdict.not_met"), "bad"
 		}
 		if u.RapidResidents > 0 {
 			v.HasRapid = true
@@ -322,9 +339,9 @@ func (v *view) unitsAndKPIs(r *Report) {
 		}
 		v.Units = append(v.Units, row)
 	}
-	v.UnitsMeeting = fmt.Sprintf("%d of %d", s.UnitsMeetingRescue, s.UnitsWithResidents)
-	v.UnitsTotal = unitRow{Name: "All residents", Residents: people(s.Residents), Within: people(s.Within), Share: pct(s.Share),
-		Outside: people(s.Outside), P50: dur(nan(s.P50Seconds)), P90: dur(nan(s.P90Seconds)), Max: dur(nan(s.MaxSeconds)), NoRoad: people(s.NoRoadResidents)}
+	v.UnitsMeeting = v.l.T("report.n_of_m", "n", s.UnitsMeetingRescue, "m", s.UnitsWithResidents)
+	v.UnitsTotal = unitRow{Name: v.l.T("report.all_residents"), Residents: people(s.Residents), Within: people(s.Within), Share: pct(s.Share),
+		Outside: people(s.Outside), P50: v.dur(nan(s.P50Seconds)), P90: v.dur(nan(s.P90Seconds)), Max: v.dur(nan(s.MaxSeconds)), NoRoad: people(s.NoRoadResidents)}
 	bases, members, own, res := 0, 0, 0.0, 0.0
 	for _, u := range r.Units {
 		bases += u.Bases
@@ -332,16 +349,16 @@ func (v *view) unitsAndKPIs(r *Report) {
 		own += u.OwnTeamCovered
 		res += u.Residents
 	}
-	v.TeamsTotal = teamRow{Name: "All units", Bases: count(bases), Members: count(members), OwnReach: pct(own / res)}
+	v.TeamsTotal = teamRow{Name: v.l.T("report.all_units"), Bases: count(bases), Members: count(members), OwnReach: pct(own / res)}
 	if s.CellsOutsideUnits > 0 {
-		v.OutsideUnits = fmt.Sprintf("The total includes %s residents in %s cells whose centre lies outside every unit.", people(s.ResidentsOutsideUnit), count(s.CellsOutsideUnits))
+		v.OutsideUnits = v.l.T("report.outside_units", "residents", people(s.ResidentsOutsideUnit), "cells", count(s.CellsOutsideUnits))
 	}
 	if len(empty) > 0 {
 		sort.Strings(empty)
 		if len(empty) <= 30 {
-			v.EmptyUnits = fmt.Sprintf("%d more units have no residents in the study grid: %s.", len(empty), strings.Join(empty, ", "))
+			v.EmptyUnits = v.l.T("report.empty_units", "n", len(empty), "list", strings.Join(empty, v.l.T("report.list_sep")))
 		} else {
-			v.EmptyUnits = fmt.Sprintf("%s more units have no residents in the study grid (the units file covers more than the study area); they are left out of the table.", count(len(empty)))
+			v.EmptyUnits = v.l.T("report.empty_units_many", "n", count(len(empty)))
 		}
 	}
 
@@ -351,30 +368,54 @@ func (v *view) unitsAndKPIs(r *Report) {
 		if b.Cells == 0 && (b.Key == "unreached" || b.Key == "far") {
 			continue
 		}
-		v.MapLegend = append(v.MapLegend, legendRow{Key: b.Key, Label: b.Label, Color: b.Color, Hatch: b.Hatch,
+		v.MapLegend = append(v.MapLegend, legendRow{Key: b.Key, Label: bandLabel(v.l, b), Color: b.Color, Hatch: b.Hatch,
 			Cells: count(b.Cells), Residents: people(b.Residents), Share: pct(b.Share)})
 	}
 	v.Symbols = []string{"base", "gap", "unit"}
-	mode := "one hexagon per populated H3 cell"
+	mode := v.l.T("report.map.per_cell")
 	if !v.Map.PerCell {
-		mode = "populated H3 cells, merged by class"
+		mode = v.l.T("report.map.merged")
 	}
-	v.MapNote = fmt.Sprintf("Travel time from the nearest rescue base (turnout %s s + drive + walk from the road to the cell centre at %g km/h), %s at resolution %d. Projection: local equirectangular, north up; scale bar %s.",
-		decimal(std.Rescue.TurnoutSeconds, 0), std.Access.WalkKPH, mode, s.Resolution, distanceLabel(v.Map.ScaleM))
+	v.MapNote = v.l.T("report.map.note", "turnout", decimal(std.Rescue.TurnoutSeconds, 0), "walk", fmt.Sprintf("%g", std.Access.WalkKPH), "mode", mode, "res", s.Resolution, "scale", distanceLabel(v.Map.ScaleM))
 }
 
 // teamStatus says whether a unit's own team meets the minimum and reaches
 // its residents, as the units table's meets_team does.
-func teamStatus(u Unit) (string, string) {
+func teamStatus(l i18n.Lang, u Unit) (string, string) {
 	switch {
 	case u.Bases == 0:
-		return "no team", "bad"
+		return l.T("summary.team.none"), "bad"
 	case u.TeamShort > 0:
-		return fmt.Sprintf("%d short", u.TeamShort), "bad"
+		return l.T("report.team.short", "n", u.TeamShort), "bad"
 	case !u.MeetsTeam:
-		return "too far", "warn"
+		return l.T("summary.team.far"), "warn"
 	}
-	return "ok", "ok"
+	return l.T("summary.team.ok"), "ok"
+}
+
+// dur is the time in min:s, or "not reached" in the page's language.
+func (v *view) dur(sec float64) string { return durOr(sec, v.l.T("report.not_reached")) }
+
+// yesNo says yes or no in the page's language.
+func (v *view) yesNo(b bool) string {
+	if b {
+		return v.l.T("report.yes")
+	}
+	return v.l.T("report.no")
+}
+
+// bandLabel is a map legend band's label in language l ("0–5 min",
+// "not reached", …).
+func bandLabel(l i18n.Lang, b timeBand) string {
+	switch b.Key {
+	case "unreached":
+		return l.T("report.not_reached")
+	case "noroad":
+		return l.T("report.band.noroad")
+	case "far":
+		return l.T("report.band.far", "min", strings.TrimSuffix(strings.TrimPrefix(b.Label, "over "), " min"))
+	}
+	return l.T("report.band.range", "range", strings.TrimSuffix(b.Label, " min"))
 }
 
 func (v *view) basesAndGaps(r *Report) {
@@ -384,7 +425,7 @@ func (v *view) basesAndGaps(r *Report) {
 	}
 	unitName := func(id string) string {
 		if id == "" {
-			return "outside every unit"
+			return v.l.T("report.outside_every_unit")
 		}
 		if n, ok := units[id]; ok {
 			return n
@@ -392,11 +433,8 @@ func (v *view) basesAndGaps(r *Report) {
 		return id
 	}
 	for _, b := range r.Bases {
-		snapped := "yes"
-		if !b.Snapped {
-			snapped = "no"
-		}
-		v.Bases = append(v.Bases, baseRow{ID: b.ID, Name: b.Name, Level: b.Level, TeamSize: count(b.TeamSize), Unit: unitName(b.UnitID),
+		snapped := v.yesNo(b.Snapped)
+		v.Bases = append(v.Bases, baseRow{ID: b.ID, Name: b.Name, Level: levelName(v.l, b.Level), TeamSize: count(b.TeamSize), Unit: unitName(b.UnitID),
 			Snapped: snapped, Nearest: people(b.Nearest), Covered: people(b.Covered), OnlyCovers: people(b.OnlyCovers)})
 	}
 	const shown = 10
@@ -405,7 +443,7 @@ func (v *view) basesAndGaps(r *Report) {
 			continue
 		}
 		v.Gaps = append(v.Gaps, gapRow{Rank: fmt.Sprint(g.Rank), Residents: people(g.Residents), Cells: count(g.Cells),
-			Worst: durOr(g.Worst, "not reached"), Unit: unitName(g.UnitID), Where: fmt.Sprintf("%.5f, %.5f", g.Loc[1], g.Loc[0])})
+			Worst: v.dur(g.Worst), Unit: unitName(g.UnitID), Where: fmt.Sprintf("%.5f, %.5f", g.Loc[1], g.Loc[0])})
 	}
 	if n := len(r.Gaps); n > shown {
 		rest := 0.0
@@ -414,7 +452,7 @@ func (v *view) basesAndGaps(r *Report) {
 				rest += g.Residents
 			}
 		}
-		v.GapsNote = fmt.Sprintf("%s more gaps hold %s residents (gaps.csv lists them all).", count(n-shown), people(rest))
+		v.GapsNote = v.l.T("report.gaps_more", "n", count(n-shown), "residents", people(rest))
 	}
 }
 
@@ -434,12 +472,12 @@ func (v *view) shelters(r *Report) {
 		deficitClass = "bad"
 	}
 	sv.KPIs = []kpi{
-		{Key: "shelters", Label: "Shelters for people", Value: count(ss.Shelters), Sub: fmt.Sprintf("%s of unknown capacity", count(ss.UnknownCapacity))},
-		{Key: "places", Label: "Places", Value: people(ss.Places), Sub: decimal(100*ss.PlacesPerResident, 2) + " per 100 residents"},
-		{Key: "required_places", Label: "Places the standard asks", Value: people(ss.Required), Sub: sv.FixedPct + " of residents in fixed shelters"},
-		{Key: "place_deficit", Label: "Deficit", Value: people(ss.Deficit), Sub: "places missing", Class: deficitClass},
-		{Key: "within_walk_reach", Label: "Shelter within walking reach", Value: pct(reachShare), Sub: people(ss.WithinReach) + " residents"},
-		{Key: "unplaced", Label: "Without a place", Value: people(ss.Unplaced), Sub: fmt.Sprintf("of %s needing one; mean walk %s", people(ss.Demand), durOr(nan(ss.MeanWalkSeconds), "–"))},
+		{Key: "shelters", Label: v.l.T("report.kpi.shelters"), Value: count(ss.Shelters), Sub: v.l.T("report.kpi.shelters_sub", "n", count(ss.UnknownCapacity))},
+		{Key: "places", Label: v.l.T("report.kpi.places"), Value: people(ss.Places), Sub: v.l.T("report.kpi.places_sub", "per100", decimal(100*ss.PlacesPerResident, 2))},
+		{Key: "required_places", Label: v.l.T("report.kpi.required"), Value: people(ss.Required), Sub: v.l.T("report.kpi.required_sub", "pct", sv.FixedPct)},
+		{Key: "place_deficit", Label: v.l.T("report.kpi.deficit"), Value: people(ss.Deficit), Sub: v.l.T("report.kpi.deficit_sub"), Class: deficitClass},
+		{Key: "within_walk_reach", Label: v.l.T("report.kpi.walk"), Value: pct(reachShare), Sub: v.l.T("report.kpi.walk_sub", "n", people(ss.WithinReach))},
+		{Key: "unplaced", Label: v.l.T("report.kpi.unplaced"), Value: people(ss.Unplaced), Sub: v.l.T("report.kpi.unplaced_sub", "demand", people(ss.Demand), "walk", durOr(nan(ss.MeanWalkSeconds), "–"))},
 	}
 	for _, u := range r.ShelterUnits {
 		if u.Residents <= 0 && u.Shelters == 0 {
@@ -450,7 +488,7 @@ func (v *view) shelters(r *Report) {
 			WithinWalk: "–", WalkP50: durOr(u.WalkP50, "–"), WalkP90: durOr(u.WalkP90, "–"),
 			Unplaced: people(u.Unplaced), DepotWithin: "–"}
 		if u.UnknownCapacity > 0 {
-			row.Shelters += fmt.Sprintf(" (%d unknown)", u.UnknownCapacity)
+			row.Shelters += v.l.T("report.unknown_n", "n", u.UnknownCapacity)
 		}
 		if u.Deficit > 0 {
 			row.DeficitClass = "bad"
@@ -471,7 +509,7 @@ func (v *view) shelters(r *Report) {
 		if name == "" {
 			name = sh.ID
 		}
-		sv.Overflow = append(sv.Overflow, overflowRow{Name: name, Class: sh.Class, Rule: sh.Rule, Places: people(sh.Places),
+		sv.Overflow = append(sv.Overflow, overflowRow{Name: name, Class: className(v.l, sh.Class), Rule: sh.Rule, Places: people(sh.Places),
 			Nearest: people(sh.NearestLoad), Over: people(sh.NearestLoad - sh.Places)})
 	}
 	units := map[string]string{}
@@ -479,19 +517,16 @@ func (v *view) shelters(r *Report) {
 		units[u.ID] = u.Name
 	}
 	for _, d := range r.Depots {
-		snapped := "yes"
-		if !d.Snapped {
-			snapped = "no"
-		}
+		snapped := v.yesNo(d.Snapped)
 		sv.Depots = append(sv.Depots, depotRow{ID: d.ID, Name: d.Name, Unit: units[d.UnitID], Snapped: snapped,
 			Residents: people(d.Residents), Shelters: count(d.Shelters), Stock: d.Stock})
 	}
 	var classes []string
 	for name, c := range std.Shelters.Classes {
-		classes = append(classes, fmt.Sprintf("%s %g m", strings.ReplaceAll(name, "_", "-"), c.ReachM))
+		classes = append(classes, fmt.Sprintf("%s %g m", className(v.l, name), c.ReachM))
 	}
 	sort.Strings(classes)
-	sv.Reach = strings.Join(classes, ", ")
+	sv.Reach = strings.Join(classes, v.l.T("report.list_sep"))
 	v.Shelter = sv
 }
 
@@ -501,7 +536,7 @@ func (v *view) scenarios(r *Report) {
 		return
 	}
 	sv := &scenarioView{}
-	sv.Rows = append(sv.Rows, scenarioRow{Name: "baseline", Change: "as studied", Within: people(s.Within), Delta: "–", Share: pct(s.Share), Lost: "–", Worst: "–", Baseline: true})
+	sv.Rows = append(sv.Rows, scenarioRow{Name: v.l.T("report.scen.baseline"), Change: v.l.T("report.scen.as_studied"), Within: people(s.Within), Delta: "–", Share: pct(s.Share), Lost: "–", Worst: "–", Baseline: true})
 	byScen := map[string]map[string]ScenarioUnit{}
 	for _, su := range r.Scenarios {
 		if byScen[su.Scenario] == nil {
@@ -513,19 +548,23 @@ func (v *view) scenarios(r *Report) {
 		sv.Names = append(sv.Names, sc.Name)
 		var change []string
 		if sc.ClosedEdges > 0 {
-			change = append(change, count(sc.ClosedEdges)+" road edges closed")
+			change = append(change, v.l.T("report.scen.closed", "n", count(sc.ClosedEdges)))
 		}
 		if sc.SlowedEdges > 0 {
-			change = append(change, count(sc.SlowedEdges)+" road edges slowed")
+			change = append(change, v.l.T("report.scen.slowed", "n", count(sc.SlowedEdges)))
 		}
 		if len(sc.UnknownWays) > 0 {
-			change = append(change, fmt.Sprintf("%d way ids not in the network", len(sc.UnknownWays)))
+			change = append(change, v.l.T("report.scen.unknown_ways", "n", len(sc.UnknownWays)))
 		}
 		if n := len(sc.BasesOut); n > 0 {
-			change = append(change, fmt.Sprintf("%d %s out of service (%s)", n, map[bool]string{true: "base", false: "bases"}[n == 1], listUpTo(sc.BasesOut, 4)))
+			key := "report.scen.bases_out"
+			if n == 1 {
+				key = "report.scen.base_out"
+			}
+			change = append(change, v.l.T(key, "n", n, "list", v.listUpTo(sc.BasesOut, 4)))
 		}
 		if len(change) == 0 {
-			change = append(change, "bases out of service")
+			change = append(change, v.l.T("report.scen.bases_out_only"))
 		}
 		share := math.NaN()
 		if s.Residents > 0 {
@@ -538,9 +577,9 @@ func (v *view) scenarios(r *Report) {
 			}
 		}
 		if worstLost > 0 {
-			worst = fmt.Sprintf("%s (%s)", worst, people(worstLost))
+			worst = v.l.T("report.name_n", "name", worst, "n", people(worstLost))
 		}
-		sv.Rows = append(sv.Rows, scenarioRow{Name: sc.Name, Change: strings.Join(change, "; "), Within: people(sc.Within),
+		sv.Rows = append(sv.Rows, scenarioRow{Name: sc.Name, Change: strings.Join(change, v.l.T("report.semicolon")), Within: people(sc.Within),
 			Delta: signed(sc.Within - s.Within), Share: pct(share), Lost: people(sc.Lost), Worst: worst})
 	}
 	for _, i := range unitOrder(r.Units) {
@@ -588,14 +627,8 @@ func (v *view) siting(r *Report) {
 	sv := &sitingView{Dir: st.Dir, GainLabel: gainLabel, ValueLabel: valueLabel,
 		GainChart: template.HTML(gainChart(st)), ValueChart: template.HTML(valueChart(st, res))}
 	switch st.Objective {
-	case "coverage":
-		sv.Objective = "most residents inside the rescue circle for K new sites (maximal covering, MCLP)"
-	case "all":
-		sv.Objective = "fewest new sites to bring the coverage target inside the circle (set covering, LSCP)"
-	case "time":
-		sv.Objective = "least population-weighted travel time (p-median)"
-	case "expected":
-		sv.Objective = "most residents expected to be reached in time when teams are out on other calls (maximal expected covering, MEXCLP)"
+	case "coverage", "all", "time", "expected":
+		sv.Objective = v.l.T("report.obj." + st.Objective)
 	default:
 		sv.Objective = st.Objective
 	}
@@ -604,17 +637,17 @@ func (v *view) siting(r *Report) {
 		area = decimal(a, 2)
 	}
 	sv.Facts = []setting{
-		{Key: "Objective", Value: sv.Objective},
-		{Key: "Candidate sites", Value: fmt.Sprintf("%s centres of H3 cells of resolution %d (about %s km² each) with road access, of %s considered", count(st.Candidates), st.CandidateRes, area, count(st.Considered))},
-		{Key: "Existing bases", Value: fmt.Sprintf("%s, all kept open", count(r.Summary.Bases))},
+		{Key: v.l.T("report.site.objective"), Value: sv.Objective},
+		{Key: v.l.T("report.site.candidates"), Value: v.l.T("report.site.candidates_v", "n", count(st.Candidates), "res", st.CandidateRes, "area", area, "considered", count(st.Considered))},
+		{Key: v.l.T("report.site.existing"), Value: v.l.T("report.site.existing_v", "n", count(r.Summary.Bases))},
 	}
 	if st.Objective == "time" {
 		sv.Facts = append(sv.Facts,
-			setting{Key: "Mean travel time", Value: fmt.Sprintf("%s with the existing bases, %s with %d new sites", durOr(st.Baseline/math.Max(res, 1), "–"), durOr(st.MeanSeconds, "–"), len(st.Sites))})
+			setting{Key: v.l.T("report.site.mean"), Value: v.l.T("report.site.mean_v", "before", durOr(st.Baseline/math.Max(res, 1), "–"), "after", durOr(st.MeanSeconds, "–"), "n", len(st.Sites))})
 	} else {
 		sv.Facts = append(sv.Facts,
-			setting{Key: "Residents inside the circle", Value: fmt.Sprintf("%s (%s) with the existing bases → %s (%s) with %d new sites", people(st.Baseline), pct(st.Baseline/res), people(st.Covered), pct(st.Covered/res), len(st.Sites))},
-			setting{Key: "Reachable at all", Value: fmt.Sprintf("%s residents: the rest have no road access or no candidate reaches them in time", people(st.Coverable))})
+			setting{Key: v.l.T("report.site.inside"), Value: v.l.T("report.site.inside_v", "before", people(st.Baseline), "bshare", pct(st.Baseline/res), "after", people(st.Covered), "ashare", pct(st.Covered/res), "n", len(st.Sites))},
+			setting{Key: v.l.T("report.site.reachable"), Value: v.l.T("report.site.reachable_v", "n", people(st.Coverable))})
 	}
 	for _, c := range st.Curve {
 		gap := "–"
@@ -630,7 +663,7 @@ func (v *view) siting(r *Report) {
 		sv.Curve = append(sv.Curve, row)
 	}
 	for _, s := range st.Sites {
-		unit := "outside every unit"
+		unit := v.l.T("report.outside_every_unit")
 		for _, u := range r.Units {
 			if len(u.Geom) > 0 && u.Geom.Bound().Contains(s.Loc) && planar.MultiPolygonContains(u.Geom, s.Loc) {
 				unit = u.Name
@@ -639,7 +672,7 @@ func (v *view) siting(r *Report) {
 		}
 		sv.Sites = append(sv.Sites, siteRow{Rank: fmt.Sprint(s.Rank), ID: s.ID, Where: fmt.Sprintf("%.5f, %.5f", s.Loc[1], s.Loc[0]), Unit: unit, Members: count(s.Members)})
 	}
-	sv.PlanNote = "The curve adds sites one at a time (greedy order: what each further station buys); the plan is the greedy choice improved by swaps, or the exact optimum where the branch and bound ran, so its sites can differ from the curve's."
+	sv.PlanNote = v.l.T("report.site.plan_note")
 	v.Siting = sv
 }
 
@@ -649,8 +682,7 @@ func (v *view) findings(r *Report) {
 	var f []string
 	if len(v.Units) > 0 {
 		worst := v.Units[0]
-		f = append(f, fmt.Sprintf("%s units with residents meet the %s target. Most residents outside the circle: %s (%s inside, %s outside).",
-			v.UnitsMeeting, v.TargetShare, worst.Name, worst.Share, worst.Outside))
+		f = append(f, v.l.T("report.find.units", "meeting", v.UnitsMeeting, "target", v.TargetShare, "unit", worst.Name, "share", worst.Share, "outside", worst.Outside))
 	}
 	var noTeam, short []string
 	for _, i := range unitOrder(r.Units) {
@@ -662,27 +694,24 @@ func (v *view) findings(r *Report) {
 		case u.Bases == 0:
 			noTeam = append(noTeam, u.Name)
 		case u.TeamShort > 0:
-			short = append(short, fmt.Sprintf("%s (%d of %d)", u.Name, u.Members, u.MinMembers))
+			short = append(short, v.l.T("report.find.short_unit", "unit", u.Name, "n", u.Members, "min", u.MinMembers))
 		}
 	}
 	if len(noTeam) > 0 {
-		f = append(f, fmt.Sprintf("No rescue team based in %d of %d units: %s.", len(noTeam), s.UnitsWithResidents, listUpTo(noTeam, 8)))
+		f = append(f, v.l.T("report.find.noteam", "n", len(noTeam), "m", s.UnitsWithResidents, "list", v.listUpTo(noTeam, 8)))
 	}
 	if len(short) > 0 {
-		f = append(f, fmt.Sprintf("Team below the minimum in %s.", listUpTo(short, 8)))
+		f = append(f, v.l.T("report.find.short", "list", v.listUpTo(short, 8)))
 	}
 	if len(r.Gaps) > 0 {
 		g := r.Gaps[0]
-		f = append(f, fmt.Sprintf("The largest gap holds %s residents in %s cells (%s), worst time %s; %s gaps in all.",
-			people(g.Residents), count(g.Cells), v.Gaps[0].Unit, durOr(g.Worst, "not reached"), count(len(r.Gaps))))
+		f = append(f, v.l.T("report.find.gap", "residents", people(g.Residents), "cells", count(g.Cells), "unit", v.Gaps[0].Unit, "worst", v.dur(g.Worst), "n", count(len(r.Gaps))))
 	}
 	if s.NoRoadCells > 0 {
-		f = append(f, fmt.Sprintf("%s cells with %s residents have no road within %g m of their centre; they count as outside the circle.",
-			count(s.NoRoadCells), people(s.NoRoadResidents), std.Access.SnapDistanceM))
+		f = append(f, v.l.T("report.find.noroad", "cells", count(s.NoRoadCells), "residents", people(s.NoRoadResidents), "m", fmt.Sprintf("%g", std.Access.SnapDistanceM)))
 	}
 	if s.Shelters != nil {
-		f = append(f, fmt.Sprintf("Shelters offer %s places, %s per 100 residents; the standard's %s asks %s (deficit %s).",
-			people(s.Shelters.Places), decimal(100*s.Shelters.PlacesPerResident, 2), target(std.Shelters.FixedShare), people(s.Shelters.Required), people(s.Shelters.Deficit)))
+		f = append(f, v.l.T("report.find.shelters", "places", people(s.Shelters.Places), "per100", decimal(100*s.Shelters.PlacesPerResident, 2), "pct", target(std.Shelters.FixedShare), "required", people(s.Shelters.Required), "deficit", people(s.Shelters.Deficit)))
 	}
 	if len(s.Scenarios) > 0 {
 		worst := s.Scenarios[0]
@@ -691,20 +720,41 @@ func (v *view) findings(r *Report) {
 				worst = sc
 			}
 		}
-		f = append(f, fmt.Sprintf("Of %d scenarios, %s costs the most: %s residents lose coverage.", len(s.Scenarios), worst.Name, people(worst.Lost)))
+		f = append(f, v.l.T("report.find.scenario", "n", len(s.Scenarios), "name", worst.Name, "lost", people(worst.Lost)))
 	}
 	if st := r.Siting; st != nil && len(st.Sites) > 0 && st.Objective != "time" && s.Residents > 0 {
-		f = append(f, fmt.Sprintf("%d new sites would bring %s more residents inside the circle (%s → %s).",
-			len(st.Sites), people(st.Covered-st.Baseline), pct(st.Baseline/s.Residents), pct(st.Covered/s.Residents)))
+		f = append(f, v.l.T("report.find.siting", "n", len(st.Sites), "more", people(st.Covered-st.Baseline), "from", pct(st.Baseline/s.Residents), "to", pct(st.Covered/s.Residents)))
 	}
 	v.Findings = f
 }
 
-func listUpTo(xs []string, n int) string {
+func listUpTo(xs []string, n int) string { return listIn(i18n.EN, xs, n) }
+
+// listUpTo is listUpTo in the page's language.
+func (v *view) listUpTo(xs []string, n int) string { return listIn(v.l, xs, n) }
+
+func listIn(l i18n.Lang, xs []string, n int) string {
+	sep := l.T("report.list_sep")
 	if len(xs) <= n {
-		return strings.Join(xs, ", ")
+		return strings.Join(xs, sep)
 	}
-	return strings.Join(xs[:n], ", ") + fmt.Sprintf(" and %d more", len(xs)-n)
+	return strings.Join(xs[:n], sep) + l.T("report.and_more", "n", len(xs)-n)
+}
+
+// levelName is a team level in language l (乡镇, 村 …), or as given.
+func levelName(l i18n.Lang, level string) string {
+	if l.Has("level." + level) {
+		return l.T("level." + level)
+	}
+	return level
+}
+
+// className is a shelter class in language l, or as given.
+func className(l i18n.Lang, class string) string {
+	if l.Has("shelter_class." + class) {
+		return l.T("shelter_class." + class)
+	}
+	return strings.ReplaceAll(class, "_", "-")
 }
 
 func (v *view) settings(r *Report) {
@@ -712,7 +762,7 @@ func (v *view) settings(r *Report) {
 	std := s.Standard
 	var teams []string
 	for level, n := range std.Teams.MinMembers {
-		teams = append(teams, fmt.Sprintf("%s %d", level, n))
+		teams = append(teams, fmt.Sprintf("%s %d", levelName(v.l, level), n))
 	}
 	sort.Strings(teams)
 	var iso []string
@@ -727,34 +777,42 @@ func (v *view) settings(r *Report) {
 	if e, err := h3.HexagonEdgeLengthAvgKm(s.Resolution); err == nil {
 		edge = decimal(e*1000, 0)
 	}
+	l := v.l
+	levels := func(ls []string) string {
+		out := make([]string, len(ls))
+		for i, x := range ls {
+			out[i] = levelName(l, x)
+		}
+		return strings.Join(out, l.T("report.list_sep"))
+	}
 	v.Settings = []setting{
-		{Key: "Standards preset", Value: std.Name, Note: std.Description},
-		{Key: "Rescue circle", Value: fmt.Sprintf("%s min from the nearest base, turnout %s s included", v.TargetMin, decimal(std.Rescue.TurnoutSeconds, 0)),
-			Note: fmt.Sprintf("target: %s of residents inside; second-nearest base searched to %s min", v.TargetShare, minutes(std.Rescue.SecondBaseHorizonMinutes))},
-		{Key: `"135" rapid rescue`, Value: fmt.Sprintf("respond %s min, first responders %s min, professionals %s min", minutes(rp.RespondMinutes), minutes(rp.FirstResponderMinutes), minutes(rp.ProfessionalMinutes)),
-			Note: fmt.Sprintf("in the study's built-up and industrial zones; first responders: %s; professionals: %s", strings.Join(rp.FirstResponderLevels, ", "), strings.Join(rp.ProfessionalLevels, ", "))},
-		{Key: "Team minimum members", Value: strings.Join(teams, ", "), Note: "per unit, by the level of its bases"},
-		{Key: "Road to cell centre", Value: fmt.Sprintf("walk at %g km/h; no road within %g m = no road access", std.Access.WalkKPH, std.Access.SnapDistanceM)},
-		{Key: "Isochrones", Value: strings.Join(iso, ", ") + " min"},
-		{Key: "Grid", Value: fmt.Sprintf("H3 resolution %d", s.Resolution), Note: fmt.Sprintf("cells of about %s km², edge about %s m; %s populated cells", area, edge, count(s.Cells))},
-		{Key: "Road network", Value: fmt.Sprintf("%s profile, %s nodes, %s edges", s.Graph.Profile, count(s.Graph.Nodes), count(s.Graph.Edges)), Note: "from " + s.Graph.Source},
-		{Key: "Population", Value: people(s.Residents) + " residents", Note: s.Population},
-		{Key: "Reporting units", Value: fmt.Sprintf("%s units, %s with residents", count(s.Units), count(s.UnitsWithResidents))},
-		{Key: "Rescue bases", Value: count(s.Bases), Note: strings.Join(s.UnplacedBases, "; ")},
+		{Key: l.T("report.set.preset"), Value: std.Name, Note: description(l, std.Description, std.DescriptionZh)},
+		{Key: l.T("report.set.circle"), Value: l.T("report.set.circle_v", "min", v.TargetMin, "turnout", decimal(std.Rescue.TurnoutSeconds, 0)),
+			Note: l.T("report.set.circle_n", "target", v.TargetShare, "horizon", minutes(std.Rescue.SecondBaseHorizonMinutes))},
+		{Key: l.T("term.rapid_135"), Value: l.T("report.set.rapid_v", "respond", minutes(rp.RespondMinutes), "first", minutes(rp.FirstResponderMinutes), "pro", minutes(rp.ProfessionalMinutes)),
+			Note: l.T("report.set.rapid_n", "first", levels(rp.FirstResponderLevels), "pro", levels(rp.ProfessionalLevels))},
+		{Key: l.T("report.set.teams"), Value: strings.Join(teams, l.T("report.list_sep")), Note: l.T("report.set.teams_n")},
+		{Key: l.T("report.set.access"), Value: l.T("report.set.access_v", "walk", fmt.Sprintf("%g", std.Access.WalkKPH), "m", fmt.Sprintf("%g", std.Access.SnapDistanceM))},
+		{Key: l.T("report.set.iso"), Value: l.T("report.band.range", "range", strings.Join(iso, ", "))},
+		{Key: l.T("report.set.grid"), Value: l.T("report.set.grid_v", "res", s.Resolution), Note: l.T("report.set.grid_n", "area", area, "edge", edge, "cells", count(s.Cells))},
+		{Key: l.T("report.set.roads"), Value: l.T("report.set.roads_v", "profile", s.Graph.Profile, "nodes", count(s.Graph.Nodes), "edges", count(s.Graph.Edges)), Note: l.T("report.set.roads_n", "src", s.Graph.Source)},
+		{Key: l.T("report.set.population"), Value: l.T("report.kpi.walk_sub", "n", people(s.Residents)), Note: s.Population},
+		{Key: l.T("report.set.units"), Value: l.T("report.set.units_v", "n", count(s.Units), "m", count(s.UnitsWithResidents))},
+		{Key: l.T("report.set.bases"), Value: count(s.Bases), Note: strings.Join(s.UnplacedBases, "; ")},
 	}
 	if s.Shelters != nil {
 		var classes []string
 		for name, c := range std.Shelters.Classes {
-			classes = append(classes, fmt.Sprintf("%s %g m²/person within %g m", strings.ReplaceAll(name, "_", "-"), c.AreaM2PerPerson, c.ReachM))
+			classes = append(classes, l.T("report.set.class", "class", className(l, name), "area", fmt.Sprintf("%g", c.AreaM2PerPerson), "reach", fmt.Sprintf("%g", c.ReachM)))
 		}
 		sort.Strings(classes)
 		v.Settings = append(v.Settings,
-			setting{Key: "Shelters", Value: fmt.Sprintf("fixed shelters for %s of residents; walk at %g km/h", target(std.Shelters.FixedShare), std.Shelters.WalkKPH), Note: strings.Join(classes, "; ")},
-			setting{Key: "Depots", Value: fmt.Sprintf("reach within %s min by road", minutes(std.Depots.ReachMinutes))})
+			setting{Key: l.T("term.shelter"), Value: l.T("report.set.shelters_v", "pct", target(std.Shelters.FixedShare), "walk", fmt.Sprintf("%g", std.Shelters.WalkKPH)), Note: strings.Join(classes, "; ")},
+			setting{Key: l.T("term.depot"), Value: l.T("report.set.depots_v", "min", minutes(std.Depots.ReachMinutes))})
 	}
 	v.Settings = append(v.Settings,
-		setting{Key: "Study file", Value: s.StudyFile},
-		setting{Key: "Computed", Value: v.Created + " by " + s.Generator})
+		setting{Key: l.T("report.set.file"), Value: s.StudyFile},
+		setting{Key: l.T("report.set.computed"), Value: l.T("report.set.computed_v", "at", v.Created, "gen", s.Generator)})
 }
 
 func (v *view) sources(r *Report) {
@@ -771,7 +829,7 @@ func (v *view) sources(r *Report) {
 		if src.Bytes > 0 {
 			size = bytesLabel(src.Bytes)
 		}
-		v.Sources = append(v.Sources, sourceRow{Role: src.Role, File: src.File, Size: size, Detail: src.Detail, Provenance: src.Provenance, OSM: src.OSM})
+		v.Sources = append(v.Sources, sourceRow{Role: src.Role, RoleLabel: roleName(v.l, src.Role), File: src.File, Size: size, Detail: src.Detail, Provenance: src.Provenance, OSM: src.OSM})
 		v.OSM = v.OSM || src.OSM
 	}
 	if strings.HasSuffix(s.Graph.Source, ".pbf") || strings.HasSuffix(s.Graph.Source, ".osm") {
@@ -788,4 +846,25 @@ func (v *view) sources(r *Report) {
 	sort.Strings(stages)
 	v.Timings = fmt.Sprintf("%.2f s (%s)", total, strings.Join(stages, ", "))
 	v.Files = r.Dir
+}
+
+// roleName is an input's role in language l ("road network" 路网 …);
+// scenario roles keep the scenario's name.
+func roleName(l i18n.Lang, role string) string {
+	if name, ok := strings.CutPrefix(role, "scenario "); ok {
+		return l.T("report.role.scenario", "name", name)
+	}
+	key := "report.role." + strings.ReplaceAll(role, " ", "_")
+	if l.Has(key) {
+		return l.T(key)
+	}
+	return role
+}
+
+// description picks the preset's description in language l.
+func description(l i18n.Lang, en, zh string) string {
+	if l == i18n.ZhCN && zh != "" {
+		return zh
+	}
+	return en
 }

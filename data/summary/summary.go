@@ -53,8 +53,13 @@ type Summary struct {
 	Backup               *BackupSummary     `json:"backup,omitempty"`
 	BusyTeams            *BusySummary       `json:"busy_teams,omitempty"`
 	Day                  *DaySummary        `json:"day,omitempty"`
+	Times                *TimesSummary      `json:"times_of_day,omitempty"`
 	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
 	Files                []string           `json:"files"`
+
+	// MovedBases are bases placed on a road farther than the nearest, with
+	// the distance and the reason (a cut-off fragment).
+	MovedBases []string `json:"moved_bases,omitempty"`
 }
 
 // ScenarioSummary is one scenario in summary.json.
@@ -212,4 +217,44 @@ type DaySummary struct {
 	// Night are the same figures for the residents, for comparison.
 	NightWithin float64 `json:"night_within"`
 	NightShare  float64 `json:"night_share"`
+}
+
+// TimeSummary is one time of day in summary.json.
+type TimeSummary struct {
+	Time        string   `json:"time"`   // HH:MM as the study gave it
+	Period      string   `json:"period"` // the speed profile's period; "" : free flow
+	Within      float64  `json:"within"`
+	Share       float64  `json:"share"`
+	Outside     float64  `json:"outside"`
+	P50Seconds  *float64 `json:"p50_seconds"`
+	P90Seconds  *float64 `json:"p90_seconds"`
+	BackupShare float64  `json:"backup_share"`
+	Expected    *float64 `json:"expected_within,omitempty"`
+	Units       int      `json:"units_meeting_rescue"`
+}
+
+// SpeedPeriodSummary is one period of a speed profile: from (inclusive)
+// to (exclusive) HH:MM, and speed factors (shares of free-flow speed) by
+// highway class, "default" for the rest.
+type SpeedPeriodSummary struct {
+	Name    string             `json:"name"`
+	From    string             `json:"from"`
+	To      string             `json:"to"`
+	Factors map[string]float64 `json:"factors"`
+}
+
+// SpeedProfileSummary is the speed profile the times were studied with.
+type SpeedProfileSummary struct {
+	Name         string               `json:"name"`
+	Description  string               `json:"description,omitempty"`
+	Source       string               `json:"source,omitempty"`
+	Illustrative bool                 `json:"illustrative"`
+	Periods      []SpeedPeriodSummary `json:"periods"`
+	Ways         string               `json:"ways,omitempty"` // the per-way factors file
+}
+
+// TimesSummary is the times part of summary.json.
+type TimesSummary struct {
+	Profile SpeedProfileSummary `json:"speed_profile"`
+	Times   []TimeSummary       `json:"times"`
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
@@ -117,5 +118,61 @@ func TestCellsExpected(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestCellsTimes: the cells layer carries each time of day's travel time
+// and share inside the circle, from a study on a graph twice as slow.
+func TestCellsTimes(t *testing.T) {
+	in, res, _ := andorra(t)
+	g, err := in.Graph.Reweighted(func(graph.EdgeID) float64 { return 2 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := in.Coverage
+	ci.Graph = g
+	slow, err := coverage.Compute(context.Background(), ci)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ti := study.TileInput(in, res, nil)
+	ti.Times = []tiles.TimeCells{{Label: "08:00", Time: slow.Cells.Time, Within: slow.Cells.Within}}
+	set, err := tiles.NewSet(ti, tiles.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCell := map[string]int{}
+	for i, c := range ci.Cells {
+		byCell[c.String()] = i
+	}
+	checked, slower := 0, 0
+	for _, tl := range tilesOver(set.Bounds(), 12) {
+		l, _, ok := decode(t, set, tiles.LayerCells, tl)
+		if !ok {
+			continue
+		}
+		for _, f := range l.Features {
+			i, ok := byCell[f.Properties["cell"].(string)]
+			if !ok {
+				continue
+			}
+			if got, has := f.Properties["seconds_t0800"].(float64); !has && !math.IsInf(slow.Cells.Time[i], 1) || has && math.Abs(got-slow.Cells.Time[i]) > 1e-9*got {
+				t.Errorf("cell %s: seconds_t0800 %v, want %v", ci.Cells[i], f.Properties["seconds_t0800"], slow.Cells.Time[i])
+			}
+			want := 0.0
+			if slow.Cells.Within[i] {
+				want = 1
+			}
+			if got := f.Properties["within_share_t0800"]; got != want {
+				t.Errorf("cell %s: within_share_t0800 %v, want %v", ci.Cells[i], got, want)
+			}
+			if slow.Cells.Time[i] > res.Cells.Time[i] {
+				slower++
+			}
+			checked++
+		}
+	}
+	if checked == 0 || slower == 0 {
+		t.Errorf("%d cells checked, %d slower at 08:00", checked, slower)
 	}
 }

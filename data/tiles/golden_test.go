@@ -85,10 +85,15 @@ func sameProps(a, b geojson.Properties) bool {
 	return true
 }
 
-// sameGeometry compares geometries of the same shape point by point.
+// sameGeometry compares two geometries of the same type point by point;
+// geometries of different types, or of a type points cannot walk, differ.
 func sameGeometry(a, b orb.Geometry, tol float64) bool {
-	pa, pb := points(a), points(b)
-	if len(pa) != len(pb) {
+	if a == nil || b == nil || a.GeoJSONType() != b.GeoJSONType() {
+		return false
+	}
+	pa, oka := points(a)
+	pb, okb := points(b)
+	if !oka || !okb || len(pa) != len(pb) {
 		return false
 	}
 	for i := range pa {
@@ -99,24 +104,63 @@ func sameGeometry(a, b orb.Geometry, tol float64) bool {
 	return true
 }
 
-func points(g orb.Geometry) []orb.Point {
+// points flattens g into its points with a separator after each part
+// (ring, line, polygon), false for a geometry type it does not know.
+func points(g orb.Geometry) ([]orb.Point, bool) {
+	sep := orb.Point{math.Inf(-1), math.Inf(-1)} // never a coordinate; equal to itself
+	var out []orb.Point
 	switch g := g.(type) {
 	case orb.Point:
-		return []orb.Point{g}
+		return []orb.Point{g}, true
+	case orb.MultiPoint:
+		return append(out, g...), true
+	case orb.LineString:
+		return append(out, g...), true
+	case orb.Ring:
+		return append(out, g...), true
+	case orb.MultiLineString:
+		for _, l := range g {
+			out = append(append(out, l...), sep)
+		}
+		return out, true
 	case orb.Polygon:
-		var out []orb.Point
 		for _, r := range g {
-			out = append(out, r...)
-			out = append(out, orb.Point{-1e9, -1e9}) // ring separator
+			out = append(append(out, r...), sep)
 		}
-		return out
+		return out, true
 	case orb.MultiPolygon:
-		var out []orb.Point
 		for _, p := range g {
-			out = append(out, points(p)...)
-			out = append(out, orb.Point{-2e9, -2e9})
+			pp, _ := points(p)
+			out = append(append(out, pp...), sep, sep)
 		}
-		return out
+		return out, true
 	}
-	return nil
+	return nil, false
+}
+
+// The golden comparison itself: equal shapes within the tolerance agree;
+// other types, other shapes and types it cannot walk do not.
+func TestSameGeometry(t *testing.T) {
+	sq := orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}}
+	tests := []struct {
+		name string
+		a, b orb.Geometry
+		want bool
+	}{
+		{"same polygon", sq, orb.Polygon{{{0, 0}, {1, 0.05}, {1, 1}, {0, 0}}}, true},
+		{"moved beyond the tolerance", sq, orb.Polygon{{{0, 0}, {1, 0.5}, {1, 1}, {0, 0}}}, false},
+		{"polygon and the multipolygon of it", sq, orb.MultiPolygon{sq}, false},
+		{"a ring more", sq, orb.Polygon{sq[0], {{0.2, 0.2}, {0.3, 0.2}, {0.2, 0.3}, {0.2, 0.2}}}, false},
+		{"same point", orb.Point{3, 4}, orb.Point{3, 4}, true},
+		{"point and multipoint", orb.Point{3, 4}, orb.MultiPoint{{3, 4}}, false},
+		{"same lines", orb.MultiLineString{{{0, 0}, {1, 1}}, {{2, 2}, {3, 3}}}, orb.MultiLineString{{{0, 0}, {1, 1}}, {{2, 2}, {3, 3}}}, true},
+		{"lines split differently", orb.MultiLineString{{{0, 0}, {1, 1}}, {{2, 2}, {3, 3}}}, orb.MultiLineString{{{0, 0}}, {{1, 1}, {2, 2}, {3, 3}}}, false},
+		{"two collections (a type it cannot walk)", orb.Collection{orb.Point{1, 1}}, orb.Collection{orb.Point{1, 1}}, false},
+		{"nil", nil, nil, false},
+	}
+	for _, tt := range tests {
+		if got := sameGeometry(tt.a, tt.b, 0.1); got != tt.want {
+			t.Errorf("%s: sameGeometry = %v, want %v", tt.name, got, tt.want)
+		}
+	}
 }

@@ -170,6 +170,14 @@ func cellsLayer(in *Input) (*layer, error) {
 		l.fields = append(slices.Clone(cellFields), field{"expected", typeNumber})
 		l.description += expectedDescription
 	}
+	times, err := checkTimes(in.Times, len(ci.Cells))
+	if err != nil {
+		return nil, err
+	}
+	if len(times) > 0 {
+		l.fields = append(slices.Clone(l.fields), timeFields(times)...)
+		l.description += timesDescription
+	}
 	studyRes := ci.Res
 	if len(ci.Cells) > 0 {
 		studyRes = ci.Cells[0].Resolution()
@@ -197,6 +205,7 @@ func cellsLayer(in *Input) (*layer, error) {
 				var a cellAgg
 				a.add(ci.Pop[i], c.Time[i], c.Within[i], c.NoRoad[i])
 				a.addExpected(c.Expected, i, ci.Pop[i])
+				a.addTimes(times, i, ci.Pop[i])
 				p := a.props(cell)
 				if b := c.Base[i]; b >= 0 {
 					p["base_id"] = ci.Bases[b].ID
@@ -221,6 +230,7 @@ func cellsLayer(in *Input) (*layer, error) {
 			}
 			a.add(ci.Pop[i], c.Time[i], c.Within[i], c.NoRoad[i])
 			a.addExpected(c.Expected, i, ci.Pop[i])
+			a.addTimes(times, i, ci.Pop[i])
 		}
 		parents := make([]h3.Cell, 0, len(aggs))
 		for p := range aggs {
@@ -244,6 +254,7 @@ type cellAgg struct {
 	pop, popReached, popWithin    float64
 	wsum, tsum, tmax              float64 // Σ pop·t and Σ t over reached cells, max t
 	exp                           expAgg
+	times                         []timeAgg
 }
 
 func (a *cellAgg) add(pop, t float64, within, noRoad bool) {
@@ -286,6 +297,7 @@ func (a *cellAgg) props(cell h3.Cell) geojson.Properties {
 		p["max_seconds"] = a.tmax
 	}
 	a.exp.props(p, a.n, a.pop)
+	a.timeProps(p)
 	if a.pop > 0 {
 		p["within_share"] = a.popWithin / a.pop
 	} else {

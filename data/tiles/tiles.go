@@ -125,6 +125,9 @@ type Input struct {
 	// Basemap, when not nil, adds the base map as the layer LayerBasemap
 	// (see BasemapFrom). It does not count in the set's bounds.
 	Basemap *Basemap
+	// Times, when not empty, adds to the cells layer each time of day's
+	// travel time and share inside the circle (see TimeCells).
+	Times []TimeCells
 }
 
 // A Set is the vector-tile view of one study result: every layer, with

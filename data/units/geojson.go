@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 	"github.com/twpayne/go-geos"
 )
 
@@ -56,7 +56,7 @@ type GeoJSONOptions struct {
 // Coordinates are kept in the file's datum unless opt.CRS says it is
 // GCJ-02 or BD-09 (then they are converted to WGS-84); see the package doc. Ring orientation is normalised (exteriors counter-clockwise).
 func ReadGeoJSON(path string, opt GeoJSONOptions) ([]Unit, error) {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, limits.MaxTextFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read units: %w", err)
 	}
@@ -182,9 +182,15 @@ func checkRings(mp orb.MultiPolygon) error {
 			if r[0] != r[len(r)-1] {
 				return fmt.Errorf("%w: %s starts at %v and ends at %v", ErrRingNotClosed, where, r[0], r[len(r)-1])
 			}
-			for _, pt := range r {
+			for k, pt := range r {
 				if math.IsNaN(pt[0]) || math.IsNaN(pt[1]) || math.Abs(pt[0]) > 180 || math.Abs(pt[1]) > 90 {
 					return fmt.Errorf("%w: %s has position %v outside lon -180..180, lat -90..90", ErrBadValue, where, pt)
+				}
+				// An edge spanning more than 180° of longitude crosses the
+				// antimeridian: read as drawn, the polygon wraps the other
+				// way round the globe and holds every cell.
+				if k > 0 && math.Abs(pt[0]-r[k-1][0]) > 180 {
+					return fmt.Errorf("%w: %s crosses the antimeridian (180°) between positions %d %v and %d %v: split it into polygons on each side (RFC 7946 §3.1.9)", ErrBadValue, where, k, r[k-1], k+1, pt)
 				}
 			}
 		}

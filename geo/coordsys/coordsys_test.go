@@ -223,3 +223,11 @@ func TestShenzhenShelters(t *testing.T) {
 	}
 	t.Logf("GCJ-02 shift in Shenzhen %.0f–%.0f m; round trip worst %.1e m (GCJ-02), %.1e m (BD-09)", minShift, maxShift, worstGCJ, worstBD)
 }
+
+func BenchmarkGCJ02ToWGS84(b *testing.B) {
+	p := orb.Point{113.93161, 22.53327}
+	b.ReportAllocs()
+	for b.Loop() {
+		p = coordsys.WGS84ToGCJ02(coordsys.GCJ02ToWGS84(p))
+	}
+}

@@ -96,10 +96,11 @@ func (o Grid) Build(tb testing.TB) *graph.Graph {
 // Random builds a random road-like graph: n nodes within about 20 km of
 // 14.0° E, 35.8° N, each joined to a few near neighbours (by index), a
 // quarter of the edges one-way, some parallel, one in ten of zero time and
-// one in ten of a whole number of seconds (ties).
-func Random(tb testing.TB, rng *rand.Rand, n int) *graph.Graph {
+// one in ten of a whole number of seconds (ties). With hierarchy true the
+// graph also gets its contraction hierarchy (graph.Builder.Hierarchy).
+func Random(tb testing.TB, rng *rand.Rand, n int, hierarchy ...bool) *graph.Graph {
 	tb.Helper()
-	var b graph.Builder
+	b := graph.Builder{Hierarchy: len(hierarchy) > 0 && hierarchy[0]}
 	for i := 0; i < n; i++ {
 		b.AddNode(int64(1000+i*7), int32(140000000+rng.IntN(200000)), int32(358000000+rng.IntN(200000)))
 	}
@@ -131,10 +132,11 @@ func Random(tb testing.TB, rng *rand.Rand, n int) *graph.Graph {
 // OSM road graphs are: junctions joined by chains of 0-6 shape points, some
 // chains one-way, some with one edge missing in one direction (two one-way
 // streets meeting), some looping back to their junction, and three
-// isolated rings with no junction at all.
-func Chains(tb testing.TB, rng *rand.Rand, junctions int) *graph.Graph {
+// isolated rings with no junction at all. With hierarchy true the graph also
+// gets its contraction hierarchy.
+func Chains(tb testing.TB, rng *rand.Rand, junctions int, hierarchy ...bool) *graph.Graph {
 	tb.Helper()
-	var b graph.Builder
+	b := graph.Builder{Hierarchy: len(hierarchy) > 0 && hierarchy[0]}
 	way := b.AddWay(7)
 	id := int64(1)
 	node := func() uint32 {

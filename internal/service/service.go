@@ -342,6 +342,11 @@ func (s *Service) compute(ctx context.Context, path string) (*Study, error) {
 	}
 	ti := study.TileInput(in, res, sres)
 	ti.Basemap = bm
+	times, err := study.ComputeTimes(ctx, in) // the map's time switch (nil without times)
+	if err != nil {
+		return nil, err
+	}
+	ti.Times = study.TileTimes(times)
 	ts, err := tiles.NewSet(ti, tiles.Options{})
 	if err != nil {
 		return nil, err

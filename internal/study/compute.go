@@ -23,6 +23,8 @@ type Results struct {
 	// Day is the coverage of the day population (nil without one): the
 	// same cells and times, weighted by the people there by day.
 	Day *coverage.Result
+	// Times are the study at each time of day (nil without times).
+	Times []TimeResult
 }
 
 // Compute runs everything a study asks of its read inputs: the coverage,
@@ -45,6 +47,13 @@ func Compute(ctx context.Context, in *Inputs) (*Results, error) {
 			return nil, err
 		}
 		out.Timings = append(out.Timings, StageTiming{Stage: "day population coverage", Took: time.Since(t)})
+	}
+	if in.Study.Times != nil {
+		t = time.Now()
+		if out.Times, err = computeTimes(ctx, in); err != nil {
+			return nil, err
+		}
+		out.Timings = append(out.Timings, StageTiming{Stage: "times of day", Took: time.Since(t)})
 	}
 	if in.Shelter != nil {
 		t = time.Now()

@@ -46,6 +46,18 @@ type Inputs struct {
 	// (nil without population.day); Day says how it was made.
 	DayPop []float64
 	Day    *DayInfo
+	// Recorded, when set, stands in for Graph and the study's files in
+	// summary.json: a batch merge has neither at hand, only what the plan
+	// recorded of them.
+	Recorded *Recorded
+}
+
+// Recorded is what summary.json says of the road graph and the input files,
+// as recorded when they were read.
+type Recorded struct {
+	Profile, Source string
+	Nodes, Edges    int
+	Sources         []Source
 }
 
 // StageTiming is the wall time of one stage of a study.
@@ -64,7 +76,7 @@ type Options struct {
 
 // Read reads every input the study names and assembles the coverage input.
 func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
-	in := &Inputs{Study: st}
+	in := &Inputs{Study: st, Notes: append([]string(nil), st.Notes...)}
 	stage := func(name string, fn func() error) error {
 		if opt.Progress != nil {
 			opt.Progress(name)
@@ -77,9 +89,24 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	pbf := st.Network.PBF
 	err := stage("road network", func() error {
 		if st.Network.Graph != "" {
-			g, err := graph.ReadFile(st.Network.Graph)
+			g, err := graph.Open(st.Network.Graph, graph.OpenOptions{})
+			if err != nil {
+				return err
+			}
+			// A built graph carries its profile: a rescue study drives,
+			// and a profile the study names must be the graph's.
+			got := g.Meta().Profile
+			if got == "walk" || (st.Network.profileGiven && got != st.Network.Profile) {
+				g.Close()
+			}
+			switch {
+			case got == "walk":
+				return fmt.Errorf("network.graph %s was built with the walk profile: a rescue study drives (build one with 'rescuegrid network build --profile drive'; a walk graph goes in network.walk_graph)", filepath.Base(st.Network.Graph))
+			case st.Network.profileGiven && got != st.Network.Profile:
+				return fmt.Errorf("network.profile is %s but the graph %s was built with the %s profile: build it with --profile %s, or remove network.profile", st.Network.Profile, filepath.Base(st.Network.Graph), got, st.Network.Profile)
+			}
 			in.Graph = g
-			return err
+			return nil
 		}
 		p, err := osm.BuiltinProfile(st.Network.Profile)
 		if err != nil {
@@ -189,7 +216,7 @@ func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
 	st := in.Study
 	var err error
 	if st.Network.WalkGraph != "" {
-		in.WalkGraph, err = graph.ReadFile(st.Network.WalkGraph)
+		in.WalkGraph, err = graph.Open(st.Network.WalkGraph, graph.OpenOptions{})
 	} else {
 		var p *osm.Profile
 		if p, err = osm.BuiltinProfile("walk"); err == nil {
@@ -345,7 +372,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) ([]coverage.Base, 
 		}
 		facility.PointsToWGS84(st.SystemOf(src.File), pts)
 		for _, p := range pts {
-			b := coverage.Base{ID: p.ID, Name: p.Attrs["name"], Level: level, Loc: p.Loc, TeamSize: src.TeamSize}
+			b := coverage.Base{ID: p.ID, Name: p.Attrs["name"], Level: level, Loc: p.Loc, TeamSize: src.TeamSize, OSMNode: p.OSMNode}
 			if l := strings.TrimSpace(p.Attrs["level"]); l != "" {
 				b.Level = l
 			}
@@ -375,6 +402,7 @@ func (in *Inputs) readBases(ctx context.Context, opt Options) ([]coverage.Base, 
 // assemble locates cells and bases in units and zones.
 func (in *Inputs) assemble(opt Options, bases []coverage.Base) error {
 	st := in.Study
+	in.dropEmptyCells()
 	pop := in.Population
 	ci := coverage.Input{
 		Graph: in.Graph, Standard: st.Standard, Res: st.Resolution,
@@ -384,8 +412,8 @@ func (in *Inputs) assemble(opt Options, bases []coverage.Base) error {
 		ci.Units = append(ci.Units, coverage.Unit{ID: u.ID, Name: u.Name})
 	}
 	ix := units.NewIndex(in.Units)
-	ci.CellUnit = make([]int32, len(pop.Cells))
-	for i, c := range pop.Cells {
+	ci.CellUnit = make([]int32, len(ci.Cells))
+	for i, c := range ci.Cells {
 		p, err := geo.CellCenter(c)
 		if err != nil {
 			return err
@@ -398,11 +426,42 @@ func (in *Inputs) assemble(opt Options, bases []coverage.Base) error {
 	}
 	if len(st.Zones)+len(st.OSMZones) > 0 {
 		var err error
-		if ci.Zone, err = in.zoneFlags(); err != nil {
+		if ci.Zone, err = in.zoneFlags(ci.Cells); err != nil {
 			return err
 		}
 	}
 	ci.Busy = in.busyInput(len(bases))
 	in.Coverage = ci
 	return nil
+}
+
+// dropEmptyCells leaves out of the population (and the day population)
+// the cells of no one, by night or by day: they are not populated cells and
+// would count as such in the cells table and the summary (a population
+// table may list them with 0).
+func (in *Inputs) dropEmptyCells() {
+	pop := in.Population
+	empty := func(i int) bool { return pop.Pop[i] == 0 && (in.DayPop == nil || in.DayPop[i] == 0) }
+	n := 0
+	for i := range pop.Cells {
+		if empty(i) {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	t := &population.Table{Res: pop.Res, Source: pop.Source, Cells: make([]h3.Cell, 0, len(pop.Cells)-n), Pop: make([]float64, 0, len(pop.Cells)-n)}
+	var day []float64
+	for i, c := range pop.Cells {
+		if empty(i) {
+			continue
+		}
+		t.Cells, t.Pop = append(t.Cells, c), append(t.Pop, pop.Pop[i])
+		if in.DayPop != nil {
+			day = append(day, in.DayPop[i])
+		}
+	}
+	in.Population, in.DayPop = t, day
+	in.Notes = append(in.Notes, fmt.Sprintf("population: %d cells of no residents left out (not counted as populated)", n))
 }

@@ -12,12 +12,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 
 	"github.com/rescuegrid/rescuegrid/analysis/standard"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 	"gopkg.in/yaml.v3"
 )
 
@@ -49,7 +51,7 @@ func Preset(name, dir string) (*standard.Standard, error) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(dir, path)
 		}
-		b, err := os.ReadFile(path)
+		b, err := limits.ReadFile(path, limits.MaxStudyFileBytes)
 		if err != nil {
 			return nil, fmt.Errorf("read preset: %w", err)
 		}
@@ -86,7 +88,9 @@ func Override(s *standard.Standard, node *yaml.Node) (*standard.Standard, error)
 		return nil, err
 	}
 	if err := decodeStrict(b, c); err != nil {
-		return nil, err
+		// The block was re-marshalled: its lines count from 1; report
+		// them at the lines of the study file.
+		return nil, fileLines(err, blockLines(node, b))
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -108,6 +112,12 @@ func decodeStrict(b []byte, v any) error {
 	dec.KnownFields(true)
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var node yaml.Node
+	if err := yaml.Unmarshal(b, &node); err == nil {
+		if err := checkWhole(&node, reflect.TypeOf(v), ""); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -131,11 +141,15 @@ type Study struct {
 	Robustness Robustness
 	// BusyTeams asks for expected coverage with busy teams (nil: not asked).
 	BusyTeams *BusyTeams
+	// Times are the times of day to study with the speed profile (nil:
+	// none; the study is then the free-flow one alone).
+	Times *TimesSpec
 	// CRS is the coordinate system of each input file (absolute path ->
 	// system), from the inputs' crs keys and the study's default crs; files
 	// not in it are WGS-84. See SystemOf.
 	CRS    map[string]coordsys.System
 	Output OutputOptions
+	Notes  []string // the study file's notes: what its data can and cannot support
 }
 
 // OutputOptions ask for extra outputs.
@@ -207,6 +221,8 @@ type Network struct {
 	WalkGraph   string  `yaml:"walk_graph"` // pedestrian graph for shelters, when graph (not pbf) is given
 	Profile     string  `yaml:"profile"`
 	SpeedFactor float64 `yaml:"speed_factor"`
+	// profileGiven: the study named the profile (not the default drive).
+	profileGiven bool
 }
 
 // FacilitySource is one file of facilities, or a tag selection from the PBF.
@@ -282,11 +298,11 @@ type RollupSpec struct {
 }
 
 type raw struct {
-	Name       string    `yaml:"name"`
-	Preset     string    `yaml:"preset"`
-	Standards  yaml.Node `yaml:"standards"`
-	Resolution int       `yaml:"resolution"`
-	Network    Network   `yaml:"network"`
+	Name       string      `yaml:"name"`
+	Preset     string      `yaml:"preset"`
+	Standards  yaml.Node   `yaml:"standards"`
+	Resolution wholeNumber `yaml:"resolution"`
+	Network    Network     `yaml:"network"`
 	Facilities struct {
 		Bases    []FacilitySource `yaml:"bases"`
 		Shelters []ShelterSource  `yaml:"shelters"`
@@ -299,6 +315,8 @@ type raw struct {
 	Scenarios  []ScenarioSpec   `yaml:"scenarios"`
 	Robustness Robustness       `yaml:"robustness"`
 	BusyTeams  *BusyTeams       `yaml:"busy_teams"`
+	Times      []string         `yaml:"times"`
+	SpeedProf  string           `yaml:"speed_profile"`
 	Population PopulationSource `yaml:"population"`
 	Units      UnitsSource      `yaml:"units"`
 	Zones      []struct {
@@ -312,6 +330,9 @@ type raw struct {
 	// OpenStreetMap data, always WGS-84).
 	CRS    string        `yaml:"crs"`
 	Output OutputOptions `yaml:"output"`
+	// Notes are the study author's caveats about the data, carried into
+	// summary.json and the report ahead of the run's own notes.
+	Notes []string `yaml:"notes"`
 }
 
 // ConfigError is a problem in a study file.
@@ -333,7 +354,7 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // Load reads and checks the study file at path: keys, values, and that
 // every file it names exists.
 func Load(path string) (*Study, error) {
-	b, err := os.ReadFile(path)
+	b, err := limits.ReadFile(path, limits.MaxStudyFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read study: %w", err)
 	}
@@ -350,11 +371,14 @@ func Parse(b []byte, path string) (*Study, error) {
 	fail := func(key string, format string, a ...any) error {
 		return &ConfigError{File: path, Key: key, Err: fmt.Errorf(format, a...)}
 	}
+	if len(strings.TrimSpace(stripComments(b))) == 0 {
+		return nil, &ConfigError{File: path, Err: ErrEmptyStudy}
+	}
 	var r raw
 	if err := decodeStrict(b, &r); err != nil {
 		return nil, &ConfigError{File: path, Err: err}
 	}
-	st := &Study{File: abs, Name: r.Name, Resolution: r.Resolution}
+	st := &Study{File: abs, Name: r.Name, Resolution: int(r.Resolution)}
 	if st.Name == "" {
 		st.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
@@ -398,13 +422,17 @@ func Parse(b []byte, path string) (*Study, error) {
 	if n.Graph, err = file("network.graph", n.Graph); err != nil {
 		return nil, err
 	}
+	if n.Graph != "" && n.SpeedFactor != 0 {
+		return nil, fail("network.speed_factor", "%v: applies when the graph is built from network.pbf; the speeds of the built graph %s are fixed (rebuild it with 'rescuegrid network build --speed-factor %v', or remove speed_factor)", n.SpeedFactor, filepath.Base(n.Graph), n.SpeedFactor)
+	}
+	n.profileGiven = n.Profile != ""
 	if n.Profile == "" {
 		n.Profile = "drive"
 	}
 	if n.Profile != "drive" && n.Profile != "emergency" {
 		return nil, fail("network.profile", "%q: allowed drive or emergency", n.Profile)
 	}
-	if n.SpeedFactor < 0 {
+	if n.SpeedFactor < 0 || math.IsNaN(n.SpeedFactor) || math.IsInf(n.SpeedFactor, 0) {
 		return nil, fail("network.speed_factor", "%v: want > 0", n.SpeedFactor)
 	}
 	if n.WalkGraph, err = file("network.walk_graph", n.WalkGraph); err != nil {
@@ -519,6 +547,9 @@ func Parse(b []byte, path string) (*Study, error) {
 		return nil, fail("busy_teams", "%v", err)
 	}
 	st.BusyTeams = r.BusyTeams
+	if st.Times, err = parseTimes(r.Times, r.SpeedProf, file, fail); err != nil {
+		return nil, err
+	}
 	if len(r.Facilities.Bases) == 0 {
 		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
 	}
@@ -617,5 +648,6 @@ func Parse(b []byte, path string) (*Study, error) {
 		return nil, err
 	}
 	st.Output = r.Output
+	st.Notes = r.Notes
 	return st, nil
 }

@@ -16,6 +16,8 @@ type (
 	BusySummary            = summary.BusySummary
 	DayInfo                = summary.DayInfo
 	DaySummary             = summary.DaySummary
+	TimeSummary            = summary.TimeSummary
+	TimesSummary           = summary.TimesSummary
 	Source                 = summary.Source
 )
 

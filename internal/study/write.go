@@ -149,6 +149,15 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 	if res.Critical != nil {
 		tables["critical_segments"] = CriticalTable(mem, res.Critical)
 	}
+	if len(res.Times) > 0 {
+		tt, err := TimeTables(mem, in, res.Times)
+		if err != nil {
+			return nil, err
+		}
+		for n, rec := range tt {
+			tables[n] = rec
+		}
+	}
 	if res.Day != nil {
 		gaps, err := DayTables(mem, tables, in, res.Day)
 		if err != nil {
@@ -220,6 +229,7 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 	}
 	sum.Critical = criticalSummary(res.Critical)
 	sum.Day = daySummary(in, r, res.Day)
+	sum.Times = timesSummary(in, res.Times)
 	sum.Files = append(files, SummaryFile)
 	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
@@ -245,13 +255,18 @@ func summarize(in *Inputs, r *coverage.Result, generator string, timings []Stage
 		P50Seconds: ptr(s.P50), P90Seconds: ptr(s.P90), MaxSeconds: ptr(s.Max),
 		Cells: s.Cells, NoRoadCells: s.NoRoadCells, NoRoadResidents: s.NoRoadResidents,
 		CellsOutsideUnits: s.OutsideUnits, ResidentsOutsideUnit: s.OutsideUnitResidents,
-		Units: len(r.Units), Bases: len(r.Bases), UnplacedBases: s.UnplacedBases, Notes: in.Notes,
+		Units: len(r.Units), Bases: len(r.Bases), UnplacedBases: s.UnplacedBases, MovedBases: s.MovedBases, Notes: in.Notes,
 		TimingsSeconds: map[string]float64{},
 	}
 	out.Backup = backupSummary(s.Backup)
 	out.BusyTeams = busySummary(r)
-	m := in.Graph.Meta()
-	out.Graph.Profile, out.Graph.Nodes, out.Graph.Edges, out.Graph.Source = m.Profile, in.Graph.NumNodes(), in.Graph.NumEdges(), m.Source
+	if rec := in.Recorded; rec != nil {
+		out.Graph.Profile, out.Graph.Nodes, out.Graph.Edges, out.Graph.Source = rec.Profile, rec.Nodes, rec.Edges, rec.Source
+		out.Sources = rec.Sources
+	} else {
+		m := in.Graph.Meta()
+		out.Graph.Profile, out.Graph.Nodes, out.Graph.Edges, out.Graph.Source = m.Profile, in.Graph.NumNodes(), in.Graph.NumEdges(), m.Source
+	}
 	for _, u := range r.Units {
 		if u.Residents <= 0 {
 			continue // an empty unit meets nothing and fails nothing
@@ -282,6 +297,16 @@ func PrintSummary(w io.Writer, l i18n.Lang, in *Inputs, r *coverage.Result) {
 	fmt.Fprintln(w, "  "+l.T("summary.inside", "minutes", mins, "within", people(s.Within), "share", fmt.Sprintf("%.1f", 100*s.Share), "outside", people(s.Outside)))
 	fmt.Fprintln(w, "  "+l.T("summary.times", "p50", durL(l, s.P50), "p90", durL(l, s.P90), "max", durL(l, s.Max)))
 	printBackup(w, l, s, std.Rescue.Minutes)
+	var rapidRes, rapidMet float64
+	for _, u := range r.Units {
+		rapidRes += u.RapidResidents
+		rapidMet += u.RapidMet
+	}
+	if rapidRes > 0 {
+		rp := std.Rescue.Rapid
+		fmt.Fprintln(w, "  "+l.T("summary.rapid", "residents", people(rapidRes), "met", people(rapidMet), "share", fmt.Sprintf("%.1f", 100*rapidMet/rapidRes),
+			"first", fmt.Sprintf("%g", rp.FirstResponderMinutes), "pro", fmt.Sprintf("%g", rp.ProfessionalMinutes)))
+	}
 	printBusy(w, r, std.Rescue.Minutes)
 	if s.NoRoadCells > 0 {
 		fmt.Fprintln(w, "  "+l.T("summary.noroad", "m", fmt.Sprintf("%g", std.Access.SnapDistanceM), "cells", s.NoRoadCells, "residents", people(s.NoRoadResidents)))
@@ -291,6 +316,9 @@ func PrintSummary(w io.Writer, l i18n.Lang, in *Inputs, r *coverage.Result) {
 	}
 	for _, u := range s.UnplacedBases {
 		fmt.Fprintln(w, "  "+l.T("summary.base_left_out", "base", u))
+	}
+	for _, u := range s.MovedBases {
+		fmt.Fprintln(w, "  "+l.T("summary.base_moved", "base", u))
 	}
 	units := append([]coverage.UnitResult(nil), r.Units...)
 	sort.SliceStable(units, func(a, b int) bool {
@@ -396,7 +424,10 @@ func dur(sec float64) string {
 	if math.IsInf(sec, 1) {
 		return "unreached"
 	}
-	return fmt.Sprintf("%d:%02d", int(sec)/60, int(sec)%60)
+	// Rounded up to the second: 300.84 s prints 5:01, never as inside a
+	// 5-minute circle it is outside of.
+	s := int(math.Ceil(sec))
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
 
 func trim(s string, n int) string {

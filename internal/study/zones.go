@@ -158,9 +158,10 @@ func (in *Inputs) builtupByBuildings(ctx context.Context, spec BuiltupSpec, opt 
 	return n, nil
 }
 
-// zoneFlags says for every cell whether its centre lies in a "135" zone:
-// a zone file's polygon, an OSM zone area, or a built-up cell.
-func (in *Inputs) zoneFlags() ([]bool, error) {
+// zoneFlags says for every cell of cells (the coverage input's) whether its
+// centre lies in a "135" zone: a zone file's polygon, an OSM zone area, or a
+// built-up cell.
+func (in *Inputs) zoneFlags(cells []h3.Cell) ([]bool, error) {
 	st := in.Study
 	zones := append([]units.Unit(nil), in.osmZones...)
 	for _, f := range st.Zones {
@@ -171,9 +172,8 @@ func (in *Inputs) zoneFlags() ([]bool, error) {
 		zones = append(zones, z...)
 	}
 	zx := units.NewIndex(zones)
-	pop := in.Population
-	flags := make([]bool, len(pop.Cells))
-	for i, c := range pop.Cells {
+	flags := make([]bool, len(cells))
+	for i, c := range cells {
 		if in.builtupCells[c] {
 			flags[i] = true
 			continue

@@ -1,0 +1,288 @@
+package graph
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"os"
+	"unsafe"
+
+	"github.com/paulmach/orb"
+)
+
+// OpenOptions tune Open.
+type OpenOptions struct {
+	// SkipChecksum leaves out the CRC-32C pass over the file (a sequential
+	// read of every page, about 0.1 s a GB once the pages are cached).
+	SkipChecksum bool
+	// Verify runs every structural check ReadFile runs (O(N log N), and a
+	// temporary copy of the OSM ids). Without it Open trusts a file whose
+	// checksum matches: WriteFile writes only valid graphs, atomically.
+	Verify bool
+}
+
+// Open maps the graph file at path into memory read-only and returns a
+// graph whose arrays are slices of the mapping: opening costs a header
+// check, the checksum pass (see OpenOptions) and deriving the core graph
+// (the chain lookup and the core rows, about 25 bytes a core node, on the
+// heap) and the hierarchy's sweep order; no array of the file is copied. The pages are the operating
+// system's page cache, shared by every process and goroutine that opens
+// the same file, and paged in as searches touch them.
+//
+// The mapping lives as long as the process unless Close is called; a graph
+// from Open is immutable and safe for concurrent use like any other. On a
+// big-endian machine, or where memory mapping is not available, Open falls
+// back to ReadFile.
+func Open(path string, opt OpenOptions) (*Graph, error) {
+	if !littleEndian() {
+		return ReadFile(path)
+	}
+	b, unmap, err := mapFile(path)
+	if errors.Is(err, errNoMmap) {
+		return ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open graph: %w", err)
+	}
+	g, err := decodeInPlace(b, opt)
+	if err != nil {
+		unmap()
+		return nil, fmt.Errorf("open graph %s: %w", path, err)
+	}
+	g.unmap = unmap
+	return g, nil
+}
+
+// Close releases the mapping of a graph from Open; the graph and every
+// slice taken from it (CSR, CoreCSR) must not be used afterwards. It does
+// nothing for other graphs.
+func (g *Graph) Close() error {
+	if g.unmap == nil {
+		return nil
+	}
+	err := g.unmap()
+	g.unmap = nil
+	return err
+}
+
+// Mapped reports whether the graph's arrays live in a file mapping (Open).
+func (g *Graph) Mapped() bool { return g.unmap != nil }
+
+func littleEndian() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}
+
+// view returns k elements of type T at byte offset off of b, in place. The
+// graph file is little-endian with every array 8-byte aligned, and b is a
+// page-aligned mapping, so on a little-endian machine the bytes are the
+// values. This is the one place the package reads memory as another type.
+func view[T any](b []byte, off, k int) []T {
+	if k == 0 {
+		return []T{}
+	}
+	var zero T
+	if off%int(unsafe.Alignof(zero)) != 0 || off+k*int(unsafe.Sizeof(zero)) > len(b) {
+		panic(fmt.Sprintf("graph: array of %d at %d misaligned or beyond %d bytes", k, off, len(b)))
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[off])), k)
+}
+
+// header is what the fixed parts of a graph file say: the counts, the
+// hierarchy section's counts and the file length they imply.
+type header struct {
+	n, m, w, c, k, nCore, metaLen int
+	hasCH                         bool
+	nUp, nDown                    int
+	size                          int
+}
+
+func leUint32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
+
+// parseHeader checks the magic, the version, the counts, the length and the
+// end marker of the graph file in b (not the checksum), as Decode does.
+func parseHeader(b []byte) (header, error) {
+	le := binary.LittleEndian
+	var h header
+	if len(b) < len(magic) || string(b[:len(magic)]) != magic {
+		return h, ErrNotGraph
+	}
+	if len(b) < headerSize {
+		return h, fmt.Errorf("%w: %d bytes, shorter than the %d-byte header", ErrTruncated, len(b), headerSize)
+	}
+	if v := le.Uint32(b[8:]); v != FormatVersion {
+		why := ""
+		if v == 1 {
+			why = "; version 1 predates the contraction hierarchy"
+		}
+		return h, fmt.Errorf("%w: file is version %d, this program reads version %d%s (rebuild it with `rescuegrid network build`)", ErrVersion, v, FormatVersion, why)
+	}
+	var cnt [7]uint64
+	for i := range cnt {
+		cnt[i] = le.Uint64(b[16+8*i:])
+		if cnt[i] >= math.MaxUint32 {
+			return h, fmt.Errorf("%w: count %d in the header is out of range", ErrCorrupt, cnt[i])
+		}
+	}
+	h = header{n: int(cnt[0]), m: int(cnt[1]), w: int(cnt[2]), c: int(cnt[3]), k: int(cnt[4]), nCore: int(cnt[5]), metaLen: int(cnt[6])}
+	chAt := baseSize(h.n, h.m, h.w, h.c, h.k, h.metaLen)
+	if len(b) < chAt+chHeaderSize+8 {
+		return h, fmt.Errorf("%w: %d bytes, the header promises at least %d", ErrTruncated, len(b), chAt+chHeaderSize+8)
+	}
+	hasCH, nUp, nDown := le.Uint64(b[chAt:]), le.Uint64(b[chAt+8:]), le.Uint64(b[chAt+16:])
+	if hasCH > 1 || nUp >= math.MaxUint32 || nDown >= math.MaxUint32 || (hasCH == 0 && nUp+nDown != 0) {
+		return h, fmt.Errorf("%w: hierarchy counts %d, %d, %d out of range", ErrCorrupt, hasCH, nUp, nDown)
+	}
+	h.hasCH, h.nUp, h.nDown = hasCH == 1, int(nUp), int(nDown)
+	h.size = chAt + chHeaderSize + 8
+	if h.hasCH {
+		h.size += chSize(h.nCore, h.nUp, h.nDown)
+	}
+	if len(b) < h.size {
+		return h, fmt.Errorf("%w: %d bytes, the header promises %d", ErrTruncated, len(b), h.size)
+	}
+	if len(b) > h.size {
+		return h, fmt.Errorf("%w: %d bytes, the header promises %d", ErrCorrupt, len(b), h.size)
+	}
+	if string(b[h.size-4:]) != trailer {
+		return h, fmt.Errorf("%w: missing end marker", ErrTruncated)
+	}
+	return h, nil
+}
+
+// decodeInPlace is Decode over bytes that outlive the graph (a mapping).
+func decodeInPlace(b []byte, opt OpenOptions) (*Graph, error) {
+	h, err := parseHeader(b)
+	if err != nil {
+		return nil, err
+	}
+	if !opt.SkipChecksum {
+		if got, sum := crc32.Checksum(b[:h.size-8], castagnoliTab), leUint32(b[h.size-8:]); got != sum {
+			return nil, fmt.Errorf("%w: computed %08x, stored %08x", ErrChecksum, got, sum)
+		}
+	}
+	g := &Graph{}
+	off := headerSize
+	if err := json.Unmarshal(b[off:off+h.metaLen], &g.meta); err != nil {
+		return nil, fmt.Errorf("%w: metadata: %v", ErrCorrupt, err)
+	}
+	off += pad8(h.metaLen)
+	n, m, w, c, k := h.n, h.m, h.w, h.c, h.k
+	take32 := func(cnt int) []uint32 {
+		s := view[uint32](b, off, cnt)
+		off += pad8(4 * cnt)
+		return s
+	}
+	takeNodes := func(cnt int) []NodeID {
+		s := view[NodeID](b, off, cnt)
+		off += pad8(4 * cnt)
+		return s
+	}
+	takeI32 := func(cnt int) []int32 {
+		s := view[int32](b, off, cnt)
+		off += pad8(4 * cnt)
+		return s
+	}
+	takeI64 := func(cnt int) []int64 {
+		s := view[int64](b, off, cnt)
+		off += 8 * cnt
+		return s
+	}
+	takeF64 := func(cnt int) []Seconds {
+		s := view[Seconds](b, off, cnt)
+		off += 8 * cnt
+		return s
+	}
+	g.offsets = take32(n + 1)
+	g.targets = takeNodes(m)
+	g.edgeWay = take32(m)
+	g.weights = takeF64(m)
+	g.osmIDs = takeI64(n)
+	g.latE7 = takeI32(n)
+	g.lonE7 = takeI32(n)
+	g.comp = take32(n)
+	g.cSize = take32(c)
+	g.wayIDs = takeI64(w)
+	g.chainStart = take32(k + 1)
+	g.chainA = takeNodes(k)
+	g.chainB = takeNodes(k)
+	g.nCore = uint32(h.nCore)
+	off += chHeaderSize
+	if h.hasCH {
+		ch := &Hierarchy{}
+		ch.rank = take32(h.nCore)
+		ch.upOff = take32(h.nCore + 1)
+		ch.upTgt = takeNodes(h.nUp)
+		ch.upW = takeF64(h.nUp)
+		ch.dnOff = take32(h.nCore + 1)
+		ch.dnSrc = take32(h.nDown)
+		ch.dnW = takeF64(h.nDown)
+		// check also derives the sweep order (4 bytes a core node, heap).
+		if err := ch.check(h.nCore); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		g.ch = ch
+	}
+	if opt.Verify {
+		if err := g.validate(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+	} else {
+		if err := g.quickCheck(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+	}
+	if err := g.buildCore(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return g, nil
+}
+
+// quickCheck is the part of validate a search cannot do without: the edge
+// offsets bracket the edges, and the bounding box. O(N), no allocation.
+func (g *Graph) quickCheck() error {
+	n, m := g.NumNodes(), g.NumEdges()
+	if n == 0 {
+		return errors.New("no nodes")
+	}
+	if g.offsets[0] != 0 || int(g.offsets[n]) != m {
+		return fmt.Errorf("edge offsets run %d..%d, want 0..%d", g.offsets[0], g.offsets[n], m)
+	}
+	minLon, minLat, maxLon, maxLat := int32(math.MaxInt32), int32(math.MaxInt32), int32(math.MinInt32), int32(math.MinInt32)
+	for v := 0; v < n; v++ {
+		minLon, maxLon = min(minLon, g.lonE7[v]), max(maxLon, g.lonE7[v])
+		minLat, maxLat = min(minLat, g.latE7[v]), max(maxLat, g.latE7[v])
+	}
+	g.bound = orb.Bound{Min: orb.Point{float64(minLon) / 1e7, float64(minLat) / 1e7}, Max: orb.Point{float64(maxLon) / 1e7, float64(maxLat) / 1e7}}
+	return nil
+}
+
+var errNoMmap = errors.New("graph: memory mapping not available")
+
+// mapFile maps path read-only; the returned function unmaps it.
+func mapFile(path string) ([]byte, func() error, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if fi.Size() < headerSize {
+		// Too short to map usefully: let the reader say what is wrong.
+		b := make([]byte, fi.Size())
+		if _, err := f.ReadAt(b, 0); err != nil {
+			return nil, nil, err
+		}
+		return b, func() error { return nil }, nil
+	}
+	if fi.Size() > math.MaxInt {
+		return nil, nil, fmt.Errorf("%s: %d bytes", path, fi.Size())
+	}
+	return mmap(f, int(fi.Size()))
+}

@@ -1,0 +1,185 @@
+package route_test
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/internal/graphtest"
+)
+
+// checkPHAST runs seeds with PHAST and with Dijkstra on g and checks PHAST
+// against the textbook Dijkstra (times within eps, the same nodes reached)
+// and the fast Dijkstra's sources: where they differ, the PHAST source's own
+// time must tie the best (a tie broken differently by rounding).
+func checkPHAST(t *testing.T, g *graph.Graph, seeds []route.Seed, limit graph.Seconds, what string) {
+	t.Helper()
+	ph, dj := route.NewSearch(g), route.NewSearch(g)
+	if err := ph.Run(context.Background(), seeds, route.Options{Limit: limit, Method: route.PHAST}); err != nil {
+		t.Fatal(err)
+	}
+	if err := dj.Run(context.Background(), seeds, route.Options{Limit: limit, Method: route.Dijkstra}); err != nil {
+		t.Fatal(err)
+	}
+	want := naive(g, seeds)
+	reached := 0
+	for v := range want {
+		w := want[v]
+		if limit > 0 && w > limit {
+			w = route.Unreached
+		}
+		got, ok := ph.Time(graph.NodeID(v))
+		if ok != (w != route.Unreached) || (ok && !close(got, w)) {
+			t.Fatalf("%s: PHAST Time(%d) = %v, %v; want %v", what, v, got, ok, w)
+		}
+		if !ok {
+			continue
+		}
+		reached++
+		if ps, ds := ph.Source(graph.NodeID(v)), dj.Source(graph.NodeID(v)); ps != ds {
+			var own []route.Seed
+			for _, sd := range seeds {
+				if sd.Source == ps {
+					own = append(own, sd)
+				}
+			}
+			if alt := naive(g, own)[v]; !close(alt, w) {
+				t.Fatalf("%s: node %d: PHAST source %d (%v s), Dijkstra source %d (%v s)", what, v, ps, alt, ds, w)
+			}
+		}
+	}
+	if len(ph.Settled()) != reached {
+		t.Fatalf("%s: Settled() has %d nodes, %d are reachable", what, len(ph.Settled()), reached)
+	}
+}
+
+func TestPHASTMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*seed, 21))
+	for trial := 0; trial < 60; trial++ {
+		var g *graph.Graph
+		if trial%2 == 0 {
+			g = graphtest.Random(t, rng, 30+rng.IntN(200), true)
+		} else {
+			g = graphtest.Chains(t, rng, 10+rng.IntN(60), true)
+		}
+		if g.Hierarchy() == nil {
+			t.Fatal("Builder.Hierarchy set, graph has no hierarchy")
+		}
+		for run := 0; run < 4; run++ {
+			seeds := randomSeeds(rng, g, 1+rng.IntN(6))
+			limit := graph.Seconds(0)
+			if run%2 == 1 {
+				limit = graph.Seconds(rng.Float64() * 150)
+			}
+			checkPHAST(t, g, seeds, limit, "trial")
+		}
+	}
+}
+
+// TestPHASTWorkspaceReuse alternates PHAST and Dijkstra runs on one
+// workspace: a PHAST run writes every core node, and the next run must
+// start clean.
+func TestPHASTWorkspaceReuse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*seed, 22))
+	g := graphtest.Chains(t, rng, 80, true)
+	s := route.NewSearch(g)
+	for run := 0; run < 20; run++ {
+		seeds := randomSeeds(rng, g, 1+rng.IntN(3))
+		m := []route.Method{route.PHAST, route.Dijkstra}[run%2]
+		limit := graph.Seconds(rng.Float64() * 100)
+		if err := s.Run(context.Background(), seeds, route.Options{Limit: limit, Method: m}); err != nil {
+			t.Fatal(err)
+		}
+		want := naive(g, seeds)
+		for v := range want {
+			w := want[v]
+			if w > limit {
+				w = route.Unreached
+			}
+			if got, _ := s.Time(graph.NodeID(v)); !close(got, w) && !(math.IsInf(float64(got), 1) && math.IsInf(float64(w), 1)) {
+				t.Fatalf("run %d (%v): Time(%d) = %v, want %v", run, m, v, got, w)
+			}
+		}
+	}
+}
+
+// A graph without a hierarchy (a scenario graph) falls back to Dijkstra.
+func TestPHASTFallsBack(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*seed, 23))
+	g := graphtest.Random(t, rng, 100)
+	if g.Hierarchy() != nil {
+		t.Fatal("graph built without Hierarchy has one")
+	}
+	checkPHAST(t, g, randomSeeds(rng, g, 3), 0, "no hierarchy")
+	gh := graphtest.Random(t, rand.New(rand.NewPCG(*seed, 24)), 100, true)
+	m, err := gh.Modified(func(e graph.EdgeID) bool { return e%7 == 0 }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPHAST(t, m, randomSeeds(rng, m, 3), 0, "modified")
+}
+
+// TestRPHASTMatchesNaive: a search restricted to random target nodes gives
+// every target (and every node of a chain holding one) its exact time, on
+// random and chain-heavy graphs, with and without a limit, the workspace
+// reused between restricted and full runs.
+func TestRPHASTMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*seed, 25))
+	for trial := 0; trial < 60; trial++ {
+		var g *graph.Graph
+		if trial%2 == 0 {
+			g = graphtest.Random(t, rng, 30+rng.IntN(200), true)
+		} else {
+			g = graphtest.Chains(t, rng, 10+rng.IntN(60), true)
+		}
+		targets := make([]graph.NodeID, 1+rng.IntN(12))
+		for i := range targets {
+			targets[i] = graph.NodeID(rng.IntN(g.NumNodes()))
+		}
+		tg := route.NewTargets(g, targets)
+		if tg == nil || tg.NumSwept() > g.NumCore() {
+			t.Fatalf("NewTargets = %v on a graph with a hierarchy", tg)
+		}
+		// The nodes whose times must be exact: the targets and their chains.
+		check := slices.Clone(targets)
+		for _, v := range targets {
+			if int(v) >= g.NumCore() {
+				first, end, _, _ := g.Chain(g.ChainOf(v))
+				for x := first; x < end; x++ {
+					check = append(check, x)
+				}
+			}
+		}
+		s := route.NewSearch(g)
+		for run := 0; run < 4; run++ {
+			seeds := randomSeeds(rng, g, 1+rng.IntN(4))
+			limit := graph.Seconds(0)
+			if run%2 == 1 {
+				limit = graph.Seconds(rng.Float64() * 150)
+			}
+			if run == 2 { // a full run in between: the workspace must come back clean
+				if err := s.Run(context.Background(), seeds, route.Options{Method: route.PHAST}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Run(context.Background(), seeds, route.Options{Limit: limit, Targets: tg}); err != nil {
+				t.Fatal(err)
+			}
+			want := naive(g, seeds)
+			for _, v := range check {
+				w := want[v]
+				if limit > 0 && w > limit {
+					w = route.Unreached
+				}
+				got, ok := s.Time(v)
+				if ok != (w != route.Unreached) || (ok && !close(got, w)) {
+					t.Fatalf("trial %d run %d: restricted Time(%d) = %v, %v; want %v", trial, run, v, got, ok, w)
+				}
+			}
+		}
+	}
+}

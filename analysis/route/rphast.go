@@ -1,0 +1,142 @@
+package route
+
+import (
+	"slices"
+
+	"github.com/rescuegrid/rescuegrid/analysis/graph"
+)
+
+// Targets restricts PHAST sweeps to what a set of target nodes needs
+// (RPHAST: Delling, Goldberg and Werneck, "Faster batched shortest paths
+// in road networks", 2011): the core nodes with a downward path to a
+// target's core node, swept in the hierarchy's order. A search with
+// Options.Targets gives exact times to the target nodes (and to every node
+// of a chain holding a target) for the cost of an upward search and a sweep
+// over that part of the hierarchy; the times of other nodes are not
+// computed. Matrices from many sources to a fixed set of places (siting
+// candidates to populated cells) pay the restriction once.
+//
+// A Targets is immutable once built and safe for concurrent use by any
+// number of searches on the graph it was built for.
+type Targets struct {
+	g      *graph.Graph
+	local  []int32        // by sweep position: index in the restricted sweep, or -1
+	nodes  []graph.NodeID // by restricted index: the core node
+	off    []uint32       // by restricted index, len(nodes)+1
+	src    []uint32       // restricted index of each kept down edge's tail
+	w      []graph.Seconds
+	chains []int32 // chains holding a target, each once
+}
+
+// NewTargets prepares the restricted sweep for the given target nodes (any
+// nodes of g, core or chain interior). It returns nil when g has no
+// contraction hierarchy: searches then fall back to their Method.
+func NewTargets(g *graph.Graph, targets []graph.NodeID) *Targets {
+	h := g.Hierarchy()
+	if h == nil {
+		return nil
+	}
+	nc := g.NumCore()
+	need := make([]bool, nc) // by sweep position
+	mark := func(v graph.NodeID) { need[h.Position(v)] = true }
+	tg := &Targets{g: g}
+	seenChain := make(map[int32]bool)
+	for _, v := range targets {
+		if int(v) < nc {
+			mark(v)
+			continue
+		}
+		c := int32(g.ChainOf(v))
+		if !seenChain[c] {
+			seenChain[c] = true
+			tg.chains = append(tg.chains, c)
+			_, _, a, b := g.Chain(int(c))
+			mark(a)
+			mark(b)
+		}
+	}
+	slices.Sort(tg.chains)
+	dnOff, dnSrc, dnW := h.Down()
+	for p := nc - 1; p >= 0; p-- {
+		if need[p] {
+			for e := dnOff[p]; e < dnOff[p+1]; e++ {
+				need[dnSrc[e]] = true
+			}
+		}
+	}
+	tg.local = make([]int32, nc)
+	order := h.Order()
+	for p := range need {
+		tg.local[p] = -1
+		if need[p] {
+			tg.local[p] = int32(len(tg.nodes))
+			tg.nodes = append(tg.nodes, order[p])
+		}
+	}
+	tg.off = make([]uint32, len(tg.nodes)+1)
+	for i, v := range tg.nodes {
+		p := h.Position(v)
+		for e := dnOff[p]; e < dnOff[p+1]; e++ {
+			tg.src = append(tg.src, uint32(tg.local[dnSrc[e]]))
+			tg.w = append(tg.w, dnW[e])
+		}
+		tg.off[i+1] = uint32(len(tg.src))
+	}
+	return tg
+}
+
+// NumSwept returns the number of core nodes a restricted sweep visits.
+func (tg *Targets) NumSwept() int { return len(tg.nodes) }
+
+// runRPHAST is runPHAST's restricted sweep: the upward search, then the
+// sweep over tg's nodes only, then the target chains. The queue holds the
+// seeds' core entries.
+func (s *Search) runRPHAST(tg *Targets, limit graph.Seconds) {
+	s.upward(limit)
+	n := len(tg.nodes)
+	if cap(s.sweep) < n {
+		s.sweep = make([]phastState, n)
+	}
+	sw := s.sweep[:n]
+	for i := range sw {
+		sw[i] = phastState{Unreached, -1}
+	}
+	h := s.g.Hierarchy()
+	node := s.node
+	for _, v := range s.touched {
+		if i := tg.local[h.Position(v)]; i >= 0 {
+			nv := &node[v]
+			sw[i] = phastState{nv.t, nv.src}
+		}
+	}
+	for i := range sw {
+		b := sw[i]
+		for e, end := tg.off[i], tg.off[i+1]; e < end; e++ {
+			from := &sw[tg.src[e]]
+			if t := from.t + tg.w[e]; t < b.t || (t == b.t && from.src < b.src) {
+				b = phastState{t, from.src}
+			}
+		}
+		sw[i] = b
+	}
+	// The upward search's labels outside the restriction are not final:
+	// clear them, then write the restricted nodes' final states.
+	for _, v := range s.touched {
+		node[v] = nodeState{}
+	}
+	s.touched = s.touched[:0]
+	for i, v := range tg.nodes {
+		if b := sw[i]; b.t <= limit && b.t != Unreached {
+			node[v] = nodeState{t: b.t, src: b.src, settled: true, seen: true}
+			s.settled = append(s.settled, v)
+			s.touched = append(s.touched, v)
+		}
+	}
+	f := s.filler0()
+	for _, c := range tg.chains {
+		s.mark[c] = s.gen
+		s.fill(f, int(c), limit)
+	}
+	s.settled = append(s.settled, f.settled...)
+	s.touched = append(s.touched, f.touched...)
+}

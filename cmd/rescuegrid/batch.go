@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/rescuegrid/rescuegrid/internal/batch"
+	"github.com/rescuegrid/rescuegrid/internal/study"
+)
+
+const batchHelp = `Split a coverage study into shards that run on separate machines (a
+Kubernetes Indexed Job) or processes, and merge their answers into the same
+output 'rescuegrid analyze' writes.
+
+Each shard answers for its own cells and bases, and gets the roads, cells
+and bases within a margin around them: the plan's limit (the longest of the
+second-base horizon, the widest isochrone and the rescue circle, or
+--margin-minutes) times the graph's fastest speed, plus the snap distances.
+A shard whose cells have no base within the limit fails and says so, rather
+than give an answer its roads cannot prove. Shelters, scenarios and critical
+segments are not split: run those studies with 'rescuegrid analyze'.
+
+Usage:
+  rescuegrid batch plan STUDY.yaml --out PLAN (--shards N | --by unit [--shards N])
+                        [--margin-minutes M] [--parent-res R] [--k8s [--image I --claim C]]
+  rescuegrid batch run PLAN [--shard I] [--force]    (I defaults to $JOB_COMPLETION_INDEX)
+  rescuegrid batch run-local PLAN [--workers N]
+  rescuegrid batch merge PLAN --out DIR
+
+Example:
+  rescuegrid batch plan data/sample/andorra/coverage.yaml --shards 4 --out plan
+  rescuegrid batch run-local plan --workers 2
+  rescuegrid batch merge plan --out out/andorra
+`
+
+func runBatch(ctx context.Context, args []string, e *env) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(e.stdout, batchHelp)
+		if len(args) == 0 {
+			return usageErr("batch: want a subcommand: plan, run, run-local or merge")
+		}
+		return nil
+	}
+	switch args[0] {
+	case "plan":
+		return handled(batchPlan(ctx, args[1:], e))
+	case "run":
+		return handled(batchRun(ctx, args[1:], e))
+	case "run-local":
+		return handled(batchRunLocal(ctx, args[1:], e))
+	case "merge":
+		return handled(batchMerge(ctx, args[1:], e))
+	}
+	return usageErr("batch: unknown subcommand %q (want plan, run, run-local or merge)", args[0])
+}
+
+func batchPlan(ctx context.Context, args []string, e *env) error {
+	fs := newFlags("batch plan", batchHelp, e)
+	out := fs.String("out", "", "plan folder to write")
+	shards := fs.Int("shards", 0, "number of shards (by unit: at most one per unit; 0 there: one per unit)")
+	by := fs.String("by", batch.ByH3, "split by h3 (runs of H3 parent cells) or unit (whole reporting units)")
+	margin := fs.Float64("margin-minutes", 0, "answer exactly up to this drive time (default: the study's longest horizon)")
+	pres := fs.Int("parent-res", 0, "H3 resolution of the parent cells that own cells and roads (0: study resolution - 2, at most 7)")
+	workers := fs.Int("workers", 0, "parallel work while planning (0: all cores)")
+	k8s := fs.Bool("k8s", false, "also write job.yaml, a Kubernetes Indexed Job running the shards")
+	image := fs.String("image", "rescuegrid:latest", "--k8s: container image")
+	claim := fs.String("claim", "rescuegrid-data", "--k8s: PersistentVolumeClaim holding the plan folder")
+	mount := fs.String("mount", "/data", "--k8s: where the claim is mounted in the container")
+	parallel := fs.Int("parallelism", 0, "--k8s: pods at once (0: every shard)")
+	pos, err := parse(fs, args, e)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *out == "" {
+		return usageErr("batch plan: want one study file and --out (run 'rescuegrid batch --help')")
+	}
+	if *by == batch.ByH3 && *shards < 1 {
+		return usageErr("batch plan: --shards N (N >= 1) is required when splitting by h3")
+	}
+	st, err := study.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	p, err := batch.Split(ctx, st, *out, batch.PlanOptions{Shards: *shards, By: *by, ParentRes: *pres, MarginMinutes: *margin,
+		Workers: *workers, Generator: "rescuegrid " + versionString()})
+	if err != nil {
+		return err
+	}
+	if *k8s {
+		path, err := batch.WriteJob(*out, p, batch.JobOptions{Image: *image, Claim: *claim, MountPath: *mount, Parallelism: *parallel})
+		if err != nil {
+			return err
+		}
+		e.infof("wrote %s", path)
+	}
+	if !e.quiet {
+		fmt.Fprintf(e.stdout, "%s: %d cells, %d bases, graph of %d nodes split by %s into %d shards (limit %.0f s, fastest road %.1f m/s, road margin %.1f km)\n",
+			st.Name, p.Cells, p.Bases, p.Graph.Nodes, p.By, len(p.Shards), p.LimitSeconds, p.FastestMPS, p.RoadMarginM/1000)
+		for _, s := range p.Shards {
+			fmt.Fprintf(e.stdout, "  shard %4d: %7d cells (%7d with margin), %4d bases (%4d), %9d nodes, ~%d MB\n",
+				s.Index, s.OwnCells, s.Cells, s.OwnBases, s.Bases, s.Nodes, s.MemoryBytes>>20)
+		}
+	}
+	return nil
+}
+
+func batchRun(ctx context.Context, args []string, e *env) error {
+	fs := newFlags("batch run", batchHelp, e)
+	shard := fs.Int("shard", -1, "shard index (default: $JOB_COMPLETION_INDEX)")
+	force := fs.Bool("force", false, "recompute a shard whose output exists")
+	workers := fs.Int("workers", 0, "parallel searches (0: all cores)")
+	pos, err := parse(fs, args, e)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("batch run: want one plan folder (run 'rescuegrid batch --help')")
+	}
+	if *shard < 0 {
+		v := os.Getenv("JOB_COMPLETION_INDEX")
+		n, err := strconv.Atoi(v)
+		if v == "" || err != nil || n < 0 {
+			return usageErr("batch run: give --shard I, or set JOB_COMPLETION_INDEX (got %q)", v)
+		}
+		*shard = n
+	}
+	did, err := batch.RunShard(ctx, pos[0], *shard, batch.RunOptions{Workers: *workers, Force: *force})
+	if err != nil {
+		return err
+	}
+	if did {
+		e.infof("shard %d: wrote %s (peak memory %.0f MB)", *shard, batch.OutputPath(pos[0], *shard), peakRSSMB())
+	} else {
+		e.infof("shard %d: already done (%s); --force recomputes it", *shard, batch.OutputPath(pos[0], *shard))
+	}
+	return nil
+}
+
+func batchRunLocal(ctx context.Context, args []string, e *env) error {
+	fs := newFlags("batch run-local", batchHelp, e)
+	workers := fs.Int("workers", 2, "shards run at once")
+	retries := fs.Int("retries", 1, "times a failed shard is run again")
+	perShard := fs.Int("shard-workers", 1, "parallel searches inside each shard")
+	pos, err := parse(fs, args, e)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("batch run-local: want one plan folder (run 'rescuegrid batch --help')")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	var log = e.stderr
+	if e.quiet {
+		log = nil
+	}
+	return batch.RunLocal(ctx, pos[0], batch.LocalOptions{Workers: *workers, Exe: exe, Retries: *retries,
+		Args: []string{"--workers", strconv.Itoa(*perShard), "--quiet"}, Log: log})
+}
+
+func batchMerge(ctx context.Context, args []string, e *env) error {
+	fs := newFlags("batch merge", batchHelp, e)
+	out := fs.String("out", "", "output folder")
+	pos, err := parse(fs, args, e)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *out == "" {
+		return usageErr("batch merge: want one plan folder and --out (run 'rescuegrid batch --help')")
+	}
+	sum, err := batch.Merge(ctx, pos[0], *out, batch.MergeOptions{Generator: "rescuegrid " + versionString()})
+	if err != nil {
+		return err
+	}
+	if !e.quiet {
+		fmt.Fprintf(e.stdout, "%s: %d cells, %.0f of %.0f residents inside the circle; wrote %s (and cells/, units/, bases/ partitioned by shard)\n",
+			sum.Study, sum.Cells, sum.Within, sum.Residents, *out)
+	}
+	return nil
+}
