@@ -14,6 +14,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/isochrone"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 	"github.com/rescuegrid/rescuegrid/internal/outdir"
 	"github.com/uber/h3-go/v4"
 )
@@ -70,6 +71,9 @@ func isochroneCmd(ctx context.Context, args []string, e *env) error {
 	}
 	if err := checkOutFile(*out); err != nil {
 		return err
+	}
+	if err := limits.RegularFile(*graphPath); err != nil {
+		return fmt.Errorf("isochrone: --graph %w", err)
 	}
 	g, err := graph.Open(*graphPath, graph.OpenOptions{})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/data/osm"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 	"github.com/rescuegrid/rescuegrid/internal/outdir"
 )
 
@@ -215,6 +216,9 @@ func runNetworkInfo(args []string, e *env) error {
 		return usageErr("network info: want one graph file, got %d arguments", len(pos))
 	}
 	t0 := time.Now()
+	if err := limits.RegularFile(pos[0]); err != nil {
+		return fmt.Errorf("network info: %w", err)
+	}
 	g, err := graph.Open(pos[0], graph.OpenOptions{Verify: *verify})
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
 	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 	"github.com/rescuegrid/rescuegrid/internal/outdir"
 )
 
@@ -83,6 +84,9 @@ func reach(ctx context.Context, args []string, e *env) error {
 	}
 	if err := checkOutFile(*out); err != nil {
 		return err
+	}
+	if err := limits.RegularFile(*graphPath); err != nil {
+		return fmt.Errorf("reach: --graph %w", err)
 	}
 	g, err := graph.Open(*graphPath, graph.OpenOptions{})
 	if err != nil {

@@ -51,11 +51,11 @@ func eachRow(name string, r *csv.Reader, nfields int, fn func(line int, rec []st
 func rowLonLat(name string, line int, rec []string, iLon, iLat int) (orb.Point, error) {
 	lon, err := parseCoord(rec[iLon], 180)
 	if err != nil {
-		return orb.Point{}, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: lon %q: %v", ErrBadValue, rec[iLon], err)}
+		return orb.Point{}, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: lon %s: %v", ErrBadValue, limits.Excerpt(rec[iLon]), err)}
 	}
 	lat, err := parseCoord(rec[iLat], 90)
 	if err != nil {
-		return orb.Point{}, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: lat %q: %v", ErrBadValue, rec[iLat], err)}
+		return orb.Point{}, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: lat %s: %v", ErrBadValue, limits.Excerpt(rec[iLat]), err)}
 	}
 	return orb.Point{lon, lat}, nil
 }

@@ -226,6 +226,7 @@ func newView(r *Report, opt RenderOptions) (*view, error) {
 	if v.Title == "" {
 		v.Title = v.l.T("report.title")
 	}
+	opt.Map.Lang = opt.Lang
 	m, err := renderMap(r, opt.Map)
 	if err != nil {
 		return nil, err
@@ -624,6 +625,11 @@ func (v *view) siting(r *Report) {
 	}
 	res := r.Summary.Residents
 	gainLabel, valueLabel := sitingUnit(st.Objective)
+	if st.Objective == "time" {
+		gainLabel, valueLabel = v.l.T("report.gain.time"), v.l.T("report.value.time")
+	} else {
+		gainLabel, valueLabel = v.l.T("report.gain.residents"), v.l.T("report.value.residents")
+	}
 	sv := &sitingView{Dir: st.Dir, GainLabel: gainLabel, ValueLabel: valueLabel,
 		GainChart: template.HTML(gainChart(st)), ValueChart: template.HTML(valueChart(st, res))}
 	switch st.Objective {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 	"html"
 	"html/template"
 	"math"
@@ -265,6 +266,9 @@ type MapOptions struct {
 	// above it the cells of each band are dissolved into one path, which
 	// keeps a large study's file small. 0 means DefaultMaxCellPaths.
 	MaxCellPaths int
+	// Lang is the language of the map's tooltips (Render sets it from
+	// RenderOptions.Lang).
+	Lang i18n.Lang
 }
 
 // DefaultMaxCellPaths keeps a report under about 2 MB: a cell costs about
@@ -420,7 +424,7 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 				c := &r.Cells[i]
 				b = append(b, `<path d="`...)
 				b = f.appendRing(b, polys[i][0])
-				b = fmt.Appendf(b, `"><title>%s: %s, %s residents</title></path>`, c.H3, cellTime(c), people(c.Population))
+				b = fmt.Appendf(b, `"><title>%s</title></path>`, html.EscapeString(opt.Lang.T("report.tip.cell", "cell", c.H3, "time", cellTime(opt.Lang, c), "residents", people(c.Population))))
 			}
 		} else {
 			var cells []h3.Cell
@@ -436,7 +440,7 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 				}
 				b = append(b, `<path d="`...)
 				b = f.appendMultiPolygon(b, mp)
-				b = fmt.Appendf(b, `"><title>%s: %d cells</title></path>`, html.EscapeString(band.Label), len(cells))
+				b = fmt.Appendf(b, `"><title>%s</title></path>`, html.EscapeString(opt.Lang.T("report.tip.band", "band", bandLabel(opt.Lang, band), "n", len(cells))))
 			}
 		}
 		b = append(b, `</g>`...)
@@ -460,7 +464,7 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		}
 		b = fmt.Appendf(b, `<path data-rank="%d" d="`, g.Rank)
 		b = f.appendMultiPolygon(b, g.Geom)
-		b = fmt.Appendf(b, `"><title>Gap %d: %s residents outside the circle, %d cells, worst %s</title></path>`, g.Rank, people(g.Residents), g.Cells, durOr(g.Worst, "not reached"))
+		b = fmt.Appendf(b, `"><title>%s</title></path>`, html.EscapeString(opt.Lang.T("report.tip.gap", "rank", g.Rank, "residents", people(g.Residents), "cells", g.Cells, "worst", durOr(g.Worst, opt.Lang.T("report.not_reached")))))
 	}
 	b = append(b, `</g>`...)
 
@@ -615,8 +619,8 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		b = append(b, `<g id="map-new-sites" font-size="13" font-weight="700" text-anchor="middle">`...)
 		for _, s := range r.Siting.Sites {
 			x, y := f.xy(s.Loc)
-			b = fmt.Appendf(b, `<g data-rank="%d"><path d="M%.1f %.1fl13 13-13 13-13-13z" fill="#6a3d9a" stroke="#fff" stroke-width="1.6"/><text x="%.1f" y="%.1f" fill="#fff">%d</text><title>New site %d: %s</title></g>`,
-				s.Rank, x, y-13, x, y+5, s.Rank, s.Rank, html.EscapeString(s.ID))
+			b = fmt.Appendf(b, `<g data-rank="%d"><path d="M%.1f %.1fl13 13-13 13-13-13z" fill="#6a3d9a" stroke="#fff" stroke-width="1.6"/><text x="%.1f" y="%.1f" fill="#fff">%d</text><title>%s</title></g>`,
+				s.Rank, x, y-13, x, y+5, s.Rank, html.EscapeString(opt.Lang.T("report.tip.site", "rank", s.Rank, "id", s.ID)))
 		}
 		b = append(b, `</g>`...)
 	}
@@ -745,14 +749,14 @@ func distanceLabel(m float64) string {
 	return strconv.FormatFloat(m, 'f', -1, 64) + " m"
 }
 
-func cellTime(c *Cell) string {
+func cellTime(l i18n.Lang, c *Cell) string {
 	switch {
 	case c.NoRoad:
-		return "no road access"
+		return l.T("report.band.noroad")
 	case math.IsNaN(c.Seconds):
-		return "not reached"
+		return l.T("report.not_reached")
 	}
-	return dur(c.Seconds) + " min"
+	return l.T("report.band.range", "range", dur(c.Seconds))
 }
 
 // shelterName is a shelter's name with its places, for the map's tooltip.

@@ -40,11 +40,20 @@ const openAPI = `{
       {"name": "from", "in": "query", "required": true, "schema": {"type": "string"}, "description": "lon,lat"},
       {"name": "to", "in": "query", "required": true, "schema": {"type": "string"}, "description": "lon,lat"}],
       "responses": {"200": {"description": "seconds", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
-    "/api/whatif": {"post": {"summary": "coverage per unit with bases added or removed", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+    "/api/whatif": {"post": {"summary": "a scenario answered as the study's batch scenarios are: bases added, removed, moved or resized, roads closed, areas slowed, shelters closed; per unit before and after", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+        "name": {"type": "string"},
         "add": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "lon": {"type": "number"}, "lat": {"type": "number"}, "team_size": {"type": "integer"}, "level": {"type": "string"}}, "required": ["lon", "lat"]}},
         "remove": {"type": "array", "items": {"type": "string"}},
-        "crs": {"type": "string", "enum": ["wgs84", "gcj02", "bd09"], "default": "wgs84", "description": "system of the added bases' lon/lat (gcj02: Amap, Tencent; bd09: Baidu), converted to WGS-84"}}}}}},
-      "responses": {"200": {"description": "coverage before and after, per unit", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/Error"}}}},
+        "move": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "lon": {"type": "number"}, "lat": {"type": "number"}}, "required": ["id", "lon", "lat"]}},
+        "team_size": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}, "description": "members by base id"},
+        "close_ways": {"type": "array", "items": {"type": "integer"}, "description": "OSM way ids (the base map's way_id)"},
+        "close_areas": {"type": "object", "description": "GeoJSON FeatureCollection of polygons: every road inside is closed"},
+        "slow": {"type": "array", "items": {"type": "object", "properties": {"area": {"type": "object", "description": "GeoJSON polygons"}, "factor": {"type": "number", "exclusiveMinimum": 0}}}},
+        "shelters_closed": {"type": "array", "items": {"type": "string"}},
+        "shelter_capacity": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}},
+        "cells": {"type": "boolean", "description": "also return the cells that leave or join the circle (cells_changed)"},
+        "crs": {"type": "string", "enum": ["wgs84", "gcj02", "bd09"], "default": "wgs84", "description": "system of the request's lon/lat and polygons (gcj02: Amap, Tencent; bd09: Baidu), converted to WGS-84"}}}}}},
+      "responses": {"200": {"description": "coverage before and after per unit (units), the scenarios table's rows (scenario), totals, what was touched (report), isochrones of added and moved bases", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
     "/api/site": {"post": {"summary": "where new stations do the most good: sites, the gain of each, the value and its bound", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
         "add": {"type": "integer", "minimum": 0, "maximum": 20, "description": "new sites (objective all: the most allowed, 0 no cap)"},
         "objective": {"type": "string", "enum": ["coverage", "all", "time"], "default": "coverage"},

@@ -96,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	route("POST", "/api/whatif", service.WhatIf, s.handleWhatIf)
 	route("POST", "/api/site", service.Siting, s.handleSite)
 	route("GET", "/tiles/{rest...}", service.Cheap, s.handleTile)
+	route("GET", "/i18n/{lang}", service.Cheap, s.handleMessages)
 	// The web map: its files at / and below each study's prefix.
 	route("GET", "/", service.Cheap, s.handlePage)
 	mux.Handle("OPTIONS /", s.instrument("OPTIONS /", probe, s.handlePreflight))

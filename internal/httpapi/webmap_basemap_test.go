@@ -136,3 +136,41 @@ func TestWebMapBasemapInChromium(t *testing.T) {
 		t.Errorf("print view: legend %v, scale bar %v, attribution %q, map %v px", p.Legend, p.Scale, p.Attribution, p.Map)
 	}
 }
+
+// TestWebMapChineseInChromium: the web map in Simplified Chinese
+// (?lang=zh-CN): the page's language, its headings, tools and the study's
+// rescue circle from the message catalogue (internal/i18n), place labels
+// from name:zh where tagged; no console error.
+func TestWebMapChineseInChromium(t *testing.T) {
+	if !webmap.Bundled() {
+		t.Fatal("the web map library is not bundled: run `make web`")
+	}
+	exe := chromium(t)
+	s := sampleSrv(t)
+	hs := httptest.NewServer(s.Handler())
+	defer hs.Close()
+	out := checkMap(t, exe, hs.URL+"/?lang=zh-CN", filepath.Join(artifacts(t), "webmap-zh.png"))
+	var got struct {
+		ConsoleErrors []string `json:"console_errors"`
+		PageErrors    []string `json:"page_errors"`
+		Lang          struct {
+			HTML       string   `json:"html"`
+			Legend     string   `json:"legend"`
+			StudyLine  string   `json:"study_line"`
+			Tools      []string `json:"tools"`
+			LabelField string   `json:"label_field"`
+		} `json:"lang"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("check.mjs output %s: %v", out, err)
+	}
+	l := got.Lang
+	t.Logf("zh-CN: legend %q, study line %q, tools %q", l.Legend, l.StudyLine, l.Tools)
+	if len(got.ConsoleErrors)+len(got.PageErrors) > 0 {
+		t.Errorf("errors: %q %q", got.ConsoleErrors, got.PageErrors)
+	}
+	if l.HTML != "zh-CN" || l.Legend != "图例" || !strings.Contains(l.StudyLine, "15分钟应急救援圈") ||
+		len(l.Tools) == 0 || l.Tools[0] != "新增站点" || !strings.Contains(l.LabelField, "name_zh") {
+		t.Errorf("zh-CN page: %+v", l)
+	}
+}

@@ -34,6 +34,10 @@ const (
 // ErrLimit is the condition of every bound exceeded.
 var ErrLimit = errors.New("over a limit")
 
+// ErrNotRegular: an input read whole or in place is a device, a FIFO or a
+// folder.
+var ErrNotRegular = errors.New("not a regular file")
+
 // ErrNotText: a file given as text (CSV, GeoJSON, YAML) holds binary data.
 var ErrNotText = errors.New("not a text file")
 
@@ -169,4 +173,27 @@ func ExcerptList(names []string, n int) string {
 		parts = append(parts, Excerpt(s))
 	}
 	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// RegularFile refuses a path that is not a regular file (a device such as
+// /dev/zero, a FIFO, a folder), for inputs read whole or in place (graph
+// files are memory-mapped): what it would read has no end.
+func RegularFile(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		kind := "a device"
+		switch {
+		case fi.IsDir():
+			kind = "a folder"
+		case fi.Mode()&os.ModeNamedPipe != 0:
+			kind = "a FIFO"
+		case fi.Mode()&os.ModeSocket != 0:
+			kind = "a socket"
+		}
+		return fmt.Errorf("%s is %s: %w; give a file", path, kind, ErrNotRegular)
+	}
+	return nil
 }

@@ -146,6 +146,11 @@ func badInputs() []badInput {
 		{name: "sources read from /dev/zero", status: 1,
 			setup: func(t *testing.T, dir string) []string { return reachSources(t, dir, "/dev/zero") },
 			want:  []string{"/dev/zero: line 1: not a text file (a NUL byte)"}},
+		{name: "a graph read from /dev/zero", status: 1,
+			setup: func(t *testing.T, dir string) []string {
+				return []string{"reach", "--graph", "/dev/zero", "--sources", sample("fire_stations.csv"), "--out", filepath.Join(dir, "reach.csv")}
+			},
+			want: []string{"--graph /dev/zero is a device: not a regular file"}},
 		{name: "a line longer than 1 MiB", status: 1,
 			setup: func(t *testing.T, dir string) []string {
 				return reachSources(t, dir, sourcesCSV(t, dir, "x,1.5,42.5,"+strings.Repeat("n", 2<<20)+",node,1,fire_station"))

@@ -21,6 +21,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/population"
 	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/limits"
 )
 
 // Inputs is a study with every input read: ready for coverage.Compute.
@@ -89,6 +90,9 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	pbf := st.Network.PBF
 	err := stage("road network", func() error {
 		if st.Network.Graph != "" {
+			if err := limits.RegularFile(st.Network.Graph); err != nil {
+				return fmt.Errorf("network.graph: %w", err)
+			}
 			g, err := graph.Open(st.Network.Graph, graph.OpenOptions{})
 			if err != nil {
 				return err

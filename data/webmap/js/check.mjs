@@ -46,6 +46,24 @@ try {
   await page.goto(url, { waitUntil: "load" });
   await page.waitForFunction(() => window.rescuegrid && window.rescuegrid.ready, null, { timeout: 60000 });
   out.error_banner = await page.$eval("#error", (e) => (e.hidden ? "" : e.textContent));
+  // The interface language: the page's lang, some of its words.
+  out.lang = await page.evaluate(() => ({
+    html: document.documentElement.lang,
+    legend: document.querySelector("#legend-section h2")?.textContent || "",
+    study_line: document.querySelector("#study-line")?.textContent || "",
+    tools: [...document.querySelectorAll("#sc-tools button")].map((b) => b.textContent),
+    label_field: JSON.stringify(window.rescuegrid.map.getLayoutProperty("bm-place-labels", "text-field") || null),
+  }));
+  // idle(): the map has drawn what it was asked (a repaint is forced, so
+  // that a map already idle answers too; 15 s at most).
+  await page.evaluate(() => {
+    window.__idle = () => new Promise((done) => {
+      const m = window.rescuegrid.map;
+      const t = setTimeout(done, 15000);
+      m.once("idle", () => { clearTimeout(t); done(); });
+      m.triggerRepaint();
+    });
+  });
 
   // Features drawn per style layer, and where to click.
   const seen = await page.evaluate(() => {
@@ -77,7 +95,7 @@ try {
 
   if (seen.cellPoint) {
     await page.mouse.click(seen.cellPoint[0], seen.cellPoint[1]);
-    await page.waitForFunction(() => document.querySelector("#details h2")?.textContent.startsWith("Cell "), null, { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelector("#details h2")?.textContent, null, { timeout: 10000 });
     out.details = await page.$$eval("#details tr", (rows) => Object.fromEntries(rows.map((r) => [r.cells[0].textContent, r.cells[1].textContent])));
     out.details_title = await page.$eval("#details h2", (e) => e.textContent);
   }
@@ -105,7 +123,7 @@ try {
       out.whatif_units = await page.$$eval("#whatif tr", (rows) => rows.slice(1).map((r) => [r.cells[0].textContent, r.cells[1].textContent]));
       out.whatif_request = await page.evaluate(() => window.rescuegrid.lastWhatIf);
       out.candidate_iso = await page.waitForFunction(
-        () => window.rescuegrid.map.queryRenderedFeatures({ layers: ["candidate-iso"] }).length, null, { timeout: 10000 },
+        () => window.rescuegrid.map.queryRenderedFeatures({ layers: ["sc-iso"] }).length, null, { timeout: 10000 },
       ).then((h) => h.jsonValue()).catch(() => 0);
       out.screenshot_whatif = shot.replace(/\.png$/, "-whatif.png");
       await page.screenshot({ path: out.screenshot_whatif });
@@ -114,6 +132,8 @@ try {
   if (at.length === 2) await page.evaluate((c) => { window.rescuegrid.busiest = c; }, at);
   if (flags.has("--basemap")) out.basemap = await basemapCheck(page, shot);
   if (flags.has("--a11y")) out.a11y = await a11yCheck(page);
+  const scen = argv.find((a) => a.startsWith("--scenario="));
+  if (scen) out.scenario = await scenarioCheck(page, shot, JSON.parse(readFileSync(scen.slice(11), "utf8")));
   if (flags.has("--print")) out.print = await printCheck(page, shot);
 } finally {
   await browser.close();
@@ -163,7 +183,7 @@ async function basemapCheck(page, shot) {
 // panel against its background (WCAG 2.1 AA: 4.5, 3 for large text).
 async function a11yCheck(page) {
   const out = {};
-  await page.evaluate(() => new Promise((done) => { const m = window.rescuegrid.map; m.once("idle", done); m.fitBounds(window.rescuegrid.dataBounds, { padding: 24, animate: false }); }));
+  await page.evaluate(() => { window.rescuegrid.map.fitBounds(window.rescuegrid.dataBounds, { padding: 24, animate: false }); return window.__idle(); });
   let reached = false;
   await page.focus("body");
   for (let i = 0; i < 40 && !reached; i++) {
@@ -172,12 +192,16 @@ async function a11yCheck(page) {
   }
   out.tab_reaches_map = reached;
   const z0 = await page.evaluate(() => window.rescuegrid.map.getZoom());
+  const settle = async () => {
+    await page.waitForTimeout(150);
+    await page.waitForFunction(() => !window.rescuegrid.map.isMoving(), null, { timeout: 10000 });
+  };
   await page.keyboard.press("Equal");
-  await page.waitForTimeout(600);
+  await settle();
   const z1 = await page.evaluate(() => window.rescuegrid.map.getZoom());
   const c0 = await page.evaluate(() => window.rescuegrid.map.getCenter().lng);
   await page.keyboard.press("ArrowRight");
-  await page.waitForTimeout(600);
+  await settle();
   const c1 = await page.evaluate(() => window.rescuegrid.map.getCenter().lng);
   out.zoomed = z1 - z0;
   out.panned = c1 - c0;
@@ -215,16 +239,83 @@ async function a11yCheck(page) {
   return out;
 }
 
+// Scenarios as a planner makes them: draw a flood polygon corner by corner
+// with the mouse, finish it, read the answer (the response and the table
+// the panel shows), save it and export it; then move a base (click it,
+// click its new place), save; compare the two.
+async function scenarioCheck(page, shot, spec) {
+  const res = {};
+  const view = (b) => page.evaluate((bb) => { window.rescuegrid.map.fitBounds(bb, { padding: 80, animate: false }); return window.__idle(); }, b);
+  const screen = (ll) => page.evaluate((c) => { const m = window.rescuegrid.map; const r = m.getCanvas().getBoundingClientRect(); const p = m.project(c); return [p.x + r.left, p.y + r.top]; }, ll);
+  const waitAnswer = async (n) => {
+    await page.waitForFunction((k) => (window.rescuegrid.answers || 0) >= k, n, { timeout: 30000 });
+    return page.evaluate(() => {
+      const w = window.rescuegrid.lastWhatIf;
+      const table = [...document.querySelectorAll("#scenario-result tr[data-unit]")].map((r) => [r.dataset.unit, ...[...r.cells].slice(1).map((c) => c.textContent)]);
+      return { request: w.request, response: w.response, ms: w.ms, text: document.querySelector("#whatif-result")?.textContent || "", table, error: document.querySelector("#whatif .bad")?.textContent || "" };
+    });
+  };
+  await page.evaluate(() => { window.rescuegrid.scenario.setTool(null); });
+  // The flood.
+  const lons = spec.polygon.map((p) => p[0]), lats = spec.polygon.map((p) => p[1]);
+  await view([[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]]);
+  let answers = await page.evaluate(() => window.rescuegrid.answers || 0);
+  await page.click('#sc-tools button[data-tool="close"]');
+  for (const p of spec.polygon) {
+    const [x, y] = await screen(p);
+    await page.mouse.click(x, y);
+    await page.waitForTimeout(350); // not a double-click
+  }
+  await page.click("#sc-finish");
+  res.flood = await waitAnswer(answers + 1);
+  await page.evaluate(() => window.__idle());
+  res.flood.cells_drawn = await page.evaluate(() => window.rescuegrid.map.queryRenderedFeatures({ layers: ["sc-cells"] }).length);
+  await page.fill("#sc-name", "flood-drawn");
+  await page.click("#sc-save");
+  res.flood.export = await page.evaluate(() => window.rescuegrid.scenario.exportFiles(0));
+  res.screenshot_flood = shot.replace(/\.png$/, "-flood.png");
+  await page.screenshot({ path: res.screenshot_flood });
+
+  // Move a base.
+  await page.click("#sc-new");
+  await page.evaluate(() => window.rescuegrid.scenario.setTool(null));
+  await view([[Math.min(spec.move.from[0], spec.move.to[0]), Math.min(spec.move.from[1], spec.move.to[1])], [Math.max(spec.move.from[0], spec.move.to[0]), Math.max(spec.move.from[1], spec.move.to[1])]]);
+  answers = await page.evaluate(() => window.rescuegrid.answers || 0);
+  await page.click('#sc-tools button[data-tool="move"]');
+  let [x, y] = await screen(spec.move.from);
+  await page.mouse.click(x, y);
+  await page.waitForTimeout(350);
+  [x, y] = await screen(spec.move.to);
+  await page.mouse.click(x, y);
+  res.move = await waitAnswer(answers + 1);
+  await page.fill("#sc-name", "move-base");
+  await page.click("#sc-save");
+  await page.evaluate(() => window.__idle());
+  res.move.iso_drawn = await page.evaluate(() => window.rescuegrid.map.queryRenderedFeatures({ layers: ["sc-iso"] }).length);
+  res.screenshot_move = shot.replace(/\.png$/, "-move.png");
+  await page.screenshot({ path: res.screenshot_move });
+
+  // Compare the two.
+  await page.check('#sc-session input[data-cmp="0"]');
+  await page.check('#sc-session input[data-cmp="1"]');
+  await page.click("#sc-compare");
+  res.compare_rows = await page.$$eval("#sc-compare-table tr", (rs) => rs.length);
+  res.session = await page.$$eval("#sc-session > table tr", (rs) => rs.slice(1).map((r) => [...r.cells].slice(1, 5).map((c) => c.textContent)));
+  // Reopen the flood for the print view's scenario table.
+  await page.click('#sc-session button[data-open="0"]');
+  await waitAnswer(answers + 2);
+  return res;
+}
+
 // The print view: Chromium's PDF of the page in print media, A4 landscape
 // as the page's @page rule asks; pages counted in the PDF.
 async function printCheck(page, shot) {
   await page.emulateMedia({ media: "print" });
-  await page.evaluate(() => new Promise((done) => {
+  await page.evaluate(() => {
     window.dispatchEvent(new Event("beforeprint"));
-    const m = window.rescuegrid.map;
-    m.once("idle", done);
-    m.fitBounds(window.rescuegrid.dataBounds, { padding: 12, animate: false });
-  }));
+    window.rescuegrid.map.fitBounds(window.rescuegrid.dataBounds, { padding: 12, animate: false });
+    return window.__idle();
+  });
   const pdf = shot.replace(/\.png$/, "-print.pdf");
   await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: true });
   await page.screenshot({ path: shot.replace(/\.png$/, "-print.png"), fullPage: true });

@@ -9,11 +9,14 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const S = window.rgStyle;
-  const T = window.rgI18n ? window.rgI18n.t : (s) => s;
+  const T = (s) => (window.rgI18n ? window.rgI18n.t(s) : s);
+  const lang = () => (window.rgI18n ? window.rgI18n.lang : "en");
+  // "15-minute emergency rescue circle" (or 15分钟应急救援圈).
+  const circle = (m) => (window.rgI18n ? window.rgI18n.term("rescue_circle", { minutes: fmt(m) }, `${fmt(m)}-minute rescue circle`) : `${fmt(m)}-minute rescue circle`);
   const fmt = (v, d = 0) => (v == null || Number.isNaN(v) ? "–" : Number(v).toLocaleString("en", { maximumFractionDigits: d }));
   const pct = (v) => (v == null ? "–" : (100 * v).toFixed(1) + " %");
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-  const minutes = (s) => fmt(s / 60, 1) + " min";
+  const minutes = (s) => fmt(s / 60, 1) + " " + T("min");
 
   function fail(msg) {
     const el = $("error");
@@ -48,12 +51,13 @@
       n[i]++;
       total += c.population || 0;
     }
+    const label = (b) => (b.key === "far" ? `${T("over")} ${fmt(b.lo, 1)} ${T("min")}` : b.hi != null ? `${fmt(b.lo, 1)}–${fmt(b.hi, 1)} ${T("min")}` : T(b.label));
     const rows = bs.map((b, i) => `<tr data-band="${b.key}"><td><span class="sw${b.hatch ? " hatch" : ""}" style="background:${b.color}"></span></td>` +
-      `<td>${esc(T(b.label))}${b.inside ? "" : ""}</td><td class="n">${fmt(res[i])}</td><td class="n">${total ? pct(res[i] / total) : "–"}</td></tr>`).join("");
+      `<td>${esc(label(b))}</td><td class="n">${fmt(res[i])}</td><td class="n">${total ? pct(res[i] / total) : "–"}</td></tr>`).join("");
     $("legend").innerHTML =
       `<table class="legend"><caption class="muted">${esc(T("travel time from the nearest base, residents of each class"))}</caption>` +
       `<tr><th></th><th>${esc(T("minutes"))}</th><th class="n">${esc(T("residents"))}</th><th class="n">${esc(T("share"))}</th></tr>${rows}</table>` +
-      `<div class="row"><span class="sw" style="background:transparent;border:2px solid #c62828"></span>${esc(T("gap: residents outside the"))} ${fmt(target)}-${esc(T("minute circle"))}</div>` +
+      `<div class="row"><span class="sw" style="background:transparent;border:2px solid #c62828"></span>${esc(T("Gap"))}: ${esc(T("residents outside the circle"))} (${esc(circle(target))})</div>` +
       symbols.filter(([layer]) => available.includes(layer))
         .map(([, c, t]) => `<div class="row"><span class="dot" style="background:${c}"></span>${esc(T(t))}</div>`).join("");
     return { res, n, total };
@@ -62,10 +66,10 @@
   function summary(s) {
     const target = s.standard?.rescue?.minutes ?? 15;
     $("study-name").textContent = s.study || "rescuegrid";
-    $("study-line").textContent = `${s.standard?.name ?? ""}: ${fmt(target)}-${T("minute rescue circle")} · H3 res ${s.resolution}`;
+    $("study-line").textContent = `${s.standard?.name ?? ""}: ${circle(target)} · H3 res ${s.resolution}`;
     $("summary").innerHTML = `<div class="kpi">
       <div><span class="muted">${esc(T("residents"))}</span><b>${fmt(s.residents)}</b></div>
-      <div><span class="muted">${esc(T("inside"))} ${fmt(target)} min</span><b>${pct(s.share)}</b></div>
+      <div><span class="muted">${esc(T("inside"))} ${fmt(target)} ${esc(T("min"))}</span><b>${pct(s.share)}</b></div>
       <div class="${s.outside > 0 ? "bad" : ""}"><span class="muted">${esc(T("outside"))}</span><b>${fmt(s.outside)}</b></div>
       <div><span class="muted">${esc(T("bases · units"))}</span><b>${fmt(s.bases)} · ${fmt(s.units)}</b></div></div>`;
     return target;
@@ -192,11 +196,21 @@
       line: (p) => `${p.name || p.ref || T("road")} (${p.class})`,
     },
   };
+  readouts["sc-points"] = {
+    title: (p) => `${p.kind === "add" ? T("new station") : p.kind === "move" ? T("moved") : T("out of service")}: ${p.id}`,
+    rows: [["id", "id"]],
+    line: (p) => `${p.kind === "add" ? T("new station") : p.kind === "move" ? T("moved") : T("out of service")}: ${p.id}`,
+  };
+  readouts["sc-cells"] = {
+    title: (p) => (p.status === "lost" ? T("cells that leave the circle") : T("cells that join it")) + ": " + p.cell,
+    rows: [["residents", "residents", (v) => fmt(v)], ["status", "change"]],
+    line: (p) => `${fmt(p.residents)} ${T("residents")}: ${p.status === "lost" ? T("cells that leave the circle") : T("cells that join it")}`,
+  };
   readouts["bm-paths"] = readouts["bm-roads"];
   readouts["bm-roads-casing"] = readouts["bm-roads"];
   // Most specific first: what the pointer is over, top layer first.
   // (An aggregated gap outline reads as its cell, whose row says the share inside.)
-  const readOrder = ["bases-circle", "depots-circle", "shelters-circle", "gaps-line", "cells-fill", "isochrones-line", "bm-roads", "bm-paths", "units-fill"];
+  const readOrder = ["sc-points", "bases-circle", "depots-circle", "shelters-circle", "sc-cells", "gaps-line", "cells-fill", "isochrones-line", "bm-roads", "bm-paths", "units-fill"];
 
   function featuresAt(map, point) {
     const layers = readOrder.filter((id) => map.getLayer(id) && map.getLayoutProperty(id, "visibility") !== "none");
@@ -281,6 +295,9 @@
       fail("This binary was built without the web map library: run `make build` (it bundles MapLibre GL JS from npm).");
       return;
     }
+    await window.rgI18n?.ready;
+    for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = T(el.textContent);
+    if (window.rgI18n) window.rgI18n.picker($("lang-slot"));
     let s, tables;
     try {
       [s, tables] = await Promise.all([getJSON("api/study"), getJSON("api/tables")]);
@@ -304,13 +321,12 @@
     $("attribution").innerHTML = esc(tj.attribution || "").replace(/&lt;.*?&gt;/g, "");
     const sources = {};
     for (const n of available) sources[n] = { type: "vector", url: new URL(`tiles/${n}.json`, location.href).href };
-    const lang = window.rgI18n ? window.rgI18n.lang : "en";
     let bm = { below: [], labels: [] };
     if (bmj) {
       sources.basemap = { type: "vector", url: new URL("tiles/basemap.json", location.href).href };
-      bm = S.basemapLayers("basemap", lang);
+      bm = S.basemapLayers("basemap", lang());
     }
-    const extra = window.rgScenario ? window.rgScenario.sources() : {};
+    const extra = window.rgScenario ? window.rgScenario.sources(!!bmj) : {};
     Object.assign(sources, extra.sources || {});
     const db = tj.data_bounds && tj.data_bounds[2] > tj.data_bounds[0] ? tj.data_bounds : tj.bounds;
     const map = new maplibregl.Map({

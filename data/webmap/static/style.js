@@ -25,12 +25,12 @@
     edges.forEach((e, i) => {
       let c = greens[Math.floor((i * (greens.length - 1)) / Math.max(1, edges.length - 1))];
       if (edges.length === 1) c = greens[1];
-      out.push({ key: "b" + i, label: `${num(lo)}–${num(e)} min`, color: c, inside: true, upper: e * 60 });
+      out.push({ key: "b" + i, label: `${num(lo)}–${num(e)} min`, lo, hi: e, color: c, inside: true, upper: e * 60 });
       lo = e;
     });
     out.push(
-      { key: "over", label: `${num(target)}–${num(2 * target)} min`, color: colorOver, upper: 2 * target * 60 },
-      { key: "far", label: `over ${num(2 * target)} min`, color: colorFar, upper: Infinity },
+      { key: "over", label: `${num(target)}–${num(2 * target)} min`, lo: target, hi: 2 * target, color: colorOver, upper: 2 * target * 60 },
+      { key: "far", label: `over ${num(2 * target)} min`, lo: 2 * target, color: colorFar, upper: Infinity },
       { key: "unreached", label: "not reached", color: colorUnreached },
       { key: "noroad", label: "no road access", color: colorNoRoad, hatch: true },
     );
