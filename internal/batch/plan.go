@@ -213,9 +213,10 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		gi.Units = append(gi.Units, fromUnit(u))
 	}
 	gi.UnitOwn = unitOwners(ci, own)
+	centres := map[h3.Cell]orb.Point{}
 	for s := 0; s < own.n; s++ {
 		progress(fmt.Sprintf("shard %d of %d", s+1, own.n))
-		sh, err := writeShard(ctx, dir, p, ci, g, own, s)
+		sh, err := writeShard(ctx, dir, p, ci, g, own, s, centres)
 		if err != nil {
 			return nil, err
 		}
@@ -519,7 +520,10 @@ func (o *owners) index() {
 // of any of ps: ps, and around each of ps on the set's boundary the grid
 // disk of k rings (k large enough for d) cut to the parents whose centre
 // lies within d + 3 × the largest parent radius (1.5 × the mean edge).
-func dilate(ps []h3.Cell, d float64) (map[h3.Cell]struct{}, error) {
+//
+// centres memoizes cell centres across calls: the disks of neighbouring
+// boundary parents, of both margins and of all shards overlap almost whole.
+func dilate(ps []h3.Cell, d float64, centres map[h3.Cell]orb.Point) (map[h3.Cell]struct{}, error) {
 	if len(ps) == 0 {
 		return map[h3.Cell]struct{}{}, nil
 	}
@@ -569,9 +573,12 @@ func dilate(ps []h3.Cell, d float64) (map[h3.Cell]struct{}, error) {
 			if _, ok := out[c]; ok {
 				continue
 			}
-			cc, err := geo.CellCenter(c)
-			if err != nil {
-				return nil, err
+			cc, ok := centres[c]
+			if !ok {
+				if cc, err = geo.CellCenter(c); err != nil {
+					return nil, err
+				}
+				centres[c] = cc
 			}
 			if geo.Haversine(pc, cc) <= reach {
 				out[c] = struct{}{}
@@ -582,14 +589,14 @@ func dilate(ps []h3.Cell, d float64) (map[h3.Cell]struct{}, error) {
 }
 
 // writeShard cuts shard s's inputs and graph and writes them.
-func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, g *graph.Graph, o *owners, s int) (Shard, error) {
+func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, g *graph.Graph, o *owners, s int, centres map[h3.Cell]orb.Point) (Shard, error) {
 	sh := Shard{Index: s, Dir: filepath.Join("shards", fmt.Sprintf("%04d", s))}
 	mine := o.byShard[int32(s)]
-	items, err := dilate(mine, p.ItemMarginM)
+	items, err := dilate(mine, p.ItemMarginM, centres)
 	if err != nil {
 		return sh, err
 	}
-	roads, err := dilate(mine, p.RoadMarginM)
+	roads, err := dilate(mine, p.RoadMarginM, centres)
 	if err != nil {
 		return sh, err
 	}

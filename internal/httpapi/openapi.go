@@ -56,7 +56,7 @@ const openAPI = `{
       "responses": {"200": {"description": "coverage before and after per unit (units), the scenarios table's rows (scenario), totals, what was touched (report), isochrones of added and moved bases", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
     "/api/site": {"post": {"summary": "where new stations do the most good: sites, the gain of each, the value and its bound", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
         "add": {"type": "integer", "minimum": 0, "maximum": 20, "description": "new sites (objective all: the most allowed, 0 no cap)"},
-        "objective": {"type": "string", "enum": ["coverage", "all", "time"], "default": "coverage"},
+        "objective": {"type": "string", "enum": ["coverage", "all", "time", "expected"], "default": "coverage"},
         "candidate_res": {"type": "integer", "minimum": 5, "default": 8, "description": "H3 resolution of generated candidate cells (at most the study's)"},
         "candidates": {"type": "array", "maxItems": 2000, "items": {"type": "object", "properties": {"id": {"type": "string"}, "lon": {"type": "number"}, "lat": {"type": "number"}}, "required": ["lon", "lat"]}},
         "relocate": {"type": "integer", "minimum": 0, "maximum": 10, "description": "existing teams that may move to candidate sites"},

@@ -101,7 +101,7 @@ func (st *Study) Site(ctx context.Context, req SiteRequest) (*SiteResult, error)
 	}
 	obj, err := siting.ParseObjective(req.Objective)
 	if err != nil {
-		return nil, Invalidf("objective %q: want coverage, all or time", req.Objective)
+		return nil, Invalidf("objective %q: want coverage, all, time or expected", req.Objective)
 	}
 	std := st.In.Study.Standard
 	if req.CandidateRes == 0 {
@@ -120,8 +120,8 @@ func (st *Study) Site(ctx context.Context, req SiteRequest) (*SiteResult, error)
 		return nil, Invalidf("candidates: %d given, at most %d", len(req.Candidates), MaxSiteCandidates)
 	case req.Relocate < 0 || req.Relocate > MaxSiteRelocate:
 		return nil, Invalidf("relocate %d: want 0 to %d", req.Relocate, MaxSiteRelocate)
-	case req.Relocate > 0 && obj == siting.SetCover:
-		return nil, Invalidf("relocate works with the coverage and time objectives, not all")
+	case req.Relocate > 0 && (obj == siting.SetCover || obj == siting.Expected):
+		return nil, Invalidf("relocate works with the coverage and time objectives, not %v", obj)
 	case teamSize < 0:
 		return nil, Invalidf("team_size %d: want 0 or more", teamSize)
 	}
@@ -157,6 +157,13 @@ func (st *Study) Site(ctx context.Context, req SiteRequest) (*SiteResult, error)
 		k, note = rep.Kept, fmt.Sprintf("add %d but only %d candidate sites: placing all %d", req.Add, rep.Kept, rep.Kept)
 	}
 	opt := siting.Options{Objective: obj, K: k, TargetSeconds: std.RescueSeconds(), Share: std.Rescue.CoverageTarget}
+	if obj == siting.Expected {
+		// The bases' busy fractions as the study gives or derives them, new
+		// sites at their mean (as 'site --objective expected' without --busy).
+		if opt.Busy, err = study.SiteBusy(ctx, st.In, len(m.Sites), math.NaN()); err != nil {
+			return nil, refused("", err)
+		}
+	}
 	sol, err := siting.Solve(ctx, m, opt)
 	if err != nil {
 		return nil, refused("", err)
