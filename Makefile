@@ -26,6 +26,10 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOOLS_BIN          := $(CURDIR)/.tools/bin
 STATICCHECK_VERSION ?= v0.8.2
 STATICCHECK        := $(TOOLS_BIN)/staticcheck-$(STATICCHECK_VERSION)
+# golangci-lint (import rules of the layering, errcheck, errorlint, bodyclose;
+# .golangci.yml), from the Go module proxy like staticcheck.
+GOLANGCI_VERSION   ?= v2.15.0
+GOLANGCI           := $(TOOLS_BIN)/golangci-lint-$(GOLANGCI_VERSION)
 
 # Python for the notebooks and the real-client tests (pyarrow), pinned in
 # notebooks/requirements.txt; Debian's Chromium for the browser tests.
@@ -63,8 +67,8 @@ build: deps web ## build bin/rescuegrid with the version stamped (web map bundle
 	@mkdir -p bin
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/rescuegrid
 
-test: deps tiles-deps py-deps browser-deps web ## go vet, go test -race, then the notebooks (what CI runs)
-	$(GO) vet ./...
+test: deps tiles-deps py-deps browser-deps web ## lint, go test -race, then the notebooks (what CI runs)
+	$(MAKE) --no-print-directory lint
 	$(TEST_ENV) $(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory notebooks-check
 
@@ -84,7 +88,12 @@ $(STATICCHECK):
 	GOBIN=$(TOOLS_BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	mv $(TOOLS_BIN)/staticcheck $@
 
-lint: deps $(STATICCHECK) ## gofmt -l, go vet, staticcheck
+$(GOLANGCI):
+	@mkdir -p $(TOOLS_BIN)
+	GOBIN=$(TOOLS_BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+	mv $(TOOLS_BIN)/golangci-lint $@
+
+lint: deps $(STATICCHECK) $(GOLANGCI) ## gofmt -l, go vet, staticcheck, golangci-lint (.golangci.yml), go mod tidy leaves nothing to change
 	@files=$$(find . -name '*.go' -not -path './.git/*' -not -path './.tools/*' \
 	  -not -path './bench/out/*' -not -path '*/testdata/*' -not -path './vendor/*'); \
 	if [ -n "$$files" ]; then \
@@ -93,6 +102,8 @@ lint: deps $(STATICCHECK) ## gofmt -l, go vet, staticcheck
 	fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	$(GOLANGCI) run ./...
+	@$(GO) mod tidy -diff || { echo "go mod tidy would change go.mod/go.sum (diff above): run go mod tidy"; exit 1; }
 
 bench: ## bench-go, bench-studies, bench-peers, then bench-engines (all figures from this machine, same run)
 	@$(MAKE) --no-print-directory bench-go

@@ -241,9 +241,7 @@ func Search(ctx context.Context, in Input) (*Partial, error) {
 			continue
 		}
 		br.Snapped, br.SnapM = true, sn.DistanceM
-		if br.Moved = movedReason(g, b.Loc, sn, snapOpt); br.Moved != "" {
-			res.Summary.MovedBases = append(res.Summary.MovedBases, b.ID+": "+br.Moved)
-		}
+		br.Moved = movedReason(g, b.Loc, sn, snapOpt) // into Summary.MovedBases by Finish
 		seeds[i] = route.SnapSeeds(g, sn, int32(i), turnout)
 		all = append(all, seeds[i]...)
 	}
@@ -334,6 +332,11 @@ func Finish(ctx context.Context, in Input, p *Partial) (*Result, error) {
 	}
 	res := &Result{Cells: p.Cells, Bases: p.Bases, Busy: p.Busy}
 	res.Summary.UnplacedBases = p.UnplacedBases
+	for _, b := range p.Bases {
+		if b.Moved != "" {
+			res.Summary.MovedBases = append(res.Summary.MovedBases, b.ID+": "+b.Moved)
+		}
+	}
 	var err error
 	res.Units = units(in, res)
 	bases(in, res, p)

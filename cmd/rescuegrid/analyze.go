@@ -39,10 +39,6 @@ Example (the bundled sample, what 'make run' does):
   rescuegrid analyze data/sample/andorra/study.yaml --out out/andorra
 `
 
-func runAnalyze(ctx context.Context, args []string, e *env) error {
-	return handled(analyze(ctx, args, e))
-}
-
 func analyze(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("analyze", analyzeHelp, e)
 	out := fs.String("out", "", "output folder")

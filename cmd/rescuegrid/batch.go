@@ -45,13 +45,13 @@ func runBatch(ctx context.Context, args []string, e *env) error {
 	}
 	switch args[0] {
 	case "plan":
-		return handled(batchPlan(ctx, args[1:], e))
+		return batchPlan(ctx, args[1:], e)
 	case "run":
-		return handled(batchRun(ctx, args[1:], e))
+		return batchRun(ctx, args[1:], e)
 	case "run-local":
-		return handled(batchRunLocal(ctx, args[1:], e))
+		return batchRunLocal(ctx, args[1:], e)
 	case "merge":
-		return handled(batchMerge(ctx, args[1:], e))
+		return batchMerge(ctx, args[1:], e)
 	}
 	return usageErr("batch: unknown subcommand %q (want plan, run, run-local or merge)", args[0])
 }

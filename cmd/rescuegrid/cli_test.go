@@ -125,6 +125,9 @@ func TestCLIHelp(t *testing.T) {
 					t.Errorf("rescuegrid %s printed no %q:\n%s", strings.Join(tt.args, " "), m, r.stdout)
 				}
 			}
+			if n := strings.Count(r.stdout, "Usage:"); n != 1 {
+				t.Errorf("rescuegrid %s printed its usage %d times, want once:\n%s", strings.Join(tt.args, " "), n, r.stdout)
+			}
 		})
 	}
 	// Every command has a help text with an example (network's are on its
@@ -140,8 +143,8 @@ func TestCLIHelp(t *testing.T) {
 		case "network":
 			args = []string{"network", "build", "--help"}
 		}
-		if r := cli(args...); r.err != nil || !strings.Contains(r.stdout, "Example") {
-			t.Errorf("rescuegrid %s = %v, want a usage with an example:\n%s", strings.Join(args, " "), r.err, r.stdout)
+		if r := cli(args...); r.err != nil || !strings.Contains(r.stdout, "Example") || strings.Count(r.stdout, "Example") != 1 {
+			t.Errorf("rescuegrid %s = %v, want a usage with an example, printed once:\n%s", strings.Join(args, " "), r.err, r.stdout)
 		}
 	}
 }

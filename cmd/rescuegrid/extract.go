@@ -41,10 +41,6 @@ func (l *tagList) Set(s string) error {
 	return nil
 }
 
-func runExtract(ctx context.Context, args []string, e *env) error {
-	return handled(extract(ctx, args, e))
-}
-
 func extract(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("extract", extractHelp, e)
 	pbf := fs.String("pbf", "", "OpenStreetMap extract to read")

@@ -15,14 +15,7 @@ import (
 func newFlags(name, usage string, e *env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	// --quiet is global, and accepted among any command's flags too.
-	fs.BoolVar(&e.quiet, "quiet", e.quiet, "no progress bars or summaries (warnings and errors still print)")
-	fs.BoolVar(&e.quiet, "q", e.quiet, "short for --quiet")
-	fs.Func("lang", "language of the output: zh-CN or en (default: from LC_ALL, LC_MESSAGES, LANG)", func(s string) error {
-		l, err := i18n.Parse(s)
-		e.lang = l
-		return err
-	})
+	globalFlags(fs, e) // accepted among any command's flags too
 	fs.Usage = func() {
 		help, translated := i18n.Help(e.lang, strings.ReplaceAll(name, " ", "-"))
 		if !translated {
@@ -52,25 +45,17 @@ func newFlags(name, usage string, e *env) *flag.FlagSet {
 	return fs
 }
 
-// langArg reads a leading --lang X or --lang=X of args into e.lang and
-// returns how many arguments it took (0 when args does not start with it).
-func langArg(args []string, e *env) (int, error) {
-	a := strings.TrimPrefix(strings.TrimPrefix(args[0], "-"), "-")
-	v, n := "", 0
-	switch {
-	case a == "lang" && len(args) > 1 && args[0] != a:
-		v, n = args[1], 2
-	case strings.HasPrefix(a, "lang=") && args[0] != a:
-		v, n = strings.TrimPrefix(a, "lang="), 1
-	default:
-		return 0, nil
-	}
-	l, err := i18n.Parse(v)
-	if err != nil {
-		return 0, usageErr("--lang: %v", err)
-	}
-	e.lang = l
-	return n, nil
+// globalFlags defines the flags the binary takes before the command and
+// every command among its own: --quiet (-q) and --lang. This is the one
+// place they are parsed.
+func globalFlags(fs *flag.FlagSet, e *env) {
+	fs.BoolVar(&e.quiet, "quiet", e.quiet, "no progress bars or summaries (warnings and errors still print)")
+	fs.BoolVar(&e.quiet, "q", e.quiet, "short for --quiet")
+	fs.Func("lang", "language of the output: zh-CN or en (default: from LC_ALL, LC_MESSAGES, LANG)", func(s string) error {
+		l, err := i18n.Parse(s)
+		e.lang = l
+		return err
+	})
 }
 
 // errHelp is returned by parse when --help was asked for and printed.
@@ -83,20 +68,15 @@ func parse(fs *flag.FlagSet, args []string, e *env) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
-				return nil, errHelp
+				return nil, errHelp // the flag package has printed fs.Usage
 			}
 			return nil, usageErr("%s: %v (run 'rescuegrid %s --help')", fs.Name(), err, fs.Name())
 		}
-		rest := fs.Args()
+		rest := fs.Args() // flags after a positional argument: parse again
 		if len(rest) == 0 {
 			break
 		}
-		if rest[0] == "--quiet" || rest[0] == "-quiet" || rest[0] == "-q" {
-			e.quiet = true
-		} else {
-			pos = append(pos, rest[0])
-		}
+		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
 	if err := finiteFlags(fs); err != nil {
@@ -105,7 +85,8 @@ func parse(fs *flag.FlagSet, args []string, e *env) ([]string, error) {
 	return pos, nil
 }
 
-// handled turns errHelp into success.
+// handled turns errHelp into success: run applies it once to every
+// command's error.
 func handled(err error) error {
 	if errors.Is(err, errHelp) {
 		return nil

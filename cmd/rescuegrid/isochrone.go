@@ -35,10 +35,6 @@ Example (from La Massana's fire station, Andorra):
       --minutes 5,10,15 --out massana.geojson
 `
 
-func runIsochrone(ctx context.Context, args []string, e *env) error {
-	return handled(isochroneCmd(ctx, args, e))
-}
-
 func isochroneCmd(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("isochrone", isochroneHelp, e)
 	graphPath := fs.String("graph", "", "graph file from 'network build'")

@@ -6,11 +6,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"golang.org/x/term"
@@ -86,16 +88,16 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"analyze", "run a coverage study: who is outside the rescue circle, unit by unit", runAnalyze},
+		{"analyze", "run a coverage study: who is outside the rescue circle, unit by unit", analyze},
 		{"network", "build a road graph from OpenStreetMap, or describe one", runNetwork},
-		{"reach", "travel time from the nearest of many sources to every road node", runReach},
-		{"site", "where new rescue stations do the most good (MCLP, LSCP, p-median)", runSite},
-		{"report", "one self-contained HTML report of a study: map, units, scenarios, siting", runReport},
-		{"serve", "serve a study: Arrow tables, isochrones, travel times, what-if over HTTP", runServe},
+		{"reach", "travel time from the nearest of many sources to every road node", reach},
+		{"site", "where new rescue stations do the most good (MCLP, LSCP, p-median)", site},
+		{"report", "one self-contained HTML report of a study: map, units, scenarios, siting", reportCmd},
+		{"serve", "serve a study: Arrow tables, isochrones, travel times, what-if over HTTP", serve},
 		{"tiles", "export a study's vector tile layers to PMTiles archives", runTiles},
-		{"isochrone", "the areas reached from a point within 5, 10, 15 minutes, as GeoJSON", runIsochrone},
+		{"isochrone", "the areas reached from a point within 5, 10, 15 minutes, as GeoJSON", isochroneCmd},
 		{"batch", "split a study into shards for a cluster or local processes, and merge them", runBatch},
-		{"extract", "extract facilities (fire stations, shelters…) from OSM tags as points", runExtract},
+		{"extract", "extract facilities (fire stations, shelters…) from OSM tags as points", extract},
 		{"version", "print the version", func(_ context.Context, _ []string, e *env) error {
 			fmt.Fprintln(e.stdout, "rescuegrid", versionString())
 			return nil
@@ -125,20 +127,18 @@ Example (the bundled Andorra sample):
 `
 
 func run(ctx context.Context, args []string, e *env) error {
-	for len(args) > 0 {
-		if args[0] == "--quiet" || args[0] == "-quiet" || args[0] == "-q" {
-			e.quiet = true
-			args = args[1:]
-			continue
-		}
-		n, err := langArg(args, e)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-		args = args[n:]
+	// The global flags before the command (flag parsing stops at it).
+	gfs := flag.NewFlagSet("rescuegrid", flag.ContinueOnError)
+	gfs.SetOutput(io.Discard)
+	gfs.Usage = func() {}
+	globalFlags(gfs, e)
+	switch err := gfs.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		args = []string{"help"}
+	case err != nil: // "invalid value "fr" for flag --lang: …", named as users type it
+		return usageErr("%s (run 'rescuegrid help')", strings.NewReplacer("for flag -", "for flag --", "not defined: -", "not defined: --").Replace(err.Error()))
+	default:
+		args = gfs.Args()
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		if len(args) > 1 {
@@ -160,7 +160,7 @@ func run(ctx context.Context, args []string, e *env) error {
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return c.run(ctx, args[1:], e)
+			return handled(c.run(ctx, args[1:], e))
 		}
 	}
 	return usageErr("unknown command %q (run 'rescuegrid help')", args[0])

@@ -42,9 +42,9 @@ func runNetwork(ctx context.Context, args []string, e *env) error {
 	}
 	switch args[0] {
 	case "build":
-		return handled(runNetworkBuild(ctx, args[1:], e))
+		return runNetworkBuild(ctx, args[1:], e)
 	case "info":
-		return handled(runNetworkInfo(args[1:], e))
+		return runNetworkInfo(args[1:], e)
 	}
 	return usageErr("network: unknown subcommand %q (want build or info)", args[0])
 }

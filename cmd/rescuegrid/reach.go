@@ -49,10 +49,6 @@ Example:
       --sources data/sample/andorra/fire_stations.csv --max-minutes 15 --out reach.csv
 `
 
-func runReach(ctx context.Context, args []string, e *env) error {
-	return handled(reach(ctx, args, e))
-}
-
 func reach(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("reach", reachHelp, e)
 	graphPath := fs.String("graph", "", "graph file from 'network build'")

@@ -44,10 +44,6 @@ Examples:
   rescuegrid report out/andorra --siting out/andorra-sites --out out/andorra-report.html
 `
 
-func runReport(ctx context.Context, args []string, e *env) error {
-	return handled(reportCmd(ctx, args, e))
-}
-
 func reportCmd(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("report", reportHelp, e)
 	out := fs.String("out", "", "the HTML file to write")

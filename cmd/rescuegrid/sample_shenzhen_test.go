@@ -93,4 +93,5 @@ func TestSampleShenzhen(t *testing.T) {
 			t.Errorf("the Chinese report lacks %q", w)
 		}
 	}
+	checkCJKInChromium(t, page)
 }

@@ -85,10 +85,6 @@ Example:
   curl 'http://127.0.0.1:8080/api/tables/units?format=json'
 `
 
-func runServe(ctx context.Context, args []string, e *env) error {
-	return handled(serve(ctx, args, e))
-}
-
 // serveFlags are the serve command's settings.
 type serveFlags struct {
 	addr, adminAddr, flightAddr string

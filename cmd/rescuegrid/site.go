@@ -76,10 +76,6 @@ Example:
   rescuegrid site data/sample/andorra/study.yaml --add 5 --out out/andorra-sites
 `
 
-func runSite(ctx context.Context, args []string, e *env) error {
-	return handled(site(ctx, args, e))
-}
-
 // siteFlags are the site command's settings.
 type siteFlags struct {
 	add, res, relocate, teamSize int

@@ -39,7 +39,7 @@ func runTiles(ctx context.Context, args []string, e *env) error {
 		fmt.Fprint(e.stdout, strings.TrimLeft(tilesHelp, "\n"))
 		return usageErr("tiles: want the subcommand export")
 	}
-	return handled(tilesExport(ctx, args[1:], e))
+	return tilesExport(ctx, args[1:], e)
 }
 
 func tilesExport(ctx context.Context, args []string, e *env) error {

@@ -1,7 +1,7 @@
 package report
 
 import (
-	"github.com/rescuegrid/rescuegrid/internal/study"
+	"github.com/rescuegrid/rescuegrid/data/summary"
 )
 
 // has reports whether every record of the table has the named column:
@@ -131,7 +131,7 @@ func (v *view) day(r *Report) {
 	if d == nil {
 		return
 	}
-	backed := func(b *study.BackupSummary) string {
+	backed := func(b *summary.BackupSummary) string {
 		if b == nil {
 			return "–"
 		}

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/rescuegrid/rescuegrid/internal/batch"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // TestWriteJob checks the Indexed Job manifest: one completion per shard,

@@ -155,8 +155,9 @@ func TestMovedBaseReported(t *testing.T) {
 	b := string(must(os.ReadFile(sample("fire_stations.csv"))))
 	bases := write(t, dir, "bases.csv", b+fmt.Sprintf("moved,%.7f,%.7f,,node,1,fire_station\n", at[0], at[1]))
 	st := strings.Replace(string(must(os.ReadFile(studyWith(t, dir, "")))), "file: "+sample("fire_stations.csv"), "file: "+bases, 1)
-	sum, _ := analyzeStudy(t, write(t, dir, "study2.yaml", st))
+	sum, rows := analyzeStudy(t, write(t, dir, "study2.yaml", st))
 	moved, _ := json.Marshal(sum["moved_bases"])
+	t.Logf("base at %v: %v; unplaced %v", at, rows["moved"], sum["unplaced_bases"])
 	if !strings.Contains(string(moved), `"moved: placed`) || !strings.Contains(string(moved), "cut-off fragment of") {
 		t.Errorf("summary.json moved_bases = %s, want base \"moved\" with its distance and the fragment", moved)
 	}

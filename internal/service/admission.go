@@ -46,16 +46,16 @@ type Lane struct {
 	Wait    time.Duration // longest wait in the queue before ErrOverloaded
 }
 
-// DefaultAdmission sizes the lanes for n cores: a what-if and a siting use
-// every core by themselves (their searches run in parallel), so few run
-// at once; cheap reads run many.
+// DefaultAdmission sizes the lanes for n cores: heavy work (isochrones,
+// what-ifs, sitings) shares n-1 cores besides (see Admit), so few of each
+// run at once; cheap reads run many.
 func DefaultAdmission(n int) [4]Lane {
 	n = max(n, 1)
 	return [4]Lane{
 		Cheap:     {Running: 8 * n, Queue: 64 * n, Wait: 2 * time.Second},
-		Isochrone: {Running: n, Queue: 4 * n, Wait: 5 * time.Second},
-		WhatIf:    {Running: max(1, n/2), Queue: 4 * n, Wait: 10 * time.Second},
-		Siting:    {Running: 1, Queue: n, Wait: 10 * time.Second},
+		Isochrone: {Running: max(1, n/2), Queue: 4 * n, Wait: 3 * time.Second},
+		WhatIf:    {Running: max(1, n/2), Queue: 4 * n, Wait: 5 * time.Second},
+		Siting:    {Running: 1, Queue: n, Wait: 5 * time.Second},
 	}
 }
 
@@ -80,7 +80,17 @@ func (e *OverloadedError) Unwrap() error { return ErrUnavailable }
 // admission is the lanes' state. Safe for concurrent use.
 type admission struct {
 	lanes [numWork]lane
+	// cpu holds a token per core heavy work (isochrones, what-ifs,
+	// sitings) may keep busy: one core fewer than GOMAXPROCS, so that a
+	// core is free for the health probes and the cheap reads whatever runs
+	// (an idle thread wakes at once; a busy one waits its turn behind the
+	// machine's other work).
+	cpu chan struct{}
 }
+
+// heavyCores is how many cores heavy work may keep busy at once for n
+// cores: all but one, at least one.
+func heavyCores(n int) int { return max(1, n-1) }
 
 type lane struct {
 	Lane
@@ -91,8 +101,8 @@ type lane struct {
 	refused  uint64
 }
 
-func newAdmission(cfg [4]Lane) *admission {
-	a := &admission{}
+func newAdmission(cfg [4]Lane, cores int) *admission {
+	a := &admission{cpu: make(chan struct{}, heavyCores(cores))}
 	for w := range a.lanes {
 		l := cfg[w]
 		l.Running = max(l.Running, 1)
@@ -107,7 +117,33 @@ func newAdmission(cfg [4]Lane) *admission {
 // It returns the function that frees the slot (call it once), an
 // *OverloadedError when the queue is full or the wait ran out, or the
 // context's error.
-func (s *Service) Admit(ctx context.Context, w Work) (release func(), err error) {
+func (s *Service) Admit(ctx context.Context, w Work) (func(), error) {
+	release, err := s.admitLane(ctx, w)
+	if err != nil || w == Cheap {
+		return release, err
+	}
+	// Heavy work also waits for a core, within its lane's wait.
+	l := &s.admit.lanes[w]
+	t := time.NewTimer(l.Wait)
+	defer t.Stop()
+	select {
+	case s.admit.cpu <- struct{}{}:
+		return func() { <-s.admit.cpu; release() }, nil
+	case <-t.C:
+		release()
+		l.count(false)
+		return nil, &OverloadedError{Work: w, RetryAfter: l.retryAfter(), queued: true}
+	case <-ctx.Done():
+		release()
+		return nil, ctx.Err()
+	}
+}
+
+// HeavyWorkers is how many goroutines one heavy request's searches should
+// use: it holds one core.
+const HeavyWorkers = 1
+
+func (s *Service) admitLane(ctx context.Context, w Work) (release func(), err error) {
 	l := &s.admit.lanes[w]
 	select {
 	case l.slots <- struct{}{}:

@@ -149,9 +149,12 @@ func New(cfg Config, logger *slog.Logger) *Service {
 	}
 	return &Service{cfg: cfg, logger: logger, byID: map[string]*Slot{},
 		tiles: lru.New[tileKey, cachedTile](cfg.TileCacheBytes),
-		admit: newAdmission(cfg.Admission),
+		admit: newAdmission(cfg.Admission, defaultCores()),
 		sites: newSiteCache(cfg.SiteCacheBytes)}
 }
+
+// Config returns the service's configuration, defaults filled in.
+func (s *Service) Config() Config { return s.cfg }
 
 // Limits returns the service's request limits.
 func (s *Service) Limits() Limits { return s.cfg.Limits }

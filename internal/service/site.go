@@ -129,7 +129,7 @@ func (st *Study) Site(ctx context.Context, req SiteRequest) (*SiteResult, error)
 	if err != nil {
 		return nil, Invalidf("crs: %v", err)
 	}
-	copt := siting.CandidateOptions{Res: req.CandidateRes, SnapDistanceM: std.Access.SnapDistanceM, MinTeam: teamSize}
+	copt := siting.CandidateOptions{Res: req.CandidateRes, SnapDistanceM: std.Access.SnapDistanceM, MinTeam: teamSize, Workers: HeavyWorkers}
 	for k, c := range req.Candidates {
 		if c.Lon == nil || c.Lat == nil {
 			return nil, Invalidf("candidates[%d]: lon and lat are required", k)

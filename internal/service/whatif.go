@@ -226,6 +226,7 @@ func (st *Study) change(req WhatIfRequest) (study.Change, error) {
 	ch := study.Change{
 		Name: req.Name, BasesOut: req.Remove, TeamSize: req.TeamSize, CloseWays: req.CloseWays,
 		SheltersClosed: req.SheltersClosed, ShelterCapacity: req.ShelterCapacity,
+		Workers: HeavyWorkers,
 	}
 	if ch.Name == "" {
 		ch.Name = "what-if"

@@ -17,6 +17,7 @@ import (
 // the second-base horizon (the p-median penalty). The `site` command and
 // the service's siting both call it, so they answer the same question the
 // same way. The matrix does not depend on the members of new sites.
+// copt.Workers bounds the matrix's parallel searches too (<= 0: GOMAXPROCS).
 func SiteMatrix(ctx context.Context, in *Inputs, copt siting.CandidateOptions, obj siting.Objective) (*siting.Matrix, siting.CandidateReport, error) {
 	std := in.Study.Standard
 	cands, rep, err := siting.Candidates(ctx, in.Graph, copt)
@@ -28,7 +29,7 @@ func SiteMatrix(ctx context.Context, in *Inputs, copt siting.CandidateOptions, o
 		sites = append(sites, siting.Site{ID: b.ID, Loc: b.Loc, Existing: true, Members: b.TeamSize})
 	}
 	m, err := siting.NewMatrix(ctx, in.Graph, append(sites, cands...), siting.Demand{Cells: in.Coverage.Cells, Pop: in.Coverage.Pop},
-		siting.MatrixOptions{HorizonSeconds: SiteHorizonSeconds(std, obj), TurnoutSeconds: std.Rescue.TurnoutSeconds, WalkKPH: std.Access.WalkKPH, SnapDistanceM: std.Access.SnapDistanceM})
+		siting.MatrixOptions{HorizonSeconds: SiteHorizonSeconds(std, obj), TurnoutSeconds: std.Rescue.TurnoutSeconds, WalkKPH: std.Access.WalkKPH, SnapDistanceM: std.Access.SnapDistanceM, Workers: copt.Workers})
 	return m, rep, err
 }
 

@@ -2,6 +2,10 @@
 // the population, the reporting units, the H3 resolution and the standards
 // (a preset, internal/study/presets/*.yaml, plus overrides). Unknown keys and bad
 // values are errors naming the file, the line and what is allowed.
+//
+// Paths are relative to the study file, or absolute, or start with
+// ${RESCUEGRID_SHARED} to find the shared data folder wherever it lies
+// (SharedEnv; an error when the variable is unset).
 package study
 
 import (
@@ -20,7 +24,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 	"github.com/rescuegrid/rescuegrid/internal/limits"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 //go:embed presets/*.yaml
@@ -38,6 +42,33 @@ func PresetNames() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// SharedEnv is the environment variable naming the shared data folder. A
+// study file's paths may start with ${RESCUEGRID_SHARED} (or
+// $RESCUEGRID_SHARED) to find the shared data wherever it lies, as the
+// tests do, instead of a path relative to the study file.
+const SharedEnv = "RESCUEGRID_SHARED"
+
+// expandShared replaces ${RESCUEGRID_SHARED} and $RESCUEGRID_SHARED in a
+// study path by the variable's value; other $ are left as they are. A path
+// that uses the variable when it is unset is an error.
+func expandShared(path string) (string, error) {
+	var missing bool
+	out := os.Expand(path, func(name string) string {
+		if name != SharedEnv {
+			return "$" + name // not ours: kept (braces are not restored; such names do not occur in paths)
+		}
+		v := os.Getenv(SharedEnv)
+		if v == "" {
+			missing = true
+		}
+		return v
+	})
+	if missing {
+		return "", fmt.Errorf("uses ${%s}, which is not set: set it to the shared data folder", SharedEnv)
+	}
+	return out, nil
 }
 
 // ErrUnknownPreset is returned for a preset that is neither built in nor a file.
@@ -408,7 +439,10 @@ func Parse(b []byte, path string) (*Study, error) {
 		if name == "" {
 			return "", nil
 		}
-		p := name
+		p, err := expandShared(name)
+		if err != nil {
+			return "", fail(key, "file %s: %v", name, err)
+		}
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, p)
 		}

@@ -42,6 +42,9 @@ type Change struct {
 	// SheltersClosed and ShelterCapacity as in ScenarioSpec.
 	SheltersClosed  []string
 	ShelterCapacity map[string]float64
+	// Workers bounds the coverage run's parallel searches (<= 0:
+	// GOMAXPROCS); the service runs each what-if on one core.
+	Workers int
 }
 
 // Empty reports whether the change changes nothing.
@@ -110,6 +113,9 @@ func RunChange(ctx context.Context, in *Inputs, ch Change) (ScenarioResult, erro
 			return ScenarioResult{}, fmt.Errorf("scenario %s: %w", ch.Name, err)
 		}
 		ci.Bases, ci.BaseUnit = bases, baseUnit
+	}
+	if ch.Workers > 0 {
+		ci.Workers = ch.Workers
 	}
 	r, err := coverage.Compute(ctx, ci)
 	if err != nil {
