@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/rescuegrid/rescuegrid/geo"
 )
 
 // Meta describes how a graph was made. It is stored in the graph file and
@@ -373,27 +375,5 @@ func (g *Graph) finish() {
 const hilbertSide = 1 << 16
 
 // hilbertIndex returns the distance of cell (x, y) along the Hilbert curve
-// filling a hilbertSide × hilbertSide grid (the classic rotate-and-flip walk).
-func hilbertIndex(x, y uint32) uint64 {
-	var d uint64
-	for s := uint32(hilbertSide / 2); s > 0; s /= 2 {
-		var rx, ry uint32
-		if x&s != 0 {
-			rx = 1
-		}
-		if y&s != 0 {
-			ry = 1
-		}
-		d += uint64(s) * uint64(s) * uint64((3*rx)^ry)
-		if ry == 0 {
-			if rx == 1 {
-				// Flipping every bit flips the low ones, the only ones
-				// the remaining iterations read.
-				x = hilbertSide - 1 - x
-				y = hilbertSide - 1 - y
-			}
-			x, y = y, x
-		}
-	}
-	return d
-}
+// filling a hilbertSide × hilbertSide grid (geo.HilbertIndex of order 16).
+func hilbertIndex(x, y uint32) uint64 { return geo.HilbertIndex(16, uint64(x), uint64(y)) }

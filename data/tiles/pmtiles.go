@@ -20,6 +20,8 @@ import (
 	"sync"
 
 	"github.com/paulmach/orb"
+
+	"github.com/rescuegrid/rescuegrid/geo"
 )
 
 // PMTiles v3 (https://github.com/protomaps/PMTiles/blob/main/spec/v3/spec.md),
@@ -57,21 +59,7 @@ type pmEntry struct {
 // 0..MaxZoom and x, y 0..2^z−1.
 func zxyToTileID(z, x, y int) uint64 {
 	acc := (uint64(1)<<(2*uint(z)) - 1) / 3
-	n := uint64(1) << uint(z)
-	tx, ty := uint64(x), uint64(y)
-	var d uint64
-	for s := n / 2; s > 0; s /= 2 {
-		var rx, ry uint64
-		if tx&s != 0 {
-			rx = 1
-		}
-		if ty&s != 0 {
-			ry = 1
-		}
-		d += s * s * ((3 * rx) ^ ry)
-		tx, ty = hilbertRotate(n, tx, ty, rx, ry)
-	}
-	return acc + d
+	return acc + geo.HilbertIndex(uint(z), uint64(x), uint64(y))
 }
 
 // tileIDToZXY is the inverse of zxyToTileID.
@@ -84,28 +72,8 @@ func tileIDToZXY(id uint64) (z, x, y int) {
 		}
 		acc += n
 	}
-	d := id - acc
-	n := uint64(1) << uint(z)
-	var tx, ty uint64
-	for s := uint64(1); s < n; s *= 2 {
-		rx := 1 & (d / 2)
-		ry := 1 & (d ^ rx)
-		tx, ty = hilbertRotate(s, tx, ty, rx, ry)
-		tx += s * rx
-		ty += s * ry
-		d /= 4
-	}
+	tx, ty := geo.HilbertCell(uint(z), id-acc)
 	return z, int(tx), int(ty)
-}
-
-func hilbertRotate(n, x, y, rx, ry uint64) (uint64, uint64) {
-	if ry == 0 {
-		if rx == 1 {
-			x, y = n-1-x, n-1-y
-		}
-		x, y = y, x
-	}
-	return x, y
 }
 
 // WritePMTiles writes every non-empty tile of one layer from minZoom to
