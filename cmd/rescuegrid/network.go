@@ -58,10 +58,15 @@ prints the one a graph was built with):
   drive      car, the road-graph contract of the reference answers: speeds by
              highway class, maxspeed (km/h or mph), access and one-way rules
   emergency  drive × --speed-factor (default 1.0, uncalibrated), and ways marked
-             emergency=yes/designated or service=emergency_access are kept
+             emergency=yes/designated or service=emergency_access are kept;
+             barrier nodes (bollard, gate, lift_gate, chain, ...) close the road
+             unless emergency=yes/designated or the access tags allow cars
   walk       pedestrian ways and roads pedestrians may use at --walk-kph
              (default 5 km/h), one-way tags ignored
 A JSON file of the same shape (--profile-file) replaces the built-in table.
+--barriers adds the barrier rules (without the emergency exemption) to a
+profile that has none, e.g. drive; the drive default ignores barriers, as the
+reference contract does. 'network info' counts barriers applied and skipped.
 
 Usage:
   rescuegrid network build --pbf FILE.osm.pbf [--profile NAME] --out FILE.rgraph
@@ -79,6 +84,7 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 	profileFile := fs.String("profile-file", "", "JSON profile file to use instead of a built-in one")
 	factor := fs.Float64("speed-factor", 0, "multiply every speed by this (emergency vehicles, night); 0 keeps the profile's")
 	walkKPH := fs.Float64("walk-kph", 0, "walking speed in km/h for the walk profile (default 5)")
+	barriers := fs.Bool("barriers", false, "close barrier nodes (bollards, gates, ...) to cars unless their access tags allow them (drive; emergency always does)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
@@ -112,6 +118,14 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 			return usageErr("network build: --walk-kph applies to the walk profile, not %q", p.Name)
 		}
 		p.SetUniformSpeed(*walkKPH)
+	}
+	if *barriers {
+		if p.Name == "walk" {
+			return usageErr("network build: --barriers closes barriers to motor vehicles and does not apply to the walk profile")
+		}
+		if p.Barriers == nil {
+			p.Barriers = osm.DefaultBarrierRules()
+		}
 	}
 	if dir := dirOf(*out); dir != "" {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
@@ -282,6 +296,9 @@ func runNetworkInfo(args []string, e *env) error {
 			fmt.Fprintf(w, "  %-16s %6.1f\n", c, p.SpeedsKPH[c])
 		}
 	}
+	if p.Barriers != nil {
+		writeBarriers(w, info.Stats)
+	}
 	if len(info.Stats) > 0 {
 		keys := make([]string, 0, len(info.Stats))
 		for k := range info.Stats {
@@ -294,4 +311,20 @@ func runNetworkInfo(args []string, e *env) error {
 		}
 	}
 	return nil
+}
+
+// writeBarriers prints the barrier counts of the ingest stats in one line:
+// how many closed the road, and how many were skipped and why.
+func writeBarriers(w io.Writer, stats map[string]int64) {
+	var open []string
+	var nOpen int64
+	for _, k := range []string{"emergency", "motorcar", "motor_vehicle", "vehicle", "access"} {
+		if n := stats["barriers_open_by_"+k]; n > 0 {
+			open = append(open, fmt.Sprintf("%s %d", k, n))
+			nOpen += n
+		}
+	}
+	fmt.Fprintf(w, "barriers       %d applied (%d node copies); skipped: %d let through by tags (%s), %d not on a routable way, %d of a passable kind\n",
+		stats["barriers_applied"], stats["barriers_node_copies"], nOpen, strings.Join(open, ", "),
+		stats["barriers_off_routable_ways"], stats["barriers_passable_kind"])
 }

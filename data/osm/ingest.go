@@ -169,6 +169,7 @@ type builder struct {
 	lonE7   []int32
 	latE7   []int32
 	has     []bool
+	closed  []bool // a barrier the profile closes (Profile.Barriers)
 }
 
 // countingReader reports bytes read for the progress callback.
@@ -313,10 +314,14 @@ func (b *builder) prepareNodes() {
 	b.lonE7 = make([]int32, len(b.nodeIDs))
 	b.latE7 = make([]int32, len(b.nodeIDs))
 	b.has = make([]bool, len(b.nodeIDs))
+	b.closed = make([]bool, len(b.nodeIDs))
 }
 
 func (b *builder) node(n *osm.Node) {
 	i, ok := slices.BinarySearch(b.nodeIDs, int64(n.ID))
+	if r := b.profile.Barriers; r != nil && n.Tags.Find("barrier") != "" {
+		b.barrier(r, n, i, ok)
+	}
 	if !ok {
 		return
 	}
@@ -325,6 +330,25 @@ func (b *builder) node(n *osm.Node) {
 	b.lonE7[i] = int32(math.Round(n.Lon * 1e7))
 	b.latE7[i] = int32(math.Round(n.Lat * 1e7))
 	b.has[i] = true
+}
+
+// barrier counts a barrier node and marks it closed when the rules say so.
+// onRoute tells whether a routable way uses the node (i is its index then).
+func (b *builder) barrier(r *BarrierRules, n *osm.Node, i int, onRoute bool) {
+	v := r.Judge(n.Tags)
+	switch {
+	case v.Barrier == "":
+		if onRoute {
+			b.stats["barriers_passable_kind"]++ // cattle_grid, toll_booth, kerb, ...
+		}
+	case !onRoute:
+		b.stats["barriers_off_routable_ways"]++
+	case !v.Closed:
+		b.stats["barriers_open_by_"+v.PassKey]++
+	default:
+		b.stats["barriers_applied"]++
+		b.closed[i] = true
+	}
 }
 
 func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
@@ -343,6 +367,24 @@ func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
 	}
 	point := func(i int) [2]float64 {
 		return [2]float64{float64(b.lonE7[i]) / 1e7, float64(b.latE7[i]) / 1e7}
+	}
+	// A closed barrier ends every segment that touches it at a node of the
+	// segment's own: the first segment keeps the OSM node, each further one
+	// gets a copy at the same place with a negative id (OSM ids are
+	// positive), so no route passes through while both sides stay routable.
+	used := make([]bool, len(b.nodeIDs))
+	nextCopy := int64(0)
+	end := func(i int) uint32 {
+		if !b.closed[i] {
+			return idx[i]
+		}
+		if !used[i] {
+			used[i] = true
+			return idx[i]
+		}
+		nextCopy--
+		b.stats["barriers_node_copies"]++
+		return gb.AddNode(nextCopy, b.lonE7[i], b.latE7[i])
 	}
 	for _, w := range b.ways {
 		wi := gb.AddWay(w.id)
@@ -363,11 +405,12 @@ func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
 				b.stats["segments_zero_length"]++
 			}
 			t := graph.Seconds(lengthM * 3.6 / w.speed)
+			va, vc := end(ia), end(ic)
 			if w.dir != Backward {
-				gb.AddEdge(idx[ia], idx[ic], t, wi)
+				gb.AddEdge(va, vc, t, wi)
 			}
 			if w.dir != Forward {
-				gb.AddEdge(idx[ic], idx[ia], t, wi)
+				gb.AddEdge(vc, va, t, wi)
 			}
 		}
 	}

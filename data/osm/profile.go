@@ -39,6 +39,10 @@ type Profile struct {
 	// SpeedFactor multiplies every speed (emergency vehicles, night, rain).
 	// Zero means 1.
 	SpeedFactor float64 `json:"speed_factor,omitempty"`
+	// Barriers, when set, closes barrier nodes (bollards, gates, ...) to
+	// through traffic. Nil (the drive profile's default, as the road-graph
+	// contract wants) ignores barriers.
+	Barriers *BarrierRules `json:"barriers,omitempty"`
 }
 
 // A TagRule matches a way whose tag Key has one of Values, unless the way's
@@ -134,6 +138,11 @@ func (p *Profile) Validate() error {
 	}
 	if p.SpeedFactor < 0 || math.IsNaN(p.SpeedFactor) || math.IsInf(p.SpeedFactor, 0) {
 		return fmt.Errorf("speed_factor = %v, want > 0 (0 means 1)", p.SpeedFactor)
+	}
+	if p.Barriers != nil {
+		if err := p.Barriers.validate(); err != nil {
+			return err
+		}
 	}
 	for _, r := range append(slices.Clone(p.Deny), p.Allow...) {
 		if r.Key == "" || len(r.Values) == 0 {

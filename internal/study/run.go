@@ -119,6 +119,14 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 		if st.Network.SpeedFactor > 0 {
 			p.SpeedFactor = st.Network.SpeedFactor
 		}
+		if b := st.Network.Barriers; b != nil {
+			switch {
+			case !*b:
+				p.Barriers = nil
+			case p.Barriers == nil:
+				p.Barriers = osm.DefaultBarrierRules()
+			}
+		}
 		in.Graph, err = osm.Build(ctx, pbf, p, osm.Options{Generator: opt.Generator})
 		return err
 	})

@@ -252,6 +252,11 @@ type Network struct {
 	WalkGraph   string  `yaml:"walk_graph"` // pedestrian graph for shelters, when graph (not pbf) is given
 	Profile     string  `yaml:"profile"`
 	SpeedFactor float64 `yaml:"speed_factor"`
+	// Barriers, when set, overrides the profile's barrier rule: true closes
+	// barrier nodes (bollards, gates, ...) in the drive profile too, false
+	// ignores them in the emergency profile. Nil keeps the profile's own
+	// (drive ignores them, emergency honours them).
+	Barriers *bool `yaml:"barriers"`
 	// profileGiven: the study named the profile (not the default drive).
 	profileGiven bool
 }
@@ -458,6 +463,9 @@ func Parse(b []byte, path string) (*Study, error) {
 	}
 	if n.Graph != "" && n.SpeedFactor != 0 {
 		return nil, fail("network.speed_factor", "%v: applies when the graph is built from network.pbf; the speeds of the built graph %s are fixed (rebuild it with 'rescuegrid network build --speed-factor %v', or remove speed_factor)", n.SpeedFactor, filepath.Base(n.Graph), n.SpeedFactor)
+	}
+	if n.Graph != "" && n.Barriers != nil {
+		return nil, fail("network.barriers", "applies when the graph is built from network.pbf; the built graph %s is fixed (rebuild it with or without 'rescuegrid network build --barriers', or remove barriers)", filepath.Base(n.Graph))
 	}
 	n.profileGiven = n.Profile != ""
 	if n.Profile == "" {

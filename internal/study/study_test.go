@@ -47,6 +47,8 @@ units: {file: units.geojson}
 		{"resolution", good + "resolution: 12\n", []string{"resolution", "7 to 10"}},
 		{"missing file", strings.Replace(good, "pop.csv", "nope.csv", 1), []string{"population.h3", "nope.csv"}},
 		{"two networks", strings.Replace(good, "{pbf: a.osm.pbf}", "{pbf: a.osm.pbf, graph: a.osm.pbf}", 1), []string{"network", "exactly one"}},
+		{"barriers on a built graph", strings.Replace(good, "{pbf: a.osm.pbf}", "{graph: a.osm.pbf, barriers: true}", 1), []string{"network.barriers", "rebuild"}},
+		{"barriers not a bool", strings.Replace(good, "{pbf: a.osm.pbf}", "{pbf: a.osm.pbf, barriers: bollards}", 1), []string{"line 2", "bollards", "bool"}},
 		{"walk profile", strings.Replace(good, "{pbf: a.osm.pbf}", "{pbf: a.osm.pbf, profile: walk}", 1), []string{"network.profile", "drive or emergency"}},
 		{"no bases", strings.Replace(good, "{bases: [{file: bases.csv}]}", "{bases: []}", 1), []string{"facilities.bases"}},
 		{"bad tag", strings.Replace(good, "{file: bases.csv}", "{osm: [amenity]}", 1), []string{"facilities.bases[0].osm", "key=value"}},
