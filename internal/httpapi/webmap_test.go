@@ -19,6 +19,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/data/webmap"
 	"github.com/rescuegrid/rescuegrid/internal/service"
+	"github.com/rescuegrid/rescuegrid/internal/shared"
 )
 
 // artifacts is where browser tests keep their screenshots (out/ at the
@@ -237,6 +238,7 @@ func TestWebMapSheltersInChromium(t *testing.T) {
 		t.Fatal("the web map library is not bundled: run `make web`")
 	}
 	exe := chromium(t)
+	shared.Export(t) // the study names its inputs as ${RESCUEGRID_SHARED}/...
 	s := newTestServer(16 << 20)
 	s.svc.Load(context.Background(), filepath.Join("..", "..", "bench", "studies", "porto-alegre.yaml"))
 	st := s.svc.Default().Study()
