@@ -18,7 +18,7 @@ nearest rescue team base (and the second-nearest), who lies outside the
 rescue circle, each reporting unit (township) and each base against the
 standards, isochrones and the largest gaps. The study file (YAML) names the
 road network, the bases, the population, the units and the standards preset
-with its overrides; README.md documents every key.
+with its overrides; docs/study-file.md documents every key.
 
 Writes into --out (replaced only if an earlier 'analyze' wrote it, or with
 --force another rescuegrid command; never a folder rescuegrid did not write):

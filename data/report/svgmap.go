@@ -289,9 +289,44 @@ type svgMap struct {
 func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 	std := r.Summary.Standard
 	bs := bands(std.Rescue.Minutes, std.IsochroneMinutes)
-	total := r.Summary.Residents
-	cellBand := make([]int, len(r.Cells))
-	var bound orb.Bound
+	cellBand, polys, bound, err := classifyCells(r, bs)
+	if err != nil {
+		return nil, err
+	}
+	f := newFrame(bound)
+	maxPaths := opt.MaxCellPaths
+	if maxPaths <= 0 {
+		maxPaths = DefaultMaxCellPaths
+	}
+	out := &svgMap{Bands: bs, PerCell: len(r.Cells) <= maxPaths}
+	m := &mapDraw{r: r, opt: opt, f: &f, view: f.lonLatBound()}
+	shapes := m.unitShapes()
+	baseLabels := baseLabelBoxes(r.Bases, &f)
+
+	b := m.appendHeader(nil)
+	b = appendUnitPaths(b, `<g id="map-unit-areas" fill="#ffffff" stroke="none" fill-rule="evenodd">`, shapes)
+	if b, err = m.appendCells(b, bs, cellBand, polys, out.PerCell); err != nil {
+		return nil, err
+	}
+	b = appendUnitPaths(b, `<g id="map-unit-lines" fill="none" stroke="#3a3f47" stroke-width="1.3" stroke-linejoin="round">`, shapes)
+	b = m.appendGaps(b)
+	b = m.appendUnitNames(b, shapes, baseLabels)
+	b = m.appendGapRanks(b)
+	b = m.appendShelters(b)
+	b = m.appendDepots(b)
+	b = m.appendBases(b, baseLabels)
+	b = m.appendNewSites(b)
+	b = append(b, `</g>`...) // clip
+	b, out.ScaleM = m.appendScaleAndNorth(b)
+	b = append(b, `</svg>`...)
+	out.SVG = template.HTML(b)
+	return out, nil
+}
+
+// classifyCells puts each cell in its band (counting the band's cells,
+// residents and share of all residents) and returns each cell's band and
+// polygon, with the bound of the cells, bases and new sites.
+func classifyCells(r *Report, bs []timeBand) (cellBand []int, polys []orb.Polygon, bound orb.Bound, err error) {
 	first := true
 	extend := func(p orb.Point) {
 		if math.IsNaN(p[0]) || math.IsNaN(p[1]) {
@@ -303,7 +338,8 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 			bound = bound.Extend(p)
 		}
 	}
-	polys := make([]orb.Polygon, len(r.Cells))
+	cellBand = make([]int, len(r.Cells))
+	polys = make([]orb.Polygon, len(r.Cells))
 	for i := range r.Cells {
 		c := &r.Cells[i]
 		k := bandOf(bs, c)
@@ -312,7 +348,7 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		bs[k].Residents += c.Population
 		poly, err := geo.CellPolygon(c.H3)
 		if err != nil {
-			return nil, fmt.Errorf("cell %s: %w", c.H3, err)
+			return nil, nil, bound, fmt.Errorf("cell %s: %w", c.H3, err)
 		}
 		polys[i] = poly
 		for _, p := range poly[0] {
@@ -328,40 +364,50 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		}
 	}
 	if first {
-		return nil, fmt.Errorf("%s: no cell and no base to map", r.Dir)
+		return nil, nil, bound, fmt.Errorf("%s: no cell and no base to map", r.Dir)
 	}
-	for i := range bs {
-		if total > 0 {
+	if total := r.Summary.Residents; total > 0 {
+		for i := range bs {
 			bs[i].Share = bs[i].Residents / total
 		}
 	}
-	f := newFrame(bound)
-	view := f.lonLatBound()
-	maxPaths := opt.MaxCellPaths
-	if maxPaths <= 0 {
-		maxPaths = DefaultMaxCellPaths
-	}
-	out := &svgMap{Bands: bs, PerCell: len(r.Cells) <= maxPaths}
+	return cellBand, polys, bound, nil
+}
 
-	var b []byte
+// mapDraw is what every layer of the map is drawn from.
+type mapDraw struct {
+	r    *Report
+	opt  MapOptions
+	f    *frame
+	view orb.Bound // the map's extent in lon/lat
+}
+
+// unitShape is a unit's outline in map units with where its name goes.
+type unitShape struct {
+	d         []byte
+	label     orb.Point
+	name      string
+	residents float64
+}
+
+// appendHeader opens the <svg>: title, hatch pattern, clip frame,
+// background, and the clipped group the layers go in.
+func (m *mapDraw) appendHeader(b []byte) []byte {
+	f := m.f
 	b = fmt.Appendf(b, `<svg xmlns="http://www.w3.org/2000/svg" id="travel-time-map" viewBox="0 0 %g %g" role="img" aria-labelledby="map-title">`, f.w, f.h)
-	b = fmt.Appendf(b, `<title id="map-title">Travel time from the nearest rescue base per H3 cell, %s</title>`, html.EscapeString(r.Summary.Study))
+	b = fmt.Appendf(b, `<title id="map-title">Travel time from the nearest rescue base per H3 cell, %s</title>`, html.EscapeString(m.r.Summary.Study))
 	b = append(b, `<defs><pattern id="map-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="`+colorNoRoad+`"/><line x1="0" y1="0" x2="0" y2="6" stroke="#8a8a8a" stroke-width="1.6"/></pattern>`...)
 	b = fmt.Appendf(b, `<clipPath id="map-frame"><rect width="%g" height="%g"/></clipPath></defs>`, f.w, f.h)
 	b = fmt.Appendf(b, `<rect width="%g" height="%g" fill="#f6f7f8"/>`, f.w, f.h)
-	b = append(b, `<g clip-path="url(#map-frame)">`...)
+	return append(b, `<g clip-path="url(#map-frame)">`...)
+}
 
-	// Unit areas, simplified in map units, under everything.
-	type unitShape struct {
-		d         []byte
-		label     orb.Point
-		name      string
-		residents float64
-	}
-	var shapes []unitShape
-	// A unit's name goes at the centroid of its largest part when that lies
-	// inside the part and well inside the map, else at the population-
-	// weighted centre of its cells (a unit larger than the study area).
+// unitShapes simplifies the units in view in map units. A unit's name goes
+// at the centroid of its largest part when that lies inside the part and
+// well inside the map, else at the population-weighted centre of its cells
+// (a unit larger than the study area).
+func (m *mapDraw) unitShapes() []unitShape {
+	r, f := m.r, m.f
 	labelAt := map[string]*[3]float64{} // unit id -> population-weighted x, y, weight
 	for i := range r.Cells {
 		c := &r.Cells[i]
@@ -381,8 +427,9 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		}
 		a[0], a[1], a[2] = a[0]+x*w, a[1]+y*w, a[2]+w
 	}
+	var shapes []unitShape
 	for _, u := range r.Units {
-		if len(u.Geom) == 0 || !u.Geom.Bound().Intersects(view) {
+		if len(u.Geom) == 0 || !u.Geom.Bound().Intersects(m.view) {
 			continue
 		}
 		mp := simplify.DouglasPeucker(unitTolerance).MultiPolygon(f.projected(u.Geom))
@@ -396,27 +443,37 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		}
 		shapes = append(shapes, s)
 	}
-	b = append(b, `<g id="map-unit-areas" fill="#ffffff" stroke="none" fill-rule="evenodd">`...)
+	return shapes
+}
+
+// appendUnitPaths draws the unit outlines in the group opened by open:
+// the unit areas under everything, the boundaries over the cells.
+func appendUnitPaths(b []byte, open string, shapes []unitShape) []byte {
+	b = append(b, open...)
 	for _, s := range shapes {
 		b = append(b, `<path d="`...)
 		b = append(b, s.d...)
 		b = append(b, `"/>`...)
 	}
-	b = append(b, `</g>`...)
+	return append(b, `</g>`...)
+}
 
-	// Cells by band.
-	b = fmt.Appendf(b, `<g id="map-cells" data-mode="%s" stroke="none">`, map[bool]string{true: "per-cell", false: "dissolved"}[out.PerCell])
+// appendCells draws the cells by band: one path per cell with its
+// tooltip, or the band's cells dissolved into one path.
+func (m *mapDraw) appendCells(b []byte, bs []timeBand, cellBand []int, polys []orb.Polygon, perCell bool) ([]byte, error) {
+	r, opt, f := m.r, m.opt, m.f
+	b = fmt.Appendf(b, `<g id="map-cells" data-mode="%s" stroke="none">`, map[bool]string{true: "per-cell", false: "dissolved"}[perCell])
 	for k, band := range bs {
 		fill := band.Color
 		if band.Hatch {
 			fill = "url(#map-hatch)"
 		}
 		b = fmt.Appendf(b, `<g class="band" data-band="%s" fill="%s"`, band.Key, fill)
-		if !out.PerCell {
+		if !perCell {
 			b = append(b, ` fill-rule="evenodd"`...)
 		}
 		b = append(b, '>')
-		if out.PerCell {
+		if perCell {
 			for i := range r.Cells {
 				if cellBand[i] != k {
 					continue
@@ -445,42 +502,28 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		}
 		b = append(b, `</g>`...)
 	}
-	b = append(b, `</g>`...)
+	return append(b, `</g>`...), nil
+}
 
-	// Unit boundaries over the cells.
-	b = append(b, `<g id="map-unit-lines" fill="none" stroke="#3a3f47" stroke-width="1.3" stroke-linejoin="round">`...)
-	for _, s := range shapes {
-		b = append(b, `<path d="`...)
-		b = append(b, s.d...)
-		b = append(b, `"/>`...)
-	}
-	b = append(b, `</g>`...)
-
-	// Gaps: every patch outside the circle outlined, the largest ranked.
+// appendGaps outlines every patch outside the circle.
+func (m *mapDraw) appendGaps(b []byte) []byte {
+	opt := m.opt
 	b = append(b, `<g id="map-gaps" fill="none" stroke="#111" stroke-width="1.8" stroke-linejoin="round">`...)
-	for _, g := range r.Gaps {
-		if len(g.Geom) == 0 || !g.Geom.Bound().Intersects(view) {
+	for _, g := range m.r.Gaps {
+		if len(g.Geom) == 0 || !g.Geom.Bound().Intersects(m.view) {
 			continue
 		}
 		b = fmt.Appendf(b, `<path data-rank="%d" d="`, g.Rank)
-		b = f.appendMultiPolygon(b, g.Geom)
+		b = m.f.appendMultiPolygon(b, g.Geom)
 		b = fmt.Appendf(b, `"><title>%s</title></path>`, html.EscapeString(opt.Lang.T("report.tip.gap", "rank", g.Rank, "residents", people(g.Residents), "cells", g.Cells, "worst", durOr(g.Worst, opt.Lang.T("report.not_reached")))))
 	}
-	b = append(b, `</g>`...)
+	return append(b, `</g>`...)
+}
 
-	// Unit names, with a white halo: the most populous first, each only
-	// where it overlaps no name already placed (the tables name them all).
-	fontSize := 19.0
-	if len(shapes) > 12 {
-		fontSize = 15
-	}
-	b = fmt.Appendf(b, `<g id="map-unit-names" font-size="%g" font-weight="600" fill="#2b2f36" text-anchor="middle" stroke="#fff" stroke-width="4" stroke-linejoin="round" paint-order="stroke">`, fontSize)
-	order := make([]int, len(shapes))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(i, j int) bool { return shapes[order[i]].residents > shapes[order[j]].residents })
-	// Obstacles: the markers drawn over the names, and named bases.
+// markerBoxes returns the boxes of what is drawn over the unit names: the
+// gap ranks, new sites, bases and base names.
+func (m *mapDraw) markerBoxes(baseLabels []baseLabel) []orb.Bound {
+	r, f := m.r, m.f
 	var placed []orb.Bound
 	around := func(x, y, r float64) orb.Bound {
 		return orb.Bound{Min: orb.Point{x - r, y - r}, Max: orb.Point{x + r, y + r}}
@@ -503,10 +546,28 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 			placed = append(placed, around(x, y, 10))
 		}
 	}
-	baseLabels := baseLabelBoxes(r.Bases, &f)
 	for _, bl := range baseLabels {
 		placed = append(placed, bl.box)
 	}
+	return placed
+}
+
+// appendUnitNames writes the unit names, with a white halo: the most
+// populous first, each only where it overlaps no name or marker already
+// placed (the tables name them all).
+func (m *mapDraw) appendUnitNames(b []byte, shapes []unitShape, baseLabels []baseLabel) []byte {
+	f := m.f
+	fontSize := 19.0
+	if len(shapes) > 12 {
+		fontSize = 15
+	}
+	b = fmt.Appendf(b, `<g id="map-unit-names" font-size="%g" font-weight="600" fill="#2b2f36" text-anchor="middle" stroke="#fff" stroke-width="4" stroke-linejoin="round" paint-order="stroke">`, fontSize)
+	order := make([]int, len(shapes))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return shapes[order[i]].residents > shapes[order[j]].residents })
+	placed := m.markerBoxes(baseLabels)
 	free := func(box orb.Bound) bool {
 		for _, p := range placed {
 			if p.Intersects(box) {
@@ -545,64 +606,76 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		placed = append(placed, box)
 		b = fmt.Appendf(b, `<text x="%.1f" y="%.1f">%s</text>`, x, y, html.EscapeString(s.name))
 	}
-	b = append(b, `</g>`...)
+	return append(b, `</g>`...)
+}
 
-	// Rank markers of the largest gaps.
+// appendGapRanks draws the rank markers of the largest gaps.
+func (m *mapDraw) appendGapRanks(b []byte) []byte {
 	b = append(b, `<g id="map-gap-ranks" font-size="14" font-weight="700" text-anchor="middle">`...)
-	for _, g := range r.Gaps {
+	for _, g := range m.r.Gaps {
 		if g.Rank > gapLabels {
 			continue
 		}
-		x, y := f.xy(g.Loc)
+		x, y := m.f.xy(g.Loc)
 		b = fmt.Appendf(b, `<g data-rank="%d"><circle cx="%.1f" cy="%.1f" r="11" fill="#fff" stroke="#111" stroke-width="1.8"/><text x="%.1f" y="%.1f" fill="#111">%d</text></g>`,
 			g.Rank, x, y, x, y+5, g.Rank)
 	}
-	b = append(b, `</g>`...)
+	return append(b, `</g>`...)
+}
 
-	// Shelters (circles: purple, red when they would overflow with everyone
-	// at the nearest, grey of unknown capacity) and depots (orange squares),
-	// under the bases.
-	if len(r.Shelters) > 0 {
-		b = append(b, `<g id="map-shelters">`...)
-		for _, s := range r.Shelters {
-			if math.IsNaN(s.Loc[0]) || s.Loc == (orb.Point{}) {
-				continue
-			}
-			fill := "#6a1b9a"
-			switch {
-			case s.Overflows:
-				fill = "#c62828"
-			case s.Rule == "unknown":
-				fill = "#9e9e9e"
-			}
-			x, y := f.xy(s.Loc)
-			b = fmt.Appendf(b, `<circle cx="%.1f" cy="%.1f" r="5" fill="%s" stroke="#fff" stroke-width="1.4"><title>%s</title></circle>`, x, y, fill, html.EscapeString(shelterName(s)))
-		}
-		b = append(b, `</g>`...)
+// appendShelters draws the shelters, under the bases: circles, purple,
+// red when they would overflow with everyone at the nearest, grey of
+// unknown capacity.
+func (m *mapDraw) appendShelters(b []byte) []byte {
+	if len(m.r.Shelters) == 0 {
+		return b
 	}
-	if len(r.Depots) > 0 {
-		b = append(b, `<g id="map-depots">`...)
-		for _, d := range r.Depots {
-			if math.IsNaN(d.Loc[0]) || d.Loc == (orb.Point{}) {
-				continue
-			}
-			x, y := f.xy(d.Loc)
-			name := d.Name
-			if name == "" {
-				name = d.ID
-			}
-			b = fmt.Appendf(b, `<rect x="%.1f" y="%.1f" width="10" height="10" fill="#ef6c00" stroke="#fff" stroke-width="1.4"><title>%s</title></rect>`, x-5, y-5, html.EscapeString(name))
+	b = append(b, `<g id="map-shelters">`...)
+	for _, s := range m.r.Shelters {
+		if math.IsNaN(s.Loc[0]) || s.Loc == (orb.Point{}) {
+			continue
 		}
-		b = append(b, `</g>`...)
+		fill := "#6a1b9a"
+		switch {
+		case s.Overflows:
+			fill = "#c62828"
+		case s.Rule == "unknown":
+			fill = "#9e9e9e"
+		}
+		x, y := m.f.xy(s.Loc)
+		b = fmt.Appendf(b, `<circle cx="%.1f" cy="%.1f" r="5" fill="%s" stroke="#fff" stroke-width="1.4"><title>%s</title></circle>`, x, y, fill, html.EscapeString(shelterName(s)))
 	}
+	return append(b, `</g>`...)
+}
 
-	// Bases: triangles; named when few.
+// appendDepots draws the depots as orange squares, under the bases.
+func (m *mapDraw) appendDepots(b []byte) []byte {
+	if len(m.r.Depots) == 0 {
+		return b
+	}
+	b = append(b, `<g id="map-depots">`...)
+	for _, d := range m.r.Depots {
+		if math.IsNaN(d.Loc[0]) || d.Loc == (orb.Point{}) {
+			continue
+		}
+		x, y := m.f.xy(d.Loc)
+		name := d.Name
+		if name == "" {
+			name = d.ID
+		}
+		b = fmt.Appendf(b, `<rect x="%.1f" y="%.1f" width="10" height="10" fill="#ef6c00" stroke="#fff" stroke-width="1.4"><title>%s</title></rect>`, x-5, y-5, html.EscapeString(name))
+	}
+	return append(b, `</g>`...)
+}
+
+// appendBases draws the bases as triangles, named when few.
+func (m *mapDraw) appendBases(b []byte, baseLabels []baseLabel) []byte {
 	b = append(b, `<g id="map-bases">`...)
-	for _, base := range r.Bases {
+	for _, base := range m.r.Bases {
 		if math.IsNaN(base.Loc[0]) {
 			continue
 		}
-		x, y := f.xy(base.Loc)
+		x, y := m.f.xy(base.Loc)
 		b = fmt.Appendf(b, `<path d="M%.1f %.1fl10 17h-20z" fill="#1f3a93" stroke="#fff" stroke-width="1.6"><title>%s</title></path>`, x, y-11, html.EscapeString(baseName(base)))
 	}
 	if len(baseLabels) > 0 {
@@ -612,24 +685,30 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 		}
 		b = append(b, `</g>`...)
 	}
-	b = append(b, `</g>`...)
+	return append(b, `</g>`...)
+}
 
-	// New sites of the siting result: diamonds with their rank.
-	if r.Siting != nil {
-		b = append(b, `<g id="map-new-sites" font-size="13" font-weight="700" text-anchor="middle">`...)
-		for _, s := range r.Siting.Sites {
-			x, y := f.xy(s.Loc)
-			b = fmt.Appendf(b, `<g data-rank="%d"><path d="M%.1f %.1fl13 13-13 13-13-13z" fill="#6a3d9a" stroke="#fff" stroke-width="1.6"/><text x="%.1f" y="%.1f" fill="#fff">%d</text><title>%s</title></g>`,
-				s.Rank, x, y-13, x, y+5, s.Rank, html.EscapeString(opt.Lang.T("report.tip.site", "rank", s.Rank, "id", s.ID)))
-		}
-		b = append(b, `</g>`...)
+// appendNewSites draws the new sites of the siting result: diamonds with
+// their rank.
+func (m *mapDraw) appendNewSites(b []byte) []byte {
+	if m.r.Siting == nil {
+		return b
 	}
-	b = append(b, `</g>`...) // clip
+	b = append(b, `<g id="map-new-sites" font-size="13" font-weight="700" text-anchor="middle">`...)
+	for _, s := range m.r.Siting.Sites {
+		x, y := m.f.xy(s.Loc)
+		b = fmt.Appendf(b, `<g data-rank="%d"><path d="M%.1f %.1fl13 13-13 13-13-13z" fill="#6a3d9a" stroke="#fff" stroke-width="1.6"/><text x="%.1f" y="%.1f" fill="#fff">%d</text><title>%s</title></g>`,
+			s.Rank, x, y-13, x, y+5, s.Rank, html.EscapeString(m.opt.Lang.T("report.tip.site", "rank", s.Rank, "id", s.ID)))
+	}
+	return append(b, `</g>`...)
+}
 
-	// Scale bar (bottom left) and north arrow (top right).
+// appendScaleAndNorth draws the scale bar (bottom left) and the north
+// arrow (top right), and returns the scale bar's length in metres.
+func (m *mapDraw) appendScaleAndNorth(b []byte) ([]byte, float64) {
+	f := m.f
 	mPerUnit := 1 / f.scale
 	lengthM := niceLength(mPerUnit * 160)
-	out.ScaleM = lengthM
 	lw := lengthM / mPerUnit
 	x0, y0 := 18.0, f.h-22
 	b = fmt.Appendf(b, `<g id="map-scale" font-size="15" fill="#222"><rect x="%.1f" y="%.1f" width="%.1f" height="34" fill="#fff" fill-opacity=".85" rx="3"/>`, x0-8, y0-24, lw+70)
@@ -638,9 +717,7 @@ func renderMap(r *Report, opt MapOptions) (*svgMap, error) {
 	b = fmt.Appendf(b, `<text x="%.1f" y="%.1f">0</text><text x="%.1f" y="%.1f" text-anchor="middle">%s</text></g>`, x0-4, y0-5, x0+lw, y0-5, distanceLabel(lengthM))
 	nx, ny := f.w-32, 20.0
 	b = fmt.Appendf(b, `<g id="map-north" fill="#222"><path d="M%.1f %.1fl11 28-11-7-11 7z"/><text x="%.1f" y="%.1f" font-size="16" font-weight="700" text-anchor="middle">N</text></g>`, nx, ny+14, nx, ny+8)
-	b = append(b, `</svg>`...)
-	out.SVG = template.HTML(b)
-	return out, nil
+	return b, lengthM
 }
 
 // labelPoint returns the centroid of the largest polygon of mp (in map

@@ -12,7 +12,7 @@ import (
 )
 
 // ErrEmptyStudy: the study file holds no YAML at all.
-var ErrEmptyStudy = errors.New("the file is empty (or only comments): want a YAML study with at least network, facilities and population (README.md documents every key)")
+var ErrEmptyStudy = errors.New("the file is empty (or only comments): want a YAML study with at least network, facilities and population (docs/study-file.md documents every key)")
 
 // wholeNumber is an integer key of the study file. YAML decoding into a Go
 // int truncates a float (resolution: 9.5 became 9); this refuses it.
