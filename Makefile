@@ -38,9 +38,11 @@ PY       ?= python3.11
 CHROMIUM ?= /usr/bin/chromium
 
 # Environment for go test / bench / fuzz: GOEXPERIMENT unset (no cgocheck2: too slow),
-# shared data passed in.
+# shared data passed in. RESCUEGRID_REQUIRE_TOOLS=1: a test whose GDAL, Chromium, npm
+# packages or Python is missing fails (in a plain `go test ./...` it skips; internal/testenv).
 TEST_ENV := env -u GOEXPERIMENT RESCUEGRID_SHARED="$(SHARED_ABS)" \
-  RESCUEGRID_PYTHON="$(CURDIR)/$(VENV)/bin/python" RESCUEGRID_CHROMIUM="$(CHROMIUM)"
+  RESCUEGRID_PYTHON="$(CURDIR)/$(VENV)/bin/python" RESCUEGRID_CHROMIUM="$(CHROMIUM)" \
+  RESCUEGRID_REQUIRE_TOOLS=1
 
 
 .PHONY: help deps build test test-short test-reliability lint bench bench-go bench-studies bench-peers run report fuzz clean

@@ -112,11 +112,55 @@ type cellRoute struct {
 // on from y), so the resident stays covered if δ <= its slack on that
 // route. Routes starting or ending inside the segment count as lost.
 func lossBounds(ctx context.Context, in Input, base *CellTimes, segs []Segment, segOf []int32, key []uint64, workers int) (*bounds, error) {
+	routes, err := inTimeRoutes(ctx, in, base, segs, segOf, workers)
+	if err != nil {
+		return nil, err
+	}
+	// Routes by cell.
+	byCell := make([][]*cellRoute, len(in.Cells))
+	for k := range routes {
+		for r := range routes[k] {
+			cr := &routes[k][r]
+			byCell[cr.cell] = append(byCell[cr.cell], cr)
+		}
+	}
+	sole, need := soleSegments(byCell)
+	dt, err := detours(ctx, in.Graph, segs, need, workers)
+	if err != nil {
+		return nil, err
+	}
+	out := &bounds{sole: make([]float64, len(segs)), bound: make([]float64, len(segs)), fp: make([]uint64, len(segs))}
+	for i, ss := range sole {
+		p := in.Pop[i]
+		for _, s := range ss {
+			out.sole[s] += p
+			lost := true
+			for _, r := range byCell[i] {
+				u := findUse(r.uses, s)
+				// Stays covered along r if the detour fits in its slack; the
+				// margin keeps rounding on the side of "may be lost".
+				if !u.uncond && r.snapOn != s && dt.of(s, u.x) <= r.slack-tol {
+					lost = false
+					break
+				}
+			}
+			if lost {
+				out.bound[s] += p
+				out.fp[s] += key[i]
+			}
+		}
+	}
+	return out, nil
+}
+
+// inTimeRoutes runs one search per base, bounded at the circle, and
+// returns per base the routes to the cells with residents it reaches in
+// time, each with the segments it uses.
+func inTimeRoutes(ctx context.Context, in Input, base *CellTimes, segs []Segment, segOf []int32, workers int) ([][]cellRoute, error) {
 	g := in.Graph
 	std := in.Standard
 	target := std.RescueSeconds()
 	walk := std.WalkMPS()
-	// One search per base, bounded at the circle.
 	var groups [][]route.Seed
 	var baseOf []int32
 	byBase := map[int32]int{}
@@ -175,21 +219,31 @@ func lossBounds(ctx context.Context, in Input, base *CellTimes, segs []Segment, 
 	if err != nil {
 		return nil, err
 	}
-	// Routes by cell, and the sole-route segments of each cell.
-	byCell := make([][]*cellRoute, len(in.Cells))
-	for k := range routes {
-		for r := range routes[k] {
-			cr := &routes[k][r]
-			byCell[cr.cell] = append(byCell[cr.cell], cr)
-		}
+	return routes, nil
+}
+
+// detourKey is a segment entered at junction x.
+type detourKey struct {
+	seg int32
+	x   graph.NodeID
+}
+
+// detourNeed is the longest slack a detour must be measured to, and the
+// time along the segment.
+type detourNeed struct{ slack, along float64 }
+
+func compareDetourKeys(a, b detourKey) int {
+	if c := cmp.Compare(a.seg, b.seg); c != 0 {
+		return c
 	}
-	sole := make([][]int32, len(in.Cells))
-	type detourKey struct {
-		seg int32
-		x   graph.NodeID
-	}
-	type detourNeed struct{ slack, along float64 }
-	need := map[detourKey]detourNeed{} // the longest slack a detour must be measured to
+	return cmp.Compare(a.x, b.x)
+}
+
+// soleSegments returns, per cell, the segments all of its in-time routes
+// use, and the detours needed to tell whether closing one loses the cell.
+func soleSegments(byCell [][]*cellRoute) ([][]int32, map[detourKey]detourNeed) {
+	sole := make([][]int32, len(byCell))
+	need := map[detourKey]detourNeed{}
 	for i, rs := range byCell {
 		if len(rs) == 0 {
 			continue
@@ -213,24 +267,35 @@ func lossBounds(ctx context.Context, in Input, base *CellTimes, segs []Segment, 
 			}
 		}
 	}
-	// The detours, in parallel.
+	return sole, need
+}
+
+// detourTimes holds the detour δ of each needed key (keys sorted).
+type detourTimes struct {
+	keys  []detourKey
+	delta []float64
+}
+
+// of is the detour δ around segment s entered at x (a needed key).
+func (d *detourTimes) of(s int32, x graph.NodeID) float64 {
+	k, _ := slices.BinarySearchFunc(d.keys, detourKey{s, x}, compareDetourKeys)
+	return d.delta[k]
+}
+
+// detours measures the needed detours, in parallel: +Inf round a bridge.
+func detours(ctx context.Context, g *graph.Graph, segs []Segment, need map[detourKey]detourNeed, workers int) (*detourTimes, error) {
 	keys := make([]detourKey, 0, len(need))
 	for k := range need {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b detourKey) int {
-		if c := cmp.Compare(a.seg, b.seg); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.x, b.x)
-	})
+	slices.SortFunc(keys, compareDetourKeys)
 	delta := make([]float64, len(keys))
 	bridge := bridges(segs)
 	dws := make(chan *detourSearch, workers)
 	for w := 0; w < workers; w++ {
 		dws <- newDetourSearch(g)
 	}
-	err = par.For(ctx, len(keys), workers, func(k int) error {
+	err := par.For(ctx, len(keys), workers, func(k int) error {
 		ds := <-dws
 		defer func() { dws <- ds }()
 		key := keys[k]
@@ -249,37 +314,7 @@ func lossBounds(ctx context.Context, in Input, base *CellTimes, segs []Segment, 
 	if err != nil {
 		return nil, err
 	}
-	deltaOf := func(s int32, x graph.NodeID) float64 {
-		k, _ := slices.BinarySearchFunc(keys, detourKey{s, x}, func(a, b detourKey) int {
-			if c := cmp.Compare(a.seg, b.seg); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.x, b.x)
-		})
-		return delta[k]
-	}
-	out := &bounds{sole: make([]float64, len(segs)), bound: make([]float64, len(segs)), fp: make([]uint64, len(segs))}
-	for i, ss := range sole {
-		p := in.Pop[i]
-		for _, s := range ss {
-			out.sole[s] += p
-			lost := true
-			for _, r := range byCell[i] {
-				u := findUse(r.uses, s)
-				// Stays covered along r if the detour fits in its slack; the
-				// margin keeps rounding on the side of "may be lost".
-				if !u.uncond && r.snapOn != s && deltaOf(s, u.x) <= r.slack-tol {
-					lost = false
-					break
-				}
-			}
-			if lost {
-				out.bound[s] += p
-				out.fp[s] += key[i]
-			}
-		}
-	}
-	return out, nil
+	return &detourTimes{keys: keys, delta: delta}, nil
 }
 
 func findUse(us []use, s int32) use {

@@ -156,9 +156,45 @@ func Critical(ctx context.Context, in Input) (*Result, error) {
 	for i := range key {
 		key[i] = mix(uint64(i) + 1)
 	}
-	pathFP := make([]uint64, len(segs))
+	pathFP := countPaths(in, base, segs, segOf, key)
+	lb, err := lossBounds(ctx, in, base, segs, segOf, key, workers)
+	if err != nil {
+		return nil, err
+	}
+	pick := rankAndPick(in, res, segs, pathFP, lb)
 
-	// Fastest paths from the nearest base.
+	// Exact evaluation of the picked segments, in parallel.
+	out := make([]Segment, len(pick))
+	err = par.For(ctx, len(pick), min(workers, max(1, len(pick))), func(k int) error {
+		s, err := evaluate(ctx, in, base, segs[pick[k]], target)
+		out[k] = s
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(out, func(a, b Segment) int {
+		if c := cmp.Compare(b.Lost, a.Lost); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.CutOff, a.CutOff); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.AddedPersonSeconds, a.AddedPersonSeconds); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.PathResidents, a.PathResidents)
+	})
+	res.Segments = out
+	return res, nil
+}
+
+// countPaths follows each resident's fastest path from the nearest base
+// and counts, per segment, the residents and cells whose path runs along
+// it; it returns each segment's fingerprint of those cells (a sum of key).
+func countPaths(in Input, base *CellTimes, segs []Segment, segOf []int32, key []uint64) []uint64 {
+	g := in.Graph
+	pathFP := make([]uint64, len(segs))
 	sc := newScratch(g, 0)
 	sc.parents(g, base.Reached, func(v graph.NodeID) graph.Seconds { return base.Node[v] }, base.Seeds)
 	var buf []int32
@@ -174,10 +210,15 @@ func Critical(ctx context.Context, in Input) (*Result, error) {
 			pathFP[s] += key[i]
 		}
 	}
-	lb, err := lossBounds(ctx, in, base, segs, segOf, key, workers)
-	if err != nil {
-		return nil, err
-	}
+	return pathFP
+}
+
+// rankAndPick fills every segment's counts into res, ranks the segments on
+// some resident's path by LossBound then PathResidents, and picks the top
+// in.Top (DefaultTop when 0), one per group carrying the same residents.
+// It sets each pick's Twins and res.UnevaluatedBound, and returns the
+// picked segment IDs in rank order.
+func rankAndPick(in Input, res *Result, segs []Segment, pathFP []uint64, lb *bounds) []int {
 	boundFP := lb.fp
 	res.PathResidents = make([]float64, len(segs))
 	res.SoleResidents, res.LossBound = lb.sole, lb.bound
@@ -227,77 +268,61 @@ func Critical(ctx context.Context, in Input) (*Result, error) {
 			res.UnevaluatedBound = max(res.UnevaluatedBound, lb.bound[s])
 		}
 	}
+	return pick
+}
 
-	// Exact evaluation of the picked segments, in parallel.
-	out := make([]Segment, len(pick))
-	err = par.For(ctx, len(pick), min(workers, max(1, len(pick))), func(k int) error {
-		s := segs[pick[k]]
-		closed, err := Close(g, s.Edges)
-		if err != nil {
-			return err
-		}
-		sub := in
-		sub.Workers = 1
-		sn, err := base.snapped.onClosed(ctx, closed, s.Edges, sub)
-		if err != nil {
-			return err
-		}
-		after, err := timesFrom(ctx, closed, sub, sn)
-		if errors.Is(err, ErrNoBases) {
-			after = &CellTimes{Seconds: make([]float64, len(in.Cells))}
-			for i := range after.Seconds {
-				after.Seconds[i] = math.Inf(1)
-			}
-		} else if err != nil {
-			return err
-		}
-		s.Evaluated = true
-		moved := func(ok0, ok1 bool, a, b graph.Snap) bool {
-			return ok0 != ok1 || (ok0 && (a.Point != b.Point || a.DistanceM != b.DistanceM))
-		}
-		for j := range in.Bases {
-			if moved(base.snapped.baseOK[j], sn.baseOK[j], base.snapped.bases[j], sn.bases[j]) {
-				s.BasesMoved++
-			}
-		}
-		for i, p := range in.Pop {
-			if moved(base.snapped.cellOK[i], sn.cellOK[i], base.snapped.cells[i], sn.cells[i]) {
-				s.Resnapped += p
-			}
-			b, a := base.Seconds[i], after.Seconds[i]
-			switch {
-			case b <= target && !(a <= target):
-				s.Lost += p
-			case a <= target && !(b <= target):
-				s.Gained += p
-			}
-			switch {
-			case !math.IsInf(b, 1) && math.IsInf(a, 1):
-				s.CutOff += p
-			case !math.IsInf(b, 1) && !math.IsInf(a, 1):
-				s.AddedPersonSeconds += p * (a - b)
-			}
-		}
-		out[k] = s
-		return nil
-	})
+// evaluate closes segment s exactly: it snaps anew on the closed graph,
+// times every cell again and counts the bases and residents moved, the
+// residents lost to and gained by the rescue circle (target seconds), cut
+// off, and the person-seconds added.
+func evaluate(ctx context.Context, in Input, base *CellTimes, s Segment, target float64) (Segment, error) {
+	closed, err := Close(in.Graph, s.Edges)
 	if err != nil {
-		return nil, err
+		return Segment{}, err
 	}
-	slices.SortStableFunc(out, func(a, b Segment) int {
-		if c := cmp.Compare(b.Lost, a.Lost); c != 0 {
-			return c
+	sub := in
+	sub.Workers = 1
+	sn, err := base.snapped.onClosed(ctx, closed, s.Edges, sub)
+	if err != nil {
+		return Segment{}, err
+	}
+	after, err := timesFrom(ctx, closed, sub, sn)
+	if errors.Is(err, ErrNoBases) {
+		after = &CellTimes{Seconds: make([]float64, len(in.Cells))}
+		for i := range after.Seconds {
+			after.Seconds[i] = math.Inf(1)
 		}
-		if c := cmp.Compare(b.CutOff, a.CutOff); c != 0 {
-			return c
+	} else if err != nil {
+		return Segment{}, err
+	}
+	s.Evaluated = true
+	moved := func(ok0, ok1 bool, a, b graph.Snap) bool {
+		return ok0 != ok1 || (ok0 && (a.Point != b.Point || a.DistanceM != b.DistanceM))
+	}
+	for j := range in.Bases {
+		if moved(base.snapped.baseOK[j], sn.baseOK[j], base.snapped.bases[j], sn.bases[j]) {
+			s.BasesMoved++
 		}
-		if c := cmp.Compare(b.AddedPersonSeconds, a.AddedPersonSeconds); c != 0 {
-			return c
+	}
+	for i, p := range in.Pop {
+		if moved(base.snapped.cellOK[i], sn.cellOK[i], base.snapped.cells[i], sn.cells[i]) {
+			s.Resnapped += p
 		}
-		return cmp.Compare(b.PathResidents, a.PathResidents)
-	})
-	res.Segments = out
-	return res, nil
+		b, a := base.Seconds[i], after.Seconds[i]
+		switch {
+		case b <= target && !(a <= target):
+			s.Lost += p
+		case a <= target && !(b <= target):
+			s.Gained += p
+		}
+		switch {
+		case !math.IsInf(b, 1) && math.IsInf(a, 1):
+			s.CutOff += p
+		case !math.IsInf(b, 1) && !math.IsInf(a, 1):
+			s.AddedPersonSeconds += p * (a - b)
+		}
+	}
+	return s, nil
 }
 
 // mix is splitmix64's finaliser: a well-spread 64-bit key for a cell.

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rescuegrid/rescuegrid/internal/testenv"
 )
 
 // section returns the HTML of <section id="id"> … </section>.
@@ -202,22 +204,11 @@ func TestReport(t *testing.T) {
 }
 
 // chromiumPath is the browser the Makefile installs (RESCUEGRID_CHROMIUM),
-// else chromium on the PATH.
+// else chromium on the PATH; without one the test skips, or fails under
+// make test (testenv).
 func chromiumPath(tb testing.TB) string {
 	tb.Helper()
-	p := os.Getenv("RESCUEGRID_CHROMIUM")
-	if p == "" {
-		p = "chromium"
-		if lp, err := exec.LookPath(p); err == nil {
-			p = lp
-		} else {
-			p = "/usr/bin/chromium"
-		}
-	}
-	if fi, err := os.Stat(p); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-		tb.Fatalf("headless Chromium not found at %s (RESCUEGRID_CHROMIUM): run 'make browser-deps' to install Debian's chromium", p)
-	}
-	return p
+	return testenv.Chromium(tb)
 }
 
 // headless runs Chromium on a local file with a fresh profile, no network

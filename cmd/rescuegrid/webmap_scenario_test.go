@@ -23,6 +23,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/internal/httpapi"
 	"github.com/rescuegrid/rescuegrid/internal/service"
 	"github.com/rescuegrid/rescuegrid/internal/study"
+	"github.com/rescuegrid/rescuegrid/internal/testenv"
 )
 
 // TestWebMapScenarioInChromium is a planner's session on the sample's web
@@ -37,15 +38,10 @@ import (
 // out/test-artifacts/webmap-scenario-*.png.
 func TestWebMapScenarioInChromium(t *testing.T) {
 	if !webmap.Bundled() {
-		t.Fatal("the web map library is not bundled: run `make web`")
+		testenv.Missing(t, "the web map library is not bundled: run `make web`")
 	}
-	exe := os.Getenv("RESCUEGRID_CHROMIUM")
-	if exe == "" {
-		exe = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(exe); err != nil {
-		t.Fatalf("chromium %s: %v (run `make browser-deps`)", exe, err)
-	}
+	testenv.Node(t, filepath.Join("..", "..", "data", "webmap", "js"), "web", "playwright-core")
+	exe := testenv.Chromium(t)
 	sampleDir, _ := filepath.Abs(filepath.Join("..", "..", "data", "sample", "andorra"))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := service.New(service.Config{Limits: service.DefaultLimits(), TileCacheBytes: 32 << 20}, logger)

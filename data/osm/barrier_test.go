@@ -221,6 +221,18 @@ func TestBarriersReal(t *testing.T) {
 			if st["barriers_applied"] == 0 || st["barriers_node_copies"] == 0 {
 				t.Fatalf("no barrier applied: %v", st)
 			}
+			// Splitting moves edge ends, it adds or drops none: the same
+			// edges, and one more node per copy.
+			noBar := builtin(t, "emergency")
+			noBar.Barriers = nil
+			plain, err := buildSafely(t, shared.Path(t, "data", region[0], region[1]), noBar)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.NumEdges() != plain.NumEdges() || int64(g.NumNodes()-plain.NumNodes()) != st["barriers_node_copies"] {
+				t.Errorf("with barriers %d nodes, %d edges; without %d nodes, %d edges; %d copies",
+					g.NumNodes(), g.NumEdges(), plain.NumNodes(), plain.NumEdges(), st["barriers_node_copies"])
+			}
 			if g.Hierarchy() == nil {
 				t.Fatal("no hierarchy")
 			}

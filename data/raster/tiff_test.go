@@ -15,6 +15,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/data/raster"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
+	"github.com/rescuegrid/rescuegrid/internal/testenv"
 )
 
 func wuhan(tb testing.TB) string {
@@ -74,9 +75,7 @@ func TestWuhanWhole(t *testing.T) {
 // (XYZ output, row by row from the north, as Read returns them).
 func gdalWindow(tb testing.TB, path string, w raster.Window) []float64 {
 	tb.Helper()
-	if _, err := exec.LookPath("gdal_translate"); err != nil {
-		tb.Fatal("gdal_translate not found: install gdal-bin (make test does)")
-	}
+	testenv.Program(tb, "gdal_translate", "GDAL: install Debian's gdal-bin (`make tiles-deps` does)")
 	out := filepath.Join(tb.TempDir(), "w.xyz")
 	cmd := exec.Command("gdal_translate", "-q", "-srcwin", strconv.Itoa(w.X0), strconv.Itoa(w.Y0), strconv.Itoa(w.X1-w.X0), strconv.Itoa(w.Y1-w.Y0),
 		"-of", "XYZ", "-co", "DECIMAL_PRECISION=10", path, out)
@@ -104,6 +103,7 @@ func gdalWindow(tb testing.TB, path string, w raster.Window) []float64 {
 // gdalConvert rewrites src with gdal_translate and creation options.
 func gdalConvert(tb testing.TB, src string, args ...string) string {
 	tb.Helper()
+	testenv.Program(tb, "gdal_translate", "GDAL: install Debian's gdal-bin (`make tiles-deps` does)")
 	dst := filepath.Join(tb.TempDir(), "out.tif")
 	cmd := exec.Command("gdal_translate", append(append([]string{"-q"}, args...), src, dst)...)
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -118,6 +118,7 @@ func gdalConvert(tb testing.TB, src string, args ...string) string {
 // LZW strips, BigTIFF, big-endian, uncompressed, and Int32 samples.
 func TestAgainstGDAL(t *testing.T) {
 	t.Parallel()
+	testenv.Program(t, "gdal_translate", "GDAL: install Debian's gdal-bin (`make tiles-deps` does)")
 	src := wuhan(t)
 	variants := []struct {
 		name string

@@ -15,17 +15,14 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/rescuegrid/rescuegrid/data/tiles"
+	"github.com/rescuegrid/rescuegrid/internal/testenv"
 )
 
-// gdalTool returns the path of a GDAL program, failing the test (not
-// skipping it) when GDAL is missing: CI must run these.
+// gdalTool returns the path of a GDAL program; without GDAL the test skips,
+// or fails under make test (testenv).
 func gdalTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s (GDAL) not found: run `make tiles-deps` (installs Debian's gdal-bin) to test the tiles with GDAL", name)
-	}
-	return p
+	return testenv.Program(t, name, "GDAL: run `make tiles-deps` (installs Debian's gdal-bin) to test the tiles with GDAL")
 }
 
 // sampleTiles picks one non-empty tile per layer over Andorra la Vella.

@@ -13,26 +13,19 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/rescuegrid/rescuegrid/data/tiles"
+	"github.com/rescuegrid/rescuegrid/internal/testenv"
 )
 
-// node returns the node binary and the folder of the JavaScript checks,
-// failing the test (not skipping it) when either is missing: CI must run
-// these.
+// node returns the node binary and the folder of the JavaScript checks
+// (@mapbox/vector-tile, pbf and pmtiles from npm); without them the test
+// skips, or fails under make test (testenv).
 func node(t *testing.T) (bin, dir string) {
 	t.Helper()
-	bin, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found: run `make tiles-deps` (installs Debian's nodejs and the npm decoders) to test the tiles with @mapbox/vector-tile and pmtiles")
-	}
-	dir, err = filepath.Abs("js")
+	dir, err := filepath.Abs("js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"@mapbox/vector-tile", "pbf", "pmtiles"} {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", m, "package.json")); err != nil {
-			t.Fatalf("data/tiles/js/node_modules/%s is missing: run `make tiles-deps` (npm ci in data/tiles/js)", m)
-		}
-	}
+	bin = testenv.Node(t, dir, "tiles-deps", "@mapbox/vector-tile", "pbf", "pmtiles")
 	return bin, dir
 }
 

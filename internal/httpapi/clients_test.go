@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -15,20 +14,15 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/math"
 	"github.com/rescuegrid/rescuegrid/internal/flightapi"
 	"github.com/rescuegrid/rescuegrid/internal/service"
+	"github.com/rescuegrid/rescuegrid/internal/testenv"
 )
 
 // python returns the interpreter of `make py-deps` (pyarrow and the
-// notebooks' packages), failing the test with how to get it.
+// notebooks' packages); unset, the test skips, or fails under make test
+// (testenv), saying how to get it.
 func python(tb testing.TB) string {
 	tb.Helper()
-	py := os.Getenv("RESCUEGRID_PYTHON")
-	if py == "" {
-		tb.Fatal("RESCUEGRID_PYTHON is not set: run the tests with `make test` (it runs `make py-deps`)")
-	}
-	if _, err := os.Stat(py); err != nil {
-		tb.Fatalf("RESCUEGRID_PYTHON=%s: %v (run `make py-deps`)", py, err)
-	}
-	return py
+	return testenv.Python(tb)
 }
 
 // TestPyarrowClient serves the sample over HTTP and Arrow Flight on

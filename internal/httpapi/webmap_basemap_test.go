@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rescuegrid/rescuegrid/data/webmap"
 )
 
 // TestWebMapBasemapInChromium loads the sample's web map in headless
@@ -22,9 +20,6 @@ import (
 // view is one A4 landscape page with the legend, scale bar and
 // attribution. Screenshots and the PDF are kept in out/test-artifacts/.
 func TestWebMapBasemapInChromium(t *testing.T) {
-	if !webmap.Bundled() {
-		t.Fatal("the web map library is not bundled: run `make web`")
-	}
 	exe := chromium(t)
 	s := sampleSrv(t)
 	hs := httptest.NewServer(s.Handler())
@@ -142,9 +137,6 @@ func TestWebMapBasemapInChromium(t *testing.T) {
 // rescue circle from the message catalogue (internal/i18n), place labels
 // from name:zh where tagged; no console error.
 func TestWebMapChineseInChromium(t *testing.T) {
-	if !webmap.Bundled() {
-		t.Fatal("the web map library is not bundled: run `make web`")
-	}
 	exe := chromium(t)
 	s := sampleSrv(t)
 	hs := httptest.NewServer(s.Handler())

@@ -20,6 +20,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/webmap"
 	"github.com/rescuegrid/rescuegrid/internal/service"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
+	"github.com/rescuegrid/rescuegrid/internal/testenv"
 )
 
 // artifacts is where browser tests keep their screenshots (out/ at the
@@ -36,18 +37,17 @@ func artifacts(tb testing.TB) string {
 	return dir
 }
 
-// chromium returns Debian's chromium (make browser-deps), failing the test
-// with how to get it.
+// chromium returns Debian's chromium (make browser-deps) after checking the
+// rest of what the browser checks need: the bundled web map library and
+// node with playwright-core (make web). Without any of them the test skips,
+// or fails under make test (testenv), saying how to get it.
 func chromium(tb testing.TB) string {
 	tb.Helper()
-	exe := os.Getenv("RESCUEGRID_CHROMIUM")
-	if exe == "" {
-		exe = "/usr/bin/chromium"
+	if !webmap.Bundled() {
+		testenv.Missing(tb, "the web map library is not bundled: run `make web` (it copies MapLibre GL JS from npm into data/webmap/static/vendor)")
 	}
-	if _, err := os.Stat(exe); err != nil {
-		tb.Fatalf("chromium %s: %v (run `make browser-deps`)", exe, err)
-	}
-	return exe
+	testenv.Node(tb, filepath.Join("..", "..", "data", "webmap", "js"), "web", "playwright-core")
+	return testenv.Chromium(tb)
 }
 
 // checkMap runs data/webmap/js/check.mjs (playwright-core driving the
@@ -74,9 +74,6 @@ func checkMap(tb testing.TB, exe, url, shot string, args ...string) []byte {
 // shows the gain the what-if API computes for that spot. Screenshots are
 // kept in out/test-artifacts/.
 func TestWebMapInChromium(t *testing.T) {
-	if !webmap.Bundled() {
-		t.Fatal("the web map library is not bundled: run `make web` (it copies MapLibre GL JS from npm into data/webmap/static/vendor)")
-	}
 	exe := chromium(t)
 	s := sampleSrv(t)
 	hs := httptest.NewServer(s.Handler())
@@ -233,9 +230,6 @@ func parentPopulation(tb testing.TB, st *service.Study, id string) float64 {
 func TestWebMapSheltersInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("Porto Alegre in a browser: not in -short")
-	}
-	if !webmap.Bundled() {
-		t.Fatal("the web map library is not bundled: run `make web`")
 	}
 	exe := chromium(t)
 	shared.Export(t) // the study names its inputs as ${RESCUEGRID_SHARED}/...

@@ -13,7 +13,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,7 +20,6 @@ import (
 	"strings"
 
 	"github.com/rescuegrid/rescuegrid/analysis/standard"
-	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 	"github.com/rescuegrid/rescuegrid/internal/limits"
 	"go.yaml.in/yaml/v3"
@@ -398,14 +396,12 @@ func Load(path string) (*Study, error) {
 }
 
 // Parse is Load on bytes already read; path locates relative file names.
+// Each section of the file checks itself, in the order of the file's
+// documentation, and the first error is returned.
 func Parse(b []byte, path string) (*Study, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
-	}
-	dir := filepath.Dir(abs)
-	fail := func(key string, format string, a ...any) error {
-		return &ConfigError{File: path, Key: key, Err: fmt.Errorf(format, a...)}
 	}
 	if len(strings.TrimSpace(stripComments(b))) == 0 {
 		return nil, &ConfigError{File: path, Err: ErrEmptyStudy}
@@ -414,279 +410,17 @@ func Parse(b []byte, path string) (*Study, error) {
 	if err := decodeStrict(b, &r); err != nil {
 		return nil, &ConfigError{File: path, Err: err}
 	}
-	st := &Study{File: abs, Name: r.Name, Resolution: int(r.Resolution)}
-	if st.Name == "" {
-		st.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	}
-	if st.Resolution == 0 {
-		st.Resolution = geo.DefaultRes
-	}
-	if err := geo.CheckRes(st.Resolution); err != nil {
-		return nil, fail("resolution", "%d: allowed %d to %d", st.Resolution, geo.MinRes, geo.MaxRes)
-	}
-	preset := r.Preset
-	if preset == "" {
-		preset = DefaultPreset
-	}
-	base, err := Preset(preset, dir)
-	if err != nil {
-		return nil, fail("preset", "%v", err)
-	}
-	if st.Standard, err = Override(base, &r.Standards); err != nil {
-		return nil, fail("standards", "%v", err)
-	}
-	file := func(key, name string) (string, error) {
-		if name == "" {
-			return "", nil
-		}
-		p, err := expandShared(name)
-		if err != nil {
-			return "", fail(key, "file %s: %v", name, err)
-		}
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		if _, err := os.Stat(p); err != nil {
-			return "", fail(key, "file %s: %v", name, errors.Unwrap(err))
-		}
-		return p, nil
-	}
-	n := r.Network
-	if (n.PBF == "") == (n.Graph == "") {
-		return nil, fail("network", "give exactly one of pbf (an OSM extract) or graph (from 'rescuegrid network build')")
-	}
-	if n.PBF, err = file("network.pbf", n.PBF); err != nil {
-		return nil, err
-	}
-	if n.Graph, err = file("network.graph", n.Graph); err != nil {
-		return nil, err
-	}
-	if n.Graph != "" && n.SpeedFactor != 0 {
-		return nil, fail("network.speed_factor", "%v: applies when the graph is built from network.pbf; the speeds of the built graph %s are fixed (rebuild it with 'rescuegrid network build --speed-factor %v', or remove speed_factor)", n.SpeedFactor, filepath.Base(n.Graph), n.SpeedFactor)
-	}
-	if n.Graph != "" && n.Barriers != nil {
-		return nil, fail("network.barriers", "applies when the graph is built from network.pbf; the built graph %s is fixed (rebuild it with or without 'rescuegrid network build --barriers', or remove barriers)", filepath.Base(n.Graph))
-	}
-	n.profileGiven = n.Profile != ""
-	if n.Profile == "" {
-		n.Profile = "drive"
-	}
-	if n.Profile != "drive" && n.Profile != "emergency" {
-		return nil, fail("network.profile", "%q: allowed drive or emergency", n.Profile)
-	}
-	if n.SpeedFactor < 0 || math.IsNaN(n.SpeedFactor) || math.IsInf(n.SpeedFactor, 0) {
-		return nil, fail("network.speed_factor", "%v: want > 0", n.SpeedFactor)
-	}
-	if n.WalkGraph, err = file("network.walk_graph", n.WalkGraph); err != nil {
-		return nil, err
-	}
-	st.Network = n
-	for i, sh := range r.Facilities.Shelters {
-		key := fmt.Sprintf("facilities.shelters[%d]", i)
-		if sh.File == "" {
-			return nil, fail(key+".file", "is required")
-		}
-		if sh.File, err = file(key+".file", sh.File); err != nil {
+	p := &parser{path: path, dir: filepath.Dir(abs)}
+	st := &Study{File: abs}
+	for _, section := range []func(*Study, *raw) error{
+		p.head, p.network, p.shelterFacilities, p.depots, p.shelterOptions,
+		p.scenarios, p.robustness, p.times, p.bases, p.population, p.units, p.zones,
+	} {
+		if err := section(st, &r); err != nil {
 			return nil, err
 		}
-		switch sh.Format {
-		case "":
-			sh.Format = "points"
-		case "points", "sosrs":
-		default:
-			return nil, fail(key+".format", "%q: allowed points or sosrs", sh.Format)
-		}
-		if sh.Class != "" {
-			if _, ok := st.Standard.Shelters.Classes[sh.Class]; !ok {
-				return nil, fail(key+".class", "%q is not a shelter class of the standards (%s)", sh.Class, classNames(st.Standard.Shelters.Classes))
-			}
-		}
-		st.Shelters = append(st.Shelters, sh)
 	}
-	for i, d := range r.Facilities.Depots {
-		f, err := file(fmt.Sprintf("facilities.depots[%d].file", i), d.File)
-		if err != nil {
-			return nil, err
-		}
-		if f == "" {
-			return nil, fail(fmt.Sprintf("facilities.depots[%d].file", i), "is required")
-		}
-		st.Depots = append(st.Depots, f)
-	}
-	if len(st.Depots) > 0 && len(st.Shelters) == 0 {
-		return nil, fail("facilities.depots", "depots are studied against shelters: give facilities.shelters too")
-	}
-	so := r.Shelters
-	if so.DemandShare < 0 || so.DemandShare > 1 {
-		return nil, fail("shelters.demand_share", "%v: want a share in (0, 1]", so.DemandShare)
-	}
-	if so.CutoffMinutes < 0 {
-		return nil, fail("shelters.cutoff_minutes", "%v: want > 0", so.CutoffMinutes)
-	}
-	if so.DefaultClass == "" {
-		so.DefaultClass = "short_term"
-	}
-	if len(st.Shelters) > 0 {
-		if _, ok := st.Standard.Shelters.Classes[so.DefaultClass]; !ok {
-			return nil, fail("shelters.default_class", "%q is not a shelter class of the standards (%s)", so.DefaultClass, classNames(st.Standard.Shelters.Classes))
-		}
-		if n.PBF == "" && n.WalkGraph == "" {
-			return nil, fail("network.walk_graph", "shelters need a pedestrian graph: give network.pbf, or network.walk_graph (rescuegrid network build --profile walk)")
-		}
-	}
-	st.ShelterOpt = so
-	names := map[string]bool{}
-	for i, sc := range r.Scenarios {
-		key := fmt.Sprintf("scenarios[%d]", i)
-		if sc.Name == "" || names[sc.Name] {
-			return nil, fail(key+".name", "%q: want a name, unique among the scenarios", sc.Name)
-		}
-		names[sc.Name] = true
-		if sc.CloseAreas, err = file(key+".close_areas", sc.CloseAreas); err != nil {
-			return nil, err
-		}
-		for j := range sc.Slow {
-			if sc.Slow[j].Area, err = file(fmt.Sprintf("%s.slow[%d].area", key, j), sc.Slow[j].Area); err != nil {
-				return nil, err
-			}
-			if sc.Slow[j].Area == "" || !(sc.Slow[j].Factor > 0) {
-				return nil, fail(fmt.Sprintf("%s.slow[%d]", key, j), "want an area file and a factor > 0")
-			}
-		}
-		if (len(sc.SheltersClosed) > 0 || len(sc.ShelterCapacity) > 0) && len(st.Shelters) == 0 {
-			return nil, fail(key, "shelters_closed and shelter_capacity need shelters: give facilities.shelters")
-		}
-		for id, f := range sc.ShelterCapacity {
-			if !(f >= 0) || math.IsInf(f, 0) {
-				return nil, fail(key+".shelter_capacity."+id, "%v: want a factor >= 0 (1: unchanged, 0: no places)", f)
-			}
-		}
-		for j, bs := range append(append([]BaseSpec(nil), sc.BasesMove...), sc.BasesAdd...) {
-			what := fmt.Sprintf("%s.bases_move[%d]", key, j)
-			if j >= len(sc.BasesMove) {
-				what = fmt.Sprintf("%s.bases_add[%d]", key, j-len(sc.BasesMove))
-			}
-			if bs.ID == "" || checkLonLat(bs.Lon, bs.Lat) != nil || (bs.Lon == 0 && bs.Lat == 0) || bs.TeamSize < 0 {
-				return nil, fail(what, "want an id, lon and lat in degrees, and a team_size >= 0")
-			}
-		}
-		for id, n := range sc.TeamSize {
-			if n < 0 {
-				return nil, fail(key+".team_size."+id, "%d: want a number of members >= 0", n)
-			}
-		}
-		if len(sc.CloseWays) == 0 && sc.CloseAreas == "" && len(sc.Slow) == 0 && len(sc.BasesOut) == 0 &&
-			len(sc.SheltersClosed) == 0 && len(sc.ShelterCapacity) == 0 && len(sc.BasesMove) == 0 && len(sc.BasesAdd) == 0 && len(sc.TeamSize) == 0 {
-			return nil, fail(key, "changes nothing: give close_ways, close_areas, slow, bases_out, bases_move, bases_add, team_size, shelters_closed or shelter_capacity")
-		}
-		st.Scenarios = append(st.Scenarios, sc)
-	}
-	if n := r.Robustness.CriticalSegments; n < 0 || n > MaxCriticalSegments {
-		return nil, fail("robustness.critical_segments", "%d: want 0 (none) to %d", n, MaxCriticalSegments)
-	}
-	st.Robustness = r.Robustness
-	if err := checkBusyTeams(r.BusyTeams); err != nil {
-		return nil, fail("busy_teams", "%v", err)
-	}
-	st.BusyTeams = r.BusyTeams
-	if st.Times, err = parseTimes(r.Times, r.SpeedProf, file, fail); err != nil {
-		return nil, err
-	}
-	if len(r.Facilities.Bases) == 0 {
-		return nil, fail("facilities.bases", "no rescue team bases: give at least one file or osm tag list")
-	}
-	for i, f := range r.Facilities.Bases {
-		key := fmt.Sprintf("facilities.bases[%d]", i)
-		if (f.File == "") == (len(f.OSMTags) == 0) {
-			return nil, fail(key, "give exactly one of file (CSV or GeoJSON) or osm (tags such as amenity=fire_station)")
-		}
-		if len(f.OSMTags) > 0 && n.PBF == "" {
-			return nil, fail(key+".osm", "OSM tags need network.pbf to read them from")
-		}
-		for _, t := range f.OSMTags {
-			if k, v, ok := strings.Cut(t, "="); !ok || k == "" || v == "" {
-				return nil, fail(key+".osm", "%q: want key=value", t)
-			}
-		}
-		if f.File, err = file(key+".file", f.File); err != nil {
-			return nil, err
-		}
-		if f.TeamSize < 0 {
-			return nil, fail(key+".team_size", "%d: want >= 0", f.TeamSize)
-		}
-		st.Bases = append(st.Bases, f)
-	}
-	p := r.Population
-	if err := p.takeNight(); err != nil {
-		return nil, fail("population", "%v", err)
-	}
-	if p.Day, err = checkDay(p.Day, file, fail); err != nil {
-		return nil, err
-	}
-	set := 0
-	for _, x := range []bool{p.H3 != "", p.Polygons != "", p.Buildings != nil, p.Raster != ""} {
-		if x {
-			set++
-		}
-	}
-	if set != 1 {
-		return nil, fail("population", "give exactly one of h3 (a cell,population table), polygons (with key), raster (a GeoTIFF of people per pixel) or buildings (estimate from OSM)")
-	}
-	if p.Raster, err = file("population.raster", p.Raster); err != nil {
-		return nil, err
-	}
-	if p.H3, err = file("population.h3", p.H3); err != nil {
-		return nil, err
-	}
-	if p.Polygons, err = file("population.polygons", p.Polygons); err != nil {
-		return nil, err
-	}
-	if p.Polygons != "" && p.Key == "" {
-		p.Key = "population"
-	}
-	if p.Buildings != nil && n.PBF == "" {
-		return nil, fail("population.buildings", "needs network.pbf to read buildings from")
-	}
-	if p.Buildings != nil && p.Buildings.ScaleTo < 0 {
-		return nil, fail("population.buildings.scale_to", "%v: want >= 0", p.Buildings.ScaleTo)
-	}
-	st.Population = p
-	u := r.Units
-	if (u.File == "") == (u.AdminLevel == 0) {
-		return nil, fail("units", "give exactly one of file (GeoJSON polygons) or osm_admin_level (OSM boundaries)")
-	}
-	if u.AdminLevel != 0 && (u.AdminLevel < 2 || u.AdminLevel > 11) {
-		return nil, fail("units.osm_admin_level", "%d: allowed 2 to 11", u.AdminLevel)
-	}
-	if u.AdminLevel != 0 && n.PBF == "" {
-		return nil, fail("units.osm_admin_level", "needs network.pbf to read boundaries from")
-	}
-	if u.File, err = file("units.file", u.File); err != nil {
-		return nil, err
-	}
-	if u.Rollup, err = checkRollup(u, fail, file); err != nil {
-		return nil, err
-	}
-	st.Units = u
-	for i, z := range r.Zones {
-		if len(z.OSM) > 0 || z.Builtup != nil {
-			oz, err := checkOSMZone(fmt.Sprintf("zones[%d]", i), z.File, z.CRS, z.OSM, z.Builtup, z.Name, n.PBF, fail)
-			if err != nil {
-				return nil, err
-			}
-			st.OSMZones = append(st.OSMZones, oz)
-			continue
-		}
-		f, err := file(fmt.Sprintf("zones[%d].file", i), z.File)
-		if err != nil {
-			return nil, err
-		}
-		if f == "" {
-			return nil, fail(fmt.Sprintf("zones[%d]", i), "file is required")
-		}
-		st.Zones = append(st.Zones, f)
-	}
-	if err := st.readCRS(&r, fail); err != nil {
+	if err := st.readCRS(&r, p.fail); err != nil {
 		return nil, err
 	}
 	st.Output = r.Output
