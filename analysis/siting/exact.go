@@ -170,10 +170,6 @@ func (p *problem) setCover(ctx context.Context, opt Options) (*Solution, error) 
 	if !(share > 0 && share <= 1) {
 		return nil, fmt.Errorf("%w: share %v: want (0, 1]", ErrInput, share)
 	}
-	rounds := opt.SwapRounds
-	if rounds == 0 {
-		rounds = DefaultSwapRounds
-	}
 	sol := p.newSolution(opt)
 	sol.Required = share * sol.Coverable
 	reach := make([]bool, len(p.w))
@@ -182,47 +178,86 @@ func (p *problem) setCover(ctx context.Context, opt Options) (*Solution, error) 
 			reach[e.Cell] = true
 		}
 	}
+	c := &coverGoal{p: p, q: p, share: share, required: sol.Required}
 	// q is the problem the search runs on. Covering every coverable
 	// resident is a set-covering problem over cells, whatever their
 	// population: q counts each populated coverable cell once, so greedy is
 	// Chvátal's (1979) and its costs are whole numbers of uncovered cells.
 	// A share below 1 is a population constraint: q is p.
-	q := p
 	if share == 1 {
-		uq := *p
-		uq.w = make([]float64, len(p.w))
-		uq.total = 0
-		for i, w := range p.w {
-			if w > 0 && reach[i] {
-				uq.w[i] = 1
-				uq.total++
-			}
-		}
-		q = &uq
+		c.q = p.cellProblem(reach)
 	}
-	ok := func(cur []float64) bool {
-		if share == 1 {
-			return q.cost(cur) == 0
-		}
-		var cov float64
-		for i, w := range p.w {
-			if cur[i] == 0 {
-				cov += w
-			}
-		}
-		return cov >= sol.Required*(1-1e-12)
+	g, set, err := c.greedyAndReduce(ctx, opt, sol, reach)
+	if err != nil {
+		return nil, err
 	}
-	okSet := func(set []int) bool {
-		cur := q.fresh()
-		for _, j := range set {
-			q.open(cur, j)
+	if sol.Feasible && opt.Exact.MaxWork >= 0 {
+		if set, err = c.exactMinimum(ctx, opt, sol, set); err != nil {
+			return nil, err
 		}
-		return ok(cur)
 	}
-	// Greedy by residents gives the curve a planner reads; by cells (when
-	// covering all) it is Chvátal's and often needs fewer sites. Both are
-	// improved by drop-and-swap; the fewer sites win, and either's online
-	// bound bounds the number of sites.
+	p.fillCover(sol, g, set)
+	return sol, nil
+}
+
+// coverGoal is what setCover asks of a plan: to cover share of the
+// coverable residents (required), searched on q.
+type coverGoal struct {
+	p, q     *problem
+	share    float64
+	required float64
+}
+
+// cellProblem is p with each populated cell some site covers weighing 1
+// and the others 0.
+func (p *problem) cellProblem(reach []bool) *problem {
+	uq := *p
+	uq.w = make([]float64, len(p.w))
+	uq.total = 0
+	for i, w := range p.w {
+		if w > 0 && reach[i] {
+			uq.w[i] = 1
+			uq.total++
+		}
+	}
+	return &uq
+}
+
+// ok tells whether the plan whose state is cur covers enough.
+func (c *coverGoal) ok(cur []float64) bool {
+	if c.share == 1 {
+		return c.q.cost(cur) == 0
+	}
+	var cov float64
+	for i, w := range c.p.w {
+		if cur[i] == 0 {
+			cov += w
+		}
+	}
+	return cov >= c.required*(1-1e-12)
+}
+
+// okSet tells whether the plan of sites set covers enough.
+func (c *coverGoal) okSet(set []int) bool {
+	cur := c.q.fresh()
+	for _, j := range set {
+		c.q.open(cur, j)
+	}
+	return c.ok(cur)
+}
+
+// greedyAndReduce runs greedy by residents, and by cells when covering
+// all: greedy by residents gives the curve a planner reads (returned); by
+// cells it is Chvátal's and often needs fewer sites. Both are improved by
+// drop-and-swap; the fewer sites win (returned), and either's online bound
+// bounds the number of sites (sol.MinSites). It sets sol.Evaluations,
+// Feasible and Swaps.
+func (c *coverGoal) greedyAndReduce(ctx context.Context, opt Options, sol *Solution, reach []bool) (*greedyRun, []int, error) {
+	p, q := c.p, c.q
+	rounds := opt.SwapRounds
+	if rounds == 0 {
+		rounds = DefaultSwapRounds
+	}
 	gqs := []*problem{p}
 	if q != p {
 		gqs = append(gqs, q)
@@ -234,20 +269,20 @@ func (p *problem) setCover(ctx context.Context, opt Options) (*Solution, error) 
 	for _, gq := range gqs {
 		b := newBounds(len(p.cand), gq.costOf(p.cand))
 		run := gq.newGreedy(b)
-		for !ok(run.cur) && (opt.K == 0 || len(run.picks) < opt.K) {
+		for !c.ok(run.cur) && (opt.K == 0 || len(run.picks) < opt.K) {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if !run.next() {
 				break
 			}
 		}
 		sol.Evaluations += run.evals
-		found, swaps, err := q.reduce(ctx, run.picks, ok(run.cur), okSet, rounds)
+		found, swaps, err := q.reduce(ctx, run.picks, c.ok(run.cur), c.okSet, rounds)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		feasible := okSet(found)
+		feasible := c.okSet(found)
 		better := set == nil || (feasible && !sol.Feasible) ||
 			(feasible == sol.Feasible && (len(found) < len(set) || (len(found) == len(set) && q.costOf(found) < q.costOf(set))))
 		if g == nil {
@@ -260,7 +295,7 @@ func (p *problem) setCover(ctx context.Context, opt Options) (*Solution, error) 
 		b.online(gq.costOf(run.picks), gq.gainsAt(run.picks))
 		b.online(gq.costOf(found), gq.gainsAt(found))
 		allowed := gq.total - sol.Required
-		if share == 1 {
+		if c.share == 1 {
 			allowed = gq.total - gq.coverable(reach)
 		}
 		tol := 1e-12 * (gq.total + 1)
@@ -271,42 +306,51 @@ func (p *problem) setCover(ctx context.Context, opt Options) (*Solution, error) 
 			}
 		}
 	}
-	// The exact minimum, as far as the budget goes: for each k from the
-	// lower bound up, does some k-site plan cover enough? The first that
-	// does is the minimum; if none below the answer's size does, the
-	// answer is the minimum.
-	if sol.Feasible && opt.Exact.MaxWork >= 0 {
-		budget := opt.Exact.MaxWork
-		if budget == 0 {
-			budget = DefaultExactMaxWork
+	return g, set, nil
+}
+
+// exactMinimum finds the exact minimum, as far as the budget goes: for
+// each k from the lower bound up, does some k-site plan cover enough? The
+// first that does is the minimum (and its plan is returned); if none below
+// the answer's size does, the answer is the minimum. sol.ExactMinimum is
+// -1 when the budget or opt.Exact.MaxK ran out first.
+func (c *coverGoal) exactMinimum(ctx context.Context, opt Options, sol *Solution, set []int) ([]int, error) {
+	q := c.q
+	budget := opt.Exact.MaxWork
+	if budget == 0 {
+		budget = DefaultExactMaxWork
+	}
+	// q's cost is the uncovered weight: whole cells when covering all
+	// (any plan under half a cell covers them all), residents otherwise.
+	goal := q.total - sol.Required + 1e-9*(q.total+1)
+	if c.share == 1 {
+		goal = 0.5
+	}
+	sol.ExactMinimum = len(set)
+	for k := sol.MinSites; k < len(set); k++ {
+		if opt.Exact.MaxK > 0 && k > opt.Exact.MaxK {
+			sol.ExactMinimum = -1
+			break
 		}
-		// q's cost is the uncovered weight: whole cells when covering all
-		// (any plan under half a cell covers them all), residents otherwise.
-		goal := q.total - sol.Required + 1e-9*(q.total+1)
-		if share == 1 {
-			goal = 0.5
+		_, es, err := q.exact(ctx, k, goal, nil, goal, &budget)
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		sol.ExactMinimum = len(set)
-		for k := sol.MinSites; k < len(set); k++ {
-			if opt.Exact.MaxK > 0 && k > opt.Exact.MaxK {
-				sol.ExactMinimum = -1
-				break
-			}
-			_, es, err := q.exact(ctx, k, goal, nil, goal, &budget)
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			if err != nil {
-				sol.ExactMinimum = -1
-				break
-			}
-			if es != nil && okSet(es) {
-				sol.ExactMinimum = k
-				set = es
-				break
-			}
+		if err != nil {
+			sol.ExactMinimum = -1
+			break
+		}
+		if es != nil && c.okSet(es) {
+			sol.ExactMinimum = k
+			set = es
+			break
 		}
 	}
+	return set, nil
+}
+
+// fillCover measures the greedy curve of g and the plan set into sol.
+func (p *problem) fillCover(sol *Solution, g *greedyRun, set []int) {
 	sol.Sites = set
 	sol.Curve = make([]Step, len(g.picks))
 	rep := p.newReport()
@@ -330,7 +374,6 @@ func (p *problem) setCover(ctx context.Context, opt Options) (*Solution, error) 
 	sol.MeanSeconds = sol.PersonSeconds / p.total
 	sol.Members = p.members(set)
 	sol.Bound = nan
-	return sol, nil
 }
 
 // coverable sums the weights of the cells some site covers.
