@@ -297,7 +297,9 @@ func runNetworkInfo(args []string, e *env) error {
 		}
 	}
 	if p.Barriers != nil {
-		writeBarriers(w, info.Stats)
+		if err := writeBarriers(w, info.Stats); err != nil {
+			return err
+		}
 	}
 	if len(info.Stats) > 0 {
 		keys := make([]string, 0, len(info.Stats))
@@ -315,7 +317,7 @@ func runNetworkInfo(args []string, e *env) error {
 
 // writeBarriers prints the barrier counts of the ingest stats in one line:
 // how many closed the road, and how many were skipped and why.
-func writeBarriers(w io.Writer, stats map[string]int64) {
+func writeBarriers(w io.Writer, stats map[string]int64) error {
 	var open []string
 	var nOpen int64
 	for _, k := range []string{"emergency", "motorcar", "motor_vehicle", "vehicle", "access"} {
@@ -324,7 +326,8 @@ func writeBarriers(w io.Writer, stats map[string]int64) {
 			nOpen += n
 		}
 	}
-	fmt.Fprintf(w, "barriers       %d applied (%d node copies); skipped: %d let through by tags (%s), %d not on a routable way, %d of a passable kind\n",
+	_, err := fmt.Fprintf(w, "barriers       %d applied (%d node copies); skipped: %d let through by tags (%s), %d not on a routable way, %d of a passable kind\n",
 		stats["barriers_applied"], stats["barriers_node_copies"], nOpen, strings.Join(open, ", "),
 		stats["barriers_off_routable_ways"], stats["barriers_passable_kind"])
+	return err
 }

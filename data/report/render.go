@@ -624,7 +624,7 @@ func (v *view) siting(r *Report) {
 		return
 	}
 	res := r.Summary.Residents
-	gainLabel, valueLabel := sitingUnit(st.Objective)
+	var gainLabel, valueLabel string
 	if st.Objective == "time" {
 		gainLabel, valueLabel = v.l.T("report.gain.time"), v.l.T("report.value.time")
 	} else {
@@ -733,8 +733,6 @@ func (v *view) findings(r *Report) {
 	}
 	v.Findings = f
 }
-
-func listUpTo(xs []string, n int) string { return listIn(i18n.EN, xs, n) }
 
 // listUpTo is listUpTo in the page's language.
 func (v *view) listUpTo(xs []string, n int) string { return listIn(v.l, xs, n) }

@@ -261,10 +261,9 @@ func GraphBasemap(g *graph.Graph) (*Basemap, error) {
 	}
 	type seg struct{ a, b graph.NodeID }
 	type wayAcc struct {
-		segs     []seg
-		lengthM  float64
-		seconds  float64
-		firstSeg int
+		segs    []seg
+		lengthM float64
+		seconds float64
 	}
 	ways := map[int64]*wayAcc{}
 	var order []int64

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -82,18 +83,18 @@ func TestAbuse(t *testing.T) {
 	}
 	hs := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: 15 * time.Second,
 		WriteTimeout: writeTimeout, IdleTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError)}
-	go hs.Serve(ln)
-	defer hs.Close()
+	go func() { _ = hs.Serve(ln) }()
+	defer func() { _ = hs.Close() }()
 	fln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fsrv := flightapi.New(svc, flightapi.Config{}, logger, nil)
-	go fsrv.Serve(fln)
+	go func() { _ = fsrv.Serve(fln) }()
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		fsrv.Shutdown(ctx)
+		_ = fsrv.Shutdown(ctx)
 	}()
 	base := "http://" + ln.Addr().String()
 
@@ -114,7 +115,7 @@ func TestAbuse(t *testing.T) {
 			t0 := time.Now()
 			resp, err := c.Get(base + "/healthz")
 			if err == nil {
-				io.Copy(io.Discard, resp.Body)
+				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 			}
 			d := time.Since(t0)
@@ -125,7 +126,7 @@ func TestAbuse(t *testing.T) {
 			if resp, err := c.Get(base + "/readyz"); err != nil || resp.StatusCode != 200 {
 				notReady.Add(1)
 			} else {
-				io.Copy(io.Discard, resp.Body)
+				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 			}
 		}
@@ -147,7 +148,7 @@ func TestAbuse(t *testing.T) {
 		resp, err := c.Do(req)
 		code := -1
 		if err == nil {
-			io.Copy(io.Discard, resp.Body)
+			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			code = resp.StatusCode
 		}
@@ -213,14 +214,14 @@ func TestAbuse(t *testing.T) {
 			if err != nil {
 				return
 			}
-			defer conn.Close()
-			io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+			defer func() { _ = conn.Close() }()
+			_, _ = io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
 			deadline := time.Now().Add(readHeaderTimeout + 2*slack)
 			for time.Now().Before(deadline) {
 				if _, err := conn.Write([]byte("a")); err != nil {
 					break
 				}
-				conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+				_ = conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
 				if _, err := conn.Read(make([]byte, 512)); err != nil && !isTimeout(err) {
 					break
 				}
@@ -237,8 +238,8 @@ func TestAbuse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer conn.Close()
-		io.WriteString(conn, "GET /api/tables/cells?format=geojson HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+		defer func() { _ = conn.Close() }()
+		_, _ = io.WriteString(conn, "GET /api/tables/cells?format=geojson HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 	}
 	// Idle Flight connections: the server must close them after its
 	// handshake timeout.
@@ -251,8 +252,8 @@ func TestAbuse(t *testing.T) {
 			if err != nil {
 				return
 			}
-			defer conn.Close()
-			conn.SetReadDeadline(time.Now().Add(5*time.Second + 2*slack))
+			defer func() { _ = conn.Close() }()
+			_ = conn.SetReadDeadline(time.Now().Add(5*time.Second + 2*slack))
 			if _, err := io.Copy(io.Discard, conn); err == nil || !isTimeout(err) {
 				flightClosed.Add(1) // EOF or reset: closed by the server
 			}
@@ -263,7 +264,7 @@ func TestAbuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fc.Close()
+	defer func() { _ = fc.Close() }()
 	var flightOK, flightBusy atomic.Int64
 	for i := 0; i < load.flightReaders; i++ {
 		wg.Add(1)
@@ -334,7 +335,8 @@ func TestAbuse(t *testing.T) {
 }
 
 func isTimeout(err error) bool {
-	ne, ok := err.(net.Error)
+	var ne net.Error
+	ok := errors.As(err, &ne)
 	return ok && ne.Timeout()
 }
 
