@@ -99,7 +99,7 @@ test-lists: ## the packages make test runs under -race and without it
 	echo "go test -race ($$(printf '%s\n' $$race | wc -l) packages):"; printf '  %s\n' $$race; \
 	echo "go test ($$(printf '%s\n' $$plain | wc -l) packages):"; printf '  %s\n' $$plain
 
-test: deps tiles-deps py-deps browser-deps web ## lint, go test (-race where concurrent: make test-lists), then the notebooks (what CI runs)
+test: deps tiles-deps py-deps browser-deps web web-check-deps ## lint, go test (-race where concurrent: make test-lists), then the notebooks (what CI runs)
 	$(MAKE) --no-print-directory lint
 	@$(TEST_LISTS); st=0; \
 	echo "go test -race -count=1 ($$(printf '%s\n' $$race | wc -l) packages)"; \
@@ -109,7 +109,7 @@ test: deps tiles-deps py-deps browser-deps web ## lint, go test (-race where con
 	exit $$st
 	$(MAKE) --no-print-directory notebooks-check
 
-test-short: deps tiles-deps py-deps browser-deps web ## go vet, then go test -short (-race where concurrent)
+test-short: deps tiles-deps py-deps browser-deps web web-check-deps ## go vet, then go test -short (-race where concurrent)
 	$(GO) vet ./...
 	@$(TEST_LISTS); st=0; \
 	$(TEST_ENV) $(GO) test -race -count=1 -short $$race || st=1; \
@@ -294,11 +294,13 @@ browser-deps: ## install Debian's chromium (and a CJK font for the report screen
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
 
-# The web map: MapLibre GL JS and playwright-core (for the headless-Chromium
-# test) pinned in data/webmap/js/package-lock.json; the library is copied into
-# data/webmap/static/vendor, which go:embed bundles into the binary.
+# The web map: MapLibre GL JS pinned in data/webmap/js/package-lock.json (all that
+# running needs); the library is copied into data/webmap/static/vendor, which
+# go:embed bundles into the binary. The headless-Chromium check of the tests
+# (playwright-core) is pinned apart in data/webmap/check (make web-check-deps).
 WEB_JS     := data/webmap/js
 WEB_VENDOR := data/webmap/static/vendor
+WEB_CHECK  := data/webmap/check
 
 .PHONY: web
 web: ## npm ci the web map's packages and bundle MapLibre GL JS into the binary's page
@@ -311,6 +313,15 @@ web: ## npm ci the web map's packages and bundle MapLibre GL JS into the binary'
 	@mkdir -p $(WEB_VENDOR)
 	@cp -p $(WEB_JS)/node_modules/maplibre-gl/dist/maplibre-gl.js $(WEB_JS)/node_modules/maplibre-gl/dist/maplibre-gl.css \
 	  $(WEB_JS)/node_modules/maplibre-gl/LICENSE.txt $(WEB_VENDOR)/
+
+.PHONY: web-check-deps
+web-check-deps: ## npm ci playwright-core for the web map's headless-Chromium tests (data/webmap/check)
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update; $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm; }
+	@if [ ! -f $(WEB_CHECK)/node_modules/.package-lock.json ] || \
+	    [ $(WEB_CHECK)/package-lock.json -nt $(WEB_CHECK)/node_modules/.package-lock.json ]; then \
+	  echo "web-check-deps: npm ci in $(WEB_CHECK)"; \
+	  cd $(WEB_CHECK) && npm ci --no-audit --no-fund --ignore-scripts; \
+	fi
 
 .PHONY: bench-load
 bench-load: build ## load test of serve on loopback (tiles at 1000/s, isochrones at 20/s) into bench/out/load.txt

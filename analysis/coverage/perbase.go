@@ -36,6 +36,46 @@ func nodeCells(ctx context.Context, g *graph.Graph, res, workers int) ([]h3.Cell
 	return out, err
 }
 
+// baseAcc is one worker's running answer over the bases it searched.
+type baseAcc struct {
+	t1, t2 []float64
+	b1, b2 []int32
+	count  []int32
+	last   []int32
+	own    []bool
+	stamp  []int32
+	busy   []float64 // Π busy fraction of the bases within the circle
+}
+
+func newBaseAcc(n int, withBusy bool) *baseAcc {
+	a := &baseAcc{t1: make([]float64, n), t2: make([]float64, n), b1: make([]int32, n), b2: make([]int32, n),
+		count: make([]int32, n), last: make([]int32, n), own: make([]bool, n), stamp: make([]int32, n)}
+	for i := range a.t1 {
+		a.t1[i], a.t2[i], a.b1[i], a.b2[i] = math.Inf(1), math.Inf(1), -1, -1
+	}
+	if withBusy {
+		a.busy = make([]float64, n)
+		for i := range a.busy {
+			a.busy[i] = 1
+		}
+	}
+	return a
+}
+
+// perBasePass is one search per base, bounded at the horizon.
+type perBasePass struct {
+	in        Input
+	snaps     []graph.Snap
+	connector []float64
+	off       []uint32
+	idx       []int32
+	nc        []h3.Cell
+	horizon   float64
+	target    float64
+	busy      []float64
+	r         *perBaseResult
+}
+
 func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps []graph.Snap, connector []float64, noRoad []bool, horizon, target float64, busy []float64) (*perBaseResult, error) {
 	g := in.Graph
 	n := len(in.Cells)
@@ -44,38 +84,16 @@ func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps 
 	if err != nil {
 		return nil, err
 	}
-	bands := in.Standard.IsochroneMinutes
-	type acc struct {
-		t1, t2 []float64
-		b1, b2 []int32
-		count  []int32
-		last   []int32
-		own    []bool
-		stamp  []int32
-		busy   []float64 // Π busy fraction of the bases within the circle
-	}
-	newAcc := func() *acc {
-		a := &acc{t1: make([]float64, n), t2: make([]float64, n), b1: make([]int32, n), b2: make([]int32, n),
-			count: make([]int32, n), last: make([]int32, n), own: make([]bool, n), stamp: make([]int32, n)}
-		for i := range a.t1 {
-			a.t1[i], a.t2[i], a.b1[i], a.b2[i] = math.Inf(1), math.Inf(1), -1, -1
-		}
-		if busy != nil {
-			a.busy = make([]float64, n)
-			for i := range a.busy {
-				a.busy[i] = 1
-			}
-		}
-		return a
-	}
-	accs := make(chan *acc, in.Workers)
-	var used []*acc
+	accs := make(chan *baseAcc, in.Workers)
+	var used []*baseAcc
 	for w := 0; w < in.Workers; w++ {
-		a := newAcc()
+		a := newBaseAcc(n, busy != nil)
 		used = append(used, a)
 		accs <- a
 	}
 	r := &perBaseResult{covered: make([]float64, len(in.Bases)), iso: make([][]Band, len(in.Bases)), nodeCell: nc}
+	pass := &perBasePass{in: in, snaps: snaps, connector: connector, off: off, idx: idx, nc: nc,
+		horizon: horizon, target: target, busy: busy, r: r}
 	var groups [][]route.Seed
 	var which []int
 	for b, sd := range seeds {
@@ -85,97 +103,126 @@ func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps 
 		}
 	}
 	err = route.ForEach(ctx, g, groups, route.Options{Limit: graph.Seconds(horizon)}, in.Workers, func(k int, s *route.Search) error {
-		b := which[k]
 		a := <-accs
 		defer func() { accs <- a }()
-		stamp := int32(b + 1)
-		bandSet := make([]map[h3.Cell]struct{}, len(bands))
-		for j := range bandSet {
-			bandSet[j] = map[h3.Cell]struct{}{}
-		}
-		// The cells this base reaches within the horizon and their times,
-		// summed below in cell order: the sums then depend on the cells
-		// alone, not on the order the search settles nodes, which differs
-		// between graphs numbered differently (a shard's and the whole).
-		type hit struct {
-			i int32
-			t float64
-		}
-		var hits []hit
-		for _, v := range s.Settled() {
-			tv, _ := s.Time(v)
-			for j, m := range bands {
-				if float64(tv) <= m*60 {
-					bandSet[j][nc[v]] = struct{}{}
-				}
-			}
-			for _, ci := range idx[off[v]:off[v+1]] {
-				i := int(ci)
-				if a.stamp[i] == stamp {
-					continue
-				}
-				a.stamp[i] = stamp
-				t32, _, ok := route.PointTime(s, snaps[i])
-				if !ok {
-					continue
-				}
-				t := float64(t32) + connector[i]
-				if t > horizon {
-					continue
-				}
-				switch {
-				case t < a.t1[i] || (t == a.t1[i] && int32(b) < a.b1[i]):
-					a.t2[i], a.b2[i] = a.t1[i], a.b1[i]
-					a.t1[i], a.b1[i] = t, int32(b)
-				case t < a.t2[i] || (t == a.t2[i] && int32(b) < a.b2[i]):
-					a.t2[i], a.b2[i] = t, int32(b)
-				}
-				if t <= target {
-					a.count[i]++
-					a.last[i] = int32(b)
-					if a.busy != nil {
-						a.busy[i] *= busy[b]
-					}
-					if u := in.BaseUnit[b]; u >= 0 && u == in.CellUnit[i] {
-						a.own[i] = true
-					}
-				}
-				hits = append(hits, hit{int32(i), t})
-			}
-		}
-		slices.SortFunc(hits, func(x, y hit) int { return int(x.i - y.i) })
-		var covered float64
-		bandRes := make([]float64, len(bands))
-		for _, h := range hits {
-			if h.t <= target {
-				covered += in.Pop[h.i]
-			}
-			for j, m := range bands {
-				if h.t <= m*60 {
-					bandSet[j][in.Cells[h.i]] = struct{}{}
-					bandRes[j] += in.Pop[h.i]
-				}
-			}
-		}
-		r.covered[b] = covered
-		r.iso[b] = make([]Band, len(bands))
-		for j := range bands {
-			cells := make([]h3.Cell, 0, len(bandSet[j]))
-			for c := range bandSet[j] {
-				cells = append(cells, c)
-			}
-			slices.Sort(cells)
-			r.iso[b][j] = Band{Cells: cells, Residents: bandRes[j]}
-		}
+		pass.search(which[k], s, a)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	// Merge the workers' accumulators.
+	r.merge(n, used, busy != nil)
+	return r, nil
+}
+
+// cellHit is a cell base reaches within the horizon, at time t.
+type cellHit struct {
+	i int32
+	t float64
+}
+
+// search takes base b's search s into a, and the base's covered residents
+// and isochrone bands into the result.
+func (pass *perBasePass) search(b int, s *route.Search, a *baseAcc) {
+	in, nc := pass.in, pass.nc
+	bands := in.Standard.IsochroneMinutes
+	stamp := int32(b + 1)
+	bandSet := make([]map[h3.Cell]struct{}, len(bands))
+	for j := range bandSet {
+		bandSet[j] = map[h3.Cell]struct{}{}
+	}
+	// The cells this base reaches within the horizon and their times,
+	// summed below in cell order: the sums then depend on the cells
+	// alone, not on the order the search settles nodes, which differs
+	// between graphs numbered differently (a shard's and the whole).
+	var hits []cellHit
+	for _, v := range s.Settled() {
+		tv, _ := s.Time(v)
+		for j, m := range bands {
+			if float64(tv) <= m*60 {
+				bandSet[j][nc[v]] = struct{}{}
+			}
+		}
+		for _, ci := range pass.idx[pass.off[v]:pass.off[v+1]] {
+			i := int(ci)
+			if a.stamp[i] == stamp {
+				continue
+			}
+			a.stamp[i] = stamp
+			t32, _, ok := route.PointTime(s, pass.snaps[i])
+			if !ok {
+				continue
+			}
+			t := float64(t32) + pass.connector[i]
+			if t > pass.horizon {
+				continue
+			}
+			pass.record(a, i, b, t)
+			hits = append(hits, cellHit{int32(i), t})
+		}
+	}
+	pass.bandsOf(b, hits, bandSet)
+}
+
+// record keeps base b's time t to cell i in a: the two best times and
+// bases, and, within the rescue circle, the count, the last base, the busy
+// product and whether a base of the cell's own unit covers it.
+func (pass *perBasePass) record(a *baseAcc, i, b int, t float64) {
+	switch {
+	case t < a.t1[i] || (t == a.t1[i] && int32(b) < a.b1[i]):
+		a.t2[i], a.b2[i] = a.t1[i], a.b1[i]
+		a.t1[i], a.b1[i] = t, int32(b)
+	case t < a.t2[i] || (t == a.t2[i] && int32(b) < a.b2[i]):
+		a.t2[i], a.b2[i] = t, int32(b)
+	}
+	if t <= pass.target {
+		a.count[i]++
+		a.last[i] = int32(b)
+		if a.busy != nil {
+			a.busy[i] *= pass.busy[b]
+		}
+		if u := pass.in.BaseUnit[b]; u >= 0 && u == pass.in.CellUnit[i] {
+			a.own[i] = true
+		}
+	}
+}
+
+// bandsOf sums base b's covered residents and its isochrone bands (the
+// cells of the nodes in bandSet and of the cells hit), in cell order.
+func (pass *perBasePass) bandsOf(b int, hits []cellHit, bandSet []map[h3.Cell]struct{}) {
+	in, r := pass.in, pass.r
+	bands := in.Standard.IsochroneMinutes
+	slices.SortFunc(hits, func(x, y cellHit) int { return int(x.i - y.i) })
+	var covered float64
+	bandRes := make([]float64, len(bands))
+	for _, h := range hits {
+		if h.t <= pass.target {
+			covered += in.Pop[h.i]
+		}
+		for j, m := range bands {
+			if h.t <= m*60 {
+				bandSet[j][in.Cells[h.i]] = struct{}{}
+				bandRes[j] += in.Pop[h.i]
+			}
+		}
+	}
+	r.covered[b] = covered
+	r.iso[b] = make([]Band, len(bands))
+	for j := range bands {
+		cells := make([]h3.Cell, 0, len(bandSet[j]))
+		for c := range bandSet[j] {
+			cells = append(cells, c)
+		}
+		slices.Sort(cells)
+		r.iso[b][j] = Band{Cells: cells, Residents: bandRes[j]}
+	}
+}
+
+// merge merges the workers' accumulators into r's per-cell answers.
+func (r *perBaseResult) merge(n int, used []*baseAcc, withBusy bool) {
 	r.time2, r.base2 = make([]float64, n), make([]int32, n)
 	r.count, r.only, r.own = make([]int32, n), make([]int32, n), make([]bool, n)
-	if busy != nil {
+	if withBusy {
 		r.allBusy = make([]float64, n)
 		for i := range r.allBusy {
 			r.allBusy[i] = 1
@@ -214,5 +261,4 @@ func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps 
 		}
 		r.time2[i], r.base2[i] = t2, b2
 	}
-	return r, nil
 }

@@ -27,7 +27,7 @@ import (
 )
 
 // TestWebMapScenarioInChromium is a planner's session on the sample's web
-// map in headless Chromium (playwright-core, data/webmap/js/check.mjs):
+// map in headless Chromium (playwright-core, data/webmap/check/check.mjs):
 // a flood drawn with the mouse around the base that alone covers most
 // residents, its answer shown per unit, saved and exported as a study-file
 // scenario with its GeoJSON; then that base moved to where most residents
@@ -40,7 +40,7 @@ func TestWebMapScenarioInChromium(t *testing.T) {
 	if !webmap.Bundled() {
 		testenv.Missing(t, "the web map library is not bundled: run `make web`")
 	}
-	testenv.Node(t, filepath.Join("..", "..", "data", "webmap", "js"), "web", "playwright-core")
+	testenv.Node(t, filepath.Join("..", "..", "data", "webmap", "check"), "web-check-deps", "playwright-core")
 	exe := testenv.Chromium(t)
 	sampleDir, _ := filepath.Abs(filepath.Join("..", "..", "data", "sample", "andorra"))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -83,7 +83,7 @@ func TestWebMapScenarioInChromium(t *testing.T) {
 	shot := filepath.Join(art, "webmap-scenario.png")
 
 	cmd := exec.Command("node", "check.mjs", hs.URL+"/", shot, "--scenario="+specFile, "--print")
-	cmd.Dir = filepath.Join("..", "..", "data", "webmap", "js")
+	cmd.Dir = filepath.Join("..", "..", "data", "webmap", "check")
 	cmd.Env = append(os.Environ(), "RESCUEGRID_CHROMIUM="+exe)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

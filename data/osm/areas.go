@@ -105,19 +105,45 @@ func ExtractAreas(ctx context.Context, path string, filters []TagMatch, opt Opti
 	if err != nil {
 		return nil, nil, err
 	}
-	matches := func(tags osm.Tags) bool {
-		for _, f := range filters {
-			if f.match(tags) {
-				return true
-			}
-		}
-		return false
+	src := areaSource{path: path, kind: kind, opt: opt, filters: filters}
+	rels, wanted, err := src.relations(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
+	ways, found, need, err := src.ways(ctx, wanted)
+	if err != nil {
+		return nil, nil, err
+	}
+	nodes, err := src.nodes(ctx, need)
+	if err != nil {
+		return nil, nil, err
+	}
+	return assembleAreas(ctx, ways, rels, wanted, found, nodes)
+}
 
-	// Pass 1: the matching relations and the ways they need.
+// areaSource is the OSM file ExtractAreas reads, and its tag filters.
+type areaSource struct {
+	path    string
+	kind    fileKind
+	opt     Options
+	filters []TagMatch
+}
+
+func (src *areaSource) matches(tags osm.Tags) bool {
+	for _, f := range src.filters {
+		if f.match(tags) {
+			return true
+		}
+	}
+	return false
+}
+
+// relations is pass 1: the matching relations, and the ways they need
+// (member way id -> refs, filled by pass 2).
+func (src *areaSource) relations(ctx context.Context) ([]relRec, map[int64][]int64, error) {
 	var rels []relRec
-	wanted := map[int64][]int64{} // member way id -> refs (filled in pass 2)
-	err = scanObjects(ctx, path, kind, opt, skip{nodes: true, ways: true, withRelations: true}, func(o osm.Object) {
+	wanted := map[int64][]int64{}
+	err := scanObjects(ctx, src.path, src.kind, src.opt, skip{nodes: true, ways: true, withRelations: true}, func(o osm.Object) {
 		r, ok := o.(*osm.Relation)
 		if !ok {
 			return
@@ -125,7 +151,7 @@ func ExtractAreas(ctx context.Context, path string, filters []TagMatch, opt Opti
 		if t := r.Tags.Find("type"); t != "multipolygon" && t != "boundary" {
 			return
 		}
-		if !matches(r.Tags) {
+		if !src.matches(r.Tags) {
 			return
 		}
 		rec := relRec{id: int64(r.ID), tags: r.Tags.Map()}
@@ -149,12 +175,14 @@ func ExtractAreas(ctx context.Context, path string, filters []TagMatch, opt Opti
 	if err != nil {
 		return nil, nil, err
 	}
+	return rels, wanted, nil
+}
 
-	// Pass 2: matching closed ways, and the relations' member ways.
-	var ways []wayArea
-	found := map[int64]bool{}
-	var need []int64
-	err = scanObjects(ctx, path, kind, opt, skip{nodes: true}, func(o osm.Object) {
+// ways is pass 2: the matching closed ways, and the relations' member ways
+// (their refs into wanted, found marked); need lists every node they use.
+func (src *areaSource) ways(ctx context.Context, wanted map[int64][]int64) (ways []wayArea, found map[int64]bool, need []int64, err error) {
+	found = map[int64]bool{}
+	err = scanObjects(ctx, src.path, src.kind, src.opt, skip{nodes: true}, func(o osm.Object) {
 		w, ok := o.(*osm.Way)
 		if !ok {
 			return
@@ -162,7 +190,7 @@ func ExtractAreas(ctx context.Context, path string, filters []TagMatch, opt Opti
 		id := int64(w.ID)
 		_, member := wanted[id]
 		closed := len(w.Nodes) > 1 && w.Nodes[0].ID == w.Nodes[len(w.Nodes)-1].ID
-		area := closed && matches(w.Tags)
+		area := closed && src.matches(w.Tags)
 		if !member && !area {
 			return
 		}
@@ -180,16 +208,19 @@ func ExtractAreas(ctx context.Context, path string, filters []TagMatch, opt Opti
 		}
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	return ways, found, need, nil
+}
 
-	// Pass 3: the locations of the nodes those ways use.
+// nodes is pass 3: the locations of the nodes need lists.
+func (src *areaSource) nodes(ctx context.Context, need []int64) (nodeTable, error) {
 	slices.Sort(need)
 	need = slices.Compact(need)
 	locs := make([]orb.Point, len(need))
 	has := make([]bool, len(need))
 	if len(need) > 0 {
-		err = scanObjects(ctx, path, kind, opt, skip{ways: true}, func(o osm.Object) {
+		err := scanObjects(ctx, src.path, src.kind, src.opt, skip{ways: true}, func(o osm.Object) {
 			if n, ok := o.(*osm.Node); ok {
 				if i, hit := slices.BinarySearch(need, int64(n.ID)); hit {
 					locs[i], has[i] = e7Point(n.Lon, n.Lat), true
@@ -197,11 +228,15 @@ func ExtractAreas(ctx context.Context, path string, filters []TagMatch, opt Opti
 			}
 		})
 		if err != nil {
-			return nil, nil, err
+			return nodeTable{}, err
 		}
 	}
-	nodes := nodeTable{ids: need, locs: locs, has: has}
+	return nodeTable{ids: need, locs: locs, has: has}, nil
+}
 
+// assembleAreas builds the areas of the ways, then of the relations, each
+// by id; those that cannot be built are the problems, in the same order.
+func assembleAreas(ctx context.Context, ways []wayArea, rels []relRec, wanted map[int64][]int64, found map[int64]bool, nodes nodeTable) ([]Area, []AreaProblem, error) {
 	var areas []Area
 	var problems []AreaProblem
 	sort.Slice(ways, func(i, j int) bool { return ways[i].id < ways[j].id })

@@ -39,23 +39,23 @@ func artifacts(tb testing.TB) string {
 
 // chromium returns Debian's chromium (make browser-deps) after checking the
 // rest of what the browser checks need: the bundled web map library and
-// node with playwright-core (make web). Without any of them the test skips,
+// node with playwright-core (make web-check-deps). Without any of them the test skips,
 // or fails under make test (testenv), saying how to get it.
 func chromium(tb testing.TB) string {
 	tb.Helper()
 	if !webmap.Bundled() {
 		testenv.Missing(tb, "the web map library is not bundled: run `make web` (it copies MapLibre GL JS from npm into data/webmap/static/vendor)")
 	}
-	testenv.Node(tb, filepath.Join("..", "..", "data", "webmap", "js"), "web", "playwright-core")
+	testenv.Node(tb, filepath.Join("..", "..", "data", "webmap", "check"), "web-check-deps", "playwright-core")
 	return testenv.Chromium(tb)
 }
 
-// checkMap runs data/webmap/js/check.mjs (playwright-core driving the
+// checkMap runs data/webmap/check/check.mjs (playwright-core driving the
 // chromium exe) on the page at url and returns what it printed (JSON).
 func checkMap(tb testing.TB, exe, url, shot string, args ...string) []byte {
 	tb.Helper()
 	cmd := exec.Command("node", append([]string{"check.mjs", url, shot}, args...)...)
-	cmd.Dir = filepath.Join("..", "..", "data", "webmap", "js")
+	cmd.Dir = filepath.Join("..", "..", "data", "webmap", "check")
 	cmd.Env = append(os.Environ(), "RESCUEGRID_CHROMIUM="+exe)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -67,7 +67,7 @@ func checkMap(tb testing.TB, exe, url, shot string, args ...string) []byte {
 }
 
 // TestWebMapInChromium loads the web map of the sample in headless Chromium
-// (playwright-core, data/webmap/js/check.mjs): every tile layer draws
+// (playwright-core, data/webmap/check/check.mjs): every tile layer draws
 // features, nothing is fetched from another origin, there is no console
 // error; clicking a cell shows that cell's numbers from the cells tile; the
 // "add station" tool in the cell with most residents outside the circle
