@@ -69,14 +69,52 @@ build: deps web ## build bin/rescuegrid with the version stamped (web map bundle
 	@mkdir -p bin
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/rescuegrid
 
-test: deps tiles-deps py-deps browser-deps web web-check-deps ## lint, go test -race, then the notebooks (what CI runs)
+# make test runs every package's tests once, in one of two lists:
+# - under the race detector, the packages whose own code or tests are
+#   concurrent: go statements, sync, sync/atomic, internal/par, errgroup
+#   (RACE_RE, grepped in each package's .go files; a new package that starts
+#   goroutines joins this list by itself);
+# - without it, the rest, and the heavy real-data suites of TEST_NO_RACE,
+#   whose concurrency is that of the packages above, raced in their own tests
+#   (-race made cmd/rescuegrid take 211 s and bench 155 s).
+# TEST_LISTS sets race and plain, and stops unless together they are
+# `go list ./...`, each package once (`make test-lists` prints them).
+TEST_NO_RACE := ./bench ./cmd/rescuegrid ./internal/reliability
+RACE_RE      := (^|[^A-Za-z0-9_.])go (func|[A-Za-z_][A-Za-z0-9_.]*\()|"sync"|"sync/atomic"|/internal/par"|errgroup"
+define TEST_LISTS
+all=$$($(GO) list ./...); heavy=$$($(GO) list $(TEST_NO_RACE)); race=; plain=; \
+for p in $$($(GO) list -f '{{.ImportPath}}={{.Dir}}' ./...); do \
+  pkg=$${p%%=*}; dir=$${p#*=}; \
+  if printf '%s\n' $$heavy | grep -qxF "$$pkg"; then plain="$$plain $$pkg"; \
+  elif grep -qE '$(RACE_RE)' "$$dir"/*.go; then race="$$race $$pkg"; \
+  else plain="$$plain $$pkg"; fi; \
+done; \
+[ "$$(printf '%s\n' $$race $$plain | sort)" = "$$(printf '%s\n' $$all | sort)" ] || \
+  { echo "test lists: -race ($$race) and plain ($$plain) are not go list ./... each once"; exit 1; }
+endef
+
+.PHONY: test-lists
+test-lists: ## the packages make test runs under -race and without it
+	@$(TEST_LISTS); \
+	echo "go test -race ($$(printf '%s\n' $$race | wc -l) packages):"; printf '  %s\n' $$race; \
+	echo "go test ($$(printf '%s\n' $$plain | wc -l) packages):"; printf '  %s\n' $$plain
+
+test: deps tiles-deps py-deps browser-deps web web-check-deps ## lint, go test (-race where concurrent: make test-lists), then the notebooks (what CI runs)
 	$(MAKE) --no-print-directory lint
-	$(TEST_ENV) $(GO) test -race -count=1 ./...
+	@$(TEST_LISTS); st=0; \
+	echo "go test -race -count=1 ($$(printf '%s\n' $$race | wc -l) packages)"; \
+	$(TEST_ENV) $(GO) test -race -count=1 $$race || st=1; \
+	echo "go test -count=1 ($$(printf '%s\n' $$plain | wc -l) packages)"; \
+	$(TEST_ENV) $(GO) test -count=1 $$plain || st=1; \
+	exit $$st
 	$(MAKE) --no-print-directory notebooks-check
 
-test-short: deps tiles-deps py-deps browser-deps web web-check-deps ## go vet, then go test -race -short
+test-short: deps tiles-deps py-deps browser-deps web web-check-deps ## go vet, then go test -short (-race where concurrent)
 	$(GO) vet ./...
-	$(TEST_ENV) $(GO) test -race -count=1 -short ./...
+	@$(TEST_LISTS); st=0; \
+	$(TEST_ENV) $(GO) test -race -count=1 -short $$race || st=1; \
+	$(TEST_ENV) $(GO) test -count=1 -short $$plain || st=1; \
+	exit $$st
 
 test-reliability: deps ## the whole reliability suite: write faults and kills at every point, bad inputs, signals, the service's abuse test
 	$(TEST_ENV) $(GO) test -count=1 ./internal/outdir
@@ -139,12 +177,12 @@ bench-engines: deps ## hierarchy, PHAST, RPHAST vs Dijkstra, scipy and OSRM (CPU
 	$(OSRM_VENV)/bin/python bench/engines/osrm_table.py $(ENGINES_OUT)/malta.osrm \
 	  $(ENGINES_OUT)/table-sources.csv $(ENGINES_OUT)/table-targets.csv | tee $(ENGINES_OUT)/osrm.txt
 
-bench-studies: build ## whole studies (sample, Porto Alegre, Malta): seconds and peak memory into bench/out/studies.txt
+bench-studies: build ## whole studies (sample, Porto Alegre, Malta; RESCUEGRID_SHARED=SHARED): seconds and peak memory into bench/out/studies.txt
 	@mkdir -p bench/out
 	@: > bench/out/studies.txt
 	@for s in data/sample/andorra/study.yaml bench/studies/porto-alegre.yaml bench/studies/malta.yaml; do \
 	  echo "== $$s" | tee -a bench/out/studies.txt; \
-	  $(BIN) analyze $$s --out bench/out/study-$$(basename $$(dirname $$s))-$$(basename $$s .yaml) | tail -1 | tee -a bench/out/studies.txt; \
+	  RESCUEGRID_SHARED="$(SHARED_ABS)" $(BIN) analyze $$s --out bench/out/study-$$(basename $$(dirname $$s))-$$(basename $$s .yaml) | tail -1 | tee -a bench/out/studies.txt; \
 	done
 
 bench-go: deps ## Go benchmarks into bench/out/go-bench.txt

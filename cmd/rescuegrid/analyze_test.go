@@ -192,7 +192,7 @@ func TestAnalyzeFailureLeavesNoOutput(t *testing.T) {
 // flood shelters and checks the shelter tables against each other and the
 // summary.
 func TestAnalyzePortoAlegreShelters(t *testing.T) {
-	shared.Dir(t) // the study reads ../shared
+	shared.Export(t) // the study names its inputs as ${RESCUEGRID_SHARED}/...
 	out := filepath.Join(t.TempDir(), "poa")
 	stdout, stderr := runCLI(t, "analyze", filepath.Join("..", "..", "bench", "studies", "porto-alegre.yaml"), "--out", out)
 	if !strings.Contains(stderr, "542 without coordinates") || !strings.Contains(stdout, "shelters:") {

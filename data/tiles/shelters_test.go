@@ -16,6 +16,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
+	"github.com/rescuegrid/rescuegrid/internal/shared"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
@@ -27,6 +28,7 @@ func TestSheltersLayerMatchesStudy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("Porto Alegre study: not in -short")
 	}
+	shared.Export(t) // the study names its inputs as ${RESCUEGRID_SHARED}/...
 	ctx := context.Background()
 	st, err := study.Load("../../bench/studies/porto-alegre.yaml")
 	if err != nil {

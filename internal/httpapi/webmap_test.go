@@ -19,6 +19,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/data/webmap"
 	"github.com/rescuegrid/rescuegrid/internal/service"
+	"github.com/rescuegrid/rescuegrid/internal/shared"
 	"github.com/rescuegrid/rescuegrid/internal/testenv"
 )
 
@@ -231,6 +232,7 @@ func TestWebMapSheltersInChromium(t *testing.T) {
 		t.Skip("Porto Alegre in a browser: not in -short")
 	}
 	exe := chromium(t)
+	shared.Export(t) // the study names its inputs as ${RESCUEGRID_SHARED}/...
 	s := newTestServer(16 << 20)
 	s.svc.Load(context.Background(), filepath.Join("..", "..", "bench", "studies", "porto-alegre.yaml"))
 	st := s.svc.Default().Study()

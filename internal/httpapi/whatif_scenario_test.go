@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/rescuegrid/rescuegrid/internal/service"
+	"github.com/rescuegrid/rescuegrid/internal/shared"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
@@ -194,6 +195,7 @@ func BenchmarkWhatIfPolygon(b *testing.B) {
 
 func maltaSrv(tb testing.TB) *Server {
 	tb.Helper()
+	shared.Export(tb) // the study names its inputs as ${RESCUEGRID_SHARED}/...
 	malta.once.Do(func() {
 		s := newTestServer(16 << 20)
 		s.svc.Load(context.Background(), filepath.Join("..", "..", "bench", "studies", "malta.yaml"))

@@ -17,7 +17,7 @@ import (
 // tests that need real data must not pass silently without it.
 func Dir(tb testing.TB) string {
 	tb.Helper()
-	if d := os.Getenv("RESCUEGRID_SHARED"); d != "" {
+	if d := os.Getenv(Env); d != "" {
 		abs, err := filepath.Abs(d)
 		if err != nil {
 			tb.Fatalf("RESCUEGRID_SHARED=%s: %v", d, err)
@@ -40,6 +40,25 @@ func Dir(tb testing.TB) string {
 			tb.Fatalf("no go.mod above %s; set RESCUEGRID_SHARED", wd)
 		}
 	}
+}
+
+// Env is the environment variable naming the shared folder; study files
+// (bench/studies) name their inputs as ${RESCUEGRID_SHARED}/...
+const Env = "RESCUEGRID_SHARED"
+
+// Export returns Dir and, when RESCUEGRID_SHARED is unset, sets it to that
+// folder for the whole test binary, so that study files using
+// ${RESCUEGRID_SHARED}, in this process or in a command it starts, find the
+// same shared data as the test.
+func Export(tb testing.TB) string {
+	tb.Helper()
+	d := Dir(tb)
+	if os.Getenv(Env) == "" {
+		if err := os.Setenv(Env, d); err != nil {
+			tb.Fatalf("set %s: %v", Env, err)
+		}
+	}
+	return d
 }
 
 // Path joins elem onto the shared folder.
