@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb/geojson"
+	"github.com/rescuegrid/rescuegrid/data/csvio"
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/internal/outdir"
 )
@@ -103,24 +104,24 @@ func extract(ctx context.Context, args []string, e *env) error {
 		bw := bufio.NewWriter(w)
 		bw.WriteString("id,lon,lat,name,osm_type,osm_id")
 		for _, k := range keys {
-			bw.WriteString("," + string(appendCSVField(nil, k)))
+			bw.WriteString("," + csvio.Field(k))
 		}
 		bw.WriteString("\n")
 		for _, f := range feats {
-			row := appendCSVField(nil, f.Ref())
+			row := csvio.AppendField(nil, f.Ref())
 			row = append(row, ',')
 			row = strconv.AppendFloat(row, f.Loc[0], 'g', -1, 64)
 			row = append(row, ',')
 			row = strconv.AppendFloat(row, f.Loc[1], 'g', -1, 64)
 			row = append(row, ',')
-			row = appendCSVField(row, f.Tags["name"])
+			row = csvio.AppendField(row, f.Tags["name"])
 			row = append(row, ',')
 			row = append(row, f.Type...)
 			row = append(row, ',')
 			row = strconv.AppendInt(row, f.ID, 10)
 			for _, k := range keys {
 				row = append(row, ',')
-				row = appendCSVField(row, f.Tags[k])
+				row = csvio.AppendField(row, f.Tags[k])
 			}
 			bw.Write(append(row, '\n'))
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
+	"github.com/rescuegrid/rescuegrid/data/csvio"
 	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 	"github.com/rescuegrid/rescuegrid/internal/limits"
@@ -122,7 +123,7 @@ func reach(ctx context.Context, args []string, e *env) error {
 			buf = append(buf, ',')
 			buf = strconv.AppendFloat(buf, float64(t), 'g', -1, 64)
 			buf = append(buf, ',')
-			buf = appendCSVField(buf, pts[s.Source(v)].ID)
+			buf = csvio.AppendField(buf, pts[s.Source(v)].ID)
 			buf = append(buf, '\n')
 			bw.Write(buf)
 		}
@@ -170,26 +171,4 @@ func placeSources(g *graph.Graph, pts []facility.Point, opt graph.SnapOptions, f
 		placed++
 	}
 	return seeds, placed
-}
-
-// appendCSVField appends s, quoted if it needs to be.
-func appendCSVField(buf []byte, s string) []byte {
-	needs := false
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
-			needs = true
-			break
-		}
-	}
-	if !needs {
-		return append(buf, s...)
-	}
-	buf = append(buf, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			buf = append(buf, '"')
-		}
-		buf = append(buf, s[i])
-	}
-	return append(buf, '"')
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/siting"
+	"github.com/rescuegrid/rescuegrid/data/csvio"
 	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
@@ -262,8 +263,6 @@ func num(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
-func csvField(s string) string { return string(appendCSVField(nil, s)) }
-
 // siteResult is one run of the site command: its flags, study and inputs,
 // the candidates (rep) and their matrix, the solution (nil when nothing was
 // solved), the plan, the coverage before and after the plan, and its time.
@@ -298,8 +297,8 @@ func writeSiteFiles(dir string, r *siteResult) error {
 			if s.Cell != 0 {
 				cell = s.Cell.String()
 			}
-			fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s,%s,%s,%d,%t,%t\n", rank, csvField(s.ID), kind, csvField(from), cell, num(s.Loc[0]), num(s.Loc[1]),
-				csvField(unitID(s.Loc)), members, members >= minT, members >= minV)
+			fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s,%s,%s,%d,%t,%t\n", rank, csvio.Field(s.ID), kind, csvio.Field(from), cell, num(s.Loc[0]), num(s.Loc[1]),
+				csvio.Field(unitID(s.Loc)), members, members >= minT, members >= minV)
 		}
 		for k, j := range plan.Sites {
 			row(k+1, m.Sites[j], "new", "", f.teamSize)
@@ -319,7 +318,7 @@ func writeSiteFiles(dir string, r *siteResult) error {
 		err = atomicfile.Write(filepath.Join(dir, "curve.csv"), func(w io.Writer) error {
 			fmt.Fprintln(w, "k,site_id,gain,value,covered,person_seconds,swapped_value,bound_greedy,bound_online,exact,gap")
 			for _, s := range sol.Curve {
-				fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", s.K, csvField(m.Sites[s.Site].ID), num(s.Gain), num(s.Value), num(s.Covered), num(s.PersonSeconds),
+				fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", s.K, csvio.Field(m.Sites[s.Site].ID), num(s.Gain), num(s.Value), num(s.Covered), num(s.PersonSeconds),
 					num(s.Swapped), num(s.Bound.Greedy), num(s.Bound.Online), num(s.Bound.Exact), num(s.Bound.Gap))
 			}
 			return nil
@@ -332,7 +331,7 @@ func writeSiteFiles(dir string, r *siteResult) error {
 		fmt.Fprintln(w, "unit_id,name,residents,within_before,within_after,bases_before,bases_after,members_before,members_after,min_members,team_short_before,team_short_after,meets_team_before,meets_team_after")
 		for u, b := range before.Units {
 			a := after.Units[u]
-			fmt.Fprintf(w, "%s,%s,%s,%s,%s,%d,%d,%d,%d,%d,%d,%d,%t,%t\n", csvField(b.ID), csvField(b.Name), num(b.Residents), num(b.Within), num(a.Within),
+			fmt.Fprintf(w, "%s,%s,%s,%s,%s,%d,%d,%d,%d,%d,%d,%d,%t,%t\n", csvio.Field(b.ID), csvio.Field(b.Name), num(b.Residents), num(b.Within), num(a.Within),
 				b.Bases, a.Bases, b.Members, a.Members, b.MinMembers, b.TeamShort, a.TeamShort, b.MeetsTeam, a.MeetsTeam)
 		}
 		return nil
@@ -399,10 +398,10 @@ func writeCandidates(dir string, r *siteResult) error {
 			if s.Cell != 0 {
 				cell = s.Cell.String()
 			}
-			fmt.Fprintf(w, "%s,%s,%s,%s,true,\n", csvField(s.ID), cell, num(s.Loc[0]), num(s.Loc[1]))
+			fmt.Fprintf(w, "%s,%s,%s,%s,true,\n", csvio.Field(s.ID), cell, num(s.Loc[0]), num(s.Loc[1]))
 		}
 		for _, d := range append(append([]siting.Rejection(nil), r.rep.Rejected...), r.rep.DroppedCells...) {
-			fmt.Fprintf(w, "%s,,,,false,%s\n", csvField(d.ID), csvField(d.Reason))
+			fmt.Fprintf(w, "%s,,,,false,%s\n", csvio.Field(d.ID), csvio.Field(d.Reason))
 		}
 		return nil
 	})

@@ -2,7 +2,6 @@ package arrowio
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/rescuegrid/rescuegrid/data/csvio"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
 
@@ -177,14 +177,15 @@ func writeCSV(path string, rec arrow.Record, geomName string) error {
 	return nil
 }
 
-// encodeCSV writes the header and the rows of rec as CSV.
+// encodeCSV writes the header and the rows of rec as CSV (see data/csvio).
 func encodeCSV(w io.Writer, rec arrow.Record, cols []textColumn) error {
-	cw := csv.NewWriter(w)
+	bw := bufio.NewWriterSize(w, 1<<16)
 	row := make([]string, len(cols))
 	for j, c := range cols {
 		row[j] = c.name
 	}
-	if err := cw.Write(row); err != nil {
+	buf := csvio.AppendRow(nil, row...)
+	if _, err := bw.Write(buf); err != nil {
 		return err
 	}
 	for i := 0; i < int(rec.NumRows()); i++ {
@@ -194,12 +195,12 @@ func encodeCSV(w io.Writer, rec arrow.Record, cols []textColumn) error {
 				return err
 			}
 		}
-		if err := cw.Write(row); err != nil {
+		buf = csvio.AppendRow(buf[:0], row...)
+		if _, err := bw.Write(buf); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return bw.Flush()
 }
 
 // WriteGeoJSON writes rec to path as a GeoJSON FeatureCollection (RFC

@@ -1,7 +1,6 @@
 package study
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/rescuegrid/rescuegrid/data/csvio"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 )
@@ -94,10 +94,9 @@ func gcj02CSV(path string) ([]byte, error) {
 		r[iLon] = strconv.FormatFloat(p[0], 'f', 7, 64)
 		r[iLat] = strconv.FormatFloat(p[1], 'f', 7, 64)
 	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	if err := w.WriteAll(rows); err != nil {
-		return nil, err
+	var buf []byte
+	for _, r := range rows {
+		buf = csvio.AppendRow(buf, r...)
 	}
-	return buf.Bytes(), nil
+	return buf, nil
 }
