@@ -183,87 +183,24 @@ func Search(ctx context.Context, in Input) (*Partial, error) {
 	if in.Workers <= 0 {
 		in.Workers = runtime.GOMAXPROCS(0)
 	}
-	g, std := in.Graph, in.Standard
+	std := in.Standard
 	n := len(in.Cells)
 	target := std.RescueSeconds()
-	turnout := graph.Seconds(std.Rescue.TurnoutSeconds)
 	snapOpt := graph.SnapOptions{MaxDistanceM: std.Access.SnapDistanceM}
-	walk := std.WalkMPS()
 
 	res := &Result{}
 	c := &res.Cells
-	c.Center = make([]orb.Point, n)
-	c.SnapM = make([]float64, n)
-	c.NoRoad = make([]bool, n)
-	snaps := make([]graph.Snap, n)
-	connector := make([]float64, n)
-	err := par.For(ctx, n, in.Workers, func(i int) error {
-		ctr, err := geo.CellCenter(in.Cells[i])
-		if err != nil {
-			return err
-		}
-		c.Center[i] = ctr
-		sn, err := g.Snap(ctr, snapOpt)
-		if err != nil {
-			c.NoRoad[i], c.SnapM[i] = true, math.NaN()
-			return nil
-		}
-		snaps[i], c.SnapM[i], connector[i] = sn, sn.DistanceM, sn.DistanceM/walk
-		return nil
-	})
+	snaps, connector, err := snapCells(ctx, in, snapOpt, c)
 	if err != nil {
 		return nil, err
 	}
-
-	// Bases onto the network.
-	res.Bases = make([]BaseResult, len(in.Bases))
-	seeds := make([][]route.Seed, len(in.Bases))
-	var all []route.Seed
-	for i, b := range in.Bases {
-		br := &res.Bases[i]
-		br.Base, br.Unit = b, in.BaseUnit[i]
-		if b.OSMNode != 0 {
-			v, ok := g.Node(b.OSMNode)
-			if !ok {
-				br.SnapM = math.NaN()
-				res.Summary.UnplacedBases = append(res.Summary.UnplacedBases, fmt.Sprintf("%s: OSM node %d (its osm_node_id) is not in the graph", b.ID, b.OSMNode))
-				continue
-			}
-			br.Snapped, br.SnapM = true, geo.Haversine(b.Loc, g.Point(v))
-			seeds[i] = []route.Seed{{Node: v, Time: turnout, Source: int32(i)}}
-			all = append(all, seeds[i]...)
-			continue
-		}
-		sn, err := g.Snap(b.Loc, snapOpt)
-		if err != nil {
-			br.SnapM = math.NaN()
-			res.Summary.UnplacedBases = append(res.Summary.UnplacedBases, fmt.Sprintf("%s: %v", b.ID, err))
-			continue
-		}
-		br.Snapped, br.SnapM = true, sn.DistanceM
-		br.Moved = movedReason(g, b.Loc, sn, snapOpt) // into Summary.MovedBases by Finish
-		seeds[i] = route.SnapSeeds(g, sn, int32(i), turnout)
-		all = append(all, seeds[i]...)
-	}
+	seeds, all := placeBases(in, snapOpt, res)
 	if len(all) == 0 {
 		return nil, ErrNoBases
 	}
-
-	// Nearest base of every cell: one multi-source search, no limit.
-	s := route.NewSearch(g)
-	s.FillWorkers = in.Workers
-	if err := s.Run(ctx, all, route.Options{}); err != nil {
+	s, err := nearestBase(ctx, in, all, snaps, connector, c)
+	if err != nil {
 		return nil, err
-	}
-	c.Time, c.Base = make([]float64, n), make([]int32, n)
-	for i := range c.Time {
-		c.Time[i], c.Base[i] = math.Inf(1), -1
-		if c.NoRoad[i] {
-			continue
-		}
-		if t, src, ok := route.PointTime(s, snaps[i]); ok {
-			c.Time[i], c.Base[i] = float64(t)+connector[i], src
-		}
 	}
 	allTree := s.Tree()
 	var busy []float64
@@ -292,28 +229,8 @@ func Search(ctx context.Context, in Input) (*Partial, error) {
 	for i := range c.Within {
 		c.Within[i] = c.Time[i] <= target
 	}
-
-	// "135": nearest first responder and nearest professional team.
-	c.Rapid = make([]int8, n)
-	for i := range c.Rapid {
-		c.Rapid[i] = -1
-	}
-	if in.Zone != nil {
-		r := std.Rescue.Rapid
-		if c.FirstResp, err = classTimes(ctx, s, in, seeds, snaps, connector, c.NoRoad, r.FirstResponderLevels); err != nil {
-			return nil, err
-		}
-		if c.Profess, err = classTimes(ctx, s, in, seeds, snaps, connector, c.NoRoad, r.ProfessionalLevels); err != nil {
-			return nil, err
-		}
-		for i, z := range in.Zone {
-			if z {
-				c.Rapid[i] = 0
-				if c.FirstResp[i] <= r.FirstResponderMinutes*60 && c.Profess[i] <= r.ProfessionalMinutes*60 {
-					c.Rapid[i] = 1
-				}
-			}
-		}
+	if err := rapidResponse(ctx, s, in, seeds, snaps, connector, c); err != nil {
+		return nil, err
 	}
 
 	p := &Partial{
@@ -322,6 +239,128 @@ func Search(ctx context.Context, in Input) (*Partial, error) {
 		NodeBands: nodeBands(allTree, perBase.nodeCell, std.IsochroneMinutes),
 	}
 	return p, nil
+}
+
+// snapCells puts every cell's centre onto the network: c's Center, SnapM
+// and NoRoad; it returns per cell its snap and the seconds walked from the
+// centre to it.
+func snapCells(ctx context.Context, in Input, snapOpt graph.SnapOptions, c *Cells) ([]graph.Snap, []float64, error) {
+	g, n := in.Graph, len(in.Cells)
+	walk := in.Standard.WalkMPS()
+	c.Center = make([]orb.Point, n)
+	c.SnapM = make([]float64, n)
+	c.NoRoad = make([]bool, n)
+	snaps := make([]graph.Snap, n)
+	connector := make([]float64, n)
+	err := par.For(ctx, n, in.Workers, func(i int) error {
+		ctr, err := geo.CellCenter(in.Cells[i])
+		if err != nil {
+			return err
+		}
+		c.Center[i] = ctr
+		sn, err := g.Snap(ctr, snapOpt)
+		if err != nil {
+			c.NoRoad[i], c.SnapM[i] = true, math.NaN()
+			return nil
+		}
+		snaps[i], c.SnapM[i], connector[i] = sn, sn.DistanceM, sn.DistanceM/walk
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return snaps, connector, nil
+}
+
+// placeBases puts the bases onto the network (at their OSM node, else
+// snapped), into res.Bases, and the unplaced ones with the reason into
+// res.Summary.UnplacedBases. It returns each base's seeds (after turnout)
+// and all of them.
+func placeBases(in Input, snapOpt graph.SnapOptions, res *Result) (seeds [][]route.Seed, all []route.Seed) {
+	g := in.Graph
+	turnout := graph.Seconds(in.Standard.Rescue.TurnoutSeconds)
+	res.Bases = make([]BaseResult, len(in.Bases))
+	seeds = make([][]route.Seed, len(in.Bases))
+	for i, b := range in.Bases {
+		br := &res.Bases[i]
+		br.Base, br.Unit = b, in.BaseUnit[i]
+		if b.OSMNode != 0 {
+			v, ok := g.Node(b.OSMNode)
+			if !ok {
+				br.SnapM = math.NaN()
+				res.Summary.UnplacedBases = append(res.Summary.UnplacedBases, fmt.Sprintf("%s: OSM node %d (its osm_node_id) is not in the graph", b.ID, b.OSMNode))
+				continue
+			}
+			br.Snapped, br.SnapM = true, geo.Haversine(b.Loc, g.Point(v))
+			seeds[i] = []route.Seed{{Node: v, Time: turnout, Source: int32(i)}}
+			all = append(all, seeds[i]...)
+			continue
+		}
+		sn, err := g.Snap(b.Loc, snapOpt)
+		if err != nil {
+			br.SnapM = math.NaN()
+			res.Summary.UnplacedBases = append(res.Summary.UnplacedBases, fmt.Sprintf("%s: %v", b.ID, err))
+			continue
+		}
+		br.Snapped, br.SnapM = true, sn.DistanceM
+		br.Moved = movedReason(g, b.Loc, sn, snapOpt) // into Summary.MovedBases by Finish
+		seeds[i] = route.SnapSeeds(g, sn, int32(i), turnout)
+		all = append(all, seeds[i]...)
+	}
+	return seeds, all
+}
+
+// nearestBase finds the nearest base of every cell, c's Time and Base, by
+// one multi-source search without limit, and returns that search.
+func nearestBase(ctx context.Context, in Input, all []route.Seed, snaps []graph.Snap, connector []float64, c *Cells) (*route.Search, error) {
+	n := len(in.Cells)
+	s := route.NewSearch(in.Graph)
+	s.FillWorkers = in.Workers
+	if err := s.Run(ctx, all, route.Options{}); err != nil {
+		return nil, err
+	}
+	c.Time, c.Base = make([]float64, n), make([]int32, n)
+	for i := range c.Time {
+		c.Time[i], c.Base[i] = math.Inf(1), -1
+		if c.NoRoad[i] {
+			continue
+		}
+		if t, src, ok := route.PointTime(s, snaps[i]); ok {
+			c.Time[i], c.Base[i] = float64(t)+connector[i], src
+		}
+	}
+	return s, nil
+}
+
+// rapidResponse is the "135" check: in the zone's cells, the nearest first
+// responder and nearest professional team each within their minutes (c's
+// Rapid 1, else 0; -1 outside the zone), with their times.
+func rapidResponse(ctx context.Context, s *route.Search, in Input, seeds [][]route.Seed, snaps []graph.Snap, connector []float64, c *Cells) error {
+	n := len(in.Cells)
+	c.Rapid = make([]int8, n)
+	for i := range c.Rapid {
+		c.Rapid[i] = -1
+	}
+	if in.Zone == nil {
+		return nil
+	}
+	r := in.Standard.Rescue.Rapid
+	var err error
+	if c.FirstResp, err = classTimes(ctx, s, in, seeds, snaps, connector, c.NoRoad, r.FirstResponderLevels); err != nil {
+		return err
+	}
+	if c.Profess, err = classTimes(ctx, s, in, seeds, snaps, connector, c.NoRoad, r.ProfessionalLevels); err != nil {
+		return err
+	}
+	for i, z := range in.Zone {
+		if z {
+			c.Rapid[i] = 0
+			if c.FirstResp[i] <= r.FirstResponderMinutes*60 && c.Profess[i] <= r.ProfessionalMinutes*60 {
+				c.Rapid[i] = 1
+			}
+		}
+	}
+	return nil
 }
 
 // Finish aggregates a Partial into the study's answer: units, bases,
