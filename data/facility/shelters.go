@@ -219,31 +219,10 @@ func ReadSOSRS(path string) ([]Shelter, *SOSRSReport, error) {
 func ParseSOSRS(name string, b []byte) ([]Shelter, *SOSRSReport, error) {
 	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
 	r := csv.NewReader(bytes.NewReader(b))
-	header, err := r.Read()
+	p, err := newSOSRSParser(name, r)
 	if err != nil {
-		return nil, nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("read header: %w", err)}
+		return nil, nil, err
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	var missing []string
-	for _, k := range []string{"id", "name", "city", "latitude", "longitude", "capacity", "sheltered_people"} {
-		if _, ok := col[k]; !ok {
-			missing = append(missing, k)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("%w: no %s column in the SOS-RS header", ErrBadValue, strings.Join(missing, ", "))}
-	}
-	rep := &SOSRSReport{}
-	type kept struct {
-		s       Shelter
-		updated string
-	}
-	var rows []kept
-	byKey := map[string]int{} // name + coordinates → index in rows
-	seenID := map[string]int{}
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -257,92 +236,175 @@ func ParseSOSRS(name string, b []byte) ([]Shelter, *SOSRSReport, error) {
 			}
 			return nil, nil, &ParseError{File: name, Line: line, Err: err}
 		}
-		rep.Rows++
-		get := func(k string) string { return strings.TrimSpace(rec[col[k]]) }
-		row := SOSRSRow{Line: line, ID: get("id"), Name: get("name"), City: get("city")}
-		if row.ID == "" {
-			return nil, nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: empty id", ErrBadValue)}
+		if err := p.row(rec, line); err != nil {
+			return nil, nil, err
 		}
-		if first, dup := seenID[row.ID]; dup {
-			return nil, nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w %q (first on line %d)", ErrDuplicateID, row.ID, first)}
-		}
-		seenID[row.ID] = line
-		if strings.Contains(strings.ToLower(row.Name), "[apagar]") {
-			row.Reason = "name marked [apagar]"
-			rep.Marked = append(rep.Marked, row)
-			continue
-		}
-		latS, lonS := get("latitude"), get("longitude")
-		if latS == "" || lonS == "" {
-			row.Reason = "no coordinates"
-			rep.NoCoordinates = append(rep.NoCoordinates, row)
-			continue
-		}
-		lat, err1 := parseCoord(latS, 90)
-		lon, err2 := parseCoord(lonS, 180)
-		if err1 != nil || err2 != nil || (lat == 0 && lon == 0) {
-			row.Reason = fmt.Sprintf("coordinates %q, %q", latS, lonS)
-			rep.BadCoordinates = append(rep.BadCoordinates, row)
-			continue
-		}
-		s := Shelter{
-			Point:     Point{ID: row.ID, Loc: orb.Point{lon, lat}, Line: line, Attrs: map[string]string{}},
-			Name:      row.Name,
-			City:      row.City,
-			Sheltered: math.NaN(),
-			Active:    true,
-			Kind:      kindOf(row.Name),
-		}
-		for _, f := range []struct {
-			key string
-			dst *float64
-		}{{"capacity", &s.Capacity}, {"sheltered_people", &s.Sheltered}} {
-			v, ok, err := count(get(f.key))
-			if err != nil {
-				return nil, nil, &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: %s %q: %v", ErrBadValue, f.key, get(f.key), err)}
-			}
-			if ok {
-				*f.dst = v
-			}
-		}
-		if i, ok := col["actived"]; ok && strings.EqualFold(strings.TrimSpace(rec[i]), "false") {
-			s.Active = false
-		}
-		if strings.Contains(strings.ToLower(s.Name), "[desativado]") {
-			s.Active = false
-		}
-		for i, h := range header {
-			switch strings.ToLower(strings.TrimSpace(h)) {
-			case "id", "name", "city", "latitude", "longitude", "capacity", "sheltered_people":
-			default:
-				s.Attrs[h] = rec[i]
-			}
-		}
-		k := kept{s: s}
-		if i, ok := col["updated_at"]; ok {
-			k.updated = strings.TrimSpace(rec[i])
-		}
-		key := strings.Join(strings.Fields(strings.ToLower(s.Name)), " ") + "\x00" + latS + "\x00" + lonS
-		if at, dup := byKey[key]; dup {
-			old := rows[at]
-			better := (k.s.Capacity > 0) != (old.s.Capacity > 0) && k.s.Capacity > 0 ||
-				(k.s.Capacity > 0) == (old.s.Capacity > 0) && k.updated > old.updated
-			drop, keep := old.s, k.s
-			if better {
-				rows[at] = k
-			} else {
-				drop, keep = k.s, old.s
-			}
-			rep.Duplicates = append(rep.Duplicates, SOSRSRow{Line: drop.Line, ID: drop.ID, Name: drop.Name, City: drop.City,
-				Reason: fmt.Sprintf("same name and coordinates as line %d (%s), kept", keep.Line, keep.ID)})
-			continue
-		}
-		byKey[key] = len(rows)
-		rows = append(rows, k)
 	}
-	out := make([]Shelter, len(rows))
+	out, rep := p.finish()
+	if rep.Rows == 0 {
+		return nil, nil, &ParseError{File: name, Err: fmt.Errorf("%w: the file has a header and no rows", ErrNoPoints)}
+	}
+	return out, rep, nil
+}
+
+// sosrsColumns are the columns the SOS-RS table must have (the others go
+// to Attrs).
+var sosrsColumns = []string{"id", "name", "city", "latitude", "longitude", "capacity", "sheltered_people"}
+
+// sosrsKept is a kept row with its updated_at.
+type sosrsKept struct {
+	s       Shelter
+	updated string
+}
+
+// sosrsParser reads the SOS-RS rows one by one.
+type sosrsParser struct {
+	name   string
+	header []string
+	col    map[string]int // lower-case column name → index
+	rep    *SOSRSReport
+	rows   []sosrsKept
+	byKey  map[string]int // name + coordinates → index in rows
+	seenID map[string]int // id → line
+}
+
+// newSOSRSParser reads the header and checks that every needed column is
+// there.
+func newSOSRSParser(name string, r *csv.Reader) (*sosrsParser, error) {
+	header, err := r.Read()
+	if err != nil {
+		return nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("read header: %w", err)}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	var missing []string
+	for _, k := range sosrsColumns {
+		if _, ok := col[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("%w: no %s column in the SOS-RS header", ErrBadValue, strings.Join(missing, ", "))}
+	}
+	return &sosrsParser{name: name, header: header, col: col, rep: &SOSRSReport{},
+		byKey: map[string]int{}, seenID: map[string]int{}}, nil
+}
+
+// row takes one row at line: an error for an empty or repeated id; marked,
+// without or with bad coordinates into the report; else a shelter, kept
+// unless a better duplicate is.
+func (p *sosrsParser) row(rec []string, line int) error {
+	p.rep.Rows++
+	get := func(k string) string { return strings.TrimSpace(rec[p.col[k]]) }
+	row := SOSRSRow{Line: line, ID: get("id"), Name: get("name"), City: get("city")}
+	if row.ID == "" {
+		return &ParseError{File: p.name, Line: line, Err: fmt.Errorf("%w: empty id", ErrBadValue)}
+	}
+	if first, dup := p.seenID[row.ID]; dup {
+		return &ParseError{File: p.name, Line: line, Err: fmt.Errorf("%w %q (first on line %d)", ErrDuplicateID, row.ID, first)}
+	}
+	p.seenID[row.ID] = line
+	if strings.Contains(strings.ToLower(row.Name), "[apagar]") {
+		row.Reason = "name marked [apagar]"
+		p.rep.Marked = append(p.rep.Marked, row)
+		return nil
+	}
+	latS, lonS := get("latitude"), get("longitude")
+	if latS == "" || lonS == "" {
+		row.Reason = "no coordinates"
+		p.rep.NoCoordinates = append(p.rep.NoCoordinates, row)
+		return nil
+	}
+	lat, err1 := parseCoord(latS, 90)
+	lon, err2 := parseCoord(lonS, 180)
+	if err1 != nil || err2 != nil || (lat == 0 && lon == 0) {
+		row.Reason = fmt.Sprintf("coordinates %q, %q", latS, lonS)
+		p.rep.BadCoordinates = append(p.rep.BadCoordinates, row)
+		return nil
+	}
+	s, err := p.shelter(rec, row, orb.Point{lon, lat})
+	if err != nil {
+		return err
+	}
+	k := sosrsKept{s: s}
+	if i, ok := p.col["updated_at"]; ok {
+		k.updated = strings.TrimSpace(rec[i])
+	}
+	p.keep(k, strings.Join(strings.Fields(strings.ToLower(s.Name)), " ")+"\x00"+latS+"\x00"+lonS)
+	return nil
+}
+
+// shelter is the shelter of a row with good coordinates at loc: its
+// counts, whether it is active, its kind and the other columns as Attrs.
+func (p *sosrsParser) shelter(rec []string, row SOSRSRow, loc orb.Point) (Shelter, error) {
+	get := func(k string) string { return strings.TrimSpace(rec[p.col[k]]) }
+	s := Shelter{
+		Point:     Point{ID: row.ID, Loc: loc, Line: row.Line, Attrs: map[string]string{}},
+		Name:      row.Name,
+		City:      row.City,
+		Sheltered: math.NaN(),
+		Active:    true,
+		Kind:      kindOf(row.Name),
+	}
+	for _, f := range []struct {
+		key string
+		dst *float64
+	}{{"capacity", &s.Capacity}, {"sheltered_people", &s.Sheltered}} {
+		v, ok, err := count(get(f.key))
+		if err != nil {
+			return Shelter{}, &ParseError{File: p.name, Line: row.Line, Err: fmt.Errorf("%w: %s %q: %v", ErrBadValue, f.key, get(f.key), err)}
+		}
+		if ok {
+			*f.dst = v
+		}
+	}
+	if i, ok := p.col["actived"]; ok && strings.EqualFold(strings.TrimSpace(rec[i]), "false") {
+		s.Active = false
+	}
+	if strings.Contains(strings.ToLower(s.Name), "[desativado]") {
+		s.Active = false
+	}
+	for i, h := range p.header {
+		switch strings.ToLower(strings.TrimSpace(h)) {
+		case "id", "name", "city", "latitude", "longitude", "capacity", "sheltered_people":
+		default:
+			s.Attrs[h] = rec[i]
+		}
+	}
+	return s, nil
+}
+
+// keep keeps k unless a row with the same key (name and coordinates) is
+// better: the one with a declared capacity, else the latest updated_at,
+// else the first. The other goes to the report's duplicates.
+func (p *sosrsParser) keep(k sosrsKept, key string) {
+	at, dup := p.byKey[key]
+	if !dup {
+		p.byKey[key] = len(p.rows)
+		p.rows = append(p.rows, k)
+		return
+	}
+	old := p.rows[at]
+	better := (k.s.Capacity > 0) != (old.s.Capacity > 0) && k.s.Capacity > 0 ||
+		(k.s.Capacity > 0) == (old.s.Capacity > 0) && k.updated > old.updated
+	drop, kept := old.s, k.s
+	if better {
+		p.rows[at] = k
+	} else {
+		drop, kept = k.s, old.s
+	}
+	p.rep.Duplicates = append(p.rep.Duplicates, SOSRSRow{Line: drop.Line, ID: drop.ID, Name: drop.Name, City: drop.City,
+		Reason: fmt.Sprintf("same name and coordinates as line %d (%s), kept", kept.Line, kept.ID)})
+}
+
+// finish returns the kept shelters by line and the report's counts.
+func (p *sosrsParser) finish() ([]Shelter, *SOSRSReport) {
+	rep := p.rep
+	out := make([]Shelter, len(p.rows))
 	rep.Kinds = map[string]int{}
-	for i, k := range rows {
+	for i, k := range p.rows {
 		rep.Kinds[k.s.Kind]++
 		out[i] = k.s
 		if k.s.Capacity == 0 {
@@ -355,10 +417,7 @@ func ParseSOSRS(name string, b []byte) ([]Shelter, *SOSRSReport, error) {
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Line < out[b].Line })
 	sort.SliceStable(rep.Duplicates, func(a, b int) bool { return rep.Duplicates[a].Line < rep.Duplicates[b].Line })
 	rep.Kept = len(out)
-	if rep.Rows == 0 {
-		return nil, nil, &ParseError{File: name, Err: fmt.Errorf("%w: the file has a header and no rows", ErrNoPoints)}
-	}
-	return out, rep, nil
+	return out, rep
 }
 
 // A Depot is an emergency supply depot read from a file.
