@@ -124,94 +124,18 @@ func Candidates(ctx context.Context, g *graph.Graph, opt CandidateOptions) ([]Si
 		workers = runtime.GOMAXPROCS(0)
 	}
 	var sites []Site
+	var err error
 	given := len(opt.Points) > 0 || len(opt.Areas) > 0
 	if given {
-		for i, p := range opt.Points {
-			p.Existing = false
-			if p.ID == "" {
-				p.ID = fmt.Sprintf("p%d", i)
-			}
-			sites = append(sites, p)
-		}
-		seen := map[h3.Cell]bool{}
-		for _, a := range opt.Areas {
-			var in []Site
-			held := false // the area holds a cell centre, new or seen
-			for _, poly := range a.Geom {
-				cells, err := geo.PolygonCells(poly, res)
-				if err != nil {
-					return nil, CandidateReport{}, err
-				}
-				for _, c := range cells {
-					held = true
-					if seen[c] {
-						continue
-					}
-					seen[c] = true
-					ctr, err := geo.CellCenter(c)
-					if err != nil {
-						return nil, CandidateReport{}, err
-					}
-					in = append(in, Site{ID: a.ID + "/" + c.String(), Loc: ctr, Cell: c})
-				}
-			}
-			if !held {
-				ctr, _ := planar.CentroidArea(a.Geom)
-				in = append(in, Site{ID: a.ID, Loc: ctr})
-			}
-			sites = append(sites, in...)
-		}
+		sites, err = givenSites(opt, res)
 	} else {
-		cells, err := nodeCells(ctx, g, res, workers)
-		if err != nil {
-			return nil, CandidateReport{}, err
-		}
-		sites = make([]Site, len(cells))
-		for i, c := range cells {
-			ctr, err := geo.CellCenter(c)
-			if err != nil {
-				return nil, CandidateReport{}, err
-			}
-			sites[i] = Site{ID: c.String(), Loc: ctr, Cell: c}
-		}
+		sites, err = cellSites(ctx, g, res, workers)
+	}
+	if err != nil {
+		return nil, CandidateReport{}, err
 	}
 	rep := CandidateReport{Considered: len(sites)}
-	snapOpt := graph.SnapOptions{MaxDistanceM: opt.SnapDistanceM}
-	maxM := opt.SnapDistanceM
-	if maxM <= 0 {
-		maxM = graph.DefaultSnapDistanceM
-	}
-	// The road network's extent, widened by the snap distance (a degree of
-	// latitude is 111 km; longitude degrees shrink with the cosine).
-	ext := g.Bound()
-	padLat := maxM / 111_000
-	padLon := padLat / max(0.01, math.Cos(ext.Center()[1]*math.Pi/180))
-	ext.Min[0], ext.Min[1], ext.Max[0], ext.Max[1] = ext.Min[0]-padLon, ext.Min[1]-padLat, ext.Max[0]+padLon, ext.Max[1]+padLat
-	keep := make([]int8, len(sites)) // 1 kept, 0 no road, -1 excluded, -2 outside
-	why := make([]string, len(sites))
-	err := parallel(ctx, len(sites), workers, func(i int) error {
-		if given && !ext.Contains(sites[i].Loc) {
-			keep[i] = -2 // a generated cell there would have no road either: counted as such
-			return nil
-		}
-		sn, err := g.Snap(sites[i].Loc, snapOpt)
-		if err != nil {
-			why[i] = err.Error()
-			return nil
-		}
-		for k, mp := range opt.Exclude {
-			if planar.MultiPolygonContains(mp, sn.Point) {
-				keep[i] = -1
-				why[i] = fmt.Sprintf("its road point %.6f,%.6f lies in excluded area %d", sn.Point[0], sn.Point[1], k+1)
-				return nil
-			}
-		}
-		keep[i] = 1
-		if sites[i].Cell != 0 {
-			sites[i].Loc = sn.Point
-		}
-		return nil
-	})
+	keep, why, err := placeSites(ctx, g, opt, sites, given, workers)
 	if err != nil {
 		return nil, rep, err
 	}
@@ -247,6 +171,110 @@ func Candidates(ctx context.Context, g *graph.Graph, opt CandidateOptions) ([]Si
 		return nil, rep, fmt.Errorf("%w (%d considered: %d outside the road network, %d without road access, %d excluded)", ErrNoCandidates, rep.Considered, rep.Outside, rep.NoRoad, rep.Excluded)
 	}
 	return slices.Clip(out), rep, nil
+}
+
+// givenSites returns opt.Points (ids p0, p1, … where empty) and the sites
+// of opt.Areas: each area's cell centres of resolution res not already
+// taken by an earlier area, or its centroid when it holds none.
+func givenSites(opt CandidateOptions, res int) ([]Site, error) {
+	var sites []Site
+	for i, p := range opt.Points {
+		p.Existing = false
+		if p.ID == "" {
+			p.ID = fmt.Sprintf("p%d", i)
+		}
+		sites = append(sites, p)
+	}
+	seen := map[h3.Cell]bool{}
+	for _, a := range opt.Areas {
+		var in []Site
+		held := false // the area holds a cell centre, new or seen
+		for _, poly := range a.Geom {
+			cells, err := geo.PolygonCells(poly, res)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range cells {
+				held = true
+				if seen[c] {
+					continue
+				}
+				seen[c] = true
+				ctr, err := geo.CellCenter(c)
+				if err != nil {
+					return nil, err
+				}
+				in = append(in, Site{ID: a.ID + "/" + c.String(), Loc: ctr, Cell: c})
+			}
+		}
+		if !held {
+			ctr, _ := planar.CentroidArea(a.Geom)
+			in = append(in, Site{ID: a.ID, Loc: ctr})
+		}
+		sites = append(sites, in...)
+	}
+	return sites, nil
+}
+
+// cellSites returns a site at the centre of every cell of resolution res
+// holding a node of g, in cell order.
+func cellSites(ctx context.Context, g *graph.Graph, res, workers int) ([]Site, error) {
+	cells, err := nodeCells(ctx, g, res, workers)
+	if err != nil {
+		return nil, err
+	}
+	sites := make([]Site, len(cells))
+	for i, c := range cells {
+		ctr, err := geo.CellCenter(c)
+		if err != nil {
+			return nil, err
+		}
+		sites[i] = Site{ID: c.String(), Loc: ctr, Cell: c}
+	}
+	return sites, nil
+}
+
+// placeSites snaps every site onto g, moving a cell's site to its road
+// point. keep is 1 kept, 0 no road, -1 excluded, -2 outside the road
+// network's extent (given sites only); why is the reason for 0 and -1.
+func placeSites(ctx context.Context, g *graph.Graph, opt CandidateOptions, sites []Site, given bool, workers int) (keep []int8, why []string, err error) {
+	snapOpt := graph.SnapOptions{MaxDistanceM: opt.SnapDistanceM}
+	maxM := opt.SnapDistanceM
+	if maxM <= 0 {
+		maxM = graph.DefaultSnapDistanceM
+	}
+	// The road network's extent, widened by the snap distance (a degree of
+	// latitude is 111 km; longitude degrees shrink with the cosine).
+	ext := g.Bound()
+	padLat := maxM / 111_000
+	padLon := padLat / max(0.01, math.Cos(ext.Center()[1]*math.Pi/180))
+	ext.Min[0], ext.Min[1], ext.Max[0], ext.Max[1] = ext.Min[0]-padLon, ext.Min[1]-padLat, ext.Max[0]+padLon, ext.Max[1]+padLat
+	keep = make([]int8, len(sites))
+	why = make([]string, len(sites))
+	err = parallel(ctx, len(sites), workers, func(i int) error {
+		if given && !ext.Contains(sites[i].Loc) {
+			keep[i] = -2 // a generated cell there would have no road either: counted as such
+			return nil
+		}
+		sn, err := g.Snap(sites[i].Loc, snapOpt)
+		if err != nil {
+			why[i] = err.Error()
+			return nil
+		}
+		for k, mp := range opt.Exclude {
+			if planar.MultiPolygonContains(mp, sn.Point) {
+				keep[i] = -1
+				why[i] = fmt.Sprintf("its road point %.6f,%.6f lies in excluded area %d", sn.Point[0], sn.Point[1], k+1)
+				return nil
+			}
+		}
+		keep[i] = 1
+		if sites[i].Cell != 0 {
+			sites[i].Loc = sn.Point
+		}
+		return nil
+	})
+	return keep, why, err
 }
 
 // nodeCells returns the distinct cells of resolution res holding a node of
