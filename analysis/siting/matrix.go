@@ -186,60 +186,20 @@ func sortRow(r []Entry) {
 // Sites and cell centres are snapped to the nearest usable road; a site
 // that cannot be is listed in Unplaced, a cell in NoRoad.
 func NewMatrix(ctx context.Context, g *graph.Graph, sites []Site, d Demand, opt MatrixOptions) (*Matrix, error) {
+	if err := checkMatrixInput(g, d, opt); err != nil {
+		return nil, err
+	}
 	n := len(d.Cells)
-	switch {
-	case g == nil:
-		return nil, fmt.Errorf("%w: no graph", ErrInput)
-	case len(d.Pop) != n:
-		return nil, fmt.Errorf("%w: %d cells but %d populations", ErrInput, n, len(d.Pop))
-	case !(opt.HorizonSeconds > 0) || math.IsInf(opt.HorizonSeconds, 0):
-		return nil, fmt.Errorf("%w: horizon %v s: want a number > 0", ErrInput, opt.HorizonSeconds)
-	case !(opt.TurnoutSeconds >= 0):
-		return nil, fmt.Errorf("%w: turnout %v s: want >= 0", ErrInput, opt.TurnoutSeconds)
-	case n > math.MaxUint32:
-		return nil, fmt.Errorf("%w: %d cells: at most %d", ErrInput, n, uint32(math.MaxUint32))
-	}
-	for i, p := range d.Pop {
-		if !(p >= 0) || math.IsInf(p, 0) {
-			return nil, fmt.Errorf("%w: cell %s has population %v", ErrInput, d.Cells[i], p)
-		}
-	}
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	walk := opt.WalkKPH
-	if walk <= 0 {
-		walk = DefaultWalkKPH
-	}
-	walkMPS := walk / 3.6
 	snapOpt := graph.SnapOptions{MaxDistanceM: opt.SnapDistanceM}
 	m := &Matrix{Sites: slices.Clone(sites), Cells: d.Cells, Pop: d.Pop, NoRoad: make([]bool, n), HorizonSeconds: opt.HorizonSeconds}
-
-	// Cell centres onto the roads.
-	snaps := make([]graph.Snap, n)
-	walkS := make([]float64, n)
-	err := parallel(ctx, n, workers, func(i int) error {
-		if d.Pop[i] <= 0 {
-			return nil
-		}
-		ctr, err := geo.CellCenter(d.Cells[i])
-		if err != nil {
-			return err
-		}
-		sn, err := g.Snap(ctr, snapOpt)
-		if err != nil {
-			m.NoRoad[i] = true
-			return nil
-		}
-		snaps[i], walkS[i] = sn, sn.DistanceM/walkMPS
-		return nil
-	})
+	snaps, walkS, err := m.snapCells(ctx, g, opt, snapOpt, workers)
 	if err != nil {
 		return nil, err
 	}
-	use := func(i int) bool { return d.Pop[i] > 0 && !m.NoRoad[i] }
-	off, idx := cellIndex(g, snaps, n, use)
 
 	// Sites onto the roads.
 	var groups [][]route.Seed
@@ -255,8 +215,88 @@ func NewMatrix(ctx context.Context, g *graph.Graph, sites []Site, d Demand, opt 
 		which = append(which, j)
 	}
 
-	// One bounded search per site; each worker keeps a stamp per cell so a
-	// cell next to two reached nodes is visited once.
+	rows, err := m.searchRows(ctx, g, groups, which, snaps, walkS, opt.Dijkstra, workers)
+	if err != nil {
+		return nil, err
+	}
+	m.off = make([]int, len(sites)+1)
+	for j, r := range rows {
+		m.off[j+1] = m.off[j] + len(r)
+	}
+	m.ent = make([]Entry, m.off[len(sites)])
+	for j, r := range rows {
+		copy(m.ent[m.off[j]:], r)
+		rows[j] = nil
+	}
+	return m, nil
+}
+
+// checkMatrixInput checks NewMatrix's input: a graph, a population per
+// cell (finite, >= 0), a finite horizon > 0, a turnout >= 0, and at most
+// MaxUint32 cells.
+func checkMatrixInput(g *graph.Graph, d Demand, opt MatrixOptions) error {
+	n := len(d.Cells)
+	switch {
+	case g == nil:
+		return fmt.Errorf("%w: no graph", ErrInput)
+	case len(d.Pop) != n:
+		return fmt.Errorf("%w: %d cells but %d populations", ErrInput, n, len(d.Pop))
+	case !(opt.HorizonSeconds > 0) || math.IsInf(opt.HorizonSeconds, 0):
+		return fmt.Errorf("%w: horizon %v s: want a number > 0", ErrInput, opt.HorizonSeconds)
+	case !(opt.TurnoutSeconds >= 0):
+		return fmt.Errorf("%w: turnout %v s: want >= 0", ErrInput, opt.TurnoutSeconds)
+	case n > math.MaxUint32:
+		return fmt.Errorf("%w: %d cells: at most %d", ErrInput, n, uint32(math.MaxUint32))
+	}
+	for i, p := range d.Pop {
+		if !(p >= 0) || math.IsInf(p, 0) {
+			return fmt.Errorf("%w: cell %s has population %v", ErrInput, d.Cells[i], p)
+		}
+	}
+	return nil
+}
+
+// snapCells puts the populated cell centres onto the roads (m.NoRoad where
+// none is near) and returns each one's snap and walk in seconds.
+func (m *Matrix) snapCells(ctx context.Context, g *graph.Graph, opt MatrixOptions, snapOpt graph.SnapOptions, workers int) ([]graph.Snap, []float64, error) {
+	n := len(m.Cells)
+	walk := opt.WalkKPH
+	if walk <= 0 {
+		walk = DefaultWalkKPH
+	}
+	walkMPS := walk / 3.6
+	snaps := make([]graph.Snap, n)
+	walkS := make([]float64, n)
+	err := parallel(ctx, n, workers, func(i int) error {
+		if m.Pop[i] <= 0 {
+			return nil
+		}
+		ctr, err := geo.CellCenter(m.Cells[i])
+		if err != nil {
+			return err
+		}
+		sn, err := g.Snap(ctr, snapOpt)
+		if err != nil {
+			m.NoRoad[i] = true
+			return nil
+		}
+		snaps[i], walkS[i] = sn, sn.DistanceM/walkMPS
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return snaps, walkS, nil
+}
+
+// searchRows runs one bounded search per placed site (groups, site which[k])
+// and returns each site's row of cells within the horizon, sorted; each
+// worker keeps a stamp per cell so a cell next to two reached nodes is
+// visited once.
+func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]route.Seed, which []int, snaps []graph.Snap, walkS []float64, dijkstra bool, workers int) ([][]Entry, error) {
+	n := len(m.Cells)
+	use := func(i int) bool { return m.Pop[i] > 0 && !m.NoRoad[i] }
+	off, idx := cellIndex(g, snaps, n, use)
 	type scratch struct {
 		stamp []int32
 		row   []Entry
@@ -265,10 +305,10 @@ func NewMatrix(ctx context.Context, g *graph.Graph, sites []Site, d Demand, opt 
 	for w := 0; w < workers; w++ {
 		pool <- &scratch{stamp: make([]int32, n)}
 	}
-	rows := make([][]Entry, len(sites))
-	horizon := opt.HorizonSeconds
+	rows := make([][]Entry, len(m.Sites))
+	horizon := m.HorizonSeconds
 	sopt := route.Options{Limit: graph.Seconds(horizon)}
-	if !opt.Dijkstra && len(groups) > 1 {
+	if !dijkstra && len(groups) > 1 {
 		// Every search needs the same places: the ends of the cells' roads.
 		var ends []graph.NodeID
 		for i := 0; i < n; i++ {
@@ -278,7 +318,7 @@ func NewMatrix(ctx context.Context, g *graph.Graph, sites []Site, d Demand, opt 
 		}
 		sopt.Targets = route.NewTargets(g, ends) // nil without a hierarchy
 	}
-	err = route.ForEach(ctx, g, groups, sopt, workers, func(k int, s *route.Search) error {
+	err := route.ForEach(ctx, g, groups, sopt, workers, func(k int, s *route.Search) error {
 		sc := <-pool
 		defer func() { pool <- sc }()
 		stamp := int32(k + 1)
@@ -305,16 +345,7 @@ func NewMatrix(ctx context.Context, g *graph.Graph, sites []Site, d Demand, opt 
 	if err != nil {
 		return nil, err
 	}
-	m.off = make([]int, len(sites)+1)
-	for j, r := range rows {
-		m.off[j+1] = m.off[j] + len(r)
-	}
-	m.ent = make([]Entry, m.off[len(sites)])
-	for j, r := range rows {
-		copy(m.ent[m.off[j]:], r)
-		rows[j] = nil
-	}
-	return m, nil
+	return rows, nil
 }
 
 // cellIndex lists, for every graph node, the cells snapped to an edge
