@@ -87,49 +87,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 		in.Timings = append(in.Timings, StageTiming{name, time.Since(t0)})
 		return err
 	}
-	pbf := st.Network.PBF
-	err := stage("road network", func() error {
-		if st.Network.Graph != "" {
-			if err := limits.RegularFile(st.Network.Graph); err != nil {
-				return fmt.Errorf("network.graph: %w", err)
-			}
-			g, err := graph.Open(st.Network.Graph, graph.OpenOptions{})
-			if err != nil {
-				return err
-			}
-			// A built graph carries its profile: a rescue study drives,
-			// and a profile the study names must be the graph's.
-			got := g.Meta().Profile
-			if got == "walk" || (st.Network.profileGiven && got != st.Network.Profile) {
-				g.Close()
-			}
-			switch {
-			case got == "walk":
-				return fmt.Errorf("network.graph %s was built with the walk profile: a rescue study drives (build one with 'rescuegrid network build --profile drive'; a walk graph goes in network.walk_graph)", filepath.Base(st.Network.Graph))
-			case st.Network.profileGiven && got != st.Network.Profile:
-				return fmt.Errorf("network.profile is %s but the graph %s was built with the %s profile: build it with --profile %s, or remove network.profile", st.Network.Profile, filepath.Base(st.Network.Graph), got, st.Network.Profile)
-			}
-			in.Graph = g
-			return nil
-		}
-		p, err := osm.BuiltinProfile(st.Network.Profile)
-		if err != nil {
-			return err
-		}
-		if st.Network.SpeedFactor > 0 {
-			p.SpeedFactor = st.Network.SpeedFactor
-		}
-		if b := st.Network.Barriers; b != nil {
-			switch {
-			case !*b:
-				p.Barriers = nil
-			case p.Barriers == nil:
-				p.Barriers = osm.DefaultBarrierRules()
-			}
-		}
-		in.Graph, err = osm.Build(ctx, pbf, p, osm.Options{Generator: opt.Generator})
-		return err
-	})
+	err := stage("road network", func() error { return in.readGraph(ctx, opt) })
 	if err != nil {
 		return nil, err
 	}
@@ -137,50 +95,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	if err := stage("bases", func() (err error) { bases, err = in.readBases(ctx, opt); return err }); err != nil {
 		return nil, err
 	}
-	err = stage("population", func() error {
-		var err error
-		p := st.Population
-		switch {
-		case p.H3 != "":
-			in.Population, err = population.ReadH3(p.H3, st.Resolution)
-		case p.Polygons != "":
-			in.Population, err = population.ReadPolygons(p.Polygons, st.Resolution, population.PolygonOptions{Key: p.Key, CRS: st.SystemOf(p.Polygons)})
-		case p.Raster != "":
-			// The study area is the road network's extent, with room for
-			// the walk from a road to a cell centre.
-			area := in.Graph.Bound()
-			pad := st.Standard.Access.SnapDistanceM / 111_000
-			area = orb.Bound{Min: orb.Point{area.Min[0] - pad, area.Min[1] - pad}, Max: orb.Point{area.Max[0] + pad, area.Max[1] + pad}}
-			var rs population.RasterStats
-			in.Population, rs, err = population.FromRaster(ctx, p.Raster, st.Resolution, population.RasterOptions{Area: area})
-			if err == nil {
-				in.Notes = append(in.Notes, fmt.Sprintf("population from %s: %.0f people in %d pixels over the road network's extent (%d of them split between cells), %d of %d bytes read",
-					filepath.Base(p.Raster), rs.Total, rs.PeoplePixels, rs.SplitPixels, rs.BytesRead, rs.FileBytes))
-			}
-		case p.Buildings != nil:
-			o := population.DefaultBuildingOptions()
-			if b := p.Buildings; b != nil {
-				if b.ScaleTo > 0 {
-					o.ScaleTo = b.ScaleTo
-				}
-				if b.FloorM2PerResident > 0 {
-					o.FloorM2PerResident = b.FloorM2PerResident
-				}
-				if b.DefaultLevels > 0 {
-					o.DefaultLevels = b.DefaultLevels
-				}
-				if len(b.Types) > 0 {
-					o.Types = b.Types
-				}
-			}
-			var stats population.BuildingStats
-			in.Population, stats, err = population.FromBuildings(ctx, pbf, st.Resolution, o)
-			if err == nil {
-				in.Notes = append(in.Notes, fmt.Sprintf("population estimated from %d OSM buildings (%s)", stats.BuildingsUsed, in.Population.Source))
-			}
-		}
-		return err
-	})
+	err = stage("population", func() error { return in.readPopulation(ctx) })
 	if err != nil {
 		return nil, err
 	}
@@ -189,20 +104,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 			return nil, err
 		}
 	}
-	err = stage("units", func() error {
-		var err error
-		u := st.Units
-		if u.File != "" {
-			in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, CodeKey: u.CodeKey, Repair: u.Repair, CRS: st.SystemOf(u.File)})
-			return err
-		}
-		var problems []osm.AreaProblem
-		in.Units, problems, err = units.FromOSM(ctx, pbf, u.AdminLevel)
-		for _, p := range problems {
-			in.Notes = append(in.Notes, fmt.Sprintf("unit %s left out: %v", p.Ref(), p.Err))
-		}
-		return err
-	})
+	err = stage("units", func() error { return in.readUnits(ctx) })
 	if err != nil {
 		return nil, err
 	}
@@ -220,6 +122,123 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 		}
 	}
 	return in, nil
+}
+
+// readGraph opens the built graph the study names (checking its profile),
+// or builds one from the OSM extract with the study's profile, speed
+// factor and barriers.
+func (in *Inputs) readGraph(ctx context.Context, opt Options) error {
+	st := in.Study
+	pbf := st.Network.PBF
+	if st.Network.Graph != "" {
+		if err := limits.RegularFile(st.Network.Graph); err != nil {
+			return fmt.Errorf("network.graph: %w", err)
+		}
+		g, err := graph.Open(st.Network.Graph, graph.OpenOptions{})
+		if err != nil {
+			return err
+		}
+		// A built graph carries its profile: a rescue study drives,
+		// and a profile the study names must be the graph's.
+		got := g.Meta().Profile
+		if got == "walk" || (st.Network.profileGiven && got != st.Network.Profile) {
+			g.Close()
+		}
+		switch {
+		case got == "walk":
+			return fmt.Errorf("network.graph %s was built with the walk profile: a rescue study drives (build one with 'rescuegrid network build --profile drive'; a walk graph goes in network.walk_graph)", filepath.Base(st.Network.Graph))
+		case st.Network.profileGiven && got != st.Network.Profile:
+			return fmt.Errorf("network.profile is %s but the graph %s was built with the %s profile: build it with --profile %s, or remove network.profile", st.Network.Profile, filepath.Base(st.Network.Graph), got, st.Network.Profile)
+		}
+		in.Graph = g
+		return nil
+	}
+	p, err := osm.BuiltinProfile(st.Network.Profile)
+	if err != nil {
+		return err
+	}
+	if st.Network.SpeedFactor > 0 {
+		p.SpeedFactor = st.Network.SpeedFactor
+	}
+	if b := st.Network.Barriers; b != nil {
+		switch {
+		case !*b:
+			p.Barriers = nil
+		case p.Barriers == nil:
+			p.Barriers = osm.DefaultBarrierRules()
+		}
+	}
+	in.Graph, err = osm.Build(ctx, pbf, p, osm.Options{Generator: opt.Generator})
+	return err
+}
+
+// readPopulation reads the population the study names: an H3 table,
+// polygons, a raster over the road network's extent, or an estimate from
+// the OSM buildings.
+func (in *Inputs) readPopulation(ctx context.Context) error {
+	st := in.Study
+	pbf := st.Network.PBF
+	var err error
+	p := st.Population
+	switch {
+	case p.H3 != "":
+		in.Population, err = population.ReadH3(p.H3, st.Resolution)
+	case p.Polygons != "":
+		in.Population, err = population.ReadPolygons(p.Polygons, st.Resolution, population.PolygonOptions{Key: p.Key, CRS: st.SystemOf(p.Polygons)})
+	case p.Raster != "":
+		// The study area is the road network's extent, with room for
+		// the walk from a road to a cell centre.
+		area := in.Graph.Bound()
+		pad := st.Standard.Access.SnapDistanceM / 111_000
+		area = orb.Bound{Min: orb.Point{area.Min[0] - pad, area.Min[1] - pad}, Max: orb.Point{area.Max[0] + pad, area.Max[1] + pad}}
+		var rs population.RasterStats
+		in.Population, rs, err = population.FromRaster(ctx, p.Raster, st.Resolution, population.RasterOptions{Area: area})
+		if err == nil {
+			in.Notes = append(in.Notes, fmt.Sprintf("population from %s: %.0f people in %d pixels over the road network's extent (%d of them split between cells), %d of %d bytes read",
+				filepath.Base(p.Raster), rs.Total, rs.PeoplePixels, rs.SplitPixels, rs.BytesRead, rs.FileBytes))
+		}
+	case p.Buildings != nil:
+		o := population.DefaultBuildingOptions()
+		if b := p.Buildings; b != nil {
+			if b.ScaleTo > 0 {
+				o.ScaleTo = b.ScaleTo
+			}
+			if b.FloorM2PerResident > 0 {
+				o.FloorM2PerResident = b.FloorM2PerResident
+			}
+			if b.DefaultLevels > 0 {
+				o.DefaultLevels = b.DefaultLevels
+			}
+			if len(b.Types) > 0 {
+				o.Types = b.Types
+			}
+		}
+		var stats population.BuildingStats
+		in.Population, stats, err = population.FromBuildings(ctx, pbf, st.Resolution, o)
+		if err == nil {
+			in.Notes = append(in.Notes, fmt.Sprintf("population estimated from %d OSM buildings (%s)", stats.BuildingsUsed, in.Population.Source))
+		}
+	}
+	return err
+}
+
+// readUnits reads the units: a GeoJSON file, or the OSM boundaries of the
+// admin level (those that cannot be built are noted and left out).
+func (in *Inputs) readUnits(ctx context.Context) error {
+	st := in.Study
+	pbf := st.Network.PBF
+	var err error
+	u := st.Units
+	if u.File != "" {
+		in.Units, err = units.ReadGeoJSON(u.File, units.GeoJSONOptions{IDKey: u.ID, NameKey: u.NameKey, CodeKey: u.CodeKey, Repair: u.Repair, CRS: st.SystemOf(u.File)})
+		return err
+	}
+	var problems []osm.AreaProblem
+	in.Units, problems, err = units.FromOSM(ctx, pbf, u.AdminLevel)
+	for _, p := range problems {
+		in.Notes = append(in.Notes, fmt.Sprintf("unit %s left out: %v", p.Ref(), p.Err))
+	}
+	return err
 }
 
 // readShelters reads the walk graph, the shelters and the depots, and
