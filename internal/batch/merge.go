@@ -122,6 +122,9 @@ func gather(dir string, p *Plan, ci coverage.Input) (*coverage.Partial, error) {
 			}
 			baseSeen[b] = true
 			part.Bases[b] = coverage.BaseResult{Base: ci.Bases[b], Unit: ci.BaseUnit[b], Snapped: o.Snapped[k], SnapM: o.BaseSnapM[k]}
+			if k < len(o.Moved) {
+				part.Bases[b].Moved = o.Moved[k]
+			}
 			part.Covered[b], part.BaseBands[b], unplaced[b] = o.Covered[k], o.BaseBands[k], o.Unplaced[k]
 		}
 		for j := range o.NodeBands {

@@ -41,6 +41,7 @@ type shardOutput struct {
 	Snapped   []bool
 	BaseSnapM []float64
 	Unplaced  []string // "" for a placed base
+	Moved     []string // why a base was placed farther than its nearest road ("" when it was not)
 	Covered   []float64
 	BaseBands [][]coverage.Band
 	// Per band: the cells (under the shard's own parents) of road nodes the
@@ -187,6 +188,7 @@ func (r *shardOutput) fill(si *shardInput, ci coverage.Input, p *coverage.Partia
 		r.Bases = append(r.Bases, si.BaseGlobal[b])
 		r.Snapped = append(r.Snapped, br.Snapped)
 		r.BaseSnapM = append(r.BaseSnapM, br.SnapM)
+		r.Moved = append(r.Moved, br.Moved)
 		r.Covered = append(r.Covered, p.Covered[b])
 		r.BaseBands = append(r.BaseBands, p.BaseBands[b])
 		r.Unplaced = append(r.Unplaced, "")
