@@ -142,7 +142,7 @@ func (in *Inputs) readGraph(ctx context.Context, opt Options) error {
 		// and a profile the study names must be the graph's.
 		got := g.Meta().Profile
 		if got == "walk" || (st.Network.profileGiven && got != st.Network.Profile) {
-			g.Close()
+			_ = g.Close() // the refusal below is the error to report
 		}
 		switch {
 		case got == "walk":
