@@ -121,7 +121,7 @@ test-reliability: deps ## the whole reliability suite: write faults and kills at
 	$(TEST_ENV) $(GO) test -count=1 -timeout 30m -v ./internal/reliability -full | grep -E '^(=== RUN|--- |\s+\S+_test.go:|ok|FAIL|PASS)'
 	@$(TEST_ENV) $(GO) test -list '^TestAbuse' ./internal/httpapi/ | grep -q '^TestAbuse' || \
 	  { echo "test-reliability: no TestAbuse test in internal/httpapi (the service's abuse test) to run"; exit 1; }
-	$(TEST_ENV) $(GO) test -count=1 -run '^TestAbuse' ./internal/httpapi/
+	$(TEST_ENV) $(GO) test -count=1 -run '^TestAbuse' ./internal/httpapi/ -abuse-full
 
 $(STATICCHECK):
 	@mkdir -p $(TOOLS_BIN)

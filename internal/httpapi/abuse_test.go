@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,6 +42,9 @@ type abuseLoad struct {
 	flightReaders int // concurrent Flight DoGets of the largest table
 }
 
+// abuseFull runs TestAbuse's whole load and holds it to the latency bound.
+var abuseFull = flag.Bool("abuse-full", false, "TestAbuse: the whole load and the 100 ms health bound (make test-reliability)")
+
 // rssBoundBytes is the peak resident memory TestAbuse allows the whole
 // test process (server and clients): the sample study loaded takes about
 // 200 MB; the bound leaves room for the caches and the work in flight, and
@@ -55,10 +59,17 @@ const rssBoundBytes = 1 << 30
 // that it stays ready, answers /healthz within 100 ms at the 99th
 // percentile, answers every heavy request with a result or a prompt
 // 503/504, closes what it should, and stays under rssBoundBytes of
-// resident memory. -short runs a tenth of the load.
+// resident memory.
+//
+// Without -abuse-full (make test: the race detector on, other packages'
+// tests beside it) it runs a tenth of the load and checks everything but
+// the latency, which it reports: a timing bound is only meaningful on a
+// process that has the machine to itself. make test-reliability runs it
+// with -abuse-full, alone and without the race detector: the whole load and
+// the 100 ms bound.
 func TestAbuse(t *testing.T) {
 	load := abuseLoad{slowClients: 200, slowReaders: 20, whatIfs: 100, sitings: 24, isochrones: 60, tiles: 4000, idleFlight: 200, flightReaders: 20}
-	if testing.Short() {
+	if !*abuseFull {
 		load = abuseLoad{slowClients: 20, slowReaders: 4, whatIfs: 12, sitings: 4, isochrones: 8, tiles: 400, idleFlight: 20, flightReaders: 4}
 	}
 	const (
@@ -308,7 +319,7 @@ func TestAbuse(t *testing.T) {
 	if n := notReady.Load(); n > 0 {
 		t.Errorf("/readyz failed %d times under load", n)
 	}
-	if p(0.99) > 100*time.Millisecond {
+	if *abuseFull && p(0.99) > 100*time.Millisecond {
 		t.Errorf("/healthz p99 %s under load, want at most 100 ms (p50 %s, %d probes)", p(0.99), p(0.5), len(health))
 	}
 	for _, l := range late {
