@@ -149,8 +149,10 @@ func (f *Folder) Commit(ctx context.Context) error {
 	}
 	m := f.m
 	m.Tool = "rescuegrid"
+	// Millisecond precision: two runs in one second still write different
+	// manifests, which is how a reader tells a rerun from the old result.
 	if m.Created.IsZero() {
-		m.Created = time.Now().UTC().Truncate(time.Second)
+		m.Created = time.Now().UTC().Truncate(time.Millisecond)
 	}
 	m.Files = []string{ManifestFile}
 	for _, e := range entries {
