@@ -152,6 +152,22 @@ func e7Point(lon, lat float64) orb.Point {
 // both as "name (ref)"; ways with neither, or not in the file, are absent
 // from the map. One pass over the ways; nodes are not decoded.
 func WayNames(ctx context.Context, path string, ids []int64, opt Options) (map[int64]string, error) {
+	return wayLabels(ctx, path, ids, opt, func(w *osm.Way) string {
+		name, ref := strings.TrimSpace(w.Tags.Find("name")), strings.TrimSpace(w.Tags.Find("ref"))
+		switch {
+		case name != "" && ref != "":
+			return name + " (" + ref + ")"
+		case name != "":
+			return name
+		}
+		return ref
+	})
+}
+
+// wayLabels returns label(w) for each of the ways ids of the OSM file at
+// path, leaving out ways not in the file and empty labels. One pass over
+// the ways; nodes are not decoded.
+func wayLabels(ctx context.Context, path string, ids []int64, opt Options, label func(*osm.Way) string) (map[int64]string, error) {
 	out := map[int64]string{}
 	if len(ids) == 0 {
 		return out, nil
@@ -170,14 +186,8 @@ func WayNames(ctx context.Context, path string, ids []int64, opt Options) (map[i
 		if _, found := slices.BinarySearch(want, int64(w.ID)); !found {
 			return
 		}
-		name, ref := strings.TrimSpace(w.Tags.Find("name")), strings.TrimSpace(w.Tags.Find("ref"))
-		switch {
-		case name != "" && ref != "":
-			out[int64(w.ID)] = name + " (" + ref + ")"
-		case name != "":
-			out[int64(w.ID)] = name
-		case ref != "":
-			out[int64(w.ID)] = ref
+		if l := label(w); l != "" {
+			out[int64(w.ID)] = l
 		}
 	})
 	if err != nil {
