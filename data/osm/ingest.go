@@ -170,6 +170,8 @@ type builder struct {
 	latE7   []int32
 	has     []bool
 	closed  []bool // a barrier the profile closes (Profile.Barriers)
+	// turnRels are the turn restrictions that apply (Profile.TurnRestrictions).
+	turnRels []turnRel
 }
 
 // countingReader reports bytes read for the progress callback.
@@ -199,8 +201,13 @@ func (b *builder) scan(ctx context.Context, path string, kind fileKind, pass int
 	}
 	o := opt
 	o.Progress = progress
-	return scanObjects(ctx, path, kind, o, skip{nodes: pass == 1, ways: pass == 2}, func(obj osm.Object) {
+	turns := b.profile.TurnRestrictions != nil
+	return scanObjects(ctx, path, kind, o, skip{nodes: pass == 1, ways: pass == 2, withRelations: pass == 1 && turns}, func(obj osm.Object) {
 		switch obj := obj.(type) {
+		case *osm.Relation:
+			if pass == 1 && turns {
+				b.relation(obj)
+			}
 		case *osm.Way:
 			if pass == 1 {
 				b.way(obj)
@@ -374,6 +381,13 @@ func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
 	// positive), so no route passes through while both sides stay routable.
 	used := make([]bool, len(b.nodeIDs))
 	nextCopy := int64(0)
+	addEdge := gb.AddEdge
+	var turns *turnSplitter // turn restrictions split their via nodes once every edge is made
+	if b.profile.TurnRestrictions != nil {
+		turns = newTurnSplitter(b, &nextCopy)
+		turns.check()
+		addEdge = turns.addEdge
+	}
 	end := func(i int) uint32 {
 		if !b.closed[i] {
 			return idx[i]
@@ -406,15 +420,24 @@ func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
 			}
 			t := graph.Seconds(lengthM * 3.6 / w.speed)
 			va, vc := end(ia), end(ic)
+			if turns != nil {
+				turns.note(va, ia)
+				turns.note(vc, ic)
+			}
 			if w.dir != Backward {
-				gb.AddEdge(va, vc, t, wi)
+				addEdge(va, vc, t, wi)
 			}
 			if w.dir != Forward {
-				gb.AddEdge(vc, va, t, wi)
+				addEdge(vc, va, t, wi)
 			}
 		}
 	}
-	b.stats["directed_segments"] = int64(gb.NumEdges())
+	if turns != nil {
+		b.stats["directed_segments"] = int64(len(turns.from))
+		turns.split(&gb, idx)
+	} else {
+		b.stats["directed_segments"] = int64(gb.NumEdges())
+	}
 	if gb.NumNodes() == 0 {
 		return nil, fmt.Errorf("%w: the routable ways reference no node with a location", ErrNoRoads)
 	}
