@@ -78,8 +78,13 @@ restrictions, time-conditional ones (day_on, hour_on, :conditional) and
 relations that do not fit the roads are skipped; 'network info' counts them
 by reason.
 
+The extract is read once; every node location goes to a temporary index on
+disk (16 bytes a node, in --tmp-dir: the output's folder by default), so
+memory follows the road network, not the extract. The index is removed
+however the build ends.
+
 Usage:
-  rescuegrid network build --pbf FILE.osm.pbf [--profile NAME] --out FILE.rgraph
+  rescuegrid network build --pbf FILE.osm.pbf [--profile NAME] --out FILE.rgraph [--tmp-dir DIR]
 
 Example:
   rescuegrid network build --pbf data/sample/andorra/andorra.osm.pbf \
@@ -96,6 +101,7 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 	walkKPH := fs.Float64("walk-kph", 0, "walking speed in km/h for the walk profile (default 5)")
 	barriers := fs.Bool("barriers", false, "close barrier nodes (bollards, gates, ...) to cars unless their access tags allow them (drive; emergency always does)")
 	turns := fs.Bool("turn-restrictions", false, "obey OSM turn restrictions (no_left_turn, only_straight_on, ...) as a car (drive; emergency always does)")
+	tmpDir := fs.String("tmp-dir", "", "folder for the temporary node index, about 16 bytes per node of the extract (default: the output's folder)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
@@ -154,16 +160,20 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 	if err := checkOutFile(*out); err != nil {
 		return err
 	}
+	tmp := *tmpDir
+	if tmp == "" {
+		if tmp = dirOf(*out); tmp == "" {
+			tmp = "."
+		}
+	} else if st, err := os.Stat(tmp); err != nil || !st.IsDir() {
+		return fmt.Errorf("network build: --tmp-dir %s is not a folder", tmp)
+	}
 	t0 := time.Now()
-	bar := newProgress(e, "reading ways")
+	bar := newProgress(e, "reading")
 	g, err := osm.Build(ctx, *pbf, p, osm.Options{
 		Generator: "rescuegrid " + versionString(),
-		Progress: func(pass int, done, total int64) {
-			if pass == 2 {
-				bar.label = "reading nodes"
-			}
-			bar.update(done, total)
-		},
+		TempDir:   tmp,
+		Progress:  func(_ int, done, total int64) { bar.update(done, total) },
 	})
 	bar.done()
 	if err != nil {

@@ -12,6 +12,9 @@ import (
 // relation reads a relation of the first pass when the profile has turn
 // rules: restrictions that apply are kept for build, the others counted.
 func (b *builder) relation(rel *osm.Relation) {
+	if b.profile.TurnRestrictions == nil || b.res.done {
+		return
+	}
 	tr, skip, ok := b.profile.TurnRestrictions.readRestriction(rel)
 	if !ok {
 		return
