@@ -93,6 +93,9 @@ func ExtractAreas(ctx context.Context, path string, filters []TagMatch, opt Opti
 	if len(filters) == 0 {
 		return nil, nil, fmt.Errorf("extract areas from %s: no tag filter given", path)
 	}
+	if a, err, ok := prefetchedAreas(ctx, path, filters); ok {
+		return a.Areas, a.Problems, err
+	}
 	r := NewReader(path, opt)
 	res := r.Areas(filters)
 	if err := r.Run(ctx); err != nil {

@@ -202,6 +202,9 @@ func kindOf(t osm.Tags) areaKind {
 // backdrop, and a missing lake is not an error. Memory grows with the
 // drawn features, not with the extract.
 func ExtractBasemap(ctx context.Context, path string, opt Options) (*Basemap, error) {
+	if bm, err, ok := prefetchedBasemap(ctx, path); ok {
+		return bm, err
+	}
 	r := NewReader(path, opt)
 	res := r.Basemap()
 	if err := r.Run(ctx); err != nil {
