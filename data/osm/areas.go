@@ -137,7 +137,7 @@ type areaJob struct {
 }
 
 func (j *areaJob) wants() kinds {
-	return kinds{ways: !j.res.done, relations: !j.res.done, locations: !j.res.done}
+	return kinds{ways: !j.res.done, relations: !j.res.done, members: !j.res.done, locations: !j.res.done}
 }
 
 func (j *areaJob) node(*osm.Node)                    {}

@@ -245,7 +245,7 @@ type basemapJob struct {
 }
 
 func (j *basemapJob) wants() kinds {
-	return kinds{nodes: !j.res.done, ways: !j.res.done, relations: !j.res.done, locations: !j.res.done}
+	return kinds{nodes: !j.res.done, ways: !j.res.done, relations: !j.res.done, members: !j.res.done, locations: !j.res.done}
 }
 func (j *basemapJob) members() map[int64]bool           { return j.wanted }
 func (j *basemapJob) setMembers(refs map[int64][]int64) { j.refs = refs }

@@ -118,6 +118,14 @@ func (st *Study) driveProfile() (*osm.Profile, error) {
 			p.Barriers = osm.DefaultBarrierRules()
 		}
 	}
+	if tr := st.Network.TurnRestrictions; tr != nil {
+		switch {
+		case !*tr:
+			p.TurnRestrictions = nil
+		case p.TurnRestrictions == nil:
+			p.TurnRestrictions = osm.DefaultTurnRules()
+		}
+	}
 	return p, nil
 }
 
