@@ -186,7 +186,7 @@ func (s *turnSplitter) viaWay(ri, from, via, to int) (viaWayRule, string) {
 	case touch(f, z) == touchEnd && touch(t, a) == touchEnd:
 		r = slices.Clone(r)
 		slices.Reverse(r)
-		a, z = z, a
+		a = r[0] // the end the from way touches
 	case touch(f, a) == touchMiddle || touch(f, z) == touchMiddle || touch(t, a) == touchMiddle || touch(t, z) == touchMiddle:
 		return viaWayRule{}, turnSkipMidWay
 	default:
