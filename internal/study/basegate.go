@@ -93,8 +93,7 @@ func (gf *gateFinder) gatedRoad(p orb.Point, radius float64) (float64, []barrier
 		for i := range group {
 			group[i] = i
 		}
-		var find func(i int) int
-		find = func(i int) int {
+		find := func(i int) int {
 			for group[i] != i {
 				i = group[i]
 			}
