@@ -19,8 +19,10 @@ and bases within a margin around them: the plan's limit (the longest of the
 second-base horizon, the widest isochrone and the rescue circle, or
 --margin-minutes) times the graph's fastest speed, plus the snap distances.
 A shard whose cells have no base within the limit fails and says so, rather
-than give an answer its roads cannot prove. Shelters, scenarios and critical
-segments are not split: run those studies with 'rescuegrid analyze'.
+than give an answer its roads cannot prove. Busy teams (the busy fractions
+are derived in merge from every shard's nearest bases) and a day population
+split exactly. Shelters, scenarios, critical segments and times of day are
+not split: run those studies with 'rescuegrid analyze'.
 
 Usage:
   rescuegrid batch plan STUDY.yaml --out PLAN (--shards N | --by unit [--shards N])

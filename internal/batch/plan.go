@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -118,6 +119,10 @@ type globalInputs struct {
 	Units    []unitsUnit
 	PopRes   int
 	PopSrc   string
+	// DayPop is the day population per cell and Day how it was made (nil
+	// without population.day).
+	DayPop   []float64
+	Day      *study.DayInfo
 	Notes    []string
 	Graph    GraphInfo
 	Owner    []int32 // per cell: the shard giving its answer
@@ -132,6 +137,7 @@ type shardInput struct {
 	Coverage     coverageInput
 	CellGlobal   []int32
 	CellOwned    []bool
+	DayPop       []float64 // per cell of the shard: the day population (nil without one)
 	BaseGlobal   []int32
 	BaseOwned    []bool
 	OwnedParents []h3.Cell // sorted; road-node cells under them are this shard's
@@ -148,8 +154,8 @@ type shardInput struct {
 // shards/NNNN/graph.rgraph and input.bin, so that a worker reads only its
 // own shard. dir must not hold anything but an earlier plan.
 func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*Plan, error) {
-	if len(st.Shelters) > 0 || len(st.Scenarios) > 0 || st.Robustness.CriticalSegments > 0 {
-		return nil, fmt.Errorf("%w: shelters, scenarios and critical segments are computed on one machine ('rescuegrid analyze'); batch splits the coverage study", ErrUnsupported)
+	if err := supported(st); err != nil {
+		return nil, err
 	}
 	if opt.By == "" {
 		opt.By = ByH3
@@ -173,14 +179,6 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		return nil, err
 	}
 	g, ci, std := in.Graph, in.Coverage, st.Standard
-	if in.DayPop != nil {
-		return nil, fmt.Errorf("%w: the day population's coverage is computed on one machine ('rescuegrid analyze')", ErrUnsupported)
-	}
-	if ci.Busy != nil {
-		// Busy fractions derived from the call rate depend on every cell's
-		// nearest base, across shards.
-		return nil, fmt.Errorf("%w: expected coverage with busy teams is computed on one machine ('rescuegrid analyze')", ErrUnsupported)
-	}
 	pres := opt.ParentRes
 	if pres == 0 {
 		pres = min(st.Resolution-2, 7)
@@ -208,7 +206,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	}
 
 	gi := &globalInputs{PlanID: p.ID, Study: st, Sources: st.Sources(), Coverage: toInput(ci), PopRes: in.Population.Res,
-		PopSrc: in.Population.Source, Notes: in.Notes, Graph: p.Graph, Owner: own.cell, BaseOwn: own.base}
+		PopSrc: in.Population.Source, DayPop: in.DayPop, Day: in.Day, Notes: in.Notes, Graph: p.Graph, Owner: own.cell, BaseOwn: own.base}
 	for _, u := range in.Units {
 		gi.Units = append(gi.Units, fromUnit(u))
 	}
@@ -216,7 +214,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	centres := map[h3.Cell]orb.Point{}
 	for s := 0; s < own.n; s++ {
 		progress(fmt.Sprintf("shard %d of %d", s+1, own.n))
-		sh, err := writeShard(ctx, dir, p, ci, g, own, s, centres)
+		sh, err := writeShard(ctx, dir, p, ci, in.DayPop, g, own, s, centres)
 		if err != nil {
 			return nil, err
 		}
@@ -236,6 +234,34 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		return nil, err
 	}
 	return p, nil
+}
+
+// supported says why a study cannot be split, if it cannot. Coverage,
+// busy teams (the busy fractions are derived in merge from every cell's
+// nearest base) and the day population (the same searches weighted by
+// other people) split exactly; the rest needs the whole region at once.
+func supported(st *study.Study) error {
+	var why []string
+	if len(st.Shelters) > 0 {
+		// The capacity assignment is one min-cost flow over every cell and
+		// shelter: a cut would change who goes where.
+		why = append(why, "shelters (the capacity assignment is one flow over the whole region)")
+	}
+	if len(st.Scenarios) > 0 {
+		why = append(why, "scenarios")
+	}
+	if st.Robustness.CriticalSegments > 0 {
+		// Each candidate closure is ranked by the residents it puts out
+		// of reach anywhere: its effect crosses shards.
+		why = append(why, "critical segments (a closure's effect is ranked over the whole region)")
+	}
+	if st.Times != nil {
+		why = append(why, "times of day")
+	}
+	if len(why) > 0 {
+		return fmt.Errorf("%w: %s: run 'rescuegrid analyze' on one machine, or split a study without them", ErrUnsupported, strings.Join(why, ", "))
+	}
+	return nil
 }
 
 // checkPlanDir makes dir, or accepts it empty or holding an earlier plan.
@@ -589,7 +615,7 @@ func dilate(ps []h3.Cell, d float64, centres map[h3.Cell]orb.Point) (map[h3.Cell
 }
 
 // writeShard cuts shard s's inputs and graph and writes them.
-func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, g *graph.Graph, o *owners, s int, centres map[h3.Cell]orb.Point) (Shard, error) {
+func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, dayPop []float64, g *graph.Graph, o *owners, s int, centres map[h3.Cell]orb.Point) (Shard, error) {
 	sh := Shard{Index: s, Dir: filepath.Join("shards", fmt.Sprintf("%04d", s))}
 	mine := o.byShard[int32(s)]
 	items, err := dilate(mine, p.ItemMarginM, centres)
@@ -612,6 +638,9 @@ func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, g *
 		if ci.Zone != nil {
 			sub.Zone = append(sub.Zone, ci.Zone[i])
 		}
+		if dayPop != nil {
+			si.DayPop = append(si.DayPop, dayPop[i])
+		}
 		si.CellGlobal = append(si.CellGlobal, int32(i))
 		si.CellOwned = append(si.CellOwned, o.cell[i] == int32(s))
 		if o.cell[i] == int32(s) {
@@ -621,12 +650,24 @@ func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, g *
 	if ci.Zone != nil && sub.Zone == nil {
 		sub.Zone = []bool{}
 	}
+	if ci.Busy != nil && sub.Busy == nil {
+		sub.Busy = &coverage.BusyInput{Fraction: []float64{}}
+	}
+	if dayPop != nil && si.DayPop == nil {
+		si.DayPop = []float64{}
+	}
 	for b, base := range ci.Bases {
 		if _, ok := items[o.basePar[b]]; !ok && o.base[b] != int32(s) {
 			continue
 		}
 		sub.Bases = append(sub.Bases, base)
 		sub.BaseUnit = append(sub.BaseUnit, ci.BaseUnit[b])
+		if ci.Busy != nil {
+			if sub.Busy == nil {
+				sub.Busy = &coverage.BusyInput{}
+			}
+			sub.Busy.Fraction = append(sub.Busy.Fraction, ci.Busy.Fraction[b])
+		}
 		si.BaseGlobal = append(si.BaseGlobal, int32(b))
 		si.BaseOwned = append(si.BaseOwned, o.base[b] == int32(s))
 		if o.base[b] == int32(s) {
