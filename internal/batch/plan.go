@@ -121,13 +121,13 @@ type globalInputs struct {
 	PopSrc   string
 	// DayPop is the day population per cell and Day how it was made (nil
 	// without population.day).
-	DayPop   []float64
-	Day      *study.DayInfo
-	Notes    []string
-	Graph    GraphInfo
-	Owner    []int32 // per cell: the shard giving its answer
-	BaseOwn  []int32 // per base
-	UnitOwn  []int32 // per unit: the shard its hive partition goes to
+	DayPop  []float64
+	Day     *study.DayInfo
+	Notes   []string
+	Graph   GraphInfo
+	Owner   []int32 // per cell: the shard giving its answer
+	BaseOwn []int32 // per base
+	UnitOwn []int32 // per unit: the shard its hive partition goes to
 }
 
 // shardInput is everything one shard reads besides its graph.
