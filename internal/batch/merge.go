@@ -57,6 +57,9 @@ func Merge(ctx context.Context, dir, out string, opt MergeOptions) (*study.Summa
 		return nil, err
 	}
 	rs := &study.Results{Coverage: res}
+	if rs.Scenarios, rs.Times, err = mergeScenarios(ctx, dir, p, ci, gi.Scenarios); err != nil {
+		return nil, err
+	}
 	if dayPart != nil {
 		dci := ci
 		dci.Pop = gi.DayPop
@@ -90,7 +93,7 @@ func Merge(ctx context.Context, dir, out string, opt MergeOptions) (*study.Summa
 // gather reads every shard's output into one Partial in global numbering,
 // and with withDay a second one weighted by the day population.
 func gather(dir string, p *Plan, ci coverage.Input, withDay bool) (part, day *coverage.Partial, err error) {
-	part, dayCovered, dayBands, err := gatherShards(dir, p, ci, withDay)
+	part, dayCovered, dayBands, err := gatherShards(dir, p, ci, withDay, nil)
 	if err != nil || !withDay {
 		return part, nil, err
 	}
@@ -115,8 +118,9 @@ func gather(dir string, p *Plan, ci coverage.Input, withDay bool) (part, day *co
 }
 
 // gatherShards reads the shards' outputs: the night's Partial and, with
-// withDay, each base's day sums.
-func gatherShards(dir string, p *Plan, ci coverage.Input, withDay bool) (*coverage.Partial, []float64, [][]float64, error) {
+// withDay, each base's day sums. pick, when given, takes the part of each
+// shard's output to gather (a scenario's).
+func gatherShards(dir string, p *Plan, ci coverage.Input, withDay bool, pick func(*shardOutput) (*shardOutput, error)) (*coverage.Partial, []float64, [][]float64, error) {
 	n, nb := len(ci.Cells), len(ci.Bases)
 	bands := len(ci.Standard.IsochroneMinutes)
 	part := &coverage.Partial{Only: make([]int32, n), Covered: make([]float64, nb), BaseBands: make([][]coverage.Band, nb), NodeBands: make([][]h3.Cell, bands)}
@@ -141,13 +145,20 @@ func gatherShards(dir string, p *Plan, ci coverage.Input, withDay bool) (*covera
 	}
 	var missing []int
 	for s := range p.Shards {
-		var o shardOutput
-		if err := readGob(OutputPath(dir, s), &o); err != nil {
+		var whole shardOutput
+		if err := readGob(OutputPath(dir, s), &whole); err != nil {
 			missing = append(missing, s)
 			continue
 		}
-		if o.PlanID != p.ID || o.Index != s {
+		if whole.PlanID != p.ID || whole.Index != s {
 			return nil, nil, nil, fmt.Errorf("batch: %s belongs to another plan or shard: run shard %d again with --force", OutputPath(dir, s), s)
+		}
+		o := &whole
+		if pick != nil {
+			var err error
+			if o, err = pick(&whole); err != nil {
+				return nil, nil, nil, fmt.Errorf("batch: %s: %w: run shard %d again with --force", OutputPath(dir, s), err, s)
+			}
 		}
 		for k, gi := range o.Cells {
 			if seen[gi] {

@@ -63,7 +63,10 @@ type Plan struct {
 	Graph       GraphInfo `json:"graph"`
 	Cells       int       `json:"cells"`
 	Bases       int       `json:"bases"`
-	Shards      []Shard   `json:"shards"`
+	// Scenarios names the scenarios, then the times of day ("time 08:00"),
+	// in the study's order: each shard answers each after its baseline.
+	Scenarios []string `json:"scenarios,omitempty"`
+	Shards    []Shard  `json:"shards"`
 }
 
 // GraphInfo is what summary.json says of the whole graph.
@@ -121,13 +124,15 @@ type globalInputs struct {
 	PopSrc   string
 	// DayPop is the day population per cell and Day how it was made (nil
 	// without population.day).
-	DayPop  []float64
-	Day     *study.DayInfo
-	Notes   []string
-	Graph   GraphInfo
-	Owner   []int32 // per cell: the shard giving its answer
-	BaseOwn []int32 // per base
-	UnitOwn []int32 // per unit: the shard its hive partition goes to
+	DayPop []float64
+	Day    *study.DayInfo
+	Notes  []string
+	// Scenarios are the study's scenarios, in its order.
+	Scenarios []planScenario
+	Graph     GraphInfo
+	Owner     []int32 // per cell: the shard giving its answer
+	BaseOwn   []int32 // per base
+	UnitOwn   []int32 // per unit: the shard its hive partition goes to
 }
 
 // shardInput is everything one shard reads besides its graph.
@@ -147,6 +152,9 @@ type shardInput struct {
 	// Cut are the shard's road nodes that lost an edge to the cut: every
 	// path from outside the shard enters through one of them.
 	Cut []orb.Point
+	// Scenarios is the number of scenarios (scenario-KK.bin beside it).
+	Scenarios int
+	roads     map[h3.Cell]struct{} // the parents of its roads (plan only)
 }
 
 // Split reads the study (the whole road graph included), splits it, and
@@ -189,7 +197,15 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	p := &Plan{Version: Version, ID: newID(), Created: time.Now().UTC().Truncate(time.Second), Study: st.File, By: opt.By, ParentRes: pres,
 		Graph: GraphInfo{Meta: g.Meta(), Nodes: g.NumNodes(), Edges: g.NumEdges()}, Cells: len(ci.Cells), Bases: len(ci.Bases)}
 	p.LimitSeconds = limitSeconds(std, ci.Zone != nil, opt.MarginMinutes)
-	p.FastestMPS = fastestMPS(g)
+	progress("scenarios")
+	scs, scFastest, err := planScenarios(ctx, st, in)
+	if err != nil {
+		return nil, err
+	}
+	for _, sc := range scs {
+		p.Scenarios = append(p.Scenarios, sc.Name)
+	}
+	p.FastestMPS = max(fastestMPS(g), scFastest)
 	snap := std.Access.SnapDistanceM
 	// Every path of LimitSeconds or less lies within LimitSeconds × the
 	// fastest speed of both its ends; a base and a cell it reaches lie
@@ -206,18 +222,22 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	}
 
 	gi := &globalInputs{PlanID: p.ID, Study: st, Sources: st.Sources(), Coverage: toInput(ci), PopRes: in.Population.Res,
-		PopSrc: in.Population.Source, DayPop: in.DayPop, Day: in.Day, Notes: in.Notes, Graph: p.Graph, Owner: own.cell, BaseOwn: own.base}
+		PopSrc: in.Population.Source, DayPop: in.DayPop, Day: in.Day, Notes: in.Notes, Scenarios: scs, Graph: p.Graph, Owner: own.cell, BaseOwn: own.base}
 	for _, u := range in.Units {
 		gi.Units = append(gi.Units, fromUnit(u))
 	}
 	gi.UnitOwn = unitOwners(ci, own)
 	centres := map[h3.Cell]orb.Point{}
+	roads := make([]map[h3.Cell]struct{}, own.n)
+	bases := make([][]int32, own.n)
+	cuts := make([][]orb.Point, own.n)
 	for s := 0; s < own.n; s++ {
 		progress(fmt.Sprintf("shard %d of %d", s+1, own.n))
-		sh, err := writeShard(ctx, dir, p, ci, in.DayPop, g, own, s, centres)
+		sh, si, err := writeShard(ctx, dir, p, ci, in.DayPop, g, own, s, centres, len(scs))
 		if err != nil {
 			return nil, err
 		}
+		roads[s], bases[s], cuts[s] = si.roads, si.BaseGlobal, si.Cut
 		if opt.By == ByUnit {
 			for u, o := range gi.UnitOwn {
 				if int(o) == s {
@@ -226,6 +246,12 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 			}
 		}
 		p.Shards = append(p.Shards, sh)
+	}
+	if len(scs) > 0 {
+		progress("scenario shards")
+		if err := writeScenarios(ctx, dir, p, g, ci, own, scs, roads, bases, cuts); err != nil {
+			return nil, err
+		}
 	}
 	if err := writeGob(filepath.Join(dir, "inputs.bin"), gi); err != nil {
 		return nil, err
@@ -238,8 +264,9 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 
 // supported says why a study cannot be split, if it cannot. Coverage,
 // busy teams (the busy fractions are derived in merge from every cell's
-// nearest base) and the day population (the same searches weighted by
-// other people) split exactly; the rest needs the whole region at once.
+// nearest base), the day population (the same searches weighted by other
+// people), scenarios and times of day (each on its changed graph, cut as
+// the baseline's) split exactly; the rest needs the whole region at once.
 func supported(st *study.Study) error {
 	var why []string
 	if len(st.Shelters) > 0 {
@@ -247,16 +274,10 @@ func supported(st *study.Study) error {
 		// shelter: a cut would change who goes where.
 		why = append(why, "shelters (the capacity assignment is one flow over the whole region)")
 	}
-	if len(st.Scenarios) > 0 {
-		why = append(why, "scenarios")
-	}
 	if st.Robustness.CriticalSegments > 0 {
 		// Each candidate closure is ranked by the residents it puts out
 		// of reach anywhere: its effect crosses shards.
 		why = append(why, "critical segments (a closure's effect is ranked over the whole region)")
-	}
-	if st.Times != nil {
-		why = append(why, "times of day")
 	}
 	if len(why) > 0 {
 		return fmt.Errorf("%w: %s: run 'rescuegrid analyze' on one machine, or split a study without them", ErrUnsupported, strings.Join(why, ", "))
@@ -615,18 +636,18 @@ func dilate(ps []h3.Cell, d float64, centres map[h3.Cell]orb.Point) (map[h3.Cell
 }
 
 // writeShard cuts shard s's inputs and graph and writes them.
-func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, dayPop []float64, g *graph.Graph, o *owners, s int, centres map[h3.Cell]orb.Point) (Shard, error) {
+func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, dayPop []float64, g *graph.Graph, o *owners, s int, centres map[h3.Cell]orb.Point, scenarios int) (Shard, *shardInput, error) {
 	sh := Shard{Index: s, Dir: filepath.Join("shards", fmt.Sprintf("%04d", s))}
 	mine := o.byShard[int32(s)]
 	items, err := dilate(mine, p.ItemMarginM, centres)
 	if err != nil {
-		return sh, err
+		return sh, nil, err
 	}
 	roads, err := dilate(mine, p.RoadMarginM, centres)
 	if err != nil {
-		return sh, err
+		return sh, nil, err
 	}
-	si := &shardInput{PlanID: p.ID, Index: s, ParentRes: p.ParentRes, LimitSeconds: p.LimitSeconds, FastestMPS: p.FastestMPS}
+	si := &shardInput{PlanID: p.ID, Index: s, ParentRes: p.ParentRes, LimitSeconds: p.LimitSeconds, FastestMPS: p.FastestMPS, Scenarios: scenarios, roads: roads}
 	sub := coverage.Input{Standard: ci.Standard, Res: ci.Res, Units: ci.Units}
 	for i, c := range ci.Cells {
 		if _, ok := items[o.cellPar[i]]; !ok && o.cell[i] != int32(s) {
@@ -688,26 +709,26 @@ func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, day
 		_, keep[v] = roads[q]
 	}
 	if err := ctx.Err(); err != nil {
-		return sh, err
+		return sh, nil, err
 	}
 	sg, kept, err := g.Subgraph(keep)
 	if err != nil {
-		return sh, fmt.Errorf("batch: shard %d: %w", s, err)
+		return sh, nil, fmt.Errorf("batch: shard %d: %w", s, err)
 	}
 	si.Cut = cutPoints(g, kept)
 	sh.Nodes, sh.Edges = sg.NumNodes(), sg.NumEdges()
 	if err := os.MkdirAll(filepath.Join(dir, sh.Dir), 0o755); err != nil {
-		return sh, err
+		return sh, nil, err
 	}
 	gpath := filepath.Join(dir, sh.Dir, "graph.rgraph")
 	if err := sg.WriteFile(gpath); err != nil {
-		return sh, err
+		return sh, nil, err
 	}
 	if fi, err := os.Stat(gpath); err == nil {
 		sh.GraphBytes = fi.Size()
 	}
 	sh.MemoryBytes = memoryEstimate(sh)
-	return sh, writeGob(filepath.Join(dir, sh.Dir, "input.bin"), si)
+	return sh, si, writeGob(filepath.Join(dir, sh.Dir, "input.bin"), si)
 }
 
 // cutPoints returns the kept nodes (ascending ids of g) that an edge of g

@@ -49,6 +49,8 @@ type shardOutput struct {
 	// the day population.
 	DayCovered  []float64
 	DayBandsRes [][]float64
+	// Scenarios are the same rows in each scenario, in the study's order.
+	Scenarios []shardOutput
 	// Per band: the cells (under the shard's own parents) of road nodes the
 	// nearest base reaches within it.
 	NodeBands [][]h3.Cell
@@ -124,6 +126,12 @@ func RunShard(ctx context.Context, dir string, index int, opt RunOptions) (done 
 			return false, fmt.Errorf("batch: shard %d: day population: %w", index, err)
 		}
 		res.fillDay(&si, day)
+		ci.Pop = si.Coverage.Pop
+	}
+	if si.Scenarios > 0 {
+		if res.Scenarios, err = runScenarios(ctx, dir, p, index, &si, ci, g); err != nil {
+			return false, err
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return false, err
