@@ -271,13 +271,17 @@ func supported(st *study.Study) error {
 	var why []string
 	if len(st.Shelters) > 0 {
 		// The capacity assignment is one min-cost flow over every cell and
-		// shelter: a cut would change who goes where.
-		why = append(why, "shelters (the capacity assignment is one flow over the whole region)")
+		// shelter: a cut would change who goes where. (The walking times
+		// could come from shards; the flow would still run in merge.)
+		why = append(why, "shelters (the capacity assignment is one min-cost flow over every cell and shelter of the region)")
 	}
 	if st.Robustness.CriticalSegments > 0 {
-		// Each candidate closure is ranked by the residents it puts out
-		// of reach anywhere: its effect crosses shards.
-		why = append(why, "critical segments (a closure's effect is ranked over the whole region)")
+		// Segments are ranked by the residents whose fastest paths use
+		// them, summed over the whole region, and only the top ones are
+		// closed and re-searched: two rounds across shards (sum, rank,
+		// then close the top segments where their detours lie), which one
+		// Indexed Job does not run.
+		why = append(why, "critical segments (ranked by every resident's path over the whole region, then the top closures re-searched: two rounds across shards)")
 	}
 	if len(why) > 0 {
 		return fmt.Errorf("%w: %s: run 'rescuegrid analyze' on one machine, or split a study without them", ErrUnsupported, strings.Join(why, ", "))
