@@ -168,6 +168,14 @@ func (in *Inputs) readGraph(ctx context.Context, opt Options) error {
 			p.Barriers = osm.DefaultBarrierRules()
 		}
 	}
+	if tr := st.Network.TurnRestrictions; tr != nil {
+		switch {
+		case !*tr:
+			p.TurnRestrictions = nil
+		case p.TurnRestrictions == nil:
+			p.TurnRestrictions = osm.DefaultTurnRules()
+		}
+	}
 	in.Graph, err = osm.Build(ctx, pbf, p, osm.Options{Generator: opt.Generator})
 	return err
 }
