@@ -13,16 +13,17 @@
 # study is synthetic on those roads (bench/scalegen): residents on a
 # 0.004-degree lattice, bases every BASE_STEP degrees (0.04), a MINUTES-minute
 # (10) circle and horizon; SHARDS (8) shards planned with --margin-minutes
-# MARGIN (20: some cells of the tiled roads lie 17 minutes from any base, and
-# a shard must prove their answer). On porto2x2 (70 x 95 km) that margin
-# leaves each shard 65-100 % of the roads, so the shards repeat part of each
-# other's work: the figure is the local worker pool's speed-up on equal,
-# independent processes; TILES=4 (4.37 M nodes, 170 x 190 km) cuts deeper.
+# MARGIN (60: cells on the tiled roads' outskirts lie up to 50 minutes from
+# any base, and a shard must prove their answer, so every shard holds the
+# whole network and repeats the others' searches: the figure is the local
+# worker pool's speed-up on equal, independent processes, the shards' own
+# time tens of seconds). A 20-minute margin fails shards at their margin,
+# as it must.
 # Run it on a quiet machine: the figures are the result.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work=${1:-/tmp/rescuegrid-speedup}
-tiles=${TILES:-2} shards=${SHARDS:-8} minutes=${MINUTES:-10} base_step=${BASE_STEP:-0.04} margin=${MARGIN:-20}
+tiles=${TILES:-2} shards=${SHARDS:-8} minutes=${MINUTES:-10} base_step=${BASE_STEP:-0.04} margin=${MARGIN:-60}
 shared=${RESCUEGRID_SHARED:-$ROOT/../shared}
 mkdir -p "$work"
 rg=$work/rescuegrid
