@@ -89,6 +89,9 @@ func (g *Graph) snapper() *snapIndex {
 					}
 				}
 				if s.places != nil {
+					if g.private(NodeID(u)) {
+						continue // a private copy of a road (via-way restriction): the public one is indexed
+					}
 					if g.junctionEdge(NodeID(u), v) {
 						continue // inside a split junction: zero length, the roads out of it are indexed
 					}
@@ -141,7 +144,7 @@ func (g *Graph) Snap(p orb.Point, opt SnapOptions) (Snap, error) {
 	e := s.edge[hit.Seg]
 	u := s.tail[hit.Seg]
 	twin, ok := g.Edge(g.targets[e], u)
-	if !ok {
+	if !ok || (s.places != nil && g.private(g.targets[e])) {
 		if twin, ok = g.twinByPlace(s.places, e, u); !ok {
 			twin = NoEdge
 		}

@@ -11,7 +11,16 @@ package graph
 // leaves the zero-length edges inside a junction out (a point near the
 // junction snaps onto a road leaving it, which every copy reaches).
 
+// PrivateCopyID is the highest id of a private copy: the nodes of a path
+// that only one road enters (a via-way turn restriction copies its via way
+// so that traffic from its from way cannot take the forbidden exit). Their
+// edges duplicate the public road's, so snapping never places a point on an
+// edge leaving one; barrier and junction copies count down from -1.
+const PrivateCopyID = -1 << 40
+
 type place struct{ lon, lat int32 }
+
+func (g *Graph) private(v NodeID) bool { return g.osmIDs[v] <= PrivateCopyID }
 
 // copyPlaces lists the nodes at each place that holds a copy (nil when the
 // graph has none).
@@ -45,12 +54,30 @@ func (g *Graph) junctionEdge(u, v NodeID) bool {
 }
 
 // twinByPlace finds the edge back along the segment of edge e (tail u) when
-// its ends are copies: an edge from a node at e's head's place to a node at
+// either end's place holds copies: an edge from a node at e's head's place to a node at
 // u's place, of the same way if there is one, else the fastest.
 func (g *Graph) twinByPlace(places map[place][]NodeID, e EdgeID, u NodeID) (EdgeID, bool) {
 	h := g.targets[e]
-	if places == nil || (g.osmIDs[u] >= 0 && g.osmIDs[h] >= 0) {
+	if places == nil {
 		return NoEdge, false
+	}
+	if _, ok := places[g.placeOf(u)]; !ok {
+		if _, ok := places[g.placeOf(h)]; !ok {
+			return NoEdge, false // no copy at either end
+		}
+	}
+	// Prefer a public tail, then the same way, then the fastest.
+	better := func(f EdgeID, same bool, best EdgeID, bestSame bool) bool {
+		if best == NoEdge {
+			return true
+		}
+		if pf, pb := g.private(g.Tail(f)), g.private(g.Tail(best)); pf != pb {
+			return !pf
+		}
+		if same != bestSame {
+			return same
+		}
+		return g.weights[f] < g.weights[best]
 	}
 	from, want := places[g.placeOf(h)], g.placeOf(u)
 	if from == nil {
@@ -64,8 +91,7 @@ func (g *Graph) twinByPlace(places map[place][]NodeID, e EdgeID, u NodeID) (Edge
 				continue
 			}
 			same := g.edgeWay[f] == g.edgeWay[e]
-			switch {
-			case best == NoEdge, same && !bestSame, same == bestSame && g.weights[f] < g.weights[best]:
+			if better(EdgeID(f), same, best, bestSame) {
 				best, bestSame = EdgeID(f), same
 			}
 		}

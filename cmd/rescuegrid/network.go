@@ -360,9 +360,9 @@ func writeTurns(w io.Writer, stats map[string]int64) error {
 			n += k
 		}
 	}
-	_, err := fmt.Fprintf(w, "turns          %d of %d restrictions applied (%d via nodes split, %d node copies, %d turn edges); skipped: %d (%s)\n",
+	_, err := fmt.Fprintf(w, "turns          %d of %d restrictions applied (%d via nodes split, %d node copies, %d turn edges, %d via-way path copies); skipped: %d (%s)\n",
 		stats["restrictions_applied"], stats["restrictions_read"], stats["restrictions_via_nodes_split"],
-		stats["restrictions_node_copies"], stats["restrictions_turn_edges"], n, strings.Join(skipped, ", "))
+		stats["restrictions_node_copies"], stats["restrictions_turn_edges"], stats["restrictions_via_way_copies"], n, strings.Join(skipped, ", "))
 	return err
 }
 

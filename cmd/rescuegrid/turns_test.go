@@ -33,7 +33,7 @@ func TestCLINetworkTurnRestrictions(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	// Andorra: 66 relations, 64 built, 2 cut off by the extract.
-	want := `(?m)^turns +64 of 66 restrictions applied \(62 via nodes split, 132 node copies, 139 turn edges\); skipped: 2 \(missing member 2\)$`
+	want := `(?m)^turns +64 of 66 restrictions applied \(62 via nodes split, 132 node copies, 139 turn edges, 0 via-way path copies\); skipped: 2 \(missing member 2\)$`
 	if !regexp.MustCompile(want).MatchString(r.stdout) {
 		t.Errorf("network info %s has no line matching %s:\n%s", turns, want, r.stdout)
 	}

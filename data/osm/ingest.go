@@ -46,6 +46,9 @@ func Build(ctx context.Context, path string, p *Profile, opt Options) (*graph.Gr
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("profile %s: %w", p.Name, err)
 	}
+	if g, err, ok := prefetchedGraph(ctx, path, p, opt.Generator); ok {
+		return g, err
+	}
 	r := NewReader(path, opt)
 	res := r.Graph(p)
 	if err := r.Run(ctx); err != nil {
@@ -56,7 +59,11 @@ func Build(ctx context.Context, path string, p *Profile, opt Options) (*graph.Gr
 
 // Graph asks the pass for the road graph of profile p.
 func (r *Reader) Graph(p *Profile) *Result[*graph.Graph] {
-	b := &builder{profile: p, stats: map[string]int64{}, generator: r.opt.Generator, res: &Result[*graph.Graph]{}}
+	return r.graph(p, r.opt.Generator)
+}
+
+func (r *Reader) graph(p *Profile, gen string) *Result[*graph.Graph] {
+	b := &builder{profile: p, stats: map[string]int64{}, generator: gen, res: &Result[*graph.Graph]{}}
 	if err := p.Validate(); err != nil {
 		b.res.err = fmt.Errorf("profile %s: %w", p.Name, err)
 		b.res.done = true

@@ -60,18 +60,17 @@ const (
 	turnSkipMalformed    = "malformed"           // several via nodes, a via node and ways, "only" into several ways
 	turnSkipNotRoutable  = "member_not_routable" // a from/via/to way not routable for the profile or not in the file
 	turnSkipViaNode      = "via_node_missing"    // the via node is on no routable way
-	turnSkipNotOnVia     = "not_at_via"          // a from/to way does not touch the via node (or via way)
+	turnSkipNotOnVia     = "not_at_via"          // a from/to way does not touch the via node (or an end of the via way)
 	turnSkipMidWay       = "via_mid_way"         // the via node is inside the from/to way, so the turn's direction is ambiguous
-	turnSkipBarrier      = "via_barrier"         // the via node is a closed barrier: nothing passes it anyway
+	turnSkipBarrier      = "via_barrier"         // a closed barrier on the via node or way: nothing passes it anyway
 	turnSkipNoTurn       = "nothing_to_forbid"   // the turn cannot be made anyway (one-way roads)
 	turnSkipViaWays      = "via_several_ways"    // a via of more than one way
-	turnSkipViaWay       = "via_way"             // a via way (not built yet)
 )
 
 // TurnSkipReasons lists the reasons in the order `network info` prints them.
 var TurnSkipReasons = []string{turnSkipOtherVehicle, turnSkipExcept, turnSkipConditional, turnSkipUnknown,
 	turnSkipMissing, turnSkipMalformed, turnSkipNotRoutable, turnSkipViaNode, turnSkipNotOnVia, turnSkipMidWay,
-	turnSkipBarrier, turnSkipNoTurn, turnSkipViaWays, turnSkipViaWay}
+	turnSkipBarrier, turnSkipNoTurn, turnSkipViaWays}
 
 // turnRel is a restriction relation that applies to the profile's vehicle,
 // as read from the file; its members are checked once the ways are known.

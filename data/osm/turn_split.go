@@ -49,6 +49,19 @@ type turnSplitter struct {
 	effect   []bool // per relation: it forbade at least one turn
 	skipped  []bool // per relation: counted as skipped by check
 	nextCopy *int64
+	viaWays  []viaWayRule
+	private  int64 // the last private copy's id (graph.PrivateCopyID and down)
+}
+
+// viaWayRule is a restriction from way from, along way via (its nodes path,
+// as indices into builder.nodeIDs, from the end from touches to the end to
+// touches), into way to. fromNext are from's nodes next to path[0].
+type viaWayRule struct {
+	rel           int
+	from, via, to uint32
+	only          bool
+	path          []int
+	fromNext      []int
 }
 
 func newTurnSplitter(b *builder, nextCopy *int64) *turnSplitter {
@@ -107,8 +120,14 @@ func (s *turnSplitter) check() {
 				skip(turnSkipNotRoutable)
 			case len(tr.viaWays) > 1:
 				skip(turnSkipViaWays)
+			case len(tr.from) > 1 || len(tr.to) > 1 || tr.from[0] == tr.viaWays[0] || tr.to[0] == tr.viaWays[0]:
+				skip(turnSkipMalformed)
 			default:
-				skip(turnSkipViaWay)
+				if r, reason := s.viaWay(ri, want[tr.from[0]], want[tr.viaWays[0]], want[tr.to[0]]); reason != "" {
+					skip(reason)
+				} else {
+					s.viaWays = append(s.viaWays, r)
+				}
 			}
 			continue
 		}
@@ -149,6 +168,56 @@ func (s *turnSplitter) check() {
 			s.rules[i] = append(s.rules[i], rules...)
 		}
 	}
+}
+
+// viaWay checks a via-way restriction: from must end at one end of the via
+// way and to at the other, every node of the via way must have a location
+// and none be a closed barrier.
+func (s *turnSplitter) viaWay(ri, from, via, to int) (viaWayRule, string) {
+	b := s.b
+	r := b.ways[via].refs
+	f, t := b.ways[from].refs, b.ways[to].refs
+	if len(r) < 2 || r[0] == r[len(r)-1] {
+		return viaWayRule{}, turnSkipNotOnVia
+	}
+	a, z := r[0], r[len(r)-1]
+	switch {
+	case touch(f, a) == touchEnd && touch(t, z) == touchEnd:
+	case touch(f, z) == touchEnd && touch(t, a) == touchEnd:
+		r = slices.Clone(r)
+		slices.Reverse(r)
+		a = r[0] // the end the from way touches
+	case touch(f, a) == touchMiddle || touch(f, z) == touchMiddle || touch(t, a) == touchMiddle || touch(t, z) == touchMiddle:
+		return viaWayRule{}, turnSkipMidWay
+	default:
+		return viaWayRule{}, turnSkipNotOnVia
+	}
+	rule := viaWayRule{rel: ri, from: uint32(from), via: uint32(via), to: uint32(to), only: b.turnRels[ri].only}
+	for k, id := range r {
+		if k > 0 && id == r[k-1] {
+			continue
+		}
+		i, ok := slices.BinarySearch(b.nodeIDs, id)
+		if !ok || !b.has[i] {
+			return viaWayRule{}, turnSkipMissing
+		}
+		if b.closed[i] {
+			return viaWayRule{}, turnSkipBarrier
+		}
+		rule.path = append(rule.path, i)
+	}
+	for k, id := range f {
+		if id != a {
+			continue
+		}
+		for _, n := range []int{k - 1, k + 1} {
+			if n >= 0 && n < len(f) && f[n] != a {
+				i, _ := slices.BinarySearch(b.nodeIDs, f[n])
+				rule.fromNext = append(rule.fromNext, i)
+			}
+		}
+	}
+	return rule, ""
 }
 
 const (
@@ -303,6 +372,12 @@ func (s *turnSplitter) split(gb *graph.Builder, idx []uint32) {
 			}
 		}
 	}
+	b.stats["restrictions_turn_edges"] = int64(len(s.from)) - b.stats["directed_segments"]
+	before := len(s.from)
+	s.splitViaWays(gb)
+	if len(s.from) > before {
+		b.stats["restrictions_via_way_edges"] = int64(len(s.from) - before)
+	}
 	for ri := range b.turnRels {
 		switch {
 		case s.skipped[ri]:
@@ -312,8 +387,140 @@ func (s *turnSplitter) split(gb *graph.Builder, idx []uint32) {
 			b.stats["restrictions_skipped_"+turnSkipNoTurn]++
 		}
 	}
-	b.stats["restrictions_turn_edges"] = int64(len(s.from)) - b.stats["directed_segments"]
 	for e := range s.from {
 		gb.AddEdge(s.from[e], s.to[e], s.w[e], s.way[e])
 	}
+}
+
+// splitViaWays builds the via-way restrictions, after the via nodes are
+// split. For each node the from way's last segment enters at the via way's
+// first node, the drive along the via way (through the nodes and stubs the
+// edges lead to, so turn restrictions at its nodes still hold) is copied
+// into a private path with ids from graph.PrivateCopyID down: each copy
+// keeps the turns of the node it copies, except that the path goes on along
+// its own copy, the last copy drops the exits into the to way (no_*) or
+// keeps only those (only_*, which also drops every other exit on the way).
+// The from way's edges into the via way then enter the private path. Two
+// restrictions of the same from and via way chain: the second copies the
+// first one's path.
+func (s *turnSplitter) splitViaWays(gb *graph.Builder) {
+	if len(s.viaWays) == 0 {
+		return
+	}
+	b := s.b
+	onPath := map[int32]bool{}
+	for _, r := range s.viaWays {
+		for _, i := range r.path {
+			onPath[int32(i)] = true
+		}
+	}
+	out := map[uint32][]int{}
+	in := map[uint32][]int{}
+	index := func(e int) {
+		if onPath[s.origin[s.from[e]]] {
+			out[s.from[e]] = append(out[s.from[e]], e)
+		}
+		if onPath[s.origin[s.to[e]]] {
+			in[s.to[e]] = append(in[s.to[e]], e)
+		}
+	}
+	for e := range s.from {
+		index(e)
+	}
+	add := func(from, to uint32, t graph.Seconds, way uint32) {
+		s.addEdge(from, to, t, way)
+		index(len(s.from) - 1)
+	}
+	s.private = graph.PrivateCopyID + 1
+	for _, r := range s.viaWays {
+		a := int32(r.path[0])
+		// The edges of the from way into the via way's first node, by the
+		// node they reach (the node itself or a copy).
+		entries := map[uint32][]int{}
+		var heads []uint32
+		for h, es := range in {
+			if s.origin[h] != a {
+				continue
+			}
+			for _, e := range es {
+				if s.way[e] == r.from && slices.Contains(r.fromNext, int(s.origin[s.from[e]])) && s.to[e] == h {
+					if entries[h] == nil {
+						heads = append(heads, h)
+					}
+					entries[h] = append(entries[h], e)
+				}
+			}
+		}
+		slices.Sort(heads)
+		for _, h := range heads {
+			chain, edges := s.follow(out, h, r)
+			if chain == nil {
+				continue // the via way cannot be driven from here (one-way, or a turn forbidden)
+			}
+			cp := make([]uint32, len(chain))
+			for j, v := range chain {
+				s.private--
+				b.stats["restrictions_via_way_copies"]++
+				cp[j] = gb.AddNode(s.private, b.lonE7[s.origin[v]], b.latE7[s.origin[v]])
+				s.note(cp[j], int(s.origin[v]))
+			}
+			last := len(chain) - 1
+			for j, v := range chain {
+				for _, o := range slices.Clone(out[v]) {
+					switch {
+					case j < last && o == edges[j]:
+						add(cp[j], cp[j+1], s.w[o], s.way[o])
+					case j < last:
+						if r.only {
+							s.effect[r.rel] = true
+						} else {
+							add(cp[j], s.to[o], s.w[o], s.way[o])
+						}
+					case (s.way[o] == r.to) == r.only:
+						add(cp[j], s.to[o], s.w[o], s.way[o])
+					default:
+						s.effect[r.rel] = true
+					}
+				}
+			}
+			for _, e := range entries[h] {
+				s.to[e] = cp[0]
+				in[cp[0]] = append(in[cp[0]], e) // a second restriction of the same from and via way starts here
+			}
+		}
+	}
+}
+
+// follow drives along via way r.via from node h: it returns the nodes
+// passed (h first, stubs included) and the edge leaving each, or nil when
+// the way cannot be driven to its end.
+func (s *turnSplitter) follow(out map[uint32][]int, h uint32, r viaWayRule) (chain []uint32, edges []int) {
+	step := func(cur uint32, target int32) int {
+		for _, o := range out[cur] {
+			if s.way[o] == r.via && s.origin[s.to[o]] == target {
+				return o
+			}
+		}
+		return -1
+	}
+	chain = []uint32{h}
+	cur := h
+	for _, p := range r.path[1:] {
+		o := step(cur, int32(p))
+		if o < 0 {
+			if st := step(cur, s.origin[cur]); st >= 0 && s.to[st] != cur { // a stub at the same node
+				edges = append(edges, st)
+				cur = s.to[st]
+				chain = append(chain, cur)
+				o = step(cur, int32(p))
+			}
+		}
+		if o < 0 {
+			return nil, nil
+		}
+		edges = append(edges, o)
+		cur = s.to[o]
+		chain = append(chain, cur)
+	}
+	return chain, edges
 }

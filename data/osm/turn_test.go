@@ -131,10 +131,20 @@ func times(t *testing.T, g *graph.Graph, from int64) map[int64]graph.Seconds {
 			}
 		}
 	}
+	// A node's time is the best over it and its copies (same place).
+	best := map[orb.Point]graph.Seconds{}
+	for v := 0; v < g.NumNodes(); v++ {
+		if tm, ok := dj.Time(graph.NodeID(v)); ok {
+			p := g.Point(graph.NodeID(v))
+			if b, seen := best[p]; !seen || tm < b {
+				best[p] = tm
+			}
+		}
+	}
 	out := map[int64]graph.Seconds{}
 	for v := 0; v < g.NumNodes(); v++ {
 		if id := g.OSMID(graph.NodeID(v)); id > 0 {
-			if tm, ok := dj.Time(graph.NodeID(v)); ok {
+			if tm, ok := best[g.Point(graph.NodeID(v))]; ok {
 				out[id] = tm
 			}
 		}
@@ -393,6 +403,11 @@ func TestTurnRestrictionSnap(t *testing.T) {
 		{orb.Point{1.5 - 0.0013*0.4, 42.5}, 2},
 		{orb.Point{1.5, 42.5 - 0.001*0.3}, 4},
 		{orb.Point{1.5, 42.5 - 0.001*0.3}, 3},
+		// The north arm: 3 -> 1 keeps the junction node, 1 -> 3 leaves
+		// from a stub; the two edges are still one two-way road.
+		{orb.Point{1.5, 42.5 + 0.001*0.6}, 5},
+		{orb.Point{1.5, 42.5 + 0.001*0.6}, 4},
+		{orb.Point{1.5, 42.5 + 0.001*0.6}, 6},
 	} {
 		sn, err := g.Snap(c.p, graph.SnapOptions{MinComponent: 1})
 		if err != nil {
@@ -449,7 +464,7 @@ func TestTurnRestrictionsReal(t *testing.T) {
 		want         map[string]int64
 	}{
 		{"andorra", "andorra.osm.pbf", map[string]int64{"restrictions_read": 66, "restrictions_applied": 64, "restrictions_skipped_missing_member": 2}},
-		{"malta", "malta-latest.osm.pbf", map[string]int64{"restrictions_read": 239}},
+		{"malta", "malta-latest.osm.pbf", map[string]int64{"restrictions_read": 239, "restrictions_applied": 226, "restrictions_skipped_missing_member": 4, "restrictions_skipped_not_at_via": 4, "restrictions_skipped_nothing_to_forbid": 5, "restrictions_via_way_copies": 9}},
 	} {
 		t.Run(c.region, func(t *testing.T) {
 			g := mustBuild(t, shared.Path(t, "data", c.region, c.file), builtin(t, "emergency"))
@@ -508,5 +523,104 @@ func TestTurnRestrictionsReal(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// viaWayNodes and viaWayWays: two parallel roads joined by a connector.
+//
+//	10 ---- 11 ------------ 12     ways 40 (10-11) and 43 (11-12)
+//	         |
+//	         | way 41 (11-21)
+//	         |
+//	20 ---- 21 ---- 22             ways 42 (20-21) and 44 (21-22)
+//
+// Every way is two-way; 12, 22, 10 and 20 are dead ends.
+const viaWayNodes = `
+ <node id="10" lat="42.5010" lon="1.5000"/>
+ <node id="11" lat="42.5010" lon="1.5010"/>
+ <node id="12" lat="42.5010" lon="1.5040"/>
+ <node id="20" lat="42.5000" lon="1.5000"/>
+ <node id="21" lat="42.5000" lon="1.5010"/>
+ <node id="22" lat="42.5000" lon="1.5020"/>`
+
+const viaWayWays = `
+ <way id="40"><nd ref="10"/><nd ref="11"/><tag k="highway" v="residential"/></way>
+ <way id="41"><nd ref="11"/><nd ref="21"/><tag k="highway" v="residential"/></way>
+ <way id="42"><nd ref="20"/><nd ref="21"/><tag k="highway" v="residential"/></way>
+ <way id="43"><nd ref="11"/><nd ref="12"/><tag k="highway" v="residential"/></way>
+ <way id="44"><nd ref="21"/><nd ref="22"/><tag k="highway" v="residential"/></way>`
+
+func TestTurnRestrictionViaWay(t *testing.T) {
+	plain := mustBuild(t, osmFile(t, viaWayNodes, viaWayWays), builtin(t, "emergency"))
+	// From 40 down the connector 41, no turn back west into 42: the
+	// fastest legal way turns round at 22 (nearer than 12).
+	noUturn := restriction("950", []string{"restriction=no_u_turn"}, "from way 40", "via way 41", "to way 42")
+	g := mustBuild(t, osmFile(t, viaWayNodes, viaWayWays, noUturn), emergencyTurns(t))
+	if got, want := restrictionStats(g), map[string]int64{"restrictions_read": 1, "restrictions_applied": 1,
+		"restrictions_via_way_copies": 2, "restrictions_via_way_edges": 5, "restrictions_turn_edges": 0}; !maps(got, want) {
+		// copies of 11 (its turns: on along 41, into 43, back along 40) and of 21 (on into 44, back up 41)
+		t.Errorf("stats %v, want %v", got, want)
+	}
+	tm := times(t, g, 10)
+	if want := path(t, plain, 10, 11, 21, 22, 21, 20); !near(tm[20], want) {
+		t.Errorf("10 -> 20 takes %v, want the detour 10-11-21-22-21-20 %v (direct %v)", tm[20], want, path(t, plain, 10, 11, 21, 20))
+	}
+	for _, to := range [][]int64{{10, 11, 21, 22}, {10, 11, 12}, {10, 11, 21}} {
+		if want := path(t, plain, to...); !near(tm[to[len(to)-1]], want) {
+			t.Errorf("10 -> %d takes %v, want %v", to[len(to)-1], tm[to[len(to)-1]], want)
+		}
+	}
+	// Entering the connector from 43 the turn into 42 is allowed.
+	if tm := times(t, g, 12); !near(tm[20], path(t, plain, 12, 11, 21, 20)) {
+		t.Errorf("12 -> 20 takes %v, want %v", tm[20], path(t, plain, 12, 11, 21, 20))
+	}
+
+	// only_left_turn from 40 via 41 into 44: from 10 the road must go down
+	// the connector and east; reaching 12 means turning round at 22.
+	only := restriction("951", []string{"restriction=only_left_turn"}, "from way 40", "via way 41", "to way 44")
+	g = mustBuild(t, osmFile(t, viaWayNodes, viaWayWays, only), emergencyTurns(t))
+	if got := restrictionStats(g); got["restrictions_applied"] != 1 {
+		t.Errorf("stats %v", got)
+	}
+	tm = times(t, g, 10)
+	if want := path(t, plain, 10, 11, 21, 22, 21, 11, 12); !near(tm[12], want) {
+		t.Errorf("10 -> 12 takes %v, want the detour 10-11-21-22-21-11-12 %v", tm[12], want)
+	}
+	if want := path(t, plain, 10, 11, 21, 22, 21, 20); !near(tm[20], want) {
+		t.Errorf("10 -> 20 takes %v, want %v", tm[20], want)
+	}
+
+	// Both restrictions of the same from and via way hold together.
+	g = mustBuild(t, osmFile(t, viaWayNodes, viaWayWays, noUturn, restriction("952", []string{"restriction=no_left_turn"}, "from way 40", "via way 41", "to way 44")), emergencyTurns(t))
+	if got := restrictionStats(g); got["restrictions_applied"] != 2 {
+		t.Errorf("stats %v", got)
+	}
+	tm = times(t, g, 10)
+	// Down the connector and back up it, round at 11 (nearer than 12), then
+	// down again as a road from 41, which may turn either way.
+	if want := path(t, plain, 10, 11, 21, 11, 21, 20); !near(tm[20], want) {
+		t.Errorf("10 -> 20 with both: %v, want the turn round at 11 %v", tm[20], want)
+	}
+	if want := path(t, plain, 10, 11, 21, 11, 21, 22); !near(tm[22], want) {
+		t.Errorf("10 -> 22 with both: %v, want %v", tm[22], want)
+	}
+
+	// A point on the from way's last segment, on the connector and on the
+	// to way: two-way twins, and the times a public road gives.
+	g = mustBuild(t, osmFile(t, viaWayNodes, viaWayWays, noUturn), emergencyTurns(t))
+	for _, p := range []orb.Point{{1.5005, 42.501}, {1.501, 42.5005}, {1.5005, 42.5}} {
+		sn, err := g.Snap(p, graph.SnapOptions{MinComponent: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sn.Twin == graph.NoEdge || sn.DistanceM > 0.01 || g.OSMID(sn.Tail) <= graph.PrivateCopyID {
+			t.Fatalf("%v snaps %+v (tail %d): want a public two-way road under the point", p, sn, g.OSMID(sn.Tail))
+		}
+		psn, _ := plain.Snap(p, graph.SnapOptions{MinComponent: 1})
+		for _, from := range []int64{12, 22} {
+			if got, want := pointTime(t, g, from, sn), pointTime(t, plain, from, psn); math.Abs(float64(got-want)) > 1e-6 {
+				t.Errorf("point %v from %d: %v, want %v", p, from, got, want)
+			}
+		}
 	}
 }
