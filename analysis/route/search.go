@@ -82,7 +82,9 @@ type Search struct {
 	mark       []uint32    // chain filled in generation gen
 	gen        uint32
 	sweep      []phastState // PHAST labels by sweep position
-	wide       bool         // the last run wrote every core node (PHAST): reset clears all
+	wide       bool         // the last run may have written any node: reset clears the core nodes
+	dirty      bool         // chain nodes may hold a wide run's states: cleanChains clears them
+	seedChains []int32      // chains holding a seed in this run, sorted, each once
 	fill_      []*filler    // per fill worker: sweep buffers and the nodes it settled
 }
 
@@ -105,8 +107,10 @@ func (s *Search) Graph() *graph.Graph { return s.g }
 
 func (s *Search) reset() {
 	if s.wide {
-		clear(s.node)
-		s.wide = false
+		// A wide run wrote every node. Clear the core now; the chain nodes
+		// only if the next run does not overwrite them all (cleanChains).
+		clear(s.node[:s.g.NumCore()])
+		s.wide, s.dirty = false, true
 	} else {
 		for _, v := range s.touched {
 			s.node[v] = nodeState{}
@@ -116,6 +120,7 @@ func (s *Search) reset() {
 	s.settled = s.settled[:0]
 	s.queue.reset()
 	s.chainSeeds = s.chainSeeds[:0]
+	s.seedChains = s.seedChains[:0]
 	s.points = s.points[:0]
 	s.gen++
 	if s.gen == 0 { // wrapped: forget every old mark
@@ -156,17 +161,25 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 		}
 	}
 	slices.SortFunc(s.points, func(a, b *snapSeed) int { return cmp.Compare(roadKey(a.edge, a.twin), roadKey(b.edge, b.twin)) })
+	for _, sd := range s.chainSeeds {
+		s.seedChains = append(s.seedChains, int32(g.ChainOf(sd.Node)))
+	}
+	slices.Sort(s.seedChains)
+	s.seedChains = slices.Compact(s.seedChains)
 	if tg := opt.Targets; tg != nil && tg.g == g {
+		s.cleanChains()
 		s.runRPHAST(tg, limit)
 		return ctx.Err()
 	}
 	if s.usePHAST(opt) {
 		if err := s.runPHAST(ctx, limit); err != nil {
+			s.cleanChains()
 			return err
 		}
 		s.fillChains(limit)
 		return nil
 	}
+	s.cleanChains()
 	offsets, targets, weights := g.CoreCSR()
 	node := s.node
 	pops := 0
@@ -229,6 +242,14 @@ func (s *Search) onRoad(sn graph.Snap) []*snapSeed {
 	return s.points[i:j]
 }
 
+// cleanChains clears the chain nodes' states a wide run left behind.
+func (s *Search) cleanChains() {
+	if s.dirty {
+		clear(s.node[s.g.NumCore():])
+		s.dirty = false
+	}
+}
+
 // fillChains gives the interior nodes of every chain next to a settled core
 // node, or holding a seed, their times.
 func (s *Search) fillChains(limit graph.Seconds) {
@@ -241,9 +262,12 @@ func (s *Search) fillChains(limit graph.Seconds) {
 	f0 := s.fill_[0]
 	f0.settled, f0.touched = f0.settled[:0], f0.touched[:0]
 	if reached := len(s.settled); reached > g.NumCore()/4 {
-		// A wide search: scan the chain table in order, which walks the
-		// chain nodes' memory forward, instead of looking chains up. Chains
-		// are disjoint, so workers may fill ranges of them side by side.
+		// A wide search: pass over every chain in order, which walks the
+		// chain nodes and their times forward, and write every chain
+		// node's state (reached or not); the next reset clears them all.
+		// Chains are disjoint, so workers may fill ranges of them side by
+		// side.
+		s.wide, s.dirty = true, false
 		k := g.NumChains()
 		if workers == 1 || k < 4096 {
 			s.fillRange(f0, 0, k, limit)
@@ -263,10 +287,10 @@ func (s *Search) fillChains(limit graph.Seconds) {
 			wg.Wait()
 			for _, f := range s.fill_[1:workers] {
 				f0.settled = append(f0.settled, f.settled...)
-				f0.touched = append(f0.touched, f.touched...)
 			}
 		}
 	} else {
+		s.cleanChains()
 		offsets, targets, _ := g.CSR()
 		for _, u := range s.settled { // only core nodes so far
 			// The row is sorted by head: chain nodes (ids >= nCore) come last.
@@ -282,33 +306,85 @@ func (s *Search) fillChains(limit graph.Seconds) {
 			}
 		}
 	}
-	for _, sd := range s.chainSeeds {
-		if c := g.ChainOf(sd.Node); s.mark[c] != s.gen {
+	for _, c := range s.seedChains {
+		if s.mark[c] != s.gen {
 			s.mark[c] = s.gen
-			s.fill(f0, c, limit)
+			s.fill(f0, int(c), limit)
 		}
 	}
 	s.settled = append(s.settled, f0.settled...)
 	s.touched = append(s.touched, f0.touched...)
 }
 
-// fillRange fills the chains [lo, hi) that have a settled end or a seed.
+// fillRange fills the chains [lo, hi) of a wide search: every chain node
+// gets its state. Chains holding a seed are left to fill (fillChains).
 func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 	g := s.g
+	nCore := graph.NodeID(g.NumCore())
+	inA, inB := g.ChainTimes()
+	node := s.node
+	seeds := s.seedChains
+	j, _ := slices.BinarySearch(seeds, int32(lo))
 	for c := lo; c < hi; c++ {
-		_, _, a, b := g.Chain(c)
-		if s.node[a].settled || s.node[b].settled {
-			s.mark[c] = s.gen
-			s.fill(f, c, limit)
+		first, end, a, b := g.Chain(c)
+		if j < len(seeds) && int(seeds[j]) == c {
+			j++
+			clear(node[first:end]) // fill writes only what it reaches
+			continue
+		}
+		ta, sa := s.final(a)
+		tb, sb := s.final(b)
+		if ta > limit && tb > limit {
+			clear(node[first:end])
+			continue
+		}
+		// From A: cur is the time of the pass so far (Unreached, source −1,
+		// past an edge the chain lacks this way), kept in f's buffers.
+		n := int(end - first)
+		if cap(f.fwdT) < n {
+			f.fwdT, f.fwdS = make([]graph.Seconds, n), make([]int32, n)
+		}
+		fwdT, fwdS := f.fwdT[:n], f.fwdS[:n]
+		cur, src := ta, sa
+		for i, w := range inA[first-nCore : end-nCore] {
+			cur += w
+			if w == Unreached {
+				src = -1
+			}
+			fwdT[i], fwdS[i] = cur, src
+		}
+		// From B, keeping the better of the two passes (ties: lower source).
+		cur, src = tb, sb
+		inb := inB[first-nCore : end-nCore]
+		out := node[first:end]
+		for i := n - 1; i >= 0; i-- {
+			w := inb[i]
+			cur += w
+			if w == Unreached {
+				src = -1
+			}
+			bt, bs := fwdT[i], fwdS[i]
+			if cur < bt || (cur == bt && src < bs) {
+				bt, bs = cur, src
+			}
+			if bt <= limit && bt != Unreached {
+				out[i] = nodeState{t: bt, src: bs, settled: true, seen: true}
+				f.settled = append(f.settled, first+graph.NodeID(i))
+			} else {
+				out[i] = nodeState{}
+			}
 		}
 	}
 }
 
 // fill sweeps chain c from its A end and from its B end, adding edge times
 // in order (as a node-by-node Dijkstra would), and keeps the better of the
-// two sweeps at each node. It writes only the chain's own node states.
+// two sweeps at each node. It writes only the chain's own node states, and
+// expects them clear (a narrow search, or fillRange cleared them).
 func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	g := s.g
+	nCore := graph.NodeID(g.NumCore())
+	inA, inB := g.ChainTimes()
 	first, end, a, b := g.Chain(c)
 	f.local = f.local[:0]
 	for _, sd := range s.chainSeeds {
@@ -322,9 +398,8 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	}
 	f.fwdT, f.fwdS = f.fwdT[:0], f.fwdS[:0]
 	cur, src := s.final(a)
-	prev := a
 	for x := first; x < end; x++ {
-		if w, ok := g.EdgeWeight(prev, x); ok {
+		if w := inA[x-nCore]; w != Unreached {
 			cur += w
 		} else {
 			cur, src = Unreached, -1
@@ -336,12 +411,10 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 		}
 		f.fwdT = append(f.fwdT, cur)
 		f.fwdS = append(f.fwdS, src)
-		prev = x
 	}
 	cur, src = s.final(b)
-	prev = b
 	for x := end - 1; x >= first; x-- {
-		if w, ok := g.EdgeWeight(prev, x); ok {
+		if w := inB[x-nCore]; w != Unreached {
 			cur += w
 		} else {
 			cur, src = Unreached, -1
@@ -363,7 +436,6 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 			*nx = nodeState{t: bt, src: bs, settled: true, seen: true}
 			f.settled = append(f.settled, x)
 		}
-		prev = x
 	}
 }
 
