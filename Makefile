@@ -176,6 +176,18 @@ bench-engines: deps ## hierarchy, PHAST, RPHAST vs Dijkstra, scipy and OSRM (CPU
 	$(OSRM_PKG)/bin/osrm-contract -t 2 $(ENGINES_OUT)/malta.osrm > $(ENGINES_OUT)/osrm-contract.log
 	$(OSRM_VENV)/bin/python bench/engines/osrm_table.py $(ENGINES_OUT)/malta.osrm \
 	  $(ENGINES_OUT)/table-sources.csv $(ENGINES_OUT)/table-targets.csv | tee $(ENGINES_OUT)/osrm.txt
+	@$(MAKE) --no-print-directory bench-valhalla
+
+# Valhalla (pyvalhalla from PyPI; its wheel needs Python 3.12) on the same
+# extract: the server's isochrone at the same points and its matrix for the
+# table's places (bench/engines/valhalla.sh), after bench-engines' inputs.
+VALHALLA_VENV := bench/out/.venv-valhalla
+.PHONY: bench-valhalla
+bench-valhalla: build ## Valhalla's isochrone and matrix beside rescuegrid's on Malta (bench/out/engines/valhalla.txt)
+	@[ -f $(ENGINES_OUT)/table-sources.csv ] || $(TEST_ENV) $(GO) test ./bench -count=1 -run '^TestWriteEngineInputs$$' -engine-inputs "$(CURDIR)/$(ENGINES_OUT)"
+	@[ -x $(VALHALLA_VENV)/bin/python ] || $(PY312) -m venv $(VALHALLA_VENV)
+	@$(VALHALLA_VENV)/bin/pip install --quiet --disable-pip-version-check pyvalhalla==3.9.1
+	$(TEST_ENV) bench/engines/valhalla.sh $(ENGINES_OUT) $(VALHALLA_VENV) $(BIN) bench/studies/malta.yaml | tee $(ENGINES_OUT)/valhalla.txt
 
 bench-studies: build ## whole studies (sample, Porto Alegre, Malta; RESCUEGRID_SHARED=SHARED): seconds and peak memory into bench/out/studies.txt
 	@mkdir -p bench/out

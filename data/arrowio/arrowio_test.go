@@ -21,6 +21,7 @@ import (
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/uber/h3-go/v4"
@@ -495,4 +496,82 @@ func TestField(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An isochrone band that reaches no cell has a nil MultiPolygon. It must be
+// written as valid WKB (MULTIPOLYGON EMPTY) that every output and reader
+// takes, not as zero bytes, which the GeoParquet writer refused.
+func TestWriteAll_EmptyGeometry(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	sch := arrow.NewSchema([]arrow.Field{
+		arrowio.Field("minutes", arrow.PrimitiveTypes.Float64, "min", "band"),
+		arrowio.GeomField("geometry", "area reached"),
+	}, nil)
+	b := array.NewRecordBuilder(mem, sch)
+	defer b.Release()
+	cell, err := geo.CellOf(orb.Point{-51.20, -30.05}, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := geo.CellsToMultiPolygon([]h3.Cell{cell})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var none orb.MultiPolygon // what geo.CellsToMultiPolygon(nil) gives
+	b.Field(0).(*array.Float64Builder).AppendValues([]float64{1, 5}, nil)
+	arrowio.AppendWKB(b.Field(1).(*array.BinaryBuilder), none)
+	arrowio.AppendWKB(b.Field(1).(*array.BinaryBuilder), full)
+	rec := b.NewRecord()
+	defer rec.Release()
+
+	dir := t.TempDir()
+	paths, err := arrowio.WriteAll(dir, "isochrones", rec, arrowio.GeoColumn{Name: "geometry", Types: []string{"MultiPolygon"}})
+	if err != nil {
+		t.Fatalf("WriteAll with an empty band: %v", err)
+	}
+	rdr, err := file.OpenParquetFile(paths[1], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	col := tbl.Column(1).Data().Chunk(0).(*array.Binary)
+	if col.IsNull(0) {
+		t.Fatalf("the empty band was written as null, want MULTIPOLYGON EMPTY")
+	}
+	if got := wkt.MarshalString(mustWKB(t, col.Value(0))); got != "MULTIPOLYGON EMPTY" {
+		t.Errorf("empty band read back as %q, want MULTIPOLYGON EMPTY", got)
+	}
+	if got := mustWKB(t, col.Value(1)); !orb.Equal(got, full) {
+		t.Errorf("second band read back as %v, want %v", got, full)
+	}
+	var fc geojson.FeatureCollection
+	raw, err := os.ReadFile(paths[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &fc); err != nil {
+		t.Fatalf("GeoJSON with an empty band does not parse: %v", err)
+	}
+	if len(fc.Features) != 2 {
+		t.Errorf("GeoJSON has %d features, want 2", len(fc.Features))
+	}
+}
+
+func mustWKB(t *testing.T, b []byte) orb.Geometry {
+	t.Helper()
+	g, err := wkb.Unmarshal(b)
+	if err != nil {
+		t.Fatalf("WKB %x: %v", b, err)
+	}
+	return g
 }

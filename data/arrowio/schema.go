@@ -99,9 +99,47 @@ func AppendWKB(b *array.BinaryBuilder, g orb.Geometry) {
 		b.AppendNull()
 		return
 	}
-	buf, err := wkb.Marshal(g, binary.LittleEndian)
+	buf, err := wkb.Marshal(emptyIfNil(g), binary.LittleEndian)
 	if err != nil {
 		panic(fmt.Sprintf("arrowio: AppendWKB(%T): %v", g, err))
 	}
 	b.Append(buf)
+}
+
+// emptyIfNil turns a nil slice geometry (an isochrone band that reached no
+// cell, say) into the empty geometry of its type: orb encodes a nil
+// MultiPolygon as zero bytes, which no WKB reader accepts, while the empty
+// one is valid WKB ("MULTIPOLYGON EMPTY").
+func emptyIfNil(g orb.Geometry) orb.Geometry {
+	switch v := g.(type) {
+	case orb.MultiPolygon:
+		if v == nil {
+			return orb.MultiPolygon{}
+		}
+	case orb.Polygon:
+		if v == nil {
+			return orb.Polygon{}
+		}
+	case orb.MultiLineString:
+		if v == nil {
+			return orb.MultiLineString{}
+		}
+	case orb.LineString:
+		if v == nil {
+			return orb.LineString{}
+		}
+	case orb.MultiPoint:
+		if v == nil {
+			return orb.MultiPoint{}
+		}
+	case orb.Ring:
+		if v == nil {
+			return orb.Ring{}
+		}
+	case orb.Collection:
+		if v == nil {
+			return orb.Collection{}
+		}
+	}
+	return g
 }
