@@ -82,6 +82,7 @@ type Search struct {
 	mark       []uint32    // chain filled in generation gen
 	gen        uint32
 	sweep      []phastState // PHAST labels by sweep position
+	batch      batch        // batched RPHAST labels (ForEach with Targets)
 	wide       bool         // the last run may have written any node: reset clears the core nodes
 	dirty      bool         // chain nodes may hold a wide run's states: cleanChains clears them
 	seedChains []int32      // chains holding a seed in this run, sorted, each once
@@ -134,40 +135,9 @@ func (s *Search) reset() {
 // answer does not depend on seed order. It replaces the previous run's
 // result. It returns ctx.Err() if ctx is cancelled (the result is then partial).
 func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
-	s.reset()
-	limit := opt.Limit
-	if limit <= 0 {
-		limit = Unreached
-	}
+	limit := s.prepare(seeds, opt)
 	g := s.g
-	nCore := graph.NodeID(g.NumCore())
-	for _, sd := range seeds {
-		if int(sd.Node) >= len(s.node) || !(sd.Time >= 0) {
-			continue
-		}
-		if sd.at != nil && (len(s.points) == 0 || s.points[len(s.points)-1] != sd.at) {
-			s.points = append(s.points, sd.at)
-		}
-		if sd.Node < nCore {
-			s.offer(sd.Node, sd.Time, sd.Source)
-			continue
-		}
-		// A seed inside a chain enters the core graph at the chain's ends.
-		s.chainSeeds = append(s.chainSeeds, sd)
-		for _, toB := range [2]bool{true, false} {
-			if end, t, ok := g.ChainExit(sd.Node, toB); ok {
-				s.offer(end, sd.Time+t, sd.Source)
-			}
-		}
-	}
-	slices.SortFunc(s.points, func(a, b *snapSeed) int { return cmp.Compare(roadKey(a.edge, a.twin), roadKey(b.edge, b.twin)) })
-	for _, sd := range s.chainSeeds {
-		s.seedChains = append(s.seedChains, int32(g.ChainOf(sd.Node)))
-	}
-	slices.Sort(s.seedChains)
-	s.seedChains = slices.Compact(s.seedChains)
 	if tg := opt.Targets; tg != nil && tg.g == g {
-		s.cleanChains()
 		s.runRPHAST(tg, limit)
 		return ctx.Err()
 	}
@@ -224,6 +194,49 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 	}
 	s.fillChains(limit)
 	return nil
+}
+
+// prepare clears the last run, reads the seeds (their core entries go to
+// the queue; seeds inside chains, the chains holding them and the snapped
+// points are kept for the chain passes and PointTime) and returns the
+// limit to search to.
+func (s *Search) prepare(seeds []Seed, opt Options) graph.Seconds {
+	s.reset()
+	if tg := opt.Targets; tg != nil && tg.g == s.g {
+		s.cleanChains() // a restricted search writes only some chains
+	}
+	limit := opt.Limit
+	if limit <= 0 {
+		limit = Unreached
+	}
+	g := s.g
+	nCore := graph.NodeID(g.NumCore())
+	for _, sd := range seeds {
+		if int(sd.Node) >= len(s.node) || !(sd.Time >= 0) {
+			continue
+		}
+		if sd.at != nil && (len(s.points) == 0 || s.points[len(s.points)-1] != sd.at) {
+			s.points = append(s.points, sd.at)
+		}
+		if sd.Node < nCore {
+			s.offer(sd.Node, sd.Time, sd.Source)
+			continue
+		}
+		// A seed inside a chain enters the core graph at the chain's ends.
+		s.chainSeeds = append(s.chainSeeds, sd)
+		for _, toB := range [2]bool{true, false} {
+			if end, t, ok := g.ChainExit(sd.Node, toB); ok {
+				s.offer(end, sd.Time+t, sd.Source)
+			}
+		}
+	}
+	slices.SortFunc(s.points, func(a, b *snapSeed) int { return cmp.Compare(roadKey(a.edge, a.twin), roadKey(b.edge, b.twin)) })
+	for _, sd := range s.chainSeeds {
+		s.seedChains = append(s.seedChains, int32(g.ChainOf(sd.Node)))
+	}
+	slices.Sort(s.seedChains)
+	s.seedChains = slices.Compact(s.seedChains)
+	return limit
 }
 
 // roadKey names the road of an edge and its twin (NoEdge: one-way): the
@@ -320,8 +333,6 @@ func (s *Search) fillChains(limit graph.Seconds) {
 // gets its state. Chains holding a seed are left to fill (fillChains).
 func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 	g := s.g
-	nCore := graph.NodeID(g.NumCore())
-	inA, inB := g.ChainTimes()
 	node := s.node
 	seeds := s.seedChains
 	j, _ := slices.BinarySearch(seeds, int32(lo))
@@ -338,54 +349,76 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 			clear(node[first:end])
 			continue
 		}
-		// From A: cur is the time of the pass so far (Unreached, source −1,
-		// past an edge the chain lacks this way), kept in f's buffers.
-		n := int(end - first)
-		if cap(f.fwdT) < n {
-			f.fwdT, f.fwdS = make([]graph.Seconds, n), make([]int32, n)
+		s.chainPass(f, first, end, ta, sa, tb, sb, limit, false)
+	}
+}
+
+// chainPass writes the state of every node of the chain [first, end) from
+// the times of its ends (ta from source sa at the A end, tb from sb at the
+// B end; Unreached, −1 when not reached): one pass from A adding the chain
+// in-times in order (as a node-by-node Dijkstra would), one from B, the
+// better of the two at each node (ties: the lower source). With track, the
+// reached nodes are listed as touched too (their states were clear).
+func (s *Search) chainPass(f *filler, first, end graph.NodeID, ta graph.Seconds, sa int32, tb graph.Seconds, sb int32, limit graph.Seconds, track bool) {
+	nCore := graph.NodeID(s.g.NumCore())
+	inA, inB := s.g.ChainTimes()
+	// From A: cur is the time of the pass so far (Unreached, source −1,
+	// past an edge the chain lacks this way), kept in f's buffers.
+	n := int(end - first)
+	if cap(f.fwdT) < n {
+		f.fwdT, f.fwdS = make([]graph.Seconds, n), make([]int32, n)
+	}
+	fwdT, fwdS := f.fwdT[:n], f.fwdS[:n]
+	cur, src := ta, sa
+	for i, w := range inA[first-nCore : end-nCore] {
+		cur += w
+		if w == Unreached {
+			src = -1
 		}
-		fwdT, fwdS := f.fwdT[:n], f.fwdS[:n]
-		cur, src := ta, sa
-		for i, w := range inA[first-nCore : end-nCore] {
-			cur += w
-			if w == Unreached {
-				src = -1
-			}
-			fwdT[i], fwdS[i] = cur, src
+		fwdT[i], fwdS[i] = cur, src
+	}
+	// From B, keeping the better of the two passes.
+	cur, src = tb, sb
+	inb := inB[first-nCore : end-nCore]
+	out := s.node[first:end]
+	for i := n - 1; i >= 0; i-- {
+		w := inb[i]
+		cur += w
+		if w == Unreached {
+			src = -1
 		}
-		// From B, keeping the better of the two passes (ties: lower source).
-		cur, src = tb, sb
-		inb := inB[first-nCore : end-nCore]
-		out := node[first:end]
-		for i := n - 1; i >= 0; i-- {
-			w := inb[i]
-			cur += w
-			if w == Unreached {
-				src = -1
+		bt, bs := fwdT[i], fwdS[i]
+		if cur < bt || (cur == bt && src < bs) {
+			bt, bs = cur, src
+		}
+		if bt <= limit && bt != Unreached {
+			out[i] = nodeState{t: bt, src: bs, settled: true, seen: true}
+			f.settled = append(f.settled, first+graph.NodeID(i))
+			if track {
+				f.touched = append(f.touched, first+graph.NodeID(i))
 			}
-			bt, bs := fwdT[i], fwdS[i]
-			if cur < bt || (cur == bt && src < bs) {
-				bt, bs = cur, src
-			}
-			if bt <= limit && bt != Unreached {
-				out[i] = nodeState{t: bt, src: bs, settled: true, seen: true}
-				f.settled = append(f.settled, first+graph.NodeID(i))
-			} else {
-				out[i] = nodeState{}
-			}
+		} else {
+			out[i] = nodeState{}
 		}
 	}
 }
 
 // fill sweeps chain c from its A end and from its B end, adding edge times
 // in order (as a node-by-node Dijkstra would), and keeps the better of the
-// two sweeps at each node. It writes only the chain's own node states, and
-// expects them clear (a narrow search, or fillRange cleared them).
+// two sweeps at each node, seeds inside the chain included (chainPass when
+// there are none). It writes only the chain's own node states, and expects
+// them clear (a narrow search, or fillRange cleared them).
 func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	g := s.g
 	nCore := graph.NodeID(g.NumCore())
 	inA, inB := g.ChainTimes()
 	first, end, a, b := g.Chain(c)
+	if _, seeded := slices.BinarySearch(s.seedChains, int32(c)); !seeded {
+		ta, sa := s.final(a)
+		tb, sb := s.final(b)
+		s.chainPass(f, first, end, ta, sa, tb, sb, limit, true)
+		return
+	}
 	f.local = f.local[:0]
 	for _, sd := range s.chainSeeds {
 		if sd.Node >= first && sd.Node < end {

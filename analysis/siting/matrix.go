@@ -169,13 +169,32 @@ func MatrixFromRows(sites []Site, pop []float64, rows [][]Entry, horizonSeconds 
 	return m, nil
 }
 
-func sortRow(r []Entry) {
-	slices.SortFunc(r, func(a, b Entry) int {
-		if c := cmp.Compare(a.Seconds, b.Seconds); c != 0 {
-			return c
+func sortRow(r []Entry) { sortRowKeys(r, nil) }
+
+// sortRowKeys sorts r by time, then cell, as one uint64 key per entry (the
+// time's float32 bits above the cell: times are >= 0, so the bits order as
+// the times do), in keys' storage; it returns keys for reuse. A row holding
+// a negative zero (bits that would order last) is sorted by comparison.
+func sortRowKeys(r []Entry, keys []uint64) []uint64 {
+	keys = keys[:0]
+	for _, e := range r {
+		b := math.Float32bits(float32(e.Seconds))
+		if b >= 1<<31 { // negative (-0): not in key order
+			slices.SortFunc(r, func(a, b Entry) int {
+				if c := cmp.Compare(a.Seconds, b.Seconds); c != 0 {
+					return c
+				}
+				return cmp.Compare(a.Cell, b.Cell)
+			})
+			return keys
 		}
-		return cmp.Compare(a.Cell, b.Cell)
-	})
+		keys = append(keys, uint64(b)<<32|uint64(e.Cell))
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		r[i] = Entry{Cell: uint32(k), Seconds: Seconds(math.Float32frombits(uint32(k >> 32)))}
+	}
+	return keys
 }
 
 // NewMatrix computes the travel time from every site to every demand cell
@@ -300,6 +319,7 @@ func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]rout
 	type scratch struct {
 		stamp []int32
 		row   []Entry
+		keys  []uint64
 	}
 	pool := make(chan *scratch, workers)
 	for w := 0; w < workers; w++ {
@@ -338,7 +358,7 @@ func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]rout
 				}
 			}
 		}
-		sortRow(sc.row)
+		sc.keys = sortRowKeys(sc.row, sc.keys)
 		rows[which[k]] = slices.Clone(sc.row)
 		return nil
 	})
