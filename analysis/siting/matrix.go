@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sort"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
@@ -223,6 +224,7 @@ func NewMatrix(ctx context.Context, g *graph.Graph, sites []Site, d Demand, opt 
 	// Sites onto the roads.
 	var groups [][]route.Seed
 	var which []int
+	var siteSnaps []graph.Snap
 	turnout := graph.Seconds(opt.TurnoutSeconds)
 	for j, s := range sites {
 		sn, err := g.Snap(s.Loc, snapOpt)
@@ -232,9 +234,10 @@ func NewMatrix(ctx context.Context, g *graph.Graph, sites []Site, d Demand, opt 
 		}
 		groups = append(groups, route.SnapSeeds(g, sn, 0, turnout))
 		which = append(which, j)
+		siteSnaps = append(siteSnaps, sn)
 	}
 
-	rows, err := m.searchRows(ctx, g, groups, which, snaps, walkS, opt.Dijkstra, workers)
+	rows, err := m.searchRows(ctx, g, groups, which, siteSnaps, snaps, walkS, opt.Dijkstra, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -308,14 +311,18 @@ func (m *Matrix) snapCells(ctx context.Context, g *graph.Graph, opt MatrixOption
 	return snaps, walkS, nil
 }
 
-// searchRows runs one bounded search per placed site (groups, site which[k])
-// and returns each site's row of cells within the horizon, sorted; each
-// worker keeps a stamp per cell so a cell next to two reached nodes is
-// visited once.
-func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]route.Seed, which []int, snaps []graph.Snap, walkS []float64, dijkstra bool, workers int) ([][]Entry, error) {
+// searchRows runs one bounded search per placed site (groups, site which[k],
+// snapped at siteSnaps[k]) and returns each site's row of cells within the
+// horizon, sorted; each worker keeps a stamp per cell so a cell next to two
+// reached nodes is visited once. The cells on the site's own road are
+// visited too, reached or not through its ends: the direct drive along the
+// road may be within the horizon when neither end is (a road longer than
+// the horizon).
+func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]route.Seed, which []int, siteSnaps, snaps []graph.Snap, walkS []float64, dijkstra bool, workers int) ([][]Entry, error) {
 	n := len(m.Cells)
 	use := func(i int) bool { return m.Pop[i] > 0 && !m.NoRoad[i] }
 	off, idx := cellIndex(g, snaps, n, use)
+	byRoad := roadIndex(snaps, n, use)
 	type scratch struct {
 		stamp []int32
 		row   []Entry
@@ -358,6 +365,19 @@ func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]rout
 				}
 			}
 		}
+		for _, ci := range byRoad.on(siteSnaps[k]) {
+			if sc.stamp[ci] == stamp {
+				continue
+			}
+			sc.stamp[ci] = stamp
+			// Neither end of the road was reached: the direct drive is
+			// the only way within the horizon (what PointTime adds).
+			if t, _, ok := route.DirectTime(g, groups[k], snaps[ci]); ok {
+				if tt := float64(t) + walkS[ci]; tt <= horizon {
+					sc.row = append(sc.row, Entry{Cell: uint32(ci), Seconds: Seconds(tt)})
+				}
+			}
+		}
 		sc.keys = sortRowKeys(sc.row, sc.keys)
 		rows[which[k]] = slices.Clone(sc.row)
 		return nil
@@ -366,6 +386,43 @@ func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]rout
 		return nil, err
 	}
 	return rows, nil
+}
+
+// roadCells lists the cells by the road they are snapped to (the lower of
+// the edge and its twin), sorted.
+type roadCells []struct {
+	road graph.EdgeID
+	cell int32
+}
+
+func roadIndex(snaps []graph.Snap, n int, use func(i int) bool) roadCells {
+	var r roadCells
+	for i := 0; i < n; i++ {
+		if use(i) {
+			r = append(r, struct {
+				road graph.EdgeID
+				cell int32
+			}{min(snaps[i].Edge, snaps[i].Twin), int32(i)})
+		}
+	}
+	slices.SortFunc(r, func(a, b struct {
+		road graph.EdgeID
+		cell int32
+	}) int {
+		return cmp.Or(cmp.Compare(a.road, b.road), cmp.Compare(a.cell, b.cell))
+	})
+	return r
+}
+
+// on returns the cells snapped to sn's road.
+func (r roadCells) on(sn graph.Snap) []int32 {
+	k := min(sn.Edge, sn.Twin)
+	i := sort.Search(len(r), func(i int) bool { return r[i].road >= k })
+	var out []int32
+	for ; i < len(r) && r[i].road == k; i++ {
+		out = append(out, r[i].cell)
+	}
+	return out
 }
 
 // cellIndex lists, for every graph node, the cells snapped to an edge
