@@ -68,8 +68,13 @@ A JSON file of the same shape (--profile-file) replaces the built-in table.
 profile that has none, e.g. drive; the drive default ignores barriers, as the
 reference contract does. 'network info' counts barriers applied and skipped.
 
+The extract is read once; every node location goes to a temporary index on
+disk (16 bytes a node, in --tmp-dir: the output's folder by default), so
+memory follows the road network, not the extract. The index is removed
+however the build ends.
+
 Usage:
-  rescuegrid network build --pbf FILE.osm.pbf [--profile NAME] --out FILE.rgraph
+  rescuegrid network build --pbf FILE.osm.pbf [--profile NAME] --out FILE.rgraph [--tmp-dir DIR]
 
 Example:
   rescuegrid network build --pbf data/sample/andorra/andorra.osm.pbf \
@@ -85,6 +90,7 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 	factor := fs.Float64("speed-factor", 0, "multiply every speed by this (emergency vehicles, night); 0 keeps the profile's")
 	walkKPH := fs.Float64("walk-kph", 0, "walking speed in km/h for the walk profile (default 5)")
 	barriers := fs.Bool("barriers", false, "close barrier nodes (bollards, gates, ...) to cars unless their access tags allow them (drive; emergency always does)")
+	tmpDir := fs.String("tmp-dir", "", "folder for the temporary node index, about 16 bytes per node of the extract (default: the output's folder)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
@@ -135,16 +141,20 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 	if err := checkOutFile(*out); err != nil {
 		return err
 	}
+	tmp := *tmpDir
+	if tmp == "" {
+		if tmp = dirOf(*out); tmp == "" {
+			tmp = "."
+		}
+	} else if st, err := os.Stat(tmp); err != nil || !st.IsDir() {
+		return fmt.Errorf("network build: --tmp-dir %s is not a folder", tmp)
+	}
 	t0 := time.Now()
-	bar := newProgress(e, "reading ways")
+	bar := newProgress(e, "reading")
 	g, err := osm.Build(ctx, *pbf, p, osm.Options{
 		Generator: "rescuegrid " + versionString(),
-		Progress: func(pass int, done, total int64) {
-			if pass == 2 {
-				bar.label = "reading nodes"
-			}
-			bar.update(done, total)
-		},
+		TempDir:   tmp,
+		Progress:  func(_ int, done, total int64) { bar.update(done, total) },
 	})
 	bar.done()
 	if err != nil {

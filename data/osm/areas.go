@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"sort"
 
@@ -88,49 +87,63 @@ func (p AreaProblem) Unwrap() error { return p.Err }
 // out and returned as problems, in the same order. Geometry is not checked
 // for validity (self-intersections) here: see data/units.
 //
-// The file is read in three streaming passes (relations, ways, nodes);
-// memory grows with the matching objects, not with the extract.
+// The file is read in one pass (see Reader); memory grows with the
+// matching objects, not with the extract.
 func ExtractAreas(ctx context.Context, path string, filters []TagMatch, opt Options) ([]Area, []AreaProblem, error) {
 	if len(filters) == 0 {
 		return nil, nil, fmt.Errorf("extract areas from %s: no tag filter given", path)
 	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open osm file: %w", err)
-	}
-	if info.Size() == 0 {
-		return nil, nil, fmt.Errorf("%s: %w", path, ErrEmptyInput)
-	}
-	kind, err := sniff(path)
-	if err != nil {
+	r := NewReader(path, opt)
+	res := r.Areas(filters)
+	if err := r.Run(ctx); err != nil {
 		return nil, nil, err
 	}
-	src := areaSource{path: path, kind: kind, opt: opt, filters: filters}
-	rels, wanted, err := src.relations(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ways, found, need, err := src.ways(ctx, wanted)
-	if err != nil {
-		return nil, nil, err
-	}
-	nodes, err := src.nodes(ctx, need)
-	if err != nil {
-		return nil, nil, err
-	}
-	return assembleAreas(ctx, ways, rels, wanted, found, nodes)
+	a, err := res.Get()
+	return a.Areas, a.Problems, err
 }
 
-// areaSource is the OSM file ExtractAreas reads, and its tag filters.
-type areaSource struct {
-	path    string
-	kind    fileKind
-	opt     Options
+// AreaSet is what Reader.Areas extracts: the areas, and the matching
+// objects that could not be built (see ExtractAreas).
+type AreaSet struct {
+	Areas    []Area
+	Problems []AreaProblem
+}
+
+// Areas asks the pass for the areas whose tags match any of the filters,
+// as ExtractAreas returns them.
+func (r *Reader) Areas(filters []TagMatch) *Result[AreaSet] {
+	j := &areaJob{filters: filters, wanted: map[int64]bool{}, res: &Result[AreaSet]{}}
+	if len(filters) == 0 {
+		j.res.set(AreaSet{}, fmt.Errorf("extract areas from %s: no tag filter given", r.path))
+	}
+	r.jobs = append(r.jobs, j)
+	return j.res
+}
+
+// areaJob is ExtractAreas as a job of a pass: the matching closed ways and
+// relations as they stream by; the relations' member ways from the way
+// store; then the nodes of both.
+type areaJob struct {
 	filters []TagMatch
+	res     *Result[AreaSet]
+	ways    []wayArea
+	rels    []relRec
+	wanted  map[int64]bool    // member ways of rels
+	refs    map[int64][]int64 // their refs, those in the file
+	nodes   nodeTable
 }
 
-func (src *areaSource) matches(tags osm.Tags) bool {
-	for _, f := range src.filters {
+func (j *areaJob) wants() kinds {
+	return kinds{ways: !j.res.done, relations: !j.res.done, locations: !j.res.done}
+}
+
+func (j *areaJob) node(*osm.Node)                    {}
+func (j *areaJob) members() map[int64]bool           { return j.wanted }
+func (j *areaJob) setMembers(refs map[int64][]int64) { j.refs = refs }
+func (j *areaJob) fail(err error)                    { j.res.set(AreaSet{}, err) }
+
+func (j *areaJob) matches(tags osm.Tags) bool {
+	for _, f := range j.filters {
 		if f.match(tags) {
 			return true
 		}
@@ -138,105 +151,86 @@ func (src *areaSource) matches(tags osm.Tags) bool {
 	return false
 }
 
-// relations is pass 1: the matching relations, and the ways they need
-// (member way id -> refs, filled by pass 2).
-func (src *areaSource) relations(ctx context.Context) ([]relRec, map[int64][]int64, error) {
-	var rels []relRec
-	wanted := map[int64][]int64{}
-	err := scanObjects(ctx, src.path, src.kind, src.opt, skip{nodes: true, ways: true, withRelations: true}, func(o osm.Object) {
-		r, ok := o.(*osm.Relation)
-		if !ok {
-			return
-		}
-		if t := r.Tags.Find("type"); t != "multipolygon" && t != "boundary" {
-			return
-		}
-		if !src.matches(r.Tags) {
-			return
-		}
-		rec := relRec{id: int64(r.ID), tags: r.Tags.Map()}
-		for _, m := range r.Members {
-			if m.Type != osm.TypeWay {
-				continue
-			}
-			var inner bool
-			switch m.Role {
-			case "outer", "":
-			case "inner":
-				inner = true
-			default:
-				continue
-			}
-			rec.members = append(rec.members, memberRec{way: m.Ref, inner: inner})
-			wanted[m.Ref] = nil
-		}
-		rels = append(rels, rec)
-	})
-	if err != nil {
-		return nil, nil, err
+func (j *areaJob) way(w *osm.Way) {
+	if j.res.done {
+		return
 	}
-	return rels, wanted, nil
+	closed := len(w.Nodes) > 1 && w.Nodes[0].ID == w.Nodes[len(w.Nodes)-1].ID
+	if !closed || !j.matches(w.Tags) {
+		return
+	}
+	refs := make([]int64, len(w.Nodes))
+	for i, n := range w.Nodes {
+		refs[i] = int64(n.ID)
+	}
+	j.ways = append(j.ways, wayArea{id: int64(w.ID), refs: refs, tags: w.Tags.Map()})
 }
 
-// ways is pass 2: the matching closed ways, and the relations' member ways
-// (their refs into wanted, found marked); need lists every node they use.
-func (src *areaSource) ways(ctx context.Context, wanted map[int64][]int64) (ways []wayArea, found map[int64]bool, need []int64, err error) {
-	found = map[int64]bool{}
-	err = scanObjects(ctx, src.path, src.kind, src.opt, skip{nodes: true}, func(o osm.Object) {
-		w, ok := o.(*osm.Way)
-		if !ok {
-			return
-		}
-		id := int64(w.ID)
-		_, member := wanted[id]
-		closed := len(w.Nodes) > 1 && w.Nodes[0].ID == w.Nodes[len(w.Nodes)-1].ID
-		area := closed && src.matches(w.Tags)
-		if !member && !area {
-			return
-		}
-		refs := make([]int64, len(w.Nodes))
-		for i, n := range w.Nodes {
-			refs[i] = int64(n.ID)
-		}
-		need = append(need, refs...)
-		if member {
-			wanted[id] = refs
-			found[id] = true
-		}
-		if area {
-			ways = append(ways, wayArea{id: id, refs: refs, tags: w.Tags.Map()})
-		}
-	})
-	if err != nil {
-		return nil, nil, nil, err
+func (j *areaJob) relation(r *osm.Relation) {
+	if j.res.done {
+		return
 	}
-	return ways, found, need, nil
+	if t := r.Tags.Find("type"); t != "multipolygon" && t != "boundary" {
+		return
+	}
+	if !j.matches(r.Tags) {
+		return
+	}
+	j.rels = append(j.rels, relationRec(r, j.wanted))
 }
 
-// nodes is pass 3: the locations of the nodes need lists.
-func (src *areaSource) nodes(ctx context.Context, need []int64) (nodeTable, error) {
-	slices.Sort(need)
-	need = slices.Compact(need)
-	locs := make([]orb.Point, len(need))
-	has := make([]bool, len(need))
-	if len(need) > 0 {
-		err := scanObjects(ctx, src.path, src.kind, src.opt, skip{ways: true}, func(o osm.Object) {
-			if n, ok := o.(*osm.Node); ok {
-				if i, hit := slices.BinarySearch(need, int64(n.ID)); hit {
-					locs[i], has[i] = e7Point(n.Lon, n.Lat), true
-				}
-			}
-		})
-		if err != nil {
-			return nodeTable{}, err
+// relationRec keeps a relation's outer and inner member ways (other roles
+// and members are ignored), marking them in wanted.
+func relationRec(r *osm.Relation, wanted map[int64]bool) relRec {
+	rec := relRec{id: int64(r.ID), tags: r.Tags.Map()}
+	for _, m := range r.Members {
+		if m.Type != osm.TypeWay {
+			continue
 		}
+		var inner bool
+		switch m.Role {
+		case "outer", "":
+		case "inner":
+			inner = true
+		default:
+			continue
+		}
+		rec.members = append(rec.members, memberRec{way: m.Ref, inner: inner})
+		wanted[m.Ref] = true
 	}
-	return nodeTable{ids: need, locs: locs, has: has}, nil
+	return rec
+}
+
+func (j *areaJob) locations() *nodeTable {
+	if j.res.done {
+		return nil
+	}
+	var need []int64
+	for _, w := range j.ways {
+		need = append(need, w.refs...)
+	}
+	for id := range j.wanted {
+		need = append(need, j.refs[id]...)
+	}
+	j.nodes = newNodeTable(need)
+	return &j.nodes
+}
+
+func (j *areaJob) finish(ctx context.Context, _ source) error {
+	if j.res.done {
+		return nil
+	}
+	areas, problems, err := assembleAreas(ctx, j.ways, j.rels, j.refs, j.nodes)
+	if err != nil {
+		return err
+	}
+	j.res.set(AreaSet{Areas: areas, Problems: problems}, nil)
+	return nil
 }
 
 // assembleAreas builds the areas of the ways, then of the relations, each
 // by id; those that cannot be built are the problems, in the same order.
-func assembleAreas(ctx context.Context, ways []wayArea, rels []relRec, wanted map[int64][]int64, found map[int64]bool, nodes nodeTable) ([]Area, []AreaProblem, error) {
+func assembleAreas(ctx context.Context, ways []wayArea, rels []relRec, refs map[int64][]int64, nodes nodeTable) ([]Area, []AreaProblem, error) {
 	var areas []Area
 	var problems []AreaProblem
 	sort.Slice(ways, func(i, j int) bool { return ways[i].id < ways[j].id })
@@ -262,7 +256,7 @@ func assembleAreas(ctx context.Context, ways []wayArea, rels []relRec, wanted ma
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
-		mp, err := r.assemble(wanted, found, nodes)
+		mp, err := r.assemble(refs, nodes)
 		if err != nil {
 			problems = append(problems, AreaProblem{Type: "relation", ID: r.id, Name: r.tags["name"], Tags: r.tags, Err: err})
 			continue
@@ -289,25 +283,17 @@ type relRec struct {
 	members []memberRec
 }
 
-// nodeTable holds the locations of the nodes an extraction needs, by
-// sorted id.
-type nodeTable struct {
-	ids  []int64
-	locs []orb.Point
-	has  []bool
-}
-
 // ring returns the locations of refs as a ring, or ErrMissingNodes.
 func (t nodeTable) ring(refs []int64) (orb.Ring, error) {
 	r := make(orb.Ring, 0, len(refs))
 	var missing []int64
 	for _, id := range refs {
-		i, ok := slices.BinarySearch(t.ids, id)
-		if !ok || !t.has[i] {
+		p, ok := t.loc(id)
+		if !ok {
 			missing = append(missing, id)
 			continue
 		}
-		r = append(r, t.locs[i])
+		r = append(r, p)
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%w: %d of %d nodes missing (first node %d)", ErrMissingNodes, len(missing), len(refs), missing[0])
@@ -320,11 +306,11 @@ func (t nodeTable) loc(id int64) (orb.Point, bool) {
 	if !ok || !t.has[i] {
 		return orb.Point{}, false
 	}
-	return t.locs[i], true
+	return orb.Point{float64(t.lonE7[i]) / 1e7, float64(t.latE7[i]) / 1e7}, true
 }
 
 // assemble joins the member ways into rings and rings into polygons.
-func (r relRec) assemble(refs map[int64][]int64, found map[int64]bool, nodes nodeTable) (orb.MultiPolygon, error) {
+func (r relRec) assemble(refs map[int64][]int64, nodes nodeTable) (orb.MultiPolygon, error) {
 	var outerWays, innerWays [][]int64
 	var missing []int64
 	seen := map[memberRec]bool{}
@@ -333,14 +319,15 @@ func (r relRec) assemble(refs map[int64][]int64, found map[int64]bool, nodes nod
 			continue // a way listed twice with the same role is one way
 		}
 		seen[m] = true
-		if !found[m.way] {
+		w, found := refs[m.way]
+		if !found {
 			missing = append(missing, m.way)
 			continue
 		}
 		if m.inner {
-			innerWays = append(innerWays, refs[m.way])
+			innerWays = append(innerWays, w)
 		} else {
-			outerWays = append(outerWays, refs[m.way])
+			outerWays = append(outerWays, w)
 		}
 	}
 	outerIDs, err := joinRings(outerWays, "outer")

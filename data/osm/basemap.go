@@ -3,8 +3,6 @@ package osm
 import (
 	"cmp"
 	"context"
-	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -196,144 +194,135 @@ func kindOf(t osm.Tags) areaKind {
 }
 
 // ExtractBasemap reads the base-map features of the OSM file at path (PBF
-// or XML) in three streaming passes: multipolygon relations of water,
-// landuse and buildings; then ways (roads, waterways, closed areas and the
-// relations' members); then the nodes they use and the place nodes.
-// Objects that cannot be drawn (rings that do not close in a clipped
-// extract, nodes missing) are counted in Skipped, not reported one by one:
-// a base map is a backdrop, and a missing lake is not an error. Memory grows
-// with the drawn features, not with the extract.
+// or XML) in one pass (see Reader): multipolygon relations of water,
+// landuse and buildings; roads, waterways, closed areas and the relations'
+// member ways; the nodes they use and the place nodes. Objects that cannot
+// be drawn (rings that do not close in a clipped extract, nodes missing)
+// are counted in Skipped, not reported one by one: a base map is a
+// backdrop, and a missing lake is not an error. Memory grows with the
+// drawn features, not with the extract.
 func ExtractBasemap(ctx context.Context, path string, opt Options) (*Basemap, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("open osm file: %w", err)
-	}
-	if info.Size() == 0 {
-		return nil, fmt.Errorf("%s: %w", path, ErrEmptyInput)
-	}
-	kind, err := sniff(path)
-	if err != nil {
+	r := NewReader(path, opt)
+	res := r.Basemap()
+	if err := r.Run(ctx); err != nil {
 		return nil, err
 	}
+	return res.Get()
+}
 
-	// Pass 1: the multipolygon relations and the ways they need.
-	type relArea struct {
-		rec  relRec
-		kind areaKind
+// Basemap asks the pass for the base map, as ExtractBasemap returns it.
+func (r *Reader) Basemap() *Result[*Basemap] {
+	j := &basemapJob{wanted: map[int64]bool{}, bm: &Basemap{}, res: &Result[*Basemap]{}}
+	r.jobs = append(r.jobs, j)
+	return j.res
+}
+
+type basemapRel struct {
+	rec  relRec
+	kind areaKind
+}
+
+type basemapWay struct {
+	id   int64
+	refs []int64
+	tags osm.Tags
+	line bool // a road or waterway (else a closed area)
+	area areaKind
+}
+
+// basemapJob is ExtractBasemap as a job of a pass.
+type basemapJob struct {
+	res    *Result[*Basemap]
+	bm     *Basemap
+	rels   []basemapRel
+	ways   []basemapWay
+	wanted map[int64]bool    // member ways of rels
+	refs   map[int64][]int64 // their refs, those in the file
+	nodes  nodeTable
+}
+
+func (j *basemapJob) wants() kinds {
+	return kinds{nodes: !j.res.done, ways: !j.res.done, relations: !j.res.done, locations: !j.res.done}
+}
+func (j *basemapJob) members() map[int64]bool           { return j.wanted }
+func (j *basemapJob) setMembers(refs map[int64][]int64) { j.refs = refs }
+func (j *basemapJob) fail(err error)                    { j.res.set(nil, err) }
+
+func (j *basemapJob) relation(r *osm.Relation) {
+	if j.res.done || r.Tags.Find("type") != "multipolygon" {
+		return
 	}
-	var rels []relArea
-	wanted := map[int64][]int64{}
-	err = scanObjects(ctx, path, kind, opt, skip{nodes: true, ways: true, withRelations: true}, func(o osm.Object) {
-		r, ok := o.(*osm.Relation)
-		if !ok || r.Tags.Find("type") != "multipolygon" {
-			return
-		}
-		k := kindOf(r.Tags)
-		if k == notArea {
-			return
-		}
-		rec := relRec{id: int64(r.ID), tags: r.Tags.Map()}
-		for _, m := range r.Members {
-			if m.Type != osm.TypeWay {
-				continue
-			}
-			switch m.Role {
-			case "outer", "":
-				rec.members = append(rec.members, memberRec{way: m.Ref})
-			case "inner":
-				rec.members = append(rec.members, memberRec{way: m.Ref, inner: true})
-			default:
-				continue
-			}
-			wanted[m.Ref] = nil
-		}
-		rels = append(rels, relArea{rec, k})
+	k := kindOf(r.Tags)
+	if k == notArea {
+		return
+	}
+	j.rels = append(j.rels, basemapRel{relationRec(r, j.wanted), k})
+}
+
+func (j *basemapJob) way(w *osm.Way) {
+	if j.res.done {
+		return
+	}
+	_, _, road := RoadClass(w.Tags.Find("highway"))
+	_, waterway := WaterwayClass(w.Tags.Find("waterway"))
+	coast := w.Tags.Find("natural") == "coastline"
+	closed := len(w.Nodes) > 3 && w.Nodes[0].ID == w.Nodes[len(w.Nodes)-1].ID
+	area := notArea
+	if closed && !road && w.Tags.Find("area") != "no" {
+		area = kindOf(w.Tags)
+	}
+	line := road || waterway || coast
+	if !line && area == notArea {
+		return
+	}
+	refs := make([]int64, len(w.Nodes))
+	for i, n := range w.Nodes {
+		refs[i] = int64(n.ID)
+	}
+	j.ways = append(j.ways, basemapWay{id: int64(w.ID), refs: refs, tags: w.Tags, line: line, area: area})
+}
+
+// node keeps the named place nodes.
+func (j *basemapJob) node(n *osm.Node) {
+	if j.res.done || len(n.Tags) == 0 {
+		return
+	}
+	class, ok := PlaceClass(n.Tags.Find("place"))
+	if !ok || n.Tags.Find("name") == "" {
+		return
+	}
+	pop, _ := strconv.ParseFloat(strings.ReplaceAll(n.Tags.Find("population"), ",", ""), 64)
+	j.bm.Places = append(j.bm.Places, BasemapPlace{
+		Class: class, Name: n.Tags.Find("name"), NameEn: n.Tags.Find("name:en"), NameZh: n.Tags.Find("name:zh"),
+		Population: max(pop, 0), Loc: e7Point(n.Lon, n.Lat),
 	})
-	if err != nil {
-		return nil, err
-	}
+}
 
-	// Pass 2: roads, waterways, closed areas, relation members.
-	type wayRecord struct {
-		id   int64
-		refs []int64
-		tags osm.Tags
-		line bool // a road or waterway (else a closed area)
-		area areaKind
+func (j *basemapJob) locations() *nodeTable {
+	if j.res.done {
+		return nil
 	}
-	var ways []wayRecord
-	found := map[int64]bool{}
 	var need []int64
-	err = scanObjects(ctx, path, kind, opt, skip{nodes: true}, func(o osm.Object) {
-		w, ok := o.(*osm.Way)
-		if !ok {
-			return
-		}
-		id := int64(w.ID)
-		_, member := wanted[id]
-		_, _, road := RoadClass(w.Tags.Find("highway"))
-		_, waterway := WaterwayClass(w.Tags.Find("waterway"))
-		coast := w.Tags.Find("natural") == "coastline"
-		closed := len(w.Nodes) > 3 && w.Nodes[0].ID == w.Nodes[len(w.Nodes)-1].ID
-		area := notArea
-		if closed && !road && w.Tags.Find("area") != "no" {
-			area = kindOf(w.Tags)
-		}
-		line := road || waterway || coast
-		if !member && !line && area == notArea {
-			return
-		}
-		refs := make([]int64, len(w.Nodes))
-		for i, n := range w.Nodes {
-			refs[i] = int64(n.ID)
-		}
-		need = append(need, refs...)
-		if member {
-			wanted[id] = refs
-			found[id] = true
-		}
-		if line || area != notArea {
-			ways = append(ways, wayRecord{id: id, refs: refs, tags: w.Tags, line: line, area: area})
-		}
-	})
-	if err != nil {
-		return nil, err
+	for _, w := range j.ways {
+		need = append(need, w.refs...)
 	}
-
-	// Pass 3: node locations, and the place nodes.
-	slices.Sort(need)
-	need = slices.Compact(need)
-	nodes := nodeTable{ids: need, locs: make([]orb.Point, len(need)), has: make([]bool, len(need))}
-	bm := &Basemap{}
-	err = scanObjects(ctx, path, kind, opt, skip{ways: true}, func(o osm.Object) {
-		n, ok := o.(*osm.Node)
-		if !ok {
-			return
-		}
-		if i, hit := slices.BinarySearch(need, int64(n.ID)); hit {
-			nodes.locs[i], nodes.has[i] = e7Point(n.Lon, n.Lat), true
-		}
-		if len(n.Tags) == 0 {
-			return
-		}
-		class, ok := PlaceClass(n.Tags.Find("place"))
-		if !ok || n.Tags.Find("name") == "" {
-			return
-		}
-		pop, _ := strconv.ParseFloat(strings.ReplaceAll(n.Tags.Find("population"), ",", ""), 64)
-		bm.Places = append(bm.Places, BasemapPlace{
-			Class: class, Name: n.Tags.Find("name"), NameEn: n.Tags.Find("name:en"), NameZh: n.Tags.Find("name:zh"),
-			Population: max(pop, 0), Loc: e7Point(n.Lon, n.Lat),
-		})
-	})
-	if err != nil {
-		return nil, err
+	for id := range j.wanted {
+		need = append(need, j.refs[id]...)
 	}
+	j.nodes = newNodeTable(need)
+	return &j.nodes
+}
 
-	slices.SortFunc(ways, func(a, b wayRecord) int { return cmp.Compare(a.id, b.id) })
+func (j *basemapJob) finish(ctx context.Context, _ source) error {
+	if j.res.done {
+		return nil
+	}
+	bm, nodes := j.bm, j.nodes
+	ways, rels := j.ways, j.rels
+	slices.SortFunc(ways, func(a, b basemapWay) int { return cmp.Compare(a.id, b.id) })
 	for i, w := range ways {
 		if i%4096 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		if w.line {
 			bm.addLine(w.id, w.tags, w.refs, nodes)
@@ -349,19 +338,20 @@ func ExtractBasemap(ctx context.Context, path string, opt Options) (*Basemap, er
 		}
 		bm.addArea(w.area, w.tags, orb.MultiPolygon{{ring}})
 	}
-	slices.SortFunc(rels, func(a, b relArea) int { return cmp.Compare(a.rec.id, b.rec.id) })
+	slices.SortFunc(rels, func(a, b basemapRel) int { return cmp.Compare(a.rec.id, b.rec.id) })
 	for _, r := range rels {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
-		mp, err := r.rec.assemble(wanted, found, nodes)
+		mp, err := r.rec.assemble(j.refs, nodes)
 		if err != nil {
 			bm.Skipped++
 			continue
 		}
 		bm.addArea(r.kind, mapTags(r.rec.tags), mp)
 	}
-	return bm, nil
+	j.res.set(bm, nil)
+	return nil
 }
 
 // addLine adds a road or waterway way; nodes outside the extract split

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -57,76 +56,100 @@ func ExtractFeatures(ctx context.Context, path string, filters []TagMatch, opt O
 	if len(filters) == 0 {
 		return nil, fmt.Errorf("extract from %s: no tag filter given", path)
 	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("open osm file: %w", err)
-	}
-	if info.Size() == 0 {
-		return nil, fmt.Errorf("%s: %w", path, ErrEmptyInput)
-	}
-	kind, err := sniff(path)
-	if err != nil {
+	r := NewReader(path, opt)
+	res := r.Features(filters)
+	if err := r.Run(ctx); err != nil {
 		return nil, err
 	}
-	matches := func(tags osm.Tags) bool {
-		for _, f := range filters {
-			if f.match(tags) {
-				return true
-			}
-		}
-		return false
+	return res.Get()
+}
+
+// Features asks the pass for the nodes and ways matching any of the
+// filters, as ExtractFeatures returns them.
+func (r *Reader) Features(filters []TagMatch) *Result[[]Feature] {
+	j := &featureJob{filters: filters, wayRefs: map[int64][]int64{}, res: &Result[[]Feature]{}}
+	if len(filters) == 0 {
+		j.res.set(nil, fmt.Errorf("extract from %s: no tag filter given", r.path))
 	}
-	var nodes, ways []Feature
-	wayRefs := map[int64][]int64{}
-	var need []int64
-	// Pass 1: matching nodes with their location, matching ways with their refs.
-	err = scanObjects(ctx, path, kind, opt, skip{}, func(o osm.Object) {
-		switch o := o.(type) {
-		case *osm.Node:
-			if matches(o.Tags) {
-				nodes = append(nodes, Feature{Type: "node", ID: int64(o.ID), Loc: e7Point(o.Lon, o.Lat), Tags: o.Tags.Map()})
-			}
-		case *osm.Way:
-			if matches(o.Tags) {
-				refs := make([]int64, 0, len(o.Nodes))
-				for _, n := range o.Nodes {
-					refs = append(refs, int64(n.ID))
-				}
-				if len(refs) > 1 && refs[0] == refs[len(refs)-1] {
-					refs = refs[:len(refs)-1] // a closed ring: its first node once
-				}
-				wayRefs[int64(o.ID)] = refs
-				need = append(need, refs...)
-				ways = append(ways, Feature{Type: "way", ID: int64(o.ID), Tags: o.Tags.Map()})
-			}
+	r.jobs = append(r.jobs, j)
+	return j.res
+}
+
+// featureJob is ExtractFeatures as a job of a pass: matching nodes at their
+// location as they stream by, matching ways by their refs, located after.
+type featureJob struct {
+	filters []TagMatch
+	res     *Result[[]Feature]
+	nodes   []Feature
+	ways    []Feature
+	wayRefs map[int64][]int64
+	need    []int64
+	located nodeTable
+}
+
+func (j *featureJob) wants() kinds {
+	return kinds{nodes: !j.res.done, ways: !j.res.done, locations: !j.res.done}
+}
+
+func (j *featureJob) relation(*osm.Relation)       {}
+func (j *featureJob) members() map[int64]bool      { return nil }
+func (j *featureJob) setMembers(map[int64][]int64) {}
+func (j *featureJob) fail(err error)               { j.res.set(nil, err) }
+
+func (j *featureJob) matches(tags osm.Tags) bool {
+	for _, f := range j.filters {
+		if f.match(tags) {
+			return true
 		}
-	})
-	if err != nil {
-		return nil, err
 	}
+	return false
+}
+
+func (j *featureJob) node(n *osm.Node) {
+	if !j.res.done && len(n.Tags) > 0 && j.matches(n.Tags) {
+		j.nodes = append(j.nodes, Feature{Type: "node", ID: int64(n.ID), Loc: e7Point(n.Lon, n.Lat), Tags: n.Tags.Map()})
+	}
+}
+
+func (j *featureJob) way(w *osm.Way) {
+	if j.res.done || !j.matches(w.Tags) {
+		return
+	}
+	refs := make([]int64, 0, len(w.Nodes))
+	for _, n := range w.Nodes {
+		refs = append(refs, int64(n.ID))
+	}
+	if len(refs) > 1 && refs[0] == refs[len(refs)-1] {
+		refs = refs[:len(refs)-1] // a closed ring: its first node once
+	}
+	j.wayRefs[int64(w.ID)] = refs
+	j.need = append(j.need, refs...)
+	j.ways = append(j.ways, Feature{Type: "way", ID: int64(w.ID), Tags: w.Tags.Map()})
+}
+
+func (j *featureJob) locations() *nodeTable {
+	if j.res.done || len(j.ways) == 0 {
+		return nil
+	}
+	j.located = newNodeTable(j.need)
+	j.need = nil
+	return &j.located
+}
+
+func (j *featureJob) finish(context.Context, source) error {
+	if j.res.done {
+		return nil
+	}
+	ways := j.ways
 	if len(ways) > 0 {
-		slices.Sort(need)
-		need = slices.Compact(need)
-		locs := make([]orb.Point, len(need))
-		has := make([]bool, len(need))
-		err = scanObjects(ctx, path, kind, opt, skip{ways: true}, func(o osm.Object) {
-			if n, ok := o.(*osm.Node); ok {
-				if i, found := slices.BinarySearch(need, int64(n.ID)); found {
-					locs[i], has[i] = e7Point(n.Lon, n.Lat), true
-				}
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
 		kept := ways[:0]
 		for _, w := range ways {
 			var sx, sy float64
 			k := 0
-			for _, id := range wayRefs[w.ID] {
-				if i, _ := slices.BinarySearch(need, id); has[i] {
-					sx += locs[i][0]
-					sy += locs[i][1]
+			for _, id := range j.wayRefs[w.ID] {
+				if p, ok := j.located.loc(id); ok {
+					sx += p[0]
+					sy += p[1]
 					k++
 				}
 			}
@@ -137,9 +160,11 @@ func ExtractFeatures(ctx context.Context, path string, filters []TagMatch, opt O
 		}
 		ways = kept
 	}
-	sort.Slice(nodes, func(i, j int) bool { return nodes[i].ID < nodes[j].ID })
-	sort.Slice(ways, func(i, j int) bool { return ways[i].ID < ways[j].ID })
-	return append(nodes, ways...), nil
+	nodes := j.nodes
+	sort.Slice(nodes, func(i, k int) bool { return nodes[i].ID < nodes[k].ID })
+	sort.Slice(ways, func(i, k int) bool { return ways[i].ID < ways[k].ID })
+	j.res.set(append(nodes, ways...), nil)
+	return nil
 }
 
 // e7Point rounds a decoded coordinate back onto the file's 1e-7 grid.
@@ -168,30 +193,55 @@ func WayNames(ctx context.Context, path string, ids []int64, opt Options) (map[i
 // path, leaving out ways not in the file and empty labels. One pass over
 // the ways; nodes are not decoded.
 func wayLabels(ctx context.Context, path string, ids []int64, opt Options, label func(*osm.Way) string) (map[int64]string, error) {
-	out := map[int64]string{}
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64]string{}, nil
 	}
+	r := NewReader(path, opt)
+	res := r.wayLabels(ids, label)
+	if err := r.Run(ctx); err != nil {
+		return nil, err
+	}
+	return res.Get()
+}
+
+func (r *Reader) wayLabels(ids []int64, label func(*osm.Way) string) *Result[map[int64]string] {
 	want := slices.Clone(ids)
 	slices.Sort(want)
-	kind, err := sniff(path)
-	if err != nil {
-		return nil, err
+	j := &labelJob{want: want, label: label, out: map[int64]string{}, res: &Result[map[int64]string]{}}
+	r.jobs = append(r.jobs, j)
+	return j.res
+}
+
+// labelJob is a label per asked way, read as the ways stream by.
+type labelJob struct {
+	want  []int64 // sorted
+	label func(*osm.Way) string
+	out   map[int64]string
+	res   *Result[map[int64]string]
+}
+
+func (j *labelJob) wants() kinds { return kinds{ways: !j.res.done} }
+
+func (j *labelJob) node(*osm.Node)               {}
+func (j *labelJob) relation(*osm.Relation)       {}
+func (j *labelJob) members() map[int64]bool      { return nil }
+func (j *labelJob) setMembers(map[int64][]int64) {}
+func (j *labelJob) locations() *nodeTable        { return nil }
+func (j *labelJob) fail(err error)               { j.res.set(nil, err) }
+
+func (j *labelJob) way(w *osm.Way) {
+	if j.res.done {
+		return
 	}
-	err = scanObjects(ctx, path, kind, opt, skip{nodes: true}, func(o osm.Object) {
-		w, ok := o.(*osm.Way)
-		if !ok {
-			return
-		}
-		if _, found := slices.BinarySearch(want, int64(w.ID)); !found {
-			return
-		}
-		if l := label(w); l != "" {
-			out[int64(w.ID)] = l
-		}
-	})
-	if err != nil {
-		return nil, err
+	if _, found := slices.BinarySearch(j.want, int64(w.ID)); !found {
+		return
 	}
-	return out, nil
+	if l := j.label(w); l != "" {
+		j.out[int64(w.ID)] = l
+	}
+}
+
+func (j *labelJob) finish(context.Context, source) error {
+	j.res.set(j.out, nil)
+	return nil
 }

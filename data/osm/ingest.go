@@ -1,24 +1,17 @@
 package osm
 
 import (
-	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"time"
 
 	"github.com/paulmach/osm"
-	"github.com/paulmach/osm/osmpbf"
-	"github.com/paulmach/osm/osmxml"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/geo"
 )
@@ -34,67 +27,66 @@ var (
 type Options struct {
 	// Procs is the number of PBF decoding goroutines (<= 0: GOMAXPROCS).
 	Procs int
-	// Progress, when set, is called with the pass (1 ways, 2 nodes), the
-	// bytes read so far in that pass and the file size.
+	// Progress, when set, is called with the pass (always 1: the file is
+	// read once), the bytes read so far and the file size.
 	Progress func(pass int, done, total int64)
 	// Generator is stored in the graph's metadata (program and version).
 	Generator string
+	// TempDir is where a pass keeps its node index and way store while it
+	// runs (about 16 bytes per node of the file, plus the ways' refs when
+	// relations are read); "" is the system's (TMPDIR). The files are
+	// unlinked as soon as they are created, so nothing is left behind.
+	TempDir string
 }
 
-// Build reads the OSM file at path and builds the road graph for profile p.
+// Build reads the OSM file at path and builds the road graph for profile p
+// in one pass (see Reader to build it in the same pass as other
+// extractions).
 func Build(ctx context.Context, path string, p *Profile, opt Options) (*graph.Graph, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("profile %s: %w", p.Name, err)
 	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("open osm file: %w", err)
-	}
-	if info.IsDir() {
-		return nil, fmt.Errorf("open osm file %s: is a directory", path)
-	}
-	if info.Size() == 0 {
-		return nil, fmt.Errorf("%s: %w", path, ErrEmptyInput)
-	}
-	kind, err := sniff(path)
-	if err != nil {
+	r := NewReader(path, opt)
+	res := r.Graph(p)
+	if err := r.Run(ctx); err != nil {
 		return nil, err
 	}
-	sum, err := fileSHA256(path)
-	if err != nil {
-		return nil, err
+	return res.Get()
+}
+
+// Graph asks the pass for the road graph of profile p.
+func (r *Reader) Graph(p *Profile) *Result[*graph.Graph] {
+	b := &builder{profile: p, stats: map[string]int64{}, generator: r.opt.Generator, res: &Result[*graph.Graph]{}}
+	if err := p.Validate(); err != nil {
+		b.res.err = fmt.Errorf("profile %s: %w", p.Name, err)
+		b.res.done = true
 	}
-	b := &builder{profile: p, stats: map[string]int64{}}
-	if err := b.scan(ctx, path, kind, 1, info.Size(), opt); err != nil {
-		return nil, err
+	r.jobs = append(r.jobs, b)
+	return b.res
+}
+
+// A Result is what one extraction of a Reader returns, once Run is done.
+type Result[T any] struct {
+	v    T
+	err  error
+	done bool
+}
+
+// Get returns the extraction's value, or its error (the pass's error if
+// the pass failed).
+func (r *Result[T]) Get() (T, error) {
+	if !r.done {
+		var zero T
+		return zero, errors.New("osm: result asked for before Reader.Run")
 	}
-	if len(b.ways) == 0 {
-		return nil, fmt.Errorf("%s: %w for profile %q (%d ways read, %d with a highway tag, %d dropped by access rules)",
-			path, ErrNoRoads, p.Name, b.stats["ways_read"], b.stats["ways_highway"], b.stats["ways_skipped_access"])
+	return r.v, r.err
+}
+
+func (r *Result[T]) set(v T, err error) {
+	if r.done {
+		return
 	}
-	b.prepareNodes()
-	if err := b.scan(ctx, path, kind, 2, info.Size(), opt); err != nil {
-		return nil, err
-	}
-	spec, err := json.Marshal(p)
-	if err != nil {
-		return nil, fmt.Errorf("encode profile: %w", err)
-	}
-	meta := graph.Meta{
-		Profile:      p.Name,
-		ProfileSpec:  spec,
-		BuiltAt:      time.Now().UTC().Truncate(time.Second),
-		Generator:    opt.Generator,
-		Source:       filepath.Base(path),
-		SourceBytes:  info.Size(),
-		SourceSHA256: sum,
-		Stats:        b.stats,
-	}
-	g, err := b.build(meta)
-	if err != nil {
-		return nil, fmt.Errorf("build graph from %s: %w", path, err)
-	}
-	return g, nil
+	r.v, r.err, r.done = v, err, true
 }
 
 type fileKind int
@@ -141,19 +133,6 @@ func printable(b []byte) string {
 	return string(out)
 }
 
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("open osm file: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("read osm file %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 type wayRec struct {
 	id    int64
 	refs  []int64
@@ -161,15 +140,86 @@ type wayRec struct {
 	dir   Direction
 }
 
+// builder is the graph job of a pass: it keeps the routable ways and the
+// barrier nodes as they stream by, then builds the graph from their
+// located nodes.
 type builder struct {
-	profile *Profile
-	stats   map[string]int64
-	ways    []wayRec
-	nodeIDs []int64 // sorted unique node ids the ways use
-	lonE7   []int32
-	latE7   []int32
-	has     []bool
-	closed  []bool // a barrier the profile closes (Profile.Barriers)
+	profile   *Profile
+	generator string
+	res       *Result[*graph.Graph]
+	stats     map[string]int64
+	ways      []wayRec
+	barriers  []barrierRec // barrier nodes, judged (Profile.Barriers)
+	nodes     nodeTable    // the nodes the ways use
+	nodeIDs   []int64      // sorted unique node ids the ways use (nodes.ids)
+	lonE7     []int32
+	latE7     []int32
+	has       []bool
+	closed    []bool // a barrier the profile closes (Profile.Barriers)
+}
+
+type barrierRec struct {
+	id      int64
+	verdict BarrierVerdict
+}
+
+func (b *builder) wants() kinds {
+	return kinds{nodes: b.profile.Barriers != nil, ways: !b.res.done, locations: !b.res.done}
+}
+
+func (b *builder) node(n *osm.Node) {
+	if r := b.profile.Barriers; r != nil && !b.res.done && n.Tags.Find("barrier") != "" {
+		b.barriers = append(b.barriers, barrierRec{id: int64(n.ID), verdict: r.Judge(n.Tags)})
+	}
+}
+
+func (b *builder) relation(*osm.Relation)       {}
+func (b *builder) members() map[int64]bool      { return nil }
+func (b *builder) setMembers(map[int64][]int64) {}
+func (b *builder) fail(err error)               { b.res.set(nil, err) }
+
+func (b *builder) locations() *nodeTable {
+	if b.res.done || len(b.ways) == 0 {
+		return nil
+	}
+	b.prepareNodes()
+	return &b.nodes
+}
+
+func (b *builder) finish(_ context.Context, src source) error {
+	if b.res.done {
+		return nil
+	}
+	p := b.profile
+	if len(b.ways) == 0 {
+		return fmt.Errorf("%s: %w for profile %q (%d ways read, %d with a highway tag, %d dropped by access rules)",
+			src.path, ErrNoRoads, p.Name, b.stats["ways_read"], b.stats["ways_highway"], b.stats["ways_skipped_access"])
+	}
+	for _, r := range b.barriers {
+		i, ok := slices.BinarySearch(b.nodeIDs, r.id)
+		b.barrier(r.verdict, i, ok)
+	}
+	b.barriers = nil
+	spec, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode profile: %w", err)
+	}
+	meta := graph.Meta{
+		Profile:      p.Name,
+		ProfileSpec:  spec,
+		BuiltAt:      time.Now().UTC().Truncate(time.Second),
+		Generator:    b.generator,
+		Source:       filepath.Base(src.path),
+		SourceBytes:  src.bytes,
+		SourceSHA256: src.sha256,
+		Stats:        b.stats,
+	}
+	g, err := b.build(meta)
+	if err != nil {
+		return fmt.Errorf("build graph from %s: %w", src.path, err)
+	}
+	b.res.set(g, nil)
+	return nil
 }
 
 // countingReader reports bytes read for the progress callback.
@@ -190,81 +240,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		c.fn(c.pass, c.n, c.total)
 	}
 	return n, err
-}
-
-func (b *builder) scan(ctx context.Context, path string, kind fileKind, pass int, size int64, opt Options) error {
-	progress := opt.Progress
-	if progress != nil {
-		progress = func(_ int, done, total int64) { opt.Progress(pass, done, total) }
-	}
-	o := opt
-	o.Progress = progress
-	return scanObjects(ctx, path, kind, o, skip{nodes: pass == 1, ways: pass == 2}, func(obj osm.Object) {
-		switch obj := obj.(type) {
-		case *osm.Way:
-			if pass == 1 {
-				b.way(obj)
-			}
-		case *osm.Node:
-			if pass == 2 {
-				b.node(obj)
-			}
-		}
-	})
-}
-
-// skip says which kinds of object a scan leaves undecoded. Relations are
-// left out unless withRelations is set, so that the zero value keeps the
-// nodes-and-ways scan every older caller relies on.
-type skip struct {
-	nodes, ways   bool
-	withRelations bool
-}
-
-// scanObjects streams the nodes and ways of an OSM file to fn, in file
-// order, less those skipped (a PBF scan does not even decode them).
-// Relations are skipped unless sk.withRelations is set; an XML scan passes
-// everything through and leaves the choice to fn.
-func scanObjects(ctx context.Context, path string, kind fileKind, opt Options, sk skip, fn func(osm.Object)) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("open osm file: %w", err)
-	}
-	defer f.Close()
-	var size int64
-	if st, err := f.Stat(); err == nil {
-		size = st.Size()
-	}
-	cr := &countingReader{r: bufio.NewReaderSize(f, 1<<20), total: size, fn: opt.Progress}
-	var sc osm.Scanner
-	switch kind {
-	case kindPBF:
-		procs := opt.Procs
-		if procs <= 0 {
-			procs = runtime.GOMAXPROCS(0)
-		}
-		ps := osmpbf.New(ctx, cr, procs)
-		ps.SkipRelations = !sk.withRelations
-		ps.SkipNodes = sk.nodes
-		ps.SkipWays = sk.ways
-		sc = ps
-	case kindXML:
-		sc = osmxml.New(ctx, cr)
-	}
-	defer sc.Close()
-	for sc.Scan() {
-		fn(sc.Object())
-	}
-	if err := sc.Err(); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("read %s: file is truncated: %w", path, err)
-		}
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	return nil
 }
 
 func (b *builder) way(w *osm.Way) {
@@ -309,33 +284,14 @@ func (b *builder) prepareNodes() {
 	for _, w := range b.ways {
 		ids = append(ids, w.refs...)
 	}
-	slices.Sort(ids)
-	b.nodeIDs = slices.Compact(ids)
-	b.lonE7 = make([]int32, len(b.nodeIDs))
-	b.latE7 = make([]int32, len(b.nodeIDs))
-	b.has = make([]bool, len(b.nodeIDs))
+	b.nodes = newNodeTable(ids)
+	b.nodeIDs, b.lonE7, b.latE7, b.has = b.nodes.ids, b.nodes.lonE7, b.nodes.latE7, b.nodes.has
 	b.closed = make([]bool, len(b.nodeIDs))
-}
-
-func (b *builder) node(n *osm.Node) {
-	i, ok := slices.BinarySearch(b.nodeIDs, int64(n.ID))
-	if r := b.profile.Barriers; r != nil && n.Tags.Find("barrier") != "" {
-		b.barrier(r, n, i, ok)
-	}
-	if !ok {
-		return
-	}
-	// osmpbf decodes 1e-9·(offset + granularity·raw); rounding to the 1e-7
-	// grid gives back the stored fixed-point value exactly (SPEED_MODEL §9).
-	b.lonE7[i] = int32(math.Round(n.Lon * 1e7))
-	b.latE7[i] = int32(math.Round(n.Lat * 1e7))
-	b.has[i] = true
 }
 
 // barrier counts a barrier node and marks it closed when the rules say so.
 // onRoute tells whether a routable way uses the node (i is its index then).
-func (b *builder) barrier(r *BarrierRules, n *osm.Node, i int, onRoute bool) {
-	v := r.Judge(n.Tags)
+func (b *builder) barrier(v BarrierVerdict, i int, onRoute bool) {
 	switch {
 	case v.Barrier == "":
 		if onRoute {
