@@ -30,6 +30,13 @@ func (g *Graph) Chain(c int) (first, end, a, b NodeID) {
 	return NodeID(g.chainStart[c]), NodeID(g.chainStart[c+1]), g.chainA[c], g.chainB[c]
 }
 
+// ChainTable returns the chain table: chain c's interior nodes are
+// [starts[c], starts[c+1]), from core node a[c] to core node b[c]. The
+// slices belong to the graph.
+func (g *Graph) ChainTable() (starts []uint32, a, b []NodeID) {
+	return g.chainStart, g.chainA, g.chainB
+}
+
 // chainBucketShift sets the span of the ChainOf lookup buckets: 2^4 = 16
 // interior nodes, about five chains on OSM road graphs.
 const chainBucketShift = 4

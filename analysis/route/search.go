@@ -81,12 +81,13 @@ type Search struct {
 	points     []*snapSeed // the snapped points of this run's seeds, by road (roadKey)
 	mark       []uint32    // chain filled in generation gen
 	gen        uint32
-	sweep      []phastState // PHAST labels by sweep position
-	batch      batch        // batched RPHAST labels (ForEach with Targets)
-	wide       bool         // the last run may have written any node: reset clears the core nodes
-	dirty      bool         // chain nodes may hold a wide run's states: cleanChains clears them
-	seedChains []int32      // chains holding a seed in this run, sorted, each once
-	fill_      []*filler    // per fill worker: sweep buffers and the nodes it settled
+	sweep      []phastState    // PHAST labels by sweep position
+	sweepT     []graph.Seconds // PHAST times by sweep position (one source)
+	batch      batch           // batched RPHAST labels (ForEach with Targets)
+	wide       bool            // the last run may have written any node: reset clears the core nodes
+	dirty      bool            // chain nodes may hold a wide run's states: cleanChains clears them
+	seedChains []int32         // chains holding a seed in this run, sorted, each once
+	fill_      []*filler       // per fill worker: sweep buffers and the nodes it settled
 }
 
 // filler holds one fill goroutine's scratch and output.
@@ -332,25 +333,93 @@ func (s *Search) fillChains(limit graph.Seconds) {
 // fillRange fills the chains [lo, hi) of a wide search: every chain node
 // gets its state. Chains holding a seed are left to fill (fillChains).
 func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
+	// chainPass's two passes, inlined over the chain table: chains hold
+	// three nodes on average, so the cost per chain counts.
 	g := s.g
 	node := s.node
+	nCore := graph.NodeID(g.NumCore())
+	starts, ends0, ends1 := g.ChainTable()
+	inA, inB := g.ChainTimes()
 	seeds := s.seedChains
 	j, _ := slices.BinarySearch(seeds, int32(lo))
+	settled := f.settled
+	fwdT, fwdS := f.fwdT, f.fwdS
 	for c := lo; c < hi; c++ {
-		first, end, a, b := g.Chain(c)
+		first, end := graph.NodeID(starts[c]), graph.NodeID(starts[c+1])
+		out := node[first:end]
 		if j < len(seeds) && int(seeds[j]) == c {
 			j++
-			clear(node[first:end]) // fill writes only what it reaches
+			clear(out) // fill writes only what it reaches
 			continue
 		}
-		ta, sa := s.final(a)
-		tb, sb := s.final(b)
+		ta, sa := Unreached, int32(-1)
+		if na := &node[ends0[c]]; na.settled {
+			ta, sa = na.t, na.src
+		}
+		tb, sb := Unreached, int32(-1)
+		if nb := &node[ends1[c]]; nb.settled {
+			tb, sb = nb.t, nb.src
+		}
 		if ta > limit && tb > limit {
-			clear(node[first:end])
+			clear(out)
 			continue
 		}
-		s.chainPass(f, first, end, ta, sa, tb, sb, limit, false)
+		n := len(out)
+		if n == 1 { // a single node between two junctions: both passes at once
+			x := first - nCore
+			t1, s1 := ta+inA[x], sa
+			if inA[x] == Unreached {
+				s1 = -1
+			}
+			t2, s2 := tb+inB[x], sb
+			if inB[x] == Unreached {
+				s2 = -1
+			}
+			if t2 < t1 || (t2 == t1 && s2 < s1) {
+				t1, s1 = t2, s2
+			}
+			if t1 <= limit && t1 != Unreached {
+				out[0] = nodeState{t: t1, src: s1, settled: true, seen: true}
+				settled = append(settled, first)
+			} else {
+				out[0] = nodeState{}
+			}
+			continue
+		}
+		if n > len(fwdT) {
+			fwdT, fwdS = make([]graph.Seconds, 2*n), make([]int32, 2*n)
+		}
+		ft, fs := fwdT[:n], fwdS[:n]
+		ia, ib := inA[first-nCore:end-nCore], inB[first-nCore:end-nCore]
+		ia, ib = ia[:n], ib[:n]
+		cur, src := ta, sa
+		for i, w := range ia {
+			cur += w
+			if w == Unreached {
+				src = -1
+			}
+			ft[i], fs[i] = cur, src
+		}
+		cur, src = tb, sb
+		for i := n - 1; i >= 0; i-- {
+			w := ib[i]
+			cur += w
+			if w == Unreached {
+				src = -1
+			}
+			bt, bs := ft[i], fs[i]
+			if cur < bt || (cur == bt && src < bs) {
+				bt, bs = cur, src
+			}
+			if bt <= limit && bt != Unreached {
+				out[i] = nodeState{t: bt, src: bs, settled: true, seen: true}
+				settled = append(settled, first+graph.NodeID(i))
+			} else {
+				out[i] = nodeState{}
+			}
+		}
 	}
+	f.settled, f.fwdT, f.fwdS = settled, fwdT, fwdS
 }
 
 // chainPass writes the state of every node of the chain [first, end) from
@@ -542,6 +611,17 @@ func (s *Search) TreeInto(t *Tree) {
 		t.Time, t.Source = make([]graph.Seconds, n), make([]int32, n)
 	}
 	t.Time, t.Source = t.Time[:n], t.Source[:n]
+	if s.wide {
+		// A wide run left every node's state valid: copy them in order.
+		for i := range s.node {
+			if nv := &s.node[i]; nv.settled {
+				t.Time[i], t.Source[i] = nv.t, nv.src
+			} else {
+				t.Time[i], t.Source[i] = Unreached, -1
+			}
+		}
+		return
+	}
 	for i := range t.Time {
 		t.Time[i] = Unreached
 		t.Source[i] = -1
