@@ -27,7 +27,7 @@ type OpenOptions struct {
 // Open maps the graph file at path into memory read-only and returns a
 // graph whose arrays are slices of the mapping: opening costs a header
 // check, the checksum pass (see OpenOptions) and a scan of the bounding box;
-// the core graph, the chain times and the hierarchy's sweep order are stored
+// the core graph, the chain lookup and the hierarchy's sweep order are stored
 // in the file (version 3) and mapped like the rest, so nothing is derived on
 // the heap and no array of the file is copied. The pages are the operating
 // system's page cache, shared by every process and goroutine that opens
@@ -213,8 +213,8 @@ func decodeInPlace(b []byte, opt OpenOptions) (*Graph, error) {
 	g.coreOff = take32(h.nCore + 1)
 	g.coreTgt = takeNodes(h.coreE)
 	g.coreW = takeF64(h.coreE)
-	g.chainInA = takeF64(n - h.nCore)
-	g.chainInB = takeF64(n - h.nCore)
+	g.chainHint = view[uint8](b, off, 2*(n-h.nCore))
+	off += pad8(2 * (n - h.nCore))
 	if h.hasCH {
 		ch := &Hierarchy{}
 		ch.rank = take32(h.nCore)

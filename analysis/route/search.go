@@ -92,6 +92,8 @@ type Search struct {
 
 // filler holds one fill goroutine's scratch and output.
 type filler struct {
+	inA     []graph.Seconds // the chain's in-times (graph.ChainInTimes)
+	inB     []graph.Seconds
 	fwdT    []graph.Seconds
 	fwdS    []int32
 	local   []Seed
@@ -333,13 +335,15 @@ func (s *Search) fillChains(limit graph.Seconds) {
 // fillRange fills the chains [lo, hi) of a wide search: every chain node
 // gets its state. Chains holding a seed are left to fill (fillChains).
 func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
-	// chainPass's two passes, inlined over the chain table: chains hold
-	// three nodes on average, so the cost per chain counts.
+	// chainPass's two passes, inlined over the chain table with the chain
+	// in-times read from the rows on the way (where graph.ChainHints says):
+	// chains hold three nodes on average, so the cost per chain counts.
 	g := s.g
 	node := s.node
-	nCore := graph.NodeID(g.NumCore())
 	starts, ends0, ends1 := g.ChainTable()
-	inA, inB := g.ChainTimes()
+	hints := g.ChainHints()
+	nCore := graph.NodeID(g.NumCore())
+	off, _, wt := g.CSR()
 	seeds := s.seedChains
 	j, _ := slices.BinarySearch(seeds, int32(lo))
 	settled := f.settled
@@ -365,14 +369,27 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 			continue
 		}
 		n := len(out)
+		hint := hints[2*int(first-nCore) : 2*int(end-nCore)]
+		hint = hint[:2*n]
+		// The edges into the chain from its ends.
+		wa, wb := Unreached, Unreached
+		if h := hint[0]; h != graph.NoHint {
+			wa = wt[off[ends0[c]]+uint32(h)]
+		} else if ew, ok := g.EdgeWeight(ends0[c], first); ok {
+			wa = ew
+		}
+		if h := hint[2*n-1]; h != graph.NoHint {
+			wb = wt[off[ends1[c]]+uint32(h)]
+		} else if ew, ok := g.EdgeWeight(ends1[c], end-1); ok {
+			wb = ew
+		}
 		if n == 1 { // a single node between two junctions: both passes at once
-			x := first - nCore
-			t1, s1 := ta+inA[x], sa
-			if inA[x] == Unreached {
+			t1, s1 := ta+wa, sa
+			if wa == Unreached {
 				s1 = -1
 			}
-			t2, s2 := tb+inB[x], sb
-			if inB[x] == Unreached {
+			t2, s2 := tb+wb, sb
+			if wb == Unreached {
 				s2 = -1
 			}
 			if t2 < t1 || (t2 == t1 && s2 < s1) {
@@ -390,19 +407,39 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 			fwdT, fwdS = make([]graph.Seconds, 2*n), make([]int32, 2*n)
 		}
 		ft, fs := fwdT[:n], fwdS[:n]
-		ia, ib := inA[first-nCore:end-nCore], inB[first-nCore:end-nCore]
-		ia, ib = ia[:n], ib[:n]
-		cur, src := ta, sa
-		for i, w := range ia {
+		// From A.
+		cur, src := ta+wa, sa
+		if wa == Unreached {
+			src = -1
+		}
+		ft[0], fs[0] = cur, src
+		for i := 1; i < n; i++ {
+			x := first + graph.NodeID(i)
+			w := Unreached
+			if h := hint[2*i]; h != graph.NoHint {
+				w = wt[off[x-1]+uint32(h)]
+			} else if ew, ok := g.EdgeWeight(x-1, x); ok {
+				w = ew
+			}
 			cur += w
 			if w == Unreached {
 				src = -1
 			}
 			ft[i], fs[i] = cur, src
 		}
+		// From B, keeping the better of the two passes.
 		cur, src = tb, sb
 		for i := n - 1; i >= 0; i-- {
-			w := ib[i]
+			x := first + graph.NodeID(i)
+			w := wb
+			if i < n-1 {
+				w = Unreached
+				if h := hint[2*i+1]; h != graph.NoHint {
+					w = wt[off[x+1]+uint32(h)]
+				} else if ew, ok := g.EdgeWeight(x+1, x); ok {
+					w = ew
+				}
+			}
 			cur += w
 			if w == Unreached {
 				src = -1
@@ -413,7 +450,7 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 			}
 			if bt <= limit && bt != Unreached {
 				out[i] = nodeState{t: bt, src: bs, settled: true, seen: true}
-				settled = append(settled, first+graph.NodeID(i))
+				settled = append(settled, x)
 			} else {
 				out[i] = nodeState{}
 			}
@@ -428,9 +465,10 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 // in-times in order (as a node-by-node Dijkstra would), one from B, the
 // better of the two at each node (ties: the lower source). With track, the
 // reached nodes are listed as touched too (their states were clear).
-func (s *Search) chainPass(f *filler, first, end graph.NodeID, ta graph.Seconds, sa int32, tb graph.Seconds, sb int32, limit graph.Seconds, track bool) {
-	nCore := graph.NodeID(s.g.NumCore())
-	inA, inB := s.g.ChainTimes()
+func (s *Search) chainPass(f *filler, c int, ta graph.Seconds, sa int32, tb graph.Seconds, sb int32, limit graph.Seconds, track bool) {
+	first, end, _, _ := s.g.Chain(c)
+	f.inA, f.inB = s.g.ChainInTimes(c, f.inA, f.inB)
+	inA, inB := f.inA, f.inB
 	// From A: cur is the time of the pass so far (Unreached, source −1,
 	// past an edge the chain lacks this way), kept in f's buffers.
 	n := int(end - first)
@@ -439,7 +477,7 @@ func (s *Search) chainPass(f *filler, first, end graph.NodeID, ta graph.Seconds,
 	}
 	fwdT, fwdS := f.fwdT[:n], f.fwdS[:n]
 	cur, src := ta, sa
-	for i, w := range inA[first-nCore : end-nCore] {
+	for i, w := range inA {
 		cur += w
 		if w == Unreached {
 			src = -1
@@ -448,7 +486,7 @@ func (s *Search) chainPass(f *filler, first, end graph.NodeID, ta graph.Seconds,
 	}
 	// From B, keeping the better of the two passes.
 	cur, src = tb, sb
-	inb := inB[first-nCore : end-nCore]
+	inb := inB
 	out := s.node[first:end]
 	for i := n - 1; i >= 0; i-- {
 		w := inb[i]
@@ -479,15 +517,15 @@ func (s *Search) chainPass(f *filler, first, end graph.NodeID, ta graph.Seconds,
 // them clear (a narrow search, or fillRange cleared them).
 func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	g := s.g
-	nCore := graph.NodeID(g.NumCore())
-	inA, inB := g.ChainTimes()
 	first, end, a, b := g.Chain(c)
 	if _, seeded := slices.BinarySearch(s.seedChains, int32(c)); !seeded {
 		ta, sa := s.final(a)
 		tb, sb := s.final(b)
-		s.chainPass(f, first, end, ta, sa, tb, sb, limit, true)
+		s.chainPass(f, c, ta, sa, tb, sb, limit, true)
 		return
 	}
+	f.inA, f.inB = g.ChainInTimes(c, f.inA, f.inB)
+	inA, inB := f.inA, f.inB
 	f.local = f.local[:0]
 	for _, sd := range s.chainSeeds {
 		if sd.Node >= first && sd.Node < end {
@@ -501,7 +539,7 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	f.fwdT, f.fwdS = f.fwdT[:0], f.fwdS[:0]
 	cur, src := s.final(a)
 	for x := first; x < end; x++ {
-		if w := inA[x-nCore]; w != Unreached {
+		if w := inA[x-first]; w != Unreached {
 			cur += w
 		} else {
 			cur, src = Unreached, -1
@@ -516,7 +554,7 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	}
 	cur, src = s.final(b)
 	for x := end - 1; x >= first; x-- {
-		if w := inB[x-nCore]; w != Unreached {
+		if w := inB[x-first]; w != Unreached {
 			cur += w
 		} else {
 			cur, src = Unreached, -1
