@@ -255,3 +255,71 @@ func TestReaderLeavesNoTempFiles(t *testing.T) {
 		t.Errorf("build with a missing temp dir = %v, want an error naming it", err)
 	}
 }
+
+// A prefetch serves the later calls without reading the file again (it is
+// gone by then), each as many times as planned, with what they read alone.
+func TestPrefetchServesLaterCalls(t *testing.T) {
+	src := shared.Path(t, "data", "andorra", "andorra.osm.pbf")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "andorra.osm.pbf")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	drive := builtin(t, "drive")
+	buildings := []osm.TagMatch{{Key: "building", Value: "*"}}
+	stations := []osm.TagMatch{{Key: "amenity", Value: "fire_station"}}
+	wantG, err := osm.Build(ctx, path, drive, osm.Options{Generator: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantA, wantP, err := osm.ExtractAreas(ctx, path, buildings, osm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantF, err := osm.ExtractFeatures(ctx, path, stations, osm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	f := osm.NewPrefetch(path, osm.Options{})
+	f.Graph(builtin(t, "drive"), "test")
+	f.Areas(buildings)
+	f.Areas(buildings) // two users
+	f.Features(stations)
+	if err := f.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	pctx := osm.WithPrefetch(ctx, f)
+	g, err := osm.Build(pctx, path, builtin(t, "drive"), osm.Options{Generator: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameGraph(t, "prefetched drive", wantG, g)
+	for i := range 2 {
+		a, p, err := osm.ExtractAreas(pctx, path, buildings, osm.Options{})
+		if err != nil {
+			t.Fatalf("use %d: %v", i+1, err)
+		}
+		if !reflect.DeepEqual(a, wantA) || !reflect.DeepEqual(p, wantP) {
+			t.Errorf("use %d: %d buildings, %d problems; alone %d, %d", i+1, len(a), len(p), len(wantA), len(wantP))
+		}
+	}
+	feats, err := osm.ExtractFeatures(pctx, path, stations, osm.Options{})
+	if err != nil || !reflect.DeepEqual(feats, wantF) {
+		t.Errorf("prefetched features = %d, %v; alone %d", len(feats), err, len(wantF))
+	}
+	// Not planned, or used up: the file is read (and is gone).
+	if _, _, err := osm.ExtractAreas(pctx, path, buildings, osm.Options{}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a third use of a twice-planned extraction = %v, want the file read again", err)
+	}
+	if _, err := osm.Build(pctx, path, builtin(t, "walk"), osm.Options{Generator: "test"}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an unplanned graph = %v, want the file read", err)
+	}
+}
