@@ -323,3 +323,42 @@ func TestPrefetchServesLaterCalls(t *testing.T) {
 		t.Errorf("an unplanned graph = %v, want the file read", err)
 	}
 }
+
+// Ways that reference nodes missing from the file (a clipped extract) are
+// cut there and counted; an area using one is a problem naming it.
+func TestReaderMissingNodes(t *testing.T) {
+	const body = `<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="hand">
+ <node id="1" lat="42.500" lon="1.500"/>
+ <node id="2" lat="42.501" lon="1.500"/>
+ <node id="3" lat="42.502" lon="1.500"/>
+ <way id="100"><nd ref="1"/><nd ref="2"/><nd ref="99"/><nd ref="3"/><tag k="highway" v="residential"/><tag k="amenity" v="parking"/></way>
+ <way id="101"><nd ref="1"/><nd ref="2"/><nd ref="98"/><nd ref="1"/><tag k="landuse" v="forest"/></way>
+</osm>
+`
+	p := filepath.Join(t.TempDir(), "clipped.osm")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := osm.NewReader(p, osm.Options{})
+	gr := r.Graph(builtin(t, "drive"))
+	ar := r.Areas([]osm.TagMatch{{Key: "landuse", Value: "*"}})
+	fr := r.Features([]osm.TagMatch{{Key: "amenity", Value: "parking"}})
+	if err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g := mustGet(t, gr)
+	st := g.Meta().Stats
+	if g.NumNodes() != 3 || st["segments"] != 1 || st["segments_cut_missing_node"] != 2 || st["nodes_without_location"] != 1 {
+		t.Errorf("graph of a clipped way: %d nodes, stats %v; want 3 nodes, 1 segment, 2 cut, 1 node without location", g.NumNodes(), st)
+	}
+	a := mustGet(t, ar)
+	if len(a.Areas) != 0 || len(a.Problems) != 1 || !errors.Is(a.Problems[0].Err, osm.ErrMissingNodes) || !strings.Contains(a.Problems[0].Error(), "98") {
+		t.Errorf("areas %v, problems %v; want way/101 refused for node 98", a.Areas, a.Problems)
+	}
+	f := mustGet(t, fr)
+	lat := []float64{42.500, 42.501, 42.502}
+	if len(f) != 1 || f[0].Loc[1] != (lat[0]+lat[1]+lat[2])/3 {
+		t.Errorf("features %v: want way/100 at the mean of its 3 located nodes", f)
+	}
+}
