@@ -19,8 +19,12 @@ and bases within a margin around them: the plan's limit (the longest of the
 second-base horizon, the widest isochrone and the rescue circle, or
 --margin-minutes) times the graph's fastest speed, plus the snap distances.
 A shard whose cells have no base within the limit fails and says so, rather
-than give an answer its roads cannot prove. Shelters, scenarios and critical
-segments are not split: run those studies with 'rescuegrid analyze'.
+than give an answer its roads cannot prove. Busy teams (the busy fractions
+are derived in merge from every shard's nearest bases), a day population,
+scenarios (road closures and slowdowns, bases out, team sizes) and times of
+day split exactly: each scenario's and time's graph is the whole changed
+graph cut as the baseline's. Shelters, critical segments and scenarios that
+move or add bases are not split: run those studies with 'rescuegrid analyze'.
 
 Usage:
   rescuegrid batch plan STUDY.yaml --out PLAN (--shards N | --by unit [--shards N])
