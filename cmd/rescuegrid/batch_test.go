@@ -16,7 +16,7 @@ import (
 // scenarios, one a station out of service) through 'batch plan --k8s',
 // 'batch run' by --shard and by JOB_COMPLETION_INDEX (as a Kubernetes
 // Indexed Job runs it) and 'batch merge': every file of the merged folder
-// equals 'analyze”s (summary.json but for its times), the folder has its
+// equals the one analyze writes (summary.json but for its times), the folder has its
 // manifest, a second merge replaces the first, and merge refuses to
 // replace analyze's folder or a folder rescuegrid did not write.
 func TestBatchCLI(t *testing.T) {
