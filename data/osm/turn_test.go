@@ -659,3 +659,39 @@ func TestTurnRestrictionSegments(t *testing.T) {
 		}
 	}
 }
+
+// TestTurnRestrictionVehicles: restriction:<vehicle> binds the profiles
+// whose vehicle it names, read before the plain restriction tag.
+func TestTurnRestrictionVehicles(t *testing.T) {
+	plain := mustBuild(t, osmFile(t, crossNodes, crossWays), builtin(t, "drive"))
+	direct, detour := path(t, plain, 5, 1, 4), path(t, plain, 5, 1, 3, 1, 4)
+	for _, c := range []struct {
+		tags           []string
+		typ            string
+		emergency, car graph.Seconds
+	}{
+		{[]string{"restriction:motorcar=no_left_turn"}, "", detour, detour},
+		{[]string{"restriction:emergency=no_left_turn"}, "", detour, direct},
+		{[]string{"restriction:hgv=no_left_turn"}, "", direct, direct},
+		// The vehicle's own key wins over the plain one: "only" into
+		// way 12 allows the turn "no" forbids.
+		{[]string{"restriction=no_left_turn", "restriction:emergency=only_straight_on"}, "", direct, detour},
+		{[]string{"restriction=no_left_turn"}, "restriction:hgv", direct, direct},
+		{[]string{"restriction=no_left_turn"}, "restriction:motorcar", detour, detour},
+	} {
+		rel := restriction("960", c.tags, "from way 10", "via node 1", "to way 12")
+		if c.typ != "" {
+			rel = strings.Replace(rel, `<tag k="type" v="restriction"/>`, `<tag k="type" v="`+c.typ+`"/>`, 1)
+		}
+		file := osmFile(t, crossNodes, crossWays, rel)
+		for _, p := range []struct {
+			name string
+			prof *osm.Profile
+			want graph.Seconds
+		}{{"emergency", emergencyTurns(t), c.emergency}, {"drive", driveTurns(t), c.car}} {
+			if tm := times(t, mustBuild(t, file, p.prof), 5); !near(tm[4], p.want) {
+				t.Errorf("%v type=%q, %s: 5 -> 4 takes %v, want %v (direct %v, detour %v)", c.tags, c.typ, p.name, tm[4], p.want, direct, detour)
+			}
+		}
+	}
+}
