@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/analysis/robustness"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
@@ -620,6 +621,40 @@ func TestTurnRestrictionViaWay(t *testing.T) {
 		for _, from := range []int64{12, 22} {
 			if got, want := pointTime(t, g, from, sn), pointTime(t, plain, from, psn); math.Abs(float64(got-want)) > 1e-6 {
 				t.Errorf("point %v from %d: %v, want %v", p, from, got, want)
+			}
+		}
+	}
+}
+
+// TestTurnRestrictionSegments: the critical-segment analysis sees a road
+// next to a split junction as one segment with both its directions, and no
+// zero-length segment inside the junction.
+func TestTurnRestrictionSegments(t *testing.T) {
+	noLeft := restriction("900", []string{"restriction=no_left_turn"}, "from way 10", "via node 1", "to way 12")
+	for _, g := range []*graph.Graph{
+		mustBuild(t, osmFile(t, crossNodes, crossWays, noLeft), emergencyTurns(t)),
+		mustBuild(t, osmFile(t, viaWayNodes, viaWayWays, restriction("950", []string{"restriction=no_u_turn"}, "from way 40", "via way 41", "to way 42")), emergencyTurns(t)),
+	} {
+		_, segs := robustness.Segments(g)
+		for _, s := range segs {
+			if s.LengthM == 0 {
+				t.Errorf("segment %d (ways %v) has no length: %d edges", s.ID, s.Ways, len(s.Edges))
+			}
+			if s.Line[0] == s.Line[len(s.Line)-1] {
+				continue // out to a dead end and back: both directions are its chain
+			}
+			fwd, back := false, false
+			for _, e := range s.Edges {
+				a, b := g.Point(g.Tail(e)), g.Point(g.Head(e))
+				switch {
+				case a == s.Line[0] || b == s.Line[len(s.Line)-1]:
+					fwd = true
+				case a == s.Line[len(s.Line)-1] || b == s.Line[0]:
+					back = true
+				}
+			}
+			if !fwd || !back {
+				t.Errorf("segment %d (ways %v, %v) has one direction only: %d edges", s.ID, s.Ways, s.Line, len(s.Edges))
 			}
 		}
 	}

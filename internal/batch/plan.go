@@ -46,6 +46,7 @@ type Plan struct {
 	ID      string    `json:"id"` // random; shard outputs carry it so plans never mix
 	Created time.Time `json:"created"`
 	Study   string    `json:"study"` // the study file, absolute
+	Name    string    `json:"name"`  // the study's name
 	By      string    `json:"by"`
 	// ParentRes is the resolution of the H3 parents that own cells, bases
 	// and road nodes.
@@ -194,7 +195,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	if pres < 0 || pres >= st.Resolution {
 		return nil, fmt.Errorf("batch: parent resolution %d: want 0 to %d (below the study's %d)", pres, st.Resolution-1, st.Resolution)
 	}
-	p := &Plan{Version: Version, ID: newID(), Created: time.Now().UTC().Truncate(time.Second), Study: st.File, By: opt.By, ParentRes: pres,
+	p := &Plan{Version: Version, ID: newID(), Created: time.Now().UTC().Truncate(time.Second), Study: st.File, Name: st.Name, By: opt.By, ParentRes: pres,
 		Graph: GraphInfo{Meta: g.Meta(), Nodes: g.NumNodes(), Edges: g.NumEdges()}, Cells: len(ci.Cells), Bases: len(ci.Bases)}
 	p.LimitSeconds = limitSeconds(std, ci.Zone != nil, opt.MarginMinutes)
 	progress("scenarios")
