@@ -81,13 +81,19 @@ type Search struct {
 	points     []*snapSeed // the snapped points of this run's seeds, by road (roadKey)
 	mark       []uint32    // chain filled in generation gen
 	gen        uint32
-	sweep      []phastState // PHAST labels by sweep position
-	wide       bool         // the last run wrote every core node (PHAST): reset clears all
-	fill_      []*filler    // per fill worker: sweep buffers and the nodes it settled
+	sweep      []phastState    // PHAST labels by sweep position
+	sweepT     []graph.Seconds // PHAST times by sweep position (one source)
+	batch      batch           // batched RPHAST labels (ForEach with Targets)
+	wide       bool            // the last run may have written any node: reset clears the core nodes
+	dirty      bool            // chain nodes may hold a wide run's states: cleanChains clears them
+	seedChains []int32         // chains holding a seed in this run, sorted, each once
+	fill_      []*filler       // per fill worker: sweep buffers and the nodes it settled
 }
 
 // filler holds one fill goroutine's scratch and output.
 type filler struct {
+	inA     []graph.Seconds // the chain's in-times (graph.ChainInTimes)
+	inB     []graph.Seconds
 	fwdT    []graph.Seconds
 	fwdS    []int32
 	local   []Seed
@@ -105,8 +111,10 @@ func (s *Search) Graph() *graph.Graph { return s.g }
 
 func (s *Search) reset() {
 	if s.wide {
-		clear(s.node)
-		s.wide = false
+		// A wide run wrote every node. Clear the core now; the chain nodes
+		// only if the next run does not overwrite them all (cleanChains).
+		clear(s.node[:s.g.NumCore()])
+		s.wide, s.dirty = false, true
 	} else {
 		for _, v := range s.touched {
 			s.node[v] = nodeState{}
@@ -116,6 +124,7 @@ func (s *Search) reset() {
 	s.settled = s.settled[:0]
 	s.queue.reset()
 	s.chainSeeds = s.chainSeeds[:0]
+	s.seedChains = s.seedChains[:0]
 	s.points = s.points[:0]
 	s.gen++
 	if s.gen == 0 { // wrapped: forget every old mark
@@ -129,44 +138,21 @@ func (s *Search) reset() {
 // answer does not depend on seed order. It replaces the previous run's
 // result. It returns ctx.Err() if ctx is cancelled (the result is then partial).
 func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
-	s.reset()
-	limit := opt.Limit
-	if limit <= 0 {
-		limit = Unreached
-	}
+	limit := s.prepare(seeds, opt)
 	g := s.g
-	nCore := graph.NodeID(g.NumCore())
-	for _, sd := range seeds {
-		if int(sd.Node) >= len(s.node) || !(sd.Time >= 0) {
-			continue
-		}
-		if sd.at != nil && (len(s.points) == 0 || s.points[len(s.points)-1] != sd.at) {
-			s.points = append(s.points, sd.at)
-		}
-		if sd.Node < nCore {
-			s.offer(sd.Node, sd.Time, sd.Source)
-			continue
-		}
-		// A seed inside a chain enters the core graph at the chain's ends.
-		s.chainSeeds = append(s.chainSeeds, sd)
-		for _, toB := range [2]bool{true, false} {
-			if end, t, ok := g.ChainExit(sd.Node, toB); ok {
-				s.offer(end, sd.Time+t, sd.Source)
-			}
-		}
-	}
-	slices.SortFunc(s.points, func(a, b *snapSeed) int { return cmp.Compare(roadKey(a.edge, a.twin), roadKey(b.edge, b.twin)) })
 	if tg := opt.Targets; tg != nil && tg.g == g {
 		s.runRPHAST(tg, limit)
 		return ctx.Err()
 	}
 	if s.usePHAST(opt) {
 		if err := s.runPHAST(ctx, limit); err != nil {
+			s.cleanChains()
 			return err
 		}
 		s.fillChains(limit)
 		return nil
 	}
+	s.cleanChains()
 	offsets, targets, weights := g.CoreCSR()
 	node := s.node
 	pops := 0
@@ -213,6 +199,49 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 	return nil
 }
 
+// prepare clears the last run, reads the seeds (their core entries go to
+// the queue; seeds inside chains, the chains holding them and the snapped
+// points are kept for the chain passes and PointTime) and returns the
+// limit to search to.
+func (s *Search) prepare(seeds []Seed, opt Options) graph.Seconds {
+	s.reset()
+	if tg := opt.Targets; tg != nil && tg.g == s.g {
+		s.cleanChains() // a restricted search writes only some chains
+	}
+	limit := opt.Limit
+	if limit <= 0 {
+		limit = Unreached
+	}
+	g := s.g
+	nCore := graph.NodeID(g.NumCore())
+	for _, sd := range seeds {
+		if int(sd.Node) >= len(s.node) || !(sd.Time >= 0) {
+			continue
+		}
+		if sd.at != nil && (len(s.points) == 0 || s.points[len(s.points)-1] != sd.at) {
+			s.points = append(s.points, sd.at)
+		}
+		if sd.Node < nCore {
+			s.offer(sd.Node, sd.Time, sd.Source)
+			continue
+		}
+		// A seed inside a chain enters the core graph at the chain's ends.
+		s.chainSeeds = append(s.chainSeeds, sd)
+		for _, toB := range [2]bool{true, false} {
+			if end, t, ok := g.ChainExit(sd.Node, toB); ok {
+				s.offer(end, sd.Time+t, sd.Source)
+			}
+		}
+	}
+	slices.SortFunc(s.points, func(a, b *snapSeed) int { return cmp.Compare(roadKey(a.edge, a.twin), roadKey(b.edge, b.twin)) })
+	for _, sd := range s.chainSeeds {
+		s.seedChains = append(s.seedChains, int32(g.ChainOf(sd.Node)))
+	}
+	slices.Sort(s.seedChains)
+	s.seedChains = slices.Compact(s.seedChains)
+	return limit
+}
+
 // roadKey names the road of an edge and its twin (NoEdge: one-way): the
 // lower of the two edge ids.
 func roadKey(e, twin graph.EdgeID) graph.EdgeID { return min(e, twin) }
@@ -229,6 +258,14 @@ func (s *Search) onRoad(sn graph.Snap) []*snapSeed {
 	return s.points[i:j]
 }
 
+// cleanChains clears the chain nodes' states a wide run left behind.
+func (s *Search) cleanChains() {
+	if s.dirty {
+		clear(s.node[s.g.NumCore():])
+		s.dirty = false
+	}
+}
+
 // fillChains gives the interior nodes of every chain next to a settled core
 // node, or holding a seed, their times.
 func (s *Search) fillChains(limit graph.Seconds) {
@@ -241,9 +278,12 @@ func (s *Search) fillChains(limit graph.Seconds) {
 	f0 := s.fill_[0]
 	f0.settled, f0.touched = f0.settled[:0], f0.touched[:0]
 	if reached := len(s.settled); reached > g.NumCore()/4 {
-		// A wide search: scan the chain table in order, which walks the
-		// chain nodes' memory forward, instead of looking chains up. Chains
-		// are disjoint, so workers may fill ranges of them side by side.
+		// A wide search: pass over every chain in order, which walks the
+		// chain nodes and their times forward, and write every chain
+		// node's state (reached or not); the next reset clears them all.
+		// Chains are disjoint, so workers may fill ranges of them side by
+		// side.
+		s.wide, s.dirty = true, false
 		k := g.NumChains()
 		if workers == 1 || k < 4096 {
 			s.fillRange(f0, 0, k, limit)
@@ -263,10 +303,10 @@ func (s *Search) fillChains(limit graph.Seconds) {
 			wg.Wait()
 			for _, f := range s.fill_[1:workers] {
 				f0.settled = append(f0.settled, f.settled...)
-				f0.touched = append(f0.touched, f.touched...)
 			}
 		}
 	} else {
+		s.cleanChains()
 		offsets, targets, _ := g.CSR()
 		for _, u := range s.settled { // only core nodes so far
 			// The row is sorted by head: chain nodes (ids >= nCore) come last.
@@ -282,34 +322,210 @@ func (s *Search) fillChains(limit graph.Seconds) {
 			}
 		}
 	}
-	for _, sd := range s.chainSeeds {
-		if c := g.ChainOf(sd.Node); s.mark[c] != s.gen {
+	for _, c := range s.seedChains {
+		if s.mark[c] != s.gen {
 			s.mark[c] = s.gen
-			s.fill(f0, c, limit)
+			s.fill(f0, int(c), limit)
 		}
 	}
 	s.settled = append(s.settled, f0.settled...)
 	s.touched = append(s.touched, f0.touched...)
 }
 
-// fillRange fills the chains [lo, hi) that have a settled end or a seed.
+// fillRange fills the chains [lo, hi) of a wide search: every chain node
+// gets its state. Chains holding a seed are left to fill (fillChains).
 func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
+	// chainPass's two passes, inlined over the chain table with the chain
+	// in-times read from the rows on the way (where graph.ChainHints says):
+	// chains hold three nodes on average, so the cost per chain counts.
 	g := s.g
+	node := s.node
+	starts, ends0, ends1 := g.ChainTable()
+	hints := g.ChainHints()
+	nCore := graph.NodeID(g.NumCore())
+	off, _, wt := g.CSR()
+	seeds := s.seedChains
+	j, _ := slices.BinarySearch(seeds, int32(lo))
+	settled := f.settled
+	fwdT, fwdS := f.fwdT, f.fwdS
 	for c := lo; c < hi; c++ {
-		_, _, a, b := g.Chain(c)
-		if s.node[a].settled || s.node[b].settled {
-			s.mark[c] = s.gen
-			s.fill(f, c, limit)
+		first, end := graph.NodeID(starts[c]), graph.NodeID(starts[c+1])
+		out := node[first:end]
+		if j < len(seeds) && int(seeds[j]) == c {
+			j++
+			clear(out) // fill writes only what it reaches
+			continue
+		}
+		ta, sa := Unreached, int32(-1)
+		if na := &node[ends0[c]]; na.settled {
+			ta, sa = na.t, na.src
+		}
+		tb, sb := Unreached, int32(-1)
+		if nb := &node[ends1[c]]; nb.settled {
+			tb, sb = nb.t, nb.src
+		}
+		if ta > limit && tb > limit {
+			clear(out)
+			continue
+		}
+		n := len(out)
+		hint := hints[2*int(first-nCore) : 2*int(end-nCore)]
+		hint = hint[:2*n]
+		// The edges into the chain from its ends.
+		wa, wb := Unreached, Unreached
+		if h := hint[0]; h != graph.NoHint {
+			wa = wt[off[ends0[c]]+uint32(h)]
+		} else if ew, ok := g.EdgeWeight(ends0[c], first); ok {
+			wa = ew
+		}
+		if h := hint[2*n-1]; h != graph.NoHint {
+			wb = wt[off[ends1[c]]+uint32(h)]
+		} else if ew, ok := g.EdgeWeight(ends1[c], end-1); ok {
+			wb = ew
+		}
+		if n == 1 { // a single node between two junctions: both passes at once
+			t1, s1 := ta+wa, sa
+			if wa == Unreached {
+				s1 = -1
+			}
+			t2, s2 := tb+wb, sb
+			if wb == Unreached {
+				s2 = -1
+			}
+			if t2 < t1 || (t2 == t1 && s2 < s1) {
+				t1, s1 = t2, s2
+			}
+			if t1 <= limit && t1 != Unreached {
+				out[0] = nodeState{t: t1, src: s1, settled: true, seen: true}
+				settled = append(settled, first)
+			} else {
+				out[0] = nodeState{}
+			}
+			continue
+		}
+		if n > len(fwdT) {
+			fwdT, fwdS = make([]graph.Seconds, 2*n), make([]int32, 2*n)
+		}
+		ft, fs := fwdT[:n], fwdS[:n]
+		// From A.
+		cur, src := ta+wa, sa
+		if wa == Unreached {
+			src = -1
+		}
+		ft[0], fs[0] = cur, src
+		for i := 1; i < n; i++ {
+			x := first + graph.NodeID(i)
+			w := Unreached
+			if h := hint[2*i]; h != graph.NoHint {
+				w = wt[off[x-1]+uint32(h)]
+			} else if ew, ok := g.EdgeWeight(x-1, x); ok {
+				w = ew
+			}
+			cur += w
+			if w == Unreached {
+				src = -1
+			}
+			ft[i], fs[i] = cur, src
+		}
+		// From B, keeping the better of the two passes.
+		cur, src = tb, sb
+		for i := n - 1; i >= 0; i-- {
+			x := first + graph.NodeID(i)
+			w := wb
+			if i < n-1 {
+				w = Unreached
+				if h := hint[2*i+1]; h != graph.NoHint {
+					w = wt[off[x+1]+uint32(h)]
+				} else if ew, ok := g.EdgeWeight(x+1, x); ok {
+					w = ew
+				}
+			}
+			cur += w
+			if w == Unreached {
+				src = -1
+			}
+			bt, bs := ft[i], fs[i]
+			if cur < bt || (cur == bt && src < bs) {
+				bt, bs = cur, src
+			}
+			if bt <= limit && bt != Unreached {
+				out[i] = nodeState{t: bt, src: bs, settled: true, seen: true}
+				settled = append(settled, x)
+			} else {
+				out[i] = nodeState{}
+			}
+		}
+	}
+	f.settled, f.fwdT, f.fwdS = settled, fwdT, fwdS
+}
+
+// chainPass writes the state of every node of the chain [first, end) from
+// the times of its ends (ta from source sa at the A end, tb from sb at the
+// B end; Unreached, −1 when not reached): one pass from A adding the chain
+// in-times in order (as a node-by-node Dijkstra would), one from B, the
+// better of the two at each node (ties: the lower source). With track, the
+// reached nodes are listed as touched too (their states were clear).
+// inA and inB are the chain's in-times (graph.ChainInTimes).
+func (s *Search) chainPass(f *filler, c int, inA, inB []graph.Seconds, ta graph.Seconds, sa int32, tb graph.Seconds, sb int32, limit graph.Seconds, track bool) {
+	first, end, _, _ := s.g.Chain(c)
+	// From A: cur is the time of the pass so far (Unreached, source −1,
+	// past an edge the chain lacks this way), kept in f's buffers.
+	n := int(end - first)
+	if cap(f.fwdT) < n {
+		f.fwdT, f.fwdS = make([]graph.Seconds, n), make([]int32, n)
+	}
+	fwdT, fwdS := f.fwdT[:n], f.fwdS[:n]
+	cur, src := ta, sa
+	for i, w := range inA {
+		cur += w
+		if w == Unreached {
+			src = -1
+		}
+		fwdT[i], fwdS[i] = cur, src
+	}
+	// From B, keeping the better of the two passes.
+	cur, src = tb, sb
+	inb := inB
+	out := s.node[first:end]
+	for i := n - 1; i >= 0; i-- {
+		w := inb[i]
+		cur += w
+		if w == Unreached {
+			src = -1
+		}
+		bt, bs := fwdT[i], fwdS[i]
+		if cur < bt || (cur == bt && src < bs) {
+			bt, bs = cur, src
+		}
+		if bt <= limit && bt != Unreached {
+			out[i] = nodeState{t: bt, src: bs, settled: true, seen: true}
+			f.settled = append(f.settled, first+graph.NodeID(i))
+			if track {
+				f.touched = append(f.touched, first+graph.NodeID(i))
+			}
+		} else {
+			out[i] = nodeState{}
 		}
 	}
 }
 
 // fill sweeps chain c from its A end and from its B end, adding edge times
 // in order (as a node-by-node Dijkstra would), and keeps the better of the
-// two sweeps at each node. It writes only the chain's own node states.
+// two sweeps at each node, seeds inside the chain included (chainPass when
+// there are none). It writes only the chain's own node states, and expects
+// them clear (a narrow search, or fillRange cleared them).
 func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	g := s.g
 	first, end, a, b := g.Chain(c)
+	if _, seeded := slices.BinarySearch(s.seedChains, int32(c)); !seeded {
+		ta, sa := s.final(a)
+		tb, sb := s.final(b)
+		f.inA, f.inB = g.ChainInTimes(c, f.inA, f.inB)
+		s.chainPass(f, c, f.inA, f.inB, ta, sa, tb, sb, limit, true)
+		return
+	}
+	f.inA, f.inB = g.ChainInTimes(c, f.inA, f.inB)
+	inA, inB := f.inA, f.inB
 	f.local = f.local[:0]
 	for _, sd := range s.chainSeeds {
 		if sd.Node >= first && sd.Node < end {
@@ -322,9 +538,8 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	}
 	f.fwdT, f.fwdS = f.fwdT[:0], f.fwdS[:0]
 	cur, src := s.final(a)
-	prev := a
 	for x := first; x < end; x++ {
-		if w, ok := g.EdgeWeight(prev, x); ok {
+		if w := inA[x-first]; w != Unreached {
 			cur += w
 		} else {
 			cur, src = Unreached, -1
@@ -336,12 +551,10 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 		}
 		f.fwdT = append(f.fwdT, cur)
 		f.fwdS = append(f.fwdS, src)
-		prev = x
 	}
 	cur, src = s.final(b)
-	prev = b
 	for x := end - 1; x >= first; x-- {
-		if w, ok := g.EdgeWeight(prev, x); ok {
+		if w := inB[x-first]; w != Unreached {
 			cur += w
 		} else {
 			cur, src = Unreached, -1
@@ -363,7 +576,6 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 			*nx = nodeState{t: bt, src: bs, settled: true, seen: true}
 			f.settled = append(f.settled, x)
 		}
-		prev = x
 	}
 }
 
@@ -437,6 +649,17 @@ func (s *Search) TreeInto(t *Tree) {
 		t.Time, t.Source = make([]graph.Seconds, n), make([]int32, n)
 	}
 	t.Time, t.Source = t.Time[:n], t.Source[:n]
+	if s.wide {
+		// A wide run left every node's state valid: copy them in order.
+		for i := range s.node {
+			if nv := &s.node[i]; nv.settled {
+				t.Time[i], t.Source[i] = nv.t, nv.src
+			} else {
+				t.Time[i], t.Source[i] = Unreached, -1
+			}
+		}
+		return
+	}
 	for i := range t.Time {
 		t.Time[i] = Unreached
 		t.Source[i] = -1

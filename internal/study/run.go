@@ -107,6 +107,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	if err := stage("bases", func() (err error) { bases, err = in.readBases(ctx, opt); return err }); err != nil {
 		return nil, err
 	}
+	in.Notes = append(in.Notes, gatedBases(in.Graph, bases, graph.SnapOptions{MaxDistanceM: st.Standard.Access.SnapDistanceM})...)
 	err = stage("population", func() error { return in.readPopulation(ctx) })
 	if err != nil {
 		return nil, err
