@@ -349,6 +349,13 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 	settled := f.settled
 	fwdT, fwdS := f.fwdT, f.fwdS
 	inf := Unreached // a local: Unreached is a variable
+	// within is limit with +Inf (no limit) as the largest finite time,
+	// so that one comparison, t <= within, tells a time within the limit
+	// from one past it or Unreached (times are never NaN).
+	within := limit
+	if within == inf {
+		within = math.MaxFloat64
+	}
 	for c := lo; c < hi; c++ {
 		first, end := graph.NodeID(starts[c]), graph.NodeID(starts[c+1])
 		out := node[first:end]
@@ -370,8 +377,8 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 			continue
 		}
 		n := len(out)
-		hint := hints[2*int(first-nCore) : 2*int(end-nCore)]
-		hint = hint[:2*n]
+		h0 := 2 * int(first-nCore)
+		hint := hints[h0 : h0+2*n]
 		// The edges into the chain from its reached ends (from an
 		// unreached end, Unreached plus any time is Unreached).
 		wa, wb := inf, inf
@@ -401,7 +408,7 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 			if t2 < t1 || (t2 == t1 && s2 < s1) {
 				t1, s1 = t2, s2
 			}
-			if t1 <= limit && t1 != Unreached {
+			if t1 <= within {
 				out[0] = nodeState{t: t1, src: s1, settled: true, seen: true}
 				settled = append(settled, first)
 			} else {
@@ -470,7 +477,7 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 					}
 				}
 			}
-			if bt <= limit && bt != inf {
+			if bt <= within {
 				out[i] = nodeState{t: bt, src: bs, settled: true, seen: true}
 				settled = append(settled, x)
 			} else {
