@@ -14,15 +14,14 @@ import (
 
 // perBaseResult gathers what the one-search-per-base pass finds.
 type perBaseResult struct {
-	time2    []float64 // per cell: second-best base time within the horizon
-	base2    []int32
-	count    []int32   // per cell: bases within the rescue circle
-	only     []int32   // per cell: the base, when exactly one covers it
-	own      []bool    // per cell: a base of its own unit covers it
-	allBusy  []float64 // per cell: Π busy fraction over the bases within the circle (nil without busy fractions)
-	covered  []float64
-	iso      [][]Band // per base, per isochrone band
-	nodeCell []h3.Cell
+	time2   []float64 // per cell: second-best base time within the horizon
+	base2   []int32
+	count   []int32   // per cell: bases within the rescue circle
+	only    []int32   // per cell: the base, when exactly one covers it
+	own     []bool    // per cell: a base of its own unit covers it
+	allBusy []float64 // per cell: Π busy fraction over the bases within the circle (nil without busy fractions)
+	covered []float64
+	iso     [][]Band // per base, per isochrone band
 }
 
 // nodeCells returns the study-resolution cell of every graph node.
@@ -76,14 +75,10 @@ type perBasePass struct {
 	r         *perBaseResult
 }
 
-func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps []graph.Snap, connector []float64, noRoad []bool, horizon, target float64, busy []float64) (*perBaseResult, error) {
+func perBaseSearches(ctx context.Context, in Input, nc []h3.Cell, seeds [][]route.Seed, snaps []graph.Snap, connector []float64, noRoad []bool, horizon, target float64, busy []float64) (*perBaseResult, error) {
 	g := in.Graph
 	n := len(in.Cells)
 	off, idx := route.SnapIndex(g, snaps, noRoad)
-	nc, err := nodeCells(ctx, g, in.Res, in.Workers)
-	if err != nil {
-		return nil, err
-	}
 	accs := make(chan *baseAcc, in.Workers)
 	var used []*baseAcc
 	for w := 0; w < in.Workers; w++ {
@@ -91,7 +86,7 @@ func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps 
 		used = append(used, a)
 		accs <- a
 	}
-	r := &perBaseResult{covered: make([]float64, len(in.Bases)), iso: make([][]Band, len(in.Bases)), nodeCell: nc}
+	r := &perBaseResult{covered: make([]float64, len(in.Bases)), iso: make([][]Band, len(in.Bases))}
 	pass := &perBasePass{in: in, snaps: snaps, connector: connector, off: off, idx: idx, nc: nc,
 		horizon: horizon, target: target, busy: busy, r: r}
 	var groups [][]route.Seed
@@ -102,7 +97,7 @@ func perBaseSearches(ctx context.Context, in Input, seeds [][]route.Seed, snaps 
 			which = append(which, b)
 		}
 	}
-	err = route.ForEach(ctx, g, groups, route.Options{Limit: graph.Seconds(horizon)}, in.Workers, func(k int, s *route.Search) error {
+	err := route.ForEach(ctx, g, groups, route.Options{Limit: graph.Seconds(horizon)}, in.Workers, func(k int, s *route.Search) error {
 		a := <-accs
 		defer func() { accs <- a }()
 		pass.search(which[k], s, a)
