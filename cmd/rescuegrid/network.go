@@ -186,14 +186,10 @@ func dirOf(path string) string {
 
 const networkInfoHelp = `
 Describe a graph file: nodes, edges, bounding box, profile and speed table,
-where and when it was built, connectivity and memory. It reads the header
-and the layout, not the checksum (the file is memory-mapped: opening takes
-about the same time whatever the size); --verify also checks the checksum of
-every byte and every invariant. Every command that computes with a graph
-checks its checksum first.
+where and when it was built, connectivity and memory.
 
 Usage:
-  rescuegrid network info FILE.rgraph [--json] [--verify]
+  rescuegrid network info FILE.rgraph [--json]
 
 Example:
   rescuegrid network info andorra.rgraph --json | jq .nodes
@@ -219,7 +215,6 @@ type graphInfo struct {
 	BytesPerEdge     float64          `json:"memory_bytes_per_edge"`
 	Stats            map[string]int64 `json:"stats,omitempty"`
 	LoadMillis       float64          `json:"load_ms"`
-	Verified         bool             `json:"verified"` // checksums and invariants checked (--verify)
 	// Hierarchy describes the contraction hierarchy (nil: none).
 	Hierarchy *hierarchyInfo `json:"hierarchy,omitempty"`
 }
@@ -236,7 +231,7 @@ type hierarchyInfo struct {
 func runNetworkInfo(args []string, e *env) error {
 	fs := newFlags("network info", networkInfoHelp, e)
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
-	verify := fs.Bool("verify", false, "check the checksum of every byte and every invariant of the file too")
+	verify := fs.Bool("verify", false, "check every invariant of the file too (the graph is memory-mapped and its checksum checked either way)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
@@ -248,9 +243,7 @@ func runNetworkInfo(args []string, e *env) error {
 	if err := limits.RegularFile(pos[0]); err != nil {
 		return fmt.Errorf("network info: %w", err)
 	}
-	// Describing a file computes nothing with it: the checksum pass (every
-	// page, 0.1 s a GB) is left to --verify and to the commands that search.
-	g, err := graph.Open(pos[0], graph.OpenOptions{Verify: *verify, SkipChecksum: !*verify})
+	g, err := graph.Open(pos[0], graph.OpenOptions{Verify: *verify})
 	if err != nil {
 		return err
 	}
@@ -265,7 +258,7 @@ func runNetworkInfo(args []string, e *env) error {
 		Source: m.Source, SourceSHA256: m.SourceSHA256,
 		Components: g.NumComponents(), LargestComponent: g.LargestComponentSize(),
 		MemoryBytes: g.MemoryBytes(), BytesPerEdge: float64(g.MemoryBytes()) / float64(max(1, g.NumEdges())),
-		Stats: m.Stats, LoadMillis: float64(load.Microseconds()) / 1000, Verified: *verify,
+		Stats: m.Stats, LoadMillis: float64(load.Microseconds()) / 1000,
 	}
 	if h := g.Hierarchy(); h != nil {
 		_, tgt, _ := g.CoreCSR()
@@ -278,11 +271,6 @@ func runNetworkInfo(args []string, e *env) error {
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "graph file     %s (format %d, loaded in %.1f ms)\n", info.File, info.FormatVersion, info.LoadMillis)
-	if info.Verified {
-		fmt.Fprintf(w, "checked        every checksum and invariant\n")
-	} else {
-		fmt.Fprintf(w, "checked        header and layout; checksum not verified (--verify checks every byte and invariant)\n")
-	}
 	fmt.Fprintf(w, "nodes          %d\n", info.Nodes)
 	fmt.Fprintf(w, "edges          %d directed, from %d OSM ways\n", info.Edges, info.Ways)
 	fmt.Fprintf(w, "bounding box   %.7f,%.7f .. %.7f,%.7f (lon,lat)\n", b.Min[0], b.Min[1], b.Max[0], b.Max[1])
