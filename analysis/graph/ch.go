@@ -302,19 +302,23 @@ func (c *contractor) hierarchy(rank []uint32) *Hierarchy {
 
 // check verifies the invariants a search relies on (for a hierarchy read
 // from a file): ranks a permutation, up edges going up, down edges coming
-// from earlier positions, times finite and >= 0.
+// from earlier positions, times finite and >= 0, the sweep order the
+// ranks' inverse. It allocates nothing.
 func (h *Hierarchy) check(nc int) error {
-	if len(h.rank) != nc || len(h.upOff) != nc+1 || len(h.dnOff) != nc+1 {
+	if len(h.rank) != nc || len(h.order) != nc || len(h.upOff) != nc+1 || len(h.dnOff) != nc+1 {
 		return fmt.Errorf("hierarchy of %d ranks does not fit %d core nodes", len(h.rank), nc)
 	}
-	h.order = make([]NodeID, nc)
-	seen := make([]bool, nc)
 	for v, r := range h.rank {
-		if int(r) >= nc || seen[r] {
-			return fmt.Errorf("hierarchy rank %d of node %d repeated or out of range", r, v)
+		if int(r) >= nc {
+			return fmt.Errorf("hierarchy rank %d of node %d out of range", r, v)
 		}
-		seen[r] = true
-		h.order[nc-1-int(r)] = NodeID(v)
+	}
+	// Each position names a node of the matching rank: the positions name
+	// distinct nodes, so the ranks are a permutation and order its inverse.
+	for p, v := range h.order {
+		if int(v) >= nc || int(h.rank[v]) != nc-1-p {
+			return fmt.Errorf("hierarchy sweep position %d holds node %d, not the node of rank %d (ranks repeated or order corrupt)", p, v, nc-1-p)
+		}
 	}
 	for _, s := range [2][]uint32{h.upOff, h.dnOff} {
 		if s[0] != 0 {

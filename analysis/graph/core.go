@@ -1,7 +1,10 @@
 package graph
 
 import (
+	"errors"
 	"fmt"
+	"math"
+	"slices"
 )
 
 // The core graph. Road networks are mostly chains of nodes with exactly two
@@ -73,6 +76,59 @@ func (g *Graph) chainNeighbours(c int, v NodeID) (prev, next NodeID) {
 // buildCore checks the chain table against the edges and derives the core
 // graph. It fails when the table does not describe the graph (a corrupt file).
 func (g *Graph) buildCore() error {
+	if err := g.checkChains(); err != nil {
+		return err
+	}
+	g.setCore(g.deriveCore())
+	return nil
+}
+
+// coreArrays are the arrays derived from the edges and the chain table:
+// what a graph file of version 3 stores so that Open derives nothing.
+type coreArrays struct {
+	bucket             []uint32
+	off                []uint32
+	tgt                []NodeID
+	w                  []Seconds
+	chainInA, chainInB []Seconds
+}
+
+func (g *Graph) setCore(a coreArrays) {
+	g.chainBucket, g.coreOff, g.coreTgt, g.coreW, g.chainInA, g.chainInB = a.bucket, a.off, a.tgt, a.w, a.chainInA, a.chainInB
+}
+
+func (g *Graph) coreArrays() coreArrays {
+	return coreArrays{g.chainBucket, g.coreOff, g.coreTgt, g.coreW, g.chainInA, g.chainInB}
+}
+
+// checkStoredCore checks the core arrays read from a file against the ones
+// the edges and the chain table imply (bit for bit).
+func (g *Graph) checkStoredCore() error {
+	stored := g.coreArrays()
+	if err := g.checkChains(); err != nil { // sets the derived lookup buckets
+		return err
+	}
+	want := g.deriveCore()
+	switch {
+	case !slices.Equal(stored.bucket, want.bucket):
+		return errors.New("stored chain lookup does not match the chain table")
+	case !slices.Equal(stored.off, want.off) || !slices.Equal(stored.tgt, want.tgt) || !sameTimes(stored.w, want.w):
+		return errors.New("stored core graph does not match the edges")
+	case !sameTimes(stored.chainInA, want.chainInA) || !sameTimes(stored.chainInB, want.chainInB):
+		return errors.New("stored chain times do not match the edges")
+	}
+	g.setCore(stored)
+	return nil
+}
+
+// sameTimes reports whether a and b hold the same times bit for bit.
+func sameTimes(a, b []Seconds) bool {
+	return slices.EqualFunc(a, b, func(x, y Seconds) bool { return math.Float64bits(float64(x)) == math.Float64bits(float64(y)) })
+}
+
+// checkChains checks the chain table against the edges: every chain
+// interior node is joined to its two chain neighbours only.
+func (g *Graph) checkChains() error {
 	n, nc := uint32(g.NumNodes()), g.nCore
 	k := len(g.chainA)
 	if nc > n || nc == 0 || len(g.chainStart) != k+1 || len(g.chainB) != k {
@@ -89,15 +145,7 @@ func (g *Graph) buildCore() error {
 			return fmt.Errorf("chain %d ends at a node that is not core", c)
 		}
 	}
-	// The lookup buckets of ChainOf: the chain of each bucket's first node.
-	g.chainBucket = make([]uint32, (n-nc)>>chainBucketShift+1)
-	for c, b := 0, 0; b < len(g.chainBucket); b++ {
-		x := nc + uint32(b)<<chainBucketShift
-		for c+1 < len(g.chainStart) && g.chainStart[c+1] <= x {
-			c++
-		}
-		g.chainBucket[b] = uint32(min(c, max(k-1, 0)))
-	}
+	g.chainBucket = chainBuckets(g.chainStart, nc, n)
 	// Every edge that touches an interior node joins it to its chain neighbours.
 	for u := uint32(0); u < n; u++ {
 		for e := g.offsets[u]; e < g.offsets[u+1]; e++ {
@@ -117,40 +165,95 @@ func (g *Graph) buildCore() error {
 			}
 		}
 	}
-	// The core rows: direct core-to-core edges, then the shortcuts.
-	g.coreOff = make([]uint32, nc+1)
-	g.coreTgt = g.coreTgt[:0]
-	g.coreW = g.coreW[:0]
+	return nil
+}
+
+// chainBuckets returns the lookup buckets of ChainOf: the chain of each
+// bucket's first node.
+func chainBuckets(chainStart []uint32, nc, n uint32) []uint32 {
+	k := len(chainStart) - 1
+	bucket := make([]uint32, (n-nc)>>chainBucketShift+1)
+	for c, b := 0, 0; b < len(bucket); b++ {
+		x := nc + uint32(b)<<chainBucketShift
+		for c+1 < len(chainStart) && chainStart[c+1] <= x {
+			c++
+		}
+		bucket[b] = uint32(min(c, max(k-1, 0)))
+	}
+	return bucket
+}
+
+// deriveCore derives the core rows (direct core-to-core edges, then one
+// shortcut per chain direction) and the chain in-times from a checked
+// chain table (g.chainBucket set).
+func (g *Graph) deriveCore() coreArrays {
+	n, nc := uint32(g.NumNodes()), g.nCore
+	a := coreArrays{bucket: g.chainBucket, off: make([]uint32, nc+1)}
 	for u := NodeID(0); uint32(u) < nc; u++ {
 		for e := g.offsets[u]; e < g.offsets[u+1]; e++ {
 			v := g.targets[e]
 			if uint32(v) < nc {
-				g.coreTgt = append(g.coreTgt, v)
-				g.coreW = append(g.coreW, g.weights[e])
+				a.tgt = append(a.tgt, v)
+				a.w = append(a.w, g.weights[e])
 				continue
 			}
 			if e > g.offsets[u] && g.targets[e-1] == v {
 				continue // a dearer parallel edge into the chain
 			}
 			c := g.ChainOf(v)
-			first, end, a, b := g.Chain(c)
-			if v == first && a == u {
+			first, end, ca, cb := g.Chain(c)
+			if v == first && ca == u {
 				if to, w, ok := g.drive(c, u, first, end, 1); ok && to != u {
-					g.coreTgt = append(g.coreTgt, to)
-					g.coreW = append(g.coreW, g.weights[e]+w)
+					a.tgt = append(a.tgt, to)
+					a.w = append(a.w, g.weights[e]+w)
 				}
 			}
-			if v == end-1 && b == u {
+			if v == end-1 && cb == u {
 				if to, w, ok := g.drive(c, u, end-1, first-1, -1); ok && to != u {
-					g.coreTgt = append(g.coreTgt, to)
-					g.coreW = append(g.coreW, g.weights[e]+w)
+					a.tgt = append(a.tgt, to)
+					a.w = append(a.w, g.weights[e]+w)
 				}
 			}
 		}
-		g.coreOff[u+1] = uint32(len(g.coreTgt))
+		a.off[u+1] = uint32(len(a.tgt))
 	}
-	return nil
+	if a.tgt == nil {
+		a.tgt, a.w = []NodeID{}, []Seconds{}
+	}
+	// The chain in-times: what a pass along each chain adds, in chain order.
+	a.chainInA = make([]Seconds, n-nc)
+	a.chainInB = make([]Seconds, n-nc)
+	for c := range g.chainA {
+		first, end, ca, cb := g.Chain(c)
+		for x := first; x < end; x++ {
+			prev, next := x-1, x+1
+			if x == first {
+				prev = ca
+			}
+			if x == end-1 {
+				next = cb
+			}
+			a.chainInA[x-NodeID(nc)] = g.edgeTime(prev, x)
+			a.chainInB[x-NodeID(nc)] = g.edgeTime(next, x)
+		}
+	}
+	return a
 }
+
+// edgeTime is EdgeWeight's time, or +Inf when there is no edge.
+func (g *Graph) edgeTime(u, v NodeID) Seconds {
+	if w, ok := g.EdgeWeight(u, v); ok {
+		return w
+	}
+	return Seconds(math.Inf(1))
+}
+
+// ChainTimes returns the chain in-times by interior index v−NumCore(): the
+// time of the edge into chain node v from its neighbour on the A side
+// (inA) and on the B side (inB), +Inf where the chain cannot be driven
+// that way. A pass along a chain reads them in order. They belong to the
+// graph.
+func (g *Graph) ChainTimes() (inA, inB []Seconds) { return g.chainInA, g.chainInB }
 
 // drive follows chain c from interior node from (entered from core node
 // entry) in direction step (+1 towards b, -1 towards a) to the core node at

@@ -15,7 +15,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
 
-// The graph file, version 2 (all integers little-endian):
+// The graph file, version 3 (all integers little-endian):
 //
 //	offset  size  field
 //	0       8     magic "RGRAPH\x00\x1a"
@@ -31,28 +31,41 @@ import (
 //	              component N×u32, component sizes C×u32,
 //	              OSM way ids W×i64, chain starts (K+1)×u32, chain A ends K×u32,
 //	              chain B ends K×u32
-//	…       8×3   hierarchy counts: H (1: the file holds a contraction
-//	              hierarchy, 0: it does not), up edges U, down edges D
+//	…       8×4   derived counts: core edges E, H (1: the file holds a
+//	              contraction hierarchy, 0: it does not), up edges U, down
+//	              edges D
+//	…             the core layout, arrays each zero-padded to a multiple of 8:
+//	              chain lookup buckets ((N−R)/16+1)×u32, core offsets
+//	              (R+1)×u32, core heads E×u32, core times E×f64, chain
+//	              in-times from the A side (N−R)×f64 and from the B side
+//	              (N−R)×f64 (see ChainTimes)
 //	…             when H = 1, arrays each zero-padded to a multiple of 8:
-//	              ranks R×u32, up offsets (R+1)×u32, up heads U×u32,
-//	              up times U×f64, down offsets (R+1)×u32, down tails (sweep
-//	              positions) D×u32, down times D×f64 (see Hierarchy)
+//	              ranks R×u32, sweep order R×u32, up offsets (R+1)×u32, up
+//	              heads U×u32, up times U×f64, down offsets (R+1)×u32, down
+//	              tails (sweep positions) D×u32, down times D×f64 (see
+//	              Hierarchy)
 //	end−8   4     CRC-32C (Castagnoli) of every byte before it
 //	end−4   4     "RGEN"
 //
+// The core layout and the sweep order are derived from the rest; they are
+// stored so that Open maps them instead of deriving them on the heap (a
+// graph of tens of millions of nodes opens in constant time and memory).
+//
 // The reader checks the magic, the version, the length the counts imply, the
 // checksum, and every invariant a search relies on (the chain table is checked
-// against the edges and the core graph rebuilt from them, the hierarchy's
-// ranks, directions and times), so a truncated, corrupt or foreign file is
-// refused with an error instead of a panic or a wrong answer. Version 1 had
-// no hierarchy section; such a file is refused with a message to rebuild it.
+// against the edges, the core layout derived again and compared with the
+// stored one bit for bit, the hierarchy's ranks, order, directions and
+// times), so a truncated, corrupt or foreign file is refused with an error
+// instead of a panic or a wrong answer. Version 1 had no hierarchy section,
+// version 2 no stored core layout; such files are refused with a message to
+// rebuild them.
 const (
 	magic   = "RGRAPH\x00\x1a"
 	trailer = "RGEN"
 	// FormatVersion is the graph file version this package writes and reads.
-	FormatVersion = 2
+	FormatVersion = 3
 	headerSize    = 72
-	chHeaderSize  = 24
+	chHeaderSize  = 32
 )
 
 // Errors the reader returns (wrapped with details); callers branch with errors.Is.
@@ -76,10 +89,28 @@ func baseSize(n, m, w, c, k, metaLen int) int {
 		pad8(4*(k+1)) + pad8(4*k) + pad8(4*k)
 }
 
+// coreSize returns the size of the core layout's arrays for n nodes, r
+// core nodes and e core edges.
+func coreSize(n, r, e int) int {
+	return pad8(4*((n-r)>>chainBucketShift+1)) + pad8(4*(r+1)) + pad8(4*e) + 8*e + 16*(n-r)
+}
+
 // chSize returns the size of the hierarchy section's arrays for r core
 // nodes, u up and d down edges.
 func chSize(r, u, d int) int {
-	return pad8(4*r) + pad8(4*(r+1)) + pad8(4*u) + 8*u + pad8(4*(r+1)) + pad8(4*d) + 8*d
+	return 2*pad8(4*r) + pad8(4*(r+1)) + pad8(4*u) + 8*u + pad8(4*(r+1)) + pad8(4*d) + 8*d
+}
+
+// versionError explains a graph file of another version.
+func versionError(v uint32) error {
+	why := ""
+	switch v {
+	case 1:
+		why = "; version 1 predates the contraction hierarchy"
+	case 2:
+		why = "; version 2 predates the stored core layout"
+	}
+	return fmt.Errorf("%w: file is version %d, this program reads version %d%s (rebuild it with `rescuegrid network build`)", ErrVersion, v, FormatVersion, why)
 }
 
 // MarshalBinary encodes the graph in the graph file format.
@@ -89,7 +120,7 @@ func (g *Graph) MarshalBinary() ([]byte, error) {
 		return nil, fmt.Errorf("graph: encode metadata: %w", err)
 	}
 	n, m, w, c, k := g.NumNodes(), g.NumEdges(), len(g.wayIDs), len(g.cSize), len(g.chainA)
-	size := baseSize(n, m, w, c, k, len(meta)) + chHeaderSize + 8
+	size := baseSize(n, m, w, c, k, len(meta)) + chHeaderSize + coreSize(n, int(g.nCore), len(g.coreTgt)) + 8
 	if g.ch != nil {
 		size += chSize(int(g.nCore), g.ch.NumUp(), g.ch.NumDown())
 	}
@@ -151,6 +182,7 @@ func (g *Graph) MarshalBinary() ([]byte, error) {
 			buf = le.AppendUint64(buf, math.Float64bits(float64(x)))
 		}
 	}
+	buf = le.AppendUint64(buf, uint64(len(g.coreTgt)))
 	if h := g.ch; h == nil {
 		buf = le.AppendUint64(buf, 0)
 		buf = le.AppendUint64(buf, 0)
@@ -159,7 +191,16 @@ func (g *Graph) MarshalBinary() ([]byte, error) {
 		buf = le.AppendUint64(buf, 1)
 		buf = le.AppendUint64(buf, uint64(h.NumUp()))
 		buf = le.AppendUint64(buf, uint64(h.NumDown()))
+	}
+	u32(g.chainBucket)
+	u32(g.coreOff)
+	nodes(g.coreTgt)
+	f64(g.coreW)
+	f64(g.chainInA)
+	f64(g.chainInB)
+	if h := g.ch; h != nil {
 		u32(h.rank)
+		nodes(h.order)
 		u32(h.upOff)
 		nodes(h.upTgt)
 		f64(h.upW)
@@ -212,11 +253,7 @@ func Decode(b []byte) (*Graph, error) {
 		return nil, fmt.Errorf("%w: %d bytes, shorter than the %d-byte header", ErrTruncated, len(b), headerSize)
 	}
 	if v := le.Uint32(b[8:]); v != FormatVersion {
-		why := ""
-		if v == 1 {
-			why = "; version 1 predates the contraction hierarchy"
-		}
-		return nil, fmt.Errorf("%w: file is version %d, this program reads version %d%s (rebuild it with `rescuegrid network build`)", ErrVersion, v, FormatVersion, why)
+		return nil, versionError(v)
 	}
 	var cnt [7]uint64
 	for i := range cnt {
@@ -230,11 +267,11 @@ func Decode(b []byte) (*Graph, error) {
 	if len(b) < chAt+chHeaderSize+8 {
 		return nil, fmt.Errorf("%w: %d bytes, the header promises at least %d", ErrTruncated, len(b), chAt+chHeaderSize+8)
 	}
-	hasCH, nUp, nDown := le.Uint64(b[chAt:]), le.Uint64(b[chAt+8:]), le.Uint64(b[chAt+16:])
-	if hasCH > 1 || nUp >= math.MaxUint32 || nDown >= math.MaxUint32 || (hasCH == 0 && nUp+nDown != 0) {
-		return nil, fmt.Errorf("%w: hierarchy counts %d, %d, %d out of range", ErrCorrupt, hasCH, nUp, nDown)
+	nCoreE, hasCH, nUp, nDown := le.Uint64(b[chAt:]), le.Uint64(b[chAt+8:]), le.Uint64(b[chAt+16:]), le.Uint64(b[chAt+24:])
+	if nCore == 0 || nCore > n || nCoreE >= math.MaxUint32 || hasCH > 1 || nUp >= math.MaxUint32 || nDown >= math.MaxUint32 || (hasCH == 0 && nUp+nDown != 0) {
+		return nil, fmt.Errorf("%w: %d core nodes of %d, %d core edges, hierarchy counts %d, %d, %d out of range", ErrCorrupt, nCore, n, nCoreE, hasCH, nUp, nDown)
 	}
-	want := chAt + chHeaderSize + 8
+	want := chAt + chHeaderSize + coreSize(n, nCore, int(nCoreE)) + 8
 	if hasCH == 1 {
 		want += chSize(nCore, int(nUp), int(nDown))
 	}
@@ -316,9 +353,16 @@ func Decode(b []byte) (*Graph, error) {
 		off += 8 * k
 		return s
 	}
+	g.chainBucket = u32((n-nCore)>>chainBucketShift + 1)
+	g.coreOff = u32(nCore + 1)
+	g.coreTgt = nodes(int(nCoreE))
+	g.coreW = f64(int(nCoreE))
+	g.chainInA = f64(n - nCore)
+	g.chainInB = f64(n - nCore)
 	if hasCH == 1 {
 		h := &Hierarchy{}
 		h.rank = u32(nCore)
+		h.order = nodes(nCore)
 		h.upOff = u32(nCore + 1)
 		h.upTgt = nodes(int(nUp))
 		h.upW = f64(int(nUp))
@@ -333,7 +377,7 @@ func Decode(b []byte) (*Graph, error) {
 	if err := g.validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	if err := g.buildCore(); err != nil {
+	if err := g.checkStoredCore(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	return g, nil

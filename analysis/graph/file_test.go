@@ -150,9 +150,11 @@ type fileLayout struct {
 	n, m, w, c, k, nCore, metaLen int
 	meta, offsets, targets, edgeWays, weights, osmIDs, lat, lon,
 	comp, compSizes, wayIDs, chainStarts, chainA, chainB, crc, end int
-	// The hierarchy section: its counts, and its arrays when hasCH is 1.
-	chHeader, hasCH, nUp, nDown                                    int
-	rank, upOffsets, upHeads, upTimes, dnOffsets, dnTails, dnTimes int
+	// The derived section: its counts, the core layout, and the
+	// hierarchy's arrays when hasCH is 1.
+	chHeader, coreE, hasCH, nUp, nDown                                    int
+	buckets, coreOffsets, coreHeads, coreTimes, chainInA, chainInB        int
+	rank, order, upOffsets, upHeads, upTimes, dnOffsets, dnTails, dnTimes int
 }
 
 func layoutOf(tb testing.TB, b []byte) fileLayout {
@@ -180,10 +182,18 @@ func layoutOf(tb testing.TB, b []byte) fileLayout {
 	l.chainStarts = next(4 * (l.k + 1))
 	l.chainA = next(4 * l.k)
 	l.chainB = next(4 * l.k)
-	l.chHeader = next(24)
-	l.hasCH, l.nUp, l.nDown = int(le.Uint64(b[l.chHeader:])), int(le.Uint64(b[l.chHeader+8:])), int(le.Uint64(b[l.chHeader+16:]))
+	l.chHeader = next(32)
+	l.coreE, l.hasCH = int(le.Uint64(b[l.chHeader:])), int(le.Uint64(b[l.chHeader+8:]))
+	l.nUp, l.nDown = int(le.Uint64(b[l.chHeader+16:])), int(le.Uint64(b[l.chHeader+24:]))
+	l.buckets = next(4 * ((l.n-l.nCore)/16 + 1))
+	l.coreOffsets = next(4 * (l.nCore + 1))
+	l.coreHeads = next(4 * l.coreE)
+	l.coreTimes = next(8 * l.coreE)
+	l.chainInA = next(8 * (l.n - l.nCore))
+	l.chainInB = next(8 * (l.n - l.nCore))
 	if l.hasCH == 1 {
 		l.rank = next(4 * l.nCore)
+		l.order = next(4 * l.nCore)
 		l.upOffsets = next(4 * (l.nCore + 1))
 		l.upHeads = next(4 * l.nUp)
 		l.upTimes = next(8 * l.nUp)
@@ -619,9 +629,9 @@ func TestDecodeFlippedBytes(t *testing.T) {
 		// fails the checksum.
 		{"counts", 16, 72, []error{graph.ErrCorrupt, graph.ErrTruncated, graph.ErrChecksum}},
 		{"body", 72, l.chHeader, []error{graph.ErrChecksum}},
-		// The hierarchy counts, like the header's, set the size.
-		{"hierarchy counts", l.chHeader, l.chHeader + 24, []error{graph.ErrCorrupt, graph.ErrTruncated, graph.ErrChecksum}},
-		{"hierarchy", l.chHeader + 24, l.crc, []error{graph.ErrChecksum}},
+		// The derived counts, like the header's, set the size.
+		{"derived counts", l.chHeader, l.chHeader + 32, []error{graph.ErrCorrupt, graph.ErrTruncated, graph.ErrChecksum}},
+		{"core layout and hierarchy", l.chHeader + 32, l.crc, []error{graph.ErrChecksum}},
 		{"checksum", l.crc, l.crc + 4, []error{graph.ErrChecksum}},
 		{"end marker", l.crc + 4, l.end, []error{graph.ErrTruncated}},
 	}
@@ -650,7 +660,7 @@ func TestDecodeFlippedBytes(t *testing.T) {
 
 func TestDecodeRefusesOtherVersions(t *testing.T) {
 	b := marshal(t, fileGraph(t))
-	for _, v := range []uint32{0, 1, 3, 255, math.MaxUint32} {
+	for _, v := range []uint32{0, 1, 2, graph.FormatVersion + 1, 255, math.MaxUint32} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			c := slices.Clone(b)
 			binary.LittleEndian.PutUint32(c[8:], v)
@@ -754,8 +764,19 @@ func TestDecodeChecksConsistency(t *testing.T) {
 			put32(c, l.targets+4*int(le.Uint32(c[l.offsets+4*u:])), uint32(u))
 		}, "self-loop"},
 		{"edge leaves its chain", func(c []byte) { put32(c, l.targets+4*edgeOfX, uint32(stranger)) }, "chain"},
-		{"no core node", func(c []byte) { binary.LittleEndian.PutUint64(c[16+8*5:], 0) }, "chain"},
-		{"more core nodes than nodes", func(c []byte) { binary.LittleEndian.PutUint64(c[16+8*5:], uint64(l.n+1)) }, "chain"},
+		{"no core node", func(c []byte) { binary.LittleEndian.PutUint64(c[16+8*5:], 0) }, "core nodes"},
+		{"more core nodes than nodes", func(c []byte) { binary.LittleEndian.PutUint64(c[16+8*5:], uint64(l.n+1)) }, "core nodes"},
+		// The stored core layout is derived again and compared.
+		{"chain lookup bucket", func(c []byte) { put32(c, l.buckets, le.Uint32(c[l.buckets:])+1) }, "chain lookup"},
+		{"core head", func(c []byte) { put32(c, l.coreHeads, (le.Uint32(c[l.coreHeads:])+1)%uint32(l.nCore)) }, "core graph"},
+		{"core time", func(c []byte) {
+			le.PutUint64(c[l.coreTimes:], math.Float64bits(math.Float64frombits(le.Uint64(c[l.coreTimes:]))+1e-9))
+		}, "core graph"},
+		{"core offsets", func(c []byte) { put32(c, l.coreOffsets+4, le.Uint32(c[l.coreOffsets+4:])+1) }, "core graph"},
+		{"chain time from A", func(c []byte) {
+			le.PutUint64(c[l.chainInA:], math.Float64bits(math.Float64frombits(le.Uint64(c[l.chainInA:]))*2))
+		}, "chain times"},
+		{"chain time from B lost", func(c []byte) { le.PutUint64(c[l.chainInB:], math.Float64bits(math.Inf(1))) }, "chain times"},
 		{"chains start after the core", func(c []byte) { put32(c, l.chainStarts, uint32(l.nCore+1)) }, "chains cover"},
 		{"chain ends at an interior node", func(c []byte) { put32(c, l.chainA, uint32(l.n-1)) }, "not core"},
 		{"empty chain", func(c []byte) { put32(c, l.chainStarts+4, uint32(l.nCore)) }, "chain 0"},
@@ -830,12 +851,18 @@ func TestHierarchyFile(t *testing.T) {
 	}{
 		{"rank repeated", func(c []byte) { le.PutUint32(c[l.rank:], le.Uint32(c[l.rank+4:])) }, "rank"},
 		{"rank out of range", func(c []byte) { le.PutUint32(c[l.rank:], uint32(l.nCore)) }, "rank"},
+		{"order swapped", func(c []byte) {
+			x, y := le.Uint32(c[l.order:]), le.Uint32(c[l.order+4:])
+			le.PutUint32(c[l.order:], y)
+			le.PutUint32(c[l.order+4:], x)
+		}, "sweep position"},
+		{"order out of range", func(c []byte) { le.PutUint32(c[l.order:], uint32(l.nCore)) }, "sweep position"},
 		{"up offsets end early", func(c []byte) { le.PutUint32(c[l.upOffsets+4*l.nCore:], uint32(l.nUp-1)) }, "offsets"},
 		{"up edge to node N", func(c []byte) { le.PutUint32(c[l.upHeads:], uint32(l.nCore)) }, "up edge"},
 		{"down edge from a later position", func(c []byte) { le.PutUint32(c[l.dnTails+4*(l.nDown-1):], uint32(l.nCore)) }, "down edge"},
 		{"negative up time", func(c []byte) { le.PutUint64(c[l.upTimes:], math.Float64bits(-1)) }, "time"},
 		{"NaN down time", func(c []byte) { le.PutUint64(c[l.dnTimes:], math.Float64bits(math.NaN())) }, "time"},
-		{"hierarchy flag 2", func(c []byte) { le.PutUint64(c[l.chHeader:], 2) }, "hierarchy counts"},
+		{"hierarchy flag 2", func(c []byte) { le.PutUint64(c[l.chHeader+8:], 2) }, "hierarchy counts"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -59,6 +59,7 @@ func decodeSeeds(tb testing.TB) map[string][]byte {
 		"header-only":   valid[:72],
 		"truncated":     valid[:len(valid)/2],
 		"version-1":     with(func(c []byte) { binary.LittleEndian.PutUint32(c[8:], 1) }),
+		"version-2":     with(func(c []byte) { binary.LittleEndian.PutUint32(c[8:], 2) }),
 		"flipped-body":  with(func(c []byte) { c[l.weights+3] ^= 0x40 }),
 		"trailing-byte": append(slices.Clone(valid), 0),
 		"no-end-marker": with(func(c []byte) { copy(c[len(c)-4:], "RGEM") }),
@@ -70,6 +71,10 @@ func decodeSeeds(tb testing.TB) map[string][]byte {
 			reseal(c)
 		}),
 		"chain-table-broken": with(func(c []byte) { binary.LittleEndian.PutUint32(c[l.chainA:], uint32(l.n-1)); reseal(c) }),
+		"stored-chain-time-wrong": with(func(c []byte) {
+			binary.LittleEndian.PutUint64(c[l.chainInA:], math.Float64bits(7))
+			reseal(c)
+		}),
 	}
 }
 

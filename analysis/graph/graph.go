@@ -53,6 +53,8 @@ type Graph struct {
 	coreOff     []uint32 // len nCore+1
 	coreTgt     []NodeID
 	coreW       []Seconds
+	chainInA    []Seconds // by interior index v−nCore: time of the edge into v from its A-side neighbour (+Inf: none)
+	chainInB    []Seconds // the same from its B-side neighbour
 
 	ch *Hierarchy // contraction hierarchy over the core graph (ch.go), or nil
 
@@ -181,7 +183,7 @@ func (g *Graph) Reverse() *Graph {
 		r := &Graph{
 			meta: g.meta, osmIDs: g.osmIDs, latE7: g.latE7, lonE7: g.lonE7,
 			wayIDs: g.wayIDs, comp: g.comp, cSize: g.cSize, bound: g.bound,
-			nCore: g.nCore, chainStart: g.chainStart, chainA: g.chainA, chainB: g.chainB, chainBucket: g.chainBucket,
+			nCore: g.nCore, chainStart: g.chainStart, chainA: g.chainA, chainB: g.chainB,
 			offsets: make([]uint32, n+1),
 			targets: make([]NodeID, len(g.targets)),
 			weights: make([]Seconds, len(g.weights)),
@@ -220,5 +222,5 @@ func (g *Graph) Reverse() *Graph {
 func (g *Graph) MemoryBytes() int {
 	n, m := g.NumNodes(), g.NumEdges()
 	return 4*(n+1) + m*(4+8+4) + n*(8+4+4+4) + 8*len(g.wayIDs) + 4*len(g.cSize) +
-		4*len(g.chainStart) + 8*len(g.chainA) + 4*len(g.chainBucket) + 4*len(g.coreOff) + 12*len(g.coreTgt)
+		4*len(g.chainStart) + 8*len(g.chainA) + 4*len(g.chainBucket) + 4*len(g.coreOff) + 12*len(g.coreTgt) + 8*len(g.chainInA) + 8*len(g.chainInB)
 }

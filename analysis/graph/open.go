@@ -26,9 +26,10 @@ type OpenOptions struct {
 
 // Open maps the graph file at path into memory read-only and returns a
 // graph whose arrays are slices of the mapping: opening costs a header
-// check, the checksum pass (see OpenOptions) and deriving the core graph
-// (the chain lookup and the core rows, about 25 bytes a core node, on the
-// heap) and the hierarchy's sweep order; no array of the file is copied. The pages are the operating
+// check, the checksum pass (see OpenOptions) and a scan of the bounding box;
+// the core graph, the chain times and the hierarchy's sweep order are stored
+// in the file (version 3) and mapped like the rest, so nothing is derived on
+// the heap and no array of the file is copied. The pages are the operating
 // system's page cache, shared by every process and goroutine that opens
 // the same file, and paged in as searches touch them.
 //
@@ -95,6 +96,7 @@ func view[T any](b []byte, off, k int) []T {
 // hierarchy section's counts and the file length they imply.
 type header struct {
 	n, m, w, c, k, nCore, metaLen int
+	coreE                         int
 	hasCH                         bool
 	nUp, nDown                    int
 	size                          int
@@ -114,11 +116,7 @@ func parseHeader(b []byte) (header, error) {
 		return h, fmt.Errorf("%w: %d bytes, shorter than the %d-byte header", ErrTruncated, len(b), headerSize)
 	}
 	if v := le.Uint32(b[8:]); v != FormatVersion {
-		why := ""
-		if v == 1 {
-			why = "; version 1 predates the contraction hierarchy"
-		}
-		return h, fmt.Errorf("%w: file is version %d, this program reads version %d%s (rebuild it with `rescuegrid network build`)", ErrVersion, v, FormatVersion, why)
+		return h, versionError(v)
 	}
 	var cnt [7]uint64
 	for i := range cnt {
@@ -132,12 +130,12 @@ func parseHeader(b []byte) (header, error) {
 	if len(b) < chAt+chHeaderSize+8 {
 		return h, fmt.Errorf("%w: %d bytes, the header promises at least %d", ErrTruncated, len(b), chAt+chHeaderSize+8)
 	}
-	hasCH, nUp, nDown := le.Uint64(b[chAt:]), le.Uint64(b[chAt+8:]), le.Uint64(b[chAt+16:])
-	if hasCH > 1 || nUp >= math.MaxUint32 || nDown >= math.MaxUint32 || (hasCH == 0 && nUp+nDown != 0) {
-		return h, fmt.Errorf("%w: hierarchy counts %d, %d, %d out of range", ErrCorrupt, hasCH, nUp, nDown)
+	coreE, hasCH, nUp, nDown := le.Uint64(b[chAt:]), le.Uint64(b[chAt+8:]), le.Uint64(b[chAt+16:]), le.Uint64(b[chAt+24:])
+	if h.nCore == 0 || h.nCore > h.n || coreE >= math.MaxUint32 || hasCH > 1 || nUp >= math.MaxUint32 || nDown >= math.MaxUint32 || (hasCH == 0 && nUp+nDown != 0) {
+		return h, fmt.Errorf("%w: %d core nodes of %d, %d core edges, hierarchy counts %d, %d, %d out of range", ErrCorrupt, h.nCore, h.n, coreE, hasCH, nUp, nDown)
 	}
-	h.hasCH, h.nUp, h.nDown = hasCH == 1, int(nUp), int(nDown)
-	h.size = chAt + chHeaderSize + 8
+	h.coreE, h.hasCH, h.nUp, h.nDown = int(coreE), hasCH == 1, int(nUp), int(nDown)
+	h.size = chAt + chHeaderSize + coreSize(h.n, h.nCore, h.coreE) + 8
 	if h.hasCH {
 		h.size += chSize(h.nCore, h.nUp, h.nDown)
 	}
@@ -211,16 +209,22 @@ func decodeInPlace(b []byte, opt OpenOptions) (*Graph, error) {
 	g.chainB = takeNodes(k)
 	g.nCore = uint32(h.nCore)
 	off += chHeaderSize
+	g.chainBucket = take32((n-h.nCore)>>chainBucketShift + 1)
+	g.coreOff = take32(h.nCore + 1)
+	g.coreTgt = takeNodes(h.coreE)
+	g.coreW = takeF64(h.coreE)
+	g.chainInA = takeF64(n - h.nCore)
+	g.chainInB = takeF64(n - h.nCore)
 	if h.hasCH {
 		ch := &Hierarchy{}
 		ch.rank = take32(h.nCore)
+		ch.order = takeNodes(h.nCore)
 		ch.upOff = take32(h.nCore + 1)
 		ch.upTgt = takeNodes(h.nUp)
 		ch.upW = takeF64(h.nUp)
 		ch.dnOff = take32(h.nCore + 1)
 		ch.dnSrc = take32(h.nDown)
 		ch.dnW = takeF64(h.nDown)
-		// check also derives the sweep order (4 bytes a core node, heap).
 		if err := ch.check(h.nCore); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
@@ -230,13 +234,16 @@ func decodeInPlace(b []byte, opt OpenOptions) (*Graph, error) {
 		if err := g.validate(); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
+		if err := g.checkStoredCore(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
 	} else {
 		if err := g.quickCheck(); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
-	}
-	if err := g.buildCore(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		if err := g.quickCheckCore(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
 	}
 	return g, nil
 }
@@ -257,6 +264,40 @@ func (g *Graph) quickCheck() error {
 		minLat, maxLat = min(minLat, g.latE7[v]), max(maxLat, g.latE7[v])
 	}
 	g.bound = orb.Bound{Min: orb.Point{float64(minLon) / 1e7, float64(minLat) / 1e7}, Max: orb.Point{float64(maxLon) / 1e7, float64(maxLat) / 1e7}}
+	return nil
+}
+
+// quickCheckCore is the part of checkStoredCore a search cannot do without
+// reading out of bounds: the chain table's and the core rows' ends and
+// every index they hold. O(R + K + core edges), no allocation.
+func (g *Graph) quickCheckCore() error {
+	n, nc, k := uint32(g.NumNodes()), g.nCore, len(g.chainA)
+	if nc > n || nc == 0 || len(g.chainStart) != k+1 || g.chainStart[0] != nc || g.chainStart[k] != n {
+		return fmt.Errorf("chain table of %d chains does not fit %d core of %d nodes", k, nc, n)
+	}
+	for c := 0; c < k; c++ {
+		if g.chainStart[c] >= g.chainStart[c+1] || uint32(g.chainA[c]) >= nc || uint32(g.chainB[c]) >= nc {
+			return fmt.Errorf("chain %d is empty, out of order or ends at a node that is not core", c)
+		}
+	}
+	for b, c := range g.chainBucket {
+		if int(c) >= max(k, 1) || (k > 0 && g.chainStart[c] > nc+uint32(b)<<chainBucketShift) {
+			return fmt.Errorf("chain lookup bucket %d names chain %d", b, c)
+		}
+	}
+	if g.coreOff[0] != 0 || int(g.coreOff[nc]) != len(g.coreTgt) {
+		return fmt.Errorf("core rows run %d..%d, want 0..%d", g.coreOff[0], g.coreOff[nc], len(g.coreTgt))
+	}
+	for u := uint32(0); u < nc; u++ {
+		if g.coreOff[u] > g.coreOff[u+1] {
+			return fmt.Errorf("core row offsets decrease at node %d", u)
+		}
+	}
+	for e, t := range g.coreTgt {
+		if uint32(t) >= nc {
+			return fmt.Errorf("core edge %d leads to node %d of %d core nodes", e, t, nc)
+		}
+	}
 	return nil
 }
 

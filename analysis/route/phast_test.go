@@ -183,3 +183,67 @@ func TestRPHASTMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestForEachBatchMatchesRun: ForEach with targets sweeps up to Lanes
+// searches together; every search's answer (times, sources, the nodes
+// reached) is the one Run gives alone, bit for bit, for group counts below,
+// at and past a batch, with and without a limit.
+func TestForEachBatchMatchesRun(t *testing.T) {
+	rng := rand.New(rand.NewPCG(*seed, 26))
+	for trial := 0; trial < 30; trial++ {
+		var g *graph.Graph
+		if trial%2 == 0 {
+			g = graphtest.Random(t, rng, 30+rng.IntN(200), true)
+		} else {
+			g = graphtest.Chains(t, rng, 10+rng.IntN(60), true)
+		}
+		targets := make([]graph.NodeID, 1+rng.IntN(20))
+		for i := range targets {
+			targets[i] = graph.NodeID(rng.IntN(g.NumNodes()))
+		}
+		tg := route.NewTargets(g, targets)
+		groups := make([][]route.Seed, 1+rng.IntN(3*route.Lanes))
+		for i := range groups {
+			groups[i] = randomSeeds(rng, g, 1+rng.IntN(3))
+		}
+		limit := graph.Seconds(0)
+		if trial%3 == 1 {
+			limit = graph.Seconds(rng.Float64() * 150)
+		}
+		opt := route.Options{Limit: limit, Targets: tg}
+		type answer struct {
+			settled []graph.NodeID
+			times   []graph.Seconds
+			sources []int32
+		}
+		got := make([]answer, len(groups))
+		err := route.ForEach(context.Background(), g, groups, opt, 1+trial%2, func(i int, s *route.Search) error {
+			a := answer{settled: slices.Clone(s.Settled())}
+			for v := graph.NodeID(0); int(v) < g.NumNodes(); v++ {
+				tm, _ := s.Time(v)
+				a.times = append(a.times, tm)
+				a.sources = append(a.sources, s.Source(v))
+			}
+			got[i] = a
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := route.NewSearch(g)
+		for i, seeds := range groups {
+			if err := s.Run(context.Background(), seeds, opt); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got[i].settled, s.Settled()) {
+				t.Fatalf("trial %d group %d: ForEach reached %v, Run %v", trial, i, got[i].settled, s.Settled())
+			}
+			for v := graph.NodeID(0); int(v) < g.NumNodes(); v++ {
+				tm, _ := s.Time(v)
+				if math.Float64bits(float64(tm)) != math.Float64bits(float64(got[i].times[v])) || s.Source(v) != got[i].sources[v] {
+					t.Fatalf("trial %d group %d node %d: ForEach %v s from %d, Run %v s from %d", trial, i, v, got[i].times[v], got[i].sources[v], tm, s.Source(v))
+				}
+			}
+		}
+	}
+}

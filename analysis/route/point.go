@@ -126,7 +126,6 @@ func ForEach(ctx context.Context, g *graph.Graph, seeds [][]Seed, opt Options, w
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, len(seeds))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	jobs := make(chan int)
@@ -138,12 +137,27 @@ func ForEach(ctx context.Context, g *graph.Graph, seeds [][]Seed, opt Options, w
 	fail := func(err error) {
 		once.Do(func() { firstErr = err; cancel() })
 	}
+	// With targets on a graph with a hierarchy, each job is a batch of up
+	// to Lanes searches swept together (runBatch).
+	step := 1
+	tg := opt.Targets
+	if tg != nil && tg.g == g && g.Hierarchy() != nil {
+		step = Lanes
+	}
+	workers = min(workers, (len(seeds)+step-1)/step)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			s := NewSearch(g)
 			for i := range jobs {
+				if step > 1 {
+					hi := min(len(seeds), i+step)
+					if err := s.runBatch(ctx, tg, seeds[i:hi], opt, func(l int) error { return fn(i+l, s) }); err != nil {
+						fail(err)
+					}
+					continue
+				}
 				if err := s.Run(ctx, seeds[i], opt); err != nil {
 					fail(err)
 					continue
@@ -155,7 +169,7 @@ func ForEach(ctx context.Context, g *graph.Graph, seeds [][]Seed, opt Options, w
 		}()
 	}
 feed:
-	for i := range seeds {
+	for i := 0; i < len(seeds); i += step {
 		select {
 		case jobs <- i:
 		case <-ctx.Done():

@@ -1,6 +1,7 @@
 package route
 
 import (
+	"context"
 	"slices"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
@@ -119,19 +120,34 @@ func (s *Search) runRPHAST(tg *Targets, limit graph.Seconds) {
 		}
 		sw[i] = b
 	}
-	// The upward search's labels outside the restriction are not final:
-	// clear them, then write the restricted nodes' final states.
-	for _, v := range s.touched {
-		node[v] = nodeState{}
-	}
-	s.touched = s.touched[:0]
+	s.clearTouched()
 	for i, v := range tg.nodes {
 		if b := sw[i]; b.t <= limit && b.t != Unreached {
-			node[v] = nodeState{t: b.t, src: b.src, settled: true, seen: true}
-			s.settled = append(s.settled, v)
-			s.touched = append(s.touched, v)
+			s.settle(v, b.t, b.src)
 		}
 	}
+	s.fillTargetChains(tg, limit)
+}
+
+// clearTouched clears the states of the nodes the run touched so far (the
+// upward search's labels outside a restricted sweep are not final).
+func (s *Search) clearTouched() {
+	for _, v := range s.touched {
+		s.node[v] = nodeState{}
+	}
+	s.touched = s.touched[:0]
+}
+
+// settle gives core node v its final state.
+func (s *Search) settle(v graph.NodeID, t graph.Seconds, src int32) {
+	s.node[v] = nodeState{t: t, src: src, settled: true, seen: true}
+	s.settled = append(s.settled, v)
+	s.touched = append(s.touched, v)
+}
+
+// fillTargetChains gives the nodes of the chains holding a target their
+// times (the chains' ends are settled).
+func (s *Search) fillTargetChains(tg *Targets, limit graph.Seconds) {
 	f := s.filler0()
 	for _, c := range tg.chains {
 		s.mark[c] = s.gen
@@ -139,4 +155,83 @@ func (s *Search) runRPHAST(tg *Targets, limit graph.Seconds) {
 	}
 	s.settled = append(s.settled, f.settled...)
 	s.touched = append(s.touched, f.touched...)
+}
+
+// Lanes is how many searches a batched restricted sweep carries at once
+// (ForEach with Targets): one pass over the down edges for Lanes sources.
+const Lanes = 8
+
+// laneT and laneS are one node's labels in a batched sweep, one per lane.
+type (
+	laneT [Lanes]graph.Seconds
+	laneS [Lanes]int32
+)
+
+// batch is a batched restricted sweep's labels by restricted index.
+type batch struct {
+	t []laneT
+	s []laneS
+}
+
+// runBatch runs the searches of groups (at most Lanes) with tg: one upward
+// search each, then one restricted sweep over tg's nodes for all of them.
+// Each search's answer is then loaded into s in turn (loadLane) and handed
+// to fn with its index in groups. The answers are those of Run with
+// Options{Limit: limit, Targets: tg}, bit for bit: each lane adds the same
+// times in the same order.
+func (s *Search) runBatch(ctx context.Context, tg *Targets, groups [][]Seed, opt Options, fn func(lane int) error) error {
+	n := len(tg.nodes)
+	b := &s.batch
+	if cap(b.t) < n {
+		b.t, b.s = make([]laneT, n), make([]laneS, n)
+	}
+	bt, bs := b.t[:n], b.s[:n]
+	for i := range bt {
+		for l := range Lanes {
+			bt[i][l], bs[i][l] = Unreached, -1
+		}
+	}
+	h := s.g.Hierarchy()
+	var limit graph.Seconds
+	for l, seeds := range groups {
+		limit = s.prepare(seeds, opt)
+		s.upward(limit)
+		for _, v := range s.touched {
+			if i := tg.local[h.Position(v)]; i >= 0 {
+				nv := &s.node[v]
+				bt[i][l], bs[i][l] = nv.t, nv.src
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i := range bt {
+		t, src := bt[i], bs[i]
+		for e, end := tg.off[i], tg.off[i+1]; e < end; e++ {
+			w := tg.w[e]
+			ft, fs := &bt[tg.src[e]], &bs[tg.src[e]]
+			for l := range Lanes {
+				if x := ft[l] + w; x < t[l] || (x == t[l] && fs[l] < src[l]) {
+					t[l], src[l] = x, fs[l]
+				}
+			}
+		}
+		bt[i], bs[i] = t, src
+	}
+	for l, seeds := range groups {
+		limit = s.prepare(seeds, opt)
+		s.queue.reset()
+		s.clearTouched()
+		for i, v := range tg.nodes {
+			if t := bt[i][l]; t <= limit && t != Unreached {
+				s.settle(v, t, bs[i][l])
+			}
+		}
+		s.fillTargetChains(tg, limit)
+		if err := fn(l); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -82,7 +82,10 @@ type Search struct {
 	mark       []uint32    // chain filled in generation gen
 	gen        uint32
 	sweep      []phastState // PHAST labels by sweep position
-	wide       bool         // the last run wrote every core node (PHAST): reset clears all
+	batch      batch        // batched RPHAST labels (ForEach with Targets)
+	wide       bool         // the last run may have written any node: reset clears the core nodes
+	dirty      bool         // chain nodes may hold a wide run's states: cleanChains clears them
+	seedChains []int32      // chains holding a seed in this run, sorted, each once
 	fill_      []*filler    // per fill worker: sweep buffers and the nodes it settled
 }
 
@@ -105,8 +108,10 @@ func (s *Search) Graph() *graph.Graph { return s.g }
 
 func (s *Search) reset() {
 	if s.wide {
-		clear(s.node)
-		s.wide = false
+		// A wide run wrote every node. Clear the core now; the chain nodes
+		// only if the next run does not overwrite them all (cleanChains).
+		clear(s.node[:s.g.NumCore()])
+		s.wide, s.dirty = false, true
 	} else {
 		for _, v := range s.touched {
 			s.node[v] = nodeState{}
@@ -116,6 +121,7 @@ func (s *Search) reset() {
 	s.settled = s.settled[:0]
 	s.queue.reset()
 	s.chainSeeds = s.chainSeeds[:0]
+	s.seedChains = s.seedChains[:0]
 	s.points = s.points[:0]
 	s.gen++
 	if s.gen == 0 { // wrapped: forget every old mark
@@ -129,44 +135,21 @@ func (s *Search) reset() {
 // answer does not depend on seed order. It replaces the previous run's
 // result. It returns ctx.Err() if ctx is cancelled (the result is then partial).
 func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
-	s.reset()
-	limit := opt.Limit
-	if limit <= 0 {
-		limit = Unreached
-	}
+	limit := s.prepare(seeds, opt)
 	g := s.g
-	nCore := graph.NodeID(g.NumCore())
-	for _, sd := range seeds {
-		if int(sd.Node) >= len(s.node) || !(sd.Time >= 0) {
-			continue
-		}
-		if sd.at != nil && (len(s.points) == 0 || s.points[len(s.points)-1] != sd.at) {
-			s.points = append(s.points, sd.at)
-		}
-		if sd.Node < nCore {
-			s.offer(sd.Node, sd.Time, sd.Source)
-			continue
-		}
-		// A seed inside a chain enters the core graph at the chain's ends.
-		s.chainSeeds = append(s.chainSeeds, sd)
-		for _, toB := range [2]bool{true, false} {
-			if end, t, ok := g.ChainExit(sd.Node, toB); ok {
-				s.offer(end, sd.Time+t, sd.Source)
-			}
-		}
-	}
-	slices.SortFunc(s.points, func(a, b *snapSeed) int { return cmp.Compare(roadKey(a.edge, a.twin), roadKey(b.edge, b.twin)) })
 	if tg := opt.Targets; tg != nil && tg.g == g {
 		s.runRPHAST(tg, limit)
 		return ctx.Err()
 	}
 	if s.usePHAST(opt) {
 		if err := s.runPHAST(ctx, limit); err != nil {
+			s.cleanChains()
 			return err
 		}
 		s.fillChains(limit)
 		return nil
 	}
+	s.cleanChains()
 	offsets, targets, weights := g.CoreCSR()
 	node := s.node
 	pops := 0
@@ -213,6 +196,49 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 	return nil
 }
 
+// prepare clears the last run, reads the seeds (their core entries go to
+// the queue; seeds inside chains, the chains holding them and the snapped
+// points are kept for the chain passes and PointTime) and returns the
+// limit to search to.
+func (s *Search) prepare(seeds []Seed, opt Options) graph.Seconds {
+	s.reset()
+	if tg := opt.Targets; tg != nil && tg.g == s.g {
+		s.cleanChains() // a restricted search writes only some chains
+	}
+	limit := opt.Limit
+	if limit <= 0 {
+		limit = Unreached
+	}
+	g := s.g
+	nCore := graph.NodeID(g.NumCore())
+	for _, sd := range seeds {
+		if int(sd.Node) >= len(s.node) || !(sd.Time >= 0) {
+			continue
+		}
+		if sd.at != nil && (len(s.points) == 0 || s.points[len(s.points)-1] != sd.at) {
+			s.points = append(s.points, sd.at)
+		}
+		if sd.Node < nCore {
+			s.offer(sd.Node, sd.Time, sd.Source)
+			continue
+		}
+		// A seed inside a chain enters the core graph at the chain's ends.
+		s.chainSeeds = append(s.chainSeeds, sd)
+		for _, toB := range [2]bool{true, false} {
+			if end, t, ok := g.ChainExit(sd.Node, toB); ok {
+				s.offer(end, sd.Time+t, sd.Source)
+			}
+		}
+	}
+	slices.SortFunc(s.points, func(a, b *snapSeed) int { return cmp.Compare(roadKey(a.edge, a.twin), roadKey(b.edge, b.twin)) })
+	for _, sd := range s.chainSeeds {
+		s.seedChains = append(s.seedChains, int32(g.ChainOf(sd.Node)))
+	}
+	slices.Sort(s.seedChains)
+	s.seedChains = slices.Compact(s.seedChains)
+	return limit
+}
+
 // roadKey names the road of an edge and its twin (NoEdge: one-way): the
 // lower of the two edge ids.
 func roadKey(e, twin graph.EdgeID) graph.EdgeID { return min(e, twin) }
@@ -229,6 +255,14 @@ func (s *Search) onRoad(sn graph.Snap) []*snapSeed {
 	return s.points[i:j]
 }
 
+// cleanChains clears the chain nodes' states a wide run left behind.
+func (s *Search) cleanChains() {
+	if s.dirty {
+		clear(s.node[s.g.NumCore():])
+		s.dirty = false
+	}
+}
+
 // fillChains gives the interior nodes of every chain next to a settled core
 // node, or holding a seed, their times.
 func (s *Search) fillChains(limit graph.Seconds) {
@@ -241,9 +275,12 @@ func (s *Search) fillChains(limit graph.Seconds) {
 	f0 := s.fill_[0]
 	f0.settled, f0.touched = f0.settled[:0], f0.touched[:0]
 	if reached := len(s.settled); reached > g.NumCore()/4 {
-		// A wide search: scan the chain table in order, which walks the
-		// chain nodes' memory forward, instead of looking chains up. Chains
-		// are disjoint, so workers may fill ranges of them side by side.
+		// A wide search: pass over every chain in order, which walks the
+		// chain nodes and their times forward, and write every chain
+		// node's state (reached or not); the next reset clears them all.
+		// Chains are disjoint, so workers may fill ranges of them side by
+		// side.
+		s.wide, s.dirty = true, false
 		k := g.NumChains()
 		if workers == 1 || k < 4096 {
 			s.fillRange(f0, 0, k, limit)
@@ -263,10 +300,10 @@ func (s *Search) fillChains(limit graph.Seconds) {
 			wg.Wait()
 			for _, f := range s.fill_[1:workers] {
 				f0.settled = append(f0.settled, f.settled...)
-				f0.touched = append(f0.touched, f.touched...)
 			}
 		}
 	} else {
+		s.cleanChains()
 		offsets, targets, _ := g.CSR()
 		for _, u := range s.settled { // only core nodes so far
 			// The row is sorted by head: chain nodes (ids >= nCore) come last.
@@ -282,34 +319,106 @@ func (s *Search) fillChains(limit graph.Seconds) {
 			}
 		}
 	}
-	for _, sd := range s.chainSeeds {
-		if c := g.ChainOf(sd.Node); s.mark[c] != s.gen {
+	for _, c := range s.seedChains {
+		if s.mark[c] != s.gen {
 			s.mark[c] = s.gen
-			s.fill(f0, c, limit)
+			s.fill(f0, int(c), limit)
 		}
 	}
 	s.settled = append(s.settled, f0.settled...)
 	s.touched = append(s.touched, f0.touched...)
 }
 
-// fillRange fills the chains [lo, hi) that have a settled end or a seed.
+// fillRange fills the chains [lo, hi) of a wide search: every chain node
+// gets its state. Chains holding a seed are left to fill (fillChains).
 func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 	g := s.g
+	node := s.node
+	seeds := s.seedChains
+	j, _ := slices.BinarySearch(seeds, int32(lo))
 	for c := lo; c < hi; c++ {
-		_, _, a, b := g.Chain(c)
-		if s.node[a].settled || s.node[b].settled {
-			s.mark[c] = s.gen
-			s.fill(f, c, limit)
+		first, end, a, b := g.Chain(c)
+		if j < len(seeds) && int(seeds[j]) == c {
+			j++
+			clear(node[first:end]) // fill writes only what it reaches
+			continue
+		}
+		ta, sa := s.final(a)
+		tb, sb := s.final(b)
+		if ta > limit && tb > limit {
+			clear(node[first:end])
+			continue
+		}
+		s.chainPass(f, first, end, ta, sa, tb, sb, limit, false)
+	}
+}
+
+// chainPass writes the state of every node of the chain [first, end) from
+// the times of its ends (ta from source sa at the A end, tb from sb at the
+// B end; Unreached, −1 when not reached): one pass from A adding the chain
+// in-times in order (as a node-by-node Dijkstra would), one from B, the
+// better of the two at each node (ties: the lower source). With track, the
+// reached nodes are listed as touched too (their states were clear).
+func (s *Search) chainPass(f *filler, first, end graph.NodeID, ta graph.Seconds, sa int32, tb graph.Seconds, sb int32, limit graph.Seconds, track bool) {
+	nCore := graph.NodeID(s.g.NumCore())
+	inA, inB := s.g.ChainTimes()
+	// From A: cur is the time of the pass so far (Unreached, source −1,
+	// past an edge the chain lacks this way), kept in f's buffers.
+	n := int(end - first)
+	if cap(f.fwdT) < n {
+		f.fwdT, f.fwdS = make([]graph.Seconds, n), make([]int32, n)
+	}
+	fwdT, fwdS := f.fwdT[:n], f.fwdS[:n]
+	cur, src := ta, sa
+	for i, w := range inA[first-nCore : end-nCore] {
+		cur += w
+		if w == Unreached {
+			src = -1
+		}
+		fwdT[i], fwdS[i] = cur, src
+	}
+	// From B, keeping the better of the two passes.
+	cur, src = tb, sb
+	inb := inB[first-nCore : end-nCore]
+	out := s.node[first:end]
+	for i := n - 1; i >= 0; i-- {
+		w := inb[i]
+		cur += w
+		if w == Unreached {
+			src = -1
+		}
+		bt, bs := fwdT[i], fwdS[i]
+		if cur < bt || (cur == bt && src < bs) {
+			bt, bs = cur, src
+		}
+		if bt <= limit && bt != Unreached {
+			out[i] = nodeState{t: bt, src: bs, settled: true, seen: true}
+			f.settled = append(f.settled, first+graph.NodeID(i))
+			if track {
+				f.touched = append(f.touched, first+graph.NodeID(i))
+			}
+		} else {
+			out[i] = nodeState{}
 		}
 	}
 }
 
 // fill sweeps chain c from its A end and from its B end, adding edge times
 // in order (as a node-by-node Dijkstra would), and keeps the better of the
-// two sweeps at each node. It writes only the chain's own node states.
+// two sweeps at each node, seeds inside the chain included (chainPass when
+// there are none). It writes only the chain's own node states, and expects
+// them clear (a narrow search, or fillRange cleared them).
 func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	g := s.g
+	nCore := graph.NodeID(g.NumCore())
+	inA, inB := g.ChainTimes()
 	first, end, a, b := g.Chain(c)
+	if _, seeded := slices.BinarySearch(s.seedChains, int32(c)); !seeded {
+		ta, sa := s.final(a)
+		tb, sb := s.final(b)
+		s.chainPass(f, first, end, ta, sa, tb, sb, limit, true)
+		return
+	}
 	f.local = f.local[:0]
 	for _, sd := range s.chainSeeds {
 		if sd.Node >= first && sd.Node < end {
@@ -322,9 +431,8 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	}
 	f.fwdT, f.fwdS = f.fwdT[:0], f.fwdS[:0]
 	cur, src := s.final(a)
-	prev := a
 	for x := first; x < end; x++ {
-		if w, ok := g.EdgeWeight(prev, x); ok {
+		if w := inA[x-nCore]; w != Unreached {
 			cur += w
 		} else {
 			cur, src = Unreached, -1
@@ -336,12 +444,10 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 		}
 		f.fwdT = append(f.fwdT, cur)
 		f.fwdS = append(f.fwdS, src)
-		prev = x
 	}
 	cur, src = s.final(b)
-	prev = b
 	for x := end - 1; x >= first; x-- {
-		if w, ok := g.EdgeWeight(prev, x); ok {
+		if w := inB[x-nCore]; w != Unreached {
 			cur += w
 		} else {
 			cur, src = Unreached, -1
@@ -363,7 +469,6 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 			*nx = nodeState{t: bt, src: bs, settled: true, seen: true}
 			f.settled = append(f.settled, x)
 		}
-		prev = x
 	}
 }
 

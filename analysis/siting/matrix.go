@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sort"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
@@ -169,13 +170,32 @@ func MatrixFromRows(sites []Site, pop []float64, rows [][]Entry, horizonSeconds 
 	return m, nil
 }
 
-func sortRow(r []Entry) {
-	slices.SortFunc(r, func(a, b Entry) int {
-		if c := cmp.Compare(a.Seconds, b.Seconds); c != 0 {
-			return c
+func sortRow(r []Entry) { sortRowKeys(r, nil) }
+
+// sortRowKeys sorts r by time, then cell, as one uint64 key per entry (the
+// time's float32 bits above the cell: times are >= 0, so the bits order as
+// the times do), in keys' storage; it returns keys for reuse. A row holding
+// a negative zero (bits that would order last) is sorted by comparison.
+func sortRowKeys(r []Entry, keys []uint64) []uint64 {
+	keys = keys[:0]
+	for _, e := range r {
+		b := math.Float32bits(float32(e.Seconds))
+		if b >= 1<<31 { // negative (-0): not in key order
+			slices.SortFunc(r, func(a, b Entry) int {
+				if c := cmp.Compare(a.Seconds, b.Seconds); c != 0 {
+					return c
+				}
+				return cmp.Compare(a.Cell, b.Cell)
+			})
+			return keys
 		}
-		return cmp.Compare(a.Cell, b.Cell)
-	})
+		keys = append(keys, uint64(b)<<32|uint64(e.Cell))
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		r[i] = Entry{Cell: uint32(k), Seconds: Seconds(math.Float32frombits(uint32(k >> 32)))}
+	}
+	return keys
 }
 
 // NewMatrix computes the travel time from every site to every demand cell
@@ -204,6 +224,7 @@ func NewMatrix(ctx context.Context, g *graph.Graph, sites []Site, d Demand, opt 
 	// Sites onto the roads.
 	var groups [][]route.Seed
 	var which []int
+	var siteSnaps []graph.Snap
 	turnout := graph.Seconds(opt.TurnoutSeconds)
 	for j, s := range sites {
 		sn, err := g.Snap(s.Loc, snapOpt)
@@ -213,9 +234,10 @@ func NewMatrix(ctx context.Context, g *graph.Graph, sites []Site, d Demand, opt 
 		}
 		groups = append(groups, route.SnapSeeds(g, sn, 0, turnout))
 		which = append(which, j)
+		siteSnaps = append(siteSnaps, sn)
 	}
 
-	rows, err := m.searchRows(ctx, g, groups, which, snaps, walkS, opt.Dijkstra, workers)
+	rows, err := m.searchRows(ctx, g, groups, which, siteSnaps, snaps, walkS, opt.Dijkstra, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -289,17 +311,22 @@ func (m *Matrix) snapCells(ctx context.Context, g *graph.Graph, opt MatrixOption
 	return snaps, walkS, nil
 }
 
-// searchRows runs one bounded search per placed site (groups, site which[k])
-// and returns each site's row of cells within the horizon, sorted; each
-// worker keeps a stamp per cell so a cell next to two reached nodes is
-// visited once.
-func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]route.Seed, which []int, snaps []graph.Snap, walkS []float64, dijkstra bool, workers int) ([][]Entry, error) {
+// searchRows runs one bounded search per placed site (groups, site which[k],
+// snapped at siteSnaps[k]) and returns each site's row of cells within the
+// horizon, sorted; each worker keeps a stamp per cell so a cell next to two
+// reached nodes is visited once. The cells on the site's own road are
+// visited too, reached or not through its ends: the direct drive along the
+// road may be within the horizon when neither end is (a road longer than
+// the horizon).
+func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]route.Seed, which []int, siteSnaps, snaps []graph.Snap, walkS []float64, dijkstra bool, workers int) ([][]Entry, error) {
 	n := len(m.Cells)
 	use := func(i int) bool { return m.Pop[i] > 0 && !m.NoRoad[i] }
 	off, idx := cellIndex(g, snaps, n, use)
+	byRoad := roadIndex(snaps, n, use)
 	type scratch struct {
 		stamp []int32
 		row   []Entry
+		keys  []uint64
 	}
 	pool := make(chan *scratch, workers)
 	for w := 0; w < workers; w++ {
@@ -338,7 +365,20 @@ func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]rout
 				}
 			}
 		}
-		sortRow(sc.row)
+		for _, ci := range byRoad.on(siteSnaps[k]) {
+			if sc.stamp[ci] == stamp {
+				continue
+			}
+			sc.stamp[ci] = stamp
+			// Neither end of the road was reached: the direct drive is
+			// the only way within the horizon (what PointTime adds).
+			if t, _, ok := route.DirectTime(g, groups[k], snaps[ci]); ok {
+				if tt := float64(t) + walkS[ci]; tt <= horizon {
+					sc.row = append(sc.row, Entry{Cell: uint32(ci), Seconds: Seconds(tt)})
+				}
+			}
+		}
+		sc.keys = sortRowKeys(sc.row, sc.keys)
 		rows[which[k]] = slices.Clone(sc.row)
 		return nil
 	})
@@ -346,6 +386,43 @@ func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]rout
 		return nil, err
 	}
 	return rows, nil
+}
+
+// roadCells lists the cells by the road they are snapped to (the lower of
+// the edge and its twin), sorted.
+type roadCells []struct {
+	road graph.EdgeID
+	cell int32
+}
+
+func roadIndex(snaps []graph.Snap, n int, use func(i int) bool) roadCells {
+	var r roadCells
+	for i := 0; i < n; i++ {
+		if use(i) {
+			r = append(r, struct {
+				road graph.EdgeID
+				cell int32
+			}{min(snaps[i].Edge, snaps[i].Twin), int32(i)})
+		}
+	}
+	slices.SortFunc(r, func(a, b struct {
+		road graph.EdgeID
+		cell int32
+	}) int {
+		return cmp.Or(cmp.Compare(a.road, b.road), cmp.Compare(a.cell, b.cell))
+	})
+	return r
+}
+
+// on returns the cells snapped to sn's road.
+func (r roadCells) on(sn graph.Snap) []int32 {
+	k := min(sn.Edge, sn.Twin)
+	i := sort.Search(len(r), func(i int) bool { return r[i].road >= k })
+	var out []int32
+	for ; i < len(r) && r[i].road == k; i++ {
+		out = append(out, r[i].cell)
+	}
+	return out
 }
 
 // cellIndex lists, for every graph node, the cells snapped to an edge

@@ -237,3 +237,49 @@ func TestSolveOnGrid(t *testing.T) {
 			obj, len(sites), m.NumCells(), sol.Value, sol.GreedyValue, sol.Bound.Exact, sol.Bound.Online, sol.Bound.Greedy)
 	}
 }
+
+// TestMatrixSameRoadBeyondHorizon: a cell on the site's own road is reached
+// by the direct drive along it even when both ends of the road lie beyond
+// the horizon (a road longer than the horizon): downstream on a one-way
+// road, both ways on a two-way road; upstream on the one-way road it is not.
+func TestMatrixSameRoadBeyondHorizon(t *testing.T) {
+	for _, twoWay := range []bool{false, true} {
+		// A one-way loop of four long roads (about 4.5 km by 1.1 km, 3000 s
+		// each), the south road A→B two-way or not.
+		var b graph.Builder
+		way := b.AddWay(1)
+		a, z := orb.Point{14.40, 35.88}, orb.Point{14.45, 35.88}
+		for i, p := range []orb.Point{a, z, {14.45, 35.89}, {14.40, 35.89}} {
+			b.AddNode(int64(i+1), int32(math.Round(p[0]*1e7)), int32(math.Round(p[1]*1e7)))
+			b.AddEdge(uint32(i), uint32((i+1)%4), 3000, way)
+		}
+		if twoWay {
+			b.AddEdge(1, 0, 3000, way)
+		}
+		g, err := b.Build(graph.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := func(f float64) orb.Point { return orb.Point{a[0] + f*(z[0]-a[0]), a[1]} }
+		down, _ := geo.CellOf(at(0.35), 10)
+		up, _ := geo.CellOf(at(0.05), 10)
+		sites := []siting.Site{{ID: "s", Loc: at(0.2)}}
+		d := siting.Demand{Cells: []h3.Cell{down, up}, Pop: []float64{1, 1}}
+		if down > up {
+			d.Cells = []h3.Cell{up, down}
+		}
+		m, err := siting.NewMatrix(context.Background(), g, sites, d, siting.MatrixOptions{HorizonSeconds: 1800})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range d.Cells {
+			tm, ok := m.Time(0, i)
+			// The cells' centres lie a fraction 0.15 of the road (450 s of
+			// driving, give or take the centre's offset) from the site.
+			want := c == down || twoWay
+			if ok != want || (ok && (tm < 300 || tm > 600)) {
+				t.Errorf("two-way %v, cell %s (downstream %v): time %v, reached %v; want reached %v, about 450 s", twoWay, c, c == down, tm, ok, want)
+			}
+		}
+	}
+}

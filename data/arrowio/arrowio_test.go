@@ -534,7 +534,7 @@ func TestWriteAll_EmptyGeometry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rdr.Close()
+	defer func() { _ = rdr.Close() }()
 	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, mem)
 	if err != nil {
 		t.Fatal(err)
