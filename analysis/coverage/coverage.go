@@ -221,7 +221,7 @@ func Search(ctx context.Context, in Input) (*Partial, error) {
 	// One bounded search per base.
 	horizon := std.Rescue.SecondBaseHorizonMinutes * 60
 	maxBand := std.IsochroneMinutes[len(std.IsochroneMinutes)-1] * 60
-	perBase, err := perBaseSearches(ctx, in, nc, seeds, snaps, connector, c.NoRoad, math.Max(horizon, maxBand), target, busy)
+	perBase, err := perBaseSearches(ctx, in, s, nc, seeds, snaps, connector, c.NoRoad, math.Max(horizon, maxBand), target, busy)
 	if err != nil {
 		return nil, err
 	}
