@@ -64,14 +64,15 @@ func (e *SnapError) Error() string {
 func (e *SnapError) Unwrap() error { return ErrNoRoad }
 
 type snapIndex struct {
-	ix   *geo.SegmentIndex
-	edge []EdgeID
-	tail []NodeID
+	ix     *geo.SegmentIndex
+	edge   []EdgeID
+	tail   []NodeID
+	places map[place][]NodeID // nodes at the places of copies (snap_copies.go)
 }
 
 func (g *Graph) snapper() *snapIndex {
 	g.snapOnce.Do(func() {
-		s := &snapIndex{}
+		s := &snapIndex{places: g.copyPlaces()}
 		// Every road segment once: two passes, to allocate exactly.
 		each := func(f func(e EdgeID, u NodeID)) {
 			for u := 0; u < g.NumNodes(); u++ {
@@ -86,6 +87,19 @@ func (g *Graph) snapper() *snapIndex {
 					if NodeID(u) > v {
 						if _, twin := g.Edge(v, NodeID(u)); twin {
 							continue // indexed from the other side
+						}
+					}
+					if s.places != nil {
+						if g.private(NodeID(u)) {
+							continue // a private copy of a road (via-way restriction): the public one is indexed
+						}
+						if g.junctionEdge(NodeID(u), v) {
+							continue // inside a split junction: zero length, the roads out of it are indexed
+						}
+						if _, twin := g.Edge(v, NodeID(u)); !twin {
+							if tw, ok := g.twinByPlace(s.places, EdgeID(e), NodeID(u)); ok && tw < EdgeID(e) {
+								continue // indexed from the other side, whose ends are copies
+							}
 						}
 					}
 					f(EdgeID(e), NodeID(u))
@@ -141,8 +155,10 @@ func (g *Graph) Snap(p orb.Point, opt SnapOptions) (Snap, error) {
 	e := s.edge[hit.Seg]
 	u := s.tail[hit.Seg]
 	twin, ok := g.Edge(g.targets[e], u)
-	if !ok {
-		twin = NoEdge
+	if !ok || (s.places != nil && g.private(g.targets[e])) {
+		if twin, ok = g.twinByPlace(s.places, e, u); !ok {
+			twin = NoEdge
+		}
 	}
 	return Snap{Edge: e, Tail: u, Twin: twin, Fraction: hit.Fraction, Point: hit.Point, DistanceM: hit.DistanceM}, nil
 }

@@ -446,6 +446,9 @@ func arrival(g *graph.Graph, time func(graph.NodeID) graph.Seconds, seeds []rout
 	if t := time(sn.Tail); t != route.Unreached {
 		best, edge, node = t+f*g.Weight(sn.Edge), sn.Edge, sn.Tail
 	}
+	if sn.Twin != graph.NoEdge {
+		head, _ = g.TwinEnds(sn) // the twin's tail: head, or a copy of it at a split junction
+	}
 	if t := time(head); t != route.Unreached {
 		switch {
 		case sn.Twin != graph.NoEdge:

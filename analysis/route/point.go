@@ -21,7 +21,8 @@ func SnapSeeds(g *graph.Graph, sn graph.Snap, source int32, extra graph.Seconds)
 	seeds := []Seed{{Node: head, Time: extra + (1-f)*g.Weight(sn.Edge), Source: source, at: at}}
 	switch {
 	case sn.Twin != graph.NoEdge:
-		seeds = append(seeds, Seed{Node: sn.Tail, Time: extra + f*g.Weight(sn.Twin), Source: source, at: at})
+		_, back := g.TwinEnds(sn) // sn.Tail, or a copy of it at a split junction
+		seeds = append(seeds, Seed{Node: back, Time: extra + f*g.Weight(sn.Twin), Source: source, at: at})
 	case sn.Fraction == 0:
 		seeds = append(seeds, Seed{Node: sn.Tail, Time: extra, Source: source, at: at}) // the point is the tail itself
 	}
@@ -93,6 +94,9 @@ func PointTime(s *Search, sn graph.Snap) (graph.Seconds, int32, bool) {
 	best, src := Unreached, int32(-1)
 	if t, ok := s.Time(sn.Tail); ok {
 		best, src = t+f*g.Weight(sn.Edge), s.Source(sn.Tail)
+	}
+	if sn.Twin != graph.NoEdge {
+		head, _ = g.TwinEnds(sn) // the twin's tail: head, or a copy of it at a split junction
 	}
 	if t, ok := s.Time(head); ok {
 		var via graph.Seconds
@@ -194,8 +198,10 @@ func SnapIndex(g *graph.Graph, snaps []graph.Snap, skip []bool) (off []uint32, i
 	off = make([]uint32, g.NumNodes()+1)
 	for i, sn := range snaps {
 		if !skip[i] {
-			off[sn.Tail+1]++
-			off[g.Head(sn.Edge)+1]++
+			ns, k := g.SnapNodes(sn)
+			for _, v := range ns[:k] {
+				off[v+1]++
+			}
 		}
 	}
 	for v := 0; v < g.NumNodes(); v++ {
@@ -207,7 +213,8 @@ func SnapIndex(g *graph.Graph, snaps []graph.Snap, skip []bool) (off []uint32, i
 		if skip[i] {
 			continue
 		}
-		for _, v := range [2]graph.NodeID{sn.Tail, g.Head(sn.Edge)} {
+		ns, k := g.SnapNodes(sn)
+		for _, v := range ns[:k] {
 			items[next[v]] = int32(i)
 			next[v]++
 		}

@@ -340,7 +340,8 @@ func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]rout
 		var ends []graph.NodeID
 		for i := 0; i < n; i++ {
 			if use(i) {
-				ends = append(ends, snaps[i].Tail, g.Head(snaps[i].Edge))
+				ns, k := g.SnapNodes(snaps[i])
+				ends = append(ends, ns[:k]...)
 			}
 		}
 		sopt.Targets = route.NewTargets(g, ends) // nil without a hierarchy
@@ -433,8 +434,10 @@ func cellIndex(g *graph.Graph, snaps []graph.Snap, n int, use func(i int) bool) 
 	off = make([]uint32, nn+1)
 	for i := 0; i < n; i++ {
 		if use(i) {
-			off[snaps[i].Tail+1]++
-			off[g.Head(snaps[i].Edge)+1]++
+			ns, k := g.SnapNodes(snaps[i])
+			for _, v := range ns[:k] {
+				off[v+1]++
+			}
 		}
 	}
 	for v := 0; v < nn; v++ {
@@ -446,7 +449,8 @@ func cellIndex(g *graph.Graph, snaps []graph.Snap, n int, use func(i int) bool) 
 		if !use(i) {
 			continue
 		}
-		for _, v := range [2]graph.NodeID{snaps[i].Tail, g.Head(snaps[i].Edge)} {
+		ns, k := g.SnapNodes(snaps[i])
+		for _, v := range ns[:k] {
 			cells[next[v]] = int32(i)
 			next[v]++
 		}

@@ -60,13 +60,23 @@ prints the one a graph was built with):
   emergency  drive × --speed-factor (default 1.0, uncalibrated), and ways marked
              emergency=yes/designated or service=emergency_access are kept;
              barrier nodes (bollard, gate, lift_gate, chain, ...) close the road
-             unless emergency=yes/designated or the access tags allow cars
+             unless emergency=yes/designated or the access tags allow cars;
+             turn restrictions (no_left_turn, only_straight_on, ...) hold
+             unless their except tag lists emergency
   walk       pedestrian ways and roads pedestrians may use at --walk-kph
              (default 5 km/h), one-way tags ignored
 A JSON file of the same shape (--profile-file) replaces the built-in table.
 --barriers adds the barrier rules (without the emergency exemption) to a
 profile that has none, e.g. drive; the drive default ignores barriers, as the
 reference contract does. 'network info' counts barriers applied and skipped.
+--turn-restrictions adds OSM turn restrictions (type=restriction relations,
+no_* and only_*, via a node; restriction:motorcar and except= honoured) to a
+profile that has none, e.g. drive. Each via node is split: every road into it
+that has restricted turns ends at a copy of the node (negative id) from which
+only the allowed turns leave, so every search honours them. Via-way
+restrictions, time-conditional ones (day_on, hour_on, :conditional) and
+relations that do not fit the roads are skipped; 'network info' counts them
+by reason.
 
 The extract is read once; every node location goes to a temporary index on
 disk (16 bytes a node, in --tmp-dir: the output's folder by default), so
@@ -90,6 +100,7 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 	factor := fs.Float64("speed-factor", 0, "multiply every speed by this (emergency vehicles, night); 0 keeps the profile's")
 	walkKPH := fs.Float64("walk-kph", 0, "walking speed in km/h for the walk profile (default 5)")
 	barriers := fs.Bool("barriers", false, "close barrier nodes (bollards, gates, ...) to cars unless their access tags allow them (drive; emergency always does)")
+	turns := fs.Bool("turn-restrictions", false, "obey OSM turn restrictions (no_left_turn, only_straight_on, ...) as a car (drive; emergency always does)")
 	tmpDir := fs.String("tmp-dir", "", "folder for the temporary node index, about 16 bytes per node of the extract (default: the output's folder)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
@@ -131,6 +142,14 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 		}
 		if p.Barriers == nil {
 			p.Barriers = osm.DefaultBarrierRules()
+		}
+	}
+	if *turns {
+		if p.Name == "walk" {
+			return usageErr("network build: --turn-restrictions binds vehicles and does not apply to the walk profile")
+		}
+		if p.TurnRestrictions == nil {
+			p.TurnRestrictions = osm.DefaultTurnRules()
 		}
 	}
 	if dir := dirOf(*out); dir != "" {
@@ -307,6 +326,11 @@ func runNetworkInfo(args []string, e *env) error {
 			return err
 		}
 	}
+	if p.TurnRestrictions != nil {
+		if err := writeTurns(w, info.Stats); err != nil {
+			return err
+		}
+	}
 	if len(info.Stats) > 0 {
 		keys := make([]string, 0, len(info.Stats))
 		for k := range info.Stats {
@@ -319,6 +343,23 @@ func runNetworkInfo(args []string, e *env) error {
 		}
 	}
 	return nil
+}
+
+// writeTurns prints the turn restriction counts of the ingest stats in one
+// line: how many were built into the graph, and how many were skipped and why.
+func writeTurns(w io.Writer, stats map[string]int64) error {
+	var skipped []string
+	var n int64
+	for _, r := range osm.TurnSkipReasons {
+		if k := stats["restrictions_skipped_"+r]; k > 0 {
+			skipped = append(skipped, fmt.Sprintf("%s %d", strings.ReplaceAll(r, "_", " "), k))
+			n += k
+		}
+	}
+	_, err := fmt.Fprintf(w, "turns          %d of %d restrictions applied (%d via nodes split, %d node copies, %d turn edges, %d via-way path copies); skipped: %d (%s)\n",
+		stats["restrictions_applied"], stats["restrictions_read"], stats["restrictions_via_nodes_split"],
+		stats["restrictions_node_copies"], stats["restrictions_turn_edges"], stats["restrictions_via_way_copies"], n, strings.Join(skipped, ", "))
+	return err
 }
 
 // writeBarriers prints the barrier counts of the ingest stats in one line:

@@ -66,7 +66,7 @@ func tilesExport(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	in, err := study.Read(ctx, st, study.Options{Generator: "rescuegrid " + versionString()})
+	in, err := study.Read(ctx, st, study.Options{Generator: "rescuegrid " + versionString(), Basemap: true})
 	if err != nil {
 		return err
 	}

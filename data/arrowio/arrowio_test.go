@@ -534,7 +534,11 @@ func TestWriteAll_EmptyGeometry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = rdr.Close() }()
+	defer func() {
+		if err := rdr.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, mem)
 	if err != nil {
 		t.Fatal(err)

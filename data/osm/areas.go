@@ -93,6 +93,9 @@ func ExtractAreas(ctx context.Context, path string, filters []TagMatch, opt Opti
 	if len(filters) == 0 {
 		return nil, nil, fmt.Errorf("extract areas from %s: no tag filter given", path)
 	}
+	if a, err, ok := prefetchedAreas(ctx, path, filters); ok {
+		return a.Areas, a.Problems, err
+	}
 	r := NewReader(path, opt)
 	res := r.Areas(filters)
 	if err := r.Run(ctx); err != nil {
@@ -134,7 +137,7 @@ type areaJob struct {
 }
 
 func (j *areaJob) wants() kinds {
-	return kinds{ways: !j.res.done, relations: !j.res.done, locations: !j.res.done}
+	return kinds{ways: !j.res.done, relations: !j.res.done, members: !j.res.done, locations: !j.res.done}
 }
 
 func (j *areaJob) node(*osm.Node)                    {}

@@ -90,7 +90,8 @@ func TestWalkAndEmergencyProfiles(t *testing.T) {
 	}
 	emP, _ := osm.BuiltinProfile("emergency")
 	emP.SpeedFactor = 1.25
-	emP.Barriers = nil // they split roads at copies of nodes: TestBarriers
+	emP.Barriers = nil         // they split roads at copies of nodes: TestBarriers
+	emP.TurnRestrictions = nil // they split via nodes: TestTurnRestrictions
 	em, err := osm.Build(context.Background(), path, emP, osm.Options{})
 	if err != nil {
 		t.Fatal(err)

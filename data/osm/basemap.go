@@ -202,6 +202,9 @@ func kindOf(t osm.Tags) areaKind {
 // backdrop, and a missing lake is not an error. Memory grows with the
 // drawn features, not with the extract.
 func ExtractBasemap(ctx context.Context, path string, opt Options) (*Basemap, error) {
+	if bm, err, ok := prefetchedBasemap(ctx, path); ok {
+		return bm, err
+	}
 	r := NewReader(path, opt)
 	res := r.Basemap()
 	if err := r.Run(ctx); err != nil {
@@ -242,7 +245,7 @@ type basemapJob struct {
 }
 
 func (j *basemapJob) wants() kinds {
-	return kinds{nodes: !j.res.done, ways: !j.res.done, relations: !j.res.done, locations: !j.res.done}
+	return kinds{nodes: !j.res.done, ways: !j.res.done, relations: !j.res.done, members: !j.res.done, locations: !j.res.done}
 }
 func (j *basemapJob) members() map[int64]bool           { return j.wanted }
 func (j *basemapJob) setMembers(refs map[int64][]int64) { j.refs = refs }

@@ -56,6 +56,9 @@ func ExtractFeatures(ctx context.Context, path string, filters []TagMatch, opt O
 	if len(filters) == 0 {
 		return nil, fmt.Errorf("extract from %s: no tag filter given", path)
 	}
+	if f, err, ok := prefetchedFeatures(ctx, path, filters); ok {
+		return f, err
+	}
 	r := NewReader(path, opt)
 	res := r.Features(filters)
 	if err := r.Run(ctx); err != nil {
@@ -177,16 +180,65 @@ func e7Point(lon, lat float64) orb.Point {
 // both as "name (ref)"; ways with neither, or not in the file, are absent
 // from the map. One pass over the ways; nodes are not decoded.
 func WayNames(ctx context.Context, path string, ids []int64, opt Options) (map[int64]string, error) {
-	return wayLabels(ctx, path, ids, opt, func(w *osm.Way) string {
-		name, ref := strings.TrimSpace(w.Tags.Find("name")), strings.TrimSpace(w.Tags.Find("ref"))
-		switch {
-		case name != "" && ref != "":
-			return name + " (" + ref + ")"
-		case name != "":
-			return name
-		}
-		return ref
-	})
+	if out, err, ok := prefetchedLabels(ctx, path, ids, wayTags.label); ok {
+		return out, err
+	}
+	return wayLabels(ctx, path, ids, opt, func(w *osm.Way) string { return roadTagsOf(w).label() })
+}
+
+// wayTags are the tags of a way its labels come from.
+type wayTags struct {
+	name, ref, highway string
+}
+
+func roadTagsOf(w *osm.Way) wayTags {
+	return wayTags{
+		name:    strings.TrimSpace(w.Tags.Find("name")),
+		ref:     strings.TrimSpace(w.Tags.Find("ref")),
+		highway: strings.TrimSpace(w.Tags.Find("highway")),
+	}
+}
+
+// label is WayNames's label: "name (ref)", name or ref.
+func (t wayTags) label() string {
+	switch {
+	case t.name != "" && t.ref != "":
+		return t.name + " (" + t.ref + ")"
+	case t.name != "":
+		return t.name
+	}
+	return t.ref
+}
+
+// roadTags asks the pass for the label tags of every way with a highway
+// tag (see Prefetch.RoadLabels).
+func (r *Reader) roadTags() *Result[map[int64]wayTags] {
+	j := &roadTagJob{out: map[int64]wayTags{}, res: &Result[map[int64]wayTags]{}}
+	r.jobs = append(r.jobs, j)
+	return j.res
+}
+
+type roadTagJob struct {
+	out map[int64]wayTags
+	res *Result[map[int64]wayTags]
+}
+
+func (j *roadTagJob) wants() kinds                 { return kinds{ways: !j.res.done} }
+func (j *roadTagJob) node(*osm.Node)               {}
+func (j *roadTagJob) relation(*osm.Relation)       {}
+func (j *roadTagJob) members() map[int64]bool      { return nil }
+func (j *roadTagJob) setMembers(map[int64][]int64) {}
+func (j *roadTagJob) locations() *nodeTable        { return nil }
+func (j *roadTagJob) fail(err error)               { j.res.set(nil, err) }
+func (j *roadTagJob) finish(context.Context, source) error {
+	j.res.set(j.out, nil)
+	return nil
+}
+
+func (j *roadTagJob) way(w *osm.Way) {
+	if !j.res.done && w.Tags.Find("highway") != "" {
+		j.out[int64(w.ID)] = roadTagsOf(w)
+	}
 }
 
 // wayLabels returns label(w) for each of the ways ids of the OSM file at

@@ -46,6 +46,9 @@ func Build(ctx context.Context, path string, p *Profile, opt Options) (*graph.Gr
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("profile %s: %w", p.Name, err)
 	}
+	if g, err, ok := prefetchedGraph(ctx, path, p, opt.Generator); ok {
+		return g, err
+	}
 	r := NewReader(path, opt)
 	res := r.Graph(p)
 	if err := r.Run(ctx); err != nil {
@@ -56,7 +59,11 @@ func Build(ctx context.Context, path string, p *Profile, opt Options) (*graph.Gr
 
 // Graph asks the pass for the road graph of profile p.
 func (r *Reader) Graph(p *Profile) *Result[*graph.Graph] {
-	b := &builder{profile: p, stats: map[string]int64{}, generator: r.opt.Generator, res: &Result[*graph.Graph]{}}
+	return r.graph(p, r.opt.Generator)
+}
+
+func (r *Reader) graph(p *Profile, gen string) *Result[*graph.Graph] {
+	b := &builder{profile: p, stats: map[string]int64{}, generator: gen, res: &Result[*graph.Graph]{}}
 	if err := p.Validate(); err != nil {
 		b.res.err = fmt.Errorf("profile %s: %w", p.Name, err)
 		b.res.done = true
@@ -155,7 +162,8 @@ type builder struct {
 	lonE7     []int32
 	latE7     []int32
 	has       []bool
-	closed    []bool // a barrier the profile closes (Profile.Barriers)
+	closed    []bool    // a barrier the profile closes (Profile.Barriers)
+	turnRels  []turnRel // the turn restrictions that apply (Profile.TurnRestrictions)
 }
 
 type barrierRec struct {
@@ -164,7 +172,7 @@ type barrierRec struct {
 }
 
 func (b *builder) wants() kinds {
-	return kinds{nodes: b.profile.Barriers != nil, ways: !b.res.done, locations: !b.res.done}
+	return kinds{nodes: b.profile.Barriers != nil, ways: !b.res.done, relations: b.profile.TurnRestrictions != nil && !b.res.done, locations: !b.res.done}
 }
 
 func (b *builder) node(n *osm.Node) {
@@ -173,7 +181,6 @@ func (b *builder) node(n *osm.Node) {
 	}
 }
 
-func (b *builder) relation(*osm.Relation)       {}
 func (b *builder) members() map[int64]bool      { return nil }
 func (b *builder) setMembers(map[int64][]int64) {}
 func (b *builder) fail(err error)               { b.res.set(nil, err) }
@@ -330,6 +337,13 @@ func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
 	// positive), so no route passes through while both sides stay routable.
 	used := make([]bool, len(b.nodeIDs))
 	nextCopy := int64(0)
+	addEdge := gb.AddEdge
+	var turns *turnSplitter // turn restrictions split their via nodes once every edge is made
+	if b.profile.TurnRestrictions != nil {
+		turns = newTurnSplitter(b, &nextCopy)
+		turns.check()
+		addEdge = turns.addEdge
+	}
 	end := func(i int) uint32 {
 		if !b.closed[i] {
 			return idx[i]
@@ -362,15 +376,24 @@ func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
 			}
 			t := graph.Seconds(lengthM * 3.6 / w.speed)
 			va, vc := end(ia), end(ic)
+			if turns != nil {
+				turns.note(va, ia)
+				turns.note(vc, ic)
+			}
 			if w.dir != Backward {
-				gb.AddEdge(va, vc, t, wi)
+				addEdge(va, vc, t, wi)
 			}
 			if w.dir != Forward {
-				gb.AddEdge(vc, va, t, wi)
+				addEdge(vc, va, t, wi)
 			}
 		}
 	}
-	b.stats["directed_segments"] = int64(gb.NumEdges())
+	if turns != nil {
+		b.stats["directed_segments"] = int64(len(turns.from))
+		turns.split(&gb, idx)
+	} else {
+		b.stats["directed_segments"] = int64(gb.NumEdges())
+	}
 	if gb.NumNodes() == 0 {
 		return nil, fmt.Errorf("%w: the routable ways reference no node with a location", ErrNoRoads)
 	}

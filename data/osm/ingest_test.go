@@ -222,6 +222,7 @@ func TestEmergencyProfileOnAndorra(t *testing.T) {
 	// Barriers split roads at copies of their nodes (TestBarriers checks
 	// them); this test compares the ways and speeds edge by edge.
 	emP.Barriers = nil
+	emP.TurnRestrictions = nil
 	em, err := buildSafely(t, path, emP)
 	if err != nil {
 		t.Fatal(err)

@@ -59,10 +59,11 @@ type job interface {
 }
 
 // kinds are what a job reads: nodes (with their tags; their locations
-// come later from the node index), ways, relations, and whether it needs
-// the locations of nodes its ways or relations use.
+// come later from the node index), ways, relations, whether it needs the
+// refs of its relations' member ways (the way store) and the locations of
+// nodes its ways or relations use (the node index).
 type kinds struct {
-	nodes, ways, relations, locations bool
+	nodes, ways, relations, members, locations bool
 }
 
 // source describes the file a pass read.
@@ -103,10 +104,11 @@ func (r *Reader) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	var wantNodes, wantWays, wantRels, wantLocs bool
+	var wantNodes, wantWays, wantRels, wantMembers, wantLocs bool
 	for _, j := range r.jobs {
 		k := j.wants()
-		wantNodes, wantWays, wantRels, wantLocs = wantNodes || k.nodes, wantWays || k.ways, wantRels || k.relations, wantLocs || k.locations
+		wantNodes, wantWays, wantRels = wantNodes || k.nodes, wantWays || k.ways, wantRels || k.relations
+		wantMembers, wantLocs = wantMembers || k.members, wantLocs || k.locations
 	}
 	var nodes *nodeStore
 	if wantLocs {
@@ -117,7 +119,7 @@ func (r *Reader) Run(ctx context.Context) (err error) {
 		wantNodes = true
 	}
 	var ways *wayStore
-	if wantRels {
+	if wantMembers {
 		if ways, err = newWayStore(r.opt.TempDir); err != nil {
 			return err
 		}

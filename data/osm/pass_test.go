@@ -255,3 +255,110 @@ func TestReaderLeavesNoTempFiles(t *testing.T) {
 		t.Errorf("build with a missing temp dir = %v, want an error naming it", err)
 	}
 }
+
+// A prefetch serves the later calls without reading the file again (it is
+// gone by then), each as many times as planned, with what they read alone.
+func TestPrefetchServesLaterCalls(t *testing.T) {
+	src := shared.Path(t, "data", "andorra", "andorra.osm.pbf")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "andorra.osm.pbf")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	drive := builtin(t, "drive")
+	buildings := []osm.TagMatch{{Key: "building", Value: "*"}}
+	stations := []osm.TagMatch{{Key: "amenity", Value: "fire_station"}}
+	wantG, err := osm.Build(ctx, path, drive, osm.Options{Generator: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantA, wantP, err := osm.ExtractAreas(ctx, path, buildings, osm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantF, err := osm.ExtractFeatures(ctx, path, stations, osm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	f := osm.NewPrefetch(path, osm.Options{})
+	f.Graph(builtin(t, "drive"), "test")
+	f.Areas(buildings)
+	f.Areas(buildings) // two users
+	f.Features(stations)
+	if err := f.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	pctx := osm.WithPrefetch(ctx, f)
+	g, err := osm.Build(pctx, path, builtin(t, "drive"), osm.Options{Generator: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameGraph(t, "prefetched drive", wantG, g)
+	for i := range 2 {
+		a, p, err := osm.ExtractAreas(pctx, path, buildings, osm.Options{})
+		if err != nil {
+			t.Fatalf("use %d: %v", i+1, err)
+		}
+		if !reflect.DeepEqual(a, wantA) || !reflect.DeepEqual(p, wantP) {
+			t.Errorf("use %d: %d buildings, %d problems; alone %d, %d", i+1, len(a), len(p), len(wantA), len(wantP))
+		}
+	}
+	feats, err := osm.ExtractFeatures(pctx, path, stations, osm.Options{})
+	if err != nil || !reflect.DeepEqual(feats, wantF) {
+		t.Errorf("prefetched features = %d, %v; alone %d", len(feats), err, len(wantF))
+	}
+	// Not planned, or used up: the file is read (and is gone).
+	if _, _, err := osm.ExtractAreas(pctx, path, buildings, osm.Options{}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a third use of a twice-planned extraction = %v, want the file read again", err)
+	}
+	if _, err := osm.Build(pctx, path, builtin(t, "walk"), osm.Options{Generator: "test"}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an unplanned graph = %v, want the file read", err)
+	}
+}
+
+// Ways that reference nodes missing from the file (a clipped extract) are
+// cut there and counted; an area using one is a problem naming it.
+func TestReaderMissingNodes(t *testing.T) {
+	const body = `<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="hand">
+ <node id="1" lat="42.500" lon="1.500"/>
+ <node id="2" lat="42.501" lon="1.500"/>
+ <node id="3" lat="42.502" lon="1.500"/>
+ <way id="100"><nd ref="1"/><nd ref="2"/><nd ref="99"/><nd ref="3"/><tag k="highway" v="residential"/><tag k="amenity" v="parking"/></way>
+ <way id="101"><nd ref="1"/><nd ref="2"/><nd ref="98"/><nd ref="1"/><tag k="landuse" v="forest"/></way>
+</osm>
+`
+	p := filepath.Join(t.TempDir(), "clipped.osm")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := osm.NewReader(p, osm.Options{})
+	gr := r.Graph(builtin(t, "drive"))
+	ar := r.Areas([]osm.TagMatch{{Key: "landuse", Value: "*"}})
+	fr := r.Features([]osm.TagMatch{{Key: "amenity", Value: "parking"}})
+	if err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g := mustGet(t, gr)
+	st := g.Meta().Stats
+	if g.NumNodes() != 3 || st["segments"] != 1 || st["segments_cut_missing_node"] != 2 || st["nodes_without_location"] != 1 {
+		t.Errorf("graph of a clipped way: %d nodes, stats %v; want 3 nodes, 1 segment, 2 cut, 1 node without location", g.NumNodes(), st)
+	}
+	a := mustGet(t, ar)
+	if len(a.Areas) != 0 || len(a.Problems) != 1 || !errors.Is(a.Problems[0].Err, osm.ErrMissingNodes) || !strings.Contains(a.Problems[0].Error(), "98") {
+		t.Errorf("areas %v, problems %v; want way/101 refused for node 98", a.Areas, a.Problems)
+	}
+	f := mustGet(t, fr)
+	lat := []float64{42.500, 42.501, 42.502}
+	if len(f) != 1 || f[0].Loc[1] != (lat[0]+lat[1]+lat[2])/3 {
+		t.Errorf("features %v: want way/100 at the mean of its 3 located nodes", f)
+	}
+}

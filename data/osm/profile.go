@@ -43,6 +43,10 @@ type Profile struct {
 	// through traffic. Nil (the drive profile's default, as the road-graph
 	// contract wants) ignores barriers.
 	Barriers *BarrierRules `json:"barriers,omitempty"`
+	// TurnRestrictions, when set, builds OSM turn restrictions (type=restriction
+	// relations) into the graph. Nil (the drive profile's default, as the
+	// road-graph contract wants) ignores them.
+	TurnRestrictions *TurnRules `json:"turn_restrictions,omitempty"`
 }
 
 // A TagRule matches a way whose tag Key has one of Values, unless the way's
@@ -141,6 +145,11 @@ func (p *Profile) Validate() error {
 	}
 	if p.Barriers != nil {
 		if err := p.Barriers.validate(); err != nil {
+			return err
+		}
+	}
+	if p.TurnRestrictions != nil {
+		if err := p.TurnRestrictions.validate(); err != nil {
 			return err
 		}
 	}

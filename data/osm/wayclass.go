@@ -2,7 +2,6 @@ package osm
 
 import (
 	"context"
-	"strings"
 
 	"github.com/paulmach/osm"
 )
@@ -12,7 +11,8 @@ import (
 // in the file, are absent from the map. One pass over the ways; nodes are
 // not decoded. Time-of-day speed profiles give a factor per highway class.
 func WayHighways(ctx context.Context, path string, ids []int64, opt Options) (map[int64]string, error) {
-	return wayLabels(ctx, path, ids, opt, func(w *osm.Way) string {
-		return strings.TrimSpace(w.Tags.Find("highway"))
-	})
+	if out, err, ok := prefetchedLabels(ctx, path, ids, func(t wayTags) string { return t.highway }); ok {
+		return out, err
+	}
+	return wayLabels(ctx, path, ids, opt, func(w *osm.Way) string { return roadTagsOf(w).highway })
 }

@@ -301,7 +301,7 @@ func (s *Service) compute(ctx context.Context, path string) (*Study, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := study.Read(ctx, sd, study.Options{Generator: s.cfg.Generator})
+	in, err := study.Read(ctx, sd, study.Options{Generator: s.cfg.Generator, Basemap: true})
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ func CriticalSegments(ctx context.Context, in *Inputs, top int) (*Critical, erro
 		for _, s := range r.Segments {
 			ids = append(ids, s.Ways...)
 		}
-		if c.Names, err = osm.WayNames(ctx, pbf, ids, osm.Options{Procs: ci.Workers}); err != nil {
+		if c.Names, err = osm.WayNames(in.osmContext(ctx), pbf, ids, osm.Options{Procs: ci.Workers}); err != nil {
 			return nil, fmt.Errorf("critical segments: way names: %w", err)
 		}
 	}

@@ -87,6 +87,9 @@ func (p *parser) network(st *Study, r *raw) error {
 	if n.Graph != "" && n.Barriers != nil {
 		return p.fail("network.barriers", "applies when the graph is built from network.pbf; the built graph %s is fixed (rebuild it with or without 'rescuegrid network build --barriers', or remove barriers)", filepath.Base(n.Graph))
 	}
+	if n.Graph != "" && n.TurnRestrictions != nil {
+		return p.fail("network.turn_restrictions", "applies when the graph is built from network.pbf; the built graph %s is fixed (rebuild it with or without 'rescuegrid network build --turn-restrictions', or remove turn_restrictions)", filepath.Base(n.Graph))
+	}
 	n.profileGiven = n.Profile != ""
 	if n.Profile == "" {
 		n.Profile = "drive"

@@ -51,6 +51,9 @@ type Inputs struct {
 	// summary.json: a batch merge has neither at hand, only what the plan
 	// recorded of them.
 	Recorded *Recorded
+	// prefetch holds what the study's one pass over network.pbf read for
+	// the stages after Read (see prefetchOSM).
+	prefetch *osm.Prefetch
 }
 
 // Recorded is what summary.json says of the road graph and the input files,
@@ -73,6 +76,9 @@ type Options struct {
 	Workers   int
 	// Progress, when set, is told each stage as it starts.
 	Progress func(stage string)
+	// Basemap says the caller will ask Basemap(in): its features are then
+	// read in the same pass over network.pbf as the other inputs.
+	Basemap bool
 }
 
 // Read reads every input the study names and assembles the coverage input.
@@ -87,7 +93,13 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 		in.Timings = append(in.Timings, StageTiming{name, time.Since(t0)})
 		return err
 	}
-	err := stage("road network", func() error { return in.readGraph(ctx, opt) })
+	// The road network stage reads network.pbf once for every stage.
+	err := stage("road network", func() (err error) {
+		if ctx, err = in.prefetchOSM(ctx, opt); err != nil {
+			return err
+		}
+		return in.readGraph(ctx, opt)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +107,7 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	if err := stage("bases", func() (err error) { bases, err = in.readBases(ctx, opt); return err }); err != nil {
 		return nil, err
 	}
+	in.Notes = append(in.Notes, gatedBases(in.Graph, bases, graph.SnapOptions{MaxDistanceM: st.Standard.Access.SnapDistanceM})...)
 	err = stage("population", func() error { return in.readPopulation(ctx) })
 	if err != nil {
 		return nil, err
@@ -153,20 +166,9 @@ func (in *Inputs) readGraph(ctx context.Context, opt Options) error {
 		in.Graph = g
 		return nil
 	}
-	p, err := osm.BuiltinProfile(st.Network.Profile)
+	p, err := st.driveProfile()
 	if err != nil {
 		return err
-	}
-	if st.Network.SpeedFactor > 0 {
-		p.SpeedFactor = st.Network.SpeedFactor
-	}
-	if b := st.Network.Barriers; b != nil {
-		switch {
-		case !*b:
-			p.Barriers = nil
-		case p.Barriers == nil:
-			p.Barriers = osm.DefaultBarrierRules()
-		}
 	}
 	in.Graph, err = osm.Build(ctx, pbf, p, osm.Options{Generator: opt.Generator})
 	return err

@@ -255,6 +255,10 @@ type Network struct {
 	// ignores them in the emergency profile. Nil keeps the profile's own
 	// (drive ignores them, emergency honours them).
 	Barriers *bool `yaml:"barriers"`
+	// TurnRestrictions, when set, overrides the profile's turn rule: true
+	// makes the drive profile obey OSM turn restrictions, false ignores them
+	// in the emergency profile. Nil keeps the profile's own.
+	TurnRestrictions *bool `yaml:"turn_restrictions"`
 	// profileGiven: the study named the profile (not the default drive).
 	profileGiven bool
 }

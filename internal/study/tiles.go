@@ -28,5 +28,5 @@ func TileInput(in *Inputs, res *coverage.Result, sres *shelter.Result) tiles.Inp
 // Basemap builds the study's base map: from its OSM extract when it names
 // one (network.pbf), else from its road graph.
 func Basemap(ctx context.Context, in *Inputs) (*tiles.Basemap, error) {
-	return tiles.BasemapFrom(ctx, in.Study.Network.PBF, in.Graph)
+	return tiles.BasemapFrom(in.osmContext(ctx), in.Study.Network.PBF, in.Graph)
 }

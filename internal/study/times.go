@@ -321,7 +321,7 @@ func WayClasses(ctx context.Context, in *Inputs, p *SpeedProfile) (map[int64]str
 			ids = append(ids, w)
 		}
 	}
-	return osm.WayHighways(ctx, in.Study.Network.PBF, ids, osm.Options{})
+	return osm.WayHighways(in.osmContext(ctx), in.Study.Network.PBF, ids, osm.Options{})
 }
 
 // TimeGraph is g re-weighted for period pr of p: each edge's time divided

@@ -90,17 +90,7 @@ func checkOSMZone(key, file, crs string, tags []string, b *BuiltupSpec, name, pb
 func (in *Inputs) readOSMZones(ctx context.Context, opt Options) error {
 	st := in.Study
 	for _, z := range st.OSMZones {
-		var filters []osm.TagMatch
-		for _, t := range z.Tags {
-			m, _ := osm.ParseTagMatch(t) // checked by Load
-			filters = append(filters, m)
-		}
-		if z.Builtup != nil {
-			for _, v := range z.Builtup.Landuse {
-				filters = append(filters, osm.TagMatch{Key: "landuse", Value: v})
-			}
-		}
-		areas, problems, err := osm.ExtractAreas(ctx, st.Network.PBF, filters, osm.Options{Procs: opt.Workers})
+		areas, problems, err := osm.ExtractAreas(ctx, st.Network.PBF, z.filters(), osm.Options{Procs: opt.Workers})
 		if err != nil {
 			return fmt.Errorf("zones %s: %w", z.Name, err)
 		}
