@@ -65,6 +65,19 @@ type Builder struct {
 	wayIDs       []int64
 }
 
+// Grow makes room for n more nodes and m more edges, so that adding them
+// does not reallocate (a growing slice holds its old and new arrays at
+// once: 2.25 times the final size at the last step).
+func (b *Builder) Grow(n, m int) {
+	b.osmIDs = slices.Grow(b.osmIDs, n)
+	b.lonE7 = slices.Grow(b.lonE7, n)
+	b.latE7 = slices.Grow(b.latE7, n)
+	b.from = slices.Grow(b.from, m)
+	b.to = slices.Grow(b.to, m)
+	b.w = slices.Grow(b.w, m)
+	b.way = slices.Grow(b.way, m)
+}
+
 // AddNode adds an OSM node at the fixed-point coordinate (lonE7, latE7) =
 // degrees × 1e7 and returns its builder index.
 func (b *Builder) AddNode(osmID int64, lonE7, latE7 int32) uint32 {
