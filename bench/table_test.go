@@ -148,3 +148,39 @@ func TestWriteEngineInputs(t *testing.T) {
 	defer func() { *tablePoints = old }()
 	tablePairs(t, g)
 }
+
+// BenchmarkPointToPoint_Malta: the server's travel-time query (one point
+// to one point, no limit) at 200 random node pairs of the table's places:
+// Dijkstra to all, PHAST to all, and the sweep restricted to the target's
+// node (RPHAST, its Targets built per query as the server does).
+func BenchmarkPointToPoint_Malta(b *testing.B) {
+	g := load(b, regions[2])
+	sources, targets := tablePairs(b, g)
+	sources, targets = sources[:200], targets[:200]
+	for _, m := range []string{"Dijkstra", "PHAST", "RPHAST"} {
+		b.Run(m, func(b *testing.B) {
+			s := route.NewSearch(g)
+			b.ReportAllocs()
+			cpu := reportCPU(b)
+			for b.Loop() {
+				for i, src := range sources {
+					opt := route.Options{}
+					switch m {
+					case "PHAST":
+						opt.Method = route.PHAST
+					case "RPHAST":
+						opt.Targets = route.NewTargets(g, targets[i:i+1])
+					}
+					if err := s.Run(context.Background(), []route.Seed{{Node: src}}, opt); err != nil {
+						b.Fatal(err)
+					}
+					if _, ok := s.Time(targets[i]); !ok {
+						b.Fatalf("pair %d not reached", i)
+					}
+				}
+			}
+			cpu()
+			b.ReportMetric(float64(len(sources)), "pairs")
+		})
+	}
+}

@@ -30,6 +30,13 @@ func (g *Graph) Chain(c int) (first, end, a, b NodeID) {
 	return NodeID(g.chainStart[c]), NodeID(g.chainStart[c+1]), g.chainA[c], g.chainB[c]
 }
 
+// ChainTable returns the chain table: chain c's interior nodes are
+// [starts[c], starts[c+1]), from core node a[c] to core node b[c]. The
+// slices belong to the graph.
+func (g *Graph) ChainTable() (starts []uint32, a, b []NodeID) {
+	return g.chainStart, g.chainA, g.chainB
+}
+
 // chainBucketShift sets the span of the ChainOf lookup buckets: 2^4 = 16
 // interior nodes, about five chains on OSM road graphs.
 const chainBucketShift = 4
@@ -86,19 +93,19 @@ func (g *Graph) buildCore() error {
 // coreArrays are the arrays derived from the edges and the chain table:
 // what a graph file of version 3 stores so that Open derives nothing.
 type coreArrays struct {
-	bucket             []uint32
-	off                []uint32
-	tgt                []NodeID
-	w                  []Seconds
-	chainInA, chainInB []Seconds
+	bucket []uint32
+	off    []uint32
+	tgt    []NodeID
+	w      []Seconds
+	hint   []uint8
 }
 
 func (g *Graph) setCore(a coreArrays) {
-	g.chainBucket, g.coreOff, g.coreTgt, g.coreW, g.chainInA, g.chainInB = a.bucket, a.off, a.tgt, a.w, a.chainInA, a.chainInB
+	g.chainBucket, g.coreOff, g.coreTgt, g.coreW, g.chainHint = a.bucket, a.off, a.tgt, a.w, a.hint
 }
 
 func (g *Graph) coreArrays() coreArrays {
-	return coreArrays{g.chainBucket, g.coreOff, g.coreTgt, g.coreW, g.chainInA, g.chainInB}
+	return coreArrays{g.chainBucket, g.coreOff, g.coreTgt, g.coreW, g.chainHint}
 }
 
 // checkStoredCore checks the core arrays read from a file against the ones
@@ -114,8 +121,8 @@ func (g *Graph) checkStoredCore() error {
 		return errors.New("stored chain lookup does not match the chain table")
 	case !slices.Equal(stored.off, want.off) || !slices.Equal(stored.tgt, want.tgt) || !sameTimes(stored.w, want.w):
 		return errors.New("stored core graph does not match the edges")
-	case !sameTimes(stored.chainInA, want.chainInA) || !sameTimes(stored.chainInB, want.chainInB):
-		return errors.New("stored chain times do not match the edges")
+	case !slices.Equal(stored.hint, want.hint):
+		return errors.New("stored chain hints do not match the edges")
 	}
 	g.setCore(stored)
 	return nil
@@ -184,10 +191,10 @@ func chainBuckets(chainStart []uint32, nc, n uint32) []uint32 {
 }
 
 // deriveCore derives the core rows (direct core-to-core edges, then one
-// shortcut per chain direction) and the chain in-times from a checked
-// chain table (g.chainBucket set).
+// shortcut per chain direction) from a checked chain table (g.chainBucket
+// set).
 func (g *Graph) deriveCore() coreArrays {
-	n, nc := uint32(g.NumNodes()), g.nCore
+	nc := g.nCore
 	a := coreArrays{bucket: g.chainBucket, off: make([]uint32, nc+1)}
 	for u := NodeID(0); uint32(u) < nc; u++ {
 		for e := g.offsets[u]; e < g.offsets[u+1]; e++ {
@@ -220,9 +227,8 @@ func (g *Graph) deriveCore() coreArrays {
 	if a.tgt == nil {
 		a.tgt, a.w = []NodeID{}, []Seconds{}
 	}
-	// The chain in-times: what a pass along each chain adds, in chain order.
-	a.chainInA = make([]Seconds, n-nc)
-	a.chainInB = make([]Seconds, n-nc)
+	nc32 := NodeID(nc)
+	a.hint = make([]uint8, 2*(uint32(g.NumNodes())-nc))
 	for c := range g.chainA {
 		first, end, ca, cb := g.Chain(c)
 		for x := first; x < end; x++ {
@@ -233,11 +239,33 @@ func (g *Graph) deriveCore() coreArrays {
 			if x == end-1 {
 				next = cb
 			}
-			a.chainInA[x-NodeID(nc)] = g.edgeTime(prev, x)
-			a.chainInB[x-NodeID(nc)] = g.edgeTime(next, x)
+			i := 2 * int(x-nc32)
+			a.hint[i], a.hint[i+1] = g.rowPos(prev, x), g.rowPos(next, x)
 		}
 	}
 	return a
+}
+
+// NoHint is a chain hint that says: look the edge up (EdgeWeight).
+const NoHint = 255
+
+// rowPos returns where the edge EdgeWeight(u, v) takes sits in u's row, or
+// NoHint (no edge, or too far into the row for a byte).
+func (g *Graph) rowPos(u, v NodeID) uint8 {
+	if e := g.edgeTo(u, v); e != NoEdge && uint32(e)-g.offsets[u] < NoHint {
+		return uint8(uint32(e) - g.offsets[u])
+	}
+	return NoHint
+}
+
+// edgeTo returns the edge EdgeWeight(u, v) takes, or NoEdge.
+func (g *Graph) edgeTo(u, v NodeID) EdgeID {
+	for e := g.offsets[u]; e < g.offsets[u+1]; e++ {
+		if g.targets[e] == v {
+			return EdgeID(e)
+		}
+	}
+	return NoEdge
 }
 
 // edgeTime is EdgeWeight's time, or +Inf when there is no edge.
@@ -248,12 +276,50 @@ func (g *Graph) edgeTime(u, v NodeID) Seconds {
 	return Seconds(math.Inf(1))
 }
 
-// ChainTimes returns the chain in-times by interior index v−NumCore(): the
-// time of the edge into chain node v from its neighbour on the A side
-// (inA) and on the B side (inB), +Inf where the chain cannot be driven
-// that way. A pass along a chain reads them in order. They belong to the
-// graph.
-func (g *Graph) ChainTimes() (inA, inB []Seconds) { return g.chainInA, g.chainInB }
+// ChainInTimes returns the in-times of chain c's interior nodes, in chain
+// order, in inA and inB (reused when long enough): inA[i] is the time of
+// the edge into the i-th node from its neighbour on the A side, inB[i] from
+// its neighbour on the B side, +Inf where the chain cannot be driven that
+// way; EdgeWeight's times (the cheapest of parallel edges), found through
+// ChainHints without scanning a row.
+func (g *Graph) ChainInTimes(c int, inA, inB []Seconds) ([]Seconds, []Seconds) {
+	first, end, a, b := g.Chain(c)
+	n := int(end - first)
+	if cap(inA) < n {
+		inA, inB = make([]Seconds, n, 2*n), make([]Seconds, n, 2*n)
+	}
+	inA, inB = inA[:n], inB[:n]
+	hint := g.chainHint[2*int(first-NodeID(g.nCore)) : 2*int(end-NodeID(g.nCore))]
+	for i := 0; i < n; i++ {
+		x := first + NodeID(i)
+		prev, next := x-1, x+1
+		if i == 0 {
+			prev = a
+		}
+		if i == n-1 {
+			next = b
+		}
+		inA[i] = g.hinted(prev, x, hint[2*i])
+		inB[i] = g.hinted(next, x, hint[2*i+1])
+	}
+	return inA, inB
+}
+
+// ChainHints returns the chain hints by interior index i = v−NumCore(), two
+// a node: at 2i where the edge into v from its neighbour on the A side (v−1,
+// or the chain's A end) sits in that neighbour's row, at 2i+1 where the
+// edge from its neighbour on the B side sits in that one's row; NoHint where
+// there is no such edge or it must be looked up (EdgeWeight). The slice
+// belongs to the graph.
+func (g *Graph) ChainHints() []uint8 { return g.chainHint }
+
+// hinted returns the time of the edge u→v at position h of u's row.
+func (g *Graph) hinted(u, v NodeID, h uint8) Seconds {
+	if h != NoHint {
+		return g.weights[g.offsets[u]+uint32(h)]
+	}
+	return g.edgeTime(u, v)
+}
 
 // drive follows chain c from interior node from (entered from core node
 // entry) in direction step (+1 towards b, -1 towards a) to the core node at

@@ -43,8 +43,7 @@ import (
 //	…             the core layout, arrays each zero-padded to a multiple of 8:
 //	              chain lookup buckets ((N−R)/16+1)×u32, core offsets
 //	              (R+1)×u32, core heads E×u32, core times E×f64, chain
-//	              in-times from the A side (N−R)×f64 and from the B side
-//	              (N−R)×f64 (see ChainTimes)
+//	              hints 2(N−R)×u8 (see ChainHints)
 //	…             when H = 1, arrays each zero-padded to a multiple of 8:
 //	              ranks R×u32, sweep order R×u32, up offsets (R+1)×u32, up
 //	              heads U×u32, up times U×f64, down offsets (R+1)×u32, down
@@ -107,7 +106,7 @@ func baseSize(n, m, w, c, k, metaLen int) int {
 // coreSize returns the size of the core layout's arrays for n nodes, r
 // core nodes and e core edges.
 func coreSize(n, r, e int) int {
-	return pad8(4*((n-r)>>chainBucketShift+1)) + pad8(4*(r+1)) + pad8(4*e) + 8*e + 16*(n-r)
+	return pad8(4*((n-r)>>chainBucketShift+1)) + pad8(4*(r+1)) + pad8(4*e) + 8*e + pad8(2*(n-r))
 }
 
 // chSize returns the size of the hierarchy section's arrays for r core
@@ -260,8 +259,8 @@ func (g *Graph) WriteTo(w io.Writer) (int64, error) {
 	u32(g.coreOff)
 	u32(nodeIDs(g.coreTgt))
 	u64(float64Bits(g.coreW))
-	u64(float64Bits(g.chainInA))
-	u64(float64Bits(g.chainInB))
+	put(g.chainHint)
+	align()
 	if h := g.ch; h != nil {
 		u32(h.rank)
 		u32(nodeIDs(h.order))
@@ -426,8 +425,8 @@ func Decode(b []byte) (*Graph, error) {
 	g.coreOff = u32(nCore + 1)
 	g.coreTgt = nodes(nCoreE)
 	g.coreW = f64(nCoreE)
-	g.chainInA = f64(n - nCore)
-	g.chainInB = f64(n - nCore)
+	g.chainHint = slices.Clone(b[off : off+2*(n-nCore)])
+	off += pad8(2 * (n - nCore))
 	if h.hasCH {
 		ch := &Hierarchy{}
 		ch.rank = u32(nCore)

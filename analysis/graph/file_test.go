@@ -153,7 +153,7 @@ type fileLayout struct {
 	// The derived section: its counts, the core layout, and the
 	// hierarchy's arrays when hasCH is 1.
 	chHeader, coreE, hasCH, nUp, nDown                                    int
-	buckets, coreOffsets, coreHeads, coreTimes, chainInA, chainInB        int
+	buckets, coreOffsets, coreHeads, coreTimes, chainHints                int
 	rank, order, upOffsets, upHeads, upTimes, dnOffsets, dnTails, dnTimes int
 	// The bounding box (4 × i32), and the chunk table (chunks CRCs at table).
 	bound, table, chunks int
@@ -192,8 +192,7 @@ func layoutOf(tb testing.TB, b []byte) fileLayout {
 	l.coreOffsets = next(4 * (l.nCore + 1))
 	l.coreHeads = next(4 * l.coreE)
 	l.coreTimes = next(8 * l.coreE)
-	l.chainInA = next(8 * (l.n - l.nCore))
-	l.chainInB = next(8 * (l.n - l.nCore))
+	l.chainHints = next(2 * (l.n - l.nCore))
 	if l.hasCH == 1 {
 		l.rank = next(4 * l.nCore)
 		l.order = next(4 * l.nCore)
@@ -815,10 +814,7 @@ func TestDecodeChecksConsistency(t *testing.T) {
 			le.PutUint64(c[l.coreTimes:], math.Float64bits(math.Float64frombits(le.Uint64(c[l.coreTimes:]))+1e-9))
 		}, "core graph"},
 		{"core offsets", func(c []byte) { put32(c, l.coreOffsets+4, le.Uint32(c[l.coreOffsets+4:])+1) }, "core graph"},
-		{"chain time from A", func(c []byte) {
-			le.PutUint64(c[l.chainInA:], math.Float64bits(math.Float64frombits(le.Uint64(c[l.chainInA:]))*2))
-		}, "chain times"},
-		{"chain time from B lost", func(c []byte) { le.PutUint64(c[l.chainInB:], math.Float64bits(math.Inf(1))) }, "chain times"},
+		{"chain hint", func(c []byte) { c[l.chainHints+1] ^= 1 }, "chain hints"},
 		{"chains start after the core", func(c []byte) { put32(c, l.chainStarts, uint32(l.nCore+1)) }, "chains cover"},
 		{"chain ends at an interior node", func(c []byte) { put32(c, l.chainA, uint32(l.n-1)) }, "not core"},
 		{"empty chain", func(c []byte) { put32(c, l.chainStarts+4, uint32(l.nCore)) }, "chain 0"},

@@ -71,8 +71,8 @@ func decodeSeeds(tb testing.TB) map[string][]byte {
 			reseal(c)
 		}),
 		"chain-table-broken": with(func(c []byte) { binary.LittleEndian.PutUint32(c[l.chainA:], uint32(l.n-1)); reseal(c) }),
-		"stored-chain-time-wrong": with(func(c []byte) {
-			binary.LittleEndian.PutUint64(c[l.chainInA:], math.Float64bits(7))
+		"stored-core-time-wrong": with(func(c []byte) {
+			binary.LittleEndian.PutUint64(c[l.coreTimes:], math.Float64bits(7))
 			reseal(c)
 		}),
 	}

@@ -53,8 +53,7 @@ type Graph struct {
 	coreOff     []uint32 // len nCore+1
 	coreTgt     []NodeID
 	coreW       []Seconds
-	chainInA    []Seconds // by interior index v−nCore: time of the edge into v from its A-side neighbour (+Inf: none)
-	chainInB    []Seconds // the same from its B-side neighbour
+	chainHint   []uint8 // by interior index i = v−nCore, 2 each: where the edge into v from its A-side neighbour sits in that neighbour's row, and from its B-side neighbour (255: look it up)
 
 	ch *Hierarchy // contraction hierarchy over the core graph (ch.go), or nil
 
@@ -222,5 +221,5 @@ func (g *Graph) Reverse() *Graph {
 func (g *Graph) MemoryBytes() int {
 	n, m := g.NumNodes(), g.NumEdges()
 	return 4*(n+1) + m*(4+8+4) + n*(8+4+4+4) + 8*len(g.wayIDs) + 4*len(g.cSize) +
-		4*len(g.chainStart) + 8*len(g.chainA) + 4*len(g.chainBucket) + 4*len(g.coreOff) + 12*len(g.coreTgt) + 8*len(g.chainInA) + 8*len(g.chainInB)
+		4*len(g.chainStart) + 8*len(g.chainA) + 4*len(g.chainBucket) + 4*len(g.coreOff) + 12*len(g.coreTgt) + len(g.chainHint)
 }

@@ -35,7 +35,7 @@ type OpenOptions struct {
 // Open maps the graph file at path into memory read-only and returns a
 // graph whose arrays are slices of the mapping. Opening costs the header,
 // the checksums of the file's 8 MiB chunks, checked on every core at once
-// (see OpenOptions), and nothing else: the core graph, the chain times, the
+// (see OpenOptions), and nothing else: the core graph, the chain hints, the
 // hierarchy's sweep order and the bounding box are stored in the file and
 // mapped like the rest, so nothing is derived or copied on the heap and no
 // array is scanned. The pages are the operating system's page cache, shared
@@ -271,8 +271,8 @@ func decodeInPlace(b []byte, opt OpenOptions) (*Graph, error) {
 	g.coreOff = take32(h.nCore + 1)
 	g.coreTgt = takeNodes(h.coreE)
 	g.coreW = takeF64(h.coreE)
-	g.chainInA = takeF64(n - h.nCore)
-	g.chainInB = takeF64(n - h.nCore)
+	g.chainHint = view[uint8](b, off, 2*(n-h.nCore))
+	off += pad8(2 * (n - h.nCore))
 	if h.hasCH {
 		ch := &Hierarchy{}
 		ch.rank = take32(h.nCore)

@@ -67,6 +67,9 @@ func (s *Search) runPHAST(ctx context.Context, limit graph.Seconds) error {
 		return err
 	}
 	nc := g.NumCore()
+	if src, ok := s.oneSource(); ok {
+		return s.sweepOne(ctx, src, limit)
+	}
 	if cap(s.sweep) < nc {
 		s.sweep = make([]phastState, nc)
 	}
@@ -98,6 +101,63 @@ func (s *Search) runPHAST(ctx context.Context, limit graph.Seconds) error {
 	for p, v := range h.Order() {
 		if b := sw[p]; b.t <= limit && b.t != Unreached {
 			node[v] = nodeState{t: b.t, src: b.src, settled: true, seen: true}
+			s.settled = append(s.settled, v)
+		} else {
+			node[v] = nodeState{}
+		}
+	}
+	return nil
+}
+
+// oneSource returns the source number all of this run's seeds share, if
+// they share one.
+func (s *Search) oneSource() (int32, bool) {
+	src, ok := int32(-1), false
+	for _, v := range s.touched {
+		if nv := &s.node[v]; nv.seen {
+			if ok && nv.src != src {
+				return 0, false
+			}
+			src, ok = nv.src, true
+		}
+	}
+	return src, ok
+}
+
+// sweepOne is the downward sweep when every label comes from source src:
+// times only (half the memory of a label with its source), the same sums
+// and the same minima, so the same answer bit for bit.
+func (s *Search) sweepOne(ctx context.Context, src int32, limit graph.Seconds) error {
+	h := s.g.Hierarchy()
+	nc := s.g.NumCore()
+	if cap(s.sweepT) < nc {
+		s.sweepT = make([]graph.Seconds, nc)
+	}
+	sw := s.sweepT[:nc]
+	for p := range sw {
+		sw[p] = Unreached
+	}
+	for _, v := range s.touched {
+		sw[h.Position(v)] = s.node[v].t
+	}
+	dnOff, dnSrc, dnW := h.Down()
+	for p := range sw {
+		b := sw[p]
+		for e, end := dnOff[p], dnOff[p+1]; e < end; e++ {
+			if t := sw[dnSrc[e]] + dnW[e]; t < b {
+				b = t
+			}
+		}
+		sw[p] = b
+		if p&65535 == 65535 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	s.wide = true
+	node := s.node
+	for p, v := range h.Order() {
+		if t := sw[p]; t <= limit && t != Unreached {
+			node[v] = nodeState{t: t, src: src, settled: true, seen: true}
 			s.settled = append(s.settled, v)
 		} else {
 			node[v] = nodeState{}

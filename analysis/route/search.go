@@ -81,16 +81,19 @@ type Search struct {
 	points     []*snapSeed // the snapped points of this run's seeds, by road (roadKey)
 	mark       []uint32    // chain filled in generation gen
 	gen        uint32
-	sweep      []phastState // PHAST labels by sweep position
-	batch      batch        // batched RPHAST labels (ForEach with Targets)
-	wide       bool         // the last run may have written any node: reset clears the core nodes
-	dirty      bool         // chain nodes may hold a wide run's states: cleanChains clears them
-	seedChains []int32      // chains holding a seed in this run, sorted, each once
-	fill_      []*filler    // per fill worker: sweep buffers and the nodes it settled
+	sweep      []phastState    // PHAST labels by sweep position
+	sweepT     []graph.Seconds // PHAST times by sweep position (one source)
+	batch      batch           // batched RPHAST labels (ForEach with Targets)
+	wide       bool            // the last run may have written any node: reset clears the core nodes
+	dirty      bool            // chain nodes may hold a wide run's states: cleanChains clears them
+	seedChains []int32         // chains holding a seed in this run, sorted, each once
+	fill_      []*filler       // per fill worker: sweep buffers and the nodes it settled
 }
 
 // filler holds one fill goroutine's scratch and output.
 type filler struct {
+	inA     []graph.Seconds // the chain's in-times (graph.ChainInTimes)
+	inB     []graph.Seconds
 	fwdT    []graph.Seconds
 	fwdS    []int32
 	local   []Seed
@@ -332,25 +335,128 @@ func (s *Search) fillChains(limit graph.Seconds) {
 // fillRange fills the chains [lo, hi) of a wide search: every chain node
 // gets its state. Chains holding a seed are left to fill (fillChains).
 func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
+	// chainPass's two passes, inlined over the chain table with the chain
+	// in-times read from the rows on the way (where graph.ChainHints says):
+	// chains hold three nodes on average, so the cost per chain counts.
 	g := s.g
 	node := s.node
+	starts, ends0, ends1 := g.ChainTable()
+	hints := g.ChainHints()
+	nCore := graph.NodeID(g.NumCore())
+	off, _, wt := g.CSR()
 	seeds := s.seedChains
 	j, _ := slices.BinarySearch(seeds, int32(lo))
+	settled := f.settled
+	fwdT, fwdS := f.fwdT, f.fwdS
 	for c := lo; c < hi; c++ {
-		first, end, a, b := g.Chain(c)
+		first, end := graph.NodeID(starts[c]), graph.NodeID(starts[c+1])
+		out := node[first:end]
 		if j < len(seeds) && int(seeds[j]) == c {
 			j++
-			clear(node[first:end]) // fill writes only what it reaches
+			clear(out) // fill writes only what it reaches
 			continue
 		}
-		ta, sa := s.final(a)
-		tb, sb := s.final(b)
+		ta, sa := Unreached, int32(-1)
+		if na := &node[ends0[c]]; na.settled {
+			ta, sa = na.t, na.src
+		}
+		tb, sb := Unreached, int32(-1)
+		if nb := &node[ends1[c]]; nb.settled {
+			tb, sb = nb.t, nb.src
+		}
 		if ta > limit && tb > limit {
-			clear(node[first:end])
+			clear(out)
 			continue
 		}
-		s.chainPass(f, first, end, ta, sa, tb, sb, limit, false)
+		n := len(out)
+		hint := hints[2*int(first-nCore) : 2*int(end-nCore)]
+		hint = hint[:2*n]
+		// The edges into the chain from its ends.
+		wa, wb := Unreached, Unreached
+		if h := hint[0]; h != graph.NoHint {
+			wa = wt[off[ends0[c]]+uint32(h)]
+		} else if ew, ok := g.EdgeWeight(ends0[c], first); ok {
+			wa = ew
+		}
+		if h := hint[2*n-1]; h != graph.NoHint {
+			wb = wt[off[ends1[c]]+uint32(h)]
+		} else if ew, ok := g.EdgeWeight(ends1[c], end-1); ok {
+			wb = ew
+		}
+		if n == 1 { // a single node between two junctions: both passes at once
+			t1, s1 := ta+wa, sa
+			if wa == Unreached {
+				s1 = -1
+			}
+			t2, s2 := tb+wb, sb
+			if wb == Unreached {
+				s2 = -1
+			}
+			if t2 < t1 || (t2 == t1 && s2 < s1) {
+				t1, s1 = t2, s2
+			}
+			if t1 <= limit && t1 != Unreached {
+				out[0] = nodeState{t: t1, src: s1, settled: true, seen: true}
+				settled = append(settled, first)
+			} else {
+				out[0] = nodeState{}
+			}
+			continue
+		}
+		if n > len(fwdT) {
+			fwdT, fwdS = make([]graph.Seconds, 2*n), make([]int32, 2*n)
+		}
+		ft, fs := fwdT[:n], fwdS[:n]
+		// From A.
+		cur, src := ta+wa, sa
+		if wa == Unreached {
+			src = -1
+		}
+		ft[0], fs[0] = cur, src
+		for i := 1; i < n; i++ {
+			x := first + graph.NodeID(i)
+			w := Unreached
+			if h := hint[2*i]; h != graph.NoHint {
+				w = wt[off[x-1]+uint32(h)]
+			} else if ew, ok := g.EdgeWeight(x-1, x); ok {
+				w = ew
+			}
+			cur += w
+			if w == Unreached {
+				src = -1
+			}
+			ft[i], fs[i] = cur, src
+		}
+		// From B, keeping the better of the two passes.
+		cur, src = tb, sb
+		for i := n - 1; i >= 0; i-- {
+			x := first + graph.NodeID(i)
+			w := wb
+			if i < n-1 {
+				w = Unreached
+				if h := hint[2*i+1]; h != graph.NoHint {
+					w = wt[off[x+1]+uint32(h)]
+				} else if ew, ok := g.EdgeWeight(x+1, x); ok {
+					w = ew
+				}
+			}
+			cur += w
+			if w == Unreached {
+				src = -1
+			}
+			bt, bs := ft[i], fs[i]
+			if cur < bt || (cur == bt && src < bs) {
+				bt, bs = cur, src
+			}
+			if bt <= limit && bt != Unreached {
+				out[i] = nodeState{t: bt, src: bs, settled: true, seen: true}
+				settled = append(settled, x)
+			} else {
+				out[i] = nodeState{}
+			}
+		}
 	}
+	f.settled, f.fwdT, f.fwdS = settled, fwdT, fwdS
 }
 
 // chainPass writes the state of every node of the chain [first, end) from
@@ -359,9 +465,10 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 // in-times in order (as a node-by-node Dijkstra would), one from B, the
 // better of the two at each node (ties: the lower source). With track, the
 // reached nodes are listed as touched too (their states were clear).
-func (s *Search) chainPass(f *filler, first, end graph.NodeID, ta graph.Seconds, sa int32, tb graph.Seconds, sb int32, limit graph.Seconds, track bool) {
-	nCore := graph.NodeID(s.g.NumCore())
-	inA, inB := s.g.ChainTimes()
+func (s *Search) chainPass(f *filler, c int, ta graph.Seconds, sa int32, tb graph.Seconds, sb int32, limit graph.Seconds, track bool) {
+	first, end, _, _ := s.g.Chain(c)
+	f.inA, f.inB = s.g.ChainInTimes(c, f.inA, f.inB)
+	inA, inB := f.inA, f.inB
 	// From A: cur is the time of the pass so far (Unreached, source −1,
 	// past an edge the chain lacks this way), kept in f's buffers.
 	n := int(end - first)
@@ -370,7 +477,7 @@ func (s *Search) chainPass(f *filler, first, end graph.NodeID, ta graph.Seconds,
 	}
 	fwdT, fwdS := f.fwdT[:n], f.fwdS[:n]
 	cur, src := ta, sa
-	for i, w := range inA[first-nCore : end-nCore] {
+	for i, w := range inA {
 		cur += w
 		if w == Unreached {
 			src = -1
@@ -379,7 +486,7 @@ func (s *Search) chainPass(f *filler, first, end graph.NodeID, ta graph.Seconds,
 	}
 	// From B, keeping the better of the two passes.
 	cur, src = tb, sb
-	inb := inB[first-nCore : end-nCore]
+	inb := inB
 	out := s.node[first:end]
 	for i := n - 1; i >= 0; i-- {
 		w := inb[i]
@@ -410,15 +517,15 @@ func (s *Search) chainPass(f *filler, first, end graph.NodeID, ta graph.Seconds,
 // them clear (a narrow search, or fillRange cleared them).
 func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	g := s.g
-	nCore := graph.NodeID(g.NumCore())
-	inA, inB := g.ChainTimes()
 	first, end, a, b := g.Chain(c)
 	if _, seeded := slices.BinarySearch(s.seedChains, int32(c)); !seeded {
 		ta, sa := s.final(a)
 		tb, sb := s.final(b)
-		s.chainPass(f, first, end, ta, sa, tb, sb, limit, true)
+		s.chainPass(f, c, ta, sa, tb, sb, limit, true)
 		return
 	}
+	f.inA, f.inB = g.ChainInTimes(c, f.inA, f.inB)
+	inA, inB := f.inA, f.inB
 	f.local = f.local[:0]
 	for _, sd := range s.chainSeeds {
 		if sd.Node >= first && sd.Node < end {
@@ -432,7 +539,7 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	f.fwdT, f.fwdS = f.fwdT[:0], f.fwdS[:0]
 	cur, src := s.final(a)
 	for x := first; x < end; x++ {
-		if w := inA[x-nCore]; w != Unreached {
+		if w := inA[x-first]; w != Unreached {
 			cur += w
 		} else {
 			cur, src = Unreached, -1
@@ -447,7 +554,7 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	}
 	cur, src = s.final(b)
 	for x := end - 1; x >= first; x-- {
-		if w := inB[x-nCore]; w != Unreached {
+		if w := inB[x-first]; w != Unreached {
 			cur += w
 		} else {
 			cur, src = Unreached, -1
@@ -542,6 +649,17 @@ func (s *Search) TreeInto(t *Tree) {
 		t.Time, t.Source = make([]graph.Seconds, n), make([]int32, n)
 	}
 	t.Time, t.Source = t.Time[:n], t.Source[:n]
+	if s.wide {
+		// A wide run left every node's state valid: copy them in order.
+		for i := range s.node {
+			if nv := &s.node[i]; nv.settled {
+				t.Time[i], t.Source[i] = nv.t, nv.src
+			} else {
+				t.Time[i], t.Source[i] = Unreached, -1
+			}
+		}
+		return
+	}
 	for i := range t.Time {
 		t.Time[i] = Unreached
 		t.Source[i] = -1

@@ -115,7 +115,10 @@ func (st *Study) TravelTime(ctx context.Context, q TravelTimeQuery) (*TravelTime
 	}
 	sr := st.search()
 	defer st.release(sr)
-	if err := sr.Run(ctx, route.SnapSeeds(g, a, 0, 0), route.Options{}); err != nil {
+	// One target: the sweep restricted to the ends of b's road (RPHAST;
+	// Dijkstra on a graph without a hierarchy, where Targets is nil).
+	tg := route.NewTargets(g, []graph.NodeID{b.Tail, g.Head(b.Edge)})
+	if err := sr.Run(ctx, route.SnapSeeds(g, a, 0, 0), route.Options{Targets: tg}); err != nil {
 		return nil, err
 	}
 	t, _, ok := route.PointTime(sr, b)
