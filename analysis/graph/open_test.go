@@ -165,7 +165,9 @@ func TestOpenChecksPolicy(t *testing.T) {
 			t.Errorf("Open(byte of the %s flipped, SkipChecksum) = %v, want the file taken as it is", at.name, err)
 		}
 		if err == nil {
-			m.Close()
+			if err := m.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
 		}
 	}
 	c := slices.Clone(b)
