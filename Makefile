@@ -339,3 +339,10 @@ web-check-deps: ## npm ci playwright-core for the web map's headless-Chromium te
 bench-load: build ## load test of serve on loopback (tiles at 1000/s, isochrones at 20/s) into bench/out/load.txt
 	@mkdir -p bench/out
 	$(GO) run ./bench/load -bin $(BIN) -duration 10s | tee bench/out/load.txt
+
+.PHONY: image-check batch-speedup
+image-check: deps ## (root) the Containerfile's runtime stage built with debootstrap; a batch plan run in it, chrooted, equals the host's run (not part of make test)
+	bench/image-check.sh $(IMAGE_WORK)
+
+batch-speedup: ## batch run-local with 1 and 2 workers on Porto's real roads (RESCUEGRID_SHARED=SHARED): wall and CPU seconds per worker count
+	bench/batch-speedup.sh $(SPEEDUP_WORK)

@@ -72,6 +72,32 @@ func busyFractions(in Input, nearest []int32) (*BusyResult, error) {
 	return out, nil
 }
 
+// expectedCells sets res.Busy, each base's busy fraction (derived from
+// the residents whose nearest base it is, over the whole study), and the
+// cells' Expected: 1 − Π q_b over the bases within the circle, multiplied
+// in base order.
+func expectedCells(in Input, res *Result, cover [][]int32) error {
+	n := len(in.Cells)
+	if len(cover) != n || len(res.Cells.Base) != n {
+		return fmt.Errorf("%w: busy teams: %d cells but covering bases for %d", ErrInput, n, len(cover))
+	}
+	var err error
+	if res.Busy, err = busyFractions(in, res.Cells.Base); err != nil {
+		return err
+	}
+	q := res.Busy.Fraction
+	e := make([]float64, n)
+	for i, bs := range cover {
+		all := 1.0
+		for _, b := range bs {
+			all *= q[b]
+		}
+		e[i] = 1 - all
+	}
+	res.Cells.Expected = e
+	return nil
+}
+
 // expected sums the cells' expected coverage into the units and the
 // summary: expected residents reached in time.
 func expected(in Input, res *Result) {

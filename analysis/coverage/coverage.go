@@ -210,28 +210,21 @@ func Search(ctx context.Context, in Input) (*Partial, error) {
 		return nil, err
 	}
 	nodeBandCells := nodeBands(s, nc, std.IsochroneMinutes)
-	var busy []float64
 	if in.Busy != nil {
-		if res.Busy, err = busyFractions(in, c.Base); err != nil {
+		// Checked here, used by Finish: a bad fraction fails before the searches.
+		if _, err := busyFractions(in, c.Base); err != nil {
 			return nil, err
 		}
-		busy = res.Busy.Fraction
 	}
 
 	// One bounded search per base.
 	horizon := std.Rescue.SecondBaseHorizonMinutes * 60
 	maxBand := std.IsochroneMinutes[len(std.IsochroneMinutes)-1] * 60
-	perBase, err := perBaseSearches(ctx, in, s, nc, seeds, snaps, connector, c.NoRoad, math.Max(horizon, maxBand), target, busy)
+	perBase, err := perBaseSearches(ctx, in, s, nc, seeds, snaps, connector, c.NoRoad, math.Max(horizon, maxBand), target, in.Busy != nil)
 	if err != nil {
 		return nil, err
 	}
 	c.Time2, c.Base2, c.CoveredBy, c.OwnCovered = perBase.time2, perBase.base2, perBase.count, perBase.own
-	if busy != nil {
-		c.Expected = make([]float64, n)
-		for i, q := range perBase.allBusy {
-			c.Expected[i] = 1 - q
-		}
-	}
 	c.Within = make([]bool, n)
 	for i := range c.Within {
 		c.Within[i] = c.Time[i] <= target
@@ -241,7 +234,7 @@ func Search(ctx context.Context, in Input) (*Partial, error) {
 	}
 
 	p := &Partial{
-		Cells: res.Cells, Bases: res.Bases, UnplacedBases: res.Summary.UnplacedBases, Busy: res.Busy,
+		Cells: res.Cells, Bases: res.Bases, UnplacedBases: res.Summary.UnplacedBases, Cover: perBase.cover,
 		Only: perBase.only, Covered: perBase.covered, BaseBands: perBase.iso,
 		NodeBands: nodeBandCells,
 	}
@@ -376,7 +369,12 @@ func Finish(ctx context.Context, in Input, p *Partial) (*Result, error) {
 	if in.Workers <= 0 {
 		in.Workers = runtime.GOMAXPROCS(0)
 	}
-	res := &Result{Cells: p.Cells, Bases: p.Bases, Busy: p.Busy}
+	res := &Result{Cells: p.Cells, Bases: p.Bases}
+	if in.Busy != nil {
+		if err := expectedCells(in, res, p.Cover); err != nil {
+			return nil, err
+		}
+	}
 	res.Summary.UnplacedBases = p.UnplacedBases
 	for _, b := range p.Bases {
 		if b.Moved != "" {

@@ -21,7 +21,11 @@ type Partial struct {
 	Covered       []float64    // per base: residents it reaches within the rescue circle
 	BaseBands     [][]Band     // per base, per band (nil for an unplaced base)
 	NodeBands     [][]h3.Cell  // per band: cells of road nodes reached within it, sorted
-	Busy          *BusyResult  // the busy fractions used; nil without Input.Busy
+	// Cover is, per cell, the bases within the rescue circle in ascending
+	// order: with Input.Busy, Finish derives the busy fractions (from
+	// every cell's nearest base) and the expected coverage from them.
+	// nil without Input.Busy.
+	Cover [][]int32
 }
 
 // Band is the cells one base reaches within one isochrone band.

@@ -20,7 +20,7 @@ type perBaseResult struct {
 	count   []int32   // per cell: bases within the rescue circle
 	only    []int32   // per cell: the base, when exactly one covers it
 	own     []bool    // per cell: a base of its own unit covers it
-	allBusy []float64 // per cell: Π busy fraction over the bases within the circle (nil without busy fractions)
+	cover   [][]int32 // per cell: the bases within the rescue circle, ascending (nil unless asked)
 	covered []float64
 	iso     [][]Band // per base, per isochrone band
 }
@@ -44,20 +44,17 @@ type baseAcc struct {
 	last   []int32
 	own    []bool
 	stamp  []int32
-	busy   []float64 // Π busy fraction of the bases within the circle
+	cover  [][]int32 // the bases within the circle (nil unless asked)
 }
 
-func newBaseAcc(n int, withBusy bool) *baseAcc {
+func newBaseAcc(n int, withCover bool) *baseAcc {
 	a := &baseAcc{t1: make([]float64, n), t2: make([]float64, n), b1: make([]int32, n), b2: make([]int32, n),
 		count: make([]int32, n), last: make([]int32, n), own: make([]bool, n), stamp: make([]int32, n)}
 	for i := range a.t1 {
 		a.t1[i], a.t2[i], a.b1[i], a.b2[i] = math.Inf(1), math.Inf(1), -1, -1
 	}
-	if withBusy {
-		a.busy = make([]float64, n)
-		for i := range a.busy {
-			a.busy[i] = 1
-		}
+	if withCover {
+		a.cover = make([][]int32, n)
 	}
 	return a
 }
@@ -72,24 +69,23 @@ type perBasePass struct {
 	nc        []h3.Cell
 	horizon   float64
 	target    float64
-	busy      []float64
 	r         *perBaseResult
 }
 
-func perBaseSearches(ctx context.Context, in Input, spare *route.Search, nc []h3.Cell, seeds [][]route.Seed, snaps []graph.Snap, connector []float64, noRoad []bool, horizon, target float64, busy []float64) (*perBaseResult, error) {
+func perBaseSearches(ctx context.Context, in Input, spare *route.Search, nc []h3.Cell, seeds [][]route.Seed, snaps []graph.Snap, connector []float64, noRoad []bool, horizon, target float64, withCover bool) (*perBaseResult, error) {
 	g := in.Graph
 	n := len(in.Cells)
 	off, idx := route.SnapIndex(g, snaps, noRoad)
 	accs := make(chan *baseAcc, in.Workers)
 	var used []*baseAcc
 	for w := 0; w < in.Workers; w++ {
-		a := newBaseAcc(n, busy != nil)
+		a := newBaseAcc(n, withCover)
 		used = append(used, a)
 		accs <- a
 	}
 	r := &perBaseResult{covered: make([]float64, len(in.Bases)), iso: make([][]Band, len(in.Bases))}
 	pass := &perBasePass{in: in, snaps: snaps, connector: connector, off: off, idx: idx, nc: nc,
-		horizon: horizon, target: target, busy: busy, r: r}
+		horizon: horizon, target: target, r: r}
 	var groups [][]route.Seed
 	var which []int
 	for b, sd := range seeds {
@@ -147,7 +143,7 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r.merge(n, used, busy != nil)
+	r.merge(n, used, withCover)
 	return r, nil
 }
 
@@ -201,8 +197,9 @@ func (pass *perBasePass) search(b int, s *route.Search, a *baseAcc) {
 }
 
 // record keeps base b's time t to cell i in a: the two best times and
-// bases, and, within the rescue circle, the count, the last base, the busy
-// product and whether a base of the cell's own unit covers it.
+// bases, and, within the rescue circle, the count, the last base, the
+// base itself (when the covering bases are asked for) and whether a base
+// of the cell's own unit covers it.
 func (pass *perBasePass) record(a *baseAcc, i, b int, t float64) {
 	switch {
 	case t < a.t1[i] || (t == a.t1[i] && int32(b) < a.b1[i]):
@@ -214,8 +211,8 @@ func (pass *perBasePass) record(a *baseAcc, i, b int, t float64) {
 	if t <= pass.target {
 		a.count[i]++
 		a.last[i] = int32(b)
-		if a.busy != nil {
-			a.busy[i] *= pass.busy[b]
+		if a.cover != nil {
+			a.cover[i] = append(a.cover[i], int32(b))
 		}
 		if u := pass.in.BaseUnit[b]; u >= 0 && u == pass.in.CellUnit[i] {
 			a.own[i] = true
@@ -255,16 +252,20 @@ func (pass *perBasePass) bandsOf(b int, hits []cellHit, bandSet []map[h3.Cell]st
 }
 
 // merge merges the workers' accumulators into r's per-cell answers.
-func (r *perBaseResult) merge(n int, used []*baseAcc, withBusy bool) {
+func (r *perBaseResult) merge(n int, used []*baseAcc, withCover bool) {
 	r.time2, r.base2 = make([]float64, n), make([]int32, n)
 	r.count, r.only, r.own = make([]int32, n), make([]int32, n), make([]bool, n)
-	if withBusy {
-		r.allBusy = make([]float64, n)
-		for i := range r.allBusy {
-			r.allBusy[i] = 1
+	if withCover {
+		// In base order, whichever worker searched which base: the busy
+		// product over them is then the same on every run and every part.
+		r.cover = make([][]int32, n)
+		for i := range r.cover {
+			var c []int32
 			for _, a := range used {
-				r.allBusy[i] *= a.busy[i]
+				c = append(c, a.cover[i]...)
 			}
+			slices.Sort(c)
+			r.cover[i] = c
 		}
 	}
 	for i := 0; i < n; i++ {

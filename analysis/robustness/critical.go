@@ -488,14 +488,42 @@ func Segments(g *graph.Graph) (segOf []int32, segs []Segment) {
 		s.Line = append(s.Line, g.Point(b))
 	}
 	pair := map[[2]graph.NodeID]int32{}
+	// A road next to a junction split by a turn restriction has its two
+	// edges between different nodes (into a copy of the junction, out of a
+	// stub): they are paired by place. The zero-length edges inside the
+	// junction join the road they lead into.
+	byPlace := map[[2]orb.Point]int32{}
+	var inJunction []graph.EdgeID
+	copies := map[orb.Point]bool{} // places holding a node with a negative id
+	for v := graph.NodeID(0); int(v) < g.NumNodes(); v++ {
+		if g.OSMID(v) < 0 {
+			copies[g.Point(v)] = true
+		}
+	}
 	for u := graph.NodeID(0); int(u) < g.NumNodes(); u++ {
 		for e := g.FirstEdge(u); e < g.FirstEdge(u+1); e++ {
 			v := g.Head(e)
+			copyEnd := u < nc && v < nc && len(copies) > 0 && (copies[g.Point(u)] || copies[g.Point(v)])
 			switch {
 			case u >= nc:
 				segOf[e] = int32(g.ChainOf(u))
 			case v >= nc:
 				segOf[e] = int32(g.ChainOf(v))
+			case copyEnd && g.Point(u) == g.Point(v):
+				inJunction = append(inJunction, e)
+				continue
+			case copyEnd && !hasEdge(g, v, u):
+				a, b := g.Point(u), g.Point(v)
+				if b[0] < a[0] || (b[0] == a[0] && b[1] < a[1]) {
+					a, b = b, a
+				}
+				id, ok := byPlace[[2]orb.Point{a, b}]
+				if !ok {
+					id = int32(len(segs))
+					byPlace[[2]orb.Point{a, b}] = id
+					segs = append(segs, Segment{From: min(u, v), To: max(u, v), Line: orb.LineString{g.Point(min(u, v)), g.Point(max(u, v))}})
+				}
+				segOf[e] = id
 			default:
 				key := [2]graph.NodeID{min(u, v), max(u, v)}
 				id, ok := pair[key]
@@ -508,6 +536,24 @@ func Segments(g *graph.Graph) (segOf []int32, segs []Segment) {
 			}
 			segs[segOf[e]].Edges = append(segs[segOf[e]].Edges, e)
 		}
+	}
+	for _, e := range inJunction {
+		v := g.Head(e)
+		id := int32(-1)
+		for f := g.FirstEdge(v); f < g.FirstEdge(v+1); f++ {
+			if g.WayID(f) == g.WayID(e) && g.Point(g.Head(f)) != g.Point(v) {
+				id = segOf[f]
+				break
+			}
+		}
+		if id < 0 { // not a stub: a segment of its own
+			id = int32(len(segs))
+			u := g.Tail(e)
+			segs = append(segs, Segment{From: min(u, v), To: max(u, v), Line: orb.LineString{g.Point(u), g.Point(v)}})
+		}
+		segOf[e] = id
+		segs[id].Edges = append(segs[id].Edges, e)
+		slices.Sort(segs[id].Edges)
 	}
 	for s := range segs {
 		sg := &segs[s]
@@ -531,4 +577,9 @@ func Segments(g *graph.Graph) (segOf []int32, segs []Segment) {
 		}
 	}
 	return segOf, segs
+}
+
+func hasEdge(g *graph.Graph, u, v graph.NodeID) bool {
+	_, ok := g.Edge(u, v)
+	return ok
 }

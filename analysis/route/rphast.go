@@ -26,7 +26,10 @@ type Targets struct {
 	off    []uint32       // by restricted index, len(nodes)+1
 	src    []uint32       // restricted index of each kept down edge's tail
 	w      []graph.Seconds
-	chains []int32 // chains holding a target, each once
+	chains []int32  // chains holding a target, each once
+	inOff  []uint32 // by index in chains: where the chain's in-times start in inA, inB
+	inA    []graph.Seconds
+	inB    []graph.Seconds
 }
 
 // NewTargets prepares the restricted sweep for the given target nodes (any
@@ -57,6 +60,14 @@ func NewTargets(g *graph.Graph, targets []graph.NodeID) *Targets {
 		}
 	}
 	slices.Sort(tg.chains)
+	// The target chains' in-times, read once for every search.
+	var a, b []graph.Seconds
+	tg.inOff = make([]uint32, len(tg.chains)+1)
+	for k, c := range tg.chains {
+		a, b = g.ChainInTimes(int(c), a, b)
+		tg.inA, tg.inB = append(tg.inA, a...), append(tg.inB, b...)
+		tg.inOff[k+1] = uint32(len(tg.inA))
+	}
 	dnOff, dnSrc, dnW := h.Down()
 	for p := nc - 1; p >= 0; p-- {
 		if need[p] {
@@ -149,9 +160,17 @@ func (s *Search) settle(v graph.NodeID, t graph.Seconds, src int32) {
 // times (the chains' ends are settled).
 func (s *Search) fillTargetChains(tg *Targets, limit graph.Seconds) {
 	f := s.filler0()
-	for _, c := range tg.chains {
+	for k, c := range tg.chains {
 		s.mark[c] = s.gen
-		s.fill(f, int(c), limit)
+		if _, seeded := slices.BinarySearch(s.seedChains, c); seeded {
+			s.fill(f, int(c), limit)
+			continue
+		}
+		_, _, a, b := s.g.Chain(int(c))
+		ta, sa := s.final(a)
+		tb, sb := s.final(b)
+		lo, hi := tg.inOff[k], tg.inOff[k+1]
+		s.chainPass(f, int(c), tg.inA[lo:hi], tg.inB[lo:hi], ta, sa, tb, sb, limit, true)
 	}
 	s.settled = append(s.settled, f.settled...)
 	s.touched = append(s.touched, f.touched...)

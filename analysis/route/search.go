@@ -465,10 +465,9 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 // in-times in order (as a node-by-node Dijkstra would), one from B, the
 // better of the two at each node (ties: the lower source). With track, the
 // reached nodes are listed as touched too (their states were clear).
-func (s *Search) chainPass(f *filler, c int, ta graph.Seconds, sa int32, tb graph.Seconds, sb int32, limit graph.Seconds, track bool) {
+// inA and inB are the chain's in-times (graph.ChainInTimes).
+func (s *Search) chainPass(f *filler, c int, inA, inB []graph.Seconds, ta graph.Seconds, sa int32, tb graph.Seconds, sb int32, limit graph.Seconds, track bool) {
 	first, end, _, _ := s.g.Chain(c)
-	f.inA, f.inB = s.g.ChainInTimes(c, f.inA, f.inB)
-	inA, inB := f.inA, f.inB
 	// From A: cur is the time of the pass so far (Unreached, source −1,
 	// past an edge the chain lacks this way), kept in f's buffers.
 	n := int(end - first)
@@ -521,7 +520,8 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 	if _, seeded := slices.BinarySearch(s.seedChains, int32(c)); !seeded {
 		ta, sa := s.final(a)
 		tb, sb := s.final(b)
-		s.chainPass(f, c, ta, sa, tb, sb, limit, true)
+		f.inA, f.inB = g.ChainInTimes(c, f.inA, f.inB)
+		s.chainPass(f, c, f.inA, f.inB, ta, sa, tb, sb, limit, true)
 		return
 	}
 	f.inA, f.inB = g.ChainInTimes(c, f.inA, f.inB)

@@ -2,7 +2,9 @@
 // the growth measurements of bench/README.md ("Scale"): residents on every
 // resolution-9 cell of a lattice over the graph's bounding box that holds a
 // road node (1 to 100 residents, deterministic), 20 bases on a 5 x 4 grid,
-// one unit (the bounding box), the default preset. The roads are real (or
+// one unit (the bounding box), the default preset (--base-step puts bases on
+// a lattice, --minutes shortens the circle and horizon so that batch shards
+// are cut narrower than the network). The roads are real (or
 // tiled copies of real ones); the residents and bases are not.
 //
 //	go run ./bench/scalegen --graph porto2x2.rgraph --out DIR
@@ -25,6 +27,8 @@ func main() {
 	graphPath := flag.String("graph", "", "graph file")
 	out := flag.String("out", "", "folder to write the study into")
 	step := flag.Float64("step", 0.004, "lattice step in degrees")
+	baseStep := flag.Float64("base-step", 0, "bases on a lattice of this step in degrees (0: 20 bases on a 5 x 4 grid)")
+	minutes := flag.Float64("minutes", 0, "rescue circle and second-base horizon in minutes (0: the default preset's)")
 	flag.Parse()
 	if *graphPath == "" || *out == "" {
 		log.Fatal("scalegen: --graph and --out are required")
@@ -70,11 +74,22 @@ func main() {
 	}
 	var bases strings.Builder
 	bases.WriteString("id,lon,lat\n")
-	for i := 0; i < 5; i++ {
-		for j := 0; j < 4; j++ {
-			lon := b.Min[0] + (float64(i)+0.5)/5*(b.Max[0]-b.Min[0])
-			lat := b.Min[1] + (float64(j)+0.5)/4*(b.Max[1]-b.Min[1])
-			fmt.Fprintf(&bases, "b%d,%.6f,%.6f\n", i*4+j, lon, lat)
+	nb := 0
+	if *baseStep > 0 {
+		for lon := b.Min[0] + *baseStep/2; lon <= b.Max[0]; lon += *baseStep {
+			for lat := b.Min[1] + *baseStep/2; lat <= b.Max[1]; lat += *baseStep {
+				fmt.Fprintf(&bases, "b%d,%.6f,%.6f\n", nb, lon, lat)
+				nb++
+			}
+		}
+	} else {
+		for i := 0; i < 5; i++ {
+			for j := 0; j < 4; j++ {
+				lon := b.Min[0] + (float64(i)+0.5)/5*(b.Max[0]-b.Min[0])
+				lat := b.Min[1] + (float64(j)+0.5)/4*(b.Max[1]-b.Min[1])
+				fmt.Fprintf(&bases, "b%d,%.6f,%.6f\n", nb, lon, lat)
+				nb++
+			}
 		}
 	}
 	units := fmt.Sprintf(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"all","name":"whole network"},"geometry":{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}}]}`,
@@ -91,10 +106,13 @@ facilities:
 population: {h3: pop.csv}
 units: {file: units.geojson, id: id, name: name}
 `, filepath.Base(*graphPath), abs)
+	if *minutes > 0 {
+		study += fmt.Sprintf("standards:\n  rescue: {minutes: %g, second_base_horizon_minutes: %g}\n  isochrone_minutes: [%g]\n", *minutes, *minutes, *minutes)
+	}
 	for name, text := range map[string]string{"pop.csv": pop.String(), "bases.csv": bases.String(), "units.geojson": units, "study.yaml": study} {
 		if err := os.WriteFile(filepath.Join(*out, name), []byte(text), 0o644); err != nil {
 			log.Fatal(err)
 		}
 	}
-	log.Printf("scalegen: %d cells, 20 bases over %v", k, b)
+	log.Printf("scalegen: %d cells, %d bases over %v", k, nb, b)
 }

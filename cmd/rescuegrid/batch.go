@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/rescuegrid/rescuegrid/internal/batch"
+	"github.com/rescuegrid/rescuegrid/internal/outdir"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
@@ -19,15 +20,19 @@ and bases within a margin around them: the plan's limit (the longest of the
 second-base horizon, the widest isochrone and the rescue circle, or
 --margin-minutes) times the graph's fastest speed, plus the snap distances.
 A shard whose cells have no base within the limit fails and says so, rather
-than give an answer its roads cannot prove. Shelters, scenarios and critical
-segments are not split: run those studies with 'rescuegrid analyze'.
+than give an answer its roads cannot prove. Busy teams (the busy fractions
+are derived in merge from every shard's nearest bases), a day population,
+scenarios (road closures and slowdowns, bases out, team sizes) and times of
+day split exactly: each scenario's and time's graph is the whole changed
+graph cut as the baseline's. Shelters, critical segments and scenarios that
+move or add bases are not split: run those studies with 'rescuegrid analyze'.
 
 Usage:
   rescuegrid batch plan STUDY.yaml --out PLAN (--shards N | --by unit [--shards N])
                         [--margin-minutes M] [--parent-res R] [--k8s [--image I --claim C]]
   rescuegrid batch run PLAN [--shard I] [--force]    (I defaults to $JOB_COMPLETION_INDEX)
   rescuegrid batch run-local PLAN [--workers N]
-  rescuegrid batch merge PLAN --out DIR
+  rescuegrid batch merge PLAN --out DIR [--force]
 
 Example:
   rescuegrid batch plan data/sample/andorra/coverage.yaml --shards 4 --out plan
@@ -165,6 +170,7 @@ func batchRunLocal(ctx context.Context, args []string, e *env) error {
 func batchMerge(ctx context.Context, args []string, e *env) error {
 	fs := newFlags("batch merge", batchHelp, e)
 	out := fs.String("out", "", "output folder")
+	force := fs.Bool("force", false, "replace --out even if another rescuegrid command wrote it (never a folder rescuegrid did not write)")
 	pos, err := parse(fs, args, e)
 	if err != nil {
 		return err
@@ -172,7 +178,23 @@ func batchMerge(ctx context.Context, args []string, e *env) error {
 	if len(pos) != 1 || *out == "" {
 		return usageErr("batch merge: want one plan folder and --out (run 'rescuegrid batch --help')")
 	}
-	sum, err := batch.Merge(ctx, pos[0], *out, batch.MergeOptions{Generator: "rescuegrid " + versionString()})
+	// The output folder is written as analyze writes its own: whole or not
+	// at all, with its manifest, replacing only an earlier merge (or, with
+	// --force, another rescuegrid output).
+	opt := outdir.Options{Force: *force}
+	if err := outdir.Check(*out, "batch merge", opt); err != nil {
+		return err
+	}
+	p, err := batch.ReadPlan(pos[0])
+	if err != nil {
+		return err
+	}
+	m := outdir.Manifest{Command: "batch merge", Study: p.Name, StudyFile: p.Study, Version: versionString()}
+	var sum *study.Summary
+	err = outdir.Write(ctx, *out, m, opt, func(dir string) (err error) {
+		sum, err = batch.Merge(ctx, pos[0], dir, batch.MergeOptions{Generator: "rescuegrid " + versionString()})
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -406,8 +406,16 @@ func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
 	if gb.NumNodes() == 0 {
 		return nil, fmt.Errorf("%w: the routable ways reference no node with a location", ErrNoRoads)
 	}
-	// Everything is in gb now: release the reader's tables before Build
-	// lays out the graph (about 40 bytes a node, 2 GB at 46 M nodes).
-	b.ways, b.nodes, b.nodeIDs, b.lonE7, b.latE7, b.has, b.closed = nil, nodeTable{}, nil, nil, nil, nil, nil
+	// The builder has every node and edge: let the ways and the node
+	// table go before the graph is ordered and contracted, the peak of a
+	// build's memory (about 40 bytes a node).
+	b.release()
 	return gb.Build(meta)
+}
+
+// release drops the ways, barriers and node table once the edges are made.
+func (b *builder) release() {
+	b.ways, b.barriers, b.turnRels = nil, nil, nil
+	b.nodes = nodeTable{}
+	b.nodeIDs, b.lonE7, b.latE7, b.has, b.closed = nil, nil, nil, nil, nil
 }

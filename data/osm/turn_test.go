@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/analysis/robustness"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
@@ -620,6 +621,76 @@ func TestTurnRestrictionViaWay(t *testing.T) {
 		for _, from := range []int64{12, 22} {
 			if got, want := pointTime(t, g, from, sn), pointTime(t, plain, from, psn); math.Abs(float64(got-want)) > 1e-6 {
 				t.Errorf("point %v from %d: %v, want %v", p, from, got, want)
+			}
+		}
+	}
+}
+
+// TestTurnRestrictionSegments: the critical-segment analysis sees a road
+// next to a split junction as one segment with both its directions, and no
+// zero-length segment inside the junction.
+func TestTurnRestrictionSegments(t *testing.T) {
+	noLeft := restriction("900", []string{"restriction=no_left_turn"}, "from way 10", "via node 1", "to way 12")
+	for _, g := range []*graph.Graph{
+		mustBuild(t, osmFile(t, crossNodes, crossWays, noLeft), emergencyTurns(t)),
+		mustBuild(t, osmFile(t, viaWayNodes, viaWayWays, restriction("950", []string{"restriction=no_u_turn"}, "from way 40", "via way 41", "to way 42")), emergencyTurns(t)),
+	} {
+		_, segs := robustness.Segments(g)
+		for _, s := range segs {
+			if s.LengthM == 0 {
+				t.Errorf("segment %d (ways %v) has no length: %d edges", s.ID, s.Ways, len(s.Edges))
+			}
+			if s.Line[0] == s.Line[len(s.Line)-1] {
+				continue // out to a dead end and back: both directions are its chain
+			}
+			fwd, back := false, false
+			for _, e := range s.Edges {
+				a, b := g.Point(g.Tail(e)), g.Point(g.Head(e))
+				switch {
+				case a == s.Line[0] || b == s.Line[len(s.Line)-1]:
+					fwd = true
+				case a == s.Line[len(s.Line)-1] || b == s.Line[0]:
+					back = true
+				}
+			}
+			if !fwd || !back {
+				t.Errorf("segment %d (ways %v, %v) has one direction only: %d edges", s.ID, s.Ways, s.Line, len(s.Edges))
+			}
+		}
+	}
+}
+
+// TestTurnRestrictionVehicles: restriction:<vehicle> binds the profiles
+// whose vehicle it names, read before the plain restriction tag.
+func TestTurnRestrictionVehicles(t *testing.T) {
+	plain := mustBuild(t, osmFile(t, crossNodes, crossWays), builtin(t, "drive"))
+	direct, detour := path(t, plain, 5, 1, 4), path(t, plain, 5, 1, 3, 1, 4)
+	for _, c := range []struct {
+		tags           []string
+		typ            string
+		emergency, car graph.Seconds
+	}{
+		{[]string{"restriction:motorcar=no_left_turn"}, "", detour, detour},
+		{[]string{"restriction:emergency=no_left_turn"}, "", detour, direct},
+		{[]string{"restriction:hgv=no_left_turn"}, "", direct, direct},
+		// The vehicle's own key wins over the plain one: "only" into
+		// way 12 allows the turn "no" forbids.
+		{[]string{"restriction=no_left_turn", "restriction:emergency=only_straight_on"}, "", direct, detour},
+		{[]string{"restriction=no_left_turn"}, "restriction:hgv", direct, direct},
+		{[]string{"restriction=no_left_turn"}, "restriction:motorcar", detour, detour},
+	} {
+		rel := restriction("960", c.tags, "from way 10", "via node 1", "to way 12")
+		if c.typ != "" {
+			rel = strings.Replace(rel, `<tag k="type" v="restriction"/>`, `<tag k="type" v="`+c.typ+`"/>`, 1)
+		}
+		file := osmFile(t, crossNodes, crossWays, rel)
+		for _, p := range []struct {
+			name string
+			prof *osm.Profile
+			want graph.Seconds
+		}{{"emergency", emergencyTurns(t), c.emergency}, {"drive", driveTurns(t), c.car}} {
+			if tm := times(t, mustBuild(t, file, p.prof), 5); !near(tm[4], p.want) {
+				t.Errorf("%v type=%q, %s: 5 -> 4 takes %v, want %v (direct %v, detour %v)", c.tags, c.typ, p.name, tm[4], p.want, direct, detour)
 			}
 		}
 	}

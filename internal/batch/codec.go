@@ -27,16 +27,17 @@ type coverageInput struct {
 	Units    []coverage.Unit
 	Bases    []coverage.Base
 	BaseUnit []int32
+	Busy     *coverage.BusyInput // per base: given fraction, NaN to derive (nil: no busy teams)
 }
 
 func toInput(ci coverage.Input) coverageInput {
 	return coverageInput{Standard: ci.Standard, Res: ci.Res, Cells: ci.Cells, Pop: ci.Pop, CellUnit: ci.CellUnit,
-		Zone: ci.Zone, Units: ci.Units, Bases: ci.Bases, BaseUnit: ci.BaseUnit}
+		Zone: ci.Zone, Units: ci.Units, Bases: ci.Bases, BaseUnit: ci.BaseUnit, Busy: ci.Busy}
 }
 
 func (c coverageInput) input(g *graph.Graph, workers int) coverage.Input {
 	return coverage.Input{Graph: g, Standard: c.Standard, Res: c.Res, Cells: c.Cells, Pop: c.Pop, CellUnit: c.CellUnit,
-		Zone: c.Zone, Units: c.Units, Bases: c.Bases, BaseUnit: c.BaseUnit, Workers: workers}
+		Zone: c.Zone, Units: c.Units, Bases: c.Bases, BaseUnit: c.BaseUnit, Workers: workers, Busy: c.Busy}
 }
 
 // unitsUnit is units.Unit as the plan stores it (the units table needs the

@@ -25,7 +25,8 @@ type JobOptions struct {
 // shard; Kubernetes sets JOB_COMPLETION_INDEX, which 'batch run' reads when
 // --shard is not given. Memory is requested from the largest shard's
 // estimate (Shard.MemoryBytes) and limited at 1.5 times it.
-// backoffLimitPerIndex needs Kubernetes 1.29 or later (beta; 1.28 alpha).
+// backoffLimitPerIndex needs Kubernetes 1.29 or later (beta and on by
+// default; alpha in 1.28, GA in 1.33): the minimum version of the manifest.
 func WriteJob(dir string, p *Plan, opt JobOptions) (string, error) {
 	if opt.Name == "" {
 		opt.Name = "rescuegrid-batch"
@@ -64,6 +65,7 @@ func WriteJob(dir string, p *Plan, opt JobOptions) (string, error) {
 # The plan folder must be on the volume %q; afterwards run
 #   rescuegrid batch merge %s --out OUT
 # where the volume is mounted. Memory: the largest shard's estimate (%s).
+# Needs Kubernetes 1.29 or later (backoffLimitPerIndex).
 apiVersion: batch/v1
 kind: Job
 metadata:

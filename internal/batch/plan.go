@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -45,6 +46,7 @@ type Plan struct {
 	ID      string    `json:"id"` // random; shard outputs carry it so plans never mix
 	Created time.Time `json:"created"`
 	Study   string    `json:"study"` // the study file, absolute
+	Name    string    `json:"name"`  // the study's name
 	By      string    `json:"by"`
 	// ParentRes is the resolution of the H3 parents that own cells, bases
 	// and road nodes.
@@ -62,7 +64,10 @@ type Plan struct {
 	Graph       GraphInfo `json:"graph"`
 	Cells       int       `json:"cells"`
 	Bases       int       `json:"bases"`
-	Shards      []Shard   `json:"shards"`
+	// Scenarios names the scenarios, then the times of day ("time 08:00"),
+	// in the study's order: each shard answers each after its baseline.
+	Scenarios []string `json:"scenarios,omitempty"`
+	Shards    []Shard  `json:"shards"`
 }
 
 // GraphInfo is what summary.json says of the whole graph.
@@ -118,11 +123,17 @@ type globalInputs struct {
 	Units    []unitsUnit
 	PopRes   int
 	PopSrc   string
-	Notes    []string
-	Graph    GraphInfo
-	Owner    []int32 // per cell: the shard giving its answer
-	BaseOwn  []int32 // per base
-	UnitOwn  []int32 // per unit: the shard its hive partition goes to
+	// DayPop is the day population per cell and Day how it was made (nil
+	// without population.day).
+	DayPop []float64
+	Day    *study.DayInfo
+	Notes  []string
+	// Scenarios are the study's scenarios, in its order.
+	Scenarios []planScenario
+	Graph     GraphInfo
+	Owner     []int32 // per cell: the shard giving its answer
+	BaseOwn   []int32 // per base
+	UnitOwn   []int32 // per unit: the shard its hive partition goes to
 }
 
 // shardInput is everything one shard reads besides its graph.
@@ -132,6 +143,7 @@ type shardInput struct {
 	Coverage     coverageInput
 	CellGlobal   []int32
 	CellOwned    []bool
+	DayPop       []float64 // per cell of the shard: the day population (nil without one)
 	BaseGlobal   []int32
 	BaseOwned    []bool
 	OwnedParents []h3.Cell // sorted; road-node cells under them are this shard's
@@ -141,6 +153,9 @@ type shardInput struct {
 	// Cut are the shard's road nodes that lost an edge to the cut: every
 	// path from outside the shard enters through one of them.
 	Cut []orb.Point
+	// Scenarios is the number of scenarios (scenario-KK.bin beside it).
+	Scenarios int
+	roads     map[h3.Cell]struct{} // the parents of its roads (plan only)
 }
 
 // Split reads the study (the whole road graph included), splits it, and
@@ -148,8 +163,8 @@ type shardInput struct {
 // shards/NNNN/graph.rgraph and input.bin, so that a worker reads only its
 // own shard. dir must not hold anything but an earlier plan.
 func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*Plan, error) {
-	if len(st.Shelters) > 0 || len(st.Scenarios) > 0 || st.Robustness.CriticalSegments > 0 {
-		return nil, fmt.Errorf("%w: shelters, scenarios and critical segments are computed on one machine ('rescuegrid analyze'); batch splits the coverage study", ErrUnsupported)
+	if err := supported(st); err != nil {
+		return nil, err
 	}
 	if opt.By == "" {
 		opt.By = ByH3
@@ -173,14 +188,6 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		return nil, err
 	}
 	g, ci, std := in.Graph, in.Coverage, st.Standard
-	if in.DayPop != nil {
-		return nil, fmt.Errorf("%w: the day population's coverage is computed on one machine ('rescuegrid analyze')", ErrUnsupported)
-	}
-	if ci.Busy != nil {
-		// Busy fractions derived from the call rate depend on every cell's
-		// nearest base, across shards.
-		return nil, fmt.Errorf("%w: expected coverage with busy teams is computed on one machine ('rescuegrid analyze')", ErrUnsupported)
-	}
 	pres := opt.ParentRes
 	if pres == 0 {
 		pres = min(st.Resolution-2, 7)
@@ -188,10 +195,18 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	if pres < 0 || pres >= st.Resolution {
 		return nil, fmt.Errorf("batch: parent resolution %d: want 0 to %d (below the study's %d)", pres, st.Resolution-1, st.Resolution)
 	}
-	p := &Plan{Version: Version, ID: newID(), Created: time.Now().UTC().Truncate(time.Second), Study: st.File, By: opt.By, ParentRes: pres,
+	p := &Plan{Version: Version, ID: newID(), Created: time.Now().UTC().Truncate(time.Second), Study: st.File, Name: st.Name, By: opt.By, ParentRes: pres,
 		Graph: GraphInfo{Meta: g.Meta(), Nodes: g.NumNodes(), Edges: g.NumEdges()}, Cells: len(ci.Cells), Bases: len(ci.Bases)}
 	p.LimitSeconds = limitSeconds(std, ci.Zone != nil, opt.MarginMinutes)
-	p.FastestMPS = fastestMPS(g)
+	progress("scenarios")
+	scs, scFastest, err := planScenarios(ctx, st, in)
+	if err != nil {
+		return nil, err
+	}
+	for _, sc := range scs {
+		p.Scenarios = append(p.Scenarios, sc.Name)
+	}
+	p.FastestMPS = max(fastestMPS(g), scFastest)
 	snap := std.Access.SnapDistanceM
 	// Every path of LimitSeconds or less lies within LimitSeconds × the
 	// fastest speed of both its ends; a base and a cell it reaches lie
@@ -208,18 +223,22 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	}
 
 	gi := &globalInputs{PlanID: p.ID, Study: st, Sources: st.Sources(), Coverage: toInput(ci), PopRes: in.Population.Res,
-		PopSrc: in.Population.Source, Notes: in.Notes, Graph: p.Graph, Owner: own.cell, BaseOwn: own.base}
+		PopSrc: in.Population.Source, DayPop: in.DayPop, Day: in.Day, Notes: in.Notes, Scenarios: scs, Graph: p.Graph, Owner: own.cell, BaseOwn: own.base}
 	for _, u := range in.Units {
 		gi.Units = append(gi.Units, fromUnit(u))
 	}
 	gi.UnitOwn = unitOwners(ci, own)
 	centres := map[h3.Cell]orb.Point{}
+	roads := make([]map[h3.Cell]struct{}, own.n)
+	bases := make([][]int32, own.n)
+	cuts := make([][]orb.Point, own.n)
 	for s := 0; s < own.n; s++ {
 		progress(fmt.Sprintf("shard %d of %d", s+1, own.n))
-		sh, err := writeShard(ctx, dir, p, ci, g, own, s, centres)
+		sh, si, err := writeShard(ctx, dir, p, ci, in.DayPop, g, own, s, centres, len(scs))
 		if err != nil {
 			return nil, err
 		}
+		roads[s], bases[s], cuts[s] = si.roads, si.BaseGlobal, si.Cut
 		if opt.By == ByUnit {
 			for u, o := range gi.UnitOwn {
 				if int(o) == s {
@@ -229,6 +248,12 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		}
 		p.Shards = append(p.Shards, sh)
 	}
+	if len(scs) > 0 {
+		progress("scenario shards")
+		if err := writeScenarios(ctx, dir, p, g, ci, own, scs, roads, bases, cuts); err != nil {
+			return nil, err
+		}
+	}
 	if err := writeGob(filepath.Join(dir, "inputs.bin"), gi); err != nil {
 		return nil, err
 	}
@@ -236,6 +261,33 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		return nil, err
 	}
 	return p, nil
+}
+
+// supported says why a study cannot be split, if it cannot. Coverage,
+// busy teams (the busy fractions are derived in merge from every cell's
+// nearest base), the day population (the same searches weighted by other
+// people), scenarios and times of day (each on its changed graph, cut as
+// the baseline's) split exactly; the rest needs the whole region at once.
+func supported(st *study.Study) error {
+	var why []string
+	if len(st.Shelters) > 0 {
+		// The capacity assignment is one min-cost flow over every cell and
+		// shelter: a cut would change who goes where. (The walking times
+		// could come from shards; the flow would still run in merge.)
+		why = append(why, "shelters (the capacity assignment is one min-cost flow over every cell and shelter of the region)")
+	}
+	if st.Robustness.CriticalSegments > 0 {
+		// Segments are ranked by the residents whose fastest paths use
+		// them, summed over the whole region, and only the top ones are
+		// closed and re-searched: two rounds across shards (sum, rank,
+		// then close the top segments where their detours lie), which one
+		// Indexed Job does not run.
+		why = append(why, "critical segments (ranked by every resident's path over the whole region, then the top closures re-searched: two rounds across shards)")
+	}
+	if len(why) > 0 {
+		return fmt.Errorf("%w: %s: run 'rescuegrid analyze' on one machine, or split a study without them", ErrUnsupported, strings.Join(why, ", "))
+	}
+	return nil
 }
 
 // checkPlanDir makes dir, or accepts it empty or holding an earlier plan.
@@ -589,18 +641,18 @@ func dilate(ps []h3.Cell, d float64, centres map[h3.Cell]orb.Point) (map[h3.Cell
 }
 
 // writeShard cuts shard s's inputs and graph and writes them.
-func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, g *graph.Graph, o *owners, s int, centres map[h3.Cell]orb.Point) (Shard, error) {
+func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, dayPop []float64, g *graph.Graph, o *owners, s int, centres map[h3.Cell]orb.Point, scenarios int) (Shard, *shardInput, error) {
 	sh := Shard{Index: s, Dir: filepath.Join("shards", fmt.Sprintf("%04d", s))}
 	mine := o.byShard[int32(s)]
 	items, err := dilate(mine, p.ItemMarginM, centres)
 	if err != nil {
-		return sh, err
+		return sh, nil, err
 	}
 	roads, err := dilate(mine, p.RoadMarginM, centres)
 	if err != nil {
-		return sh, err
+		return sh, nil, err
 	}
-	si := &shardInput{PlanID: p.ID, Index: s, ParentRes: p.ParentRes, LimitSeconds: p.LimitSeconds, FastestMPS: p.FastestMPS}
+	si := &shardInput{PlanID: p.ID, Index: s, ParentRes: p.ParentRes, LimitSeconds: p.LimitSeconds, FastestMPS: p.FastestMPS, Scenarios: scenarios, roads: roads}
 	sub := coverage.Input{Standard: ci.Standard, Res: ci.Res, Units: ci.Units}
 	for i, c := range ci.Cells {
 		if _, ok := items[o.cellPar[i]]; !ok && o.cell[i] != int32(s) {
@@ -612,6 +664,9 @@ func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, g *
 		if ci.Zone != nil {
 			sub.Zone = append(sub.Zone, ci.Zone[i])
 		}
+		if dayPop != nil {
+			si.DayPop = append(si.DayPop, dayPop[i])
+		}
 		si.CellGlobal = append(si.CellGlobal, int32(i))
 		si.CellOwned = append(si.CellOwned, o.cell[i] == int32(s))
 		if o.cell[i] == int32(s) {
@@ -621,12 +676,24 @@ func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, g *
 	if ci.Zone != nil && sub.Zone == nil {
 		sub.Zone = []bool{}
 	}
+	if ci.Busy != nil && sub.Busy == nil {
+		sub.Busy = &coverage.BusyInput{Fraction: []float64{}}
+	}
+	if dayPop != nil && si.DayPop == nil {
+		si.DayPop = []float64{}
+	}
 	for b, base := range ci.Bases {
 		if _, ok := items[o.basePar[b]]; !ok && o.base[b] != int32(s) {
 			continue
 		}
 		sub.Bases = append(sub.Bases, base)
 		sub.BaseUnit = append(sub.BaseUnit, ci.BaseUnit[b])
+		if ci.Busy != nil {
+			if sub.Busy == nil {
+				sub.Busy = &coverage.BusyInput{}
+			}
+			sub.Busy.Fraction = append(sub.Busy.Fraction, ci.Busy.Fraction[b])
+		}
 		si.BaseGlobal = append(si.BaseGlobal, int32(b))
 		si.BaseOwned = append(si.BaseOwned, o.base[b] == int32(s))
 		if o.base[b] == int32(s) {
@@ -647,26 +714,26 @@ func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, g *
 		_, keep[v] = roads[q]
 	}
 	if err := ctx.Err(); err != nil {
-		return sh, err
+		return sh, nil, err
 	}
 	sg, kept, err := g.Subgraph(keep)
 	if err != nil {
-		return sh, fmt.Errorf("batch: shard %d: %w", s, err)
+		return sh, nil, fmt.Errorf("batch: shard %d: %w", s, err)
 	}
 	si.Cut = cutPoints(g, kept)
 	sh.Nodes, sh.Edges = sg.NumNodes(), sg.NumEdges()
 	if err := os.MkdirAll(filepath.Join(dir, sh.Dir), 0o755); err != nil {
-		return sh, err
+		return sh, nil, err
 	}
 	gpath := filepath.Join(dir, sh.Dir, "graph.rgraph")
 	if err := sg.WriteFile(gpath); err != nil {
-		return sh, err
+		return sh, nil, err
 	}
 	if fi, err := os.Stat(gpath); err == nil {
 		sh.GraphBytes = fi.Size()
 	}
 	sh.MemoryBytes = memoryEstimate(sh)
-	return sh, writeGob(filepath.Join(dir, sh.Dir, "input.bin"), si)
+	return sh, si, writeGob(filepath.Join(dir, sh.Dir, "input.bin"), si)
 }
 
 // cutPoints returns the kept nodes (ascending ids of g) that an edge of g

@@ -36,6 +36,7 @@ type shardOutput struct {
 	Profess    []float64
 	Rapid      []int8
 	Only       []int32
+	Cover      [][]int32 // bases within the rescue circle, ascending (busy teams only)
 	// Per owned base (global index in Bases).
 	Bases     []int32
 	Snapped   []bool
@@ -44,6 +45,12 @@ type shardOutput struct {
 	Moved     []string // why a base was placed farther than its nearest road ("" when it was not)
 	Covered   []float64
 	BaseBands [][]coverage.Band
+	// Per owned base, with a day population: the same sums weighted by
+	// the day population.
+	DayCovered  []float64
+	DayBandsRes [][]float64
+	// Scenarios are the same rows in each scenario, in the study's order.
+	Scenarios []shardOutput
 	// Per band: the cells (under the shard's own parents) of road nodes the
 	// nearest base reaches within it.
 	NodeBands [][]h3.Cell
@@ -111,6 +118,21 @@ func RunShard(ctx context.Context, dir string, index int, opt RunOptions) (done 
 	if err := res.fill(&si, ci, part, p.LimitSeconds, whole); err != nil {
 		return false, err
 	}
+	if si.DayPop != nil {
+		// The same searches; only the bases' sums weigh other people.
+		ci.Pop = si.DayPop
+		day, err := coverage.Search(ctx, ci)
+		if err != nil {
+			return false, fmt.Errorf("batch: shard %d: day population: %w", index, err)
+		}
+		res.fillDay(&si, day)
+		ci.Pop = si.Coverage.Pop
+	}
+	if si.Scenarios > 0 {
+		if res.Scenarios, err = runScenarios(ctx, dir, p, index, &si, ci, g); err != nil {
+			return false, err
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return false, err
 	}
@@ -170,6 +192,13 @@ func (r *shardOutput) fill(si *shardInput, ci coverage.Input, p *coverage.Partia
 		}
 		r.Rapid = append(r.Rapid, c.Rapid[i])
 		r.Only = append(r.Only, global(p.Only[i]))
+		if p.Cover != nil {
+			bs := make([]int32, len(p.Cover[i]))
+			for k, b := range p.Cover[i] {
+				bs[k] = global(b) // the shard's bases are in global order: still ascending
+			}
+			r.Cover = append(r.Cover, bs)
+		}
 	}
 	if len(far) > 0 {
 		i := far[0]
@@ -212,4 +241,20 @@ func (r *shardOutput) fill(si *shardInput, ci coverage.Input, p *coverage.Partia
 		r.NodeBands = append(r.NodeBands, mine)
 	}
 	return nil
+}
+
+// fillDay takes the owned bases' sums of the day population's search.
+func (r *shardOutput) fillDay(si *shardInput, p *coverage.Partial) {
+	r.DayCovered, r.DayBandsRes = []float64{}, [][]float64{}
+	for b, owned := range si.BaseOwned {
+		if !owned {
+			continue
+		}
+		r.DayCovered = append(r.DayCovered, p.Covered[b])
+		res := make([]float64, len(p.BaseBands[b]))
+		for j, band := range p.BaseBands[b] {
+			res[j] = band.Residents
+		}
+		r.DayBandsRes = append(r.DayBandsRes, res)
+	}
 }

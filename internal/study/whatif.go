@@ -130,6 +130,16 @@ func RunChange(ctx context.Context, in *Inputs, ch Change) (ScenarioResult, erro
 	return res, nil
 }
 
+// ScenarioBases returns the bases of the change's coverage run (the
+// study's, with the change's bases out, moved, added and resized) and the
+// unit of each, as RunChange computes with them.
+func ScenarioBases(in *Inputs, ch Change) ([]coverage.Base, []int32, error) {
+	if len(ch.BasesOut)+len(ch.BasesMove)+len(ch.BasesAdd)+len(ch.TeamSize) == 0 {
+		return in.Coverage.Bases, in.Coverage.BaseUnit, nil
+	}
+	return changeBases(in, ch)
+}
+
 // changeBases returns the study's bases with the change's bases out,
 // moved, added and resized, and the unit of each.
 func changeBases(in *Inputs, ch Change) ([]coverage.Base, []int32, error) {
