@@ -348,6 +348,7 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 	j, _ := slices.BinarySearch(seeds, int32(lo))
 	settled := f.settled
 	fwdT, fwdS := f.fwdT, f.fwdS
+	inf := Unreached // a local: Unreached is a variable
 	for c := lo; c < hi; c++ {
 		first, end := graph.NodeID(starts[c]), graph.NodeID(starts[c+1])
 		out := node[first:end]
@@ -371,17 +372,22 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 		n := len(out)
 		hint := hints[2*int(first-nCore) : 2*int(end-nCore)]
 		hint = hint[:2*n]
-		// The edges into the chain from its ends.
-		wa, wb := Unreached, Unreached
-		if h := hint[0]; h != graph.NoHint {
-			wa = wt[off[ends0[c]]+uint32(h)]
-		} else if ew, ok := g.EdgeWeight(ends0[c], first); ok {
-			wa = ew
+		// The edges into the chain from its reached ends (from an
+		// unreached end, Unreached plus any time is Unreached).
+		wa, wb := inf, inf
+		if ta != inf {
+			if h := hint[0]; h != graph.NoHint {
+				wa = wt[off[ends0[c]]+uint32(h)]
+			} else if ew, ok := g.EdgeWeight(ends0[c], first); ok {
+				wa = ew
+			}
 		}
-		if h := hint[2*n-1]; h != graph.NoHint {
-			wb = wt[off[ends1[c]]+uint32(h)]
-		} else if ew, ok := g.EdgeWeight(ends1[c], end-1); ok {
-			wb = ew
+		if tb != inf {
+			if h := hint[2*n-1]; h != graph.NoHint {
+				wb = wt[off[ends1[c]]+uint32(h)]
+			} else if ew, ok := g.EdgeWeight(ends1[c], end-1); ok {
+				wb = ew
+			}
 		}
 		if n == 1 { // a single node between two junctions: both passes at once
 			t1, s1 := ta+wa, sa
@@ -407,48 +413,64 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 			fwdT, fwdS = make([]graph.Seconds, 2*n), make([]int32, 2*n)
 		}
 		ft, fs := fwdT[:n], fwdS[:n]
-		// From A.
-		cur, src := ta+wa, sa
-		if wa == Unreached {
-			src = -1
-		}
-		ft[0], fs[0] = cur, src
-		for i := 1; i < n; i++ {
-			x := first + graph.NodeID(i)
-			w := Unreached
-			if h := hint[2*i]; h != graph.NoHint {
-				w = wt[off[x-1]+uint32(h)]
-			} else if ew, ok := g.EdgeWeight(x-1, x); ok {
-				w = ew
-			}
-			cur += w
-			if w == Unreached {
-				src = -1
-			}
-			ft[i], fs[i] = cur, src
-		}
-		// From B, keeping the better of the two passes.
-		cur, src = tb, sb
-		for i := n - 1; i >= 0; i-- {
-			x := first + graph.NodeID(i)
-			w := wb
-			if i < n-1 {
-				w = Unreached
-				if h := hint[2*i+1]; h != graph.NoHint {
-					w = wt[off[x+1]+uint32(h)]
-				} else if ew, ok := g.EdgeWeight(x+1, x); ok {
+		// From A, as far as the chain can be driven that way: past an
+		// unreached end or a missing edge every node gets Unreached and
+		// source −1 whatever the edges further on (times are finite and
+		// non-negative), so the pass stops there and nA counts the nodes
+		// it gave a time.
+		nA := 0
+		if ta != inf && wa != inf {
+			cur, src := ta+wa, sa
+			ft[0], fs[0] = cur, src
+			nA = n
+			for i := 1; i < n; i++ {
+				x := first + graph.NodeID(i)
+				w := inf
+				if h := hint[2*i]; h != graph.NoHint {
+					w = wt[off[x-1]+uint32(h)]
+				} else if ew, ok := g.EdgeWeight(x-1, x); ok {
 					w = ew
 				}
+				if w == inf {
+					nA = i
+					break
+				}
+				cur += w
+				ft[i], fs[i] = cur, src
 			}
-			cur += w
-			if w == Unreached {
-				src = -1
+		}
+		// From B likewise, keeping the better of the two passes: a pass
+		// at Unreached never beats the other (its source −1 only wins a
+		// tie at Unreached, where the state is clear anyway).
+		fromB := tb != inf && wb != inf
+		settled = slices.Grow(settled, n)
+		cur, src := tb, sb
+		for i := n - 1; i >= 0; i-- {
+			x := first + graph.NodeID(i)
+			bt, bs := inf, int32(-1)
+			if i < nA {
+				bt, bs = ft[i], fs[i]
 			}
-			bt, bs := ft[i], fs[i]
-			if cur < bt || (cur == bt && src < bs) {
-				bt, bs = cur, src
+			if fromB {
+				w := wb
+				if i < n-1 {
+					w = inf
+					if h := hint[2*i+1]; h != graph.NoHint {
+						w = wt[off[x+1]+uint32(h)]
+					} else if ew, ok := g.EdgeWeight(x+1, x); ok {
+						w = ew
+					}
+				}
+				if w == inf {
+					fromB = false
+				} else {
+					cur += w
+					if cur < bt || (cur == bt && src < bs) {
+						bt, bs = cur, src
+					}
+				}
 			}
-			if bt <= limit && bt != Unreached {
+			if bt <= limit && bt != inf {
 				out[i] = nodeState{t: bt, src: bs, settled: true, seen: true}
 				settled = append(settled, x)
 			} else {
