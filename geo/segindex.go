@@ -1,8 +1,9 @@
 package geo
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/paulmach/orb"
 )
@@ -15,13 +16,22 @@ type Segment struct {
 // SegmentIndex finds the segment nearest to a point. It buckets segments on
 // a uniform grid in a local metric projection (see LocalProjection) and
 // searches rings of grid cells outwards from the query, so a query costs a
-// few cells near the point whatever the size of the network.
+// few cells near the point whatever the size of the network. It keeps 4
+// bytes per bucket entry and the segments' accessor, never a copy of the
+// segments (a road graph's nodes hold them already).
 //
 // A SegmentIndex is immutable after NewSegmentIndex and safe for concurrent use.
 type SegmentIndex struct {
 	proj  LocalProjection
 	cellM float64
-	segs  []Segment
+	// shrink is the smallest ratio of a grid cell's true east-west width to
+	// cellM over the latitudes of the segments (the projection is exact on
+	// its centre latitude only): the ring search's bounds use cellM × shrink,
+	// so that a network spanning several degrees of latitude is searched as
+	// exactly as a city.
+	shrink float64
+	n      int
+	seg    func(i int) Segment
 	// Buckets in compressed form: keys sorted ascending, bucket i holds
 	// items[start[i]:start[i+1]] (segment indices).
 	keys  []uint64
@@ -38,25 +48,42 @@ const DefaultCellM = 200.0
 // it afterwards). cellM is the grid cell size in metres (<= 0 means
 // DefaultCellM). The projection is centred on the mean latitude of the segments.
 func NewSegmentIndex(segs []Segment, cellM float64) *SegmentIndex {
+	return NewSegmentIndexFunc(len(segs), func(i int) Segment { return segs[i] }, cellM)
+}
+
+// NewSegmentIndexFunc indexes n segments given by seg(i), which must return
+// the same segment for the same i for as long as the index is used (it is
+// called by Nearest, from any goroutine). See NewSegmentIndex.
+func NewSegmentIndexFunc(n int, seg func(i int) Segment, cellM float64) *SegmentIndex {
 	if cellM <= 0 {
 		cellM = DefaultCellM
 	}
 	var latSum float64
-	for _, s := range segs {
+	minLat, maxLat := math.Inf(1), math.Inf(-1)
+	for i := range n {
+		s := seg(i)
 		latSum += s.A[1] + s.B[1]
+		minLat, maxLat = math.Min(minLat, math.Min(s.A[1], s.B[1])), math.Max(maxLat, math.Max(s.A[1], s.B[1]))
 	}
 	lat0 := 0.0
-	if len(segs) > 0 {
-		lat0 = latSum / float64(2*len(segs))
+	if n > 0 {
+		lat0 = latSum / float64(2*n)
 	}
-	ix := &SegmentIndex{proj: NewLocalProjection(lat0), cellM: cellM, segs: segs}
+	ix := &SegmentIndex{proj: NewLocalProjection(lat0), cellM: cellM, shrink: 1, n: n, seg: seg}
+	if n > 0 && math.Cos(lat0*degToRad) > 0 {
+		// cos is largest towards the equator: the cells are narrowest on
+		// the latitude farthest from it.
+		far := math.Max(math.Abs(minLat), math.Abs(maxLat))
+		ix.shrink = math.Min(1, math.Cos(far*degToRad)/math.Cos(lat0*degToRad))
+	}
 
 	type entry struct {
 		key uint64
 		seg uint32
 	}
-	entries := make([]entry, 0, len(segs)*2)
-	for i, s := range segs {
+	entries := make([]entry, 0, n+n/4)
+	for i := range n {
+		s := seg(i)
 		ax, ay := ix.cell(s.A)
 		bx, by := ix.cell(s.B)
 		for x := min(ax, bx); x <= max(ax, bx); x++ {
@@ -65,13 +92,20 @@ func NewSegmentIndex(segs []Segment, cellM float64) *SegmentIndex {
 			}
 		}
 	}
-	sort.Slice(entries, func(i, j int) bool {
-		if entries[i].key != entries[j].key {
-			return entries[i].key < entries[j].key
+	slices.SortFunc(entries, func(a, b entry) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
 		}
-		return entries[i].seg < entries[j].seg
+		return cmp.Compare(a.seg, b.seg)
 	})
 	ix.items = make([]uint32, len(entries))
+	nk := 0
+	for i, e := range entries {
+		if i == 0 || e.key != entries[i-1].key {
+			nk++
+		}
+	}
+	ix.keys, ix.start = make([]uint64, 0, nk), make([]uint32, 0, nk+1)
 	for i, e := range entries {
 		ix.items[i] = e.seg
 		if i == 0 || e.key != entries[i-1].key {
@@ -84,7 +118,10 @@ func NewSegmentIndex(segs []Segment, cellM float64) *SegmentIndex {
 }
 
 // Len returns the number of indexed segments.
-func (ix *SegmentIndex) Len() int { return len(ix.segs) }
+func (ix *SegmentIndex) Len() int { return ix.n }
+
+// MemoryBytes returns the bytes the index holds (not the segments).
+func (ix *SegmentIndex) MemoryBytes() int { return 8*len(ix.keys) + 4*len(ix.start) + 4*len(ix.items) }
 
 func (ix *SegmentIndex) cell(p orb.Point) (int32, int32) {
 	x, y := ix.proj.Project(p)
@@ -95,8 +132,8 @@ func cellKey(x, y int32) uint64 { return uint64(uint32(x))<<32 | uint64(uint32(y
 
 func (ix *SegmentIndex) bucket(x, y int32) []uint32 {
 	k := cellKey(x, y)
-	i := sort.Search(len(ix.keys), func(i int) bool { return ix.keys[i] >= k })
-	if i == len(ix.keys) || ix.keys[i] != k {
+	i, ok := slices.BinarySearch(ix.keys, k)
+	if !ok {
 		return nil
 	}
 	return ix.items[ix.start[i]:ix.start[i+1]]
@@ -119,7 +156,7 @@ type Hit struct {
 // returns true (nil accepts all), if one lies within maxM metres. Ties go to
 // the lower segment index, so answers are deterministic.
 func (ix *SegmentIndex) Nearest(p orb.Point, maxM float64, accept func(seg int) bool) (Hit, bool) {
-	if len(ix.segs) == 0 || math.IsNaN(p[0]) || math.IsNaN(p[1]) {
+	if ix.n == 0 || math.IsNaN(p[0]) || math.IsNaN(p[1]) {
 		return Hit{}, false
 	}
 	cx, cy := ix.cell(p)
@@ -127,11 +164,12 @@ func (ix *SegmentIndex) Nearest(p orb.Point, maxM float64, accept func(seg int) 
 	local := NewLocalProjection(p[1])
 	px, py := local.Project(p)
 	best := Hit{Seg: -1, DistanceM: math.Inf(1)}
-	reach2 := maxM * maxM // squared bound a candidate must beat: maxM, then the best so far
-	maxRing := int32(math.Ceil(maxM/ix.cellM)) + 1
+	reach2 := maxM * maxM         // squared bound a candidate must beat: maxM, then the best so far
+	cellM := ix.cellM * ix.shrink // the narrowest a cell is on the ground
+	maxRing := int32(math.Ceil(maxM/cellM)) + 1
 	for r := int32(0); r <= maxRing; r++ {
 		// Every segment not yet seen lies at least (r-1)·cell away.
-		if float64(r-1)*ix.cellM > min(best.DistanceM, maxM)*1.01 {
+		if float64(r-1)*cellM > min(best.DistanceM, maxM)*1.01 {
 			break
 		}
 		for x := cx - r; x <= cx+r; x++ {
@@ -144,7 +182,7 @@ func (ix *SegmentIndex) Nearest(p orb.Point, maxM float64, accept func(seg int) 
 					if accept != nil && !accept(s) {
 						continue
 					}
-					f, q := closest(local, px, py, ix.segs[s])
+					f, q := closest(local, px, py, ix.seg(s))
 					// The planar distance decides most candidates without the
 					// trigonometry of Haversine (three quarters of a snap's time
 					// before): near the query it is within 0.1 % of the

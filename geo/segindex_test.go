@@ -84,3 +84,37 @@ func TestSegmentIndexFraction(t *testing.T) {
 		t.Error("Nearest found a segment 1.1 km away with maxM = 500")
 	}
 }
+
+// TestSegmentIndexSpansLatitudes: on a network spanning 38° to 47° north
+// (the projection is exact on its mean latitude only; cells are narrower on
+// the ground towards the pole) the nearest segment is still the exact one,
+// at both edges.
+func TestSegmentIndexSpansLatitudes(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 9))
+	segs := make([]geo.Segment, 0, 600)
+	for len(segs) < cap(segs) {
+		// Sparse segments (about 1 per 30 km²) so that rings far from the
+		// query decide the answer.
+		a := orb.Point{-8.5 + rng.Float64()*1.0, 38 + rng.Float64()*9}
+		if a[1] > 39 && a[1] < 46 {
+			continue // the two edges only
+		}
+		ang := rng.Float64() * 2 * math.Pi
+		l := (10 + rng.Float64()*100) / 111000
+		segs = append(segs, geo.Segment{A: a, B: orb.Point{a[0] + l*math.Cos(ang), a[1] + l*math.Sin(ang)}})
+	}
+	ix := geo.NewSegmentIndex(segs, 0)
+	for q := 0; q < 20000; q++ {
+		lat := 38 + rng.Float64()
+		if q%2 == 1 {
+			lat = 46 + rng.Float64()
+		}
+		p := orb.Point{-8.5 + rng.Float64()*1.0, lat}
+		want, wantD := bruteNearest(segs, p, 20000, nil)
+		hit, ok := ix.Nearest(p, 20000, nil)
+		if (want >= 0) != ok || (ok && math.Abs(hit.DistanceM-wantD) > 1e-6) {
+			t.Fatalf("Nearest(%v) = seg %d at %.3f m (found %v), want seg %d at %.3f m", p, hit.Seg, hit.DistanceM, ok, want, wantD)
+		}
+	}
+}

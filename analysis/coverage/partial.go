@@ -35,13 +35,14 @@ type Band struct {
 }
 
 // nodeBands returns, per band, the sorted cells of the nodes the
-// multi-source tree reaches within it.
-func nodeBands(all route.Tree, nodeCell []h3.Cell, bands []float64) [][]h3.Cell {
+// multi-source search s reaches within it.
+func nodeBands(s *route.Search, nodeCell []h3.Cell, bands []float64) [][]h3.Cell {
 	sets := make([]map[h3.Cell]struct{}, len(bands))
 	for j := range sets {
 		sets[j] = map[h3.Cell]struct{}{}
 	}
-	for v, t := range all.Time {
+	for _, v := range s.Settled() {
+		t, _ := s.Time(v)
 		for j, m := range bands {
 			if float64(t) <= m*60 {
 				sets[j][nodeCell[v]] = struct{}{}

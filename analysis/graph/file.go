@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -9,13 +11,15 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"slices"
+	"unsafe"
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
 
-// The graph file, version 3 (all integers little-endian):
+// The graph file, version 4 (all integers little-endian):
 //
 //	offset  size  field
 //	0       8     magic "RGRAPH\x00\x1a"
@@ -34,6 +38,8 @@ import (
 //	…       8×4   derived counts: core edges E, H (1: the file holds a
 //	              contraction hierarchy, 0: it does not), up edges U, down
 //	              edges D
+//	…       4×4   bounding box of the nodes, i32 ×1e7: min lon, min lat,
+//	              max lon, max lat
 //	…             the core layout, arrays each zero-padded to a multiple of 8:
 //	              chain lookup buckets ((N−R)/16+1)×u32, core offsets
 //	              (R+1)×u32, core heads E×u32, core times E×f64, chain
@@ -43,12 +49,18 @@ import (
 //	              heads U×u32, up times U×f64, down offsets (R+1)×u32, down
 //	              tails (sweep positions) D×u32, down times D×f64 (see
 //	              Hierarchy)
-//	end−8   4     CRC-32C (Castagnoli) of every byte before it
+//	…       4×T   chunk table: the CRC-32C (Castagnoli) of each 8 MiB chunk of
+//	              every byte before the table (T chunks, the last one
+//	              shorter), zero-padded to a multiple of 8
+//	end−8   4     CRC-32C of the chunk table (with its padding)
 //	end−4   4     "RGEN"
 //
-// The core layout and the sweep order are derived from the rest; they are
-// stored so that Open maps them instead of deriving them on the heap (a
-// graph of tens of millions of nodes opens in constant time and memory).
+// The core layout, the sweep order and the bounding box are derived from the
+// rest; they are stored so that Open maps them instead of deriving them on
+// the heap (a graph of tens of millions of nodes opens in constant time and
+// memory). The checksums are per chunk so that a reader checks them on every
+// core at once (Open), and the file is written in one streaming pass
+// (WriteTo).
 //
 // The reader checks the magic, the version, the length the counts imply, the
 // checksum, and every invariant a search relies on (the chain table is checked
@@ -56,15 +68,18 @@ import (
 // stored one bit for bit, the hierarchy's ranks, order, directions and
 // times), so a truncated, corrupt or foreign file is refused with an error
 // instead of a panic or a wrong answer. Version 1 had no hierarchy section,
-// version 2 no stored core layout; such files are refused with a message to
+// version 2 no stored core layout, version 3 one checksum over the whole
+// file and no stored bounding box; such files are refused with a message to
 // rebuild them.
 const (
 	magic   = "RGRAPH\x00\x1a"
 	trailer = "RGEN"
 	// FormatVersion is the graph file version this package writes and reads.
-	FormatVersion = 3
+	FormatVersion = 4
 	headerSize    = 72
-	chHeaderSize  = 32
+	chHeaderSize  = 48
+	// chunkSize is the span of one checksum of the chunk table.
+	chunkSize = 8 << 20
 )
 
 // Errors the reader returns (wrapped with details); callers branch with errors.Is.
@@ -108,120 +123,207 @@ func versionError(v uint32) error {
 		why = "; version 1 predates the contraction hierarchy"
 	case 2:
 		why = "; version 2 predates the stored core layout"
+	case 3:
+		why = "; version 3 predates the per-chunk checksums"
 	}
 	return fmt.Errorf("%w: file is version %d, this program reads version %d%s (rebuild it with `rescuegrid network build`)", ErrVersion, v, FormatVersion, why)
 }
 
-// MarshalBinary encodes the graph in the graph file format.
+// MarshalBinary encodes the graph in the graph file format (WriteTo into memory).
 func (g *Graph) MarshalBinary() ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := g.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// chunkWriter writes through to w and keeps the CRC-32C of every chunkSize
+// bytes written.
+type chunkWriter struct {
+	w    io.Writer
+	n    int64
+	crc  uint32
+	sums []uint32
+	err  error
+}
+
+func (c *chunkWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	written := 0
+	for len(p) > 0 {
+		k := min(len(p), chunkSize-int(c.n%chunkSize))
+		c.crc = crc32.Update(c.crc, castagnoliTab, p[:k])
+		c.n += int64(k)
+		if c.n%chunkSize == 0 {
+			c.sums = append(c.sums, c.crc)
+			c.crc = 0
+		}
+		if _, err := c.w.Write(p[:k]); err != nil {
+			c.err = err
+			return written, err
+		}
+		written += k
+		p = p[k:]
+	}
+	return written, nil
+}
+
+// table returns the chunk table: the sums of the whole chunks and of the
+// last, partial one.
+func (c *chunkWriter) table() []uint32 {
+	if c.n%chunkSize != 0 {
+		return append(c.sums, c.crc)
+	}
+	return c.sums
+}
+
+// WriteTo writes the graph in the graph file format to w, streaming: it
+// holds no second copy of the graph (a buffer of 64 kB).
+func (g *Graph) WriteTo(w io.Writer) (int64, error) {
 	meta, err := json.Marshal(g.meta)
 	if err != nil {
-		return nil, fmt.Errorf("graph: encode metadata: %w", err)
+		return 0, fmt.Errorf("graph: encode metadata: %w", err)
 	}
-	n, m, w, c, k := g.NumNodes(), g.NumEdges(), len(g.wayIDs), len(g.cSize), len(g.chainA)
-	size := baseSize(n, m, w, c, k, len(meta)) + chHeaderSize + coreSize(n, int(g.nCore), len(g.coreTgt)) + 8
-	if g.ch != nil {
-		size += chSize(int(g.nCore), g.ch.NumUp(), g.ch.NumDown())
-	}
-	buf := make([]byte, 0, size)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	cw := &chunkWriter{w: bw}
 	le := binary.LittleEndian
-	buf = append(buf, magic...)
-	buf = le.AppendUint32(buf, FormatVersion)
-	buf = le.AppendUint32(buf, 0)
-	for _, x := range []int{n, m, w, c, k, int(g.nCore), len(meta)} {
-		buf = le.AppendUint64(buf, uint64(x))
-	}
-	buf = append(buf, meta...)
+	var scratch [4096]byte
+	put := func(b []byte) { _, _ = cw.Write(b) } // the first error sticks in cw
+	var zeros [8]byte
 	align := func() {
-		for len(buf)%8 != 0 {
-			buf = append(buf, 0)
+		if r := int(cw.n % 8); r != 0 {
+			put(zeros[:8-r])
 		}
 	}
-	align()
+	// Arrays are written in blocks of 512 values through scratch.
 	u32 := func(s []uint32) {
-		for _, x := range s {
-			buf = le.AppendUint32(buf, x)
+		for len(s) > 0 {
+			k := min(len(s), len(scratch)/8)
+			for i, x := range s[:k] {
+				le.PutUint32(scratch[4*i:], x)
+			}
+			put(scratch[:4*k])
+			s = s[k:]
 		}
 		align()
 	}
-	nodes := func(s []NodeID) {
-		for _, x := range s {
-			buf = le.AppendUint32(buf, uint32(x))
-		}
-		align()
-	}
-	i32 := func(s []int32) {
-		for _, x := range s {
-			buf = le.AppendUint32(buf, uint32(x))
-		}
-		align()
-	}
-	i64 := func(s []int64) {
-		for _, x := range s {
-			buf = le.AppendUint64(buf, uint64(x))
+	u64 := func(s []uint64) {
+		for len(s) > 0 {
+			k := min(len(s), len(scratch)/8)
+			for i, x := range s[:k] {
+				le.PutUint64(scratch[8*i:], x)
+			}
+			put(scratch[:8*k])
+			s = s[k:]
 		}
 	}
+	n, m, nw, c, k, nc := g.NumNodes(), g.NumEdges(), len(g.wayIDs), len(g.cSize), len(g.chainA), int(g.nCore)
+	var hdr [headerSize]byte
+	copy(hdr[:], magic)
+	le.PutUint32(hdr[8:], FormatVersion)
+	for i, x := range []int{n, m, nw, c, k, nc, len(meta)} {
+		le.PutUint64(hdr[16+8*i:], uint64(x))
+	}
+	put(hdr[:])
+	put(meta)
+	align()
 	u32(g.offsets)
-	nodes(g.targets)
+	u32(nodeIDs(g.targets))
 	u32(g.edgeWay)
-	for _, x := range g.weights {
-		buf = le.AppendUint64(buf, math.Float64bits(float64(x)))
-	}
-	i64(g.osmIDs)
-	i32(g.latE7)
-	i32(g.lonE7)
+	u64(float64Bits(g.weights))
+	u64(int64Bits(g.osmIDs))
+	u32(int32Bits(g.latE7))
+	u32(int32Bits(g.lonE7))
 	u32(g.comp)
 	u32(g.cSize)
-	i64(g.wayIDs)
+	u64(int64Bits(g.wayIDs))
 	u32(g.chainStart)
-	nodes(g.chainA)
-	nodes(g.chainB)
-	f64 := func(s []Seconds) {
-		for _, x := range s {
-			buf = le.AppendUint64(buf, math.Float64bits(float64(x)))
-		}
+	u32(nodeIDs(g.chainA))
+	u32(nodeIDs(g.chainB))
+	var chHdr [chHeaderSize]byte
+	le.PutUint64(chHdr[0:], uint64(len(g.coreTgt)))
+	if h := g.ch; h != nil {
+		le.PutUint64(chHdr[8:], 1)
+		le.PutUint64(chHdr[16:], uint64(h.NumUp()))
+		le.PutUint64(chHdr[24:], uint64(h.NumDown()))
 	}
-	buf = le.AppendUint64(buf, uint64(len(g.coreTgt)))
-	if h := g.ch; h == nil {
-		buf = le.AppendUint64(buf, 0)
-		buf = le.AppendUint64(buf, 0)
-		buf = le.AppendUint64(buf, 0)
-	} else {
-		buf = le.AppendUint64(buf, 1)
-		buf = le.AppendUint64(buf, uint64(h.NumUp()))
-		buf = le.AppendUint64(buf, uint64(h.NumDown()))
+	minLon, minLat, maxLon, maxLat := g.boundE7()
+	for i, x := range []int32{minLon, minLat, maxLon, maxLat} {
+		le.PutUint32(chHdr[32+4*i:], uint32(x))
 	}
+	put(chHdr[:])
 	u32(g.chainBucket)
 	u32(g.coreOff)
-	nodes(g.coreTgt)
-	f64(g.coreW)
-	buf = append(buf, g.chainHint...)
+	u32(nodeIDs(g.coreTgt))
+	u64(float64Bits(g.coreW))
+	put(g.chainHint)
 	align()
 	if h := g.ch; h != nil {
 		u32(h.rank)
-		nodes(h.order)
+		u32(nodeIDs(h.order))
 		u32(h.upOff)
-		nodes(h.upTgt)
-		f64(h.upW)
+		u32(nodeIDs(h.upTgt))
+		u64(float64Bits(h.upW))
 		u32(h.dnOff)
 		u32(h.dnSrc)
-		f64(h.dnW)
+		u64(float64Bits(h.dnW))
 	}
-	buf = le.AppendUint32(buf, crc32.Checksum(buf, castagnoliTab))
-	buf = append(buf, trailer...)
-	return buf, nil
+	if cw.err != nil {
+		return cw.n, cw.err
+	}
+	body := cw.n
+	tab := cw.table()
+	tb := make([]byte, pad8(4*len(tab)))
+	for i, x := range tab {
+		le.PutUint32(tb[4*i:], x)
+	}
+	var end [8]byte
+	le.PutUint32(end[:], crc32.Checksum(tb, castagnoliTab))
+	copy(end[4:], trailer)
+	total := body + int64(len(tb)) + 8
+	if _, err := bw.Write(tb); err != nil {
+		return body, err
+	}
+	if _, err := bw.Write(end[:]); err != nil {
+		return body, err
+	}
+	if err := bw.Flush(); err != nil {
+		return body, err
+	}
+	return total, nil
+}
+
+// boundE7 is the bounding box of the nodes in the file's units.
+func (g *Graph) boundE7() (minLon, minLat, maxLon, maxLat int32) {
+	minLon, minLat, maxLon, maxLat = math.MaxInt32, math.MaxInt32, math.MinInt32, math.MinInt32
+	for v := range g.latE7 {
+		minLon, maxLon = min(minLon, g.lonE7[v]), max(maxLon, g.lonE7[v])
+		minLat, maxLat = min(minLat, g.latE7[v]), max(maxLat, g.latE7[v])
+	}
+	return minLon, minLat, maxLon, maxLat
+}
+
+// The writer's views of typed slices as their bit patterns (no copy).
+func nodeIDs(s []NodeID) []uint32 { return unsafe.Slice((*uint32)(unsafe.SliceData(s)), len(s)) }
+func int32Bits(s []int32) []uint32 {
+	return unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+func int64Bits(s []int64) []uint64 {
+	return unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+func float64Bits(s []Seconds) []uint64 {
+	return unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
 // WriteFile writes the graph to path atomically: it writes a temporary file
 // in the same directory and renames it, so a failed or interrupted write
 // never leaves a partial graph file behind.
 func (g *Graph) WriteFile(path string) error {
-	b, err := g.MarshalBinary()
-	if err != nil {
-		return err
-	}
 	return atomicfile.Write(path, func(w io.Writer) error {
-		_, err := w.Write(b)
+		_, err := g.WriteTo(w)
 		return err
 	})
 }
@@ -245,48 +347,15 @@ func ReadFile(path string) (*Graph, error) {
 // ErrCorrupt. The returned graph does not keep b.
 func Decode(b []byte) (*Graph, error) {
 	le := binary.LittleEndian
-	if len(b) < len(magic) || string(b[:len(magic)]) != magic {
-		return nil, ErrNotGraph
+	h, err := parseHeader(b)
+	if err != nil {
+		return nil, err
 	}
-	if len(b) < headerSize {
-		return nil, fmt.Errorf("%w: %d bytes, shorter than the %d-byte header", ErrTruncated, len(b), headerSize)
+	if err := h.verifyChunks(b, runtime.GOMAXPROCS(0)); err != nil {
+		return nil, err
 	}
-	if v := le.Uint32(b[8:]); v != FormatVersion {
-		return nil, versionError(v)
-	}
-	var cnt [7]uint64
-	for i := range cnt {
-		cnt[i] = le.Uint64(b[16+8*i:])
-		if cnt[i] >= math.MaxUint32 {
-			return nil, fmt.Errorf("%w: count %d in the header is out of range", ErrCorrupt, cnt[i])
-		}
-	}
-	n, m, w, c, k, nCore, metaLen := int(cnt[0]), int(cnt[1]), int(cnt[2]), int(cnt[3]), int(cnt[4]), int(cnt[5]), int(cnt[6])
-	chAt := baseSize(n, m, w, c, k, metaLen)
-	if len(b) < chAt+chHeaderSize+8 {
-		return nil, fmt.Errorf("%w: %d bytes, the header promises at least %d", ErrTruncated, len(b), chAt+chHeaderSize+8)
-	}
-	nCoreE, hasCH, nUp, nDown := le.Uint64(b[chAt:]), le.Uint64(b[chAt+8:]), le.Uint64(b[chAt+16:]), le.Uint64(b[chAt+24:])
-	if nCore == 0 || nCore > n || nCoreE >= math.MaxUint32 || hasCH > 1 || nUp >= math.MaxUint32 || nDown >= math.MaxUint32 || (hasCH == 0 && nUp+nDown != 0) {
-		return nil, fmt.Errorf("%w: %d core nodes of %d, %d core edges, hierarchy counts %d, %d, %d out of range", ErrCorrupt, nCore, n, nCoreE, hasCH, nUp, nDown)
-	}
-	want := chAt + chHeaderSize + coreSize(n, nCore, int(nCoreE)) + 8
-	if hasCH == 1 {
-		want += chSize(nCore, int(nUp), int(nDown))
-	}
-	if len(b) < want {
-		return nil, fmt.Errorf("%w: %d bytes, the header promises %d", ErrTruncated, len(b), want)
-	}
-	if len(b) > want {
-		return nil, fmt.Errorf("%w: %d bytes, the header promises %d", ErrCorrupt, len(b), want)
-	}
-	if string(b[want-4:]) != trailer {
-		return nil, fmt.Errorf("%w: missing end marker", ErrTruncated)
-	}
-	if got, sum := crc32.Checksum(b[:want-8], castagnoliTab), le.Uint32(b[want-8:]); got != sum {
-		return nil, fmt.Errorf("%w: computed %08x, stored %08x", ErrChecksum, got, sum)
-	}
-
+	n, m, w, c, k, nCore, metaLen := h.n, h.m, h.w, h.c, h.k, h.nCore, h.metaLen
+	nCoreE, nUp, nDown := h.coreE, h.nUp, h.nDown
 	g := &Graph{}
 	off := headerSize
 	if err := json.Unmarshal(b[off:off+metaLen], &g.meta); err != nil {
@@ -354,27 +423,30 @@ func Decode(b []byte) (*Graph, error) {
 	}
 	g.chainBucket = u32((n-nCore)>>chainBucketShift + 1)
 	g.coreOff = u32(nCore + 1)
-	g.coreTgt = nodes(int(nCoreE))
-	g.coreW = f64(int(nCoreE))
+	g.coreTgt = nodes(nCoreE)
+	g.coreW = f64(nCoreE)
 	g.chainHint = slices.Clone(b[off : off+2*(n-nCore)])
 	off += pad8(2 * (n - nCore))
-	if hasCH == 1 {
-		h := &Hierarchy{}
-		h.rank = u32(nCore)
-		h.order = nodes(nCore)
-		h.upOff = u32(nCore + 1)
-		h.upTgt = nodes(int(nUp))
-		h.upW = f64(int(nUp))
-		h.dnOff = u32(nCore + 1)
-		h.dnSrc = u32(int(nDown))
-		h.dnW = f64(int(nDown))
-		if err := h.check(nCore); err != nil {
+	if h.hasCH {
+		ch := &Hierarchy{}
+		ch.rank = u32(nCore)
+		ch.order = nodes(nCore)
+		ch.upOff = u32(nCore + 1)
+		ch.upTgt = nodes(nUp)
+		ch.upW = f64(nUp)
+		ch.dnOff = u32(nCore + 1)
+		ch.dnSrc = u32(nDown)
+		ch.dnW = f64(nDown)
+		if err := ch.check(nCore); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
-		g.ch = h
+		g.ch = ch
 	}
 	if err := g.validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if g.bound != h.bound() {
+		return nil, fmt.Errorf("%w: the stored bounding box %v is not the nodes' %v", ErrCorrupt, h.bound(), g.bound)
 	}
 	if err := g.checkStoredCore(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)

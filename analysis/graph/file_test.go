@@ -155,6 +155,8 @@ type fileLayout struct {
 	chHeader, coreE, hasCH, nUp, nDown                                    int
 	buckets, coreOffsets, coreHeads, coreTimes, chainHints                int
 	rank, order, upOffsets, upHeads, upTimes, dnOffsets, dnTails, dnTimes int
+	// The bounding box (4 × i32), and the chunk table (chunks CRCs at table).
+	bound, table, chunks int
 }
 
 func layoutOf(tb testing.TB, b []byte) fileLayout {
@@ -182,7 +184,8 @@ func layoutOf(tb testing.TB, b []byte) fileLayout {
 	l.chainStarts = next(4 * (l.k + 1))
 	l.chainA = next(4 * l.k)
 	l.chainB = next(4 * l.k)
-	l.chHeader = next(32)
+	l.chHeader = next(48)
+	l.bound = l.chHeader + 32
 	l.coreE, l.hasCH = int(le.Uint64(b[l.chHeader:])), int(le.Uint64(b[l.chHeader+8:]))
 	l.nUp, l.nDown = int(le.Uint64(b[l.chHeader+16:])), int(le.Uint64(b[l.chHeader+24:]))
 	l.buckets = next(4 * ((l.n-l.nCore)/16 + 1))
@@ -200,16 +203,42 @@ func layoutOf(tb testing.TB, b []byte) fileLayout {
 		l.dnTails = next(4 * l.nDown)
 		l.dnTimes = next(8 * l.nDown)
 	}
-	l.crc = off // CRC-32C (4 bytes) and the end marker (4 bytes)
+	l.chunks = (off + 8<<20 - 1) / (8 << 20)
+	l.table = next(4 * l.chunks)
+	l.crc = off // CRC-32C of the chunk table (4 bytes) and the end marker (4 bytes)
 	l.end = off + 8
 	return l
 }
 
-// reseal recomputes the CRC-32C (Castagnoli) at end-8, so that a change to
-// the content passes the checksum and reaches the consistency checks.
+// chunkSums returns the CRC-32C of every 8 MiB chunk of b.
+func chunkSums(b []byte) []uint32 {
+	var sums []uint32
+	for lo := 0; lo < len(b); lo += 8 << 20 {
+		sums = append(sums, crc32.Checksum(b[lo:min(lo+8<<20, len(b))], crc32.MakeTable(crc32.Castagnoli)))
+	}
+	return sums
+}
+
+// reseal recomputes the chunk table's CRC-32Cs (Castagnoli) and the table's
+// own at end-8, so that a change to the content passes the checksums and
+// reaches the consistency checks. The table is where its length, for the
+// chunks of the bytes before it, ends 8 bytes before the end of b.
 func reseal(b []byte) {
-	end := len(b) - 8
-	binary.LittleEndian.PutUint32(b[end:], crc32.Checksum(b[:end], crc32.MakeTable(crc32.Castagnoli)))
+	le := binary.LittleEndian
+	for t := 1; ; t++ {
+		at := len(b) - 8 - (4*t+7)&^7
+		if at <= 0 {
+			return
+		}
+		if (at+8<<20-1)/(8<<20) != t {
+			continue
+		}
+		for i, x := range chunkSums(b[:at]) {
+			le.PutUint32(b[at+4*i:], x)
+		}
+		le.PutUint32(b[len(b)-8:], crc32.Checksum(b[at:len(b)-8], crc32.MakeTable(crc32.Castagnoli)))
+		return
+	}
 }
 
 type edgeKey struct {
@@ -352,8 +381,19 @@ func TestFileLayout(t *testing.T) {
 				g.Head(graph.EdgeID(e)), g.Weight(graph.EdgeID(e)), g.WayID(graph.EdgeID(e)))
 		}
 	}
-	if got, want := le.Uint32(b[l.crc:]), crc32.Checksum(b[:l.crc], crc32.MakeTable(crc32.Castagnoli)); got != want {
-		t.Errorf("stored checksum %08x, CRC-32C of the bytes before it is %08x", got, want)
+	for i, want := range chunkSums(b[:l.table]) {
+		if got := le.Uint32(b[l.table+4*i:]); got != want {
+			t.Errorf("chunk %d: stored checksum %08x, CRC-32C of its bytes is %08x", i, got, want)
+		}
+	}
+	if got, want := le.Uint32(b[l.crc:]), crc32.Checksum(b[l.table:l.crc], crc32.MakeTable(crc32.Castagnoli)); got != want {
+		t.Errorf("stored checksum %08x, CRC-32C of the chunk table is %08x", got, want)
+	}
+	bb := g.Bound()
+	for i, want := range []float64{bb.Min[0], bb.Min[1], bb.Max[0], bb.Max[1]} {
+		if got := float64(int32(le.Uint32(b[l.bound+4*i:]))) / 1e7; got != want {
+			t.Errorf("bounding box value %d in the file = %v, the graph has %v", i, got, want)
+		}
 	}
 	if got := string(b[len(b)-4:]); got != "RGEN" {
 		t.Errorf("end marker = %q, want RGEN", got)
@@ -630,7 +670,8 @@ func TestDecodeFlippedBytes(t *testing.T) {
 		{"body", 72, l.chHeader, []error{graph.ErrChecksum}},
 		// The derived counts, like the header's, set the size.
 		{"derived counts", l.chHeader, l.chHeader + 32, []error{graph.ErrCorrupt, graph.ErrTruncated, graph.ErrChecksum}},
-		{"core layout and hierarchy", l.chHeader + 32, l.crc, []error{graph.ErrChecksum}},
+		{"bounding box, core layout and hierarchy", l.chHeader + 32, l.table, []error{graph.ErrChecksum}},
+		{"chunk table", l.table, l.crc, []error{graph.ErrChecksum}},
 		{"checksum", l.crc, l.crc + 4, []error{graph.ErrChecksum}},
 		{"end marker", l.crc + 4, l.end, []error{graph.ErrTruncated}},
 	}
@@ -659,7 +700,7 @@ func TestDecodeFlippedBytes(t *testing.T) {
 
 func TestDecodeRefusesOtherVersions(t *testing.T) {
 	b := marshal(t, fileGraph(t))
-	for _, v := range []uint32{0, 1, 2, graph.FormatVersion + 1, 255, math.MaxUint32} {
+	for _, v := range []uint32{0, 1, 2, 3, graph.FormatVersion + 1, 255, math.MaxUint32} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			c := slices.Clone(b)
 			binary.LittleEndian.PutUint32(c[8:], v)
@@ -765,6 +806,7 @@ func TestDecodeChecksConsistency(t *testing.T) {
 		{"edge leaves its chain", func(c []byte) { put32(c, l.targets+4*edgeOfX, uint32(stranger)) }, "chain"},
 		{"no core node", func(c []byte) { binary.LittleEndian.PutUint64(c[16+8*5:], 0) }, "core nodes"},
 		{"more core nodes than nodes", func(c []byte) { binary.LittleEndian.PutUint64(c[16+8*5:], uint64(l.n+1)) }, "core nodes"},
+		{"stored bounding box differs", func(c []byte) { put32(c, l.bound, le.Uint32(c[l.bound:])-1) }, "bounding box"},
 		// The stored core layout is derived again and compared.
 		{"chain lookup bucket", func(c []byte) { put32(c, l.buckets, le.Uint32(c[l.buckets:])+1) }, "chain lookup"},
 		{"core head", func(c []byte) { put32(c, l.coreHeads, (le.Uint32(c[l.coreHeads:])+1)%uint32(l.nCore)) }, "core graph"},

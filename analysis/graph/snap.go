@@ -73,40 +73,51 @@ type snapIndex struct {
 func (g *Graph) snapper() *snapIndex {
 	g.snapOnce.Do(func() {
 		s := &snapIndex{places: g.copyPlaces()}
-		var segs []geo.Segment
-		for u := 0; u < g.NumNodes(); u++ {
-			for e := g.offsets[u]; e < g.offsets[u+1]; e++ {
-				v := g.targets[e]
-				if v == NodeID(u) {
-					continue
-				}
-				if e > g.offsets[u] && g.targets[e-1] == v {
-					continue // a dearer parallel edge: the row is sorted by head, then time
-				}
-				if NodeID(u) > v {
-					if _, twin := g.Edge(v, NodeID(u)); twin {
-						continue // indexed from the other side
+		// Every road segment once: two passes, to allocate exactly.
+		each := func(f func(e EdgeID, u NodeID)) {
+			for u := 0; u < g.NumNodes(); u++ {
+				for e := g.offsets[u]; e < g.offsets[u+1]; e++ {
+					v := g.targets[e]
+					if v == NodeID(u) {
+						continue
 					}
-				}
-				if s.places != nil {
-					if g.private(NodeID(u)) {
-						continue // a private copy of a road (via-way restriction): the public one is indexed
+					if e > g.offsets[u] && g.targets[e-1] == v {
+						continue // a dearer parallel edge: the row is sorted by head, then time
 					}
-					if g.junctionEdge(NodeID(u), v) {
-						continue // inside a split junction: zero length, the roads out of it are indexed
-					}
-					if _, twin := g.Edge(v, NodeID(u)); !twin {
-						if tw, ok := g.twinByPlace(s.places, EdgeID(e), NodeID(u)); ok && tw < EdgeID(e) {
-							continue // indexed from the other side, whose ends are copies
+					if NodeID(u) > v {
+						if _, twin := g.Edge(v, NodeID(u)); twin {
+							continue // indexed from the other side
 						}
 					}
+					if s.places != nil {
+						if g.private(NodeID(u)) {
+							continue // a private copy of a road (via-way restriction): the public one is indexed
+						}
+						if g.junctionEdge(NodeID(u), v) {
+							continue // inside a split junction: zero length, the roads out of it are indexed
+						}
+						if _, twin := g.Edge(v, NodeID(u)); !twin {
+							if tw, ok := g.twinByPlace(s.places, EdgeID(e), NodeID(u)); ok && tw < EdgeID(e) {
+								continue // indexed from the other side, whose ends are copies
+							}
+						}
+					}
+					f(EdgeID(e), NodeID(u))
 				}
-				segs = append(segs, geo.Segment{A: g.Point(NodeID(u)), B: g.Point(v)})
-				s.edge = append(s.edge, EdgeID(e))
-				s.tail = append(s.tail, NodeID(u))
 			}
 		}
-		s.ix = geo.NewSegmentIndex(segs, 0)
+		k := 0
+		each(func(EdgeID, NodeID) { k++ })
+		s.edge, s.tail = make([]EdgeID, 0, k), make([]NodeID, 0, k)
+		each(func(e EdgeID, u NodeID) {
+			s.edge = append(s.edge, e)
+			s.tail = append(s.tail, u)
+		})
+		// The segments are read from the graph's coordinates (8 bytes a
+		// segment here, not a copy of its 32 bytes of end points).
+		s.ix = geo.NewSegmentIndexFunc(len(s.edge), func(i int) geo.Segment {
+			return geo.Segment{A: g.Point(s.tail[i]), B: g.Point(g.targets[s.edge[i]])}
+		}, 0)
 		g.snap = s
 	})
 	return g.snap

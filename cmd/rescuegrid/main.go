@@ -48,7 +48,9 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	stopProfiles := startProfiles()
 	err := run(ctx, os.Args[1:], env)
+	stopProfiles()
 	stop()
 	if err != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctx.Err())) {
 		fmt.Fprintln(os.Stderr, "rescuegrid: stopped by a signal (SIGINT or SIGTERM); temporary files removed")

@@ -179,12 +179,8 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	b, err := g.MarshalBinary()
-	if err != nil {
-		return err
-	}
 	err = outdir.WriteFile(ctx, *out, func(w io.Writer) error {
-		_, err := w.Write(b)
+		_, err := g.WriteTo(w) // streamed: no second copy of the graph in memory
 		return err
 	})
 	if err != nil {

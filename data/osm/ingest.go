@@ -316,6 +316,15 @@ func (b *builder) barrier(v BarrierVerdict, i int, onRoute bool) {
 
 func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
 	gb := graph.Builder{Hierarchy: true} // PHAST searches over the core graph
+	// Room for every node and directed segment at once (at most two per
+	// pair of consecutive refs), instead of growing by copies.
+	segs := 0
+	if b.profile.TurnRestrictions == nil { // else the turn splitter adds the edges
+		for _, w := range b.ways {
+			segs += 2 * max(0, len(w.refs)-1)
+		}
+	}
+	gb.Grow(len(b.nodeIDs), segs)
 	idx := make([]uint32, len(b.nodeIDs))
 	for i, id := range b.nodeIDs {
 		if b.has[i] {
