@@ -45,7 +45,7 @@ TEST_ENV := env -u GOEXPERIMENT RESCUEGRID_SHARED="$(SHARED_ABS)" \
   RESCUEGRID_REQUIRE_TOOLS=1
 
 
-.PHONY: help deps build test test-short test-reliability lint bench bench-go bench-studies bench-peers run report fuzz clean
+.PHONY: help deps build test test-short test-reliability test-batch lint bench bench-go bench-studies bench-peers run report fuzz clean
 
 help: ## list the targets
 	@echo "usage: make <target> [SHARED=../shared] [OUT=out] [FUZZTIME=20s]"
@@ -76,10 +76,14 @@ build: deps web ## build bin/rescuegrid with the version stamped (web map bundle
 #   goroutines joins this list by itself);
 # - without it, the rest, and the heavy real-data suites of TEST_NO_RACE,
 #   whose concurrency is that of the packages above, raced in their own tests
-#   (-race made cmd/rescuegrid take 211 s and bench 155 s).
+#   (-race made cmd/rescuegrid take 211 s and bench 155 s; internal/batch,
+#   whole studies split and merged, passed go test's 10-minute limit under
+#   it: its concurrent path, the shards' retries and concurrent reruns,
+#   runs under -race on its own, TEST_RACE_ONLY).
 # TEST_LISTS sets race and plain, and stops unless together they are
 # `go list ./...`, each package once (`make test-lists` prints them).
-TEST_NO_RACE := ./bench ./cmd/rescuegrid ./internal/reliability
+TEST_NO_RACE := ./bench ./cmd/rescuegrid ./internal/reliability ./internal/batch
+TEST_RACE_ONLY := -run '^TestShardRetryIsIdempotent$$' ./internal/batch
 RACE_RE      := (^|[^A-Za-z0-9_.])go (func|[A-Za-z_][A-Za-z0-9_.]*\()|"sync"|"sync/atomic"|/internal/par"|errgroup"
 define TEST_LISTS
 all=$$($(GO) list ./...); heavy=$$($(GO) list $(TEST_NO_RACE)); race=; plain=; \
@@ -106,8 +110,13 @@ test: deps tiles-deps py-deps browser-deps web web-check-deps ## lint, go test (
 	$(TEST_ENV) $(GO) test -race -count=1 $$race || st=1; \
 	echo "go test -count=1 ($$(printf '%s\n' $$plain | wc -l) packages)"; \
 	$(TEST_ENV) $(GO) test -count=1 $$plain || st=1; \
+	echo "go test -race -count=1 $(TEST_RACE_ONLY)"; \
+	$(TEST_ENV) $(GO) test -race -count=1 $(TEST_RACE_ONLY) || st=1; \
 	exit $$st
 	$(MAKE) --no-print-directory notebooks-check
+
+test-batch: deps ## every region and split of batch's merge tests (make test runs a subset: one split per feature and region that checks something new)
+	$(TEST_ENV) $(GO) test -count=1 -timeout 60m ./internal/batch -full
 
 test-short: deps tiles-deps py-deps browser-deps web web-check-deps ## go vet, then go test -short (-race where concurrent)
 	$(GO) vet ./...

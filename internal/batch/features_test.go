@@ -72,13 +72,16 @@ func TestMergeEqualsSingleMachineBusyDay(t *testing.T) {
 		day    bool
 		splits []batch.PlanOptions
 	}{
-		{"andorra", false, []batch.PlanOptions{{Shards: 2}, {Shards: 16}, {By: batch.ByUnit}}},
-		{"malta", false, []batch.PlanOptions{{Shards: 3}, {By: batch.ByUnit, Shards: 16}}},
-		{"porto-alegre", true, []batch.PlanOptions{{Shards: 2}, {Shards: 9}, {By: batch.ByUnit}}},
-		{"porto", true, []batch.PlanOptions{{Shards: 6, ParentRes: 7}, {By: batch.ByUnit, Shards: 4, ParentRes: 7}}},
+		{"andorra", false, splits([]batch.PlanOptions{{Shards: 16}, {By: batch.ByUnit}}, []batch.PlanOptions{{Shards: 2}})},
+		{"malta", false, splits(nil, []batch.PlanOptions{{Shards: 3}, {By: batch.ByUnit, Shards: 16}})},
+		{"porto-alegre", true, splits([]batch.PlanOptions{{Shards: 2}}, []batch.PlanOptions{{Shards: 9}, {By: batch.ByUnit}})},
+		{"porto", true, splits([]batch.PlanOptions{{Shards: 6, ParentRes: 7}}, []batch.PlanOptions{{By: batch.ByUnit, Shards: 4, ParentRes: 7}})},
 	}
 	for _, tc := range cases {
 		t.Run(tc.region, func(t *testing.T) {
+			if len(tc.splits) == 0 {
+				t.Skip("with -full (make test-batch)")
+			}
 			var path string
 			if tc.region == "porto" {
 				path = portoStudy(t)
@@ -187,13 +190,16 @@ func TestMergeEqualsSingleMachineScenarios(t *testing.T) {
 		centre orb.Point
 		splits []batch.PlanOptions
 	}{
-		{"andorra-sample", orb.Bound{}, orb.Point{}, []batch.PlanOptions{{Shards: 2}, {Shards: 16}, {By: batch.ByUnit}}},
-		{"malta", orb.Bound{Min: orb.Point{14.1, 35.7}, Max: orb.Point{14.7, 36.2}}, orb.Point{14.5, 35.895}, []batch.PlanOptions{{Shards: 3}, {By: batch.ByUnit, Shards: 16}}},
-		{"porto-alegre", orb.Bound{Min: orb.Point{-51.4, -30.4}, Max: orb.Point{-50.9, -29.8}}, orb.Point{-51.22, -30.03}, []batch.PlanOptions{{Shards: 9}}},
-		{"porto", orb.Bound{Min: orb.Point{-8.8, 40.95}, Max: orb.Point{-8.3, 41.45}}, orb.Point{-8.61, 41.15}, []batch.PlanOptions{{Shards: 6, ParentRes: 7}, {By: batch.ByUnit, Shards: 4, ParentRes: 7}}},
+		{"andorra-sample", orb.Bound{}, orb.Point{}, splits([]batch.PlanOptions{{Shards: 2}, {Shards: 16}}, []batch.PlanOptions{{By: batch.ByUnit}})},
+		{"malta", orb.Bound{Min: orb.Point{14.1, 35.7}, Max: orb.Point{14.7, 36.2}}, orb.Point{14.5, 35.895}, splits(nil, []batch.PlanOptions{{Shards: 3}, {By: batch.ByUnit, Shards: 16}})},
+		{"porto-alegre", orb.Bound{Min: orb.Point{-51.4, -30.4}, Max: orb.Point{-50.9, -29.8}}, orb.Point{-51.22, -30.03}, splits(nil, []batch.PlanOptions{{Shards: 9}})},
+		{"porto", orb.Bound{Min: orb.Point{-8.8, 40.95}, Max: orb.Point{-8.3, 41.45}}, orb.Point{-8.61, 41.15}, splits([]batch.PlanOptions{{Shards: 6, ParentRes: 7}}, []batch.PlanOptions{{By: batch.ByUnit, Shards: 4, ParentRes: 7}})},
 	}
 	for _, tc := range cases {
 		t.Run(tc.region, func(t *testing.T) {
+			if len(tc.splits) == 0 {
+				t.Skip("with -full (make test-batch)")
+			}
 			var path string
 			switch tc.region {
 			case "andorra-sample":
@@ -282,13 +288,16 @@ func TestMergeEqualsSingleMachineTimes(t *testing.T) {
 		region string
 		splits []batch.PlanOptions
 	}{
-		{"andorra", []batch.PlanOptions{{Shards: 2}, {By: batch.ByUnit}}},
-		{"malta", []batch.PlanOptions{{Shards: 3}}},
-		{"porto-alegre", []batch.PlanOptions{{Shards: 9}}},
-		{"porto", []batch.PlanOptions{{Shards: 6, ParentRes: 7}}},
+		{"andorra", splits([]batch.PlanOptions{{Shards: 2}}, []batch.PlanOptions{{By: batch.ByUnit}})},
+		{"malta", splits(nil, []batch.PlanOptions{{Shards: 3}})},
+		{"porto-alegre", splits(nil, []batch.PlanOptions{{Shards: 9}})},
+		{"porto", splits([]batch.PlanOptions{{Shards: 6, ParentRes: 7}}, nil)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.region, func(t *testing.T) {
+			if len(tc.splits) == 0 {
+				t.Skip("with -full (make test-batch)")
+			}
 			var path string
 			if tc.region == "porto" {
 				path = portoStudy(t)
