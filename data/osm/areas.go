@@ -208,15 +208,22 @@ func (j *areaJob) locations() *nodeTable {
 	if j.res.done {
 		return nil
 	}
-	var need []int64
-	for _, w := range j.ways {
-		need = append(need, w.refs...)
-	}
-	for id := range j.wanted {
-		need = append(need, j.refs[id]...)
-	}
-	j.nodes = newNodeTable(need)
+	j.nodes = newNodeTable(neededNodes(j.ways, func(w wayArea) []int64 { return w.refs }, j.wanted, j.refs))
 	return &j.nodes
+}
+
+// neededNodes lists the nodes whose locations a job needs: those of its
+// own ways and those of the member ways its relations asked for (wanted,
+// with their refs as the way store gave them).
+func neededNodes[W any](ways []W, wayRefs func(W) []int64, wanted map[int64]bool, refs map[int64][]int64) []int64 {
+	var need []int64
+	for _, w := range ways {
+		need = append(need, wayRefs(w)...)
+	}
+	for id := range wanted {
+		need = append(need, refs[id]...)
+	}
+	return need
 }
 
 func (j *areaJob) finish(ctx context.Context, _ source) error {

@@ -305,14 +305,7 @@ func (j *basemapJob) locations() *nodeTable {
 	if j.res.done {
 		return nil
 	}
-	var need []int64
-	for _, w := range j.ways {
-		need = append(need, w.refs...)
-	}
-	for id := range j.wanted {
-		need = append(need, j.refs[id]...)
-	}
-	j.nodes = newNodeTable(need)
+	j.nodes = newNodeTable(neededNodes(j.ways, func(w basemapWay) []int64 { return w.refs }, j.wanted, j.refs))
 	return &j.nodes
 }
 
