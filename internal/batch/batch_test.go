@@ -301,10 +301,8 @@ func TestMergeEqualsSingleMachine(t *testing.T) {
 			}
 			want := single(t, path)
 			for _, opt := range tc.splits {
-				name := fmt.Sprintf("%s-%d-r%d", cmpOr(opt.By, batch.ByH3), opt.Shards, opt.ParentRes)
-				t.Run(name, func(t *testing.T) {
-					dir := filepath.Join(t.TempDir(), "plan")
-					p := plan(t, path, dir, opt)
+				t.Run(splitName(opt), func(t *testing.T) {
+					p, got := splitRunMerge(t, path, opt)
 					cut := 0
 					for _, s := range p.Shards {
 						if s.Nodes < p.Graph.Nodes {
@@ -315,17 +313,31 @@ func TestMergeEqualsSingleMachine(t *testing.T) {
 					if tc.region == "porto" && len(p.Shards) >= 6 && cut == 0 {
 						t.Errorf("no shard of Porto is cut: the test no longer checks the margin")
 					}
-					runAll(t, dir, p)
-					got := filepath.Join(t.TempDir(), "merged")
-					if _, err := batch.Merge(context.Background(), dir, got, batch.MergeOptions{Generator: "test"}); err != nil {
-						t.Fatal(err)
-					}
 					sameOutput(t, want, got)
 					hive(t, got, len(p.Shards))
 				})
 			}
 		})
 	}
+}
+
+// splitRunMerge plans the study with opt, runs every shard and merges
+// them: it returns the plan and the merged output folder.
+func splitRunMerge(t *testing.T, studyPath string, opt batch.PlanOptions) (*batch.Plan, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "plan")
+	p := plan(t, studyPath, dir, opt)
+	runAll(t, dir, p)
+	got := filepath.Join(t.TempDir(), "merged")
+	if _, err := batch.Merge(context.Background(), dir, got, batch.MergeOptions{Generator: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	return p, got
+}
+
+// splitName names a split's subtest: how, how many shards, parent res.
+func splitName(opt batch.PlanOptions) string {
+	return fmt.Sprintf("%s-%d-r%d", cmpOr(opt.By, batch.ByH3), opt.Shards, opt.ParentRes)
 }
 
 func cmpOr(a, b string) string {

@@ -97,15 +97,8 @@ func TestMergeEqualsSingleMachineBusyDay(t *testing.T) {
 				t.Fatalf("single-machine gaps_day.csv: %v, want it exactly with a day population", err)
 			}
 			for _, opt := range tc.splits {
-				name := fmt.Sprintf("%s-%d-r%d", cmpOr(opt.By, batch.ByH3), opt.Shards, opt.ParentRes)
-				t.Run(name, func(t *testing.T) {
-					dir := filepath.Join(t.TempDir(), "plan")
-					p := plan(t, path, dir, opt)
-					runAll(t, dir, p)
-					got := filepath.Join(t.TempDir(), "merged")
-					if _, err := batch.Merge(context.Background(), dir, got, batch.MergeOptions{Generator: "test"}); err != nil {
-						t.Fatal(err)
-					}
+				t.Run(splitName(opt), func(t *testing.T) {
+					p, got := splitRunMerge(t, path, opt)
 					sameOutput(t, want, got)
 					hive(t, got, len(p.Shards))
 				})
@@ -220,17 +213,10 @@ func TestMergeEqualsSingleMachineScenarios(t *testing.T) {
 				t.Fatalf("the single-machine output has no scenarios table: %v", err)
 			}
 			for _, opt := range tc.splits {
-				name := fmt.Sprintf("%s-%d-r%d", cmpOr(opt.By, batch.ByH3), opt.Shards, opt.ParentRes)
-				t.Run(name, func(t *testing.T) {
-					dir := filepath.Join(t.TempDir(), "plan")
-					p := plan(t, path, dir, opt)
+				t.Run(splitName(opt), func(t *testing.T) {
+					p, got := splitRunMerge(t, path, opt)
 					if len(p.Scenarios) != 3 {
 						t.Fatalf("plan has scenarios %q, want 3", p.Scenarios)
-					}
-					runAll(t, dir, p)
-					got := filepath.Join(t.TempDir(), "merged")
-					if _, err := batch.Merge(context.Background(), dir, got, batch.MergeOptions{Generator: "test"}); err != nil {
-						t.Fatal(err)
 					}
 					sameOutput(t, want, got)
 				})
@@ -310,15 +296,8 @@ func TestMergeEqualsSingleMachineTimes(t *testing.T) {
 				t.Fatalf("the single-machine output has no cells_times table: %v", err)
 			}
 			for _, opt := range tc.splits {
-				name := fmt.Sprintf("%s-%d-r%d", cmpOr(opt.By, batch.ByH3), opt.Shards, opt.ParentRes)
-				t.Run(name, func(t *testing.T) {
-					dir := filepath.Join(t.TempDir(), "plan")
-					p := plan(t, path, dir, opt)
-					runAll(t, dir, p)
-					got := filepath.Join(t.TempDir(), "merged")
-					if _, err := batch.Merge(context.Background(), dir, got, batch.MergeOptions{Generator: "test"}); err != nil {
-						t.Fatal(err)
-					}
+				t.Run(splitName(opt), func(t *testing.T) {
+					_, got := splitRunMerge(t, path, opt)
 					sameOutput(t, want, got)
 				})
 			}
