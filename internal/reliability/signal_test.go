@@ -160,7 +160,7 @@ func TestSignalStopsNetworkBuild(t *testing.T) {
 		}
 	}
 	if len(msgs) == 0 || !strings.HasPrefix(msgs[len(msgs)-1], "contracting ") {
-		cmd.Wait()
+		_ = cmd.Wait()
 		t.Fatalf("network build never said it started the contraction; stderr %q", msgs)
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -177,7 +177,7 @@ func TestSignalStopsNetworkBuild(t *testing.T) {
 	select {
 	case err = <-done:
 	case <-time.After(hangLimit):
-		cmd.Process.Kill()
+		_ = cmd.Process.Kill()
 		t.Fatalf("network build still running %v after SIGTERM during the contraction", hangLimit)
 	}
 	var ee *exec.ExitError
