@@ -53,7 +53,7 @@ func main() {
 	stopProfiles()
 	stop()
 	if err != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctx.Err())) {
-		fmt.Fprintln(os.Stderr, "rescuegrid: stopped by a signal (SIGINT or SIGTERM); temporary files removed")
+		fmt.Fprintf(os.Stderr, "rescuegrid: stopped by a signal (SIGINT or SIGTERM)%s; temporary files removed\n", stoppedWhere(err))
 		os.Exit(130)
 	}
 	if err != nil {
@@ -63,6 +63,18 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+// stoppedWhere says where a command stopped by a signal was, from its
+// error: " (build graph from x.pbf: graph: contraction stopped after 5120
+// of 24424 core nodes)", or "" when the error says no more than that the
+// context was cancelled.
+func stoppedWhere(err error) string {
+	s := strings.TrimSuffix(err.Error(), context.Canceled.Error())
+	if s = strings.TrimSuffix(s, ": "); s == "" {
+		return ""
+	}
+	return " (" + s + ")"
 }
 
 // env is what a command may touch of the outside world.
