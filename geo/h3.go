@@ -79,14 +79,19 @@ func CellPolygon(c h3.Cell) (orb.Polygon, error) {
 
 // CellsToMultiPolygon dissolves a set of cells (one resolution) into
 // polygons, with holes where cells are missing inside. Rings are closed;
-// exteriors counter-clockwise and holes clockwise (the GeoJSON rule).
+// exteriors counter-clockwise and holes clockwise (the GeoJSON rule). The
+// rings, their first vertices and their order are h3's (cellsToLinkedMultiPolygon),
+// in time near-linear in the cells (see dissolve).
 func CellsToMultiPolygon(cells []h3.Cell) (orb.MultiPolygon, error) {
 	if len(cells) == 0 {
 		return nil, nil
 	}
-	polys, err := h3.CellsToMultiPolygon(cells)
-	if err != nil {
-		return nil, fmt.Errorf("%w: dissolve %d cells: %v", ErrBadCell, len(cells), err)
+	polys, ok := dissolve(cells)
+	if !ok {
+		var err error
+		if polys, err = h3.CellsToMultiPolygon(cells); err != nil {
+			return nil, fmt.Errorf("%w: dissolve %d cells: %v", ErrBadCell, len(cells), err)
+		}
 	}
 	mp := make(orb.MultiPolygon, 0, len(polys))
 	for _, gp := range polys {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,6 +57,10 @@ type Builder struct {
 	// contracts in seconds; a random graph (no road-like structure) may
 	// take far longer, so tests opt in.
 	Hierarchy bool
+	// Contracting, when set, is called while the hierarchy is built with
+	// the core nodes contracted so far and their number, every few
+	// thousand nodes and once at the end, from the goroutine running Build.
+	Contracting func(done, total int)
 
 	osmIDs       []int64
 	latE7, lonE7 []int32
@@ -117,6 +122,13 @@ var ErrEmpty = errors.New("graph: no nodes")
 // returns the graph. It empties the Builder (its inputs are released as soon
 // as the graph holds them, to keep the peak of a national build down).
 func (b *Builder) Build(meta Meta) (*Graph, error) {
+	return b.BuildContext(context.Background(), meta)
+}
+
+// BuildContext is Build that stops when ctx is done, with an error wrapping
+// ctx.Err(): the contraction, the long step, looks at ctx every few
+// thousand nodes.
+func (b *Builder) BuildContext(ctx context.Context, meta Meta) (*Graph, error) {
 	n, m := len(b.osmIDs), len(b.from)
 	if n == 0 {
 		return nil, ErrEmpty
@@ -232,7 +244,9 @@ func (b *Builder) Build(meta Meta) (*Graph, error) {
 		return nil, fmt.Errorf("graph: %w", err) // a bug in chainOrder, not bad input
 	}
 	if b.Hierarchy {
-		g.buildHierarchy()
+		if err := g.buildHierarchy(ctx, b.Contracting); err != nil {
+			return nil, err
+		}
 	}
 	return g, nil
 }

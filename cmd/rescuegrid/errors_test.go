@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,5 +130,25 @@ func TestBadFiles(t *testing.T) {
 	os.WriteFile(src, []byte("id,lon,lat\na,1.5199,42.5458\na,1.52,42.5\n"), 0o644)
 	if _, _, err := runErr("--quiet", "reach", "--graph", g, "--sources", src, "--out", reachOut); err == nil || !strings.Contains(err.Error(), "duplicate id") {
 		t.Errorf("reach with duplicate ids = %v", err)
+	}
+}
+
+// TestStoppedWhere: the signal message names where the command was when the
+// error says more than that the context was cancelled.
+func TestStoppedWhere(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"bare", context.Canceled, ""},
+		{"wrapped", fmt.Errorf("build graph from m.pbf: %w", fmt.Errorf("graph: contraction stopped after 256 of 900 core nodes: %w", context.Canceled)),
+			" (build graph from m.pbf: graph: contraction stopped after 256 of 900 core nodes)"},
+		{"write", fmt.Errorf("write out.csv: %w", context.Canceled), " (write out.csv)"},
+	}
+	for _, c := range cases {
+		if got := stoppedWhere(c.err); got != c.want {
+			t.Errorf("%s: stoppedWhere(%q) = %q, want %q", c.name, c.err, got, c.want)
+		}
 	}
 }

@@ -41,6 +41,8 @@ func main() {
 		tty:    term.IsTerminal(int(os.Stderr.Fd())),
 		lang:   i18n.FromEnv(os.Getenv),
 	}
+	env.setMemoryLimit = func(n int64) { debug.SetMemoryLimit(n) }
+	defaultMemoryLimit(env)
 	// The first SIGINT or SIGTERM cancels ctx: the command stops at its
 	// next check and removes its temporary files. A second one kills the
 	// process at once (the default action, restored by stop).
@@ -53,7 +55,7 @@ func main() {
 	stopProfiles()
 	stop()
 	if err != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, ctx.Err())) {
-		fmt.Fprintln(os.Stderr, "rescuegrid: stopped by a signal (SIGINT or SIGTERM); temporary files removed")
+		fmt.Fprintf(os.Stderr, "rescuegrid: stopped by a signal (SIGINT or SIGTERM)%s; temporary files removed\n", stoppedWhere(err))
 		os.Exit(130)
 	}
 	if err != nil {
@@ -65,6 +67,18 @@ func main() {
 	}
 }
 
+// stoppedWhere says where a command stopped by a signal was, from its
+// error: " (build graph from x.pbf: graph: contraction stopped after 5120
+// of 24424 core nodes)", or "" when the error says no more than that the
+// context was cancelled.
+func stoppedWhere(err error) string {
+	s := strings.TrimSuffix(err.Error(), context.Canceled.Error())
+	if s = strings.TrimSuffix(s, ": "); s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
 // env is what a command may touch of the outside world.
 type env struct {
 	stdout, stderr io.Writer
@@ -73,6 +87,13 @@ type env struct {
 	// lang is the language of help, summaries and reports: --lang, else
 	// from LC_ALL / LC_MESSAGES / LANG (main sets it).
 	lang i18n.Lang
+	// memoryLimit is --memory-limit in bytes (0: not given; MaxInt64: off),
+	// and memoryLimitFrom says where the limit in force comes from.
+	memoryLimit     int64
+	memoryLimitFrom string
+	// setMemoryLimit applies --memory-limit to the runtime (main sets it;
+	// tests leave it nil, so that a flag they pass changes nothing else).
+	setMemoryLimit func(bytes int64)
 }
 
 // errUsage marks a command-line mistake (exit status 2).
@@ -88,6 +109,16 @@ type command struct {
 	run     func(ctx context.Context, args []string, e *env) error
 }
 
+const versionHelp = `Print the version, and on stderr the Go heap's soft memory limit and where
+it comes from (--memory-limit, GOMEMLIMIT, or the cgroup's or machine's memory).
+
+Usage:
+  rescuegrid version
+
+Example:
+  rescuegrid --memory-limit 8GiB version
+`
+
 func commands() []command {
 	return []command{
 		{"analyze", "run a coverage study: who is outside the rescue circle, unit by unit", analyze},
@@ -100,8 +131,17 @@ func commands() []command {
 		{"isochrone", "the areas reached from a point within 5, 10, 15 minutes, as GeoJSON", isochroneCmd},
 		{"batch", "split a study into shards for a cluster or local processes, and merge them", runBatch},
 		{"extract", "extract facilities (fire stations, shelters…) from OSM tags as points", extract},
-		{"version", "print the version", func(_ context.Context, _ []string, e *env) error {
+		{"version", "print the version", func(_ context.Context, args []string, e *env) error {
+			fs := newFlags("version", versionHelp, e)
+			pos, err := parse(fs, args, e)
+			if err != nil {
+				return err
+			}
+			if len(pos) > 0 {
+				return usageErr("version: unexpected argument %q", pos[0])
+			}
 			fmt.Fprintln(e.stdout, "rescuegrid", versionString())
+			printMemoryLimit(e)
 			return nil
 		}},
 	}
@@ -119,6 +159,10 @@ Global flags:
   --quiet    no progress bars or summaries (warnings and errors still print)
   --lang     language of help, summaries and reports: en or zh-CN
              (default: from LC_ALL, LC_MESSAGES, LANG)
+  --memory-limit SIZE
+             soft limit of the Go heap: 10GiB, 8000MiB, 80% (of the memory
+             found) or off (default: GOMEMLIMIT, else 90% of the cgroup's
+             memory limit, else 75% of the machine's memory)
 
 Run 'rescuegrid COMMAND --help' for a command's flags and an example.
 

@@ -170,10 +170,22 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 	}
 	t0 := time.Now()
 	bar := newProgress(e, "reading")
+	contracting := false
 	g, err := osm.Build(ctx, *pbf, p, osm.Options{
 		Generator: "rescuegrid " + versionString(),
 		TempDir:   tmp,
 		Progress:  func(_ int, done, total int64) { bar.update(done, total) },
+		Contracting: func(done, total int) {
+			if !contracting {
+				// The second long step (minutes for a country): say so, and
+				// that a signal stops it too.
+				contracting = true
+				bar.done()
+				e.infof("contracting %d core nodes into the hierarchy (%.2fs so far)", total, time.Since(t0).Seconds())
+				bar = newProgress(e, "contracting")
+			}
+			bar.update(int64(done), int64(total))
+		},
 	})
 	bar.done()
 	if err != nil {

@@ -30,6 +30,10 @@ type Options struct {
 	// Progress, when set, is called with the pass (always 1: the file is
 	// read once), the bytes read so far and the file size.
 	Progress func(pass int, done, total int64)
+	// Contracting, when set, is called while the graph's contraction
+	// hierarchy is built (the longest step after reading: minutes for a
+	// country) with the core nodes contracted so far and their number.
+	Contracting func(done, total int)
 	// Generator is stored in the graph's metadata (program and version).
 	Generator string
 	// TempDir is where a pass keeps its node index and way store while it
@@ -63,7 +67,7 @@ func (r *Reader) Graph(p *Profile) *Result[*graph.Graph] {
 }
 
 func (r *Reader) graph(p *Profile, gen string) *Result[*graph.Graph] {
-	b := &builder{profile: p, stats: map[string]int64{}, generator: gen, res: &Result[*graph.Graph]{}}
+	b := &builder{profile: p, stats: map[string]int64{}, generator: gen, contracting: r.opt.Contracting, res: &Result[*graph.Graph]{}}
 	if err := p.Validate(); err != nil {
 		b.res.err = fmt.Errorf("profile %s: %w", p.Name, err)
 		b.res.done = true
@@ -153,17 +157,19 @@ type wayRec struct {
 type builder struct {
 	profile   *Profile
 	generator string
-	res       *Result[*graph.Graph]
-	stats     map[string]int64
-	ways      []wayRec
-	barriers  []barrierRec // barrier nodes, judged (Profile.Barriers)
-	nodes     nodeTable    // the nodes the ways use
-	nodeIDs   []int64      // sorted unique node ids the ways use (nodes.ids)
-	lonE7     []int32
-	latE7     []int32
-	has       []bool
-	closed    []bool    // a barrier the profile closes (Profile.Barriers)
-	turnRels  []turnRel // the turn restrictions that apply (Profile.TurnRestrictions)
+	// contracting is Options.Contracting.
+	contracting func(done, total int)
+	res         *Result[*graph.Graph]
+	stats       map[string]int64
+	ways        []wayRec
+	barriers    []barrierRec // barrier nodes, judged (Profile.Barriers)
+	nodes       nodeTable    // the nodes the ways use
+	nodeIDs     []int64      // sorted unique node ids the ways use (nodes.ids)
+	lonE7       []int32
+	latE7       []int32
+	has         []bool
+	closed      []bool    // a barrier the profile closes (Profile.Barriers)
+	turnRels    []turnRel // the turn restrictions that apply (Profile.TurnRestrictions)
 }
 
 type barrierRec struct {
@@ -193,7 +199,7 @@ func (b *builder) locations() *nodeTable {
 	return &b.nodes
 }
 
-func (b *builder) finish(_ context.Context, src source) error {
+func (b *builder) finish(ctx context.Context, src source) error {
 	if b.res.done {
 		return nil
 	}
@@ -221,7 +227,7 @@ func (b *builder) finish(_ context.Context, src source) error {
 		SourceSHA256: src.sha256,
 		Stats:        b.stats,
 	}
-	g, err := b.build(meta)
+	g, err := b.build(ctx, meta)
 	if err != nil {
 		return fmt.Errorf("build graph from %s: %w", src.path, err)
 	}
@@ -314,8 +320,8 @@ func (b *builder) barrier(v BarrierVerdict, i int, onRoute bool) {
 	}
 }
 
-func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
-	gb := graph.Builder{Hierarchy: true} // PHAST searches over the core graph
+func (b *builder) build(ctx context.Context, meta graph.Meta) (*graph.Graph, error) {
+	gb := graph.Builder{Hierarchy: true, Contracting: b.contracting} // PHAST searches over the core graph
 	// Room for every node and directed segment at once (at most two per
 	// pair of consecutive refs), instead of growing by copies.
 	segs := 0
@@ -410,7 +416,7 @@ func (b *builder) build(meta graph.Meta) (*graph.Graph, error) {
 	// table go before the graph is ordered and contracted, the peak of a
 	// build's memory (about 40 bytes a node).
 	b.release()
-	return gb.Build(meta)
+	return gb.BuildContext(ctx, meta)
 }
 
 // release drops the ways, barriers and node table once the edges are made.

@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
@@ -124,4 +125,81 @@ func TestSignalStopsCommands(t *testing.T) {
 			t.Logf("%s: exited %v after the signal", c.name, took.Round(time.Millisecond))
 		})
 	}
+}
+
+// TestSignalStopsNetworkBuild sends SIGTERM to the real binary while it
+// contracts Malta's road graph (after it says it has started the
+// contraction, before it ends: the contraction takes about a second there):
+// the command exits with status 130 and says it was stopped, the graph file
+// the user already had keeps its bytes, and nothing is left beside it (the
+// temporary node index goes in the output's folder by default).
+func TestSignalStopsNetworkBuild(t *testing.T) {
+	pbf := filepath.Join(shared.Dir(t), "data", "malta", "malta-latest.osm.pbf")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "malta.rgraph")
+	old := []byte("the graph file the user already had")
+	if err := os.WriteFile(out, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "network", "build", "--pbf", pbf, "--out", out)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	var msgs []string
+	for sc.Scan() {
+		msgs = append(msgs, sc.Text())
+		if strings.HasPrefix(sc.Text(), "contracting ") {
+			break
+		}
+	}
+	if len(msgs) == 0 || !strings.HasPrefix(msgs[len(msgs)-1], "contracting ") {
+		_ = cmd.Wait()
+		t.Fatalf("network build never said it started the contraction; stderr %q", msgs)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		for sc.Scan() {
+			msgs = append(msgs, sc.Text())
+		}
+		done <- cmd.Wait()
+	}()
+	select {
+	case err = <-done:
+	case <-time.After(hangLimit):
+		_ = cmd.Process.Kill()
+		t.Fatalf("network build still running %v after SIGTERM during the contraction", hangLimit)
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("network build after SIGTERM during the contraction: %v, want exit status 130; stderr %q", err, msgs)
+	}
+	if !strings.Contains(strings.Join(msgs, "\n"), "stopped by a signal") {
+		t.Errorf("exit 130 but stderr %q does not say it stopped on a signal", msgs)
+	}
+	// The contraction itself stopped (the write that follows it would
+	// stop too, but only once the whole contraction is done).
+	if !strings.Contains(strings.Join(msgs, "\n"), "contraction stopped after ") {
+		t.Errorf("stderr %q does not say the contraction stopped", msgs)
+	}
+	if strings.Contains(strings.Join(msgs, "\n"), "built ") {
+		t.Errorf("stderr %q says the graph was built: the signal came after the contraction", msgs)
+	}
+	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, old) {
+		t.Errorf("%s after the stop: %q (%v), want the old file's bytes %q", out, got, err, old)
+	}
+	if names, _ := hiddenOf(t, out, -1); len(names) > 0 {
+		t.Errorf("left %v beside the output", names)
+	}
+	t.Logf("network build exited %v after SIGTERM", time.Since(sent).Round(time.Millisecond))
 }
