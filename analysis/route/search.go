@@ -706,3 +706,16 @@ func (s *Search) TreeInto(t *Tree) {
 		t.Time[v], t.Source[v] = s.node[v].t, s.node[v].src
 	}
 }
+
+// MemoryBytes returns the bytes the workspace's arrays hold (their
+// capacities; the queue's buckets are not counted): 16 a node for the
+// states, plus what the runs so far have grown.
+func (s *Search) MemoryBytes() int {
+	const state = 16 // nodeState: a float64, an int32 and two bools
+	n := state*cap(s.node) + 4*cap(s.mark) + 4*(cap(s.touched)+cap(s.settled))
+	n += 12*cap(s.sweep) + 8*cap(s.sweepT) + 12*cap(s.endT) + 12*Lanes*cap(s.batch.t)
+	for _, f := range s.fill_ {
+		n += 8*(cap(f.inA)+cap(f.inB)+cap(f.fwdT)) + 4*(cap(f.fwdS)+cap(f.settled)+cap(f.touched))
+	}
+	return n
+}
