@@ -551,7 +551,7 @@ func (s *Search) chainPass(f *filler, c int, inA, inB []graph.Seconds, ta graph.
 	// From A: cur is the time of the pass so far (Unreached, source −1,
 	// past an edge the chain lacks this way), kept in f's buffers.
 	n := int(end - first)
-	if cap(f.fwdT) < n {
+	if cap(f.fwdT) < n || cap(f.fwdS) < n { // fill appends to both: their capacities may differ
 		f.fwdT, f.fwdS = make([]graph.Seconds, n), make([]int32, n)
 	}
 	fwdT, fwdS := f.fwdT[:n], f.fwdS[:n]

@@ -91,6 +91,10 @@ type env struct {
 	// and memoryLimitFrom says where the limit in force comes from.
 	memoryLimit     int64
 	memoryLimitFrom string
+	// onStage, when set, is called as a study's input stage starts ("road
+	// network", "bases", ...): tests use it to change the inputs between
+	// stages.
+	onStage func(stage string)
 	// setMemoryLimit applies --memory-limit to the runtime (main sets it;
 	// tests leave it nil, so that a flag they pass changes nothing else).
 	setMemoryLimit func(bytes int64)

@@ -11,6 +11,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/scenario"
+	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/uber/h3-go/v4"
 )
@@ -33,7 +34,7 @@ type planScenario struct {
 	Report   scenario.Report  // of the whole graph, as 'analyze' reports it
 	Bases    []coverage.Base  // the scenario's bases
 	BaseUnit []int32
-	BaseOrig []int32 // per scenario base: its index among the study's bases
+	BaseOrig []int32 // per scenario base: its index among the study's bases (-1: moved or added)
 	Roads    bool    // the scenario changes roads: shards have its own graph
 	// build makes the changed graph from the whole one (plan only).
 	build func(*graph.Graph) (*graph.Graph, error)
@@ -57,9 +58,9 @@ func scenarioPath(dir, shardDir string, k int, ext string) string {
 }
 
 // planScenarios reads the study's scenarios and checks that each splits:
-// road changes, bases out of service and team sizes do; moved and added
-// bases would need owners of their own. It returns them and the fastest
-// edge speed of their changed graphs (m/s).
+// road changes, bases out of service, moved and added bases and team sizes
+// do (a moved or added base is owned and held by its new place's parent).
+// It returns them and the fastest edge speed of their changed graphs (m/s).
 func planScenarios(ctx context.Context, st *study.Study, in *study.Inputs) ([]planScenario, float64, error) {
 	var out []planScenario
 	fastest := 0.0
@@ -71,9 +72,6 @@ func planScenarios(ctx context.Context, st *study.Study, in *study.Inputs) ([]pl
 		ch, err := study.ChangeOf(st, spec)
 		if err != nil {
 			return nil, 0, err
-		}
-		if len(ch.BasesMove)+len(ch.BasesAdd) > 0 {
-			return nil, 0, fmt.Errorf("%w: scenario %s moves or adds bases (bases_move, bases_add): run it with 'rescuegrid analyze'", ErrUnsupported, ch.Name)
 		}
 		bases, baseUnit, err := study.ScenarioBases(in, ch)
 		if err != nil {
@@ -89,8 +87,10 @@ func planScenarios(ctx context.Context, st *study.Study, in *study.Inputs) ([]pl
 				sg, _, err := scenario.Apply(g, change)
 				return sg, err
 			}}
-		// Without moved or added bases, the scenario's are the study's in
-		// order, less those out.
+		// The scenario's bases are the study's in order, less those out,
+		// then the added ones (-1); a base whose place differs from the
+		// study's base of its id is placed anew (moved, or an id taken out
+		// and added back elsewhere).
 		j := 0
 		for b, base := range ci.Bases {
 			if j < len(bases) && bases[j].ID == base.ID {
@@ -98,8 +98,13 @@ func planScenarios(ctx context.Context, st *study.Study, in *study.Inputs) ([]pl
 				j++
 			}
 		}
-		if j != len(bases) {
-			return nil, 0, fmt.Errorf("batch: scenario %s: its bases are not the study's in order", ch.Name)
+		for ; j < len(bases); j++ {
+			ps.BaseOrig = append(ps.BaseOrig, -1)
+		}
+		for j, b := range ps.BaseOrig {
+			if b < 0 || bases[j].Loc != ci.Bases[b].Loc {
+				ps.BaseOrig[j] = -1
+			}
 		}
 		if len(ch.CloseWays)+len(ch.CloseAreas)+len(ch.Slow) > 0 {
 			g, rep, err := scenario.Apply(in.Graph, change)
@@ -155,8 +160,9 @@ func planTimes(ctx context.Context, st *study.Study, in *study.Inputs) ([]planSc
 
 // writeScenarios writes each scenario's part of every shard: the changed
 // graph cut with the shard's road mask, and the shard's scenario bases.
-// roads[s] are shard s's road parents, bases[s] the study's bases it holds.
-func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci coverage.Input, o *owners, scs []planScenario, roads []map[h3.Cell]struct{}, bases [][]int32, cuts [][]orb.Point) error {
+// roads[s] are shard s's road parents, items[s] the parents of its cells
+// and bases, bases[s] the study's bases it holds.
+func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci coverage.Input, o *owners, scs []planScenario, roads, items []map[h3.Cell]struct{}, bases [][]int32, cuts [][]orb.Point) error {
 	for k, ps := range scs {
 		sg := g
 		if ps.Roads {
@@ -185,13 +191,28 @@ func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci
 				ss.Cut = cutPoints(sg, kept)
 			}
 			for j, b := range ps.BaseOrig {
-				if _, ok := slices.BinarySearch(bases[s], b); !ok {
-					continue
+				var owner int32
+				if b >= 0 {
+					if _, ok := slices.BinarySearch(bases[s], b); !ok {
+						continue
+					}
+					owner = o.base[b]
+				} else {
+					// A moved or added base: held as a study base at its
+					// place would be, owned by its parent's shard.
+					par, err := baseParent(ps.Bases[j], ci.Res, p.ParentRes)
+					if err != nil {
+						return err
+					}
+					owner = o.parent[par]
+					if _, ok := items[s][par]; !ok && owner != int32(s) {
+						continue
+					}
 				}
 				ss.Bases = append(ss.Bases, ps.Bases[j])
 				ss.BaseUnit = append(ss.BaseUnit, ps.BaseUnit[j])
 				ss.BaseGlobal = append(ss.BaseGlobal, int32(j))
-				ss.BaseOwned = append(ss.BaseOwned, o.base[b] == int32(s))
+				ss.BaseOwned = append(ss.BaseOwned, owner == int32(s))
 				if ci.Busy != nil {
 					if ss.Busy == nil {
 						ss.Busy = &coverage.BusyInput{}
@@ -291,4 +312,26 @@ func mergeScenarios(ctx context.Context, dir string, p *Plan, base coverage.Inpu
 		out = append(out, study.ScenarioResult{Name: ps.Name, Report: ps.Report, Result: r})
 	}
 	return out, times, nil
+}
+
+// baseParent is the H3 parent (resolution pres) of a base's cell.
+func baseParent(b coverage.Base, res, pres int) (h3.Cell, error) {
+	c, err := geo.CellOf(b.Loc, res)
+	if err != nil {
+		return 0, fmt.Errorf("base %s: %w", b.ID, err)
+	}
+	return parentOf(c, pres), nil
+}
+
+// newBasePoints are the places of the scenarios' moved and added bases.
+func newBasePoints(scs []planScenario) []orb.Point {
+	var out []orb.Point
+	for _, ps := range scs {
+		for j, b := range ps.BaseOrig {
+			if b < 0 {
+				out = append(out, ps.Bases[j].Loc)
+			}
+		}
+	}
+	return out
 }
