@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"image/png"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,10 +81,7 @@ func TestWebMapInChromium(t *testing.T) {
 		t.Fatalf("add station at %v: %s", at, got.WhatIfError)
 	}
 	body := fmt.Sprintf(`{"add":[{"id":"new","lon":%v,"lat":%v,"team_size":%v}]}`, got.WhatIfRequest.Lon, got.WhatIfRequest.Lat, got.WhatIfRequest.TeamSize)
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	s.Handler().ServeHTTP(rec, req)
+	rec := post(t, s.Handler(), "/api/whatif", body)
 	var api struct {
 		Gained float64 `json:"residents_gained"`
 	}
