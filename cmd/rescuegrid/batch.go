@@ -30,9 +30,9 @@ own cells to the shelters on a cut of the walk graph (a margin of the
 longest shelter reach, or --walk-margin-minutes, default the drive limit,
 at walking speed) and merge runs the accessibility and the capacity
 assignment on every row at once; a shard that cannot prove a cell's nearest
-shelter (or depot) fails and says so. Critical segments and scenarios of a
-study with shelters are not split: run those studies with 'rescuegrid
-analyze'.
+shelter (or depot) fails and says so; each scenario's shelters are
+answered on its own walk graph. Critical segments are not split: run those
+studies with 'rescuegrid analyze'.
 
 Usage:
   rescuegrid batch plan STUDY.yaml --out PLAN (--shards N | --by unit [--shards N])

@@ -118,8 +118,7 @@ func fileHas(t *testing.T, path, s string) bool {
 }
 
 // TestSplitRefusesWhatItCannotSplit: critical segments need the whole
-// region at once, and scenarios of a study with shelters are not split yet;
-// the plan says which, and writes nothing.
+// region at once; the plan says so, and writes nothing.
 func TestSplitRefusesWhatItCannotSplit(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -127,7 +126,6 @@ func TestSplitRefusesWhatItCannotSplit(t *testing.T) {
 		want  string
 	}{
 		{"critical", study.Study{Robustness: study.Robustness{CriticalSegments: 5}}, "critical segments"},
-		{"shelter-scenarios", study.Study{Shelters: []study.ShelterSource{{File: "s.csv"}}, Scenarios: []study.ScenarioSpec{{Name: "flood"}}}, "scenarios of a study with shelters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "plan")

@@ -292,7 +292,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	}
 	if len(scs) > 0 {
 		progress("scenario shards")
-		if err := writeScenarios(ctx, dir, p, g, ci, own, scs, roads, items, bases, cuts); err != nil {
+		if err := writeScenarios(ctx, dir, p, g, ci, own, scs, roads, items, bases, cuts, sp); err != nil {
 			return nil, err
 		}
 	}
@@ -309,15 +309,11 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 // busy teams (the busy fractions are derived in merge from every cell's
 // nearest base), the day population (the same searches weighted by other
 // people), scenarios and times of day (each on its changed graph, cut as
-// the baseline's) and shelters (walking rows in the shards, the flow in
-// merge) split exactly; the rest needs the whole region at once.
+// the baseline's; moved and added bases owned by their new place) and
+// shelters (walking rows in the shards, the flow in merge; in scenarios
+// too, on each scenario's walk graph) split exactly; the rest needs the whole region at once.
 func supported(st *study.Study) error {
 	var why []string
-	if len(st.Shelters) > 0 && len(st.Scenarios) > 0 {
-		// Each scenario's shelter study needs its own walk graph per shard
-		// (the closures cut on foot too); not written yet.
-		why = append(why, "scenarios of a study with shelters (each scenario's shelter study needs its own walk graph in every shard)")
-	}
 	if st.Robustness.CriticalSegments > 0 {
 		// Segments are ranked by the residents whose fastest paths use
 		// them, summed over the whole region, and only the top ones are

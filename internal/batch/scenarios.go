@@ -36,6 +36,9 @@ type planScenario struct {
 	BaseUnit []int32
 	BaseOrig []int32 // per scenario base: its index among the study's bases (-1: moved or added)
 	Roads    bool    // the scenario changes roads: shards have its own graph
+	// Shelter is the scenario's shelter study (nil: the study has no
+	// shelters, or a time of day).
+	Shelter *shelterVariant
 	// build makes the changed graph from the whole one (plan only).
 	build func(*graph.Graph) (*graph.Graph, error)
 }
@@ -51,6 +54,8 @@ type shardScenario struct {
 	BaseOwned  []bool
 	Busy       *coverage.BusyInput
 	Cut        []orb.Point // of the scenario's graph
+	// Shelters is the shard's part of the scenario's shelter study.
+	Shelters *shardShelters
 }
 
 func scenarioPath(dir, shardDir string, k int, ext string) string {
@@ -105,6 +110,23 @@ func planScenarios(ctx context.Context, st *study.Study, in *study.Inputs) ([]pl
 			if b < 0 || bases[j].Loc != ci.Bases[b].Loc {
 				ps.BaseOrig[j] = -1
 			}
+		}
+		if in.Shelter != nil {
+			v, err := study.ScenarioShelterInput(in, ch)
+			if err != nil {
+				return nil, 0, fmt.Errorf("scenario %s: %w", ch.Name, err)
+			}
+			// The changed walk graph is made again when the shards are
+			// written, one scenario at a time, rather than held.
+			ps.Shelter = &shelterVariant{Closed: v.Input.Closed, CapacityFactor: v.Input.CapacityFactor, WalkChanged: v.WalkChanged,
+				WalkClosedEdges: v.WalkClosedEdges, InClosedAreas: v.InClosedAreas,
+				walk: func() (*graph.Graph, error) {
+					v, err := study.ScenarioShelterInput(in, ch)
+					if err != nil {
+						return nil, err
+					}
+					return v.Input.Walk, nil
+				}}
 		}
 		if len(ch.CloseWays)+len(ch.CloseAreas)+len(ch.Slow) > 0 {
 			g, rep, err := scenario.Apply(in.Graph, change)
@@ -162,7 +184,7 @@ func planTimes(ctx context.Context, st *study.Study, in *study.Inputs) ([]planSc
 // graph cut with the shard's road mask, and the shard's scenario bases.
 // roads[s] are shard s's road parents, items[s] the parents of its cells
 // and bases, bases[s] the study's bases it holds.
-func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci coverage.Input, o *owners, scs []planScenario, roads, items []map[h3.Cell]struct{}, bases [][]int32, cuts [][]orb.Point) error {
+func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci coverage.Input, o *owners, scs []planScenario, roads, items []map[h3.Cell]struct{}, bases [][]int32, cuts [][]orb.Point, sp *shelterPlan) error {
 	for k, ps := range scs {
 		sg := g
 		if ps.Roads {
@@ -171,11 +193,14 @@ func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci
 				return fmt.Errorf("%s: %w", ps.Name, err)
 			}
 		}
+		files := make([]*shardScenario, len(p.Shards))
+		driveKept := make([][]graph.NodeID, len(p.Shards))
 		for s, sh := range p.Shards {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			ss := &shardScenario{PlanID: p.ID, Roads: ps.Roads, Cut: cuts[s]}
+			files[s] = ss
 			if ps.Roads {
 				keep := make([]bool, sg.NumNodes())
 				for v, q := range o.nodePar {
@@ -189,6 +214,7 @@ func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci
 					return err
 				}
 				ss.Cut = cutPoints(sg, kept)
+				driveKept[s] = kept
 			}
 			for j, b := range ps.BaseOrig {
 				var owner int32
@@ -223,7 +249,18 @@ func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci
 			if ci.Busy != nil && ss.Busy == nil {
 				ss.Busy = &coverage.BusyInput{Fraction: []float64{}}
 			}
-			if err := writeGob(scenarioPath(dir, sh.Dir, k, "bin"), ss); err != nil {
+		}
+		if ps.Shelter != nil {
+			var changed *graph.Graph
+			if ps.Roads {
+				changed = sg
+			}
+			if err := sp.writeVariant(ctx, dir, p, k, ps.Shelter, changed, driveKept, files); err != nil {
+				return fmt.Errorf("%s: %w", ps.Name, err)
+			}
+		}
+		for s, sh := range p.Shards {
+			if err := writeGob(scenarioPath(dir, sh.Dir, k, "bin"), files[s]); err != nil {
 				return err
 			}
 		}
@@ -279,13 +316,19 @@ func runScenario(ctx context.Context, dir string, p *Plan, si *shardInput, ss *s
 	vi := *si
 	vi.BaseGlobal, vi.BaseOwned, vi.Cut = ss.BaseGlobal, ss.BaseOwned, ss.Cut
 	whole := g.NumNodes() == p.Graph.Nodes
-	err = res.fill(&vi, ci, part, p.LimitSeconds, whole)
+	if err := res.fill(&vi, ci, part, p.LimitSeconds, whole); err != nil {
+		return res, err
+	}
+	if ss.Shelters != nil {
+		res.Shelter, err = runShelters(ctx, dir, p, si, ss.Shelters, ci.Graph, ss.Cut, ci.Workers)
+	}
 	return res, err
 }
 
 // mergeScenarios gathers and aggregates each scenario and time of day, as
 // RunScenarios and computeTimes answer them beside the baseline.
-func mergeScenarios(ctx context.Context, dir string, p *Plan, base coverage.Input, scs []planScenario) ([]study.ScenarioResult, []study.TimeResult, error) {
+func mergeScenarios(ctx context.Context, dir string, p *Plan, base coverage.Input, gi *globalInputs) ([]study.ScenarioResult, []study.TimeResult, error) {
+	scs := gi.Scenarios
 	var out []study.ScenarioResult
 	var times []study.TimeResult
 	for k, ps := range scs {
@@ -309,7 +352,20 @@ func mergeScenarios(ctx context.Context, dir string, p *Plan, base coverage.Inpu
 			times = append(times, study.TimeResult{Time: *ps.Time, Period: ps.Period, Coverage: r})
 			continue
 		}
-		out = append(out, study.ScenarioResult{Name: ps.Name, Report: ps.Report, Result: r})
+		sr := study.ScenarioResult{Name: ps.Name, Report: ps.Report, Result: r}
+		if v := ps.Shelter; v != nil {
+			pick := func(o *shardOutput) *shelterOutput {
+				if k >= len(o.Scenarios) {
+					return nil
+				}
+				return o.Scenarios[k].Shelter
+			}
+			if sr.Shelter, err = mergeShelters(ctx, dir, p, v.variantInput(gi.Shelter.input(nil, nil, 0)), pick); err != nil {
+				return nil, nil, fmt.Errorf("scenario %s: %w", ps.Name, err)
+			}
+			sr.WalkClosedEdges, sr.SheltersInClosedAreas = v.WalkClosedEdges, v.InClosedAreas
+		}
+		out = append(out, sr)
 	}
 	return out, times, nil
 }
