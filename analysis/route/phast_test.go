@@ -57,24 +57,44 @@ func checkPHAST(t *testing.T, g *graph.Graph, seeds []route.Seed, limit graph.Se
 	}
 }
 
+// trialGraph is the graph of a randomized trial, with a hierarchy: random
+// (30 to 229 nodes) on even trials, chain-heavy (10 to 69 junctions) on
+// odd ones.
+func trialGraph(t *testing.T, rng *rand.Rand, trial int) *graph.Graph {
+	t.Helper()
+	if trial%2 == 0 {
+		return graphtest.Random(t, rng, 30+rng.IntN(200), true)
+	}
+	return graphtest.Chains(t, rng, 10+rng.IntN(60), true)
+}
+
+// randomTargets draws 1 to most target nodes of g (repeats allowed).
+func randomTargets(rng *rand.Rand, g *graph.Graph, most int) []graph.NodeID {
+	targets := make([]graph.NodeID, 1+rng.IntN(most))
+	for i := range targets {
+		targets[i] = graph.NodeID(rng.IntN(g.NumNodes()))
+	}
+	return targets
+}
+
+// someLimit is a random time limit below 150 s when on, else none (0).
+func someLimit(rng *rand.Rand, on bool) graph.Seconds {
+	if !on {
+		return 0
+	}
+	return graph.Seconds(rng.Float64() * 150)
+}
+
 func TestPHASTMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 21))
 	for trial := 0; trial < 60; trial++ {
-		var g *graph.Graph
-		if trial%2 == 0 {
-			g = graphtest.Random(t, rng, 30+rng.IntN(200), true)
-		} else {
-			g = graphtest.Chains(t, rng, 10+rng.IntN(60), true)
-		}
+		g := trialGraph(t, rng, trial)
 		if g.Hierarchy() == nil {
 			t.Fatal("Builder.Hierarchy set, graph has no hierarchy")
 		}
 		for run := 0; run < 4; run++ {
 			seeds := randomSeeds(rng, g, 1+rng.IntN(6))
-			limit := graph.Seconds(0)
-			if run%2 == 1 {
-				limit = graph.Seconds(rng.Float64() * 150)
-			}
+			limit := someLimit(rng, run%2 == 1)
 			checkPHAST(t, g, seeds, limit, "trial")
 		}
 	}
@@ -124,43 +144,26 @@ func TestPHASTFallsBack(t *testing.T) {
 }
 
 // TestRPHASTMatchesNaive: a search restricted to random target nodes gives
-// every target (and every node of a chain holding one) its exact time, on
-// random and chain-heavy graphs, with and without a limit, the workspace
-// reused between restricted and full runs.
+// every target its exact time and reports no other node, on random and
+// chain-heavy graphs, with and without a limit, the workspace reused
+// between restricted and full runs.
 func TestRPHASTMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 25))
 	for trial := 0; trial < 60; trial++ {
-		var g *graph.Graph
-		if trial%2 == 0 {
-			g = graphtest.Random(t, rng, 30+rng.IntN(200), true)
-		} else {
-			g = graphtest.Chains(t, rng, 10+rng.IntN(60), true)
-		}
-		targets := make([]graph.NodeID, 1+rng.IntN(12))
-		for i := range targets {
-			targets[i] = graph.NodeID(rng.IntN(g.NumNodes()))
-		}
+		g := trialGraph(t, rng, trial)
+		targets := randomTargets(rng, g, 12)
 		tg := route.NewTargets(g, targets)
 		if tg == nil || tg.NumSwept() > g.NumCore() {
 			t.Fatalf("NewTargets = %v on a graph with a hierarchy", tg)
 		}
-		// The nodes whose times must be exact: the targets and their chains.
-		check := slices.Clone(targets)
+		isTarget := make([]bool, g.NumNodes())
 		for _, v := range targets {
-			if int(v) >= g.NumCore() {
-				first, end, _, _ := g.Chain(g.ChainOf(v))
-				for x := first; x < end; x++ {
-					check = append(check, x)
-				}
-			}
+			isTarget[v] = true
 		}
 		s := route.NewSearch(g)
 		for run := 0; run < 4; run++ {
 			seeds := randomSeeds(rng, g, 1+rng.IntN(4))
-			limit := graph.Seconds(0)
-			if run%2 == 1 {
-				limit = graph.Seconds(rng.Float64() * 150)
-			}
+			limit := someLimit(rng, run%2 == 1)
 			if run == 2 { // a full run in between: the workspace must come back clean
 				if err := s.Run(context.Background(), seeds, route.Options{Method: route.PHAST}); err != nil {
 					t.Fatal(err)
@@ -170,15 +173,22 @@ func TestRPHASTMatchesNaive(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := naive(g, seeds)
-			for _, v := range check {
+			reached := 0
+			for v := range g.NumNodes() {
 				w := want[v]
-				if limit > 0 && w > limit {
+				if limit > 0 && w > limit || !isTarget[v] {
 					w = route.Unreached
 				}
-				got, ok := s.Time(v)
-				if ok != (w != route.Unreached) || (ok && !close(got, w)) {
-					t.Fatalf("trial %d run %d: restricted Time(%d) = %v, %v; want %v", trial, run, v, got, ok, w)
+				if w != route.Unreached {
+					reached++
 				}
+				got, ok := s.Time(graph.NodeID(v))
+				if ok != (w != route.Unreached) || (ok && !close(got, w)) {
+					t.Fatalf("trial %d run %d: restricted Time(%d) = %v, %v; want %v (target %v)", trial, run, v, got, ok, w, isTarget[v])
+				}
+			}
+			if len(s.Settled()) != reached {
+				t.Fatalf("trial %d run %d: Settled() has %d nodes, %d targets are reached", trial, run, len(s.Settled()), reached)
 			}
 		}
 	}
@@ -191,25 +201,14 @@ func TestRPHASTMatchesNaive(t *testing.T) {
 func TestForEachBatchMatchesRun(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 26))
 	for trial := 0; trial < 30; trial++ {
-		var g *graph.Graph
-		if trial%2 == 0 {
-			g = graphtest.Random(t, rng, 30+rng.IntN(200), true)
-		} else {
-			g = graphtest.Chains(t, rng, 10+rng.IntN(60), true)
-		}
-		targets := make([]graph.NodeID, 1+rng.IntN(20))
-		for i := range targets {
-			targets[i] = graph.NodeID(rng.IntN(g.NumNodes()))
-		}
+		g := trialGraph(t, rng, trial)
+		targets := randomTargets(rng, g, 20)
 		tg := route.NewTargets(g, targets)
 		groups := make([][]route.Seed, 1+rng.IntN(3*route.Lanes))
 		for i := range groups {
 			groups[i] = randomSeeds(rng, g, 1+rng.IntN(3))
 		}
-		limit := graph.Seconds(0)
-		if trial%3 == 1 {
-			limit = graph.Seconds(rng.Float64() * 150)
-		}
+		limit := someLimit(rng, trial%3 == 1)
 		opt := route.Options{Limit: limit, Targets: tg}
 		type answer struct {
 			settled []graph.NodeID

@@ -34,8 +34,8 @@ type Options struct {
 	// limit). Both give the same times to within rounding (1e-9 s).
 	Method Method
 	// Targets, when set (and built for this graph), restricts the search
-	// to the nodes of the targets (RPHAST, rphast.go): only they, and the
-	// nodes of chains holding them, get times. Method is then ignored.
+	// to the target nodes (RPHAST, rphast.go): only they get times (and
+	// are listed by Settled). Method is then ignored.
 	Targets *Targets
 }
 
@@ -83,11 +83,13 @@ type Search struct {
 	gen        uint32
 	sweep      []phastState    // PHAST labels by sweep position
 	sweepT     []graph.Seconds // PHAST times by sweep position (one source)
-	batch      batch           // batched RPHAST labels (ForEach with Targets)
-	wide       bool            // the last run may have written any node: reset clears the core nodes
-	dirty      bool            // chain nodes may hold a wide run's states: cleanChains clears them
-	seedChains []int32         // chains holding a seed in this run, sorted, each once
-	fill_      []*filler       // per fill worker: sweep buffers and the nodes it settled
+	endT       []graph.Seconds // restricted search: the target chains' end states (endStates)
+	endS       []int32
+	batch      batch     // batched RPHAST labels (ForEach with Targets)
+	wide       bool      // the last run may have written any node: reset clears the core nodes
+	dirty      bool      // chain nodes may hold a wide run's states: cleanChains clears them
+	seedChains []int32   // chains holding a seed in this run, sorted, each once
+	fill_      []*filler // per fill worker: sweep buffers and the nodes it settled
 }
 
 // filler holds one fill goroutine's scratch and output.
@@ -544,15 +546,22 @@ func (s *Search) chainPass(f *filler, c int, inA, inB []graph.Seconds, ta graph.
 // there are none). It writes only the chain's own node states, and expects
 // them clear (a narrow search, or fillRange cleared them).
 func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
-	g := s.g
-	first, end, a, b := g.Chain(c)
+	_, _, a, b := s.g.Chain(c)
+	ta, sa := s.final(a)
+	tb, sb := s.final(b)
 	if _, seeded := slices.BinarySearch(s.seedChains, int32(c)); !seeded {
-		ta, sa := s.final(a)
-		tb, sb := s.final(b)
-		f.inA, f.inB = g.ChainInTimes(c, f.inA, f.inB)
+		f.inA, f.inB = s.g.ChainInTimes(c, f.inA, f.inB)
 		s.chainPass(f, c, f.inA, f.inB, ta, sa, tb, sb, limit, true)
 		return
 	}
+	s.fillSeeded(f, c, ta, sa, tb, sb, limit)
+}
+
+// fillSeeded is fill for a chain holding a seed of this run, from its ends'
+// states (ta from source sa at the A end, tb from sb at the B end).
+func (s *Search) fillSeeded(f *filler, c int, ta graph.Seconds, sa int32, tb graph.Seconds, sb int32, limit graph.Seconds) {
+	g := s.g
+	first, end, _, _ := g.Chain(c)
 	f.inA, f.inB = g.ChainInTimes(c, f.inA, f.inB)
 	inA, inB := f.inA, f.inB
 	f.local = f.local[:0]
@@ -566,7 +575,7 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 		return t < bt || (t == bt && src < bs)
 	}
 	f.fwdT, f.fwdS = f.fwdT[:0], f.fwdS[:0]
-	cur, src := s.final(a)
+	cur, src := ta, sa
 	for x := first; x < end; x++ {
 		if w := inA[x-first]; w != Unreached {
 			cur += w
@@ -581,7 +590,7 @@ func (s *Search) fill(f *filler, c int, limit graph.Seconds) {
 		f.fwdT = append(f.fwdT, cur)
 		f.fwdS = append(f.fwdS, src)
 	}
-	cur, src = s.final(b)
+	cur, src = tb, sb
 	for x := end - 1; x >= first; x-- {
 		if w := inB[x-first]; w != Unreached {
 			cur += w

@@ -242,27 +242,159 @@ const (
 // Compute runs the shelter study: capacities, walking times, 2SFCA and
 // E2SFCA, the capacitated assignment, nearest-only loads, depots, and the
 // per-unit and regional aggregates. It tells Options.Stage each stage as it
-// begins and measures no time itself.
+// begins and measures no time itself. It is Search followed by Finish, with
+// the stages in Compute's order.
 func Compute(ctx context.Context, in Input) (*Result, error) {
-	if err := checkInput(in); err != nil {
+	return compute(ctx, in, graphs{}, true)
+}
+
+// Partial is the graph half of the shelter study, what Search finds on the
+// walk and drive graphs: the walking matrix, each cell's nearest shelter and
+// each shelter's placement (Walk), and the drive times from the depots
+// (DepotReach; nil without depots). Finish does the rest without a graph.
+//
+// Rows of cells and shelters are independent: a caller may compute them in
+// parts (each part's cells on a piece of the graph holding every path that
+// matters to them) and put them together, in Input's order, before Finish.
+type Partial struct {
+	Walk   *Walking
+	Depots *DepotTimes
+}
+
+// Search runs the graph half of Compute: the walking searches and the
+// depots' drive search (stages StageWalk and StageDepots). It needs the
+// graphs, the cells, the shelters, Closed and the options; Pop, units and
+// capacity factors are Finish's.
+func Search(ctx context.Context, in Input) (*Partial, error) {
+	opt, err := prepare(in, true)
+	if err != nil {
 		return nil, err
+	}
+	res := &Result{}
+	sh, err := res.capacities(in, opt)
+	if err != nil {
+		return nil, err
+	}
+	opt.stage(StageWalk)
+	p := &Partial{}
+	if p.Walk, err = searchWalk(ctx, in, sh); err != nil {
+		return nil, err
+	}
+	if len(in.Depots) > 0 {
+		opt.stage(StageDepots)
+		if p.Depots, err = searchDepots(ctx, in, p.Walk.Center, sh.locs); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Finish runs the graph-free half of Compute on Search's answer for the
+// same input (whose graphs may be nil): accessibility, the capacitated
+// assignment, loads, depots' shares and the aggregates. Finish(Search(in))
+// equals Compute(in) bit for bit.
+func Finish(ctx context.Context, in Input, p *Partial) (*Result, error) {
+	if err := p.check(in); err != nil {
+		return nil, err
+	}
+	return compute(ctx, in, graphs{
+		walk:   func(context.Context, Input, shelterInputs) (*Walking, error) { return p.Walk, nil },
+		depots: func(context.Context, Input, []orb.Point, []orb.Point) (*DepotTimes, error) { return p.Depots, nil },
+	}, false)
+}
+
+// check returns an error unless p has the shapes of in's cells, shelters
+// and depots.
+func (p *Partial) check(in Input) error {
+	n, m, d := len(in.Cells), len(in.Shelters), len(in.Depots)
+	w := p.Walk
+	if w == nil {
+		return fmt.Errorf("%w: no walking answer", ErrInput)
+	}
+	for _, l := range []int{len(w.Center), len(w.SnapM), len(w.NoRoad), len(w.Nearest), len(w.NearestSeconds), len(w.WithinReach)} {
+		if l != n {
+			return fmt.Errorf("%w: walking answer for %d cells, want %d", ErrInput, l, n)
+		}
+	}
+	if len(w.ShelterSnapM) != m || len(w.ShelterErr) != m || w.Matrix.Cells != n || w.Matrix.Shelters != m {
+		return fmt.Errorf("%w: walking answer for %d shelters (matrix %d×%d), want %d cells and %d shelters", ErrInput, len(w.ShelterSnapM), w.Matrix.Cells, w.Matrix.Shelters, n, m)
+	}
+	if err := w.Matrix.check(); err != nil {
+		return err
+	}
+	if d == 0 {
+		return nil
+	}
+	dt := p.Depots
+	if dt == nil || len(dt.CellSeconds) != n || len(dt.CellDepot) != n || len(dt.ShelterSeconds) != m || len(dt.ShelterDepot) != m || len(dt.DepotSnapM) != d || len(dt.DepotErr) != d {
+		return fmt.Errorf("%w: no depot answer for %d cells, %d shelters and %d depots", ErrInput, n, m, d)
+	}
+	return nil
+}
+
+// graphs are the two searches of the graph half; the zero value runs them.
+type graphs struct {
+	walk   func(ctx context.Context, in Input, sh shelterInputs) (*Walking, error)
+	depots func(ctx context.Context, in Input, centres, shelterLocs []orb.Point) (*DepotTimes, error)
+}
+
+// searchWalk runs Walk for the input's cells and shelters.
+func searchWalk(ctx context.Context, in Input, sh shelterInputs) (*Walking, error) {
+	return Walk(ctx, WalkInput{
+		Graph: in.Walk, Cells: in.Cells, Shelters: sh.locs, Closed: in.Closed, CutoffSeconds: sh.cut, WalkKPH: in.Standard.Shelters.WalkKPH,
+		Snap: graph.SnapOptions{MaxDistanceM: in.Standard.Access.SnapDistanceM}, Workers: in.Options.Workers,
+	})
+}
+
+// searchDepots runs DepotReach from the input's depots to the cell centres
+// and the shelters.
+func searchDepots(ctx context.Context, in Input, centres, shelterLocs []orb.Point) (*DepotTimes, error) {
+	std := in.Standard
+	dl := make([]orb.Point, len(in.Depots))
+	for d, dep := range in.Depots {
+		dl[d] = dep.Loc
+	}
+	return DepotReach(ctx, DepotInput{Graph: in.Drive, Depots: dl, Cells: centres, Shelters: shelterLocs,
+		WalkKPH: std.Access.WalkKPH, Snap: graph.SnapOptions{MaxDistanceM: std.Access.SnapDistanceM}, Workers: in.Options.Workers})
+}
+
+// prepare checks the input (with the graphs when needGraphs) and returns
+// the options with their defaults.
+func prepare(in Input, needGraphs bool) (Options, error) {
+	if err := checkInput(in, needGraphs); err != nil {
+		return Options{}, err
 	}
 	opt := in.Options
 	if opt.DefaultClass == "" {
 		opt.DefaultClass = DefaultClass
 	}
+	if opt.DemandShare == 0 {
+		opt.DemandShare = 1
+	}
+	if !(opt.DemandShare > 0 && opt.DemandShare <= 1) {
+		return opt, fmt.Errorf("%w: demand share %v, want (0, 1]", ErrInput, opt.DemandShare)
+	}
+	return opt, nil
+}
+
+func (opt Options) stage(name string) {
+	if opt.Stage != nil {
+		opt.Stage(name)
+	}
+}
+
+// compute runs the study with the graph half's searches gs (the zero value:
+// on the input's graphs), each at its stage.
+func compute(ctx context.Context, in Input, gs graphs, needGraphs bool) (*Result, error) {
+	if gs.walk == nil {
+		gs.walk, gs.depots = searchWalk, searchDepots
+	}
+	opt, err := prepare(in, needGraphs)
+	if err != nil {
+		return nil, err
+	}
 	share := opt.DemandShare
-	if share == 0 {
-		share = 1
-	}
-	if !(share > 0 && share <= 1) {
-		return nil, fmt.Errorf("%w: demand share %v, want (0, 1]", ErrInput, share)
-	}
-	stage := func(name string) {
-		if opt.Stage != nil {
-			opt.Stage(name)
-		}
-	}
+	stage := opt.stage
 	res := &Result{}
 	sh, err := res.capacities(in, opt)
 	if err != nil {
@@ -270,10 +402,7 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 	}
 
 	stage(StageWalk)
-	w, err := Walk(ctx, WalkInput{
-		Graph: in.Walk, Cells: in.Cells, Shelters: sh.locs, Closed: in.Closed, CutoffSeconds: sh.cut, WalkKPH: in.Standard.Shelters.WalkKPH,
-		Snap: graph.SnapOptions{MaxDistanceM: in.Standard.Access.SnapDistanceM}, Workers: opt.Workers,
-	})
+	w, err := gs.walk(ctx, in, sh)
 	if err != nil {
 		return nil, err
 	}
@@ -304,9 +433,11 @@ func Compute(ctx context.Context, in Input) (*Result, error) {
 	res.Depots = make([]DepotResult, len(in.Depots))
 	if len(in.Depots) > 0 {
 		stage(StageDepots)
-		if err := res.depots(ctx, in, sh.locs); err != nil {
+		dt, err := gs.depots(ctx, in, c.Center, sh.locs)
+		if err != nil {
 			return nil, err
 		}
+		res.depots(in, dt)
 	} else {
 		n := len(in.Cells)
 		c.DepotSeconds, c.Depot, c.DepotWithin = make([]float64, n), make([]int32, n), make([]bool, n)
@@ -456,20 +587,11 @@ func (res *Result) shelterLoads(pop []float64, w *Walking, fcas []*FCA) {
 	}
 }
 
-// depots drives from the depots to the cells and shelters and fills who
-// is within the depot reach of which depot.
-func (res *Result) depots(ctx context.Context, in Input, shelterLocs []orb.Point) error {
+// depots fills who is within the depot reach of which depot from the
+// drive times dt.
+func (res *Result) depots(in Input, dt *DepotTimes) {
 	std := in.Standard
 	c := &res.Cells
-	dl := make([]orb.Point, len(in.Depots))
-	for d, dep := range in.Depots {
-		dl[d] = dep.Loc
-	}
-	dt, err := DepotReach(ctx, DepotInput{Graph: in.Drive, Depots: dl, Cells: c.Center, Shelters: shelterLocs,
-		WalkKPH: std.Access.WalkKPH, Snap: graph.SnapOptions{MaxDistanceM: std.Access.SnapDistanceM}, Workers: in.Options.Workers})
-	if err != nil {
-		return err
-	}
 	reach := std.Depots.ReachMinutes * 60
 	for d, dep := range in.Depots {
 		dr := &res.Depots[d]
@@ -494,7 +616,6 @@ func (res *Result) depots(ctx context.Context, in Input, shelterLocs []orb.Point
 			res.Depots[sr.Depot].Shelters++
 		}
 	}
-	return nil
 }
 
 func unitOf(u []int32, i int) int32 {
@@ -504,11 +625,15 @@ func unitOf(u []int32, i int) int32 {
 	return u[i]
 }
 
-func checkInput(in Input) error {
+// checkInput returns an error unless the input is consistent; with
+// needGraphs the walk graph (and with depots the drive graph) must be given.
+func checkInput(in Input, needGraphs bool) error {
 	n := len(in.Cells)
 	switch {
-	case in.Walk == nil || in.Standard == nil:
-		return fmt.Errorf("%w: walk graph and standard are required", ErrInput)
+	case in.Standard == nil:
+		return fmt.Errorf("%w: the standard is required", ErrInput)
+	case needGraphs && in.Walk == nil:
+		return fmt.Errorf("%w: the walk graph is required", ErrInput)
 	case len(in.Pop) != n || (in.CellUnit != nil && len(in.CellUnit) != n):
 		return fmt.Errorf("%w: %d cells but %d populations, %d cell units", ErrInput, n, len(in.Pop), len(in.CellUnit))
 	case in.ShelterUnit != nil && len(in.ShelterUnit) != len(in.Shelters):
@@ -519,7 +644,7 @@ func checkInput(in Input) error {
 		return fmt.Errorf("%w: %d shelters but %d capacity factors", ErrInput, len(in.Shelters), len(in.CapacityFactor))
 	case in.DepotUnit != nil && len(in.DepotUnit) != len(in.Depots):
 		return fmt.Errorf("%w: %d depots but %d depot units", ErrInput, len(in.Depots), len(in.DepotUnit))
-	case len(in.Depots) > 0 && in.Drive == nil:
+	case needGraphs && len(in.Depots) > 0 && in.Drive == nil:
 		return fmt.Errorf("%w: depots need the drive graph", ErrInput)
 	case !(in.Standard.Shelters.WalkKPH > 0):
 		return fmt.Errorf("%w: shelters.walk_kph = %v", ErrInput, in.Standard.Shelters.WalkKPH)
@@ -683,4 +808,17 @@ func summarize(in Input, res *Result, fcas []*FCA) Summary {
 	s.Required = in.Standard.Shelters.FixedShare * s.Residents
 	s.Deficit = math.Max(0, s.Required-s.Places)
 	return s
+}
+
+// CutoffSeconds returns each shelter's reach in walking seconds, as
+// Compute uses it (the class's reach distance at the walking speed, or
+// Options.CutoffSeconds).
+func (in Input) CutoffSeconds() ([]float64, error) {
+	opt, err := prepare(in, false)
+	if err != nil {
+		return nil, err
+	}
+	var res Result
+	sh, err := res.capacities(in, opt)
+	return sh.cut, err
 }

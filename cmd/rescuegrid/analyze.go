@@ -62,25 +62,13 @@ func analyze(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	t0 := time.Now()
-	in, rs, err := computeStudy(ctx, pos[0], *workers, filepath.Join(*out, study.SummaryFile), e)
+	in, rs, err := computeStudy(ctx, pos[0], *workers, *critical, filepath.Join(*out, study.SummaryFile), e)
 	if err != nil {
 		return err
 	}
 	res, sres, scs := rs.Coverage, rs.Shelter, rs.Scenarios
 	timings := append(in.Timings, rs.Timings...)
 	gen := "rescuegrid " + versionString()
-	// --critical-segments overrides the study's robustness.critical_segments
-	// (which Compute has already run).
-	if *critical >= 0 && *critical != in.Study.Robustness.CriticalSegments {
-		rs.Critical = nil
-	}
-	if *critical > 0 && rs.Critical == nil {
-		t := time.Now()
-		if rs.Critical, err = study.CriticalSegments(ctx, in, *critical); err != nil {
-			return fmt.Errorf("study %s: %w", pos[0], err)
-		}
-		timings = append(timings, study.StageTiming{Stage: "critical segments", Took: time.Since(t)})
-	}
 	crit := rs.Critical
 	t2 := time.Now()
 	err = outdir.Write(ctx, *out, studyManifest("analyze", in.Study), outdir.Options{Force: *force}, func(dir string) error {
@@ -123,14 +111,24 @@ func studyManifest(command string, st *study.Study) outdir.Manifest {
 
 // computeStudy loads the study file, reads its inputs (a progress line on a
 // terminal) and computes it: what 'analyze' and 'report STUDY.yaml' share.
-// Notes about the inputs go to stderr, the first four of them; the rest are
-// in notesIn (a summary.json, the report).
-func computeStudy(ctx context.Context, path string, workers int, notesIn string, e *env) (*study.Inputs, *study.Results, error) {
+// critical >= 0 replaces the study's robustness.critical_segments before
+// its inputs are read, so that the study's one pass over network.pbf also
+// keeps the road names the critical segments are labelled with (computed
+// afterwards, they cost a second scan of the file's ways). Notes about the
+// inputs go to stderr, the first four of them; the rest are in notesIn (a
+// summary.json, the report).
+func computeStudy(ctx context.Context, path string, workers, critical int, notesIn string, e *env) (*study.Inputs, *study.Results, error) {
 	st, err := study.Load(path)
 	if err != nil {
 		return nil, nil, err
 	}
+	if critical >= 0 {
+		st.Robustness.CriticalSegments = critical
+	}
 	stage := func(name string) {
+		if e.onStage != nil {
+			e.onStage(name)
+		}
 		if e.tty && !e.quiet {
 			fmt.Fprintf(e.stderr, "\r%-40s", "reading "+name+"…")
 		}

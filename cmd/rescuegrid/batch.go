@@ -24,12 +24,19 @@ than give an answer its roads cannot prove. Busy teams (the busy fractions
 are derived in merge from every shard's nearest bases), a day population,
 scenarios (road closures and slowdowns, bases out, team sizes) and times of
 day split exactly: each scenario's and time's graph is the whole changed
-graph cut as the baseline's. Shelters, critical segments and scenarios that
-move or add bases are not split: run those studies with 'rescuegrid analyze'.
+graph cut as the baseline's. Shelters split too: each shard walks from its
+own cells to the shelters on a cut of the walk graph (a margin of the
+longest shelter reach, or --walk-margin-minutes, default the drive limit,
+at walking speed) and merge runs the accessibility and the capacity
+assignment on every row at once; a shard that cannot prove a cell's nearest
+shelter (or depot) fails and says so. Critical segments, scenarios that move
+or add bases and scenarios of a study with shelters are not split: run those
+studies with 'rescuegrid analyze'.
 
 Usage:
   rescuegrid batch plan STUDY.yaml --out PLAN (--shards N | --by unit [--shards N])
-                        [--margin-minutes M] [--parent-res R] [--k8s [--image I --claim C]]
+                        [--margin-minutes M] [--walk-margin-minutes W] [--parent-res R]
+                        [--k8s [--image I --claim C]]
   rescuegrid batch run PLAN [--shard I] [--force]    (I defaults to $JOB_COMPLETION_INDEX)
   rescuegrid batch run-local PLAN [--workers N]
   rescuegrid batch merge PLAN --out DIR [--force]
@@ -67,6 +74,7 @@ func batchPlan(ctx context.Context, args []string, e *env) error {
 	shards := fs.Int("shards", 0, "number of shards (by unit: at most one per unit; 0 there: one per unit)")
 	by := fs.String("by", batch.ByH3, "split by h3 (runs of H3 parent cells) or unit (whole reporting units)")
 	margin := fs.Float64("margin-minutes", 0, "answer exactly up to this drive time (default: the study's longest horizon)")
+	walkMargin := fs.Float64("walk-margin-minutes", 0, "shelters: answer exactly up to this walk to a cell's nearest shelter (default: the drive limit; never below the longest shelter reach)")
 	pres := fs.Int("parent-res", 0, "H3 resolution of the parent cells that own cells and roads (0: study resolution - 2, at most 7)")
 	workers := fs.Int("workers", 0, "parallel work while planning (0: all cores)")
 	k8s := fs.Bool("k8s", false, "also write job.yaml, a Kubernetes Indexed Job running the shards")
@@ -89,7 +97,7 @@ func batchPlan(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	p, err := batch.Split(ctx, st, *out, batch.PlanOptions{Shards: *shards, By: *by, ParentRes: *pres, MarginMinutes: *margin,
-		Workers: *workers, Generator: "rescuegrid " + versionString()})
+		WalkMarginMinutes: *walkMargin, Workers: *workers, Generator: "rescuegrid " + versionString()})
 	if err != nil {
 		return err
 	}

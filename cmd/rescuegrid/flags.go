@@ -46,7 +46,7 @@ func newFlags(name, usage string, e *env) *flag.FlagSet {
 }
 
 // globalFlags defines the flags the binary takes before the command and
-// every command among its own: --quiet (-q) and --lang. This is the one
+// every command among its own: --quiet (-q), --lang and --memory-limit. This is the one
 // place they are parsed.
 func globalFlags(fs *flag.FlagSet, e *env) {
 	fs.BoolVar(&e.quiet, "quiet", e.quiet, "no progress bars or summaries (warnings and errors still print)")
@@ -56,6 +56,7 @@ func globalFlags(fs *flag.FlagSet, e *env) {
 		e.lang = l
 		return err
 	})
+	fs.Func("memory-limit", "soft limit of the Go heap: 10GiB, 8000MiB, 80% (of the memory found) or off (default: GOMEMLIMIT, else 90% of the cgroup's memory limit, else 75% of the machine's memory)", e.memoryLimitFlag)
 }
 
 // errHelp is returned by parse when --help was asked for and printed.

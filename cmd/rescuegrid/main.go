@@ -41,6 +41,8 @@ func main() {
 		tty:    term.IsTerminal(int(os.Stderr.Fd())),
 		lang:   i18n.FromEnv(os.Getenv),
 	}
+	env.setMemoryLimit = func(n int64) { debug.SetMemoryLimit(n) }
+	defaultMemoryLimit(env)
 	// The first SIGINT or SIGTERM cancels ctx: the command stops at its
 	// next check and removes its temporary files. A second one kills the
 	// process at once (the default action, restored by stop).
@@ -85,6 +87,17 @@ type env struct {
 	// lang is the language of help, summaries and reports: --lang, else
 	// from LC_ALL / LC_MESSAGES / LANG (main sets it).
 	lang i18n.Lang
+	// memoryLimit is --memory-limit in bytes (0: not given; MaxInt64: off),
+	// and memoryLimitFrom says where the limit in force comes from.
+	memoryLimit     int64
+	memoryLimitFrom string
+	// onStage, when set, is called as a study's input stage starts ("road
+	// network", "bases", ...): tests use it to change the inputs between
+	// stages.
+	onStage func(stage string)
+	// setMemoryLimit applies --memory-limit to the runtime (main sets it;
+	// tests leave it nil, so that a flag they pass changes nothing else).
+	setMemoryLimit func(bytes int64)
 }
 
 // errUsage marks a command-line mistake (exit status 2).
@@ -100,6 +113,16 @@ type command struct {
 	run     func(ctx context.Context, args []string, e *env) error
 }
 
+const versionHelp = `Print the version, and on stderr the Go heap's soft memory limit and where
+it comes from (--memory-limit, GOMEMLIMIT, or the cgroup's or machine's memory).
+
+Usage:
+  rescuegrid version
+
+Example:
+  rescuegrid --memory-limit 8GiB version
+`
+
 func commands() []command {
 	return []command{
 		{"analyze", "run a coverage study: who is outside the rescue circle, unit by unit", analyze},
@@ -112,8 +135,17 @@ func commands() []command {
 		{"isochrone", "the areas reached from a point within 5, 10, 15 minutes, as GeoJSON", isochroneCmd},
 		{"batch", "split a study into shards for a cluster or local processes, and merge them", runBatch},
 		{"extract", "extract facilities (fire stations, shelters…) from OSM tags as points", extract},
-		{"version", "print the version", func(_ context.Context, _ []string, e *env) error {
+		{"version", "print the version", func(_ context.Context, args []string, e *env) error {
+			fs := newFlags("version", versionHelp, e)
+			pos, err := parse(fs, args, e)
+			if err != nil {
+				return err
+			}
+			if len(pos) > 0 {
+				return usageErr("version: unexpected argument %q", pos[0])
+			}
 			fmt.Fprintln(e.stdout, "rescuegrid", versionString())
+			printMemoryLimit(e)
 			return nil
 		}},
 	}
@@ -131,6 +163,10 @@ Global flags:
   --quiet    no progress bars or summaries (warnings and errors still print)
   --lang     language of help, summaries and reports: en or zh-CN
              (default: from LC_ALL, LC_MESSAGES, LANG)
+  --memory-limit SIZE
+             soft limit of the Go heap: 10GiB, 8000MiB, 80% (of the memory
+             found) or off (default: GOMEMLIMIT, else 90% of the cgroup's
+             memory limit, else 75% of the machine's memory)
 
 Run 'rescuegrid COMMAND --help' for a command's flags and an example.
 

@@ -90,7 +90,7 @@ func reportCmd(ctx context.Context, args []string, e *env) error {
 			defer os.RemoveAll(tmp)
 			dir = filepath.Join(tmp, "study")
 		}
-		sin, rs, err := computeStudy(ctx, in, *workers, *out+" (section Data sources)", e)
+		sin, rs, err := computeStudy(ctx, in, *workers, -1, *out+" (section Data sources)", e)
 		if err != nil {
 			return err
 		}

@@ -117,8 +117,9 @@ func fileHas(t *testing.T, path, s string) bool {
 	return strings.Contains(first, s)
 }
 
-// TestSplitRefusesWhatItCannotSplit: critical segments (and shelters) need the whole region at once; the plan says
-// which, and writes nothing.
+// TestSplitRefusesWhatItCannotSplit: critical segments need the whole
+// region at once, and scenarios of a study with shelters are not split yet;
+// the plan says which, and writes nothing.
 func TestSplitRefusesWhatItCannotSplit(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -126,6 +127,7 @@ func TestSplitRefusesWhatItCannotSplit(t *testing.T) {
 		want  string
 	}{
 		{"critical", study.Study{Robustness: study.Robustness{CriticalSegments: 5}}, "critical segments"},
+		{"shelter-scenarios", study.Study{Shelters: []study.ShelterSource{{File: "s.csv"}}, Scenarios: []study.ScenarioSpec{{Name: "flood"}}}, "scenarios of a study with shelters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "plan")

@@ -24,7 +24,10 @@ type JobOptions struct {
 // WriteJob writes dir/job.yaml: an Indexed Job with one completion per
 // shard; Kubernetes sets JOB_COMPLETION_INDEX, which 'batch run' reads when
 // --shard is not given. Memory is requested from the largest shard's
-// estimate (Shard.MemoryBytes) and limited at 1.5 times it.
+// estimate (Shard.MemoryBytes) and limited at 1.5 times it; GOMEMLIMIT
+// is set to 90% of the request, so that the Go heap stays within what the
+// scheduler reserved (the binary's own default, 90% of the cgroup's limit,
+// would be 1.35 times the request).
 // backoffLimitPerIndex needs Kubernetes 1.29 or later (beta and on by
 // default; alpha in 1.28, GA in 1.33): the minimum version of the manifest.
 func WriteJob(dir string, p *Plan, opt JobOptions) (string, error) {
@@ -86,6 +89,8 @@ spec:
         - name: shard
           image: %s
           args: ["batch", "run", %q]
+          env:
+            - {name: GOMEMLIMIT, value: %q}
           resources:
             requests: {cpu: %q, memory: %q}
             limits: {memory: %q}
@@ -94,10 +99,17 @@ spec:
       volumes:
         - name: data
           persistentVolumeClaim: {claimName: %q}
-`, p.ID, n, p.By, opt.Claim, opt.PlanPath, mi(mem), opt.Name, p.ID, n, par, opt.Backoff, p.ID, opt.Image, opt.PlanPath, opt.CPU, mi(mem), mi(mem*3/2), opt.MountPath, opt.Claim)
+`, p.ID, n, p.By, opt.Claim, opt.PlanPath, mi(mem), opt.Name, p.ID, n, par, opt.Backoff, p.ID, opt.Image, opt.PlanPath, goMemLimit(mem), opt.CPU, mi(mem), mi(mem*3/2), opt.MountPath, opt.Claim)
 	path := filepath.Join(dir, "job.yaml")
 	return path, atomicfile.Write(path, func(w io.Writer) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	})
+}
+
+// goMemLimit is GOMEMLIMIT for a pod that requests mem bytes (rounded up
+// to MiB, as the request is written): 90% of it, in the runtime's syntax.
+func goMemLimit(mem int64) string {
+	mib := (mem + (1 << 20) - 1) >> 20
+	return fmt.Sprintf("%dMiB", mib*9/10)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rescuegrid/rescuegrid/internal/batch"
+	"github.com/rescuegrid/rescuegrid/internal/memlimit"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -117,6 +118,15 @@ func TestWriteJob(t *testing.T) {
 			}
 			if q := lim[corev1.ResourceMemory]; q.Cmp(resource.MustParse("450Mi")) != 0 {
 				t.Errorf("memory limit %s, want 1.5 x 300Mi", q.String())
+			}
+			var gomem []string
+			for _, ev := range c.Env {
+				if ev.Name == "GOMEMLIMIT" {
+					gomem = append(gomem, ev.Value)
+				}
+			}
+			if n, err := memlimit.ParseSize(strings.Join(gomem, ",")); len(gomem) != 1 || err != nil || n != 270<<20 {
+				t.Errorf("GOMEMLIMIT %q (%v), want 90%% of the 300Mi request, 270MiB", gomem, err)
 			}
 			if q := req[corev1.ResourceCPU]; q.IsZero() {
 				t.Error("no CPU request")

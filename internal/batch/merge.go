@@ -60,6 +60,11 @@ func Merge(ctx context.Context, dir, out string, opt MergeOptions) (*study.Summa
 	if rs.Scenarios, rs.Times, err = mergeScenarios(ctx, dir, p, ci, gi.Scenarios); err != nil {
 		return nil, err
 	}
+	if gi.Shelter != nil {
+		if rs.Shelter, err = mergeShelters(ctx, dir, p, &gi); err != nil {
+			return nil, err
+		}
+	}
 	if dayPart != nil {
 		dci := ci
 		dci.Pop = gi.DayPop
@@ -78,6 +83,10 @@ func Merge(ctx context.Context, dir, out string, opt MergeOptions) (*study.Summa
 	}
 	for _, u := range gi.Units {
 		in.Units = append(in.Units, u.unit())
+	}
+	if gi.Shelter != nil {
+		si := gi.Shelter.input(nil, nil, opt.Workers)
+		in.Shelter, in.Shelters, in.Depots = &si, gi.Shelters, gi.Depots
 	}
 	timings := []study.StageTiming{{Stage: "merge", Took: time.Since(t0)}}
 	sum, err := study.Write(ctx, out, in, rs, opt.Generator, timings)

@@ -20,6 +20,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/standard"
+	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 	"github.com/rescuegrid/rescuegrid/internal/par"
@@ -67,7 +68,17 @@ type Plan struct {
 	// Scenarios names the scenarios, then the times of day ("time 08:00"),
 	// in the study's order: each shard answers each after its baseline.
 	Scenarios []string `json:"scenarios,omitempty"`
-	Shards    []Shard  `json:"shards"`
+	// With shelters: the walking limit a shard answers exactly (the
+	// longest shelter reach, or --walk-margin-minutes), the walk graph's
+	// fastest speed (edges or the off-road walk) and the margin of each
+	// shard's walk graph; Shelters and Depots count them.
+	WalkNodes        int     `json:"walk_nodes,omitempty"` // of the whole walk graph
+	WalkLimitSeconds float64 `json:"walk_limit_seconds,omitempty"`
+	WalkFastestMPS   float64 `json:"walk_fastest_mps,omitempty"`
+	WalkRoadMarginM  float64 `json:"walk_road_margin_m,omitempty"`
+	Shelters         int     `json:"shelters,omitempty"`
+	Depots           int     `json:"depots,omitempty"`
+	Shards           []Shard `json:"shards"`
 }
 
 // GraphInfo is what summary.json says of the whole graph.
@@ -79,16 +90,21 @@ type GraphInfo struct {
 
 // Shard is one part of a plan.
 type Shard struct {
-	Index      int      `json:"index"`
-	Dir        string   `json:"dir"`         // relative to the plan folder
-	OwnCells   int      `json:"own_cells"`   // cells whose answer it gives
-	Cells      int      `json:"cells"`       // with the margin's
-	OwnBases   int      `json:"own_bases"`   // bases whose reach it gives
-	Bases      int      `json:"bases"`       // with the margin's
-	Nodes      int      `json:"nodes"`       // of its road graph
-	Edges      int      `json:"edges"`       //
-	GraphBytes int64    `json:"graph_bytes"` // its graph file
-	Units      []string `json:"units,omitempty"`
+	Index      int    `json:"index"`
+	Dir        string `json:"dir"`         // relative to the plan folder
+	OwnCells   int    `json:"own_cells"`   // cells whose answer it gives
+	Cells      int    `json:"cells"`       // with the margin's
+	OwnBases   int    `json:"own_bases"`   // bases whose reach it gives
+	Bases      int    `json:"bases"`       // with the margin's
+	Nodes      int    `json:"nodes"`       // of its road graph
+	Edges      int    `json:"edges"`       //
+	GraphBytes int64  `json:"graph_bytes"` // its graph files
+	// WalkNodes and WalkEdges are those of its walk graph (shelters);
+	// Shelters counts the shelters it places.
+	WalkNodes int      `json:"walk_nodes,omitempty"`
+	WalkEdges int      `json:"walk_edges,omitempty"`
+	Shelters  int      `json:"shelters,omitempty"`
+	Units     []string `json:"units,omitempty"`
 	// MemoryBytes estimates the worker's peak memory from the shard's size
 	// (see memoryEstimate); the Kubernetes manifest requests it.
 	MemoryBytes int64 `json:"memory_bytes"`
@@ -102,9 +118,13 @@ type PlanOptions struct {
 	// MarginMinutes widens the limit (and so the margins) beyond the
 	// study's horizons, for regions where a cell's nearest base lies farther.
 	MarginMinutes float64
-	Workers       int
-	Generator     string
-	Progress      func(stage string)
+	// WalkMarginMinutes is the walking time shards answer exactly, for
+	// the walk to a cell's nearest shelter (0: the drive limit; never
+	// below the longest shelter reach).
+	WalkMarginMinutes float64
+	Workers           int
+	Generator         string
+	Progress          func(stage string)
 }
 
 // Errors callers may branch on.
@@ -134,6 +154,11 @@ type globalInputs struct {
 	Owner     []int32 // per cell: the shard giving its answer
 	BaseOwn   []int32 // per base
 	UnitOwn   []int32 // per unit: the shard its hive partition goes to
+	// Shelter is the shelter study's input (nil without shelters), with
+	// the shelters and depots as read, for the tables.
+	Shelter  *shelterInput
+	Shelters []facility.Shelter
+	Depots   []facility.Depot
 }
 
 // shardInput is everything one shard reads besides its graph.
@@ -155,7 +180,9 @@ type shardInput struct {
 	Cut []orb.Point
 	// Scenarios is the number of scenarios (scenario-KK.bin beside it).
 	Scenarios int
-	roads     map[h3.Cell]struct{} // the parents of its roads (plan only)
+	// Shelters is its part of the shelter study (nil without shelters).
+	Shelters *shardShelters
+	roads    map[h3.Cell]struct{} // the parents of its roads (plan only)
 }
 
 // Split reads the study (the whole road graph included), splits it, and
@@ -221,6 +248,17 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	if err != nil {
 		return nil, err
 	}
+	var sp *shelterPlan
+	if in.Shelter != nil {
+		progress("shelters")
+		if err := walkMargin(p, in.Shelter, in.WalkGraph, opt.WalkMarginMinutes); err != nil {
+			return nil, err
+		}
+		if sp, err = planShelters(ctx, p, in, own, opt.Workers); err != nil {
+			return nil, err
+		}
+		p.Shelters, p.Depots, p.WalkNodes = len(in.Shelter.Shelters), len(in.Shelter.Depots), in.WalkGraph.NumNodes()
+	}
 
 	gi := &globalInputs{PlanID: p.ID, Study: st, Sources: st.Sources(), Coverage: toInput(ci), PopRes: in.Population.Res,
 		PopSrc: in.Population.Source, DayPop: in.DayPop, Day: in.Day, Notes: in.Notes, Scenarios: scs, Graph: p.Graph, Owner: own.cell, BaseOwn: own.base}
@@ -228,13 +266,16 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		gi.Units = append(gi.Units, fromUnit(u))
 	}
 	gi.UnitOwn = unitOwners(ci, own)
+	if in.Shelter != nil {
+		gi.Shelter, gi.Shelters, gi.Depots = toShelterInput(in.Shelter), in.Shelters, in.Depots
+	}
 	centres := map[h3.Cell]orb.Point{}
 	roads := make([]map[h3.Cell]struct{}, own.n)
 	bases := make([][]int32, own.n)
 	cuts := make([][]orb.Point, own.n)
 	for s := 0; s < own.n; s++ {
 		progress(fmt.Sprintf("shard %d of %d", s+1, own.n))
-		sh, si, err := writeShard(ctx, dir, p, ci, in.DayPop, g, own, s, centres, len(scs))
+		sh, si, err := writeShard(ctx, dir, p, ci, in.DayPop, g, own, s, centres, len(scs), sp)
 		if err != nil {
 			return nil, err
 		}
@@ -267,14 +308,14 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 // busy teams (the busy fractions are derived in merge from every cell's
 // nearest base), the day population (the same searches weighted by other
 // people), scenarios and times of day (each on its changed graph, cut as
-// the baseline's) split exactly; the rest needs the whole region at once.
+// the baseline's) and shelters (walking rows in the shards, the flow in
+// merge) split exactly; the rest needs the whole region at once.
 func supported(st *study.Study) error {
 	var why []string
-	if len(st.Shelters) > 0 {
-		// The capacity assignment is one min-cost flow over every cell and
-		// shelter: a cut would change who goes where. (The walking times
-		// could come from shards; the flow would still run in merge.)
-		why = append(why, "shelters (the capacity assignment is one min-cost flow over every cell and shelter of the region)")
+	if len(st.Shelters) > 0 && len(st.Scenarios) > 0 {
+		// Each scenario's shelter study needs its own walk graph per shard
+		// (the closures cut on foot too); not written yet.
+		why = append(why, "scenarios of a study with shelters (each scenario's shelter study needs its own walk graph in every shard)")
 	}
 	if st.Robustness.CriticalSegments > 0 {
 		// Segments are ranked by the residents whose fastest paths use
@@ -418,6 +459,16 @@ func ownership(ctx context.Context, in *study.Inputs, g *graph.Graph, pres int, 
 	}
 	for _, p := range o.basePar {
 		weight[p] += 0
+	}
+	if in.Shelter != nil {
+		// Shelters and depots are placed by the shard owning their parent.
+		ps, err := shelterParents(in.Shelter, res, pres)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			weight[p] += 0
+		}
 	}
 	parents := make([]h3.Cell, 0, len(weight))
 	for p := range weight {
@@ -641,7 +692,7 @@ func dilate(ps []h3.Cell, d float64, centres map[h3.Cell]orb.Point) (map[h3.Cell
 }
 
 // writeShard cuts shard s's inputs and graph and writes them.
-func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, dayPop []float64, g *graph.Graph, o *owners, s int, centres map[h3.Cell]orb.Point, scenarios int) (Shard, *shardInput, error) {
+func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, dayPop []float64, g *graph.Graph, o *owners, s int, centres map[h3.Cell]orb.Point, scenarios int, sp *shelterPlan) (Shard, *shardInput, error) {
 	sh := Shard{Index: s, Dir: filepath.Join("shards", fmt.Sprintf("%04d", s))}
 	mine := o.byShard[int32(s)]
 	items, err := dilate(mine, p.ItemMarginM, centres)
@@ -732,6 +783,17 @@ func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, day
 	if fi, err := os.Stat(gpath); err == nil {
 		sh.GraphBytes = fi.Size()
 	}
+	if sp != nil {
+		var own []int32
+		for i, gi := range si.CellGlobal {
+			if si.CellOwned[i] {
+				own = append(own, gi)
+			}
+		}
+		if si.Shelters, err = sp.shard(ctx, dir, &sh, s, mine, own, g.NumNodes(), kept, centres); err != nil {
+			return sh, nil, err
+		}
+	}
 	sh.MemoryBytes = memoryEstimate(sh)
 	return sh, si, writeGob(filepath.Join(dir, sh.Dir, "input.bin"), si)
 }
@@ -764,11 +826,11 @@ func cutPoints(g *graph.Graph, kept []graph.NodeID) []orb.Point {
 }
 
 // memoryEstimate is a shard worker's peak memory: 450 bytes per road node
-// (the graph, its reverse, the snap index and the search state; 'analyze'
-// measured 325–415 B a node on Porto networks) and 2 KB per cell, plus 64 MB
-// for the runtime.
+// of its graphs (the graph, its reverse, the snap index and the search
+// state; 'analyze' measured 325–415 B a node on Porto networks) and 2 KB
+// per cell, plus 64 MB for the runtime.
 func memoryEstimate(sh Shard) int64 {
-	return int64(sh.Nodes)*450 + int64(sh.Cells)*2048 + 64<<20
+	return int64(sh.Nodes+sh.WalkNodes)*450 + int64(sh.Cells)*2048 + 64<<20
 }
 
 // unitOwners says which shard's hive partition each unit row goes to:

@@ -55,6 +55,9 @@ type shardOutput struct {
 	// nearest base reaches within it.
 	NodeBands [][]h3.Cell
 	Nodes     int // of the shard's graph
+	// Shelter is the shard's graph half of the shelter study (nil without
+	// shelters).
+	Shelter *shelterOutput
 }
 
 // RunOptions tune RunShard.
@@ -127,6 +130,11 @@ func RunShard(ctx context.Context, dir string, index int, opt RunOptions) (done 
 		}
 		res.fillDay(&si, day)
 		ci.Pop = si.Coverage.Pop
+	}
+	if si.Shelters != nil {
+		if res.Shelter, err = runShelters(ctx, dir, p, &si, g, opt.Workers); err != nil {
+			return false, err
+		}
 	}
 	if si.Scenarios > 0 {
 		if res.Scenarios, err = runScenarios(ctx, dir, p, index, &si, ci, g); err != nil {

@@ -115,9 +115,11 @@ func (st *Study) TravelTime(ctx context.Context, q TravelTimeQuery) (*TravelTime
 	}
 	sr := st.search()
 	defer st.release(sr)
-	// One target: the sweep restricted to the ends of b's road (RPHAST;
-	// Dijkstra on a graph without a hierarchy, where Targets is nil).
-	tg := route.NewTargets(g, []graph.NodeID{b.Tail, g.Head(b.Edge)})
+	// One target: the sweep restricted to the nodes PointTime reads, the
+	// ends of b's road (RPHAST; Dijkstra on a graph without a hierarchy,
+	// where Targets is nil).
+	ends, k := g.SnapNodes(b)
+	tg := route.NewTargets(g, ends[:k])
 	if err := sr.Run(ctx, route.SnapSeeds(g, a, 0, 0), route.Options{Targets: tg}); err != nil {
 		return nil, err
 	}

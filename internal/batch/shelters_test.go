@@ -1,0 +1,175 @@
+package batch_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/rescuegrid/rescuegrid/internal/batch"
+	"github.com/rescuegrid/rescuegrid/internal/shared"
+)
+
+// withShelters rewrites Porto Alegre's study (sharedStudy) to study its
+// real shelters: the SOS Rio Grande do Sul export of May 2024, those of the
+// city of Porto Alegre, short-term by default (800 s on foot), and three
+// supply depots (their places and stocks are illustrative) whose drive
+// times go into both shelter tables. With quadrants the units are the
+// city's four quadrants instead of the municipalities (the city is one),
+// so that a split by unit has units to split.
+func withShelters(t *testing.T, path string, quadrants bool) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(path)
+	writeFile(t, filepath.Join(dir, "depots.csv"), "id,name,lon,lat,stock_water_l,stock_blankets\n"+
+		"d-centro,Centro,-51.2290,-30.0300,20000,800\n"+
+		"d-norte,Norte,-51.1500,-29.9950,12000,500\n"+
+		"d-sul,Sul,-51.2000,-30.1300,8000,300\n")
+	text := strings.Replace(string(b), "  bases: [{file:", "  shelters: [{file: "+shared.Path(t, "data", "porto-alegre", "sosrs_shelters_2024-05.csv")+
+		", format: sosrs, city: Porto Alegre}]\n  depots: [{file: depots.csv}]\n  bases: [{file:", 1)
+	if text == string(b) {
+		t.Fatalf("%s: no bases line to add shelters before", path)
+	}
+	if quadrants {
+		midLon, midLat := -51.197, -30.054
+		var fc strings.Builder
+		fc.WriteString(`{"type":"FeatureCollection","features":[`)
+		q := 0
+		for _, x := range [][2]float64{{-51.35, midLon}, {midLon, -51.05}} {
+			for _, y := range [][2]float64{{-30.3, midLat}, {midLat, -29.9}} {
+				if q > 0 {
+					fc.WriteString(",")
+				}
+				fmt.Fprintf(&fc, `{"type":"Feature","properties":{"id":"q%d","name":"quadrant %d"},"geometry":{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}}`,
+					q, q, x[0], y[0], x[1], y[0], x[1], y[1], x[0], y[1], x[0], y[0])
+				q++
+			}
+		}
+		fc.WriteString("]}")
+		writeFile(t, filepath.Join(dir, "quadrants.geojson"), fc.String())
+		re := regexp.MustCompile(`units: \{file: [^,]+,`)
+		if !re.MatchString(text) {
+			t.Fatalf("%s: no units line", path)
+		}
+		text = re.ReplaceAllString(text, "units: {file: quadrants.geojson,")
+	}
+	writeFile(t, path, text+"shelters: {default_class: short_term}\n")
+}
+
+// TestMergeEqualsSingleMachineShelters splits Porto Alegre with its real
+// shelters and three depots by H3 parent and by unit: each shard walks from
+// its own cells on a cut of the walk graph, merge runs the accessibility
+// and the min-cost-flow assignment once, and the merged output is the
+// single-machine one (the four shelter tables among every table, and
+// summary.json). A shard run again gives the same bytes.
+func TestMergeEqualsSingleMachineShelters(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads the shared extracts")
+	}
+	path := sharedStudy(t, "porto-alegre")
+	withShelters(t, path, true)
+	want := single(t, path)
+	for _, f := range []string{"shelters.csv", "shelter_cells.csv", "shelter_units.csv", "depots.csv"} {
+		if _, err := os.Stat(filepath.Join(want, f)); err != nil {
+			t.Fatalf("the single-machine study has no %s: %v", f, err)
+		}
+	}
+	for _, opt := range splits([]batch.PlanOptions{{Shards: 16, ParentRes: 8}, {By: batch.ByUnit, ParentRes: 8, WalkMarginMinutes: 1}}, []batch.PlanOptions{{Shards: 2}, {Shards: 9, ParentRes: 8, WalkMarginMinutes: 20}}) {
+		t.Run(splitName(opt), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "plan")
+			p := plan(t, path, dir, opt)
+			runAll(t, dir, p)
+			got := filepath.Join(t.TempDir(), "merged")
+			if _, err := batch.Merge(context.Background(), dir, got, batch.MergeOptions{Generator: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			cut, shelters := 0, 0
+			for _, s := range p.Shards {
+				if s.WalkNodes < p.WalkNodes {
+					cut++
+				}
+				shelters += s.Shelters
+			}
+			t.Logf("%d shards, %d of them on part of the %d-node walk graph (walk margin %.1f km); %d shelters, %d depots", len(p.Shards), cut, p.WalkNodes, p.WalkRoadMarginM/1000, p.Shelters, p.Depots)
+			if p.Shelters < 50 || p.Depots != 3 || shelters != p.Shelters {
+				t.Errorf("the plan has %d shelters placed by %d shards' answers and %d depots; want Porto Alegre's 80, each placed once, and 3", p.Shelters, shelters, p.Depots)
+			}
+			if len(p.Shards) < 2 || (opt.ParentRes == 8 && cut == 0) {
+				t.Errorf("%d shards, %d on a cut walk graph: the test no longer checks the walking margin", len(p.Shards), cut)
+			}
+			sameOutput(t, want, got)
+
+			// A retried shard (a pod run again) writes the same bytes.
+			first, err := os.ReadFile(batch.OutputPath(dir, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := batch.RunShard(context.Background(), dir, 1, batch.RunOptions{Force: true, Workers: 1}); err != nil {
+				t.Fatal(err)
+			}
+			again, err := os.ReadFile(batch.OutputPath(dir, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(first, again) {
+				t.Errorf("shard 1 rerun wrote %d bytes differing from the first run's %d", len(again), len(first))
+			}
+		})
+	}
+}
+
+// TestShelterShardFailsAtItsWalkingMargin plans Porto Alegre with two
+// shelters in its north only, cut into 16 shards with the default walking
+// margin (the 30-minute drive limit at walking speed, about 6 km of walk
+// graph around each shard): cells in the south are hours on foot from
+// their nearest shelter, farther than their shard's walk graph can prove,
+// and must fail the shard with ErrMargin naming --walk-margin-minutes,
+// writing nothing, never give a cut answer. Shards in the north answer.
+func TestShelterShardFailsAtItsWalkingMargin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads the shared extracts")
+	}
+	path := sharedStudy(t, "porto-alegre")
+	withShelters(t, path, false)
+	writeFile(t, filepath.Join(filepath.Dir(path), "north.csv"), "id,name,lon,lat,capacity\nn1,Norte 1,-51.175,-30.005,500\nn2,Norte 2,-51.205,-30.015,300\n")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`shelters: \[\{file: [^}]+\}\]`)
+	if !re.Match(b) {
+		t.Fatalf("%s: no shelters line", path)
+	}
+	writeFile(t, path, re.ReplaceAllString(string(b), "shelters: [{file: north.csv}]"))
+	dir := filepath.Join(t.TempDir(), "plan")
+	p := plan(t, path, dir, batch.PlanOptions{Shards: 16, ParentRes: 8})
+	if p.WalkLimitSeconds != p.LimitSeconds {
+		t.Fatalf("walking limit %v s, want the drive limit %v s", p.WalkLimitSeconds, p.LimitSeconds)
+	}
+	failed := 0
+	for s := range p.Shards {
+		_, err := batch.RunShard(context.Background(), dir, s, batch.RunOptions{})
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, batch.ErrMargin) || !strings.Contains(err.Error(), "--walk-margin-minutes") {
+			t.Fatalf("shard %d: %v, want ErrMargin naming --walk-margin-minutes", s, err)
+		}
+		if _, serr := os.Stat(batch.OutputPath(dir, s)); !errors.Is(serr, os.ErrNotExist) {
+			t.Errorf("shard %d failed at its margin but wrote an output", s)
+		}
+		failed++
+	}
+	t.Logf("%d of %d shards failed at their walking margin", failed, len(p.Shards))
+	if failed == 0 || failed == len(p.Shards) {
+		t.Errorf("%d of %d shards failed: want the south's to fail and the north's to answer", failed, len(p.Shards))
+	}
+}
