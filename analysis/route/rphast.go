@@ -393,7 +393,7 @@ func (s *Search) fillTargetChains(tg *Targets, limit graph.Seconds) {
 		}
 		at := tg.at[tc.at:tc.atTo]
 		m := len(at)
-		if cap(f.fwdT) < m {
+		if cap(f.fwdT) < m || cap(f.fwdS) < m { // fill appends to both: their capacities may differ
 			f.fwdT, f.fwdS = make([]graph.Seconds, 2*m), make([]int32, 2*m)
 		}
 		ft, fs := f.fwdT[:m], f.fwdS[:m]

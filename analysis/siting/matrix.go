@@ -318,6 +318,11 @@ func (m *Matrix) snapCells(ctx context.Context, g *graph.Graph, opt MatrixOption
 // visited too, reached or not through its ends: the direct drive along the
 // road may be within the horizon when neither end is (a road longer than
 // the horizon).
+//
+// With a contraction hierarchy (and not opt.Dijkstra) the searches are
+// restricted sweeps (RPHAST) to the ends of the cells' roads; sites are
+// taken by place (localRows) so that each sweeps only the targets its
+// place can reach, and the rest together over every target.
 func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]route.Seed, which []int, siteSnaps, snaps []graph.Snap, walkS []float64, dijkstra bool, workers int) ([][]Entry, error) {
 	n := len(m.Cells)
 	use := func(i int) bool { return m.Pop[i] > 0 && !m.NoRoad[i] }
@@ -334,19 +339,8 @@ func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]rout
 	}
 	rows := make([][]Entry, len(m.Sites))
 	horizon := m.HorizonSeconds
-	sopt := route.Options{Limit: graph.Seconds(horizon)}
-	if !dijkstra && len(groups) > 1 {
-		// Every search needs the same places: the ends of the cells' roads.
-		var ends []graph.NodeID
-		for i := 0; i < n; i++ {
-			if use(i) {
-				ns, k := g.SnapNodes(snaps[i])
-				ends = append(ends, ns[:k]...)
-			}
-		}
-		sopt.Targets = route.NewTargets(g, ends) // nil without a hierarchy
-	}
-	err := route.ForEach(ctx, g, groups, sopt, workers, func(k int, s *route.Search) error {
+	// row reads site k's row from its finished search s.
+	row := func(k int, s *route.Search) {
 		sc := <-pool
 		defer func() { pool <- sc }()
 		stamp := int32(k + 1)
@@ -381,10 +375,38 @@ func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]rout
 		}
 		sc.keys = sortRowKeys(sc.row, sc.keys)
 		rows[which[k]] = slices.Clone(sc.row)
-		return nil
-	})
+	}
+	each := func(k int, s *route.Search) error { row(k, s); return nil }
+	sopt := route.Options{Limit: graph.Seconds(horizon)}
+	if dijkstra || len(groups) <= 1 || g.Hierarchy() == nil {
+		if err := route.ForEach(ctx, g, groups, sopt, workers, each); err != nil {
+			return nil, err
+		}
+		return rows, nil
+	}
+	// Every search needs at most the places it can reach among the ends
+	// of the cells' roads.
+	var ends []graph.NodeID
+	for i := 0; i < n; i++ {
+		if use(i) {
+			ns, k := g.SnapNodes(snaps[i])
+			ends = append(ends, ns[:k]...)
+		}
+	}
+	rest, err := localRows(ctx, g, groups, siteSnaps, off, horizon, workers, row)
 	if err != nil {
 		return nil, err
+	}
+	if len(rest) > 0 {
+		sopt.Targets = route.NewTargets(g, ends)
+		seeds := make([][]route.Seed, len(rest))
+		for i, k := range rest {
+			seeds[i] = groups[k]
+		}
+		err := route.ForEach(ctx, g, seeds, sopt, workers, func(i int, s *route.Search) error { return each(rest[i], s) })
+		if err != nil {
+			return nil, err
+		}
 	}
 	return rows, nil
 }

@@ -22,15 +22,16 @@ second-base horizon, the widest isochrone and the rescue circle, or
 A shard whose cells have no base within the limit fails and says so, rather
 than give an answer its roads cannot prove. Busy teams (the busy fractions
 are derived in merge from every shard's nearest bases), a day population,
-scenarios (road closures and slowdowns, bases out, team sizes) and times of
-day split exactly: each scenario's and time's graph is the whole changed
-graph cut as the baseline's. Shelters split too: each shard walks from its
+scenarios (road closures and slowdowns, bases out, moved or added, team
+sizes) and times of day split exactly: each scenario's and time's graph is
+the whole changed graph cut as the baseline's, and a moved or added base
+belongs to the shard of its new place, held by every shard around it. Shelters split too: each shard walks from its
 own cells to the shelters on a cut of the walk graph (a margin of the
 longest shelter reach, or --walk-margin-minutes, default the drive limit,
 at walking speed) and merge runs the accessibility and the capacity
 assignment on every row at once; a shard that cannot prove a cell's nearest
-shelter (or depot) fails and says so. Critical segments, scenarios that move
-or add bases and scenarios of a study with shelters are not split: run those
+shelter (or depot) fails and says so; each scenario's shelters are
+answered on its own walk graph. Critical segments are not split: run those
 studies with 'rescuegrid analyze'.
 
 Usage:
