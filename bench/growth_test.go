@@ -91,3 +91,38 @@ func BenchmarkOneToAllGrowth(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPointToPointGrowth: one node to one node as the server's travel
+// time runs it (a Targets built per query, then the restricted search),
+// on the networks of BenchmarkOneToAllGrowth: the time and the bytes
+// allocated per query as the graph grows. 64 fixed pairs of core nodes.
+func BenchmarkPointToPointGrowth(b *testing.B) {
+	for _, n := range growthNetworks(b) {
+		b.Run(n.name, func(b *testing.B) {
+			if n.g.Hierarchy() == nil {
+				b.Skip("no hierarchy")
+			}
+			nc := uint64(n.g.NumCore())
+			s := route.NewSearch(n.g)
+			reached := 0
+			b.ReportAllocs()
+			cpu := reportCPU(b)
+			k := uint64(0)
+			for b.Loop() {
+				k++
+				from := graph.NodeID((k%64*2654435761 + 7) % nc)
+				to := graph.NodeID((k%64*40503 + 11) % nc)
+				tg := route.NewTargets(n.g, []graph.NodeID{to})
+				if err := s.Run(context.Background(), []route.Seed{{Node: from}}, route.Options{Targets: tg}); err != nil {
+					b.Fatal(err)
+				}
+				if _, ok := s.Time(to); ok {
+					reached++
+				}
+			}
+			cpu()
+			b.ReportMetric(float64(reached)/float64(b.N), "reached-share")
+			b.ReportMetric(float64(n.g.NumCore()), "core-nodes")
+		})
+	}
+}
