@@ -27,11 +27,21 @@ type perBaseResult struct {
 
 // nodeCells returns the study-resolution cell of every graph node.
 func nodeCells(ctx context.Context, g *graph.Graph, res, workers int) ([]h3.Cell, error) {
-	out := make([]h3.Cell, g.NumNodes())
-	err := par.For(ctx, g.NumNodes(), workers, func(i int) error {
-		c, err := geo.CellOf(g.Point(graph.NodeID(i)), res)
-		out[i] = c
-		return err
+	n := g.NumNodes()
+	out := make([]h3.Cell, n)
+	// Runs of nodes, each with its own locator: the nodes are stored along
+	// a space-filling curve, so most lie in the cell of the one before.
+	const run = 4096
+	err := par.For(ctx, (n+run-1)/run, workers, func(r int) error {
+		loc := geo.NewCellLocator(res)
+		for i := r * run; i < min(n, (r+1)*run); i++ {
+			c, err := loc.CellOf(g.Point(graph.NodeID(i)))
+			if err != nil {
+				return err
+			}
+			out[i] = c
+		}
+		return nil
 	})
 	return out, err
 }
