@@ -8,37 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/rescuegrid/rescuegrid/internal/shared"
 )
 
 func runErr(args ...string) (stdout, stderr string, err error) {
 	var o, e bytes.Buffer
 	err = run(context.Background(), args, &env{stdout: &o, stderr: &e})
 	return o.String(), e.String(), err
-}
-
-var (
-	andorraOnce  sync.Once
-	andorraGraph string
-)
-
-// andorraRGraph builds the Andorra drive graph once for the test binary.
-func andorraRGraph(t *testing.T) string {
-	t.Helper()
-	andorraOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "rescuegrid-cli")
-		if err != nil {
-			t.Fatal(err)
-		}
-		andorraGraph = filepath.Join(dir, "andorra.rgraph")
-		if _, _, err := runErr("--quiet", "network", "build", "--pbf", shared.Path(t, "data", "andorra", "andorra.osm.pbf"), "--out", andorraGraph); err != nil {
-			t.Fatal(err)
-		}
-	})
-	return andorraGraph
 }
 
 func TestHelpForEveryCommand(t *testing.T) {
@@ -62,7 +38,7 @@ func TestHelpForEveryCommand(t *testing.T) {
 }
 
 func TestCommandLineMistakes(t *testing.T) {
-	g := andorraRGraph(t)
+	g := cliAndorraGraph(t)
 	for _, args := range [][]string{
 		{},
 		{"fly"},
@@ -87,7 +63,7 @@ func TestCommandLineMistakes(t *testing.T) {
 
 func TestBadFiles(t *testing.T) {
 	dir := t.TempDir()
-	g := andorraRGraph(t)
+	g := cliAndorraGraph(t)
 	out := filepath.Join(dir, "out.rgraph")
 	if _, _, err := runErr("--quiet", "network", "build", "--pbf", filepath.Join(dir, "missing.pbf"), "--out", out); err == nil || !strings.Contains(err.Error(), "missing.pbf") {
 		t.Errorf("build from a missing PBF = %v", err)

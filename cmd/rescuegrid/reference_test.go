@@ -41,15 +41,7 @@ type reachRow struct {
 
 func readReach(tb testing.TB, path string) map[int64]reachRow {
 	tb.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	rows := readCSVFile(tb, path)
 	if got := strings.Join(rows[0], ","); got != "osm_id,seconds,source_id" {
 		tb.Fatalf("header = %q, want osm_id,seconds,source_id", got)
 	}

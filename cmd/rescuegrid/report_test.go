@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"image"
@@ -38,18 +37,10 @@ func readFile(tb testing.TB, path string) string {
 	return string(b)
 }
 
+// csvRows is a CSV file's rows below its header.
 func csvRows(tb testing.TB, path string) [][]string {
 	tb.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return rows[1:]
+	return readCSVFile(tb, path)[1:]
 }
 
 var reBodyRow = regexp.MustCompile(`(?s)<tr[^>]*>(.*?)</tr>`)

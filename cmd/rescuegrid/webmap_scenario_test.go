@@ -2,16 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,11 +15,9 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 
-	"github.com/rescuegrid/rescuegrid/data/webmap"
-	"github.com/rescuegrid/rescuegrid/internal/httpapi"
 	"github.com/rescuegrid/rescuegrid/internal/service"
 	"github.com/rescuegrid/rescuegrid/internal/study"
-	"github.com/rescuegrid/rescuegrid/internal/testenv"
+	"github.com/rescuegrid/rescuegrid/internal/webmaptest"
 )
 
 // TestWebMapScenarioInChromium is a planner's session on the sample's web
@@ -37,22 +31,14 @@ import (
 // the move equals POST /api/whatif with the same move. Screenshots in
 // out/test-artifacts/webmap-scenario-*.png.
 func TestWebMapScenarioInChromium(t *testing.T) {
-	if !webmap.Bundled() {
-		testenv.Missing(t, "the web map library is not bundled: run `make web`")
-	}
-	testenv.Node(t, filepath.Join("..", "..", "data", "webmap", "check"), "web-check-deps", "playwright-core")
-	exe := testenv.Chromium(t)
+	exe := webmaptest.Browser(t)
 	sampleDir, _ := filepath.Abs(filepath.Join("..", "..", "data", "sample", "andorra"))
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(service.Config{Limits: service.DefaultLimits(), TileCacheBytes: 32 << 20}, logger)
-	svc.Load(context.Background(), filepath.Join(sampleDir, "study.yaml"))
-	st := svc.Default().Study()
+	srv := newTestServer(filepath.Join(sampleDir, "study.yaml"))
+	st := srv.svc.Default().Study()
 	if st == nil {
-		t.Fatalf("sample: %v", svc.Default().LoadError())
+		t.Fatalf("sample: %v", srv.svc.Default().LoadError())
 	}
-	h := httpapi.New(svc, logger, nil).Handler()
-	hs := httptest.NewServer(h)
-	defer hs.Close()
+	h := srv.Handler()
 
 	// The flood: a square of about 700 m around the base that alone covers
 	// most residents. The move: that base to the reached cell with most
@@ -67,30 +53,10 @@ func TestWebMapScenarioInChromium(t *testing.T) {
 	c := b.Loc
 	d := 0.004
 	poly := [][2]float64{{c[0] - d, c[1] - d}, {c[0] + d, c[1] - d}, {c[0] + d, c[1] + d}, {c[0] - d, c[1] + d}}
-	cr := &st.Res.Cells
-	best := -1
-	for i := range cr.Time {
-		if !cr.Within[i] && !math.IsInf(cr.Time[i], 0) && (best < 0 || st.In.Coverage.Pop[i] > st.In.Coverage.Pop[best]) {
-			best = i
-		}
-	}
-	to := cr.Center[best]
+	to := st.Res.Cells.Center[webmaptest.MostOutside(st)]
 	spec, _ := json.Marshal(map[string]any{"polygon": poly, "move": map[string]any{"from": c, "to": to}})
-	art, _ := filepath.Abs(filepath.Join("..", "..", "out", "test-artifacts"))
-	os.MkdirAll(art, 0o755)
 	specFile := filepath.Join(t.TempDir(), "spec.json")
 	os.WriteFile(specFile, spec, 0o644)
-	shot := filepath.Join(art, "webmap-scenario.png")
-
-	cmd := exec.Command("node", "check.mjs", hs.URL+"/", shot, "--scenario="+specFile, "--print")
-	cmd.Dir = filepath.Join("..", "..", "data", "webmap", "check")
-	cmd.Env = append(os.Environ(), "RESCUEGRID_CHROMIUM="+exe)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("check.mjs: %v\n%s\n%s", err, out, stderr.String())
-	}
 	type answer struct {
 		Request  json.RawMessage      `json:"request"`
 		Response service.WhatIfResult `json:"response"`
@@ -118,9 +84,7 @@ func TestWebMapScenarioInChromium(t *testing.T) {
 			ScenarioTable bool `json:"scenario_table"`
 		} `json:"print"`
 	}
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("check.mjs output %s: %v", out, err)
-	}
+	webmaptest.Check(t, exe, h, "/", "webmap-scenario.png", &got, "--scenario="+specFile, "--print")
 	if len(got.ConsoleErrors)+len(got.PageErrors)+len(got.ExternalRequests) > 0 {
 		t.Errorf("page: console %q, errors %q, external requests %q", got.ConsoleErrors, got.PageErrors, got.ExternalRequests)
 	}

@@ -118,8 +118,7 @@ func fileHas(t *testing.T, path, s string) bool {
 }
 
 // TestSplitRefusesWhatItCannotSplit: critical segments need the whole
-// region at once, and scenarios of a study with shelters are not split yet;
-// the plan says which, and writes nothing.
+// region at once; the plan says so, and writes nothing.
 func TestSplitRefusesWhatItCannotSplit(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -127,7 +126,6 @@ func TestSplitRefusesWhatItCannotSplit(t *testing.T) {
 		want  string
 	}{
 		{"critical", study.Study{Robustness: study.Robustness{CriticalSegments: 5}}, "critical segments"},
-		{"shelter-scenarios", study.Study{Shelters: []study.ShelterSource{{File: "s.csv"}}, Scenarios: []study.ScenarioSpec{{Name: "flood"}}}, "scenarios of a study with shelters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "plan")
@@ -227,25 +225,89 @@ func TestMergeEqualsSingleMachineScenarios(t *testing.T) {
 	}
 }
 
-// TestSplitRefusesMovedBases: a scenario that moves or adds a station
-// would need an owner for a base the plan never placed.
-func TestSplitRefusesMovedBases(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads the bundled sample")
-	}
-	path := sharedStudy(t, "andorra")
+// withMovedBases adds two scenarios to a study file: a station added at
+// add, and the station of id move moved to to (the plan has no base at
+// either place, so each needs a new owner and the shards around it).
+func withMovedBases(t *testing.T, path string, add orb.Point, move string, to orb.Point) {
+	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, path, string(b)+"scenarios:\n  - name: new station\n    bases_add: [{id: n1, lon: 1.55, lat: 42.55, team_size: 10}]\n")
-	st, err := study.Load(path)
-	if err != nil {
-		t.Fatal(err)
+	writeFile(t, path, string(b)+fmt.Sprintf(`scenarios:
+  - name: new station
+    bases_add: [{id: n1, name: New station, lon: %g, lat: %g, team_size: 10}]
+  - name: moved station
+    bases_move: [{id: %q, lon: %g, lat: %g}]
+`, add[0], add[1], move, to[0], to[1]))
+}
+
+// TestMergeEqualsSingleMachineMovedBases splits studies with a scenario
+// that adds a station and one that moves a station: each such base is
+// owned by the shard of its new place's H3 parent and held by every shard
+// whose margin covers it, as a study base there would be, and the merged
+// output is the single-machine one, byte for byte. Andorra by H3 parent
+// and by parish (holding a new base only in its owner fails this too);
+// with -full, Porto's shards are cut, and the station moves across the
+// region, from one shard's area to another's.
+func TestMergeEqualsSingleMachineMovedBases(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads the shared extracts")
 	}
-	_, err = batch.Split(context.Background(), st, filepath.Join(t.TempDir(), "plan"), batch.PlanOptions{Shards: 2})
-	if !errors.Is(err, batch.ErrUnsupported) || !strings.Contains(err.Error(), "bases_add") {
-		t.Fatalf("Split: %v, want ErrUnsupported naming bases_add", err)
+	cases := []struct {
+		region  string
+		add, to orb.Point
+		move    string
+		splits  []batch.PlanOptions
+	}{
+		{"andorra", orb.Point{1.668, 42.577}, orb.Point{1.575, 42.47}, "way/330823762", splits([]batch.PlanOptions{{Shards: 16}, {By: batch.ByUnit}}, []batch.PlanOptions{{Shards: 2}})},
+		{"malta", orb.Point{14.26, 36.04}, orb.Point{14.40, 35.83}, "", splits(nil, []batch.PlanOptions{{Shards: 3}, {By: batch.ByUnit, Shards: 16}})},
+		{"porto", orb.Point{-8.59, 41.17}, orb.Point{-8.45, 41.30}, "g0", splits(nil, []batch.PlanOptions{{Shards: 6, ParentRes: 7}, {By: batch.ByUnit, Shards: 4, ParentRes: 7}})},
+	}
+	for _, tc := range cases {
+		t.Run(tc.region, func(t *testing.T) {
+			if len(tc.splits) == 0 {
+				t.Skip("with -full (make test-batch)")
+			}
+			var path string
+			if tc.region == "porto" {
+				path = portoStudy(t)
+			} else {
+				path = sharedStudy(t, tc.region)
+			}
+			move := tc.move
+			if move == "" {
+				st, err := study.Load(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				in, err := study.Read(context.Background(), st, study.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				move = in.Coverage.Bases[0].ID
+			}
+			withMovedBases(t, path, tc.add, move, tc.to)
+			want := single(t, path)
+			for _, opt := range tc.splits {
+				t.Run(splitName(opt), func(t *testing.T) {
+					p, got := splitRunMerge(t, path, opt)
+					if len(p.Scenarios) != 2 {
+						t.Fatalf("plan has scenarios %q, want 2", p.Scenarios)
+					}
+					cut := 0
+					for _, s := range p.Shards {
+						if s.Nodes < p.Graph.Nodes {
+							cut++
+						}
+					}
+					if tc.region == "porto" && cut == 0 {
+						t.Errorf("no shard of Porto is cut: the test no longer checks where the new bases are held")
+					}
+					sameOutput(t, want, got)
+				})
+			}
+		})
 	}
 }
 

@@ -57,11 +57,12 @@ func Merge(ctx context.Context, dir, out string, opt MergeOptions) (*study.Summa
 		return nil, err
 	}
 	rs := &study.Results{Coverage: res}
-	if rs.Scenarios, rs.Times, err = mergeScenarios(ctx, dir, p, ci, gi.Scenarios); err != nil {
+	if rs.Scenarios, rs.Times, err = mergeScenarios(ctx, dir, p, ci, &gi); err != nil {
 		return nil, err
 	}
 	if gi.Shelter != nil {
-		if rs.Shelter, err = mergeShelters(ctx, dir, p, &gi); err != nil {
+		pick := func(o *shardOutput) *shelterOutput { return o.Shelter }
+		if rs.Shelter, err = mergeShelters(ctx, dir, p, gi.Shelter.input(nil, nil, 0), pick); err != nil {
 			return nil, err
 		}
 	}

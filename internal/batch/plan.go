@@ -183,6 +183,7 @@ type shardInput struct {
 	// Shelters is its part of the shelter study (nil without shelters).
 	Shelters *shardShelters
 	roads    map[h3.Cell]struct{} // the parents of its roads (plan only)
+	items    map[h3.Cell]struct{} // the parents of its cells and bases (plan only)
 }
 
 // Split reads the study (the whole road graph included), splits it, and
@@ -244,7 +245,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	p.RoadMarginM = p.ItemMarginM + snap + 1000
 
 	progress("ownership")
-	own, err := ownership(ctx, in, g, pres, opt)
+	own, err := ownership(ctx, in, g, pres, opt, newBasePoints(scs))
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +271,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		gi.Shelter, gi.Shelters, gi.Depots = toShelterInput(in.Shelter), in.Shelters, in.Depots
 	}
 	centres := map[h3.Cell]orb.Point{}
-	roads := make([]map[h3.Cell]struct{}, own.n)
+	roads, items := make([]map[h3.Cell]struct{}, own.n), make([]map[h3.Cell]struct{}, own.n)
 	bases := make([][]int32, own.n)
 	cuts := make([][]orb.Point, own.n)
 	for s := 0; s < own.n; s++ {
@@ -279,7 +280,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		if err != nil {
 			return nil, err
 		}
-		roads[s], bases[s], cuts[s] = si.roads, si.BaseGlobal, si.Cut
+		roads[s], items[s], bases[s], cuts[s] = si.roads, si.items, si.BaseGlobal, si.Cut
 		if opt.By == ByUnit {
 			for u, o := range gi.UnitOwn {
 				if int(o) == s {
@@ -291,7 +292,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	}
 	if len(scs) > 0 {
 		progress("scenario shards")
-		if err := writeScenarios(ctx, dir, p, g, ci, own, scs, roads, bases, cuts); err != nil {
+		if err := writeScenarios(ctx, dir, p, g, ci, own, scs, roads, items, bases, cuts, sp); err != nil {
 			return nil, err
 		}
 	}
@@ -308,15 +309,11 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 // busy teams (the busy fractions are derived in merge from every cell's
 // nearest base), the day population (the same searches weighted by other
 // people), scenarios and times of day (each on its changed graph, cut as
-// the baseline's) and shelters (walking rows in the shards, the flow in
-// merge) split exactly; the rest needs the whole region at once.
+// the baseline's; moved and added bases owned by their new place) and
+// shelters (walking rows in the shards, the flow in merge; in scenarios
+// too, on each scenario's walk graph) split exactly; the rest needs the whole region at once.
 func supported(st *study.Study) error {
 	var why []string
-	if len(st.Shelters) > 0 && len(st.Scenarios) > 0 {
-		// Each scenario's shelter study needs its own walk graph per shard
-		// (the closures cut on foot too); not written yet.
-		why = append(why, "scenarios of a study with shelters (each scenario's shelter study needs its own walk graph in every shard)")
-	}
 	if st.Robustness.CriticalSegments > 0 {
 		// Segments are ranked by the residents whose fastest paths use
 		// them, summed over the whole region, and only the top ones are
@@ -423,7 +420,9 @@ func parentOf(c h3.Cell, res int) h3.Cell {
 }
 
 // ownership assigns every parent, cell and base to a shard.
-func ownership(ctx context.Context, in *study.Inputs, g *graph.Graph, pres int, opt PlanOptions) (*owners, error) {
+// extra are places a shard must own though no cell, base or road may lie
+// in their parent: scenarios' moved and added bases.
+func ownership(ctx context.Context, in *study.Inputs, g *graph.Graph, pres int, opt PlanOptions, extra []orb.Point) (*owners, error) {
 	ci := in.Coverage
 	res := ci.Res
 	o := &owners{parent: map[h3.Cell]int32{}, byShard: map[int32][]h3.Cell{}}
@@ -459,6 +458,13 @@ func ownership(ctx context.Context, in *study.Inputs, g *graph.Graph, pres int, 
 	}
 	for _, p := range o.basePar {
 		weight[p] += 0
+	}
+	for _, pt := range extra {
+		c, err := geo.CellOf(pt, res)
+		if err != nil {
+			return nil, fmt.Errorf("scenario base at %.6f,%.6f: %w", pt[0], pt[1], err)
+		}
+		weight[parentOf(c, pres)] += 0
 	}
 	if in.Shelter != nil {
 		// Shelters and depots are placed by the shard owning their parent.
@@ -703,7 +709,7 @@ func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, day
 	if err != nil {
 		return sh, nil, err
 	}
-	si := &shardInput{PlanID: p.ID, Index: s, ParentRes: p.ParentRes, LimitSeconds: p.LimitSeconds, FastestMPS: p.FastestMPS, Scenarios: scenarios, roads: roads}
+	si := &shardInput{PlanID: p.ID, Index: s, ParentRes: p.ParentRes, LimitSeconds: p.LimitSeconds, FastestMPS: p.FastestMPS, Scenarios: scenarios, roads: roads, items: items}
 	sub := coverage.Input{Standard: ci.Standard, Res: ci.Res, Units: ci.Units}
 	for i, c := range ci.Cells {
 		if _, ok := items[o.cellPar[i]]; !ok && o.cell[i] != int32(s) {

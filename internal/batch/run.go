@@ -132,7 +132,7 @@ func RunShard(ctx context.Context, dir string, index int, opt RunOptions) (done 
 		ci.Pop = si.Coverage.Pop
 	}
 	if si.Shelters != nil {
-		if res.Shelter, err = runShelters(ctx, dir, p, &si, g, opt.Workers); err != nil {
+		if res.Shelter, err = runShelters(ctx, dir, p, &si, si.Shelters, g, si.Cut, opt.Workers); err != nil {
 			return false, err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/scenario"
+	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 	"github.com/uber/h3-go/v4"
 )
@@ -33,8 +34,11 @@ type planScenario struct {
 	Report   scenario.Report  // of the whole graph, as 'analyze' reports it
 	Bases    []coverage.Base  // the scenario's bases
 	BaseUnit []int32
-	BaseOrig []int32 // per scenario base: its index among the study's bases
+	BaseOrig []int32 // per scenario base: its index among the study's bases (-1: moved or added)
 	Roads    bool    // the scenario changes roads: shards have its own graph
+	// Shelter is the scenario's shelter study (nil: the study has no
+	// shelters, or a time of day).
+	Shelter *shelterVariant
 	// build makes the changed graph from the whole one (plan only).
 	build func(*graph.Graph) (*graph.Graph, error)
 }
@@ -50,6 +54,8 @@ type shardScenario struct {
 	BaseOwned  []bool
 	Busy       *coverage.BusyInput
 	Cut        []orb.Point // of the scenario's graph
+	// Shelters is the shard's part of the scenario's shelter study.
+	Shelters *shardShelters
 }
 
 func scenarioPath(dir, shardDir string, k int, ext string) string {
@@ -57,9 +63,9 @@ func scenarioPath(dir, shardDir string, k int, ext string) string {
 }
 
 // planScenarios reads the study's scenarios and checks that each splits:
-// road changes, bases out of service and team sizes do; moved and added
-// bases would need owners of their own. It returns them and the fastest
-// edge speed of their changed graphs (m/s).
+// road changes, bases out of service, moved and added bases and team sizes
+// do (a moved or added base is owned and held by its new place's parent).
+// It returns them and the fastest edge speed of their changed graphs (m/s).
 func planScenarios(ctx context.Context, st *study.Study, in *study.Inputs) ([]planScenario, float64, error) {
 	var out []planScenario
 	fastest := 0.0
@@ -71,9 +77,6 @@ func planScenarios(ctx context.Context, st *study.Study, in *study.Inputs) ([]pl
 		ch, err := study.ChangeOf(st, spec)
 		if err != nil {
 			return nil, 0, err
-		}
-		if len(ch.BasesMove)+len(ch.BasesAdd) > 0 {
-			return nil, 0, fmt.Errorf("%w: scenario %s moves or adds bases (bases_move, bases_add): run it with 'rescuegrid analyze'", ErrUnsupported, ch.Name)
 		}
 		bases, baseUnit, err := study.ScenarioBases(in, ch)
 		if err != nil {
@@ -89,8 +92,10 @@ func planScenarios(ctx context.Context, st *study.Study, in *study.Inputs) ([]pl
 				sg, _, err := scenario.Apply(g, change)
 				return sg, err
 			}}
-		// Without moved or added bases, the scenario's are the study's in
-		// order, less those out.
+		// The scenario's bases are the study's in order, less those out,
+		// then the added ones (-1); a base whose place differs from the
+		// study's base of its id is placed anew (moved, or an id taken out
+		// and added back elsewhere).
 		j := 0
 		for b, base := range ci.Bases {
 			if j < len(bases) && bases[j].ID == base.ID {
@@ -98,8 +103,30 @@ func planScenarios(ctx context.Context, st *study.Study, in *study.Inputs) ([]pl
 				j++
 			}
 		}
-		if j != len(bases) {
-			return nil, 0, fmt.Errorf("batch: scenario %s: its bases are not the study's in order", ch.Name)
+		for ; j < len(bases); j++ {
+			ps.BaseOrig = append(ps.BaseOrig, -1)
+		}
+		for j, b := range ps.BaseOrig {
+			if b < 0 || bases[j].Loc != ci.Bases[b].Loc {
+				ps.BaseOrig[j] = -1
+			}
+		}
+		if in.Shelter != nil {
+			v, err := study.ScenarioShelterInput(in, ch)
+			if err != nil {
+				return nil, 0, fmt.Errorf("scenario %s: %w", ch.Name, err)
+			}
+			// The changed walk graph is made again when the shards are
+			// written, one scenario at a time, rather than held.
+			ps.Shelter = &shelterVariant{Closed: v.Input.Closed, CapacityFactor: v.Input.CapacityFactor, WalkChanged: v.WalkChanged,
+				WalkClosedEdges: v.WalkClosedEdges, InClosedAreas: v.InClosedAreas,
+				walk: func() (*graph.Graph, error) {
+					v, err := study.ScenarioShelterInput(in, ch)
+					if err != nil {
+						return nil, err
+					}
+					return v.Input.Walk, nil
+				}}
 		}
 		if len(ch.CloseWays)+len(ch.CloseAreas)+len(ch.Slow) > 0 {
 			g, rep, err := scenario.Apply(in.Graph, change)
@@ -155,8 +182,9 @@ func planTimes(ctx context.Context, st *study.Study, in *study.Inputs) ([]planSc
 
 // writeScenarios writes each scenario's part of every shard: the changed
 // graph cut with the shard's road mask, and the shard's scenario bases.
-// roads[s] are shard s's road parents, bases[s] the study's bases it holds.
-func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci coverage.Input, o *owners, scs []planScenario, roads []map[h3.Cell]struct{}, bases [][]int32, cuts [][]orb.Point) error {
+// roads[s] are shard s's road parents, items[s] the parents of its cells
+// and bases, bases[s] the study's bases it holds.
+func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci coverage.Input, o *owners, scs []planScenario, roads, items []map[h3.Cell]struct{}, bases [][]int32, cuts [][]orb.Point, sp *shelterPlan) error {
 	for k, ps := range scs {
 		sg := g
 		if ps.Roads {
@@ -165,11 +193,14 @@ func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci
 				return fmt.Errorf("%s: %w", ps.Name, err)
 			}
 		}
+		files := make([]*shardScenario, len(p.Shards))
+		driveKept := make([][]graph.NodeID, len(p.Shards))
 		for s, sh := range p.Shards {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			ss := &shardScenario{PlanID: p.ID, Roads: ps.Roads, Cut: cuts[s]}
+			files[s] = ss
 			if ps.Roads {
 				keep := make([]bool, sg.NumNodes())
 				for v, q := range o.nodePar {
@@ -183,15 +214,31 @@ func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci
 					return err
 				}
 				ss.Cut = cutPoints(sg, kept)
+				driveKept[s] = kept
 			}
 			for j, b := range ps.BaseOrig {
-				if _, ok := slices.BinarySearch(bases[s], b); !ok {
-					continue
+				var owner int32
+				if b >= 0 {
+					if _, ok := slices.BinarySearch(bases[s], b); !ok {
+						continue
+					}
+					owner = o.base[b]
+				} else {
+					// A moved or added base: held as a study base at its
+					// place would be, owned by its parent's shard.
+					par, err := baseParent(ps.Bases[j], ci.Res, p.ParentRes)
+					if err != nil {
+						return err
+					}
+					owner = o.parent[par]
+					if _, ok := items[s][par]; !ok && owner != int32(s) {
+						continue
+					}
 				}
 				ss.Bases = append(ss.Bases, ps.Bases[j])
 				ss.BaseUnit = append(ss.BaseUnit, ps.BaseUnit[j])
 				ss.BaseGlobal = append(ss.BaseGlobal, int32(j))
-				ss.BaseOwned = append(ss.BaseOwned, o.base[b] == int32(s))
+				ss.BaseOwned = append(ss.BaseOwned, owner == int32(s))
 				if ci.Busy != nil {
 					if ss.Busy == nil {
 						ss.Busy = &coverage.BusyInput{}
@@ -202,7 +249,18 @@ func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci
 			if ci.Busy != nil && ss.Busy == nil {
 				ss.Busy = &coverage.BusyInput{Fraction: []float64{}}
 			}
-			if err := writeGob(scenarioPath(dir, sh.Dir, k, "bin"), ss); err != nil {
+		}
+		if ps.Shelter != nil {
+			var changed *graph.Graph
+			if ps.Roads {
+				changed = sg
+			}
+			if err := sp.writeVariant(ctx, dir, p, k, ps.Shelter, changed, driveKept, files); err != nil {
+				return fmt.Errorf("%s: %w", ps.Name, err)
+			}
+		}
+		for s, sh := range p.Shards {
+			if err := writeGob(scenarioPath(dir, sh.Dir, k, "bin"), files[s]); err != nil {
 				return err
 			}
 		}
@@ -258,13 +316,19 @@ func runScenario(ctx context.Context, dir string, p *Plan, si *shardInput, ss *s
 	vi := *si
 	vi.BaseGlobal, vi.BaseOwned, vi.Cut = ss.BaseGlobal, ss.BaseOwned, ss.Cut
 	whole := g.NumNodes() == p.Graph.Nodes
-	err = res.fill(&vi, ci, part, p.LimitSeconds, whole)
+	if err := res.fill(&vi, ci, part, p.LimitSeconds, whole); err != nil {
+		return res, err
+	}
+	if ss.Shelters != nil {
+		res.Shelter, err = runShelters(ctx, dir, p, si, ss.Shelters, ci.Graph, ss.Cut, ci.Workers)
+	}
 	return res, err
 }
 
 // mergeScenarios gathers and aggregates each scenario and time of day, as
 // RunScenarios and computeTimes answer them beside the baseline.
-func mergeScenarios(ctx context.Context, dir string, p *Plan, base coverage.Input, scs []planScenario) ([]study.ScenarioResult, []study.TimeResult, error) {
+func mergeScenarios(ctx context.Context, dir string, p *Plan, base coverage.Input, gi *globalInputs) ([]study.ScenarioResult, []study.TimeResult, error) {
+	scs := gi.Scenarios
 	var out []study.ScenarioResult
 	var times []study.TimeResult
 	for k, ps := range scs {
@@ -288,7 +352,42 @@ func mergeScenarios(ctx context.Context, dir string, p *Plan, base coverage.Inpu
 			times = append(times, study.TimeResult{Time: *ps.Time, Period: ps.Period, Coverage: r})
 			continue
 		}
-		out = append(out, study.ScenarioResult{Name: ps.Name, Report: ps.Report, Result: r})
+		sr := study.ScenarioResult{Name: ps.Name, Report: ps.Report, Result: r}
+		if v := ps.Shelter; v != nil {
+			pick := func(o *shardOutput) *shelterOutput {
+				if k >= len(o.Scenarios) {
+					return nil
+				}
+				return o.Scenarios[k].Shelter
+			}
+			if sr.Shelter, err = mergeShelters(ctx, dir, p, v.variantInput(gi.Shelter.input(nil, nil, 0)), pick); err != nil {
+				return nil, nil, fmt.Errorf("scenario %s: %w", ps.Name, err)
+			}
+			sr.WalkClosedEdges, sr.SheltersInClosedAreas = v.WalkClosedEdges, v.InClosedAreas
+		}
+		out = append(out, sr)
 	}
 	return out, times, nil
+}
+
+// baseParent is the H3 parent (resolution pres) of a base's cell.
+func baseParent(b coverage.Base, res, pres int) (h3.Cell, error) {
+	c, err := geo.CellOf(b.Loc, res)
+	if err != nil {
+		return 0, fmt.Errorf("base %s: %w", b.ID, err)
+	}
+	return parentOf(c, pres), nil
+}
+
+// newBasePoints are the places of the scenarios' moved and added bases.
+func newBasePoints(scs []planScenario) []orb.Point {
+	var out []orb.Point
+	for _, ps := range scs {
+		for j, b := range ps.BaseOrig {
+			if b < 0 {
+				out = append(out, ps.Bases[j].Loc)
+			}
+		}
+	}
+	return out
 }

@@ -90,7 +90,8 @@ type shardShelters struct {
 	// off-road connector).
 	WalkCut        []orb.Point
 	WalkFastestMPS float64
-	WalkNodes      int // of the whole walk graph
+	WalkNodes      int    // of the whole walk graph
+	WalkFile       string // its cut, in the shard's folder
 }
 
 // shelterOutput is a shard's graph half of the shelter study, in the
@@ -132,6 +133,12 @@ type shelterPlan struct {
 	shelNodes, depNodes [][]graph.NodeID
 	roadMarginM         float64
 	fastestMPS          float64
+	driveNodes          int
+	// Per shard, as shard writes them: the parents of its walk graph, its
+	// owned cells and its drive graph's nodes.
+	roads     []map[h3.Cell]struct{}
+	ownCells  [][]int32
+	driveKept [][]graph.NodeID
 }
 
 // walkMargin sets the plan's walking limit and margin: the longest shelter
@@ -161,7 +168,7 @@ func walkMargin(p *Plan, si *shelter.Input, walk *graph.Graph, marginMinutes flo
 // gives each an owner: the shard owning its H3 parent.
 func planShelters(ctx context.Context, p *Plan, in *study.Inputs, o *owners, workers int) (*shelterPlan, error) {
 	si, walk := in.Shelter, in.WalkGraph
-	sp := &shelterPlan{in: si, walk: walk, roadMarginM: p.WalkRoadMarginM, fastestMPS: p.WalkFastestMPS}
+	sp := &shelterPlan{in: si, walk: walk, roadMarginM: p.WalkRoadMarginM, fastestMPS: p.WalkFastestMPS, driveNodes: in.Graph.NumNodes()}
 	res := in.Coverage.Res
 	sp.nodePar = make([]h3.Cell, walk.NumNodes())
 	err := par.For(ctx, walk.NumNodes(), max(workers, 1), func(v int) error {
@@ -248,29 +255,54 @@ func (sp *shelterPlan) shard(ctx context.Context, dir string, sh *Shard, s int, 
 	if err != nil {
 		return nil, err
 	}
-	keep := make([]bool, sp.walk.NumNodes())
-	for v, q := range sp.nodePar {
-		_, keep[v] = roads[q]
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	wg, kept, err := sp.walk.Subgraph(keep)
+	sp.roads = append(sp.roads, roads)
+	sp.ownCells = append(sp.ownCells, ownCells)
+	sp.driveKept = append(sp.driveKept, driveKept)
+	ss, wg, err := sp.part(ctx, s, sp.in, sp.walk, filepath.Join(dir, sh.Dir, "walk.rgraph"), sp.shelNodes, driveNodes, driveKept, sp.depNodes)
 	if err != nil {
-		return nil, fmt.Errorf("batch: shard %d walk graph: %w", s, err)
-	}
-	path := filepath.Join(dir, sh.Dir, "walk.rgraph")
-	if err := wg.WriteFile(path); err != nil {
 		return nil, err
 	}
 	sh.WalkNodes, sh.WalkEdges = wg.NumNodes(), wg.NumEdges()
-	if fi, err := os.Stat(path); err == nil {
+	if fi, err := os.Stat(filepath.Join(dir, sh.Dir, ss.WalkFile)); err == nil {
 		sh.GraphBytes += fi.Size()
 	}
-	walkIn := keptMask(sp.walk.NumNodes(), kept)
+	for _, owned := range ss.ShelterOwned {
+		if owned {
+			sh.Shelters++
+		}
+	}
+	return ss, nil
+}
+
+// part cuts walk graph walk (the study's, or a scenario's with the same
+// nodes) with shard s's walking mask, writes the cut to path unless path
+// is "", and returns the shard's part of shelter input si: its owned cells,
+// its own shelters and depots and those whose road (shelNodes on walk,
+// depNodes on the drive graph of driveNodes nodes) lies inside its cuts.
+func (sp *shelterPlan) part(ctx context.Context, s int, si *shelter.Input, walk *graph.Graph, path string, shelNodes [][]graph.NodeID, driveNodes int, driveKept []graph.NodeID, depNodes [][]graph.NodeID) (*shardShelters, *graph.Graph, error) {
+	if walk.NumNodes() != len(sp.nodePar) {
+		return nil, nil, fmt.Errorf("batch: a walk graph of %d nodes for the study's %d", walk.NumNodes(), len(sp.nodePar))
+	}
+	keep := make([]bool, walk.NumNodes())
+	for v, q := range sp.nodePar {
+		_, keep[v] = sp.roads[s][q]
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	wg, kept, err := walk.Subgraph(keep)
+	if err != nil {
+		return nil, nil, fmt.Errorf("batch: shard %d walk graph: %w", s, err)
+	}
+	if path != "" {
+		if err := wg.WriteFile(path); err != nil {
+			return nil, nil, err
+		}
+	}
+	walkIn := keptMask(walk.NumNodes(), kept)
 	driveIn := keptMask(driveNodes, driveKept)
-	si := sp.in
-	ss := &shardShelters{CellGlobal: ownCells, WalkCut: cutPoints(sp.walk, kept), WalkFastestMPS: sp.fastestMPS, WalkNodes: sp.walk.NumNodes()}
+	ownCells := sp.ownCells[s]
+	ss := &shardShelters{CellGlobal: ownCells, WalkCut: cutPoints(walk, kept), WalkFastestMPS: sp.fastestMPS, WalkNodes: walk.NumNodes(), WalkFile: filepath.Base(path)}
 	sub := &shelterInput{}
 	*sub = *toShelterInput(si)
 	sub.Cells, sub.Pop, sub.CellUnit, sub.ShelterUnit, sub.DepotUnit, sub.Units = nil, nil, nil, nil, nil, nil
@@ -281,7 +313,7 @@ func (sp *shelterPlan) shard(ctx context.Context, dir string, sh *Shard, s int, 
 	}
 	for j, sl := range si.Shelters {
 		owned := sp.shelOwn[j] == int32(s)
-		if !owned && !allIn(walkIn, sp.shelNodes[j]) {
+		if !owned && !allIn(walkIn, shelNodes[j]) {
 			continue
 		}
 		sub.Shelters = append(sub.Shelters, sl)
@@ -293,13 +325,10 @@ func (sp *shelterPlan) shard(ctx context.Context, dir string, sh *Shard, s int, 
 		}
 		ss.ShelterGlobal = append(ss.ShelterGlobal, int32(j))
 		ss.ShelterOwned = append(ss.ShelterOwned, owned)
-		if owned {
-			sh.Shelters++
-		}
 	}
 	for d, dep := range si.Depots {
 		owned := sp.depOwn[d] == int32(s)
-		if !owned && !allIn(driveIn, sp.depNodes[d]) {
+		if !owned && !allIn(driveIn, depNodes[d]) {
 			continue
 		}
 		sub.Depots = append(sub.Depots, dep)
@@ -307,7 +336,96 @@ func (sp *shelterPlan) shard(ctx context.Context, dir string, sh *Shard, s int, 
 		ss.DepotOwned = append(ss.DepotOwned, owned)
 	}
 	ss.Input = sub
-	return ss, nil
+	return ss, wg, nil
+}
+
+// snapNodes returns the nodes each point's road touches on g (nil where
+// the point is not placed, or skip says so).
+func snapNodes(g *graph.Graph, pts []orb.Point, snapM float64, skip func(int) bool) [][]graph.NodeID {
+	out := make([][]graph.NodeID, len(pts))
+	for k, pt := range pts {
+		if skip != nil && skip(k) {
+			continue
+		}
+		sn, err := g.Snap(pt, graph.SnapOptions{MaxDistanceM: snapM})
+		if err != nil {
+			continue
+		}
+		ns, n := g.SnapNodes(sn)
+		out[k] = slices.Clone(ns[:n])
+	}
+	return out
+}
+
+// shelterVariant is a scenario's shelter study as the plan and merge see
+// it: the study's with closed shelters, scaled capacities and, when its
+// closures close footways, its own walk graph.
+type shelterVariant struct {
+	Closed          []bool
+	CapacityFactor  []float64
+	WalkChanged     bool
+	WalkClosedEdges int
+	InClosedAreas   []string
+	walk            func() (*graph.Graph, error) // makes the scenario's walk graph (plan only)
+}
+
+// variantInput is the study's shelter input si with the variant's changes.
+func (v *shelterVariant) variantInput(si shelter.Input) shelter.Input {
+	si.Closed, si.CapacityFactor = v.Closed, v.CapacityFactor
+	return si
+}
+
+// writeVariant writes scenario k's shelter part of every shard into the
+// shards' scenario files: the scenario's walk graph cut as the baseline's
+// (walk-KK.rgraph, when its closures close footways), its shelters held
+// by where their roads lie on it, and its depots by where their roads lie
+// on the scenario's drive graph sg (driveKept[s]: shard s's nodes of it).
+func (sp *shelterPlan) writeVariant(ctx context.Context, dir string, p *Plan, k int, v *shelterVariant, sg *graph.Graph, driveKept [][]graph.NodeID, out []*shardScenario) error {
+	si := v.variantInput(*sp.in)
+	walk := sp.walk
+	if v.WalkChanged {
+		var err error
+		if walk, err = v.walk(); err != nil {
+			return err
+		}
+	}
+	snapM := si.Standard.Access.SnapDistanceM
+	locs := make([]orb.Point, len(si.Shelters))
+	for j, sl := range si.Shelters {
+		locs[j] = sl.Loc
+	}
+	shelNodes := snapNodes(walk, locs, snapM, func(j int) bool { return si.Closed != nil && si.Closed[j] })
+	depNodes := sp.depNodes
+	if sg != nil {
+		dl := make([]orb.Point, len(si.Depots))
+		for d, dep := range si.Depots {
+			dl[d] = dep.Loc
+		}
+		depNodes = snapNodes(sg, dl, snapM, nil)
+	}
+	driveNodes := sp.driveNodes
+	if sg != nil {
+		driveNodes = sg.NumNodes()
+	}
+	for s, sh := range p.Shards {
+		path := ""
+		if v.WalkChanged {
+			path = scenarioPath(dir, sh.Dir, k, "walk.rgraph")
+		}
+		kept := sp.driveKept[s]
+		if sg != nil {
+			kept = driveKept[s]
+		}
+		ss, _, err := sp.part(ctx, s, &si, walk, path, shelNodes, driveNodes, kept, depNodes)
+		if err != nil {
+			return err
+		}
+		if path == "" {
+			ss.WalkFile = "walk.rgraph"
+		}
+		out[s].Shelters = ss
+	}
+	return nil
 }
 
 // keptMask marks the kept nodes of a graph of n nodes.
@@ -353,9 +471,10 @@ func provenBy(cut []orb.Point, fastest, connector float64, ctr orb.Point, t, sna
 // runShelters runs the graph half of the shelter study for shard index's
 // owned cells, on its walk graph and its drive graph g, and fails with
 // ErrMargin when an answer could lie beyond the margin.
-func runShelters(ctx context.Context, dir string, p *Plan, si *shardInput, g *graph.Graph, workers int) (*shelterOutput, error) {
-	ss := si.Shelters
-	walk, err := graph.Open(filepath.Join(dir, p.Shards[si.Index].Dir, "walk.rgraph"), graph.OpenOptions{})
+// ss is the shard's part (the baseline's or a scenario's), g its drive
+// graph and cut that graph's cut nodes.
+func runShelters(ctx context.Context, dir string, p *Plan, si *shardInput, ss *shardShelters, g *graph.Graph, cut []orb.Point, workers int) (*shelterOutput, error) {
+	walk, err := graph.Open(filepath.Join(dir, p.Shards[si.Index].Dir, ss.WalkFile), graph.OpenOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -379,7 +498,7 @@ func runShelters(ctx context.Context, dir string, p *Plan, si *shardInput, g *gr
 		if err != nil {
 			return math.IsInf(t, 1) // no road: no depot reaches it on any graph
 		}
-		return provenBy(si.Cut, si.FastestMPS, driveWalk, pt, t, sn.DistanceM)
+		return provenBy(cut, si.FastestMPS, driveWalk, pt, t, sn.DistanceM)
 	}
 	out := &shelterOutput{Cells: ss.CellGlobal, SnapM: w.SnapM, NoRoad: w.NoRoad, Off: w.Matrix.Off, Seconds: w.Matrix.Seconds, NearestSeconds: w.NearestSeconds}
 	global := func(ids []int32, k int32) int32 {
@@ -460,8 +579,9 @@ func runShelters(ctx context.Context, dir string, p *Plan, si *shardInput, g *gr
 
 // mergeShelters gathers every shard's graph half of the shelter study in
 // the study's order and runs the graph-free half on it.
-func mergeShelters(ctx context.Context, dir string, p *Plan, gi *globalInputs) (*shelter.Result, error) {
-	si := gi.Shelter.input(nil, nil, 0)
+// si is the study's shelter input (or a scenario's); pick takes the part
+// of each shard's output to gather.
+func mergeShelters(ctx context.Context, dir string, p *Plan, si shelter.Input, pick func(*shardOutput) *shelterOutput) (*shelter.Result, error) {
 	n, m, nd := len(si.Cells), len(si.Shelters), len(si.Depots)
 	w := &shelter.Walking{
 		Center: make([]orb.Point, n), SnapM: make([]float64, n), NoRoad: make([]bool, n),
@@ -489,7 +609,7 @@ func mergeShelters(ctx context.Context, dir string, p *Plan, gi *globalInputs) (
 		if err := readGob(OutputPath(dir, s), &whole); err != nil {
 			return nil, err
 		}
-		o := whole.Shelter
+		o := pick(&whole)
 		if o == nil {
 			return nil, fmt.Errorf("batch: %s has no shelter answer: run shard %d again with --force", OutputPath(dir, s), s)
 		}

@@ -173,3 +173,104 @@ func TestShelterShardFailsAtItsWalkingMargin(t *testing.T) {
 		t.Errorf("%d of %d shards failed: want the south's to fail and the north's to answer", failed, len(p.Shards))
 	}
 }
+
+// TestMergeEqualsSingleMachineShelterScenarios splits the Porto Alegre
+// benchmark study (its real shelters and its three scenarios: roads closed
+// on foot and by car in the 4th district, two shelters closed, half of a
+// gym's places out of use), with three depots added so that the closure
+// also changes the depots' drive: each shard answers each scenario's
+// shelter rows on the scenario's own walk graph cut as the baseline's, and
+// merge runs each scenario's flow once. The merged output (scenarios and
+// scenario_shelters among the tables, the scenarios' shelter summaries in
+// summary.json) is the single-machine one, byte for byte.
+func TestMergeEqualsSingleMachineShelterScenarios(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads the shared extracts")
+	}
+	bench, err := filepath.Abs(filepath.Join("..", "..", "bench", "studies"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(bench, "porto-alegre.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "depots.csv"), "id,name,lon,lat,stock_water_l\n"+
+		"d-centro,Centro,-51.2290,-30.0300,20000\nd-norte,Norte,-51.1500,-29.9950,12000\nd-sul,Sul,-51.2000,-30.1300,8000\n")
+	text := strings.ReplaceAll(string(b), "${RESCUEGRID_SHARED}", shared.Path(t))
+	text = strings.Replace(text, "close_areas: poa_flood_4th_district.geojson", "close_areas: "+filepath.Join(bench, "poa_flood_4th_district.geojson"), 1)
+	text = strings.Replace(text, "  shelters:\n", "  depots: [{file: depots.csv}]\n  shelters:\n", 1)
+	path := filepath.Join(dir, "porto-alegre.yaml")
+	writeFile(t, path, text)
+	want := single(t, path)
+	for _, f := range []string{"scenario_shelters.csv", "depots.csv"} {
+		if _, err := os.Stat(filepath.Join(want, f)); err != nil {
+			t.Fatalf("the single-machine study has no %s: %v", f, err)
+		}
+	}
+	for _, opt := range splits([]batch.PlanOptions{{Shards: 16, ParentRes: 8}}, []batch.PlanOptions{{Shards: 3}}) {
+		t.Run(splitName(opt), func(t *testing.T) {
+			p, got := splitRunMerge(t, path, opt)
+			if len(p.Scenarios) != 3 {
+				t.Fatalf("plan has scenarios %q, want 3", p.Scenarios)
+			}
+			sameOutput(t, want, got)
+		})
+	}
+}
+
+// TestMergeEqualsSingleMachineSheltersCut (with -full) puts shelters every
+// 0.02 degrees and depots every 0.12 degrees on Porto's real roads (the
+// study of portoStudy, a 10-minute limit), so that both the drive graph
+// and the walk graph of most shards are cut: the depots' drive times and
+// the nearest shelters are proven against the cuts' nodes, and the merged
+// output is the single-machine one, byte for byte.
+func TestMergeEqualsSingleMachineSheltersCut(t *testing.T) {
+	if testing.Short() || !*full {
+		t.Skip("reads the shared extracts; with -full (make test-batch)")
+	}
+	path := portoStudy(t)
+	dir := filepath.Dir(path)
+	grid := func(name, head string, step float64, row func(k int, lon, lat float64) string) {
+		var sb strings.Builder
+		sb.WriteString(head)
+		k := 0
+		for lon := -8.76; lon <= -8.37; lon += step {
+			for lat := 41.00; lat <= 41.38; lat += step {
+				sb.WriteString(row(k, lon, lat))
+				k++
+			}
+		}
+		writeFile(t, filepath.Join(dir, name), sb.String())
+	}
+	grid("shelters.csv", "id,lon,lat,capacity\n", 0.02, func(k int, lon, lat float64) string {
+		return fmt.Sprintf("s%d,%.5f,%.5f,%d\n", k, lon, lat, 50+(k*71)%400)
+	})
+	grid("depots.csv", "id,lon,lat,stock_water_l\n", 0.12, func(k int, lon, lat float64) string {
+		return fmt.Sprintf("d%d,%.5f,%.5f,%d\n", k, lon, lat, 1000*(k+1))
+	})
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(b), "facilities:\n", "facilities:\n  shelters: [{file: shelters.csv, class: short_term}]\n  depots: [{file: depots.csv}]\n", 1)
+	writeFile(t, path, text)
+	want := single(t, path)
+	p, got := splitRunMerge(t, path, batch.PlanOptions{Shards: 6, ParentRes: 7})
+	walkCut, driveCut := 0, 0
+	for _, s := range p.Shards {
+		if s.WalkNodes < p.WalkNodes {
+			walkCut++
+		}
+		if s.Nodes < p.Graph.Nodes {
+			driveCut++
+		}
+	}
+	t.Logf("%d shards: %d on part of the %d-node walk graph (margin %.1f km), %d on part of the %d-node drive graph; %d shelters, %d depots",
+		len(p.Shards), walkCut, p.WalkNodes, p.WalkRoadMarginM/1000, driveCut, p.Graph.Nodes, p.Shelters, p.Depots)
+	if walkCut == 0 || driveCut == 0 {
+		t.Errorf("no shard on a cut walk or drive graph: the test no longer checks the proofs")
+	}
+	sameOutput(t, want, got)
+}

@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -124,13 +122,11 @@ func TestFailedLoadTellsNoPath(t *testing.T) {
 // away with 503 and Retry-After, while the health probes and the cheap
 // reads answer.
 func TestBusyIs503(t *testing.T) {
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	lanes := service.DefaultAdmission(2)
 	lanes[service.Siting] = service.Lane{Running: 1, Queue: 1, Wait: 50 * time.Millisecond}
-	svc := service.New(service.Config{Limits: service.DefaultLimits(), Admission: lanes}, logger)
-	svc.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
-	h := New(svc, logger, nil).Handler()
-	release, err := svc.Admit(context.Background(), service.Siting)
+	s := sampleWith(t, service.Config{Limits: service.DefaultLimits(), Admission: lanes})
+	h := s.Handler()
+	release, err := s.svc.Admit(context.Background(), service.Siting)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +145,7 @@ func TestBusyIs503(t *testing.T) {
 	if rec := get(t, h, "/api/tables/bases?format=json"); rec.Code != 200 {
 		t.Errorf("a table read while siting is full: %d", rec.Code)
 	}
-	if st := svc.AdmissionStats()[service.Siting]; st.Refused != 1 {
+	if st := s.svc.AdmissionStats()[service.Siting]; st.Refused != 1 {
 		t.Errorf("siting lane %+v: want 1 refused", st)
 	}
 }

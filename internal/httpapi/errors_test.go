@@ -1,12 +1,8 @@
 package httpapi
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -46,8 +42,7 @@ func metricValue(text, series string) float64 {
 // middleware once: counted once, under the route's own label, with no
 // label of the prefix.
 func TestStudyRoutesCountedOnce(t *testing.T) {
-	s := newTestServer(0)
-	s.svc.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
+	s := sampleWith(t, service.Config{Limits: service.DefaultLimits()})
 	h := s.Handler()
 	for _, url := range []string{"/studies/andorra/api/study", "/api/study", "/studies/andorra/api/study"} {
 		if rec := get(t, h, url); rec.Code != 200 {
@@ -75,15 +70,9 @@ func TestStudyRoutesCountedOnce(t *testing.T) {
 // TestTimeoutIs504: a request that runs out of its time limit inside the
 // computation answers 504 saying so, not 422 with the context's words.
 func TestTimeoutIs504(t *testing.T) {
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	lim := service.DefaultLimits()
 	lim.Timeout = time.Millisecond
-	svc := service.New(service.Config{Limits: lim}, logger)
-	svc.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
-	if svc.Default().Study() == nil {
-		t.Fatalf("sample did not load: %s", svc.Default().LoadError())
-	}
-	h := New(svc, logger, nil).Handler()
+	h := sampleWith(t, service.Config{Limits: lim}).Handler()
 	wantJSONError(t, post(t, h, "/api/site", `{"add": 3, "objective": "time"}`), http.StatusGatewayTimeout, "time limit")
 	wantJSONError(t, get(t, h, "/api/isochrone?lon=1.5199&lat=42.5458&minutes=30,60,120"), http.StatusGatewayTimeout, "time limit")
 }

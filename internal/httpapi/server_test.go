@@ -44,12 +44,15 @@ func newTestServer(tileCacheBytes int64) *Server {
 	return New(svc, logger, nil)
 }
 
+// sampleStudy is the bundled sample's study file.
+var sampleStudy = filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml")
+
 // sampleSrv is the bundled sample study, loaded once for the test binary.
 func sampleSrv(tb testing.TB) *Server {
 	tb.Helper()
 	sampleOnce.Do(func() {
 		s := newTestServer(64 << 20)
-		s.svc.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
+		s.svc.Load(context.Background(), sampleStudy)
 		sampleServer = s
 	})
 	if sampleServer.svc.Default().Study() == nil {
@@ -58,10 +61,34 @@ func sampleSrv(tb testing.TB) *Server {
 	return sampleServer
 }
 
+// sampleWith serves a copy of the bundled sample of its own (loaded before
+// it returns) from a service configured by cfg: its limits, admission
+// lanes and caches; its log is discarded.
+func sampleWith(tb testing.TB, cfg service.Config) *Server {
+	tb.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := service.New(cfg, logger)
+	svc.Load(context.Background(), sampleStudy)
+	if svc.Default().Study() == nil {
+		tb.Fatalf("sample did not load: %s", svc.Default().LoadError())
+	}
+	return New(svc, logger, nil)
+}
+
 func get(tb testing.TB, h http.Handler, url string) *httptest.ResponseRecorder {
 	tb.Helper()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, url, nil))
+	return rec
+}
+
+// post sends body to url as JSON.
+func post(tb testing.TB, h http.Handler, url, body string) *httptest.ResponseRecorder {
+	tb.Helper()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(rec, req)
 	return rec
 }
 
@@ -204,14 +231,7 @@ func TestServerQueries(t *testing.T) {
 	var wi struct {
 		Units []any
 	}
-	post := func(body string) *httptest.ResponseRecorder {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		h.ServeHTTP(rec, req)
-		return rec
-	}
-	rec = post(body)
+	rec = post(t, h, "/api/whatif", body)
 	if err := json.Unmarshal(rec.Body.Bytes(), &wi); err != nil || rec.Code != 200 {
 		t.Fatalf("whatif: %d %s", rec.Code, rec.Body)
 	}
@@ -223,16 +243,16 @@ func TestServerQueries(t *testing.T) {
 	if after.After < after.Before {
 		t.Errorf("adding a base lowered coverage: %v -> %v", after.Before, after.After)
 	}
-	rec = post(`{"remove":["node/2966663490","node/6775197585","way/330823762","way/631235779"]}`)
+	rec = post(t, h, "/api/whatif", `{"remove":["node/2966663490","node/6775197585","way/330823762","way/631235779"]}`)
 	json.Unmarshal(rec.Body.Bytes(), &after)
 	if rec.Code != 200 || after.After >= after.Before {
 		t.Errorf("removing four of five bases: %d, %v -> %v", rec.Code, after.Before, after.After)
 	}
-	wantJSONError(t, post(`{"remove":["nope"]}`), 400, "no base")
-	wantJSONError(t, post(`{"add":[{"lon":500,"lat":0}]}`), 400, "add[0]")
-	wantJSONError(t, post(`{"add":[{"lon":1.5,"lat":42.5}],"crs":"utm31n"}`), 400, "crs")
-	wantJSONError(t, post(`{"colour":1}`), 400, "colour")
-	wantJSONError(t, post(`not json`), 400, "body")
+	wantJSONError(t, post(t, h, "/api/whatif", `{"remove":["nope"]}`), 400, "no base")
+	wantJSONError(t, post(t, h, "/api/whatif", `{"add":[{"lon":500,"lat":0}]}`), 400, "add[0]")
+	wantJSONError(t, post(t, h, "/api/whatif", `{"add":[{"lon":1.5,"lat":42.5}],"crs":"utm31n"}`), 400, "crs")
+	wantJSONError(t, post(t, h, "/api/whatif", `{"colour":1}`), 400, "colour")
+	wantJSONError(t, post(t, h, "/api/whatif", `not json`), 400, "body")
 }
 
 func jsonNum(f float64) string { b, _ := json.Marshal(f); return string(b) }

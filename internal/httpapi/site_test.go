@@ -1,15 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,15 +12,6 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/internal/service"
 )
-
-func post(tb testing.TB, h http.Handler, url, body string) *httptest.ResponseRecorder {
-	tb.Helper()
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	h.ServeHTTP(rec, req)
-	return rec
-}
 
 type siteAnswer struct {
 	Baseline, Value, Covered float64
@@ -136,12 +122,9 @@ func TestServerSite(t *testing.T) {
 func TestServerSiteMatrixShared(t *testing.T) {
 	// Four sitings at once: a lane that runs them all (admission is
 	// TestBusyIs503's business).
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	lanes := service.DefaultAdmission(2)
 	lanes[service.Siting] = service.Lane{Running: 4, Queue: 4, Wait: time.Minute}
-	svc := service.New(service.Config{Limits: service.DefaultLimits(), Admission: lanes}, logger)
-	svc.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
-	s := New(svc, logger, nil)
+	s := sampleWith(t, service.Config{Limits: service.DefaultLimits(), Admission: lanes})
 	h := s.Handler()
 	const body = `{"add": 3, "relocate": 1}`
 	answers := make([]siteAnswer, 4)
@@ -168,8 +151,7 @@ func TestServerSiteMatrixShared(t *testing.T) {
 		t.Error("no matrix cached")
 	}
 	// A server that never cached anything answers the same.
-	fresh := newTestServer(0)
-	fresh.svc.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
+	fresh := sampleWith(t, service.Config{Limits: service.DefaultLimits()})
 	var a siteAnswer
 	json.Unmarshal(post(t, fresh.Handler(), "/api/site", body).Body.Bytes(), &a)
 	if fmt.Sprint(a.Sites) != fmt.Sprint(answers[0].Sites) || a.Value != answers[0].Value {
@@ -181,8 +163,7 @@ func TestServerSiteMatrixShared(t *testing.T) {
 // matrix, so requests that differ only in it share one cached matrix; the
 // cache holds no more bytes than its bound.
 func TestSiteCacheKey(t *testing.T) {
-	s := newTestServer(0)
-	s.svc.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
+	s := sampleWith(t, service.Config{Limits: service.DefaultLimits()})
 	h := s.Handler()
 	var first siteAnswer
 	for team := 1; team <= 6; team++ {
@@ -202,15 +183,13 @@ func TestSiteCacheKey(t *testing.T) {
 	}
 
 	// A bound smaller than one matrix keeps none, and still answers.
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	small := service.New(service.Config{Limits: service.DefaultLimits(), SiteCacheBytes: 1 << 10}, logger)
-	small.Load(context.Background(), filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
-	rec := post(t, New(small, logger, nil).Handler(), "/api/site", `{"add": 2}`)
+	small := sampleWith(t, service.Config{Limits: service.DefaultLimits(), SiteCacheBytes: 1 << 10})
+	rec := post(t, small.Handler(), "/api/site", `{"add": 2}`)
 	var a siteAnswer
 	if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil || rec.Code != 200 || a.Value != first.Value {
 		t.Errorf("with a 1 KB cache: %d, value %v, want %v", rec.Code, a.Value, first.Value)
 	}
-	if st := small.SiteCacheStats(); st.Bytes > 1<<10 {
+	if st := small.svc.SiteCacheStats(); st.Bytes > 1<<10 {
 		t.Errorf("a 1 KB cache holds %d bytes", st.Bytes)
 	}
 }

@@ -1,13 +1,13 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rescuegrid/rescuegrid/internal/webmaptest"
 )
 
 // TestWebMapBasemapInChromium loads the sample's web map in headless
@@ -20,10 +20,8 @@ import (
 // view is one A4 landscape page with the legend, scale bar and
 // attribution. Screenshots and the PDF are kept in out/test-artifacts/.
 func TestWebMapBasemapInChromium(t *testing.T) {
-	exe := chromium(t)
+	exe := webmaptest.Browser(t)
 	s := sampleSrv(t)
-	hs := httptest.NewServer(s.Handler())
-	defer hs.Close()
 
 	// Zoom in on the most populated cell: streets with names.
 	st := s.svc.Default().Study()
@@ -35,16 +33,10 @@ func TestWebMapBasemapInChromium(t *testing.T) {
 		}
 	}
 	at := cr.Center[best]
-	shot := filepath.Join(artifacts(t), "webmap-read.png")
-	out := checkMap(t, exe, hs.URL+"/", shot, "--basemap", fmt.Sprintf("--at=%.7f,%.7f", at[0], at[1]), "--a11y", "--print")
 	var got struct {
-		ConsoleErrors    []string       `json:"console_errors"`
-		PageErrors       []string       `json:"page_errors"`
-		FailedRequests   []string       `json:"failed_requests"`
-		ExternalRequests []string       `json:"external_requests"`
-		ErrorBanner      string         `json:"error_banner"`
-		Rendered         map[string]int `json:"rendered"`
-		Basemap          struct {
+		webmaptest.Page
+		Rendered map[string]int `json:"rendered"`
+		Basemap  struct {
 			Zoom        float64  `json:"zoom"`
 			Roads       int      `json:"roads"`
 			RoadLabels  int      `json:"road_labels"`
@@ -79,16 +71,9 @@ func TestWebMapBasemapInChromium(t *testing.T) {
 			Attribution string    `json:"attribution"`
 		} `json:"print"`
 	}
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("check.mjs output %s: %v", out, err)
-	}
+	shot := webmaptest.Check(t, exe, s.Handler(), "/", "webmap-read.png", &got, "--basemap", fmt.Sprintf("--at=%.7f,%.7f", at[0], at[1]), "--a11y", "--print")
 	t.Logf("screenshots in %s: webmap-read.png, -basemap.png, -cjk.png, -print.png, -print.pdf", filepath.Dir(shot))
-	if len(got.ConsoleErrors)+len(got.PageErrors)+len(got.FailedRequests) > 0 || got.ErrorBanner != "" {
-		t.Errorf("errors in the page: console %q, page %q, failed requests %q, banner %q", got.ConsoleErrors, got.PageErrors, got.FailedRequests, got.ErrorBanner)
-	}
-	if len(got.ExternalRequests) > 0 {
-		t.Errorf("the page fetched from other origins (it must work offline): %q", got.ExternalRequests)
-	}
+	got.CheckClean(t)
 
 	// The first view: the study's layers and the base map under them;
 	// gaps as their aggregate cells at the opening zoom.
@@ -137,11 +122,8 @@ func TestWebMapBasemapInChromium(t *testing.T) {
 // rescue circle from the message catalogue (internal/i18n), place labels
 // from name:zh where tagged; no console error.
 func TestWebMapChineseInChromium(t *testing.T) {
-	exe := chromium(t)
+	exe := webmaptest.Browser(t)
 	s := sampleSrv(t)
-	hs := httptest.NewServer(s.Handler())
-	defer hs.Close()
-	out := checkMap(t, exe, hs.URL+"/?lang=zh-CN", filepath.Join(artifacts(t), "webmap-zh.png"))
 	var got struct {
 		ConsoleErrors []string `json:"console_errors"`
 		PageErrors    []string `json:"page_errors"`
@@ -153,9 +135,7 @@ func TestWebMapChineseInChromium(t *testing.T) {
 			LabelField string   `json:"label_field"`
 		} `json:"lang"`
 	}
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("check.mjs output %s: %v", out, err)
-	}
+	webmaptest.Check(t, exe, s.Handler(), "/?lang=zh-CN", "webmap-zh.png", &got)
 	l := got.Lang
 	t.Logf("zh-CN: legend %q, study line %q, tools %q", l.Legend, l.StudyLine, l.Tools)
 	if len(got.ConsoleErrors)+len(got.PageErrors) > 0 {

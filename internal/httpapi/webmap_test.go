@@ -1,70 +1,22 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"image/png"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/uber/h3-go/v4"
 
-	"github.com/rescuegrid/rescuegrid/data/webmap"
 	"github.com/rescuegrid/rescuegrid/internal/service"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
-	"github.com/rescuegrid/rescuegrid/internal/testenv"
+	"github.com/rescuegrid/rescuegrid/internal/webmaptest"
 )
-
-// artifacts is where browser tests keep their screenshots (out/ at the
-// repository root, ignored by git).
-func artifacts(tb testing.TB) string {
-	tb.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "out", "test-artifacts"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	return dir
-}
-
-// chromium returns Debian's chromium (make browser-deps) after checking the
-// rest of what the browser checks need: the bundled web map library and
-// node with playwright-core (make web-check-deps). Without any of them the test skips,
-// or fails under make test (testenv), saying how to get it.
-func chromium(tb testing.TB) string {
-	tb.Helper()
-	if !webmap.Bundled() {
-		testenv.Missing(tb, "the web map library is not bundled: run `make web` (it copies MapLibre GL JS from npm into data/webmap/static/vendor)")
-	}
-	testenv.Node(tb, filepath.Join("..", "..", "data", "webmap", "check"), "web-check-deps", "playwright-core")
-	return testenv.Chromium(tb)
-}
-
-// checkMap runs data/webmap/check/check.mjs (playwright-core driving the
-// chromium exe) on the page at url and returns what it printed (JSON).
-func checkMap(tb testing.TB, exe, url, shot string, args ...string) []byte {
-	tb.Helper()
-	cmd := exec.Command("node", append([]string{"check.mjs", url, shot}, args...)...)
-	cmd.Dir = filepath.Join("..", "..", "data", "webmap", "check")
-	cmd.Env = append(os.Environ(), "RESCUEGRID_CHROMIUM="+exe)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		tb.Fatalf("check.mjs: %v\n%s\n%s", err, out, stderr.String())
-	}
-	return out
-}
 
 // TestWebMapInChromium loads the web map of the sample in headless Chromium
 // (playwright-core, data/webmap/check/check.mjs): every tile layer draws
@@ -74,41 +26,27 @@ func checkMap(tb testing.TB, exe, url, shot string, args ...string) []byte {
 // shows the gain the what-if API computes for that spot. Screenshots are
 // kept in out/test-artifacts/.
 func TestWebMapInChromium(t *testing.T) {
-	exe := chromium(t)
+	exe := webmaptest.Browser(t)
 	s := sampleSrv(t)
-	hs := httptest.NewServer(s.Handler())
-	defer hs.Close()
 
 	// The spot for the "add station" tool: the reached cell with the most
 	// residents outside the circle.
 	st := s.svc.Default().Study()
-	ci, cr := &st.In.Coverage, &st.Res.Cells
-	best := -1
-	for i := range cr.Time {
-		if !cr.Within[i] && !math.IsInf(cr.Time[i], 0) && (best < 0 || ci.Pop[i] > ci.Pop[best]) {
-			best = i
-		}
-	}
+	best := webmaptest.MostOutside(st)
 	if best < 0 {
 		t.Fatal("the sample has no reached cell outside the circle to add a station in")
 	}
-	at := cr.Center[best]
+	at := st.Res.Cells.Center[best]
 
-	shot := filepath.Join(artifacts(t), "webmap.png")
-	out := checkMap(t, exe, hs.URL+"/", shot, fmt.Sprintf("%.7f,%.7f", at[0], at[1]))
 	var got struct {
-		ConsoleErrors    []string          `json:"console_errors"`
-		PageErrors       []string          `json:"page_errors"`
-		FailedRequests   []string          `json:"failed_requests"`
-		ExternalRequests []string          `json:"external_requests"`
-		ErrorBanner      string            `json:"error_banner"`
-		Rendered         map[string]int    `json:"rendered"`
-		ClickedCell      string            `json:"clicked_cell"`
-		Details          map[string]string `json:"details"`
-		DetailsTitle     string            `json:"details_title"`
-		WhatIfError      string            `json:"whatif_error"`
-		WhatIf           string            `json:"whatif"`
-		WhatIfRequest    struct {
+		webmaptest.Page
+		Rendered      map[string]int    `json:"rendered"`
+		ClickedCell   string            `json:"clicked_cell"`
+		Details       map[string]string `json:"details"`
+		DetailsTitle  string            `json:"details_title"`
+		WhatIfError   string            `json:"whatif_error"`
+		WhatIf        string            `json:"whatif"`
+		WhatIfRequest struct {
 			Lon, Lat float64
 			TeamSize float64 `json:"team_size"`
 			Response struct {
@@ -118,17 +56,10 @@ func TestWebMapInChromium(t *testing.T) {
 		CandidateIso int    `json:"candidate_iso"`
 		Screenshot   string `json:"screenshot"`
 	}
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("check.mjs output %s: %v", out, err)
-	}
+	shot := webmaptest.Check(t, exe, s.Handler(), "/", "webmap.png", &got, fmt.Sprintf("%.7f,%.7f", at[0], at[1]))
 	t.Logf("screenshots: %s and %s", shot, strings.TrimSuffix(shot, ".png")+"-whatif.png")
 
-	if len(got.ConsoleErrors)+len(got.PageErrors)+len(got.FailedRequests) > 0 || got.ErrorBanner != "" {
-		t.Errorf("errors in the page: console %q, page %q, failed requests %q, banner %q", got.ConsoleErrors, got.PageErrors, got.FailedRequests, got.ErrorBanner)
-	}
-	if len(got.ExternalRequests) > 0 {
-		t.Errorf("the page fetched from other origins (it must work offline): %q", got.ExternalRequests)
-	}
+	got.CheckClean(t)
 	for _, l := range []string{"cells-fill", "units-line", "bases-circle", "gaps-agg", "isochrones-line"} {
 		if got.Rendered[l] == 0 {
 			t.Errorf("layer %s drew no feature (rendered: %v)", l, got.Rendered)
@@ -150,10 +81,7 @@ func TestWebMapInChromium(t *testing.T) {
 		t.Fatalf("add station at %v: %s", at, got.WhatIfError)
 	}
 	body := fmt.Sprintf(`{"add":[{"id":"new","lon":%v,"lat":%v,"team_size":%v}]}`, got.WhatIfRequest.Lon, got.WhatIfRequest.Lat, got.WhatIfRequest.TeamSize)
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodPost, "/api/whatif", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	s.Handler().ServeHTTP(rec, req)
+	rec := post(t, s.Handler(), "/api/whatif", body)
 	var api struct {
 		Gained float64 `json:"residents_gained"`
 	}
@@ -231,7 +159,7 @@ func TestWebMapSheltersInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("Porto Alegre in a browser: not in -short")
 	}
-	exe := chromium(t)
+	exe := webmaptest.Browser(t)
 	shared.Export(t) // the study names its inputs as ${RESCUEGRID_SHARED}/...
 	s := newTestServer(16 << 20)
 	s.svc.Load(context.Background(), filepath.Join("..", "..", "bench", "studies", "porto-alegre.yaml"))
@@ -239,18 +167,12 @@ func TestWebMapSheltersInChromium(t *testing.T) {
 	if st == nil {
 		t.Fatalf("Porto Alegre did not load: %s", s.svc.Default().LoadError())
 	}
-	hs := httptest.NewServer(s.Handler())
-	defer hs.Close()
-	shot := filepath.Join(artifacts(t), "webmap-porto-alegre.png")
-	out := checkMap(t, exe, hs.URL+"/", shot)
 	var got struct {
 		ConsoleErrors []string       `json:"console_errors"`
 		PageErrors    []string       `json:"page_errors"`
 		Rendered      map[string]int `json:"rendered"`
 	}
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("check.mjs output %s: %v", out, err)
-	}
+	shot := webmaptest.Check(t, exe, s.Handler(), "/", "webmap-porto-alegre.png", &got)
 	t.Logf("screenshot: %s; drawn: %v", shot, got.Rendered)
 	if len(got.ConsoleErrors)+len(got.PageErrors) > 0 {
 		t.Errorf("errors in the page: %q %q", got.ConsoleErrors, got.PageErrors)

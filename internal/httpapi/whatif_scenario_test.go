@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,15 +14,6 @@ import (
 	"github.com/rescuegrid/rescuegrid/internal/shared"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
-
-func postJSON(tb testing.TB, h http.Handler, url, body string) *httptest.ResponseRecorder {
-	tb.Helper()
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	h.ServeHTTP(rec, req)
-	return rec
-}
 
 // TestWhatIfEqualsBatchScenario: the sample study's valira-flood scenario
 // (close_areas: flood_valira.geojson) sent to /api/whatif with the file's
@@ -61,7 +50,7 @@ func TestWhatIfEqualsBatchScenario(t *testing.T) {
 			body["remove"] = spec.BasesOut
 		}
 		b, _ := json.Marshal(body)
-		rec := postJSON(t, h, "/api/whatif", string(b))
+		rec := post(t, h, "/api/whatif", string(b))
 		if rec.Code != 200 {
 			t.Fatalf("%s: %d %s", spec.Name, rec.Code, rec.Body)
 		}
@@ -106,7 +95,7 @@ func TestWhatIfMoveAndTeam(t *testing.T) {
 	st := s.svc.Default().Study()
 	b0, b1 := st.In.Coverage.Bases[0], st.In.Coverage.Bases[len(st.In.Coverage.Bases)-1]
 	body := fmt.Sprintf(`{"name":"move","move":[{"id":%q,"lon":1.5332,"lat":42.5461}],"team_size":{%q:45},"add":[{"id":"n1","lon":1.5021,"lat":42.5446,"team_size":12}],"cells":true}`, b0.ID, b1.ID)
-	rec := postJSON(t, h, "/api/whatif", body)
+	rec := post(t, h, "/api/whatif", body)
 	if rec.Code != 200 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
@@ -150,13 +139,13 @@ func TestWhatIfMoveAndTeam(t *testing.T) {
 		{`{"close_areas":{"type":"Point","coordinates":[1,2]}}`, "close_areas"},
 		{`{"slow":[{"area":{"type":"Polygon","coordinates":[[[1.5,42.5],[1.6,42.5],[1.6,42.6],[1.5,42.5]]]},"factor":0}]}`, "slow[0]"},
 	} {
-		rec := postJSON(t, h, "/api/whatif", tc.body)
+		rec := post(t, h, "/api/whatif", tc.body)
 		if rec.Code != 400 || !strings.Contains(rec.Body.String(), tc.want) {
 			t.Errorf("POST %s = %d %s, want 400 naming %s", tc.body, rec.Code, rec.Body, tc.want)
 		}
 	}
 	sea := `{"close_areas":{"type":"Polygon","coordinates":[[[10,40],[10.01,40],[10.01,40.01],[10,40]]]}}`
-	if rec := postJSON(t, h, "/api/whatif", sea); rec.Code != 422 {
+	if rec := post(t, h, "/api/whatif", sea); rec.Code != 422 {
 		t.Errorf("a closure with no road: %d %s, want 422", rec.Code, rec.Body)
 	}
 }
@@ -185,7 +174,7 @@ func BenchmarkWhatIfPolygon(b *testing.B) {
 			body := `{"name":"flood","close_areas":{"type":"Polygon","coordinates":` + tc.poly + `},"cells":true}`
 			b.ReportAllocs()
 			for b.Loop() {
-				if rec := postJSON(b, h, "/api/whatif", body); rec.Code != 200 {
+				if rec := post(b, h, "/api/whatif", body); rec.Code != 200 {
 					b.Fatalf("%d %s", rec.Code, rec.Body)
 				}
 			}

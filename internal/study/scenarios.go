@@ -54,18 +54,52 @@ func RunScenarios(ctx context.Context, in *Inputs) ([]ScenarioResult, error) {
 }
 
 // scenarioShelters runs the shelter computation of one scenario.
-func scenarioShelters(ctx context.Context, in *Inputs, spec Change, sc scenario.Scenario, ci coverage.Input, res *ScenarioResult) error {
-	si := *in.Shelter
+func scenarioShelters(ctx context.Context, in *Inputs, spec Change, ci coverage.Input, res *ScenarioResult) error {
+	v, err := ScenarioShelterInput(in, spec)
+	if err != nil {
+		return err
+	}
+	si := v.Input
 	si.Drive = ci.Graph
-	if len(sc.CloseWays)+len(sc.CloseAreas) > 0 {
-		walk, rep, err := scenario.Apply(in.WalkGraph, scenario.Scenario{Name: sc.Name, CloseWays: sc.CloseWays, CloseAreas: sc.CloseAreas})
+	res.WalkClosedEdges, res.SheltersInClosedAreas = v.WalkClosedEdges, v.InClosedAreas
+	r, err := shelter.Compute(ctx, si)
+	if err != nil {
+		return fmt.Errorf("shelters: %w", err)
+	}
+	res.Shelter = r
+	return nil
+}
+
+// ShelterVariant is a scenario's shelter input, as RunChange computes it.
+type ShelterVariant struct {
+	// Input is the study's shelter input on the walk graph with the
+	// scenario's road closures (WalkChanged; the study's walk graph when
+	// they close no footway), without the closed shelters and with the
+	// scaled capacities. Drive is the study's: the scenario's road graph
+	// replaces it.
+	Input       shelter.Input
+	WalkChanged bool
+	// WalkClosedEdges and InClosedAreas are ScenarioResult's.
+	WalkClosedEdges int
+	InClosedAreas   []string
+}
+
+// ScenarioShelterInput returns the shelter input of change spec (the
+// study must have shelters): the walk graph with the change's road
+// closures (close_ways and close_areas; slowdowns are for driving and
+// leave walking alone), its closed shelters and scaled capacities.
+func ScenarioShelterInput(in *Inputs, spec Change) (*ShelterVariant, error) {
+	v := &ShelterVariant{Input: *in.Shelter}
+	si := &v.Input
+	if len(spec.CloseWays)+len(spec.CloseAreas) > 0 {
+		walk, rep, err := scenario.Apply(in.WalkGraph, scenario.Scenario{Name: spec.Name, CloseWays: spec.CloseWays, CloseAreas: spec.CloseAreas})
 		switch {
 		case errors.Is(err, scenario.ErrNoChange):
 			// Only roads pedestrians do not use were closed.
 		case err != nil:
-			return fmt.Errorf("walk graph: %w", err)
+			return nil, fmt.Errorf("walk graph: %w", err)
 		default:
-			si.Walk, res.WalkClosedEdges = walk, rep.ClosedEdges
+			si.Walk, v.WalkClosedEdges, v.WalkChanged = walk, rep.ClosedEdges, true
 		}
 	}
 	index := map[string]int{}
@@ -84,7 +118,7 @@ func scenarioShelters(ctx context.Context, in *Inputs, spec Change, sc scenario.
 		for _, id := range spec.SheltersClosed {
 			j, err := find("shelters_closed", id)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			si.Closed[j] = true
 		}
@@ -102,7 +136,7 @@ func scenarioShelters(ctx context.Context, in *Inputs, spec Change, sc scenario.
 		for _, id := range ids {
 			j, err := find("shelter_capacity", id)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			si.CapacityFactor[j] = spec.ShelterCapacity[id]
 		}
@@ -111,19 +145,14 @@ func scenarioShelters(ctx context.Context, in *Inputs, spec Change, sc scenario.
 		if si.Closed != nil && si.Closed[j] {
 			continue
 		}
-		for _, a := range sc.CloseAreas {
+		for _, a := range spec.CloseAreas {
 			if a.Bound().Contains(sh.Loc) && planar.MultiPolygonContains(a, sh.Loc) {
-				res.SheltersInClosedAreas = append(res.SheltersInClosedAreas, sh.ID)
+				v.InClosedAreas = append(v.InClosedAreas, sh.ID)
 				break
 			}
 		}
 	}
-	r, err := shelter.Compute(ctx, si)
-	if err != nil {
-		return fmt.Errorf("shelters: %w", err)
-	}
-	res.Shelter = r
-	return nil
+	return v, nil
 }
 
 // optColumn is a column of the scenarios table that is null where get

@@ -123,7 +123,7 @@ func RunChange(ctx context.Context, in *Inputs, ch Change) (ScenarioResult, erro
 	}
 	res := ScenarioResult{Name: ch.Name, Report: rep, Result: r}
 	if in.Shelter != nil {
-		if err := scenarioShelters(ctx, in, ch, sc, ci, &res); err != nil {
+		if err := scenarioShelters(ctx, in, ch, ci, &res); err != nil {
 			return ScenarioResult{}, fmt.Errorf("scenario %s: %w", ch.Name, err)
 		}
 	}
