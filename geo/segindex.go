@@ -77,13 +77,145 @@ func NewSegmentIndexFunc(n int, seg func(i int) Segment, cellM float64) *Segment
 		ix.shrink = math.Min(1, math.Cos(far*degToRad)/math.Cos(lat0*degToRad))
 	}
 
+	if !ix.countBuckets() {
+		ix.sortBuckets()
+	}
+	return ix
+}
+
+// The buckets hold each segment under every grid cell of its bounding box,
+// keys ascending (x then y, as uint32s: cellKey), segments ascending
+// within a key.
+
+// maxCountCells bounds countBuckets' table of counts (4 bytes a grid cell
+// of the network's extent) relative to the segments: beyond it the
+// extent is mostly empty and sortBuckets builds the same buckets.
+const maxCountCells = 4
+
+// countBuckets builds the buckets by counting: a pass for the extent, one
+// to count each grid cell's segments, one to place them, in segment order
+// (no list of (key, segment) entries to sort: 16 bytes an entry, 1 GB at
+// 46 M nodes). It returns false, building nothing, when the extent's grid
+// is more than maxCountCells times the segments.
+func (ix *SegmentIndex) countBuckets() bool {
+	n := ix.n
+	if n == 0 {
+		return false
+	}
+	// each axis's cells in cellKey's order: uint32(x), so 0, 1, ... then
+	// the negative ones, -big ... -1
+	var neg, pos [2]struct{ lo, hi int64 }
+	for a := range 2 {
+		neg[a] = struct{ lo, hi int64 }{math.MaxInt64, math.MinInt64}
+		pos[a] = neg[a]
+	}
+	note := func(a int, v int32) {
+		r := &pos[a]
+		if v < 0 {
+			r = &neg[a]
+		}
+		r.lo, r.hi = min(r.lo, int64(v)), max(r.hi, int64(v))
+	}
+	for i := range n {
+		s := ix.seg(i)
+		ax, ay := ix.cell(s.A)
+		bx, by := ix.cell(s.B)
+		note(0, ax)
+		note(0, bx)
+		note(1, ay)
+		note(1, by)
+	}
+	// rank(a, v) numbers axis a's cells from 0 in cellKey's order
+	var npos, size [2]int64
+	for a := range 2 {
+		if pos[a].lo <= pos[a].hi {
+			npos[a] = pos[a].hi - pos[a].lo + 1
+		}
+		size[a] = npos[a]
+		if neg[a].lo <= neg[a].hi {
+			size[a] += neg[a].hi - neg[a].lo + 1
+		}
+	}
+	if size[0]*size[1] > int64(maxCountCells)*int64(n)+1<<16 {
+		return false
+	}
+	rank := func(a int, v int32) int64 {
+		if v >= 0 {
+			return int64(v) - pos[a].lo
+		}
+		return npos[a] + int64(v) - neg[a].lo
+	}
+	unrank := func(a int, r int64) int32 {
+		if r < npos[a] {
+			return int32(r + pos[a].lo)
+		}
+		return int32(r - npos[a] + neg[a].lo)
+	}
+	h := size[1]
+	span := func(i int) (x0, x1, y0, y1 int64) {
+		s := ix.seg(i)
+		ax, ay := ix.cell(s.A)
+		bx, by := ix.cell(s.B)
+		return int64(min(ax, bx)), int64(max(ax, bx)), int64(min(ay, by)), int64(max(ay, by))
+	}
+	count := make([]uint32, size[0]*h+1)
+	total := 0
+	for i := range n {
+		x0, x1, y0, y1 := span(i)
+		for x := x0; x <= x1; x++ {
+			rx := rank(0, int32(x)) * h
+			for y := y0; y <= y1; y++ {
+				count[rx+rank(1, int32(y))]++
+				total++
+			}
+		}
+	}
+	if total > math.MaxUint32 {
+		return false
+	}
+	nk := 0
+	for _, c := range count {
+		if c > 0 {
+			nk++
+		}
+	}
+	ix.keys, ix.start = make([]uint64, 0, nk), make([]uint32, 0, nk+1)
+	at := uint32(0)
+	for d, c := range count {
+		if c == 0 {
+			continue
+		}
+		ix.keys = append(ix.keys, cellKey(unrank(0, int64(d)/h), unrank(1, int64(d)%h)))
+		ix.start = append(ix.start, at)
+		count[d] = at // from here on: where bucket d's next segment goes
+		at += c
+	}
+	ix.start = append(ix.start, at)
+	ix.items = make([]uint32, total)
+	for i := range n {
+		x0, x1, y0, y1 := span(i)
+		for x := x0; x <= x1; x++ {
+			rx := rank(0, int32(x)) * h
+			for y := y0; y <= y1; y++ {
+				d := rx + rank(1, int32(y))
+				ix.items[count[d]] = uint32(i)
+				count[d]++
+			}
+		}
+	}
+	return true
+}
+
+// sortBuckets builds the buckets by sorting a list of (key, segment).
+func (ix *SegmentIndex) sortBuckets() {
 	type entry struct {
 		key uint64
 		seg uint32
 	}
+	n := ix.n
 	entries := make([]entry, 0, n+n/4)
 	for i := range n {
-		s := seg(i)
+		s := ix.seg(i)
 		ax, ay := ix.cell(s.A)
 		bx, by := ix.cell(s.B)
 		for x := min(ax, bx); x <= max(ax, bx); x++ {
@@ -114,7 +246,6 @@ func NewSegmentIndexFunc(n int, seg func(i int) Segment, cellM float64) *Segment
 		}
 	}
 	ix.start = append(ix.start, uint32(len(entries)))
-	return ix
 }
 
 // Len returns the number of indexed segments.

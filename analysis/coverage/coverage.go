@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
@@ -205,7 +206,9 @@ func Search(ctx context.Context, in Input) (*Partial, error) {
 	// The cells of the road nodes, and of those the nearest base reaches
 	// within each band, taken from the search itself (no copy of its
 	// per-node times: 12 bytes a node, 0.55 GB at 46 M nodes).
-	nc, err := nodeCells(ctx, in.Graph, in.Res, in.Workers)
+	// (a second over: float32 times summed along other paths may differ
+	// in their last bits; nodeCell looks up any node left out all the same)
+	nc, err := nodeCells(ctx, in.Graph, s, slices.Max(std.IsochroneMinutes)*60+1, in.Res, in.Workers) // check: bands not empty
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/rescuegrid/rescuegrid/internal/batch"
@@ -33,6 +35,10 @@ assignment on every row at once; a shard that cannot prove a cell's nearest
 shelter (or depot) fails and says so; each scenario's shelters are
 answered on its own walk graph. Critical segments are not split: run those
 studies with 'rescuegrid analyze'.
+
+run-local runs --workers shard processes at once and gives each its share
+of the Go heap's soft limit in force (--memory-limit, GOMEMLIMIT, or the
+default from the cgroup's or the machine's memory; see 'rescuegrid version').
 
 Usage:
   rescuegrid batch plan STUDY.yaml --out PLAN (--shards N | --by unit [--shards N])
@@ -172,8 +178,23 @@ func batchRunLocal(ctx context.Context, args []string, e *env) error {
 	if e.quiet {
 		log = nil
 	}
+	shardArgs := []string{"--workers", strconv.Itoa(*perShard), "--quiet"}
+	if lim, ok := shardMemoryLimit(debug.SetMemoryLimit(-1), *workers); ok {
+		shardArgs = append(shardArgs, "--memory-limit", lim)
+	}
 	return batch.RunLocal(ctx, pos[0], batch.LocalOptions{Workers: *workers, Exe: exe, Retries: *retries,
-		Args: []string{"--workers", strconv.Itoa(*perShard), "--quiet"}, Log: log})
+		Args: shardArgs, Log: log})
+}
+
+// shardMemoryLimit is the --memory-limit of each of the workers shard
+// processes run-local runs at once: its share of the soft limit in force
+// (limit, from --memory-limit, GOMEMLIMIT or the default), so that
+// together they keep within it; ok is false when there is no limit.
+func shardMemoryLimit(limit int64, workers int) (string, bool) {
+	if limit == math.MaxInt64 || limit <= 0 {
+		return "", false
+	}
+	return strconv.FormatInt(limit/int64(max(workers, 1)), 10), true
 }
 
 func batchMerge(ctx context.Context, args []string, e *env) error {

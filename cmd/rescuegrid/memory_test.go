@@ -102,3 +102,30 @@ func TestDefaultMemoryLimit(t *testing.T) {
 		t.Errorf("memoryLimitFrom = %q, want GOMEMLIMIT=3GiB", e.memoryLimitFrom)
 	}
 }
+
+// TestShardMemoryLimit: run-local's shard processes share the limit in
+// force; none is passed without one.
+func TestShardMemoryLimit(t *testing.T) {
+	cases := []struct {
+		limit   int64
+		workers int
+		want    string
+		ok      bool
+	}{
+		{12 << 30, 2, "6442450944", true},
+		{10 << 30, 3, "3579139413", true},
+		{10 << 30, 0, "10737418240", true}, // at least one worker
+		{math.MaxInt64, 2, "", false},      // off
+	}
+	for _, c := range cases {
+		got, ok := shardMemoryLimit(c.limit, c.workers)
+		if got != c.want || ok != c.ok {
+			t.Errorf("shardMemoryLimit(%d, %d) = %q, %v; want %q, %v", c.limit, c.workers, got, ok, c.want, c.ok)
+		}
+		if ok {
+			if n, err := memlimit.ParseSize(got); err != nil || n*int64(max(c.workers, 1)) > c.limit {
+				t.Errorf("shardMemoryLimit(%d, %d) = %q: %d (%v), over the limit together", c.limit, c.workers, got, n, err)
+			}
+		}
+	}
+}

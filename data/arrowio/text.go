@@ -189,13 +189,17 @@ func encodeCSV(w io.Writer, rec arrow.Record, cols []textColumn) error {
 		return err
 	}
 	for i := 0; i < int(rec.NumRows()); i++ {
+		buf = buf[:0]
 		for j, c := range cols {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
 			var err error
-			if row[j], err = c.csvValue(i); err != nil {
+			if buf, err = c.appendCSV(buf, i); err != nil {
 				return err
 			}
 		}
-		buf = csvio.AppendRow(buf[:0], row...)
+		buf = append(buf, '\n')
 		if _, err := bw.Write(buf); err != nil {
 			return err
 		}
@@ -247,47 +251,55 @@ func writeFeatures(w io.Writer, rec arrow.Record, cols []textColumn, geomCol str
 	if _, err := bw.WriteString(`{"type":"FeatureCollection","features":[`); err != nil {
 		return err
 	}
+	var buf []byte
+	gc := cols[geomIdx]
+	wkbs := gc.arr.(binaryValues)
 	for i := 0; i < int(rec.NumRows()); i++ {
+		buf = buf[:0]
 		if i > 0 {
-			bw.WriteByte(',')
+			buf = append(buf, ',')
 		}
-		bw.WriteString("\n{\"type\":\"Feature\",\"geometry\":")
-		g, err := cols[geomIdx].geometry(i)
-		if err != nil {
-			return err
+		buf = append(buf, "\n{\"type\":\"Feature\",\"geometry\":"...)
+		var ok bool
+		if !wkbs.IsNull(i) {
+			buf, ok = appendWKBText(buf, wkbs.Value(i), true)
 		}
-		if g == nil {
-			bw.WriteString("null")
-		} else {
-			b, err := json.Marshal(geojson.NewGeometry(g))
+		if !ok {
+			g, err := gc.geometry(i)
 			if err != nil {
-				return fmt.Errorf("column %s row %d: %w", geomCol, i, err)
+				return err
 			}
-			bw.Write(b)
+			if g == nil {
+				buf = append(buf, "null"...)
+			} else {
+				b, err := json.Marshal(geojson.NewGeometry(g))
+				if err != nil {
+					return fmt.Errorf("column %s row %d: %w", gc.name, i, err)
+				}
+				buf = append(buf, b...)
+			}
 		}
-		bw.WriteString(`,"properties":{`)
+		buf = append(buf, `,"properties":{`...)
 		first := true
 		for j, c := range cols {
 			if j == geomIdx {
 				continue
 			}
-			v, err := c.jsonValue(i)
-			if err != nil {
-				return err
-			}
-			b, err := json.Marshal(v)
-			if err != nil {
-				return fmt.Errorf("column %s row %d: %w", c.name, i, err)
-			}
 			if !first {
-				bw.WriteByte(',')
+				buf = append(buf, ',')
 			}
 			first = false
-			bw.Write(keys[j])
-			bw.WriteByte(':')
-			bw.Write(b)
+			buf = append(buf, keys[j]...)
+			buf = append(buf, ':')
+			var err error
+			if buf, err = c.appendJSON(buf, i); err != nil {
+				return fmt.Errorf("column %s row %d: %w", c.name, i, err)
+			}
 		}
-		bw.WriteString("}}")
+		buf = append(buf, "}}"...)
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
 	}
 	if _, err := bw.WriteString("\n]}\n"); err != nil {
 		return err

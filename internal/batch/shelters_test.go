@@ -219,3 +219,58 @@ func TestMergeEqualsSingleMachineShelterScenarios(t *testing.T) {
 		})
 	}
 }
+
+// TestMergeEqualsSingleMachineSheltersCut (with -full) puts shelters every
+// 0.02 degrees and depots every 0.12 degrees on Porto's real roads (the
+// study of portoStudy, a 10-minute limit), so that both the drive graph
+// and the walk graph of most shards are cut: the depots' drive times and
+// the nearest shelters are proven against the cuts' nodes, and the merged
+// output is the single-machine one, byte for byte.
+func TestMergeEqualsSingleMachineSheltersCut(t *testing.T) {
+	if testing.Short() || !*full {
+		t.Skip("reads the shared extracts; with -full (make test-batch)")
+	}
+	path := portoStudy(t)
+	dir := filepath.Dir(path)
+	grid := func(name, head string, step float64, row func(k int, lon, lat float64) string) {
+		var sb strings.Builder
+		sb.WriteString(head)
+		k := 0
+		for lon := -8.76; lon <= -8.37; lon += step {
+			for lat := 41.00; lat <= 41.38; lat += step {
+				sb.WriteString(row(k, lon, lat))
+				k++
+			}
+		}
+		writeFile(t, filepath.Join(dir, name), sb.String())
+	}
+	grid("shelters.csv", "id,lon,lat,capacity\n", 0.02, func(k int, lon, lat float64) string {
+		return fmt.Sprintf("s%d,%.5f,%.5f,%d\n", k, lon, lat, 50+(k*71)%400)
+	})
+	grid("depots.csv", "id,lon,lat,stock_water_l\n", 0.12, func(k int, lon, lat float64) string {
+		return fmt.Sprintf("d%d,%.5f,%.5f,%d\n", k, lon, lat, 1000*(k+1))
+	})
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(b), "facilities:\n", "facilities:\n  shelters: [{file: shelters.csv, class: short_term}]\n  depots: [{file: depots.csv}]\n", 1)
+	writeFile(t, path, text)
+	want := single(t, path)
+	p, got := splitRunMerge(t, path, batch.PlanOptions{Shards: 6, ParentRes: 7})
+	walkCut, driveCut := 0, 0
+	for _, s := range p.Shards {
+		if s.WalkNodes < p.WalkNodes {
+			walkCut++
+		}
+		if s.Nodes < p.Graph.Nodes {
+			driveCut++
+		}
+	}
+	t.Logf("%d shards: %d on part of the %d-node walk graph (margin %.1f km), %d on part of the %d-node drive graph; %d shelters, %d depots",
+		len(p.Shards), walkCut, p.WalkNodes, p.WalkRoadMarginM/1000, driveCut, p.Graph.Nodes, p.Shelters, p.Depots)
+	if walkCut == 0 || driveCut == 0 {
+		t.Errorf("no shard on a cut walk or drive graph: the test no longer checks the proofs")
+	}
+	sameOutput(t, want, got)
+}

@@ -207,17 +207,32 @@ func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]ar
 		out[name] = rec
 		return nil
 	}
-	rec, err := cellsTable.Build(mem, arrowio.Rows(len(ci.Cells), func(i int) cellRow { return cellRow{ci, r, i} }))
-	if err := add("cells", rec, err); err != nil {
-		return nil, err
+	// the cells (a cell boundary each) while the others are built (the
+	// gaps' dissolve): the two largest tables on two cores
+	type built struct {
+		rec arrow.Record
+		err error
 	}
+	cells := make(chan built, 1)
+	go func() {
+		rec, err := cellsTable.Build(mem, arrowio.Rows(len(ci.Cells), func(i int) cellRow { return cellRow{ci, r, i} }))
+		cells <- built{rec, err}
+	}()
+	var cellsDone bool
+	defer func() {
+		if !cellsDone { // an error below: release the cells once built
+			if b := <-cells; b.rec != nil {
+				b.rec.Release()
+			}
+		}
+	}()
 	codes := make([]string, len(in.Units))
 	geoms := make([]orb.MultiPolygon, len(in.Units))
 	for u, un := range in.Units {
 		codes[u], geoms[u] = un.Code, un.Geom
 	}
 	out["units"] = UnitsRecord(mem, r.Units, codes, geoms)
-	rec, err = basesTable.Build(mem, arrowio.Rows(len(r.Bases), func(b int) baseRow { return baseRow{ci, &r.Bases[b]} }))
+	rec, err := basesTable.Build(mem, arrowio.Rows(len(r.Bases), func(b int) baseRow { return baseRow{ci, &r.Bases[b]} }))
 	if err := add("bases", rec, err); err != nil {
 		return nil, err
 	}
@@ -227,6 +242,11 @@ func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]ar
 	}
 	rec, err = gapsTable.Build(mem, arrowio.Rows(len(r.Gaps), func(k int) gapRow { return gapRow{ci, k, &r.Gaps[k]} }))
 	if err := add("gaps", rec, err); err != nil {
+		return nil, err
+	}
+	b := <-cells
+	cellsDone = true
+	if err := add("cells", b.rec, b.err); err != nil {
 		return nil, err
 	}
 	addBusyColumns(mem, out, r) // only when the study asks for busy teams
