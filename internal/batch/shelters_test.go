@@ -209,11 +209,20 @@ func TestMergeEqualsSingleMachineShelterScenarios(t *testing.T) {
 			t.Fatalf("the single-machine study has no %s: %v", f, err)
 		}
 	}
-	for _, opt := range splits([]batch.PlanOptions{{Shards: 16, ParentRes: 8}}, []batch.PlanOptions{{Shards: 3}}) {
+	for _, opt := range splits([]batch.PlanOptions{{Shards: 4, ParentRes: 8, WalkMarginMinutes: 1}}, []batch.PlanOptions{{Shards: 16, ParentRes: 8}, {Shards: 3}}) {
 		t.Run(splitName(opt), func(t *testing.T) {
 			p, got := splitRunMerge(t, path, opt)
 			if len(p.Scenarios) != 3 {
 				t.Fatalf("plan has scenarios %q, want 3", p.Scenarios)
+			}
+			cut := 0
+			for _, s := range p.Shards {
+				if s.WalkNodes < p.WalkNodes {
+					cut++
+				}
+			}
+			if opt.ParentRes == 8 && cut == 0 {
+				t.Errorf("no shard on a cut walk graph: the test no longer checks the scenarios' walk cuts")
 			}
 			sameOutput(t, want, got)
 		})
