@@ -282,10 +282,19 @@ func placeSites(ctx context.Context, g *graph.Graph, opt CandidateOptions, sites
 func nodeCells(ctx context.Context, g *graph.Graph, res, workers int) ([]h3.Cell, error) {
 	n := g.NumNodes()
 	all := make([]h3.Cell, n)
-	err := parallel(ctx, n, workers, func(i int) error {
-		c, err := geo.CellOf(g.Point(graph.NodeID(i)), res)
-		all[i] = c
-		return err
+	// Runs of nodes, each with its own locator: the nodes are stored along
+	// a space-filling curve, so most lie in the cell of the one before.
+	const run = 4096
+	err := parallel(ctx, (n+run-1)/run, workers, func(r int) error {
+		loc := geo.NewCellLocator(res)
+		for i := r * run; i < min(n, (r+1)*run); i++ {
+			c, err := loc.CellOf(g.Point(graph.NodeID(i)))
+			if err != nil {
+				return err
+			}
+			all[i] = c
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
