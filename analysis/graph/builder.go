@@ -126,9 +126,17 @@ func (b *Builder) Build(meta Meta) (*Graph, error) {
 }
 
 // BuildContext is Build that stops when ctx is done, with an error wrapping
-// ctx.Err(): the contraction, the long step, looks at ctx every few
-// thousand nodes.
+// ctx.Err(): the contraction, the long step, looks at ctx every 256 nodes,
+// the layout between its steps (on Porto's 0.27 M nodes 0.45 s of layout,
+// its longest step the sort along the Hilbert curve, 0.15 s, against 6.5 s
+// of contraction; some 25 s for that sort at 46 M nodes).
 func (b *Builder) BuildContext(ctx context.Context, meta Meta) (*Graph, error) {
+	stopped := func() error {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("graph: layout stopped: %w", err)
+		}
+		return nil
+	}
 	n, m := len(b.osmIDs), len(b.from)
 	if n == 0 {
 		return nil, ErrEmpty
@@ -172,6 +180,9 @@ func (b *Builder) BuildContext(ctx context.Context, meta Meta) (*Graph, error) {
 		}
 		return cmp.Compare(b.osmIDs[a], b.osmIDs[c])
 	})
+	if err := stopped(); err != nil {
+		return nil, err
+	}
 	order, nCore, chains := b.chainOrder(hil)
 	newID := make([]NodeID, n)
 	for nid, old := range order {
@@ -205,6 +216,9 @@ func (b *Builder) BuildContext(ctx context.Context, meta Meta) (*Graph, error) {
 		}
 	}
 
+	if err := stopped(); err != nil {
+		return nil, err
+	}
 	// CSR by counting sort on the tail, then each row sorted by (head, time, way).
 	for i := 0; i < m; i++ {
 		g.offsets[newID[b.from[i]]+1]++
@@ -239,7 +253,13 @@ func (b *Builder) BuildContext(ctx context.Context, meta Meta) (*Graph, error) {
 		g.chainA[i], g.chainB[i] = newID[c.a], newID[c.b]
 	}
 	g.chainStart[len(chains)] = next2
+	if err := stopped(); err != nil {
+		return nil, err
+	}
 	g.finish()
+	if err := stopped(); err != nil {
+		return nil, err
+	}
 	if err := g.buildCore(); err != nil {
 		return nil, fmt.Errorf("graph: %w", err) // a bug in chainOrder, not bad input
 	}

@@ -472,6 +472,12 @@ func (s *Search) fillSeededTargets(f *filler, tg *Targets, tc *tchain, ta graph.
 // (ForEach with Targets): one pass over the down edges for Lanes sources.
 const Lanes = 8
 
+// runBatch's sweep is unrolled for 8 lanes: these fail to compile otherwise.
+var (
+	_ [Lanes - 8]struct{}
+	_ [8 - Lanes]struct{}
+)
+
 // laneT and laneS are one node's labels in a batched sweep, one per lane.
 type (
 	laneT [Lanes]graph.Seconds
@@ -497,10 +503,13 @@ func (s *Search) runBatch(ctx context.Context, tg *Targets, groups [][]Seed, opt
 		b.t, b.s = make([]laneT, n), make([]laneS, n)
 	}
 	bt, bs := b.t[:n], b.s[:n]
+	var noT laneT
+	var noS laneS
+	for l := range Lanes {
+		noT[l], noS[l] = Unreached, -1
+	}
 	for i := range bt {
-		for l := range Lanes {
-			bt[i][l], bs[i][l] = Unreached, -1
-		}
+		bt[i], bs[i] = noT, noS
 	}
 	h := s.g.Hierarchy()
 	var limit graph.Seconds
@@ -522,10 +531,30 @@ func (s *Search) runBatch(ctx context.Context, tg *Targets, groups [][]Seed, opt
 		for e, end := tg.off[i], tg.off[i+1]; e < end; e++ {
 			w := tg.w[e]
 			ft, fs := &bt[tg.src[e]], &bs[tg.src[e]]
-			for l := range Lanes {
-				if x := ft[l] + w; x < t[l] || (x == t[l] && fs[l] < src[l]) {
-					t[l], src[l] = x, fs[l]
-				}
+			// The Lanes lanes, unrolled (Lanes is 8).
+			if x := ft[0] + w; x < t[0] || (x == t[0] && fs[0] < src[0]) {
+				t[0], src[0] = x, fs[0]
+			}
+			if x := ft[1] + w; x < t[1] || (x == t[1] && fs[1] < src[1]) {
+				t[1], src[1] = x, fs[1]
+			}
+			if x := ft[2] + w; x < t[2] || (x == t[2] && fs[2] < src[2]) {
+				t[2], src[2] = x, fs[2]
+			}
+			if x := ft[3] + w; x < t[3] || (x == t[3] && fs[3] < src[3]) {
+				t[3], src[3] = x, fs[3]
+			}
+			if x := ft[4] + w; x < t[4] || (x == t[4] && fs[4] < src[4]) {
+				t[4], src[4] = x, fs[4]
+			}
+			if x := ft[5] + w; x < t[5] || (x == t[5] && fs[5] < src[5]) {
+				t[5], src[5] = x, fs[5]
+			}
+			if x := ft[6] + w; x < t[6] || (x == t[6] && fs[6] < src[6]) {
+				t[6], src[6] = x, fs[6]
+			}
+			if x := ft[7] + w; x < t[7] || (x == t[7] && fs[7] < src[7]) {
+				t[7], src[7] = x, fs[7]
 			}
 		}
 		bt[i], bs[i] = t, src
