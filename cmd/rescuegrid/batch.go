@@ -49,7 +49,7 @@ Usage:
   rescuegrid batch merge PLAN --out DIR [--force]
 
 Example:
-  rescuegrid batch plan data/sample/andorra/coverage.yaml --shards 4 --out plan
+  rescuegrid batch plan data/sample/andorra/study.yaml --shards 4 --out plan
   rescuegrid batch run-local plan --workers 2
   rescuegrid batch merge plan --out out/andorra
 `

@@ -284,8 +284,18 @@ func (sp *shelterPlan) part(ctx context.Context, s int, si *shelter.Input, walk 
 		return nil, nil, fmt.Errorf("batch: a walk graph of %d nodes for the study's %d", walk.NumNodes(), len(sp.nodePar))
 	}
 	keep := make([]bool, walk.NumNodes())
+	some := false
 	for v, q := range sp.nodePar {
 		_, keep[v] = sp.roads[s][q]
+		some = some || keep[v]
+	}
+	if !some {
+		// No footway within the walking margin of the shard's own cells
+		// (their walks reach no road): the whole walk graph answers them,
+		// exactly, where a cut would keep nothing.
+		for v := range keep {
+			keep[v] = true
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err

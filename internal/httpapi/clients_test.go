@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http/httptest"
 	"os/exec"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/math"
-	"github.com/rescuegrid/rescuegrid/internal/flightapi"
 	"github.com/rescuegrid/rescuegrid/internal/service"
 	"github.com/rescuegrid/rescuegrid/internal/testenv"
 )
@@ -34,13 +32,7 @@ func TestPyarrowClient(t *testing.T) {
 	s := sampleSrv(t)
 	hs := httptest.NewServer(s.Handler())
 	defer hs.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := flightapi.New(s.svc, flightapi.Config{}, nil, nil)
-	go fs.Serve(ln)
-	defer fs.Shutdown(context.Background())
+	flightAddr := serveFlight(t, s)
 
 	st := s.svc.Default().Study()
 	cells := st.Tables["cells"]
@@ -49,7 +41,7 @@ func TestPyarrowClient(t *testing.T) {
 	bbox := []float64{b.Min[0], b.Min[1], (b.Min[0] + b.Max[0]) / 2, b.Max[1]}
 	bboxParam := strings.Trim(strings.Join(strings.Fields(strings.Trim(jsonString(bbox), "[]")), ""), " ")
 
-	cmd := exec.Command(py, "testdata/pyarrow_client.py", hs.URL, "grpc://"+ln.Addr().String(), bboxParam)
+	cmd := exec.Command(py, "testdata/pyarrow_client.py", hs.URL, "grpc://"+flightAddr, bboxParam)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -82,6 +82,20 @@ func get(tb testing.TB, h http.Handler, url string) *httptest.ResponseRecorder {
 	return rec
 }
 
+// serveFlight serves s's studies over Arrow Flight on a loopback port until
+// the test ends, and returns its address.
+func serveFlight(tb testing.TB, s *Server) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fs := flightapi.New(s.svc, flightapi.Config{}, nil, nil)
+	go func() { _ = fs.Serve(ln) }()
+	tb.Cleanup(func() { _ = fs.Shutdown(context.Background()) })
+	return ln.Addr().String()
+}
+
 // post sends body to url as JSON.
 func post(tb testing.TB, h http.Handler, url, body string) *httptest.ResponseRecorder {
 	tb.Helper()
@@ -460,14 +474,7 @@ func TestServeSeveralStudies(t *testing.T) {
 	wantJSONError(t, get(t, h, "/studies/nope/api/study"), 404, `no study "nope" (studies: andorra, andorra-2)`)
 
 	// Flight: [study, table] paths, and a JSON ticket naming the study.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := flightapi.New(s.svc, flightapi.Config{}, nil, nil)
-	go fs.Serve(ln)
-	defer fs.Shutdown(context.Background())
-	c, err := flight.NewClientWithMiddleware(ln.Addr().String(), nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	c, err := flight.NewClientWithMiddleware(serveFlight(t, s), nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
