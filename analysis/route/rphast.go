@@ -378,12 +378,16 @@ func (s *Search) fillTargetChains(tg *Targets, limit graph.Seconds) {
 	endT, endS := s.endT, s.endS
 	node := s.node
 	settled, touched := s.settled, s.touched
+	seeds := s.seedChains // sorted, as tg.chains: walked side by side
 	for k := range tg.chains {
 		tc := &tg.chains[k]
 		ta, sa := endT[tc.ea], endS[tc.ea]
 		tb, sb := endT[tc.eb], endS[tc.eb]
-		if len(s.seedChains) > 0 {
-			if _, seeded := slices.BinarySearch(s.seedChains, tc.c); seeded {
+		if len(seeds) > 0 {
+			for len(seeds) > 0 && seeds[0] < tc.c {
+				seeds = seeds[1:]
+			}
+			if len(seeds) > 0 && seeds[0] == tc.c {
 				s.fillSeededTargets(f, tg, tc, ta, sa, tb, sb, limit)
 				continue
 			}

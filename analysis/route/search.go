@@ -249,10 +249,18 @@ func (s *Search) prepare(seeds []Seed, opt Options) graph.Seconds {
 func roadKey(e, twin graph.EdgeID) graph.EdgeID { return min(e, twin) }
 
 // onRoad returns the snapped seed points of the last Run that lie on sn's
-// road (a binary search: a search has few seeds, a study many points).
+// road (a binary search: a search has few seeds, a study many points; a
+// scan for a handful).
 func (s *Search) onRoad(sn graph.Snap) []*snapSeed {
 	k := roadKey(sn.Edge, sn.Twin)
-	i, _ := slices.BinarySearchFunc(s.points, k, func(p *snapSeed, k graph.EdgeID) int { return cmp.Compare(roadKey(p.edge, p.twin), k) })
+	var i int
+	if len(s.points) <= 8 {
+		for i < len(s.points) && roadKey(s.points[i].edge, s.points[i].twin) < k {
+			i++
+		}
+	} else {
+		i, _ = slices.BinarySearchFunc(s.points, k, func(p *snapSeed, k graph.EdgeID) int { return cmp.Compare(roadKey(p.edge, p.twin), k) })
+	}
 	j := i
 	for j < len(s.points) && roadKey(s.points[j].edge, s.points[j].twin) == k {
 		j++
