@@ -30,7 +30,7 @@ func TestCountBucketsIsSort(t *testing.T) {
 		sorted.keys, sorted.start, sorted.items = nil, nil, nil
 		sorted.sortBuckets()
 		again := sorted
-		if !again.countBuckets() {
+		if !again.countBuckets(bound(segs)) {
 			t.Fatalf("%v: counting declined a dense network", c)
 		}
 		if !slices.Equal(again.keys, sorted.keys) || !slices.Equal(again.start, sorted.start) || !slices.Equal(again.items, sorted.items) {
@@ -50,7 +50,16 @@ func TestCountBucketsIsSort(t *testing.T) {
 		t.Fatal("counted buckets of two far towns differ from sorted ones")
 	}
 	sparse := []Segment{{orb.Point{10, 60}, orb.Point{10.0001, 60}}, {orb.Point{114, 22.5}, orb.Point{114.0001, 22.5}}}
-	if ix = NewSegmentIndex(sparse, 0); ix.countBuckets() {
+	if ix = NewSegmentIndex(sparse, 0); ix.countBuckets(bound(sparse)) {
 		t.Fatal("counting took an extent of a few cells over a hemisphere")
 	}
+}
+
+// bound is the bounding box of the segments' ends.
+func bound(segs []Segment) orb.Bound {
+	b := orb.Bound{Min: segs[0].A, Max: segs[0].A}
+	for _, s := range segs {
+		b = b.Extend(s.A).Extend(s.B)
+	}
+	return b
 }

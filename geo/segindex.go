@@ -60,10 +60,12 @@ func NewSegmentIndexFunc(n int, seg func(i int) Segment, cellM float64) *Segment
 	}
 	var latSum float64
 	minLat, maxLat := math.Inf(1), math.Inf(-1)
+	minLon, maxLon := math.Inf(1), math.Inf(-1)
 	for i := range n {
 		s := seg(i)
 		latSum += s.A[1] + s.B[1]
 		minLat, maxLat = math.Min(minLat, math.Min(s.A[1], s.B[1])), math.Max(maxLat, math.Max(s.A[1], s.B[1]))
+		minLon, maxLon = math.Min(minLon, math.Min(s.A[0], s.B[0])), math.Max(maxLon, math.Max(s.A[0], s.B[0]))
 	}
 	lat0 := 0.0
 	if n > 0 {
@@ -77,7 +79,7 @@ func NewSegmentIndexFunc(n int, seg func(i int) Segment, cellM float64) *Segment
 		ix.shrink = math.Min(1, math.Cos(far*degToRad)/math.Cos(lat0*degToRad))
 	}
 
-	if !ix.countBuckets() {
+	if !ix.countBuckets(orb.Bound{Min: orb.Point{minLon, minLat}, Max: orb.Point{maxLon, maxLat}}) {
 		ix.sortBuckets()
 	}
 	return ix
@@ -92,12 +94,13 @@ func NewSegmentIndexFunc(n int, seg func(i int) Segment, cellM float64) *Segment
 // extent is mostly empty and sortBuckets builds the same buckets.
 const maxCountCells = 4
 
-// countBuckets builds the buckets by counting: a pass for the extent, one
-// to count each grid cell's segments, one to place them, in segment order
-// (no list of (key, segment) entries to sort: 16 bytes an entry, 1 GB at
-// 46 M nodes). It returns false, building nothing, when the extent's grid
-// is more than maxCountCells times the segments.
-func (ix *SegmentIndex) countBuckets() bool {
+// countBuckets builds the buckets by counting: one pass to count each
+// grid cell's segments, one to place them, in segment order (no list of
+// (key, segment) entries to sort: 16 bytes an entry, 1 GB at 46 M nodes).
+// box bounds the segments' ends: the grid's extent is its cells (the
+// projection and the floor are monotone). It returns false, building
+// nothing, when that grid is more than maxCountCells times the segments.
+func (ix *SegmentIndex) countBuckets(box orb.Bound) bool {
 	n := ix.n
 	if n == 0 {
 		return false
@@ -105,25 +108,12 @@ func (ix *SegmentIndex) countBuckets() bool {
 	// each axis's cells in cellKey's order: uint32(x), so 0, 1, ... then
 	// the negative ones, -big ... -1
 	var neg, pos [2]struct{ lo, hi int64 }
-	for a := range 2 {
-		neg[a] = struct{ lo, hi int64 }{math.MaxInt64, math.MinInt64}
-		pos[a] = neg[a]
-	}
-	note := func(a int, v int32) {
-		r := &pos[a]
-		if v < 0 {
-			r = &neg[a]
-		}
-		r.lo, r.hi = min(r.lo, int64(v)), max(r.hi, int64(v))
-	}
-	for i := range n {
-		s := ix.seg(i)
-		ax, ay := ix.cell(s.A)
-		bx, by := ix.cell(s.B)
-		note(0, ax)
-		note(0, bx)
-		note(1, ay)
-		note(1, by)
+	x0, y0 := ix.cell(box.Min)
+	x1, y1 := ix.cell(box.Max)
+	for a, r := range [2][2]int32{{x0, x1}, {y0, y1}} {
+		lo, hi := int64(r[0]), int64(r[1])
+		neg[a] = struct{ lo, hi int64 }{lo, min(hi, -1)}
+		pos[a] = struct{ lo, hi int64 }{max(lo, 0), hi}
 	}
 	// rank(a, v) numbers axis a's cells from 0 in cellKey's order
 	var npos, size [2]int64
