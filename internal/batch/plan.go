@@ -176,14 +176,20 @@ type shardInput struct {
 	LimitSeconds float64
 	FastestMPS   float64
 	// Cut are the shard's road nodes that lost an edge to the cut: every
-	// path from outside the shard enters through one of them.
-	Cut []orb.Point
+	// path from outside the shard enters through one of them, but for the
+	// paths of bases the shard does not hold that may snap onto its roads
+	// (Near: within the road margin and a snap distance; SnapM is the
+	// snap distance).
+	Cut   []orb.Point
+	Near  []orb.Point
+	SnapM float64
 	// Scenarios is the number of scenarios (scenario-KK.bin beside it).
 	Scenarios int
 	// Shelters is its part of the shelter study (nil without shelters).
 	Shelters *shardShelters
 	roads    map[h3.Cell]struct{} // the parents of its roads (plan only)
 	items    map[h3.Cell]struct{} // the parents of its cells and bases (plan only)
+	near     map[h3.Cell]struct{} // the parents of bases that may snap onto its roads (plan only)
 }
 
 // Split reads the study (the whole road graph included), splits it, and
@@ -271,7 +277,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		gi.Shelter, gi.Shelters, gi.Depots = toShelterInput(in.Shelter), in.Shelters, in.Depots
 	}
 	centres := map[h3.Cell]orb.Point{}
-	roads, items := make([]map[h3.Cell]struct{}, own.n), make([]map[h3.Cell]struct{}, own.n)
+	roads, items, nears := make([]map[h3.Cell]struct{}, own.n), make([]map[h3.Cell]struct{}, own.n), make([]map[h3.Cell]struct{}, own.n)
 	bases := make([][]int32, own.n)
 	cuts := make([][]orb.Point, own.n)
 	for s := 0; s < own.n; s++ {
@@ -280,7 +286,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 		if err != nil {
 			return nil, err
 		}
-		roads[s], items[s], bases[s], cuts[s] = si.roads, si.items, si.BaseGlobal, si.Cut
+		roads[s], items[s], nears[s], bases[s], cuts[s] = si.roads, si.items, si.near, si.BaseGlobal, si.Cut
 		if opt.By == ByUnit {
 			for u, o := range gi.UnitOwn {
 				if int(o) == s {
@@ -292,7 +298,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	}
 	if len(scs) > 0 {
 		progress("scenario shards")
-		if err := writeScenarios(ctx, dir, p, g, ci, own, scs, roads, items, bases, cuts, sp); err != nil {
+		if err := writeScenarios(ctx, dir, p, g, ci, own, scs, roads, items, nears, bases, cuts, sp); err != nil {
 			return nil, err
 		}
 	}
@@ -709,7 +715,13 @@ func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, day
 	if err != nil {
 		return sh, nil, err
 	}
-	si := &shardInput{PlanID: p.ID, Index: s, ParentRes: p.ParentRes, LimitSeconds: p.LimitSeconds, FastestMPS: p.FastestMPS, Scenarios: scenarios, roads: roads, items: items}
+	snap := ci.Standard.Access.SnapDistanceM
+	near, err := dilate(mine, p.RoadMarginM+snap+1000, centres)
+	if err != nil {
+		return sh, nil, err
+	}
+	si := &shardInput{PlanID: p.ID, Index: s, ParentRes: p.ParentRes, LimitSeconds: p.LimitSeconds, FastestMPS: p.FastestMPS, Scenarios: scenarios,
+		SnapM: snap, roads: roads, items: items, near: near}
 	sub := coverage.Input{Standard: ci.Standard, Res: ci.Res, Units: ci.Units}
 	for i, c := range ci.Cells {
 		if _, ok := items[o.cellPar[i]]; !ok && o.cell[i] != int32(s) {
@@ -741,6 +753,9 @@ func writeShard(ctx context.Context, dir string, p *Plan, ci coverage.Input, day
 	}
 	for b, base := range ci.Bases {
 		if _, ok := items[o.basePar[b]]; !ok && o.base[b] != int32(s) {
+			if _, ok := near[o.basePar[b]]; ok {
+				si.Near = append(si.Near, base.Loc)
+			}
 			continue
 		}
 		sub.Bases = append(sub.Bases, base)

@@ -151,7 +151,10 @@ func RunShard(ctx context.Context, dir string, index int, opt RunOptions) (done 
 // whole graph's even though it exceeds the plan's limit: any path from
 // outside enters through a cut node, and drives at least its straight
 // distance to the cell's road at the fastest speed; a time no longer than
-// that from the nearest cut node cannot be beaten from outside.
+// that from the nearest cut node cannot be beaten from outside. A base the
+// shard does not hold may also lie so near its roads that it snaps inside
+// them (Near): its path starts within the snap distance of it, so it
+// drives at least its straight distance less both snap distances.
 func proven(si *shardInput, ctr orb.Point, t, snapM, walk float64) bool {
 	if math.IsInf(t, 1) || si.FastestMPS <= 0 {
 		return false
@@ -159,6 +162,11 @@ func proven(si *shardInput, ctr orb.Point, t, snapM, walk float64) bool {
 	drive := t - snapM/walk
 	for _, q := range si.Cut {
 		if (geo.Haversine(ctr, q)-snapM)/si.FastestMPS < drive {
+			return false
+		}
+	}
+	for _, b := range si.Near {
+		if (geo.Haversine(ctr, b)-snapM-si.SnapM)/si.FastestMPS < drive {
 			return false
 		}
 	}

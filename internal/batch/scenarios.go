@@ -56,6 +56,9 @@ type shardScenario struct {
 	Cut        []orb.Point // of the scenario's graph
 	// Shelters is the shard's part of the scenario's shelter study.
 	Shelters *shardShelters
+	// Near are the scenario's moved and added bases the shard does not
+	// hold that may snap onto its roads (as shardInput.Near).
+	Near []orb.Point
 }
 
 func scenarioPath(dir, shardDir string, k int, ext string) string {
@@ -183,8 +186,9 @@ func planTimes(ctx context.Context, st *study.Study, in *study.Inputs) ([]planSc
 // writeScenarios writes each scenario's part of every shard: the changed
 // graph cut with the shard's road mask, and the shard's scenario bases.
 // roads[s] are shard s's road parents, items[s] the parents of its cells
-// and bases, bases[s] the study's bases it holds.
-func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci coverage.Input, o *owners, scs []planScenario, roads, items []map[h3.Cell]struct{}, bases [][]int32, cuts [][]orb.Point, sp *shelterPlan) error {
+// and bases, nears[s] the parents of bases that may snap onto its roads,
+// bases[s] the study's bases it holds.
+func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci coverage.Input, o *owners, scs []planScenario, roads, items, nears []map[h3.Cell]struct{}, bases [][]int32, cuts [][]orb.Point, sp *shelterPlan) error {
 	for k, ps := range scs {
 		sg := g
 		if ps.Roads {
@@ -232,6 +236,9 @@ func writeScenarios(ctx context.Context, dir string, p *Plan, g *graph.Graph, ci
 					}
 					owner = o.parent[par]
 					if _, ok := items[s][par]; !ok && owner != int32(s) {
+						if _, ok := nears[s][par]; ok {
+							ss.Near = append(ss.Near, ps.Bases[j].Loc)
+						}
 						continue
 					}
 				}
@@ -315,6 +322,7 @@ func runScenario(ctx context.Context, dir string, p *Plan, si *shardInput, ss *s
 	}
 	vi := *si
 	vi.BaseGlobal, vi.BaseOwned, vi.Cut = ss.BaseGlobal, ss.BaseOwned, ss.Cut
+	vi.Near = append(slices.Clip(si.Near), ss.Near...)
 	whole := g.NumNodes() == p.Graph.Nodes
 	if err := res.fill(&vi, ci, part, p.LimitSeconds, whole); err != nil {
 		return res, err
