@@ -53,7 +53,7 @@ func NewBatchWriter(w io.Writer, schema *arrow.Schema, f BatchFormat) (*BatchWri
 	case BatchStream:
 		bw.ipcStream = ipc.NewWriter(w, ipc.WithSchema(schema))
 	case BatchParquet:
-		bw.pq, err = pqarrow.NewFileWriter(schema, w, parquetProps(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+		bw.pq, err = pqarrow.NewFileWriter(schema, w, parquetProps(nil), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	default:
 		err = fmt.Errorf("arrowio: unknown batch format %d", f)
 	}

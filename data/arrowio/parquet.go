@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/compress"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
@@ -59,9 +60,107 @@ type GeoColumnMetadata struct {
 
 // parquetProps are the Parquet writer settings: Snappy, the codec every
 // Parquet reader has (GDAL, DuckDB, pyarrow, Spark), dictionary encoding
-// where it pays (the library's default).
-func parquetProps() *parquet.WriterProperties {
-	return parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy))
+// where it pays (the library's default), and off for the columns of rec
+// (nil: none) whose dictionary could outgrow the library's dictionary page
+// limit (stableDictionary).
+func parquetProps(rec arrow.Record) *parquet.WriterProperties {
+	props := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Snappy)}
+	if rec != nil {
+		for i, f := range rec.Schema().Fields() {
+			if !stableDictionary(rec.Column(i), int(parquet.DefaultDictionaryPageSizeLimit/2)) {
+				props = append(props, parquet.WithDictionaryFor(f.Name, false))
+			}
+		}
+	}
+	return parquet.NewWriterProperties(props...)
+}
+
+// stableDictionary reports whether a column's Parquet dictionary stays
+// under limit bytes, counting its distinct values at their physical
+// width (4 bytes for 32-bit and narrower numbers, 8 for 64-bit, 4 plus the
+// length for strings and binaries): an upper bound of what the writer
+// stores. A dictionary past its page limit falls back to plain pages in
+// the same column chunk, and arrow-go v17 then lists the chunk's two data
+// page encodings from a Go map, in either order from run to run: the same
+// table would give different footer bytes. Keeping such a column plain
+// from the start makes every file a function of its table. Tables whose
+// columns all stay under the limit (every sample's) are written exactly as
+// before. Booleans, dictionaries and nested types keep the default.
+func stableDictionary(col arrow.Array, limit int) bool {
+	switch a := col.(type) {
+	case *array.String:
+		return distinctBytesUnder(col.Len(), limit, a.ValueLen, func(i int) string { return a.Value(i) }, a.IsNull)
+	case *array.LargeString:
+		return distinctBytesUnder(col.Len(), limit, a.ValueLen, func(i int) string { return a.Value(i) }, a.IsNull)
+	case *array.Binary:
+		return distinctBytesUnder(col.Len(), limit, a.ValueLen, func(i int) string { return string(a.Value(i)) }, a.IsNull)
+	case *array.LargeBinary:
+		return distinctBytesUnder(col.Len(), limit, a.ValueLen, func(i int) string { return string(a.Value(i)) }, a.IsNull)
+	}
+	var width int
+	switch col.DataType().ID() {
+	case arrow.INT8, arrow.UINT8, arrow.INT16, arrow.UINT16, arrow.INT32, arrow.UINT32,
+		arrow.FLOAT32, arrow.DATE32, arrow.TIME32:
+		width = 4
+	case arrow.INT64, arrow.UINT64, arrow.FLOAT64, arrow.DATE64, arrow.TIME64,
+		arrow.TIMESTAMP, arrow.DURATION:
+		width = 8
+	default:
+		return true
+	}
+	if (col.Len()-col.NullN())*width < limit {
+		return true
+	}
+	// The values' bytes as a key: equal bits, one dictionary entry.
+	buf := col.Data().Buffers()[1].Bytes()
+	off := col.Data().Offset()
+	size := col.DataType().(arrow.FixedWidthDataType).BitWidth() / 8
+	seen := make(map[uint64]struct{}, limit/width+1)
+	for i := 0; i < col.Len(); i++ {
+		if col.IsNull(i) {
+			continue
+		}
+		var k uint64
+		for b, v := range buf[(off+i)*size : (off+i+1)*size] {
+			k |= uint64(v) << (8 * b)
+		}
+		seen[k] = struct{}{}
+		if len(seen)*width >= limit {
+			return false
+		}
+	}
+	return true
+}
+
+// distinctBytesUnder reports whether the distinct non-null values of a
+// string or binary column of length n, 4 bytes of length each plus their
+// bytes, stay under limit.
+func distinctBytesUnder(n, limit int, valueLen func(int) int, value func(int) string, isNull func(int) bool) bool {
+	all := 0
+	for i := range n {
+		if !isNull(i) {
+			all += 4 + valueLen(i)
+		}
+	}
+	if all < limit {
+		return true
+	}
+	seen := map[string]struct{}{}
+	total := 0
+	for i := range n {
+		if isNull(i) {
+			continue
+		}
+		v := value(i)
+		if _, ok := seen[v]; ok {
+			continue
+		}
+		seen[v] = struct{}{}
+		if total += 4 + len(v); total >= limit {
+			return false
+		}
+	}
+	return true
 }
 
 // WriteGeoParquet writes rec to path as Parquet, replacing path
@@ -86,7 +185,7 @@ func WriteGeoParquet(path string, rec arrow.Record, geom GeoColumn) error {
 		}
 	}
 	err := atomicfile.Write(path, func(w io.Writer) error {
-		fw, err := pqarrow.NewFileWriter(rec.Schema(), w, parquetProps(),
+		fw, err := pqarrow.NewFileWriter(rec.Schema(), w, parquetProps(rec),
 			pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 		if err != nil {
 			return err

@@ -1,0 +1,104 @@
+package arrowio_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet"
+	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+
+	"github.com/rescuegrid/rescuegrid/data/arrowio"
+)
+
+// A table whose columns outgrow the Parquet dictionary page (1 MiB) is
+// written to the same bytes every time, with those columns plain and the
+// small ones still dictionary-encoded, and reads back equal. arrow-go
+// lists a fallen-back chunk's page encodings from a map, so before, the
+// same table came out in either order from run to run.
+func TestWriteGeoParquet_SameBytesEveryRun(t *testing.T) {
+	const rows = 300_000 // 2.4 MB of distinct uint64: past the page limit
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "cell", Type: arrow.PrimitiveTypes.Uint64},
+		{Name: "t_s", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "name", Type: arrow.BinaryTypes.String},
+		{Name: "unit", Type: arrow.BinaryTypes.String},
+		{Name: "band", Type: arrow.PrimitiveTypes.Int32},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	for i := range rows {
+		b.Field(0).(*array.Uint64Builder).Append(0x8928308280fffff + uint64(i)*16)
+		b.Field(1).(*array.Float64Builder).Append(float64(i) / 7)
+		b.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("cell-%d", i))
+		b.Field(3).(*array.StringBuilder).Append(fmt.Sprintf("unit-%d", i%5))
+		b.Field(4).(*array.Int32Builder).Append(int32(i % 4))
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+
+	dir := t.TempDir()
+	var first []byte
+	for run := range 6 {
+		path := filepath.Join(dir, fmt.Sprintf("t%d.parquet", run))
+		if err := arrowio.WriteGeoParquet(path, rec, arrowio.GeoColumn{}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run == 0 {
+			first = got
+		} else if !bytes.Equal(got, first) {
+			t.Fatalf("run %d wrote other bytes than run 0 (%d and %d bytes)", run, len(got), len(first))
+		}
+	}
+
+	path := filepath.Join(dir, "t0.parquet")
+	rdr, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	wantDict := map[string]bool{"cell": false, "t_s": false, "name": false, "unit": true, "band": true}
+	for g := range rdr.NumRowGroups() {
+		rg := rdr.MetaData().RowGroup(g)
+		for c := range rg.NumColumns() {
+			cc, err := rg.ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := schema.Field(c).Name
+			if cc.HasDictionaryPage() != wantDict[name] {
+				t.Errorf("row group %d, column %s: dictionary page %v, want %v", g, name, cc.HasDictionaryPage(), wantDict[name])
+			}
+			if n := len(cc.EncodingStats()); n > 2 {
+				t.Errorf("row group %d, column %s: %d page encoding entries (a dictionary fell back)", g, name, n)
+			}
+		}
+	}
+	tbl, err := pqarrow.ReadTable(context.Background(), mustOpen(t, path),
+		parquet.NewReaderProperties(mem), pqarrow.ArrowReadProperties{}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	tr := array.NewTableReader(tbl, rows)
+	defer tr.Release()
+	if !tr.Next() || tr.Record().NumRows() != rows {
+		t.Fatalf("read back %d rows in one batch, want %d", tr.Record().NumRows(), rows)
+	}
+	if !array.RecordEqual(tr.Record(), rec) {
+		t.Error("the table reads back different")
+	}
+}
