@@ -69,7 +69,11 @@ func TestWriteGeoParquet_SameBytesEveryRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rdr.Close()
+	defer func() {
+		if err := rdr.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	wantDict := map[string]bool{"cell": false, "t_s": false, "name": false, "unit": true, "band": true}
 	for g := range rdr.NumRowGroups() {
 		rg := rdr.MetaData().RowGroup(g)
