@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/route"
 	"github.com/rescuegrid/rescuegrid/geo"
@@ -43,6 +44,23 @@ var placeRes = 6
 // left to the sweep over every target (batched, cheaper per target). A
 // variable for the tests (> 1: every place by itself; < 0: none).
 var wideShare = 0.5
+
+// placeSpeed is the speed (m/s, 90 km/h) wideNetwork takes a horizon's
+// reach at: a guess of how far the horizon goes, never a bound of it (the
+// answers do not depend on it, only the work). A variable for the tests.
+var placeSpeed = 25.0
+
+// wideNetwork reports whether a network of bounding box b is wide enough
+// for the horizon that its places are worth taking one by one: its
+// diagonal is over four times the horizon's reach at placeSpeed (twice the
+// width of the disc a place reaches). On a narrower
+// network (Andorra, Malta, Porto Alegre at 15 to 30 minutes) every place
+// reaches most of it, so the bounded search each place would run costs
+// more than it saves (about +25 % of the Malta siting matrix, measured)
+// and every site goes to the batched sweep over every target.
+func wideNetwork(b orb.Bound, horizon float64) bool {
+	return geo.Haversine(b.Min, b.Max) > 4*horizon*placeSpeed
+}
 
 // reachLimit is the bound of the search that finds a place's targets: the
 // horizon with a margin for rounding (a path's time summed in another

@@ -20,8 +20,8 @@ import (
 // some are swept by themselves. Places are small (res 9 on a network 2 km wide) so that a graph
 // holds many.
 func TestMatrixByPlaceSameBits(t *testing.T) {
-	defer func(r int, w float64) { placeRes, wideShare = r, w }(placeRes, wideShare)
-	placeRes = 9
+	defer func(r int, w, v float64) { placeRes, wideShare, placeSpeed = r, w, v }(placeRes, wideShare, placeSpeed)
+	placeRes, placeSpeed = 9, 0 // every network wide enough for places
 	ctx := context.Background()
 	for seed := uint64(1); seed <= 4; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 11))
@@ -76,5 +76,20 @@ func TestMatrixByPlaceSameBits(t *testing.T) {
 			}
 		}
 		t.Logf("seed %d: %d sites, %d entries", seed, len(sites), all.NumEntries())
+	}
+}
+
+// wideNetwork takes the regions that fit within a few horizons to the
+// batched sweep, and a network many horizons wide place by place.
+func TestWideNetwork(t *testing.T) {
+	malta := orb.Bound{Min: orb.Point{14.18, 35.80}, Max: orb.Point{14.58, 36.09}} // about 49 km corner to corner
+	for _, h := range []float64{900, 1800} {
+		if wideNetwork(malta, h) {
+			t.Errorf("Malta at %v s: taken place by place", h)
+		}
+	}
+	tiled := orb.Bound{Min: orb.Point{-9.2, 40.5}, Max: orb.Point{-6.2, 42.9}} // about 370 km
+	if !wideNetwork(tiled, 900) {
+		t.Error("a network 370 km wide at 900 s: not taken place by place")
 	}
 }

@@ -393,9 +393,17 @@ func (m *Matrix) searchRows(ctx context.Context, g *graph.Graph, groups [][]rout
 			ends = append(ends, ns[:k]...)
 		}
 	}
-	rest, err := localRows(ctx, g, groups, siteSnaps, off, horizon, workers, row)
-	if err != nil {
-		return nil, err
+	var rest []int
+	if wideNetwork(g.Bound(), horizon) {
+		var err error
+		if rest, err = localRows(ctx, g, groups, siteSnaps, off, horizon, workers, row); err != nil {
+			return nil, err
+		}
+	} else {
+		rest = make([]int, len(groups))
+		for k := range rest {
+			rest[k] = k
+		}
 	}
 	if len(rest) > 0 {
 		sopt.Targets = route.NewTargets(g, ends)
