@@ -7,26 +7,13 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
-
-	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
 
 // WriteIPC writes rec to path as an Arrow IPC file (the random-access
 // "Feather v2" format, uncompressed), replacing path atomically. Every
 // column, type and metadata key is kept.
 func WriteIPC(path string, rec arrow.Record) error {
-	err := atomicfile.Write(path, func(w io.Writer) error {
-		fw, err := ipc.NewFileWriter(&offsetWriter{w: w}, ipc.WithSchema(rec.Schema()))
-		if err != nil {
-			return err
-		}
-		if err := fw.Write(rec); err != nil {
-			fw.Close()
-			return err
-		}
-		return fw.Close()
-	})
-	if err != nil {
+	if err := writeOne(path, &ipcSink{}, rec); err != nil {
 		return fmt.Errorf("write arrow ipc file: %w", err)
 	}
 	return nil

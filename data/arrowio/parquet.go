@@ -1,22 +1,15 @@
 package arrowio
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"slices"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/compress"
-	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
-
-	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
 
 // GeoParquet footer: the key of the file's key-value metadata and the
@@ -59,17 +52,23 @@ type GeoColumnMetadata struct {
 }
 
 // parquetProps are the Parquet writer settings: Snappy, the codec every
-// Parquet reader has (GDAL, DuckDB, pyarrow, Spark), dictionary encoding
-// where it pays (the library's default), and off for the columns of rec
-// (nil: none) whose dictionary could outgrow the library's dictionary page
-// limit (stableDictionary).
+// Parquet reader has (GDAL, DuckDB, pyarrow, Spark), and dictionary
+// encoding where it pays (the library's default).
 func parquetProps(rec arrow.Record) *parquet.WriterProperties {
+	if rec == nil {
+		return propsFor(nil, nil)
+	}
+	return propsFor(rec.Schema(), dictionaryPlan(rec))
+}
+
+// propsFor is parquetProps with the dictionary off for the columns of
+// schema whose dictionary could outgrow the library's dictionary page
+// limit (dict[i] false, see stableDictionary).
+func propsFor(schema *arrow.Schema, dict []bool) *parquet.WriterProperties {
 	props := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Snappy)}
-	if rec != nil {
-		for i, f := range rec.Schema().Fields() {
-			if !stableDictionary(rec.Column(i), int(parquet.DefaultDictionaryPageSizeLimit/2)) {
-				props = append(props, parquet.WithDictionaryFor(f.Name, false))
-			}
+	for i, on := range dict {
+		if !on {
+			props = append(props, parquet.WithDictionaryFor(schema.Field(i).Name, false))
 		}
 	}
 	return parquet.NewWriterProperties(props...)
@@ -171,87 +170,10 @@ func distinctBytesUnder(n, limit int, valueLen func(int) int, value func(int) st
 // (ARROW:schema), so field metadata such as units and uint64 types come
 // back as written through pqarrow and pyarrow.
 func WriteGeoParquet(path string, rec arrow.Record, geom GeoColumn) error {
-	var geoJSON []byte
-	if geom.Name != "" {
-		if _, ok := rec.Schema().Metadata().GetValue(GeoMetadataKey); ok {
-			return fmt.Errorf("write geoparquet %s: %w: the record's schema already has %q metadata", path, ErrGeometry, GeoMetadataKey)
-		}
-		meta, err := geoMetadata(rec, geom)
-		if err != nil {
-			return fmt.Errorf("write geoparquet %s: %w", path, err)
-		}
-		if geoJSON, err = json.Marshal(meta); err != nil {
-			return fmt.Errorf("write geoparquet %s: %w", path, err)
-		}
-	}
-	err := atomicfile.Write(path, func(w io.Writer) error {
-		fw, err := pqarrow.NewFileWriter(rec.Schema(), w, parquetProps(rec),
-			pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
-		if err != nil {
-			return err
-		}
-		if err := fw.Write(rec); err != nil {
-			fw.Close()
-			return err
-		}
-		if geoJSON != nil {
-			if err := fw.AppendKeyValueMetadata(GeoMetadataKey, string(geoJSON)); err != nil {
-				fw.Close()
-				return err
-			}
-		}
-		return fw.Close()
-	})
-	if err != nil {
+	if err := writeOne(path, &parquetSink{geom: geom}, rec); err != nil {
 		return fmt.Errorf("write parquet: %w", err)
 	}
 	return nil
-}
-
-// geoMetadata computes the "geo" footer for rec's column geom.Name.
-func geoMetadata(rec arrow.Record, geom GeoColumn) (*GeoMetadata, error) {
-	wkbs, err := geomColumn(rec, geom.Name)
-	if err != nil {
-		return nil, err
-	}
-	bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
-	var seen []string
-	for i := 0; i < wkbs.Len(); i++ {
-		if wkbs.IsNull(i) {
-			continue
-		}
-		g, err := wkb.Unmarshal(wkbs.Value(i))
-		if err != nil {
-			return nil, fmt.Errorf("%w: column %s row %d: %v", ErrGeometry, geom.Name, i, err)
-		}
-		typ := g.GeoJSONType()
-		if len(geom.Types) > 0 && !slices.Contains(geom.Types, typ) {
-			return nil, fmt.Errorf("%w: column %s row %d is a %s, not one of the declared %q", ErrGeometry, geom.Name, i, typ, geom.Types)
-		}
-		if !slices.Contains(seen, typ) {
-			seen = append(seen, typ)
-		}
-		if !isEmpty(g) {
-			bound = bound.Union(g.Bound())
-		}
-	}
-	types := slices.Clone(geom.Types)
-	if len(types) == 0 {
-		types = seen
-		slices.Sort(types)
-	}
-	col := GeoColumnMetadata{Encoding: "WKB", GeometryTypes: types}
-	if col.GeometryTypes == nil {
-		col.GeometryTypes = []string{} // an empty list, not null: "any type"
-	}
-	if bound.Min[0] <= bound.Max[0] {
-		col.BBox = []float64{bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1]}
-	}
-	return &GeoMetadata{
-		Version:       GeoParquetVersion,
-		PrimaryColumn: geom.Name,
-		Columns:       map[string]GeoColumnMetadata{geom.Name: col},
-	}, nil
 }
 
 // binaryValues is what WKB columns offer: array.Binary and array.LargeBinary.

@@ -106,3 +106,94 @@ func TestWriteGeoParquet_SameBytesEveryRun(t *testing.T) {
 		t.Error("the table reads back different")
 	}
 }
+
+// The same through WriteAllBatches, the way a large study table is
+// written: the dictionary plan is the first batch's, and a later batch in
+// which a dictionary column outgrows the page ("late": five values in the
+// first batch, distinct after) is cut into smaller row groups instead of
+// falling back. The file is the same bytes every run, no column chunk
+// falls back, and the table reads back equal.
+func TestWriteAllBatches_ParquetSameBytesEveryRun(t *testing.T) {
+	const rows, batch = 400_000, 200_000 // 1.6 MB of distinct int64 in a batch
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "cell", Type: arrow.PrimitiveTypes.Uint64},
+		{Name: "unit", Type: arrow.BinaryTypes.String},
+		{Name: "late", Type: arrow.PrimitiveTypes.Int64},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	for i := range rows {
+		b.Field(0).(*array.Uint64Builder).Append(0x8928308280fffff + uint64(i)*16)
+		b.Field(1).(*array.StringBuilder).Append(fmt.Sprintf("unit-%d", i%5))
+		late := int64(i % 5)
+		if i >= batch {
+			late = int64(i) * 3
+		}
+		b.Field(2).(*array.Int64Builder).Append(late)
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+
+	dir := t.TempDir()
+	var first []byte
+	for run := range 6 {
+		sub := filepath.Join(dir, fmt.Sprint(run))
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := arrowio.WriteAllBatches(sub, "t", arrowio.GeoColumn{}, batchesOf(rec, batch)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(sub, "t.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run == 0 {
+			first = got
+		} else if !bytes.Equal(got, first) {
+			t.Fatalf("run %d wrote other bytes than run 0 (%d and %d bytes)", run, len(got), len(first))
+		}
+	}
+
+	path := filepath.Join(dir, "0", "t.parquet")
+	rdr, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := rdr.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if n := rdr.NumRowGroups(); n <= rows/batch {
+		t.Errorf("%d row groups, want the later batches cut into more than %d", n, rows/batch)
+	}
+	wantDict := map[string]bool{"cell": false, "unit": true, "late": true}
+	for g := range rdr.NumRowGroups() {
+		rg := rdr.MetaData().RowGroup(g)
+		for c := range rg.NumColumns() {
+			cc, err := rg.ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := schema.Field(c).Name
+			if cc.HasDictionaryPage() != wantDict[name] {
+				t.Errorf("row group %d, column %s: dictionary page %v, want %v", g, name, cc.HasDictionaryPage(), wantDict[name])
+			}
+			if n := len(cc.EncodingStats()); n > 2 {
+				t.Errorf("row group %d, column %s: %d page encoding entries (a dictionary fell back)", g, name, n)
+			}
+		}
+	}
+	tbl, err := pqarrow.ReadTable(context.Background(), mustOpen(t, path),
+		parquet.NewReaderProperties(mem), pqarrow.ArrowReadProperties{}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	want := array.NewTableFromRecords(schema, []arrow.Record{rec})
+	defer want.Release()
+	tablesEqual(t, "Parquet", tbl, want, mem)
+}

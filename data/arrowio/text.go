@@ -17,7 +17,6 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/rescuegrid/rescuegrid/data/csvio"
-	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 )
 
 // textColumn is one column as the text formats see it.
@@ -167,11 +166,7 @@ func WriteCSV(path string, rec arrow.Record) error {
 }
 
 func writeCSV(path string, rec arrow.Record, geomName string) error {
-	cols, err := textColumns(rec, geomName)
-	if err != nil {
-		return fmt.Errorf("write csv %s: %w", path, err)
-	}
-	if err := atomicfile.Write(path, func(w io.Writer) error { return encodeCSV(w, rec, cols) }); err != nil {
+	if err := writeOne(path, &csvSink{geomName: geomName}, rec); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
@@ -180,14 +175,28 @@ func writeCSV(path string, rec arrow.Record, geomName string) error {
 // encodeCSV writes the header and the rows of rec as CSV (see data/csvio).
 func encodeCSV(w io.Writer, rec arrow.Record, cols []textColumn) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
+	if err := writeCSVHeader(bw, cols); err != nil {
+		return err
+	}
+	if err := writeCSVRows(bw, rec, cols); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// writeCSVHeader writes the CSV header line of cols.
+func writeCSVHeader(bw *bufio.Writer, cols []textColumn) error {
 	row := make([]string, len(cols))
 	for j, c := range cols {
 		row[j] = c.name
 	}
-	buf := csvio.AppendRow(nil, row...)
-	if _, err := bw.Write(buf); err != nil {
-		return err
-	}
+	_, err := bw.Write(csvio.AppendRow(nil, row...))
+	return err
+}
+
+// writeCSVRows writes the rows of rec (columns cols) as CSV lines.
+func writeCSVRows(bw *bufio.Writer, rec arrow.Record, cols []textColumn) error {
+	var buf []byte
 	for i := 0; i < int(rec.NumRows()); i++ {
 		buf = buf[:0]
 		for j, c := range cols {
@@ -204,7 +213,7 @@ func encodeCSV(w io.Writer, rec arrow.Record, cols []textColumn) error {
 			return err
 		}
 	}
-	return bw.Flush()
+	return nil
 }
 
 // WriteGeoJSON writes rec to path as a GeoJSON FeatureCollection (RFC
@@ -214,51 +223,61 @@ func encodeCSV(w io.Writer, rec arrow.Record, cols []textColumn) error {
 // order, with null for nulls and for NaN or infinite numbers, H3 cells as
 // hexadecimal strings and other geometry columns as WKT.
 func WriteGeoJSON(path string, rec arrow.Record, geomCol string) error {
-	if _, err := geomColumn(rec, geomCol); err != nil {
-		return fmt.Errorf("write geojson %s: %w", path, err)
-	}
-	cols, err := textColumns(rec, "")
-	if err != nil {
-		return fmt.Errorf("write geojson %s: %w", path, err)
-	}
-	err = atomicfile.Write(path, func(w io.Writer) error {
-		return writeFeatures(w, rec, cols, geomCol)
-	})
-	if err != nil {
+	if err := writeOne(path, &geoJSONSink{geomCol: geomCol}, rec); err != nil {
 		return fmt.Errorf("write geojson: %w", err)
 	}
 	return nil
 }
 
-func writeFeatures(w io.Writer, rec arrow.Record, cols []textColumn, geomCol string) error {
+// A featureWriter writes a GeoJSON FeatureCollection, rows batch by batch.
+type featureWriter struct {
+	bw      *bufio.Writer
+	keys    [][]byte // the properties' JSON keys, by column
+	geomCol string
+	n       int // features written
+}
+
+// newFeatureWriter starts the collection of columns cols on w.
+func newFeatureWriter(w io.Writer, cols []textColumn, geomCol string) (*featureWriter, error) {
 	bw, ok := w.(*bufio.Writer)
 	if !ok {
 		bw = bufio.NewWriter(w)
 	}
-	var geomIdx int
-	keys := make([][]byte, len(cols))
+	fw := &featureWriter{bw: bw, keys: make([][]byte, len(cols)), geomCol: geomCol}
 	for j, c := range cols {
 		if c.name == geomCol {
-			geomIdx = j
 			continue
 		}
 		k, err := json.Marshal(c.name)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		keys[j] = k
+		fw.keys[j] = k
 	}
 	if _, err := bw.WriteString(`{"type":"FeatureCollection","features":[`); err != nil {
-		return err
+		return nil, err
+	}
+	return fw, nil
+}
+
+// rows writes a feature per row of rec, whose columns are cols (the same
+// names as the first batch's).
+func (fw *featureWriter) rows(rec arrow.Record, cols []textColumn) error {
+	var geomIdx int
+	for j, c := range cols {
+		if c.name == fw.geomCol {
+			geomIdx = j
+		}
 	}
 	var buf []byte
 	gc := cols[geomIdx]
 	wkbs := gc.arr.(binaryValues)
 	for i := 0; i < int(rec.NumRows()); i++ {
 		buf = buf[:0]
-		if i > 0 {
+		if fw.n > 0 {
 			buf = append(buf, ',')
 		}
+		fw.n++
 		buf = append(buf, "\n{\"type\":\"Feature\",\"geometry\":"...)
 		var ok bool
 		if !wkbs.IsNull(i) {
@@ -289,7 +308,7 @@ func writeFeatures(w io.Writer, rec arrow.Record, cols []textColumn, geomCol str
 				buf = append(buf, ',')
 			}
 			first = false
-			buf = append(buf, keys[j]...)
+			buf = append(buf, fw.keys[j]...)
 			buf = append(buf, ':')
 			var err error
 			if buf, err = c.appendJSON(buf, i); err != nil {
@@ -297,14 +316,31 @@ func writeFeatures(w io.Writer, rec arrow.Record, cols []textColumn, geomCol str
 			}
 		}
 		buf = append(buf, "}}"...)
-		if _, err := bw.Write(buf); err != nil {
+		if _, err := fw.bw.Write(buf); err != nil {
 			return err
 		}
 	}
-	if _, err := bw.WriteString("\n]}\n"); err != nil {
+	return nil
+}
+
+// end closes the collection.
+func (fw *featureWriter) end() error {
+	if _, err := fw.bw.WriteString("\n]}\n"); err != nil {
 		return err
 	}
-	return bw.Flush()
+	return fw.bw.Flush()
+}
+
+// writeFeatures writes rec as a GeoJSON FeatureCollection.
+func writeFeatures(w io.Writer, rec arrow.Record, cols []textColumn, geomCol string) error {
+	fw, err := newFeatureWriter(w, cols, geomCol)
+	if err != nil {
+		return err
+	}
+	if err := fw.rows(rec, cols); err != nil {
+		return err
+	}
+	return fw.end()
 }
 
 // EncodeGeoJSON writes rec to w as a GeoJSON FeatureCollection, as

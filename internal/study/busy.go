@@ -102,8 +102,10 @@ func addBusyColumns(mem memory.Allocator, tables map[string]arrow.Record, r *cov
 	bb := array.NewBooleanBuilder(mem)
 	defer bb.Release()
 
-	fb.AppendValues(r.Cells.Expected, nil)
-	withColumns(tables, "cells", cellsBusyFields, fb.NewArray())
+	if tables["cells"] != nil { // not when Write streams the cells (cellBatches)
+		fb.AppendValues(r.Cells.Expected, nil)
+		withColumns(tables, "cells", cellsBusyFields, fb.NewArray())
+	}
 
 	for _, u := range r.Units {
 		fb.Append(u.Expected)

@@ -168,8 +168,10 @@ func DayTables(mem memory.Allocator, tables map[string]arrow.Record, in *Inputs,
 	}
 	fb := array.NewFloat64Builder(mem)
 	defer fb.Release()
-	fb.AppendValues(in.DayPop, nil)
-	withColumns(tables, "cells", cellsDayFields, fb.NewArray())
+	if tables["cells"] != nil { // not when Write streams the cells (cellBatches)
+		fb.AppendValues(in.DayPop, nil)
+		withColumns(tables, "cells", cellsDayFields, fb.NewArray())
+	}
 	var cols []arrow.Array
 	for k := 0; k < 4; k++ {
 		for _, u := range day.Units {
@@ -190,7 +192,7 @@ func DayTables(mem memory.Allocator, tables map[string]arrow.Record, in *Inputs,
 	// The gaps by day: the same patches ranked by the people there by day.
 	dayIn := *in
 	dayIn.Coverage.Pop = in.DayPop
-	t, err := Tables(mem, &dayIn, day)
+	t, err := buildTables(mem, &dayIn, day, false) // the gaps only: no cells
 	if err != nil {
 		return nil, err
 	}

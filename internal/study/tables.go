@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/paulmach/orb"
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
@@ -195,6 +196,12 @@ func cellPolygon(c h3.Cell) (orb.Geometry, error) {
 
 // Tables turns a study result into its Arrow records. The caller releases them.
 func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]arrow.Record, error) {
+	return buildTables(mem, in, r, true)
+}
+
+// buildTables is Tables, without the cells table unless withCells (Write
+// streams it, cellBatches).
+func buildTables(mem memory.Allocator, in *Inputs, r *coverage.Result, withCells bool) (map[string]arrow.Record, error) {
 	ci := &in.Coverage
 	out := map[string]arrow.Record{}
 	add := func(name string, rec arrow.Record, err error) error {
@@ -214,10 +221,14 @@ func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]ar
 		err error
 	}
 	cells := make(chan built, 1)
-	go func() {
-		rec, err := cellsTable.Build(mem, arrowio.Rows(len(ci.Cells), func(i int) cellRow { return cellRow{ci, r, i} }))
-		cells <- built{rec, err}
-	}()
+	if withCells {
+		go func() {
+			rec, err := cellsTable.Build(mem, arrowio.Rows(len(ci.Cells), func(i int) cellRow { return cellRow{ci, r, i} }))
+			cells <- built{rec, err}
+		}()
+	} else {
+		cells <- built{}
+	}
 	var cellsDone bool
 	defer func() {
 		if !cellsDone { // an error below: release the cells once built
@@ -246,8 +257,10 @@ func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]ar
 	}
 	b := <-cells
 	cellsDone = true
-	if err := add("cells", b.rec, b.err); err != nil {
-		return nil, err
+	if withCells {
+		if err := add("cells", b.rec, b.err); err != nil {
+			return nil, err
+		}
 	}
 	addBusyColumns(mem, out, r) // only when the study asks for busy teams
 	// the same units table at each rollup level (units_county, units_city …)
@@ -263,6 +276,45 @@ func Tables(mem memory.Allocator, in *Inputs, r *coverage.Result) (map[string]ar
 	}
 	return out, nil
 }
+
+// cellBatches returns the source of the cells table that Write streams:
+// each call builds the next cellBatchRows rows (at least one batch, empty
+// for no cells) with the busy-team columns when r has them and the day
+// population column when dayPop is not nil, as Tables, addBusyColumns and
+// DayTables make the whole table; nil after the last.
+func cellBatches(mem memory.Allocator, in *Inputs, r *coverage.Result, dayPop []float64) func() (arrow.Record, error) {
+	ci := &in.Coverage
+	n := len(ci.Cells)
+	lo := 0
+	started := false
+	return func() (arrow.Record, error) {
+		if started && lo >= n {
+			return nil, nil
+		}
+		started = true
+		hi := min(n, lo+cellBatchRows)
+		rec, err := cellsTable.Build(mem, arrowio.Rows(hi-lo, func(i int) cellRow { return cellRow{ci, r, lo + i} }))
+		if err != nil {
+			return nil, fmt.Errorf("cells table: %w", err)
+		}
+		one := map[string]arrow.Record{"cells": rec}
+		fb := array.NewFloat64Builder(mem)
+		defer fb.Release()
+		if r.Busy != nil {
+			fb.AppendValues(r.Cells.Expected[lo:hi], nil)
+			withColumns(one, "cells", cellsBusyFields, fb.NewArray())
+		}
+		if dayPop != nil {
+			fb.AppendValues(dayPop[lo:hi], nil)
+			withColumns(one, "cells", cellsDayFields, fb.NewArray())
+		}
+		lo = hi
+		return one["cells"], nil
+	}
+}
+
+// cellBatchRows is the rows of a cells batch (a variable for the tests).
+var cellBatchRows = arrowio.BatchRows
 
 func cellsAreaKm2(cells []h3.Cell) float64 {
 	var a float64

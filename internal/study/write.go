@@ -131,7 +131,7 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 	}
 	tmp := dir
 	mem := memory.NewGoAllocator()
-	tables, err := Tables(mem, in, r)
+	tables, err := buildTables(mem, in, r, false) // the cells are streamed below
 	if err != nil {
 		return nil, err
 	}
@@ -175,20 +175,32 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 		}
 	}
 	var files []string
-	names := make([]string, 0, len(tables))
+	names := make([]string, 0, len(tables)+1)
 	for n := range tables {
 		names = append(names, n)
 	}
+	names = append(names, "cells")
 	sort.Strings(names)
+	var dayPop []float64
+	if res.Day != nil {
+		dayPop = in.DayPop
+	}
 	for _, n := range names {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		geom := arrowio.GeoColumn{Name: "geometry"}
-		if len(tables[n].Schema().FieldIndices("geometry")) == 0 {
-			geom = arrowio.GeoColumn{}
+		var written []string
+		var err error
+		if n == "cells" {
+			// the largest table, written batch by batch: never held whole
+			written, err = arrowio.WriteAllBatches(tmp, n, arrowio.GeoColumn{Name: "geometry"}, cellBatches(mem, in, r, dayPop))
+		} else {
+			geom := arrowio.GeoColumn{Name: "geometry"}
+			if len(tables[n].Schema().FieldIndices("geometry")) == 0 {
+				geom = arrowio.GeoColumn{}
+			}
+			written, err = arrowio.WriteAll(tmp, n, tables[n], geom)
 		}
-		written, err := arrowio.WriteAll(tmp, n, tables[n], geom)
 		if err != nil {
 			return nil, fmt.Errorf("write %s table: %w", n, err)
 		}

@@ -1,0 +1,4 @@
+package study
+
+// CellBatchRows lets the tests write the cells table in small batches.
+var CellBatchRows = &cellBatchRows
