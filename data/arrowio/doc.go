@@ -38,4 +38,10 @@
 //
 // The writers read the record and never retain or release it: the caller
 // keeps ownership. They are safe for concurrent use on distinct paths.
+// WriteAllBatches writes a table too large to hold whole (a study's cells)
+// as record batches of BatchRows rows, each released once written to
+// every file: the Arrow IPC file gets a record batch and the Parquet file
+// a row group (or more) per batch, the CSV and GeoJSON files are the same
+// bytes as one record's. A table of one batch is written exactly as one
+// record.
 package arrowio

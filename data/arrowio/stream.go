@@ -116,6 +116,9 @@ func WriteAllBatches(dir, name string, geom GeoColumn, next func() (arrow.Record
 			stopped = err != nil
 			break
 		}
+		for _, c := range rec.Columns() {
+			c.NullN() // a slice counts its nulls on first ask: here, not in n sinks at once
+		}
 		acked.Add(n)
 		for _, ch := range chans {
 			rec.Retain()
@@ -155,7 +158,7 @@ func (s *ipcSink) write(w io.Writer, rec arrow.Record) error {
 		s.fw = fw
 	}
 	if err := s.fw.Write(rec); err != nil {
-		s.fw.Close()
+		_ = s.fw.Close() // the write's error is the one to report
 		return err
 	}
 	return nil
@@ -242,11 +245,11 @@ func (s *parquetSink) end() error {
 	if s.geom.Name != "" {
 		b, err := json.Marshal(s.geo.metadata(s.geom))
 		if err != nil {
-			s.fw.Close()
+			_ = s.fw.Close() // the first error is the one to report
 			return err
 		}
 		if err := s.fw.AppendKeyValueMetadata(GeoMetadataKey, string(b)); err != nil {
-			s.fw.Close()
+			_ = s.fw.Close() // the first error is the one to report
 			return err
 		}
 	}

@@ -43,7 +43,11 @@ func readIPC(t *testing.T, mem memory.Allocator, path string) (arrow.Table, int)
 	if err != nil {
 		t.Fatalf("ipc.NewFileReader(%s): %v", path, err)
 	}
-	defer r.Close()
+	defer func() {
+		if err := r.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	var recs []arrow.Record
 	for i := range r.NumRecords() {
 		rec, err := r.RecordAt(i)

@@ -128,7 +128,11 @@ func readIPCTable(t *testing.T, path string) (arrow.Table, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	defer func() {
+		if err := r.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	var recs []arrow.Record
 	for i := range r.NumRecords() {
 		rec, err := r.RecordAt(i)

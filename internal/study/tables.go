@@ -1,6 +1,7 @@
 package study
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -281,8 +282,9 @@ func buildTables(mem memory.Allocator, in *Inputs, r *coverage.Result, withCells
 // each call builds the next cellBatchRows rows (at least one batch, empty
 // for no cells) with the busy-team columns when r has them and the day
 // population column when dayPop is not nil, as Tables, addBusyColumns and
-// DayTables make the whole table; nil after the last.
-func cellBatches(mem memory.Allocator, in *Inputs, r *coverage.Result, dayPop []float64) func() (arrow.Record, error) {
+// DayTables make the whole table; nil after the last, an error once ctx
+// is done.
+func cellBatches(ctx context.Context, mem memory.Allocator, in *Inputs, r *coverage.Result, dayPop []float64) func() (arrow.Record, error) {
 	ci := &in.Coverage
 	n := len(ci.Cells)
 	lo := 0
@@ -290,6 +292,9 @@ func cellBatches(mem memory.Allocator, in *Inputs, r *coverage.Result, dayPop []
 	return func() (arrow.Record, error) {
 		if started && lo >= n {
 			return nil, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		started = true
 		hi := min(n, lo+cellBatchRows)

@@ -131,7 +131,32 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 	}
 	tmp := dir
 	mem := memory.NewGoAllocator()
-	tables, err := buildTables(mem, in, r, false) // the cells are streamed below
+	// The cells, the largest table, are built and written batch by batch,
+	// never held whole, while the other tables are built (the gaps'
+	// dissolve): the two largest tables on two cores, as Tables does.
+	var dayPop []float64
+	if res.Day != nil {
+		dayPop = in.DayPop
+	}
+	type cellFiles struct {
+		written []string
+		err     error
+	}
+	cellsDone := make(chan cellFiles, 1)
+	go func() {
+		written, err := arrowio.WriteAllBatches(tmp, "cells", arrowio.GeoColumn{Name: "geometry"}, cellBatches(ctx, mem, in, r, dayPop))
+		cellsDone <- cellFiles{written, err}
+	}()
+	var cells *cellFiles
+	waitCells := func() *cellFiles {
+		if cells == nil {
+			c := <-cellsDone
+			cells = &c
+		}
+		return cells
+	}
+	defer waitCells() // on every return: nothing is written into dir after
+	tables, err := buildTables(mem, in, r, false)
 	if err != nil {
 		return nil, err
 	}
@@ -181,10 +206,6 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 	}
 	names = append(names, "cells")
 	sort.Strings(names)
-	var dayPop []float64
-	if res.Day != nil {
-		dayPop = in.DayPop
-	}
 	for _, n := range names {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -192,8 +213,8 @@ func Write(ctx context.Context, dir string, in *Inputs, res *Results, generator 
 		var written []string
 		var err error
 		if n == "cells" {
-			// the largest table, written batch by batch: never held whole
-			written, err = arrowio.WriteAllBatches(tmp, n, arrowio.GeoColumn{Name: "geometry"}, cellBatches(mem, in, r, dayPop))
+			c := waitCells()
+			written, err = c.written, c.err
 		} else {
 			geom := arrowio.GeoColumn{Name: "geometry"}
 			if len(tables[n].Schema().FieldIndices("geometry")) == 0 {
