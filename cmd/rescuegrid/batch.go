@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/rescuegrid/rescuegrid/internal/batch"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 	"github.com/rescuegrid/rescuegrid/internal/outdir"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
@@ -56,7 +57,11 @@ Example:
 
 func runBatch(ctx context.Context, args []string, e *env) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(e.stdout, batchHelp)
+		help, ok := i18n.Help(e.lang, "batch")
+		if !ok {
+			help = batchHelp
+		}
+		fmt.Fprint(e.stdout, help)
 		if len(args) == 0 {
 			return usageErr("batch: want a subcommand: plan, run, run-local or merge")
 		}

@@ -19,6 +19,11 @@ func newFlags(name, usage string, e *env) *flag.FlagSet {
 	fs.Usage = func() {
 		help, translated := i18n.Help(e.lang, strings.ReplaceAll(name, " ", "-"))
 		if !translated {
+			// A subcommand without its own text shares its command's
+			// ("batch plan": "batch"), as the English one does.
+			help, translated = i18n.Help(e.lang, strings.Fields(name)[0])
+		}
+		if !translated {
 			help = usage
 		}
 		fmt.Fprint(e.stdout, strings.TrimLeft(help, "\n"))

@@ -164,9 +164,9 @@ Global flags:
   --lang     language of help, summaries and reports: en or zh-CN
              (default: from LC_ALL, LC_MESSAGES, LANG)
   --memory-limit SIZE
-             soft limit of the Go heap: 10GiB, 8000MiB, 80% (of the memory
-             found) or off (default: GOMEMLIMIT, else 90% of the cgroup's
-             memory limit, else 75% of the machine's memory)
+             soft limit of the Go heap: 10GiB, 8000MiB, 80%% (of the memory
+             found) or off (default: GOMEMLIMIT, else 90%% of the cgroup's
+             memory limit, else 75%% of the machine's memory)
 
 Run 'rescuegrid COMMAND --help' for a command's flags and an example.
 
