@@ -81,25 +81,27 @@ func analyze(ctx context.Context, args []string, e *env) error {
 	timings = append(timings, study.StageTiming{Stage: "write", Took: time.Since(t2)})
 	if !e.quiet {
 		study.PrintSummary(e.stdout, e.lang, in, res)
-		study.PrintDay(e.stdout, in, res, rs.Day)
-		study.PrintTimes(e.stdout, in, res, rs.Times)
+		study.PrintDay(e.stdout, e.lang, in, res, rs.Day)
+		study.PrintTimes(e.stdout, e.lang, in, res, rs.Times)
 		if sres != nil {
 			study.PrintShelterSummary(e.stdout, e.lang, in, sres)
 		}
 		study.PrintScenarios(e.stdout, e.lang, res, sres, scs)
-		study.PrintCritical(e.stdout, crit)
-		fmt.Fprintf(e.stdout, "\n  wrote %s in %.2f s (", *out, time.Since(t0).Seconds())
+		study.PrintCritical(e.stdout, e.lang, crit)
+		stages := make([]string, len(timings))
 		for i, t := range timings {
-			if i > 0 {
-				fmt.Fprint(e.stdout, ", ")
+			name := t.Stage
+			if e.lang.Has("stage." + name) {
+				name = e.lang.T("stage." + name)
 			}
-			fmt.Fprintf(e.stdout, "%s %.2f s", t.Stage, t.Took.Seconds())
+			stages[i] = e.lang.T("analyze.stage", "stage", name, "secs", fmt.Sprintf("%.2f", t.Took.Seconds()))
 		}
-		fmt.Fprint(e.stdout, ")")
+		line := e.lang.T("analyze.wrote", "out", *out, "secs", fmt.Sprintf("%.2f", time.Since(t0).Seconds()),
+			"stages", strings.Join(stages, e.lang.T("analyze.stage_sep")))
 		if mb := peakRSSMB(); mb > 0 {
-			fmt.Fprintf(e.stdout, "; peak memory %.0f MB", mb)
+			line += e.lang.T("analyze.peak_memory", "mb", fmt.Sprintf("%.0f", mb))
 		}
-		fmt.Fprintln(e.stdout)
+		fmt.Fprintln(e.stdout, "\n  "+line)
 	}
 	return nil
 }
@@ -142,10 +144,10 @@ func computeStudy(ctx context.Context, path string, workers, critical int, notes
 	}
 	for k, n := range in.Notes {
 		if k == 4 {
-			e.infof("note: … %d more notes in %s", len(in.Notes)-k, notesIn)
+			e.infof("%s", e.lang.T("analyze.more_notes", "n", len(in.Notes)-k, "file", notesIn))
 			break
 		}
-		e.infof("note: %s", n)
+		e.infof("%s", e.lang.T("analyze.note", "note", n))
 	}
 	rs, err := study.Compute(ctx, in)
 	if err != nil {

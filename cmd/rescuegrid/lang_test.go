@@ -19,15 +19,20 @@ func TestAnalyzeSummaryInChinese(t *testing.T) {
 	study := filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml")
 	en, _ := runCLI(t, "--lang", "en", "analyze", study, "--out", filepath.Join(t.TempDir(), "en"))
 	zh, _ := runCLI(t, "analyze", study, "--lang", "zh-CN", "--out", filepath.Join(t.TempDir(), "zh"))
-	// The summary ends with the timings line ("wrote … in 1.23 s"), which
-	// differs between runs: compare what comes before it.
-	cut := func(s string) string {
-		if i := strings.Index(s, "\n  wrote "); i >= 0 {
-			return s[:i]
+	// The summary ends with the timings line ("wrote … in 1.23 s",
+	// "已写入 …，用时 1.23 秒"), which differs between runs: check its
+	// words, and compare what comes before it.
+	cut := func(s, wrote string) string {
+		i := strings.Index(s, "\n  "+wrote+" ")
+		if i < 0 {
+			t.Fatalf("no %q line in:\n%s", wrote, s)
 		}
-		return s
+		if last := s[i:]; wrote != "wrote" && (strings.Contains(last, "wrote") || strings.Contains(last, "road network") || !strings.Contains(last, "路网")) {
+			t.Errorf("the timings line is not in Chinese: %q", last)
+		}
+		return s[:i]
 	}
-	en, zh = cut(en), cut(zh)
+	en, zh = cut(en, "wrote"), cut(zh, "已写入")
 	// The population source is the data layer's description, in English
 	// in both: leave its line out.
 	// Line by line, the same figures (Chinese may order them otherwise

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -12,6 +13,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/robustness"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
 	"github.com/rescuegrid/rescuegrid/data/osm"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 )
 
 // Critical is the critical road segments of a study, with the OSM names of
@@ -116,22 +118,22 @@ func criticalSummary(c *Critical) *CriticalSummary {
 }
 
 // PrintCritical writes the most costly segments.
-func PrintCritical(w io.Writer, c *Critical) {
+func PrintCritical(w io.Writer, l i18n.Lang, c *Critical) {
 	if c == nil {
 		return
 	}
-	fmt.Fprintf(w, "\n  critical road segments, closed one at a time (%d evaluated of %d on residents' routes; no other loses more than %s residents):\n",
-		len(c.Segments), c.OnPaths, people(c.UnevaluatedBound))
-	fmt.Fprintf(w, "    %-36s %12s %9s %9s %14s\n", "way", "on paths", "lose", "cut off", "+person-min")
+	fmt.Fprintln(w, "\n  "+l.T("summary.critical", "n", len(c.Segments), "paths", c.OnPaths, "bound", people(c.UnevaluatedBound)))
+	fmt.Fprintf(w, "    %s %s %s %s %s\n", padRight(l.T("summary.critical_way"), 36), padLeft(l.T("summary.critical_paths"), 12),
+		padLeft(l.T("summary.critical_lose"), 9), padLeft(l.T("summary.critical_cut"), 9), padLeft(l.T("summary.critical_added"), 14))
 	for k, s := range c.Segments {
 		if k == 5 {
-			fmt.Fprintf(w, "    … %d more in critical_segments.csv\n", len(c.Segments)-5)
+			fmt.Fprintln(w, "    "+l.T("summary.critical_more", "n", len(c.Segments)-5))
 			break
 		}
-		label := fmt.Sprintf("way %d", s.WayID)
+		label := l.T("summary.critical_way") + " " + strconv.FormatInt(s.WayID, 10)
 		if n := c.Names[s.WayID]; n != "" {
-			label = trim(n, 24) + " " + label[4:]
+			label = trimWidth(n, 24) + " " + strconv.FormatInt(s.WayID, 10)
 		}
-		fmt.Fprintf(w, "    %-36s %12s %9s %9s %14s\n", trim(label, 36), people(s.PathResidents), people(s.Lost), people(s.CutOff), people(s.AddedPersonSeconds/60))
+		fmt.Fprintf(w, "    %s %12s %9s %9s %14s\n", padRight(trimWidth(label, 36), 36), people(s.PathResidents), people(s.Lost), people(s.CutOff), people(s.AddedPersonSeconds/60))
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
 	"github.com/rescuegrid/rescuegrid/data/population"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 )
 
 // DaySource is the study file's population.day: the people in each cell
@@ -219,13 +220,13 @@ func daySummary(in *Inputs, night, day *coverage.Result) *DaySummary {
 }
 
 // PrintDay writes the day line of the readable summary.
-func PrintDay(w io.Writer, in *Inputs, night, day *coverage.Result) {
+func PrintDay(w io.Writer, l i18n.Lang, in *Inputs, night, day *coverage.Result) {
 	d := daySummary(in, night, day)
 	if d == nil {
 		return
 	}
-	fmt.Fprintf(w, "  by day (%.3f of residents stay + %s workers = %s people): inside the circle %s (%.1f %%, at night %.1f %%); outside %s\n",
-		d.StayShare, people(d.Workers), people(d.Total), people(d.Within), 100*d.Share, 100*d.NightShare, people(d.Outside))
+	fmt.Fprintln(w, "  "+l.T("summary.day", "stay", fmt.Sprintf("%.3f", d.StayShare), "workers", people(d.Workers), "total", people(d.Total),
+		"within", people(d.Within), "share", fmt.Sprintf("%.1f", 100*d.Share), "night", fmt.Sprintf("%.1f", 100*d.NightShare), "outside", people(d.Outside)))
 }
 
 // lineList writes up to n line numbers, saying how many more there are.

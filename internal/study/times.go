@@ -24,6 +24,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/data/summary"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 )
 
 // TimesSpec is the study file's times and speed_profile:
@@ -457,26 +458,27 @@ func timesSummary(in *Inputs, times []TimeResult) *TimesSummary {
 }
 
 // PrintTimes writes the times of day to the readable summary.
-func PrintTimes(w io.Writer, in *Inputs, r *coverage.Result, times []TimeResult) {
+func PrintTimes(w io.Writer, l i18n.Lang, in *Inputs, r *coverage.Result, times []TimeResult) {
 	s := timesSummary(in, times)
 	if s == nil {
 		return
 	}
 	p := in.Study.Times.Profile
-	kind := "source: " + p.Source
+	kind := l.T("summary.times_source", "source", p.Source)
 	if p.Illustrative {
-		kind = "ILLUSTRATIVE factors"
+		kind = l.T("summary.times_illustrative")
 	}
 	if p == FreeFlow {
-		kind = "free flow at every hour"
+		kind = l.T("summary.times_free_flow_always")
 	}
-	fmt.Fprintf(w, "\n  times of day (speed profile %s, %s); free flow: %s inside (%.1f %%)\n", p.Name, kind, people(r.Summary.Within), 100*r.Summary.Share)
+	fmt.Fprintln(w, "\n  "+l.T("summary.times_of_day", "profile", p.Name, "kind", kind, "within", people(r.Summary.Within), "share", fmt.Sprintf("%.1f", 100*r.Summary.Share)))
 	for _, t := range s.Times {
 		per := t.Period
 		if per == "" {
-			per = "free flow"
+			per = l.T("summary.times_free_flow")
 		}
-		fmt.Fprintf(w, "    %-6s %-16s inside %s (%.1f %%), outside %s, p90 %s\n", t.Time, per, people(t.Within), 100*t.Share, people(t.Outside), dur(nanOr(t.P90Seconds)))
+		fmt.Fprintf(w, "    %s %s %s\n", padRight(t.Time, 6), padRight(per, 16), l.T("summary.times_row", "within", people(t.Within),
+			"share", fmt.Sprintf("%.1f", 100*t.Share), "outside", people(t.Outside), "p90", dur(nanOr(t.P90Seconds))))
 	}
 }
 
