@@ -463,10 +463,3 @@ func dur(sec float64) string {
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
 
-func trim(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
