@@ -462,4 +462,3 @@ func dur(sec float64) string {
 	s := int(math.Ceil(sec))
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
-
