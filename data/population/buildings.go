@@ -176,8 +176,11 @@ func FromBuildings(ctx context.Context, pbf string, res int, opt BuildingOptions
 	}
 	t.Source = fmt.Sprintf("estimated from %d OSM buildings of %s: footprint × storeys (default %g, at most %g) × type weight / %g m² per resident",
 		st.BuildingsUsed, filepath.Base(pbf), opt.DefaultLevels, opt.MaxLevels, opt.FloorM2PerResident)
+	t.Estimate = &BuildingEstimate{Buildings: st.BuildingsUsed, File: filepath.Base(pbf), DefaultLevels: opt.DefaultLevels,
+		MaxLevels: opt.MaxLevels, M2: opt.FloorM2PerResident}
 	if opt.ScaleTo > 0 {
 		t.Source += fmt.Sprintf(", scaled ×%.4g to %g residents", st.Scale, opt.ScaleTo)
+		t.Estimate.Scale, t.Estimate.ScaleTo = st.Scale, opt.ScaleTo
 	}
 	return t, st, nil
 }

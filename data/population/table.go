@@ -18,6 +18,21 @@ type Table struct {
 	Cells  []h3.Cell
 	Pop    []float64
 	Source string // where the numbers came from, for the study's output
+	// Estimate holds Source's figures when the table was estimated from
+	// OSM buildings (nil otherwise), for a reader that says it in another
+	// language.
+	Estimate *BuildingEstimate
+}
+
+// BuildingEstimate is how a table was estimated from OSM buildings: the
+// buildings used, the file's name, the storeys assumed and the cap, the
+// floor area per resident, and the scale to a given total (Scale 0: not
+// scaled).
+type BuildingEstimate struct {
+	Buildings                    int
+	File                         string
+	DefaultLevels, MaxLevels, M2 float64
+	Scale, ScaleTo               float64
 }
 
 // Total returns the number of residents.

@@ -484,7 +484,7 @@ func (in *Inputs) dropEmptyCells() {
 	if n == 0 {
 		return
 	}
-	t := &population.Table{Res: pop.Res, Source: pop.Source, Cells: make([]h3.Cell, 0, len(pop.Cells)-n), Pop: make([]float64, 0, len(pop.Cells)-n)}
+	t := &population.Table{Res: pop.Res, Source: pop.Source, Estimate: pop.Estimate, Cells: make([]h3.Cell, 0, len(pop.Cells)-n), Pop: make([]float64, 0, len(pop.Cells)-n)}
 	var day []float64
 	for i, c := range pop.Cells {
 		if empty(i) {

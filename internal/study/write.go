@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/rescuegrid/rescuegrid/internal/i18n"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +18,9 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
+	"github.com/rescuegrid/rescuegrid/data/population"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 )
 
 func scenarioShelterSummary(sbase *shelter.Result, sc ScenarioResult) *ScenarioShelterSummary {
@@ -326,7 +328,7 @@ func PrintSummary(w io.Writer, l i18n.Lang, in *Inputs, r *coverage.Result) {
 	std := st.Standard
 	mins := fmt.Sprintf("%g", std.Rescue.Minutes)
 	fmt.Fprintln(w, l.T("summary.head", "name", st.Name, "preset", std.Name, "minutes", mins, "target", fmt.Sprintf("%g", 100*std.Rescue.CoverageTarget)))
-	fmt.Fprintln(w, "  "+l.T("summary.residents", "residents", people(s.Residents), "cells", s.Cells, "res", st.Resolution, "source", in.Population.Source))
+	fmt.Fprintln(w, "  "+l.T("summary.residents", "residents", people(s.Residents), "cells", s.Cells, "res", st.Resolution, "source", popSource(l, in.Population)))
 	fmt.Fprintln(w, "  "+l.T("summary.inside", "minutes", mins, "within", people(s.Within), "share", fmt.Sprintf("%.1f", 100*s.Share), "outside", people(s.Outside)))
 	fmt.Fprintln(w, "  "+l.T("summary.times", "p50", durL(l, s.P50), "p90", durL(l, s.P90), "max", durL(l, s.Max)))
 	printBackup(w, l, s, std.Rescue.Minutes)
@@ -461,4 +463,20 @@ func dur(sec float64) string {
 	// 5-minute circle it is outside of.
 	s := int(math.Ceil(sec))
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// popSource says where the population came from in language l: a table
+// estimated from OSM buildings in l's words with its figures, any other
+// in its own words (a file's or the study's description).
+func popSource(l i18n.Lang, t *population.Table) string {
+	e := t.Estimate
+	if e == nil {
+		return t.Source
+	}
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	s := l.T("summary.source_buildings", "n", e.Buildings, "file", e.File, "levels", g(e.DefaultLevels), "max", g(e.MaxLevels), "m2", g(e.M2))
+	if e.Scale > 0 {
+		s += l.T("summary.source_scaled", "scale", fmt.Sprintf("%.4g", e.Scale), "total", g(e.ScaleTo))
+	}
+	return s
 }
