@@ -107,10 +107,15 @@ type BaseResult struct {
 	SnapM   float64
 	// Moved says why the base was placed on a road farther than the
 	// nearest one ("" when it stands on the nearest road or its OSM node).
-	Moved      string
-	Nearest    float64 // residents for whom it is the nearest base
-	Covered    float64 // residents it reaches within the rescue circle
-	OnlyCovers float64 // residents no other base reaches within the circle
+	Moved string
+	// MovedM, NearestRoadM and FragmentNodes are Moved's figures: how far
+	// the base was placed, how far the nearest road is, and the nodes of
+	// the cut-off fragment that road lies in (0 when not moved).
+	MovedM, NearestRoadM float64
+	FragmentNodes        int
+	Nearest              float64 // residents for whom it is the nearest base
+	Covered              float64 // residents it reaches within the rescue circle
+	OnlyCovers           float64 // residents no other base reaches within the circle
 }
 
 // Isochrone is the area reached within Minutes from one base (Base >= 0) or
@@ -306,7 +311,10 @@ func placeBases(in Input, snapOpt graph.SnapOptions, res *Result) (seeds [][]rou
 			continue
 		}
 		br.Snapped, br.SnapM = true, sn.DistanceM
-		br.Moved = movedReason(g, b.Loc, sn, snapOpt) // into Summary.MovedBases by Finish
+		br.Moved, br.NearestRoadM, br.FragmentNodes = movedReason(g, b.Loc, sn, snapOpt) // into Summary.MovedBases by Finish
+		if br.Moved != "" {
+			br.MovedM = sn.DistanceM
+		}
 		seeds[i] = route.SnapSeeds(g, sn, int32(i), turnout)
 		all = append(all, seeds[i]...)
 	}
@@ -461,14 +469,16 @@ func classTimes(ctx context.Context, s *route.Search, in Input, seeds [][]route.
 // movedReason says why a base snapped to sn rather than to the nearest road:
 // that road lies in a cut-off fragment (a one-way stub, a private lane)
 // smaller than opt.MinComponent, from which no team can drive out. "" when
-// sn is the nearest road.
-func movedReason(g *graph.Graph, p orb.Point, sn graph.Snap, opt graph.SnapOptions) string {
+// sn is the nearest road; with the nearest road's distance and its
+// fragment's nodes.
+func movedReason(g *graph.Graph, p orb.Point, sn graph.Snap, opt graph.SnapOptions) (string, float64, int) {
 	anyComp := opt
 	anyComp.MinComponent = 1
 	near, err := g.Snap(p, anyComp)
 	if err != nil || near.DistanceM >= sn.DistanceM-1 {
-		return ""
+		return "", 0, 0
 	}
 	_, size := g.Component(near.Tail)
-	return fmt.Sprintf("placed %.1f m away on the main network; the nearest road (%.1f m) is in a cut-off fragment of %d nodes no team can drive out of", sn.DistanceM, near.DistanceM, size)
+	return fmt.Sprintf("placed %.1f m away on the main network; the nearest road (%.1f m) is in a cut-off fragment of %d nodes no team can drive out of", sn.DistanceM, near.DistanceM, size),
+		near.DistanceM, size
 }

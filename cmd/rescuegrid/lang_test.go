@@ -130,3 +130,38 @@ func TestHelpWholeInBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+// On the Shenzhen sample (two stations whose nearest roads are cut-off
+// fragments, a population estimated from buildings), the Chinese summary
+// says both in Chinese, with the English one's figures.
+func TestShenzhenSummaryInChinese(t *testing.T) {
+	t.Parallel()
+	study := filepath.Join("..", "..", "data", "sample", "shenzhen", "study.yaml")
+	en, _ := runCLI(t, "--lang", "en", "analyze", study, "--out", filepath.Join(t.TempDir(), "en"))
+	zh, _ := runCLI(t, "--lang", "zh-CN", "analyze", study, "--out", filepath.Join(t.TempDir(), "zh"))
+	pick := func(s, word string) (lines []string) {
+		for _, l := range strings.Split(s, "\n") {
+			if strings.Contains(l, word) {
+				lines = append(lines, l)
+			}
+		}
+		return lines
+	}
+	for _, c := range []struct{ en, zh string }{{"cut-off fragment", "孤立路段"}, {"OSM buildings", "座 OSM 建筑"}} {
+		le, lz := pick(en, c.en), pick(zh, c.zh)
+		if len(le) == 0 || len(le) != len(lz) {
+			t.Fatalf("%d English lines with %q, %d Chinese with %q:\n%s\n%s", len(le), c.en, len(lz), c.zh, en, zh)
+		}
+		for i := range le {
+			fe, fz := numberRe.FindAllString(le[i], -1), numberRe.FindAllString(lz[i], -1)
+			slices.Sort(fe)
+			slices.Sort(fz)
+			if !slices.Equal(fe, fz) {
+				t.Errorf("figures differ:\n%s\n%s", le[i], lz[i])
+			}
+		}
+		if strings.Contains(zh, c.en) {
+			t.Errorf("the Chinese summary still says %q", c.en)
+		}
+	}
+}

@@ -352,8 +352,23 @@ func PrintSummary(w io.Writer, l i18n.Lang, in *Inputs, r *coverage.Result) {
 	for _, u := range s.UnplacedBases {
 		fmt.Fprintln(w, "  "+l.T("summary.base_left_out", "base", u))
 	}
-	for _, u := range s.MovedBases {
-		fmt.Fprintln(w, "  "+l.T("summary.base_moved", "base", u))
+	moved := 0
+	for _, b := range r.Bases {
+		if b.Moved == "" {
+			continue
+		}
+		moved++
+		if b.FragmentNodes == 0 { // a result without the figures (read back)
+			fmt.Fprintln(w, "  "+l.T("summary.base_moved", "base", b.ID+": "+b.Moved))
+			continue
+		}
+		fmt.Fprintln(w, "  "+l.T("summary.base_moved_fragment", "base", b.ID, "moved", fmt.Sprintf("%.1f", b.MovedM),
+			"near", fmt.Sprintf("%.1f", b.NearestRoadM), "nodes", b.FragmentNodes))
+	}
+	if moved == 0 {
+		for _, u := range s.MovedBases {
+			fmt.Fprintln(w, "  "+l.T("summary.base_moved", "base", u))
+		}
 	}
 	units := append([]coverage.UnitResult(nil), r.Units...)
 	sort.SliceStable(units, func(a, b int) bool {
