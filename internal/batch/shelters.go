@@ -540,11 +540,7 @@ func runShelters(ctx context.Context, dir string, p *Plan, si *shardInput, ss *s
 		}
 		out.Shelters = append(out.Shelters, ss.ShelterGlobal[j])
 		out.ShelterSnapM = append(out.ShelterSnapM, w.ShelterSnapM[j])
-		msg := ""
-		if e := w.ShelterErr[j]; e != nil {
-			msg = e.Error()
-		}
-		out.ShelterErr = append(out.ShelterErr, msg)
+		out.ShelterErr = append(out.ShelterErr, errText(w.ShelterErr[j]))
 		if dt != nil {
 			out.ShelterDepotSeconds = append(out.ShelterDepotSeconds, dt.ShelterSeconds[j])
 			out.ShelterDepot = append(out.ShelterDepot, global(ss.DepotGlobal, dt.ShelterDepot[j]))
@@ -559,11 +555,7 @@ func runShelters(ctx context.Context, dir string, p *Plan, si *shardInput, ss *s
 		}
 		out.Depots = append(out.Depots, ss.DepotGlobal[d])
 		out.DepotSnapM = append(out.DepotSnapM, dt.DepotSnapM[d])
-		msg := ""
-		if e := dt.DepotErr[d]; e != nil {
-			msg = e.Error()
-		}
-		out.DepotErr = append(out.DepotErr, msg)
+		out.DepotErr = append(out.DepotErr, errText(dt.DepotErr[d]))
 	}
 	if len(walkFar) > 0 {
 		k := walkFar[0]
@@ -685,4 +677,13 @@ func mergeShelters(ctx context.Context, dir string, p *Plan, si shelter.Input, p
 		return nil, fmt.Errorf("shelters: %w", err)
 	}
 	return r, nil
+}
+
+// errText is err's message, "" for nil: how a shard's answer carries a
+// shelter's or depot's placement error.
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
