@@ -65,32 +65,7 @@ func TestWriteGeoParquet_SameBytesEveryRun(t *testing.T) {
 	}
 
 	path := filepath.Join(dir, "t0.parquet")
-	rdr, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := rdr.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	wantDict := map[string]bool{"cell": false, "t_s": false, "name": false, "unit": true, "band": true}
-	for g := range rdr.NumRowGroups() {
-		rg := rdr.MetaData().RowGroup(g)
-		for c := range rg.NumColumns() {
-			cc, err := rg.ColumnChunk(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			name := schema.Field(c).Name
-			if cc.HasDictionaryPage() != wantDict[name] {
-				t.Errorf("row group %d, column %s: dictionary page %v, want %v", g, name, cc.HasDictionaryPage(), wantDict[name])
-			}
-			if n := len(cc.EncodingStats()); n > 2 {
-				t.Errorf("row group %d, column %s: %d page encoding entries (a dictionary fell back)", g, name, n)
-			}
-		}
-	}
+	checkNoFallback(t, path, schema, map[string]bool{"cell": false, "t_s": false, "name": false, "unit": true, "band": true})
 	tbl, err := pqarrow.ReadTable(context.Background(), mustOpen(t, path),
 		parquet.NewReaderProperties(mem), pqarrow.ArrowReadProperties{}, mem)
 	if err != nil {
@@ -158,6 +133,26 @@ func TestWriteAllBatches_ParquetSameBytesEveryRun(t *testing.T) {
 	}
 
 	path := filepath.Join(dir, "0", "t.parquet")
+	if n := checkNoFallback(t, path, schema, map[string]bool{"cell": false, "unit": true, "late": true}); n <= rows/batch {
+		t.Errorf("%d row groups, want the later batches cut into more than %d", n, rows/batch)
+	}
+	tbl, err := pqarrow.ReadTable(context.Background(), mustOpen(t, path),
+		parquet.NewReaderProperties(mem), pqarrow.ArrowReadProperties{}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	want := array.NewTableFromRecords(schema, []arrow.Record{rec})
+	defer want.Release()
+	tablesEqual(t, "Parquet", tbl, want, mem)
+}
+
+// checkNoFallback checks every column chunk of the Parquet file at path:
+// a dictionary page exactly where wantDict says (by the schema's column
+// names), and no chunk whose dictionary fell back to plain pages (more
+// than two page encodings listed). It returns the row groups.
+func checkNoFallback(t *testing.T, path string, schema *arrow.Schema, wantDict map[string]bool) int {
+	t.Helper()
 	rdr, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		t.Fatal(err)
@@ -167,10 +162,6 @@ func TestWriteAllBatches_ParquetSameBytesEveryRun(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	if n := rdr.NumRowGroups(); n <= rows/batch {
-		t.Errorf("%d row groups, want the later batches cut into more than %d", n, rows/batch)
-	}
-	wantDict := map[string]bool{"cell": false, "unit": true, "late": true}
 	for g := range rdr.NumRowGroups() {
 		rg := rdr.MetaData().RowGroup(g)
 		for c := range rg.NumColumns() {
@@ -187,13 +178,5 @@ func TestWriteAllBatches_ParquetSameBytesEveryRun(t *testing.T) {
 			}
 		}
 	}
-	tbl, err := pqarrow.ReadTable(context.Background(), mustOpen(t, path),
-		parquet.NewReaderProperties(mem), pqarrow.ArrowReadProperties{}, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Release()
-	want := array.NewTableFromRecords(schema, []arrow.Record{rec})
-	defer want.Release()
-	tablesEqual(t, "Parquet", tbl, want, mem)
+	return rdr.NumRowGroups()
 }
