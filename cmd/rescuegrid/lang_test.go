@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -137,8 +139,20 @@ func TestHelpWholeInBothLanguages(t *testing.T) {
 func TestShenzhenSummaryInChinese(t *testing.T) {
 	t.Parallel()
 	study := filepath.Join("..", "..", "data", "sample", "shenzhen", "study.yaml")
-	en, _ := runCLI(t, "--lang", "en", "analyze", study, "--out", filepath.Join(t.TempDir(), "en"))
+	enDir := filepath.Join(t.TempDir(), "en")
+	en, _ := runCLI(t, "--lang", "en", "analyze", study, "--out", enDir)
 	zh, _ := runCLI(t, "--lang", "zh-CN", "analyze", study, "--out", filepath.Join(t.TempDir(), "zh"))
+	// The English summary says the population source in summary.json's
+	// words: the catalogue's text and the data layer's are the same.
+	var sum struct {
+		Population string `json:"population_source"`
+	}
+	if b, err := os.ReadFile(filepath.Join(enDir, "summary.json")); err != nil || json.Unmarshal(b, &sum) != nil || sum.Population == "" {
+		t.Fatalf("summary.json: %v, population source %q", err, sum.Population)
+	}
+	if !strings.Contains(en, "population: "+sum.Population+"\n") {
+		t.Errorf("the English summary does not say the population source %q:\n%s", sum.Population, en)
+	}
 	pick := func(s, word string) (lines []string) {
 		for _, l := range strings.Split(s, "\n") {
 			if strings.Contains(l, word) {
