@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
+	"github.com/rescuegrid/rescuegrid/internal/arrowtest"
 )
 
 // A table whose columns outgrow the Parquet dictionary page (1 MiB) is
@@ -144,7 +145,7 @@ func TestWriteAllBatches_ParquetSameBytesEveryRun(t *testing.T) {
 	defer tbl.Release()
 	want := array.NewTableFromRecords(schema, []arrow.Record{rec})
 	defer want.Release()
-	tablesEqual(t, "Parquet", tbl, want, mem)
+	arrowtest.TablesEqual(t, "Parquet", tbl, want, mem)
 }
 
 // checkNoFallback checks every column chunk of the Parquet file at path:

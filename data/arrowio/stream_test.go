@@ -2,7 +2,6 @@ package arrowio_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -12,12 +11,10 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/ipc"
 	"github.com/apache/arrow/go/v17/arrow/memory"
-	"github.com/apache/arrow/go/v17/parquet/file"
-	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
+	"github.com/rescuegrid/rescuegrid/internal/arrowtest"
 )
 
 // batchesOf yields rec as slices of size rows, then nil.
@@ -33,84 +30,6 @@ func batchesOf(rec arrow.Record, size int64) func() (arrow.Record, error) {
 		s := rec.NewSlice(lo, hi)
 		lo = hi
 		return s, nil
-	}
-}
-
-// readIPC reads an Arrow IPC file's batches, concatenated.
-func readIPC(t *testing.T, mem memory.Allocator, path string) (arrow.Table, int) {
-	t.Helper()
-	r, err := ipc.NewFileReader(mustOpen(t, path), ipc.WithAllocator(mem))
-	if err != nil {
-		t.Fatalf("ipc.NewFileReader(%s): %v", path, err)
-	}
-	defer func() {
-		if err := r.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	var recs []arrow.Record
-	for i := range r.NumRecords() {
-		rec, err := r.RecordAt(i)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rec.Release()
-		recs = append(recs, rec)
-	}
-	return array.NewTableFromRecords(r.Schema(), recs), r.NumRecords()
-}
-
-// readParquet reads a Parquet file through pqarrow, with its "geo" footer
-// value and its row group count.
-func readParquet(t *testing.T, mem memory.Allocator, path string) (arrow.Table, string, int) {
-	t.Helper()
-	rdr, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := rdr.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	var geo string
-	if v := rdr.MetaData().KeyValueMetadata().FindValue(arrowio.GeoMetadataKey); v != nil {
-		geo = *v
-	}
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tbl, geo, rdr.NumRowGroups()
-}
-
-// tablesEqual compares two tables column by column, whatever their chunks.
-func tablesEqual(t *testing.T, format string, got, want arrow.Table, mem memory.Allocator) {
-	t.Helper()
-	if got.NumRows() != want.NumRows() || got.NumCols() != want.NumCols() {
-		t.Fatalf("%s: %d rows x %d columns, want %d x %d", format, got.NumRows(), got.NumCols(), want.NumRows(), want.NumCols())
-	}
-	for j := range int(got.NumCols()) {
-		if g, w := got.Schema().Field(j), want.Schema().Field(j); g.Name != w.Name || !arrow.TypeEqual(g.Type, w.Type) {
-			t.Errorf("%s field %d = %s %s, want %s %s", format, j, g.Name, g.Type, w.Name, w.Type)
-		}
-		a, err := array.Concatenate(got.Column(j).Data().Chunks(), mem)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := array.Concatenate(want.Column(j).Data().Chunks(), mem)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !array.ApproxEqual(a, b, exact...) {
-			t.Errorf("%s column %s = %v, want %v", format, got.Schema().Field(j).Name, a, b)
-		}
-		a.Release()
-		b.Release()
 	}
 }
 
@@ -146,26 +65,26 @@ func TestWriteAllBatches_SameTableAsOneRecord(t *testing.T) {
 		t.Errorf("%d files in the folder, want 4 (no temporary files)", len(entries))
 	}
 
-	wantIPC, n := readIPC(t, mem, wantPaths[0])
+	wantIPC, n := arrowtest.ReadIPC(t, mem, wantPaths[0])
 	defer wantIPC.Release()
-	gotIPC, n3 := readIPC(t, mem, paths[0])
+	gotIPC, n3 := arrowtest.ReadIPC(t, mem, paths[0])
 	defer gotIPC.Release()
 	if n != 1 || n3 != 3 {
 		t.Errorf("IPC record batches %d and %d, want 1 and 3", n, n3)
 	}
-	tablesEqual(t, "IPC", gotIPC, wantIPC, mem)
+	arrowtest.TablesEqual(t, "IPC", gotIPC, wantIPC, mem)
 	if v, _ := gotIPC.Schema().Metadata().GetValue("study"); v != "test" {
 		t.Errorf("IPC schema metadata study = %q, want test", v)
 	}
 
-	wantPQ, wantGeo, g1 := readParquet(t, mem, wantPaths[1])
+	wantPQ, wantGeo, g1 := arrowtest.ReadParquet(t, mem, wantPaths[1])
 	defer wantPQ.Release()
-	gotPQ, gotGeo, g3 := readParquet(t, mem, paths[1])
+	gotPQ, gotGeo, g3 := arrowtest.ReadParquet(t, mem, paths[1])
 	defer gotPQ.Release()
 	if g1 != 1 || g3 != 3 {
 		t.Errorf("Parquet row groups %d and %d, want 1 and 3", g1, g3)
 	}
-	tablesEqual(t, "Parquet", gotPQ, wantPQ, mem)
+	arrowtest.TablesEqual(t, "Parquet", gotPQ, wantPQ, mem)
 	if gotGeo == "" || gotGeo != wantGeo {
 		t.Errorf("geo footer %s, want %s", gotGeo, wantGeo)
 	}
@@ -195,7 +114,7 @@ func TestWriteAllBatches_SameTableAsOneRecord(t *testing.T) {
 func checkParquetGeo(t *testing.T, path string, fx *fixture) {
 	t.Helper()
 	mem := memory.NewGoAllocator()
-	tbl, geo, _ := readParquet(t, mem, path)
+	tbl, geo, _ := arrowtest.ReadParquet(t, mem, path)
 	tbl.Release()
 	var meta arrowio.GeoMetadata
 	if err := json.Unmarshal([]byte(geo), &meta); err != nil {

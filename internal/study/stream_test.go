@@ -9,11 +9,9 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/ipc"
 	"github.com/apache/arrow/go/v17/arrow/memory"
-	"github.com/apache/arrow/go/v17/parquet/file"
-	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 
+	"github.com/rescuegrid/rescuegrid/internal/arrowtest"
 	"github.com/rescuegrid/rescuegrid/internal/study"
 )
 
@@ -83,17 +81,17 @@ func TestWrite_CellsInBatches(t *testing.T) {
 				t.Errorf("cells table has no %s column: %v", extra[0], whole.Schema())
 			}
 
-			ipcOne, n1 := readIPCTable(t, filepath.Join(one, "cells.arrow"))
-			ipcSeveral, nk := readIPCTable(t, filepath.Join(several, "cells.arrow"))
+			ipcOne, n1 := arrowtest.ReadIPC(t, mem, filepath.Join(one, "cells.arrow"))
+			ipcSeveral, nk := arrowtest.ReadIPC(t, mem, filepath.Join(several, "cells.arrow"))
 			if want := (len(in.Coverage.Cells) + small - 1) / small; n1 != 1 || nk != want {
 				t.Errorf("cells.arrow record batches %d and %d, want 1 and %d", n1, nk, want)
 			}
-			sameTable(t, "cells.arrow (one batch)", ipcOne, whole)
-			sameTable(t, "cells.arrow", ipcSeveral, whole)
-			pqOne, geoOne := readParquetTable(t, filepath.Join(one, "cells.parquet"))
-			pqSeveral, geoSeveral := readParquetTable(t, filepath.Join(several, "cells.parquet"))
-			sameTable(t, "cells.parquet (one batch)", pqOne, whole)
-			sameTable(t, "cells.parquet", pqSeveral, whole)
+			arrowtest.TablesEqual(t, "cells.arrow (one batch)", ipcOne, whole, mem)
+			arrowtest.TablesEqual(t, "cells.arrow", ipcSeveral, whole, mem)
+			pqOne, geoOne, _ := arrowtest.ReadParquet(t, mem, filepath.Join(one, "cells.parquet"))
+			pqSeveral, geoSeveral, _ := arrowtest.ReadParquet(t, mem, filepath.Join(several, "cells.parquet"))
+			arrowtest.TablesEqual(t, "cells.parquet (one batch)", pqOne, whole, mem)
+			arrowtest.TablesEqual(t, "cells.parquet", pqSeveral, whole, mem)
 			if geoOne == "" || geoSeveral != geoOne {
 				t.Errorf("cells.parquet geo footer %s, want %s", geoSeveral, geoOne)
 			}
@@ -114,85 +112,5 @@ func TestWrite_CellsInBatches(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func readIPCTable(t *testing.T, path string) (arrow.Table, int) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := ipc.NewFileReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := r.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	var recs []arrow.Record
-	for i := range r.NumRecords() {
-		rec, err := r.RecordAt(i)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, rec)
-	}
-	return array.NewTableFromRecords(r.Schema(), recs), r.NumRecords()
-}
-
-func readParquetTable(t *testing.T, path string) (arrow.Table, string) {
-	t.Helper()
-	rdr, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := rdr.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	var geo string
-	if v := rdr.MetaData().KeyValueMetadata().FindValue("geo"); v != nil {
-		geo = *v
-	}
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.NewGoAllocator())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tbl, geo
-}
-
-// sameTable compares two tables' names, types and values, whatever their chunks.
-func sameTable(t *testing.T, what string, got, want arrow.Table) {
-	t.Helper()
-	if got.NumRows() != want.NumRows() || got.NumCols() != want.NumCols() {
-		t.Fatalf("%s: %d rows x %d columns, want %d x %d", what, got.NumRows(), got.NumCols(), want.NumRows(), want.NumCols())
-	}
-	mem := memory.NewGoAllocator()
-	for j := range int(got.NumCols()) {
-		g, w := got.Schema().Field(j), want.Schema().Field(j)
-		if g.Name != w.Name || !arrow.TypeEqual(g.Type, w.Type) {
-			t.Errorf("%s field %d = %s %s, want %s %s", what, j, g.Name, g.Type, w.Name, w.Type)
-			continue
-		}
-		a, err := array.Concatenate(got.Column(j).Data().Chunks(), mem)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := array.Concatenate(want.Column(j).Data().Chunks(), mem)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !array.ApproxEqual(a, b, array.WithNaNsEqual(true), array.WithAbsTolerance(0)) {
-			t.Errorf("%s column %s differs", what, g.Name)
-		}
 	}
 }
