@@ -10,6 +10,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/internal/outdir"
 	"github.com/rescuegrid/rescuegrid/internal/study"
+	"github.com/rescuegrid/rescuegrid/internal/textwidth"
 )
 
 const analyzeHelp = `
@@ -90,11 +91,7 @@ func analyze(ctx context.Context, args []string, e *env) error {
 		study.PrintCritical(e.stdout, e.lang, crit)
 		stages := make([]string, len(timings))
 		for i, t := range timings {
-			name := t.Stage
-			if e.lang.Has("stage." + name) {
-				name = e.lang.T("stage." + name)
-			}
-			stages[i] = e.lang.T("analyze.stage", "stage", name, "secs", fmt.Sprintf("%.2f", t.Took.Seconds()))
+			stages[i] = e.lang.T("analyze.stage", "stage", e.lang.Name("stage.", t.Stage), "secs", fmt.Sprintf("%.2f", t.Took.Seconds()))
 		}
 		line := e.lang.T("analyze.wrote", "out", *out, "secs", fmt.Sprintf("%.2f", time.Since(t0).Seconds()),
 			"stages", strings.Join(stages, e.lang.T("analyze.stage_sep")))
@@ -132,7 +129,7 @@ func computeStudy(ctx context.Context, path string, workers, critical int, notes
 			e.onStage(name)
 		}
 		if e.tty && !e.quiet {
-			fmt.Fprintf(e.stderr, "\r%-40s", "reading "+name+"…")
+			fmt.Fprint(e.stderr, "\r"+textwidth.PadRight(e.lang.T("progress.reading_stage", "stage", e.lang.Name("stage.", name)), 40))
 		}
 	}
 	in, err := study.Read(ctx, st, study.Options{Generator: "rescuegrid " + versionString(), Workers: workers, Progress: stage})

@@ -169,7 +169,7 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 		return fmt.Errorf("network build: --tmp-dir %s is not a folder", tmp)
 	}
 	t0 := time.Now()
-	bar := newProgress(e, "reading")
+	bar := newProgress(e, "progress.reading")
 	contracting := false
 	g, err := osm.Build(ctx, *pbf, p, osm.Options{
 		Generator: "rescuegrid " + versionString(),
@@ -181,8 +181,8 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 				// that a signal stops it too.
 				contracting = true
 				bar.done()
-				e.infof("contracting %d core nodes into the hierarchy (%.2fs so far)", total, time.Since(t0).Seconds())
-				bar = newProgress(e, "contracting")
+				e.infof("%s", e.lang.T("network.contracting", "n", total, "secs", fmt.Sprintf("%.2f", time.Since(t0).Seconds())))
+				bar = newProgress(e, "progress.contracting")
 			}
 			bar.update(int64(done), int64(total))
 		},
@@ -198,8 +198,8 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	e.infof("built %s: %d nodes, %d directed edges from %d ways (profile %s) in %.2fs",
-		*out, g.NumNodes(), g.NumEdges(), g.NumWays(), p.Name, time.Since(t0).Seconds())
+	e.infof("%s", e.lang.T("network.built", "out", *out, "nodes", g.NumNodes(), "edges", g.NumEdges(), "ways", g.NumWays(),
+		"profile", p.Name, "secs", fmt.Sprintf("%.2f", time.Since(t0).Seconds())))
 	return nil
 }
 

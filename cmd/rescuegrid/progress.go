@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/rescuegrid/rescuegrid/internal/textwidth"
 )
 
 // progress draws a one-line bar on stderr when it is a terminal and the
-// user did not ask for --quiet; otherwise it draws nothing.
+// user did not ask for --quiet; otherwise it draws nothing. Its label is
+// a catalogue key ("progress.reading"), said in the interface's language.
 type progress struct {
 	e     *env
 	label string
@@ -15,8 +18,8 @@ type progress struct {
 	last  time.Time
 }
 
-func newProgress(e *env, label string) *progress {
-	return &progress{e: e, label: label, start: time.Now()}
+func newProgress(e *env, key string) *progress {
+	return &progress{e: e, label: e.lang.T(key), start: time.Now()}
 }
 
 func (p *progress) enabled() bool { return p.e.tty && !p.e.quiet }
@@ -34,7 +37,8 @@ func (p *progress) update(done, total int64) {
 	const width = 30
 	frac := min(1, float64(done)/float64(total))
 	n := int(frac * width)
-	fmt.Fprintf(p.e.stderr, "\r%-24s [%s%s] %3.0f%%", p.label, strings.Repeat("=", n), strings.Repeat(" ", width-n), frac*100)
+	// Padded by columns, not bytes: a Chinese label takes two a character.
+	fmt.Fprintf(p.e.stderr, "\r%s [%s%s] %3.0f%%", textwidth.PadRight(p.label, 24), strings.Repeat("=", n), strings.Repeat(" ", width-n), frac*100)
 }
 
 // done clears the bar.

@@ -130,9 +130,10 @@ func reportCmd(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	if !e.quiet {
-		fmt.Fprintf(e.stdout, "%s: wrote %s (%s) in %.2f s", r.Summary.Study, *out, kilobytes(size), time.Since(t0).Seconds())
+		secs := func(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }
+		fmt.Fprint(e.stdout, e.lang.T("reportcmd.wrote", "study", r.Summary.Study, "out", *out, "size", kilobytes(size), "secs", secs(time.Since(t0))))
 		if !fi.IsDir() {
-			fmt.Fprintf(e.stdout, " (study %.2f s, report %.2f s)", t1.Sub(t0).Seconds(), time.Since(t1).Seconds())
+			fmt.Fprint(e.stdout, e.lang.T("reportcmd.took", "study", secs(t1.Sub(t0)), "report", secs(time.Since(t1))))
 		}
 		fmt.Fprintln(e.stdout)
 	}

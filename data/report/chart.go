@@ -5,6 +5,8 @@ import (
 	"html"
 	"math"
 	"strconv"
+
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 )
 
 // Chart geometry in SVG user units.
@@ -16,19 +18,10 @@ const (
 	chartBottom    = 46.0 // room for the x labels and title
 )
 
-// sitingUnit says what a siting objective's gains and values count.
-func sitingUnit(objective string) (gain, value string) {
-	if objective == "time" {
-		return "person-hours saved", "mean time (min)"
-	}
-	return "residents gained", "residents inside the circle"
-}
-
 // gainChart draws the marginal gain of each added site (greedy order) as
-// bars: what the K-th station buys. For p-median the gain is in
-// person-hours.
-func gainChart(s *Siting) string {
-	gainLabel, _ := sitingUnit(s.Objective)
+// bars: what the K-th station buys, in gainLabel's unit (for p-median,
+// person-hours), with its words in language l.
+func gainChart(l i18n.Lang, s *Siting, gainLabel string) string {
 	vals := make([]float64, len(s.Curve))
 	for i, st := range s.Curve {
 		v := st.Gain
@@ -46,8 +39,8 @@ func gainChart(s *Siting) string {
 	pw, ph := chartW-chartLeft-chartRight, chartH-chartTop-chartBottom
 	y := func(v float64) float64 { return chartTop + ph*(1-v/ymax) }
 	var b []byte
-	b = fmt.Appendf(b, `<svg xmlns="http://www.w3.org/2000/svg" id="siting-gain" viewBox="0 0 %g %g" role="img" aria-label="%s per added site">`, chartW, chartH, html.EscapeString(gainLabel))
-	b = fmt.Appendf(b, `<text x="%g" y="18" font-size="14" font-weight="600" fill="#1b2a3a">Marginal gain of each added site</text>`, chartLeft)
+	b = fmt.Appendf(b, `<svg xmlns="http://www.w3.org/2000/svg" id="siting-gain" viewBox="0 0 %g %g" role="img" aria-label="%s">`, chartW, chartH, html.EscapeString(l.T("report.chart.gain_aria", "unit", gainLabel)))
+	b = fmt.Appendf(b, `<text x="%g" y="18" font-size="14" font-weight="600" fill="#1b2a3a">%s</text>`, chartLeft, html.EscapeString(l.T("report.chart.gain_title")))
 	b = axes(b, ticks, y, pw, formatTick)
 	n := len(vals)
 	slot := pw / float64(max(n, 1))
@@ -55,7 +48,7 @@ func gainChart(s *Siting) string {
 	b = append(b, `<g id="gain-bars" fill="#6a3d9a">`...)
 	for i, v := range vals {
 		x := chartLeft + slot*float64(i) + (slot-bw)/2
-		b = fmt.Appendf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>site %d: %s</title></rect>`, x, y(v), bw, y(0)-y(v), i+1, people(v))
+		b = fmt.Appendf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`, x, y(v), bw, y(0)-y(v), html.EscapeString(l.T("report.chart.bar_tip", "k", i+1, "v", people(v))))
 	}
 	b = append(b, `</g><g font-size="12" text-anchor="middle" fill="#222">`...)
 	for i, v := range vals {
@@ -63,16 +56,16 @@ func gainChart(s *Siting) string {
 		b = fmt.Appendf(b, `<text x="%.1f" y="%.1f">%s</text>`, x, y(v)-5, people(v))
 		b = fmt.Appendf(b, `<text x="%.1f" y="%.1f" fill="#555">%d</text>`, x, chartH-chartBottom+17, i+1)
 	}
-	b = fmt.Appendf(b, `<text x="%.1f" y="%.1f" fill="#555">new site (greedy order)</text></g>`, chartLeft+pw/2, chartH-8)
+	b = fmt.Appendf(b, `<text x="%.1f" y="%.1f" fill="#555">%s</text></g>`, chartLeft+pw/2, chartH-8, html.EscapeString(l.T("report.chart.gain_x")))
 	b = fmt.Appendf(b, `<text transform="translate(14 %.1f) rotate(-90)" font-size="12" text-anchor="middle" fill="#555">%s</text>`, chartTop+ph/2, html.EscapeString(gainLabel))
 	return string(append(b, `</svg>`...))
 }
 
 // valueChart draws the objective with 0..K new sites: the greedy value,
 // the plan after swaps where it differs, and the upper bound on the
-// optimum (online bound) as a band, against what any site could reach.
-func valueChart(s *Siting, residents float64) string {
-	_, valueLabel := sitingUnit(s.Objective)
+// optimum (online bound) as a band, against what any site could reach;
+// values in valueLabel's unit, words in language l.
+func valueChart(l i18n.Lang, s *Siting, residents float64, valueLabel string) string {
 	conv := func(v float64) float64 {
 		if s.Objective == "time" && residents > 0 {
 			return v / residents / 60 // person-seconds -> mean minutes
@@ -109,16 +102,16 @@ func valueChart(s *Siting, residents float64) string {
 	x := func(k float64) float64 { return chartLeft + 14 + (pw-28)*k/kmax }
 	y := func(v float64) float64 { return chartTop + ph*(1-(v-y0)/(y1-y0)) }
 	var b []byte
-	b = fmt.Appendf(b, `<svg xmlns="http://www.w3.org/2000/svg" id="siting-value" viewBox="0 0 %g %g" role="img" aria-label="%s with K new sites">`, chartW, chartH, html.EscapeString(valueLabel))
-	title := "Residents inside the circle with K new sites"
+	b = fmt.Appendf(b, `<svg xmlns="http://www.w3.org/2000/svg" id="siting-value" viewBox="0 0 %g %g" role="img" aria-label="%s">`, chartW, chartH, html.EscapeString(l.T("report.chart.value_aria", "unit", valueLabel)))
+	title := l.T("report.chart.value_title")
 	if s.Objective == "time" {
-		title = "Mean travel time with K new sites"
+		title = l.T("report.chart.value_title_time")
 	}
-	b = fmt.Appendf(b, `<text x="%g" y="18" font-size="14" font-weight="600" fill="#1b2a3a">%s</text>`, chartLeft, title)
+	b = fmt.Appendf(b, `<text x="%g" y="18" font-size="14" font-weight="600" fill="#1b2a3a">%s</text>`, chartLeft, html.EscapeString(title))
 	b = axes(b, ticks, y, pw, formatTick)
 	if s.Objective != "time" && !math.IsNaN(s.Coverable) {
-		b = fmt.Appendf(b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="#999" stroke-dasharray="5 4"/><text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="#666">reachable by any site: %s</text>`,
-			chartLeft, chartLeft+pw, y(s.Coverable), y(s.Coverable), chartLeft+pw, y(s.Coverable)-5, people(s.Coverable))
+		b = fmt.Appendf(b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="#999" stroke-dasharray="5 4"/><text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="#666">%s</text>`,
+			chartLeft, chartLeft+pw, y(s.Coverable), y(s.Coverable), chartLeft+pw, y(s.Coverable)-5, html.EscapeString(l.T("report.chart.coverable", "n", people(s.Coverable))))
 	}
 	// Band between the greedy value and the bound on the optimum.
 	var band []byte
@@ -136,7 +129,7 @@ func valueChart(s *Siting, residents float64) string {
 		band = fmt.Appendf(band, "L%.1f %.1f", x(pts[i].k), y(pts[i].v))
 	}
 	if len(band) > 0 {
-		b = fmt.Appendf(b, `<path d="%sz" fill="#cab2d6" fill-opacity=".55" stroke="none"><title>between the plan and the bound on the best possible</title></path>`, band)
+		b = fmt.Appendf(b, `<path d="%sz" fill="#cab2d6" fill-opacity=".55" stroke="none"><title>%s</title></path>`, band, html.EscapeString(l.T("report.chart.band")))
 	}
 	var line []byte
 	for i, p := range pts {
@@ -149,13 +142,13 @@ func valueChart(s *Siting, residents float64) string {
 	b = fmt.Appendf(b, `<path d="%s" fill="none" stroke="#6a3d9a" stroke-width="2.5"/>`, line)
 	b = append(b, `<g fill="#6a3d9a" stroke="#fff" stroke-width="1.5">`...)
 	for _, p := range pts {
-		b = fmt.Appendf(b, `<circle cx="%.1f" cy="%.1f" r="4"><title>%g new sites: %s</title></circle>`, x(p.k), y(p.v), p.k, formatTick(p.v))
+		b = fmt.Appendf(b, `<circle cx="%.1f" cy="%.1f" r="4"><title>%s</title></circle>`, x(p.k), y(p.v), html.EscapeString(l.T("report.chart.point", "k", fmt.Sprintf("%g", p.k), "v", formatTick(p.v))))
 	}
 	b = append(b, `</g><g font-size="12" text-anchor="middle" fill="#555">`...)
 	for _, p := range pts {
 		b = fmt.Appendf(b, `<text x="%.1f" y="%.1f">%g</text>`, x(p.k), chartH-chartBottom+17, p.k)
 	}
-	b = fmt.Appendf(b, `<text x="%.1f" y="%.1f">new sites K</text></g>`, chartLeft+pw/2, chartH-8)
+	b = fmt.Appendf(b, `<text x="%.1f" y="%.1f">%s</text></g>`, chartLeft+pw/2, chartH-8, html.EscapeString(l.T("report.chart.value_x")))
 	b = fmt.Appendf(b, `<text transform="translate(14 %.1f) rotate(-90)" font-size="12" text-anchor="middle" fill="#555">%s</text>`, chartTop+ph/2, html.EscapeString(valueLabel))
 	return string(append(b, `</svg>`...))
 }

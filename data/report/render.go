@@ -631,7 +631,7 @@ func (v *view) siting(r *Report) {
 		gainLabel, valueLabel = v.l.T("report.gain.residents"), v.l.T("report.value.residents")
 	}
 	sv := &sitingView{Dir: st.Dir, GainLabel: gainLabel, ValueLabel: valueLabel,
-		GainChart: template.HTML(gainChart(st)), ValueChart: template.HTML(valueChart(st, res))}
+		GainChart: template.HTML(gainChart(v.l, st, gainLabel)), ValueChart: template.HTML(valueChart(v.l, st, res, valueLabel))}
 	switch st.Objective {
 	case "coverage", "all", "time", "expected":
 		sv.Objective = v.l.T("report.obj." + st.Objective)
@@ -800,7 +800,7 @@ func (v *view) settings(r *Report) {
 		{Key: l.T("report.set.iso"), Value: l.T("report.band.range", "range", strings.Join(iso, ", "))},
 		{Key: l.T("report.set.grid"), Value: l.T("report.set.grid_v", "res", s.Resolution), Note: l.T("report.set.grid_n", "area", area, "edge", edge, "cells", count(s.Cells))},
 		{Key: l.T("report.set.roads"), Value: l.T("report.set.roads_v", "profile", s.Graph.Profile, "nodes", count(s.Graph.Nodes), "edges", count(s.Graph.Edges)), Note: l.T("report.set.roads_n", "src", s.Graph.Source)},
-		{Key: l.T("report.set.population"), Value: l.T("report.kpi.walk_sub", "n", people(s.Residents)), Note: s.Population},
+		{Key: l.T("report.set.population"), Value: l.T("report.kpi.walk_sub", "n", people(s.Residents)), Note: s.PopulationText(l)},
 		{Key: l.T("report.set.units"), Value: l.T("report.set.units_v", "n", count(s.Units), "m", count(s.UnitsWithResidents))},
 		{Key: l.T("report.set.bases"), Value: count(s.Bases), Note: strings.Join(s.UnplacedBases, "; ")},
 	}
@@ -833,7 +833,7 @@ func (v *view) sources(r *Report) {
 		if src.Bytes > 0 {
 			size = bytesLabel(src.Bytes)
 		}
-		v.Sources = append(v.Sources, sourceRow{Role: src.Role, RoleLabel: roleName(v.l, src.Role), File: src.File, Size: size, Detail: src.Detail, Provenance: src.Provenance, OSM: src.OSM})
+		v.Sources = append(v.Sources, sourceRow{Role: src.Role, RoleLabel: roleName(v.l, src.Role), File: src.File, Size: size, Detail: src.DetailText(v.l), Provenance: src.Provenance, OSM: src.OSM})
 		v.OSM = v.OSM || src.OSM
 	}
 	if strings.HasSuffix(s.Graph.Source, ".pbf") || strings.HasSuffix(s.Graph.Source, ".osm") {
@@ -841,14 +841,21 @@ func (v *view) sources(r *Report) {
 	}
 	v.SourceNotes = r.SourceNotes
 	v.Notes = s.Notes
-	var stages []string
+	// The stages in the order of their English text, named in v.l.
+	type stage struct{ en, said string }
+	var stages []stage
 	var total float64
 	for k, t := range s.TimingsSeconds {
-		stages = append(stages, fmt.Sprintf("%s %.2f s", k, t))
+		secs := fmt.Sprintf("%.2f", t)
+		stages = append(stages, stage{i18n.EN.T("analyze.stage", "stage", k, "secs", secs), v.l.T("analyze.stage", "stage", v.l.Name("stage.", k), "secs", secs)})
 		total += t
 	}
-	sort.Strings(stages)
-	v.Timings = fmt.Sprintf("%.2f s (%s)", total, strings.Join(stages, ", "))
+	sort.Slice(stages, func(i, j int) bool { return stages[i].en < stages[j].en })
+	said := make([]string, len(stages))
+	for i, st := range stages {
+		said[i] = st.said
+	}
+	v.Timings = v.l.T("report.timings", "total", fmt.Sprintf("%.2f", total), "stages", strings.Join(said, v.l.T("analyze.stage_sep")))
 	v.Files = r.Dir
 }
 

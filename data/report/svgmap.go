@@ -395,7 +395,7 @@ type unitShape struct {
 func (m *mapDraw) appendHeader(b []byte) []byte {
 	f := m.f
 	b = fmt.Appendf(b, `<svg xmlns="http://www.w3.org/2000/svg" id="travel-time-map" viewBox="0 0 %g %g" role="img" aria-labelledby="map-title">`, f.w, f.h)
-	b = fmt.Appendf(b, `<title id="map-title">Travel time from the nearest rescue base per H3 cell, %s</title>`, html.EscapeString(m.r.Summary.Study))
+	b = fmt.Appendf(b, `<title id="map-title">%s</title>`, html.EscapeString(m.opt.Lang.T("report.map.title", "study", m.r.Summary.Study)))
 	b = append(b, `<defs><pattern id="map-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="`+colorNoRoad+`"/><line x1="0" y1="0" x2="0" y2="6" stroke="#8a8a8a" stroke-width="1.6"/></pattern>`...)
 	b = fmt.Appendf(b, `<clipPath id="map-frame"><rect width="%g" height="%g"/></clipPath></defs>`, f.w, f.h)
 	b = fmt.Appendf(b, `<rect width="%g" height="%g" fill="#f6f7f8"/>`, f.w, f.h)
@@ -643,7 +643,7 @@ func (m *mapDraw) appendShelters(b []byte) []byte {
 			fill = "#9e9e9e"
 		}
 		x, y := m.f.xy(s.Loc)
-		b = fmt.Appendf(b, `<circle cx="%.1f" cy="%.1f" r="5" fill="%s" stroke="#fff" stroke-width="1.4"><title>%s</title></circle>`, x, y, fill, html.EscapeString(shelterName(s)))
+		b = fmt.Appendf(b, `<circle cx="%.1f" cy="%.1f" r="5" fill="%s" stroke="#fff" stroke-width="1.4"><title>%s</title></circle>`, x, y, fill, html.EscapeString(shelterName(m.opt.Lang, s)))
 	}
 	return append(b, `</g>`...)
 }
@@ -836,14 +836,15 @@ func cellTime(l i18n.Lang, c *Cell) string {
 	return l.T("report.band.range", "range", dur(c.Seconds))
 }
 
-// shelterName is a shelter's name with its places, for the map's tooltip.
-func shelterName(s Shelter) string {
+// shelterName is a shelter's name with its places in language l, for the
+// map's tooltip.
+func shelterName(l i18n.Lang, s Shelter) string {
 	name := s.Name
 	if name == "" {
 		name = s.ID
 	}
 	if s.Rule == "unknown" {
-		return name + " (capacity unknown)"
+		return l.T("report.tip.shelter_unknown", "name", name)
 	}
-	return fmt.Sprintf("%s (%s places)", name, people(s.Places))
+	return l.T("report.tip.shelter", "name", name, "places", people(s.Places))
 }

@@ -19,6 +19,11 @@ type Summary struct {
 	Resolution int                `json:"resolution"`
 	Standard   *standard.Standard `json:"standard"`
 	Population string             `json:"population_source"`
+	// PopulationEstimate holds population_source's figures when the
+	// residents were estimated from OSM buildings (absent otherwise, and
+	// in outputs of versions before it was added), so that a reader says
+	// the source in another language with the same numbers.
+	PopulationEstimate *PopulationEstimate `json:"population_estimate,omitempty"`
 	// Sources are the study's input files (absent in outputs of versions
 	// before it was added).
 	Sources []Source `json:"sources,omitempty"`
@@ -150,6 +155,10 @@ type Source struct {
 	// Detail says how the file is read when that is not obvious: the OSM
 	// tags or boundary level taken from a PBF, the population method.
 	Detail string `json:"detail,omitempty"`
+	// DetailMessage is Detail as a message of the interface's catalogue,
+	// for a reader in another language (absent in outputs of versions
+	// before it was added).
+	DetailMessage *Message `json:"detail_message,omitempty"`
 	// OSM marks OpenStreetMap data (a PBF, or a graph built from one):
 	// "© OpenStreetMap contributors", Open Database Licence 1.0.
 	OSM bool `json:"osm"`

@@ -75,7 +75,7 @@ func Merge(ctx context.Context, dir, out string, opt MergeOptions) (*study.Summa
 	}
 	in := &study.Inputs{
 		Study:      gi.Study,
-		Population: &population.Table{Res: gi.PopRes, Cells: ci.Cells, Pop: ci.Pop, Source: gi.PopSrc},
+		Population: &population.Table{Res: gi.PopRes, Cells: ci.Cells, Pop: ci.Pop, Source: gi.PopSrc, Estimate: gi.PopEst},
 		Coverage:   ci,
 		Notes:      gi.Notes,
 		DayPop:     gi.DayPop,

@@ -21,6 +21,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 	"github.com/rescuegrid/rescuegrid/analysis/standard"
 	"github.com/rescuegrid/rescuegrid/data/facility"
+	"github.com/rescuegrid/rescuegrid/data/population"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 	"github.com/rescuegrid/rescuegrid/internal/par"
@@ -143,6 +144,9 @@ type globalInputs struct {
 	Units    []unitsUnit
 	PopRes   int
 	PopSrc   string
+	// PopEst holds PopSrc's figures when the population was estimated
+	// from OSM buildings (summary.json's population_estimate).
+	PopEst *population.BuildingEstimate
 	// DayPop is the day population per cell and Day how it was made (nil
 	// without population.day).
 	DayPop []float64
@@ -268,7 +272,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	}
 
 	gi := &globalInputs{PlanID: p.ID, Study: st, Sources: st.Sources(), Coverage: toInput(ci), PopRes: in.Population.Res,
-		PopSrc: in.Population.Source, DayPop: in.DayPop, Day: in.Day, Notes: in.Notes, Scenarios: scs, Graph: p.Graph, Owner: own.cell, BaseOwn: own.base}
+		PopSrc: in.Population.Source, PopEst: in.Population.Estimate, DayPop: in.DayPop, Day: in.Day, Notes: in.Notes, Scenarios: scs, Graph: p.Graph, Owner: own.cell, BaseOwn: own.base}
 	for _, u := range in.Units {
 		gi.Units = append(gi.Units, fromUnit(u))
 	}

@@ -130,6 +130,18 @@ func (l Lang) T(key string, args ...any) string {
 	return strings.NewReplacer(pairs...).Replace(msg)
 }
 
+// Name returns the message prefix+name in language l, or name itself when
+// the catalogue has no such key: for names that come with the data (a
+// study's stage, a level, a role), which are shown as they are when the
+// catalogue does not know them. Name("stage.", "road network") is "路网" in
+// ZhCN and "road network" in EN.
+func (l Lang) Name(prefix, name string) string {
+	if key := prefix + name; l.Has(key) {
+		return l.T(key)
+	}
+	return name
+}
+
 // Catalog returns a copy of l's messages whose keys start with prefix ("" for
 // all), for clients that translate themselves (the web map fetches the
 // "webmap." and "term." messages as JSON). Keys English has and l lacks

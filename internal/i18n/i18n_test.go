@@ -51,6 +51,12 @@ func TestT(t *testing.T) {
 	if got := i18n.ZhCN.T("no.such.key"); got != "no.such.key" {
 		t.Errorf("T(missing) = %q, want the key", got)
 	}
+	if got, want := i18n.ZhCN.Name("stage.", "road network"), "路网"; got != want {
+		t.Errorf("ZhCN.Name(stage., road network) = %q, want %q", got, want)
+	}
+	if got, want := i18n.ZhCN.Name("stage.", "a stage of tomorrow"), "a stage of tomorrow"; got != want {
+		t.Errorf("ZhCN.Name(stage., unknown) = %q, want the name itself %q", got, want)
+	}
 }
 
 func TestParseAndEnv(t *testing.T) {

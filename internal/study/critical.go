@@ -14,6 +14,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/internal/i18n"
+	"github.com/rescuegrid/rescuegrid/internal/textwidth"
 )
 
 // Critical is the critical road segments of a study, with the OSM names of
@@ -123,8 +124,8 @@ func PrintCritical(w io.Writer, l i18n.Lang, c *Critical) {
 		return
 	}
 	fmt.Fprintln(w, "\n  "+l.T("summary.critical", "n", len(c.Segments), "paths", c.OnPaths, "bound", people(c.UnevaluatedBound)))
-	fmt.Fprintf(w, "    %s %s %s %s %s\n", padRight(l.T("summary.critical_way"), 36), padLeft(l.T("summary.critical_paths"), 12),
-		padLeft(l.T("summary.critical_lose"), 9), padLeft(l.T("summary.critical_cut"), 9), padLeft(l.T("summary.critical_added"), 14))
+	fmt.Fprintf(w, "    %s %s %s %s %s\n", textwidth.PadRight(l.T("summary.critical_way"), 36), textwidth.PadLeft(l.T("summary.critical_paths"), 12),
+		textwidth.PadLeft(l.T("summary.critical_lose"), 9), textwidth.PadLeft(l.T("summary.critical_cut"), 9), textwidth.PadLeft(l.T("summary.critical_added"), 14))
 	for k, s := range c.Segments {
 		if k == 5 {
 			fmt.Fprintln(w, "    "+l.T("summary.critical_more", "n", len(c.Segments)-5))
@@ -132,8 +133,8 @@ func PrintCritical(w io.Writer, l i18n.Lang, c *Critical) {
 		}
 		label := l.T("summary.critical_way") + " " + strconv.FormatInt(s.WayID, 10)
 		if n := c.Names[s.WayID]; n != "" {
-			label = trimWidth(n, 24) + " " + strconv.FormatInt(s.WayID, 10)
+			label = textwidth.Trim(n, 24) + " " + strconv.FormatInt(s.WayID, 10)
 		}
-		fmt.Fprintf(w, "    %s %12s %9s %9s %14s\n", padRight(trimWidth(label, 36), 36), people(s.PathResidents), people(s.Lost), people(s.CutOff), people(s.AddedPersonSeconds/60))
+		fmt.Fprintf(w, "    %s %12s %9s %9s %14s\n", textwidth.PadRight(textwidth.Trim(label, 36), 36), people(s.PathResidents), people(s.Lost), people(s.CutOff), people(s.AddedPersonSeconds/60))
 	}
 }

@@ -114,6 +114,7 @@ func (in *Inputs) readDay() error {
 		if err != nil {
 			return fmt.Errorf("population.day: %w", err)
 		}
+		t.Estimate = night.Estimate
 		in.Population = t
 		info.WorkCellsAdded = len(extra)
 	}

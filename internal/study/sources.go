@@ -1,10 +1,13 @@
 package study
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+
+	"github.com/rescuegrid/rescuegrid/data/summary"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 )
 
 // Sources lists the study's inputs in the order the study file names
@@ -19,8 +22,14 @@ func (st *Study) Sources() []Source {
 		return p
 	}
 	var out []Source
-	add := func(role, file, detail string, osm bool) {
-		s := Source{Role: role, File: rel(file), Detail: detail, OSM: osm, CRS: st.SystemOf(file).String()}
+	// add lists a file read for role; key and args are its detail as a
+	// message of the catalogue (key "": none), said in English in Detail.
+	add := func(role, file string, osm bool, key string, args ...string) {
+		s := Source{Role: role, File: rel(file), OSM: osm, CRS: st.SystemOf(file).String()}
+		if key != "" {
+			s.DetailMessage = summary.NewMessage(key, args...)
+			s.Detail = s.DetailMessage.Text(i18n.EN)
+		}
 		if fi, err := os.Stat(file); err == nil {
 			s.Bytes = fi.Size()
 		}
@@ -29,75 +38,76 @@ func (st *Study) Sources() []Source {
 		}
 		out = append(out, s)
 	}
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	n := st.Network
-	speed := ""
-	if n.SpeedFactor > 0 && n.SpeedFactor != 1 {
-		speed = fmt.Sprintf(", speeds × %g", n.SpeedFactor)
-	}
-	if n.PBF != "" {
-		add("road network", n.PBF, "OpenStreetMap extract, "+n.Profile+" profile"+speed, true)
-	} else {
-		add("road network", n.Graph, "road graph built from OpenStreetMap ('rescuegrid network build'), "+n.Profile+" profile"+speed, true)
+	speed := n.SpeedFactor > 0 && n.SpeedFactor != 1
+	switch {
+	case n.PBF != "" && speed:
+		add("road network", n.PBF, true, "source.pbf_speed", "profile", n.Profile, "factor", g(n.SpeedFactor))
+	case n.PBF != "":
+		add("road network", n.PBF, true, "source.pbf", "profile", n.Profile)
+	case speed:
+		add("road network", n.Graph, true, "source.graph_speed", "profile", n.Profile, "factor", g(n.SpeedFactor))
+	default:
+		add("road network", n.Graph, true, "source.graph", "profile", n.Profile)
 	}
 	if n.WalkGraph != "" {
-		add("walk network", n.WalkGraph, "walk graph built from OpenStreetMap", true)
+		add("walk network", n.WalkGraph, true, "source.walk_graph")
 	}
 	for _, b := range st.Bases {
 		if len(b.OSMTags) > 0 {
-			add("bases", n.PBF, "OSM features tagged "+strings.Join(b.OSMTags, ", "), true)
+			add("bases", n.PBF, true, "source.bases_osm", "tags", strings.Join(b.OSMTags, ", "))
 		} else {
-			add("bases", b.File, "", false)
+			add("bases", b.File, false, "")
 		}
 	}
 	p := st.Population
 	switch {
 	case p.H3 != "":
-		add("population", p.H3, "residents per H3 cell", false)
+		add("population", p.H3, false, "source.pop_h3")
 	case p.Polygons != "":
-		add("population", p.Polygons, "polygons with "+p.Key+", areal-weighted onto cells", false)
+		add("population", p.Polygons, false, "source.pop_polygons", "key", p.Key)
 	case p.Raster != "":
-		add("population", p.Raster, "GeoTIFF of people per pixel, split over cells by area, read over the road network's extent", false)
+		add("population", p.Raster, false, "source.pop_raster")
+	case p.Buildings != nil && p.Buildings.ScaleTo > 0:
+		add("population", n.PBF, true, "source.pop_buildings_scaled", "total", g(p.Buildings.ScaleTo))
 	case p.Buildings != nil:
-		d := "estimated from OSM building footprints"
-		if p.Buildings.ScaleTo > 0 {
-			d += fmt.Sprintf(", scaled to %g residents", p.Buildings.ScaleTo)
-		}
-		add("population", n.PBF, d, true)
+		add("population", n.PBF, true, "source.pop_buildings")
 	}
 	if st.Units.File != "" {
-		add("units", st.Units.File, "", false)
+		add("units", st.Units.File, false, "")
 	} else {
-		add("units", n.PBF, fmt.Sprintf("OSM administrative boundaries, admin_level %d", st.Units.AdminLevel), true)
+		add("units", n.PBF, true, "source.units_osm", "level", strconv.Itoa(st.Units.AdminLevel))
 	}
 	for _, z := range st.Zones {
-		add("zones", z, `"135" zones`, false)
+		add("zones", z, false, "source.zones")
 	}
 	for _, z := range st.OSMZones {
-		d := `"135" zones: OSM areas tagged ` + strings.Join(z.Tags, ", ")
 		if z.Builtup != nil {
-			d = fmt.Sprintf(`"135" zones: built-up area from OSM landuse %s and cells with at least %g of their area under buildings`, strings.Join(z.Builtup.Landuse, "/"), z.Builtup.MinBuildingShare)
+			add("zones", n.PBF, true, "source.zones_builtup", "landuse", strings.Join(z.Builtup.Landuse, "/"), "share", g(z.Builtup.MinBuildingShare))
+		} else {
+			add("zones", n.PBF, true, "source.zones_osm", "tags", strings.Join(z.Tags, ", "))
 		}
-		add("zones", n.PBF, d, true)
 	}
 	for _, s := range st.Shelters {
-		d := ""
-		if s.Format == "sosrs" {
-			d = "SOS Rio Grande do Sul shelter export"
-			if s.City != "" {
-				d += ", city " + s.City
-			}
+		switch {
+		case s.Format == "sosrs" && s.City != "":
+			add("shelters", s.File, false, "source.sosrs_city", "city", s.City)
+		case s.Format == "sosrs":
+			add("shelters", s.File, false, "source.sosrs")
+		default:
+			add("shelters", s.File, false, "")
 		}
-		add("shelters", s.File, d, false)
 	}
 	for _, f := range st.Depots {
-		add("depots", f, "", false)
+		add("depots", f, false, "")
 	}
 	for _, sc := range st.Scenarios {
 		if sc.CloseAreas != "" {
-			add("scenario "+sc.Name, sc.CloseAreas, "roads closed inside", false)
+			add("scenario "+sc.Name, sc.CloseAreas, false, "source.closed")
 		}
 		for _, sl := range sc.Slow {
-			add("scenario "+sc.Name, sl.Area, fmt.Sprintf("travel times × %g inside", sl.Factor), false)
+			add("scenario "+sc.Name, sl.Area, false, "source.slowed", "factor", g(sl.Factor))
 		}
 	}
 	return out

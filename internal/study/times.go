@@ -25,6 +25,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/summary"
 	"github.com/rescuegrid/rescuegrid/data/tiles"
 	"github.com/rescuegrid/rescuegrid/internal/i18n"
+	"github.com/rescuegrid/rescuegrid/internal/textwidth"
 )
 
 // TimesSpec is the study file's times and speed_profile:
@@ -477,7 +478,7 @@ func PrintTimes(w io.Writer, l i18n.Lang, in *Inputs, r *coverage.Result, times 
 		if per == "" {
 			per = l.T("summary.times_free_flow")
 		}
-		fmt.Fprintf(w, "    %s %s %s\n", padRight(t.Time, 6), padRight(per, 16), l.T("summary.times_row", "within", people(t.Within),
+		fmt.Fprintf(w, "    %s %s %s\n", textwidth.PadRight(t.Time, 6), textwidth.PadRight(per, 16), l.T("summary.times_row", "within", people(t.Within),
 			"share", fmt.Sprintf("%.1f", 100*t.Share), "outside", people(t.Outside), "p90", dur(nanOr(t.P90Seconds))))
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,8 +18,10 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/shelter"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
 	"github.com/rescuegrid/rescuegrid/data/population"
+	"github.com/rescuegrid/rescuegrid/data/summary"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 	"github.com/rescuegrid/rescuegrid/internal/i18n"
+	"github.com/rescuegrid/rescuegrid/internal/textwidth"
 )
 
 func scenarioShelterSummary(sbase *shelter.Result, sc ScenarioResult) *ScenarioShelterSummary {
@@ -74,7 +75,7 @@ func PrintScenarios(w io.Writer, l i18n.Lang, r *coverage.Result, sbase *shelter
 				worst, worstLost = bu.Name, l
 			}
 		}
-		fmt.Fprintf(w, "    %s %s", padRight(sc.Name, 20), l.T("summary.scenario", "inside", people(sc.Result.Summary.Within), "delta", fmt.Sprintf("%+.0f", math.Round(delta)+0),
+		fmt.Fprintf(w, "    %s %s", textwidth.PadRight(sc.Name, 20), l.T("summary.scenario", "inside", people(sc.Result.Summary.Within), "delta", fmt.Sprintf("%+.0f", math.Round(delta)+0),
 			"closed", sc.Report.ClosedEdges, "slowed", sc.Report.SlowedEdges))
 		if worst != "" {
 			fmt.Fprint(w, l.T("summary.scenario_lost", "unit", worst, "lost", people(worstLost)))
@@ -285,7 +286,7 @@ func summarize(in *Inputs, r *coverage.Result, generator string, timings []Stage
 	s := r.Summary
 	out := &Summary{
 		Study: st.Name, StudyFile: st.File, Generator: generator, Created: time.Now().UTC().Truncate(time.Second),
-		Resolution: st.Resolution, Standard: st.Standard, Population: in.Population.Source, Sources: st.Sources(),
+		Resolution: st.Resolution, Standard: st.Standard, Population: in.Population.Source, PopulationEstimate: popEstimate(in.Population), Sources: st.Sources(),
 		Residents: s.Residents, Within: s.Within, Share: s.Share, Outside: s.Outside,
 		P50Seconds: ptr(s.P50), P90Seconds: ptr(s.P90), MaxSeconds: ptr(s.Max),
 		Cells: s.Cells, NoRoadCells: s.NoRoadCells, NoRoadResidents: s.NoRoadResidents,
@@ -395,8 +396,8 @@ func PrintSummary(w io.Writer, l i18n.Lang, in *Inputs, r *coverage.Result) {
 		fmt.Fprint(w, l.T("summary.units_empty", "n", empty))
 	}
 	fmt.Fprintln(w, l.T("summary.worst_first"))
-	fmt.Fprintf(w, "    %s %s %s %s %s %s %s\n", padRight(l.T("summary.col.unit"), 28), padLeft(l.T("summary.col.residents"), 10), padLeft(l.T("summary.col.inside"), 8),
-		padLeft(l.T("summary.col.outside"), 10), padLeft(l.T("summary.col.p90"), 9), padLeft(l.T("summary.col.members"), 9), l.T("summary.col.team"))
+	fmt.Fprintf(w, "    %s %s %s %s %s %s %s\n", textwidth.PadRight(l.T("summary.col.unit"), 28), textwidth.PadLeft(l.T("summary.col.residents"), 10), textwidth.PadLeft(l.T("summary.col.inside"), 8),
+		textwidth.PadLeft(l.T("summary.col.outside"), 10), textwidth.PadLeft(l.T("summary.col.p90"), 9), textwidth.PadLeft(l.T("summary.col.members"), 9), l.T("summary.col.team"))
 	for k, u := range units {
 		if k == 10 {
 			fmt.Fprintln(w, "    "+l.T("summary.more_units", "n", len(units)-10))
@@ -411,7 +412,7 @@ func PrintSummary(w io.Writer, l i18n.Lang, in *Inputs, r *coverage.Result) {
 		case !u.MeetsTeam:
 			team = l.T("summary.team.far")
 		}
-		fmt.Fprintf(w, "    %s %10s %7.1f%% %10s %9s %9d %s\n", padRight(trimWidth(u.Name, 28), 28), people(u.Residents), 100*u.Share, people(u.Outside), durL(l, u.P90), u.Members, team)
+		fmt.Fprintf(w, "    %s %10s %7.1f%% %10s %9s %9d %s\n", textwidth.PadRight(textwidth.Trim(u.Name, 28), 28), people(u.Residents), 100*u.Share, people(u.Outside), durL(l, u.P90), u.Members, team)
 	}
 	if len(r.Gaps) > 0 {
 		fmt.Fprintln(w, "\n  "+l.T("summary.gaps"))
@@ -484,14 +485,19 @@ func dur(sec float64) string {
 // estimated from OSM buildings in l's words with its figures, any other
 // in its own words (a file's or the study's description).
 func popSource(l i18n.Lang, t *population.Table) string {
+	if e := popEstimate(t); e != nil {
+		return e.Text(l)
+	}
+	return t.Source
+}
+
+// popEstimate is t's estimate from OSM buildings as summary.json keeps it
+// (nil when t was not estimated).
+func popEstimate(t *population.Table) *summary.PopulationEstimate {
 	e := t.Estimate
 	if e == nil {
-		return t.Source
+		return nil
 	}
-	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	s := l.T("summary.source_buildings", "n", e.Buildings, "file", e.File, "levels", g(e.DefaultLevels), "max", g(e.MaxLevels), "m2", g(e.M2))
-	if e.Scale > 0 {
-		s += l.T("summary.source_scaled", "scale", fmt.Sprintf("%.4g", e.Scale), "total", g(e.ScaleTo))
-	}
-	return s
+	return &summary.PopulationEstimate{Buildings: e.Buildings, File: e.File, DefaultLevels: e.DefaultLevels, MaxLevels: e.MaxLevels,
+		FloorM2: e.M2, Scale: e.Scale, ScaleTo: e.ScaleTo}
 }

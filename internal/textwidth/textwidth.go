@@ -1,12 +1,12 @@
-package study
+package textwidth
 
 import (
 	"strings"
 )
 
-// width is the number of terminal columns s takes: East Asian wide and
+// Width is the number of terminal columns s takes: East Asian wide and
 // full-width characters (Chinese, full-width punctuation) take two.
-func width(s string) int {
+func Width(s string) int {
 	n := 0
 	for _, r := range s {
 		n++
@@ -23,15 +23,15 @@ func wide(r rune) bool {
 		(r >= 0xFF00 && r <= 0xFF60) || (r >= 0xFFE0 && r <= 0xFFE6) || (r >= 0x20000 && r <= 0x3FFFD)
 }
 
-// padRight pads s with spaces to w columns.
-func padRight(s string, w int) string { return s + strings.Repeat(" ", max(0, w-width(s))) }
+// PadRight pads s with spaces to w columns.
+func PadRight(s string, w int) string { return s + strings.Repeat(" ", max(0, w-Width(s))) }
 
-// padLeft pads s with spaces on the left to w columns.
-func padLeft(s string, w int) string { return strings.Repeat(" ", max(0, w-width(s))) + s }
+// PadLeft pads s with spaces on the left to w columns.
+func PadLeft(s string, w int) string { return strings.Repeat(" ", max(0, w-Width(s))) + s }
 
-// trimWidth shortens s to at most w columns, ending in "…" when cut.
-func trimWidth(s string, w int) string {
-	if width(s) <= w {
+// Trim shortens s to at most w columns, ending in "…" when cut.
+func Trim(s string, w int) string {
+	if Width(s) <= w {
 		return s
 	}
 	n := 0

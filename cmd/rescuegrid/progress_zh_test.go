@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"html"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rescuegrid/rescuegrid/data/summary"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
+	"github.com/rescuegrid/rescuegrid/internal/textwidth"
+)
+
+// englishRun is a run of two or more English words: a sentence left in
+// English. Names are single words ("nanshan.osm.pbf", "way/498494536",
+// "cn-grassroots", "drive"), and so are units ("km", "MB").
+var englishRun = regexp.MustCompile(`[A-Za-z]{2,}(?: [A-Za-z]{2,})+`)
+
+// runTTY runs the CLI as on a terminal, progress lines drawn on stderr;
+// onStage, when not nil, hears each input stage of a study as it starts.
+func runTTY(tb testing.TB, onStage func(string), args ...string) (stdout, stderr string) {
+	tb.Helper()
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), args, &env{stdout: &out, stderr: &errb, tty: true, onStage: onStage}); err != nil {
+		tb.Fatalf("rescuegrid %s: %v\nstderr: %s", strings.Join(args, " "), err, errb.String())
+	}
+	return out.String(), errb.String()
+}
+
+// termLines splits what a terminal shows into its lines: a progress line
+// is redrawn after "\r". Lines are trimmed; blank ones are dropped.
+func termLines(s string) []string {
+	var out []string
+	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }) {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// englishLeft lists the lines of s holding an English sentence that is
+// not one of the names in allow.
+func englishLeft(s string, allow ...string) []string {
+	var out []string
+	for _, l := range termLines(s) {
+		for _, a := range allow {
+			l = strings.ReplaceAll(l, a, "")
+		}
+		if englishRun.MatchString(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// On a terminal, 'analyze --lang zh-CN' names each input stage it reads in
+// the catalogue's Chinese, padded by columns so that the line is wiped
+// whole; in English the lines are the ones they were ("reading road
+// network…"). Nothing on the Chinese terminal is an English sentence.
+func TestAnalyzeProgressInChinese(t *testing.T) {
+	t.Parallel()
+	study := filepath.Join("..", "..", "data", "sample", "shenzhen", "study.yaml")
+	for _, l := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
+		var stages []string
+		dir := filepath.Join(t.TempDir(), "out")
+		out, errs := runTTY(t, func(s string) { stages = append(stages, s) }, "--lang", l.String(), "analyze", study, "--out", dir)
+		if len(stages) < 5 {
+			t.Fatalf("%v: %d input stages heard: %q", l, len(stages), stages)
+		}
+		for _, s := range stages {
+			line := l.T("progress.reading_stage", "stage", l.Name("stage.", s))
+			if l == i18n.EN && line != "reading "+s+"…" {
+				t.Errorf("en: stage %q is said %q, want %q", s, line, "reading "+s+"…")
+			}
+			if l == i18n.ZhCN && (!strings.Contains(line, i18n.ZhCN.T("stage."+s)) || strings.Contains(line, s)) {
+				t.Errorf("zh-CN: stage %q is said %q, not in the catalogue's Chinese", s, line)
+			}
+			if !strings.Contains(errs, "\r"+textwidth.PadRight(line, 40)) {
+				t.Errorf("%v: the terminal does not show %q padded to 40 columns:\n%q", l, line, errs)
+			}
+			if textwidth.Width(line) > 40 {
+				t.Errorf("%v: %q is wider than the 40 columns wiped after it", l, line)
+			}
+		}
+		if l != i18n.ZhCN {
+			continue
+		}
+		if left := englishLeft(errs+out, dir, "cn-grassroots"); len(left) > 0 {
+			t.Errorf("the Chinese terminal still says English:\n%s", strings.Join(left, "\n"))
+		}
+	}
+}
+
+// 'network build --lang zh-CN' on a terminal: the bars' labels and the
+// contraction and result lines come from the catalogue, and no English
+// sentence is left; in English the words are the ones they were.
+func TestNetworkBuildProgressInChinese(t *testing.T) {
+	t.Parallel()
+	pbf := filepath.Join("..", "..", "data", "sample", "shenzhen", "nanshan.osm.pbf")
+	for _, l := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
+		out := filepath.Join(t.TempDir(), "nanshan.rgraph")
+		_, errs := runTTY(t, nil, "--lang", l.String(), "network", "build", "--pbf", pbf, "--out", out)
+		lines := termLines(errs)
+		has := func(prefix string) bool {
+			return slices.ContainsFunc(lines, func(s string) bool { return strings.HasPrefix(s, prefix) })
+		}
+		for _, key := range []string{"progress.reading", "progress.contracting"} {
+			if !slices.ContainsFunc(lines, func(s string) bool { return strings.HasPrefix(s, l.T(key)+" ") && strings.HasSuffix(s, "100%") }) {
+				t.Errorf("%v: no %q bar at 100%%:\n%q", l, l.T(key), errs)
+			}
+		}
+		built, contracting := l.T("network.built", "out", out), l.T("network.contracting")
+		built, contracting = built[:strings.Index(built, "{")], contracting[:strings.Index(contracting, "{")]
+		if !has(built) || !has(contracting) {
+			t.Errorf("%v: no %q or %q line:\n%s", l, built, contracting, strings.Join(lines, "\n"))
+		}
+		if l == i18n.EN && (!has("reading ") || !has("contracting ") || !has("built "+out+": ")) {
+			t.Errorf("en: the lines changed:\n%s", strings.Join(lines, "\n"))
+		}
+		if l == i18n.ZhCN {
+			if left := englishLeft(errs, out); len(left) > 0 {
+				t.Errorf("the Chinese terminal still says English:\n%s", strings.Join(left, "\n"))
+			}
+		}
+	}
+}
+
+var (
+	reportDropRe = regexp.MustCompile(`(?s)<style.*?</style>|<pre class="provenance">.*?</pre>|<ul class="notes">.*?</ul>`)
+	reportAttrRe = regexp.MustCompile(`(?:title|aria-label)="([^"]*)"`)
+)
+
+// The Chinese report of the Shenzhen sample with a siting says its words in
+// Chinese: the map's title and tooltips, the siting charts, the inputs'
+// details, the timings and the population source (from summary.json's
+// population_estimate, with the English source's figures). Left as they
+// are: the provenance file (SOURCE.md, a data file quoted whole), the
+// data's notes, and the names of things (OpenStreetMap's attribution,
+// the colour scheme's).
+func TestShenzhenReportInChinese(t *testing.T) {
+	t.Parallel()
+	study := filepath.Join("..", "..", "data", "sample", "shenzhen", "study.yaml")
+	dir, sites := filepath.Join(t.TempDir(), "out"), filepath.Join(t.TempDir(), "sites")
+	runCLI(t, "--quiet", "analyze", study, "--out", dir)
+	runCLI(t, "--quiet", "site", study, "--add", "2", "--out", sites)
+	page := filepath.Join(t.TempDir(), "zh.html")
+	stdout, _ := runCLI(t, "--lang", "zh-CN", "report", dir, "--siting", sites, "--out", page)
+	if left := englishLeft(stdout, dir, page); len(left) > 0 || !strings.Contains(stdout, "已写入") {
+		t.Errorf("the report command's line is not in Chinese: %q", stdout)
+	}
+	src := readFile(t, page)
+	for _, id := range []string{"siting-gain", "siting-value", "travel-time-map"} {
+		if !strings.Contains(src, `id="`+id+`"`) {
+			t.Fatalf("the report has no %s", id)
+		}
+	}
+	body := reportDropRe.ReplaceAllString(src, "")
+	var text []string
+	for _, m := range reportAttrRe.FindAllStringSubmatch(body, -1) {
+		text = append(text, html.UnescapeString(m[1]))
+	}
+	text = append(text, html.UnescapeString(tagRe.ReplaceAllString(body, "\n")))
+	left := englishLeft(strings.Join(text, "\n"), summary.OSMAttribution, "ColorBrewer RdYlGn", "Cynthia A. Brewer", "rescuegrid dev", dir, sites)
+	if len(left) > 0 {
+		t.Errorf("the Chinese report still says English:\n%s", strings.Join(left, "\n"))
+	}
+	// The population source: the estimate's figures in Chinese words.
+	var sum summary.Summary
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(dir, "summary.json"))), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.PopulationEstimate == nil {
+		t.Fatalf("summary.json has no population_estimate (population_source %q)", sum.Population)
+	}
+	if got := sum.PopulationEstimate.Text(i18n.EN); got != sum.Population {
+		t.Errorf("population_estimate says %q in English, population_source %q", got, sum.Population)
+	}
+	zh := sum.PopulationEstimate.Text(i18n.ZhCN)
+	if !strings.Contains(body, html.EscapeString(zh)) || strings.Contains(body, html.EscapeString(sum.Population)) {
+		t.Errorf("the Chinese report does not say the population source %q in Chinese", zh)
+	}
+	fe, fz := numberRe.FindAllString(sum.Population, -1), numberRe.FindAllString(zh, -1)
+	slices.Sort(fe)
+	slices.Sort(fz)
+	if !slices.Equal(fe, fz) {
+		t.Errorf("population source figures differ: %q, %q", sum.Population, zh)
+	}
+}
