@@ -65,6 +65,8 @@ type item struct {
 // The search settles the core graph (see graph.Graph.NumCore), then gives
 // every node of each chain next to a reached core node its time in one pass
 // along the chain, adding the chain's edge times in order from each end.
+// A PHAST run gives every chain node its time from the graph's SweepTable
+// instead (phast.go).
 type Search struct {
 	// FillWorkers is how many goroutines give chain nodes their times after
 	// a wide search (one that reaches a quarter of the core or more). The
@@ -90,6 +92,7 @@ type Search struct {
 	dirty      bool      // chain nodes may hold a wide run's states: cleanChains clears them
 	seedChains []int32   // chains holding a seed in this run, sorted, each once
 	fill_      []*filler // per fill worker: sweep buffers and the nodes it settled
+	splitMin   int       // sweepChains splits among FillWorkers from this many chain nodes (0: sweepSplitMin)
 }
 
 // filler holds one fill goroutine's scratch and output.
@@ -151,7 +154,6 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 			s.cleanChains()
 			return err
 		}
-		s.fillChains(limit)
 		return nil
 	}
 	s.cleanChains()
