@@ -18,7 +18,8 @@ import (
 // order) and the same nearest source, except at ties within that rounding,
 // where the PHAST source's own time is checked to tie. Multi-source from
 // the peers' sources, and single sources at random nodes (the chain nodes
-// given their times on one worker or on two, alternately).
+// given their times on one worker or on two, alternately); and Auto with
+// 5 and 15 min, which runs one or the other.
 func TestPHASTMatchesDijkstra(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real-data exactness check")
@@ -41,8 +42,12 @@ func TestPHASTMatchesDijkstra(t *testing.T) {
 			var maxDiff float64
 			for gi, seeds := range groups {
 				ph.FillWorkers = 1 + gi%2 // chain nodes on one worker, or split in two
-				for _, limit := range []graph.Seconds{0, 900} {
-					if err := ph.Run(ctx, seeds, route.Options{Limit: limit, Method: route.PHAST}); err != nil {
+				for _, run := range []struct {
+					limit graph.Seconds
+					m     route.Method
+				}{{0, route.PHAST}, {900, route.PHAST}, {300, route.Auto}, {900, route.Auto}} {
+					limit := run.limit
+					if err := ph.Run(ctx, seeds, route.Options{Limit: limit, Method: run.m}); err != nil {
 						t.Fatal(err)
 					}
 					if err := dj.Run(ctx, seeds, route.Options{Limit: limit, Method: route.Dijkstra}); err != nil {

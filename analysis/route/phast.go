@@ -34,22 +34,51 @@ const (
 	// and Malta is 4.1e-12 s. Falls back to Dijkstra on a graph without a
 	// hierarchy.
 	PHAST
+
+	// Auto runs Dijkstra and turns to PHAST (starting again) when the
+	// search would settle more than an eighth of the core graph, where a
+	// sweep costs less: it looks after a thirty-second, extrapolating the
+	// nodes within the limit from the time reached so far (they grow as
+	// its square on a road network), and turns anyway past an eighth. Its
+	// answer is Dijkstra's or PHAST's. Dijkstra on a graph without a
+	// hierarchy.
+	Auto
 )
 
-// PHASTMinLimit is the smallest limit for which WideMethod chooses PHAST.
-// A bounded Dijkstra costs about the nodes within the limit, a PHAST sweep
-// every core node whatever the limit; on Malta a bounded Dijkstra costs as
-// much as a sweep at about this limit (bench/README.md).
-const PHASTMinLimit graph.Seconds = 20 * 60
+// Auto's thresholds, as fractions of the core graph's nodes. A one-to-all
+// sweep costs about as much as a Dijkstra that settles a sixth (Malta: 0.33
+// ms against about 75 ns a settled core node) to an eighth (Porto Alegre)
+// of them (bench/README.md): Auto turns past an eighth. Its look after a
+// thirty-second costs a quarter of a sweep at most.
+const (
+	autoShare = 8
+	autoProbe = 32
+)
 
-// WideMethod returns the faster method for a search of g with this limit
-// (0: none), by measurement: PHAST for wide searches on a graph with a
-// hierarchy, Dijkstra otherwise.
+// auto runs Auto's Dijkstra; true means: run PHAST instead.
+func (s *Search) auto(ctx context.Context, limit graph.Seconds) (bool, error) {
+	nc := s.g.NumCore()
+	over, err := s.dijkstra(ctx, limit, nc/autoProbe)
+	if !over || err != nil || limit == Unreached {
+		return over, err
+	}
+	// The nodes within limit, extrapolated from those within the time of
+	// the last one settled.
+	last := s.node[s.settled[len(s.settled)-1]].t
+	if r := float64(limit / last); last <= 0 || float64(len(s.settled))*r*r > float64(nc/autoShare) {
+		return true, nil
+	}
+	return s.dijkstra(ctx, limit, nc/autoShare)
+}
+
+// WideMethod returns the method for a search of g with this limit (0:
+// none): PHAST without a limit on a graph with a hierarchy, Auto
+// otherwise.
 func WideMethod(g *graph.Graph, limit graph.Seconds) Method {
-	if g.Hierarchy() != nil && (limit <= 0 || limit >= PHASTMinLimit) {
+	if g.Hierarchy() != nil && (limit <= 0 || limit == Unreached) {
 		return PHAST
 	}
-	return Dijkstra
+	return Auto
 }
 
 // usePHAST tells whether Run should sweep the hierarchy.
@@ -71,6 +100,7 @@ func (s *Search) runPHAST(ctx context.Context, limit graph.Seconds) error {
 	h := g.Hierarchy()
 	node := s.node
 	s.upward(limit)
+	s.swept = true
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -103,3 +103,43 @@ func textbook(g *graph.Graph, seeds []Seed) []graph.Seconds {
 		}
 	}
 }
+
+// TestAutoMatchesDijkstra: Auto gives the textbook Dijkstra's times to
+// within 1e-9 s whether it keeps Dijkstra or turns to PHAST, and it does
+// each: Dijkstra for short limits, PHAST for wide ones.
+func TestAutoMatchesDijkstra(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 33))
+	swept, kept := 0, 0
+	for trial := 0; trial < 40; trial++ {
+		g := graphtest.Chains(t, rng, 40+rng.IntN(100), true)
+		s := NewSearch(g)
+		for run := 0; run < 6; run++ {
+			seeds := []Seed{{Node: graph.NodeID(rng.IntN(g.NumNodes())), Source: int32(run % 2)}}
+			limit := graph.Seconds(rng.Float64() * 200)
+			if run == 5 {
+				limit = 0
+			}
+			if err := s.Run(context.Background(), seeds, Options{Limit: limit, Method: Auto}); err != nil {
+				t.Fatal(err)
+			}
+			if s.swept {
+				swept++
+			} else {
+				kept++
+			}
+			for v, w := range textbook(g, seeds) {
+				if limit > 0 && w > limit {
+					w = Unreached
+				}
+				got, ok := s.Time(graph.NodeID(v))
+				if ok != (w != Unreached) || (ok && math.Abs(float64(got-w)) > 1e-9) {
+					t.Fatalf("trial %d run %d (limit %v, swept %v): Time(%d) = %v, %v; want %v", trial, run, limit, s.swept, v, got, ok, w)
+				}
+			}
+		}
+	}
+	if swept == 0 || kept == 0 {
+		t.Fatalf("Auto swept %d runs and kept Dijkstra in %d: want some of each", swept, kept)
+	}
+	t.Logf("Auto swept %d runs, kept Dijkstra in %d", swept, kept)
+}
