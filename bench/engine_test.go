@@ -162,7 +162,10 @@ func BenchmarkMultiSource(b *testing.B) {
 }
 
 // BenchmarkSingleSource is one base's own reach (the building block of
-// isochrones and station siting): no allocation, workspace reused, one core.
+// isochrones and station siting): no allocation, workspace reused, one
+// core; with no limit and with 5, 15 and 30 min, by Dijkstra, PHAST and
+// Auto (Dijkstra turning to PHAST past a fifth of the core graph, what
+// `reach` and isochrones run): where each method pays.
 func BenchmarkSingleSource(b *testing.B) {
 	for _, r := range regions {
 		g := load(b, r)
@@ -170,8 +173,11 @@ func BenchmarkSingleSource(b *testing.B) {
 		for _, limit := range []struct {
 			name string
 			s    graph.Seconds
-		}{{"NoLimit", 0}, {"15min", 900}} {
-			for _, m := range methods {
+		}{{"NoLimit", 0}, {"5min", 300}, {"15min", 900}, {"30min", 1800}} {
+			for _, m := range append(methods, struct {
+				name string
+				m    route.Method
+			}{"Auto", route.Auto}) {
 				b.Run(r.name+"/"+limit.name+"/"+m.name, func(b *testing.B) {
 					s := route.NewSearch(g)
 					b.ReportAllocs()

@@ -17,7 +17,9 @@ import (
 // time to within 1e-9 s (shortcuts add the same edge times in another
 // order) and the same nearest source, except at ties within that rounding,
 // where the PHAST source's own time is checked to tie. Multi-source from
-// the peers' sources, and single sources at random nodes.
+// the peers' sources, and single sources at random nodes (the chain nodes
+// given their times on one worker or on two, alternately); and Auto with
+// 5 and 15 min, which runs one or the other.
 func TestPHASTMatchesDijkstra(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real-data exactness check")
@@ -38,9 +40,14 @@ func TestPHASTMatchesDijkstra(t *testing.T) {
 			ctx := context.Background()
 			var same, within, ties int
 			var maxDiff float64
-			for _, seeds := range groups {
-				for _, limit := range []graph.Seconds{0, 900} {
-					if err := ph.Run(ctx, seeds, route.Options{Limit: limit, Method: route.PHAST}); err != nil {
+			for gi, seeds := range groups {
+				ph.FillWorkers = 1 + gi%2 // chain nodes on one worker, or split in two
+				for _, run := range []struct {
+					limit graph.Seconds
+					m     route.Method
+				}{{0, route.PHAST}, {900, route.PHAST}, {300, route.Auto}, {900, route.Auto}} {
+					limit := run.limit
+					if err := ph.Run(ctx, seeds, route.Options{Limit: limit, Method: run.m}); err != nil {
 						t.Fatal(err)
 					}
 					if err := dj.Run(ctx, seeds, route.Options{Limit: limit, Method: route.Dijkstra}); err != nil {

@@ -64,6 +64,8 @@ type Graph struct {
 	reverse     *Graph
 	snapOnce    sync.Once
 	snap        *snapIndex
+	sweepOnce   sync.Once
+	sweep       *SweepTable // built on first use by SweepTable (sweep.go)
 	largestOnce sync.Once
 	largest     int // size of the largest component, computed on first use
 

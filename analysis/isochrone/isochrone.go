@@ -64,8 +64,9 @@ func FromPoint(ctx context.Context, s *route.Search, p orb.Point, minutes []floa
 		return nil, graph.Snap{}, err
 	}
 	limit := graph.Seconds(minutes[len(minutes)-1] * 60)
-	// PHAST for wide limits, Dijkstra for short ones (route.WideMethod, by
-	// measurement); an isochrone is not compared with a scenario's.
+	// Dijkstra for short limits, PHAST once it reaches an eighth of the graph
+	// (route.WideMethod, by measurement); an isochrone is not compared
+	// with a scenario's.
 	if err := s.Run(ctx, route.SnapSeeds(g, sn, 0, 0), route.Options{Limit: limit, Method: route.WideMethod(g, limit)}); err != nil {
 		return nil, sn, err
 	}

@@ -17,8 +17,9 @@
 //
 // A search runs Dijkstra unless Options.Method asks for PHAST: on a graph
 // with a contraction hierarchy, an upward search from the seeds and one
-// linear sweep over the core nodes (phast.go), the faster for wide searches
-// (WideMethod). With Options.Targets it sweeps only the part of the
+// linear sweep over the core nodes (phast.go), the faster for wide
+// searches; or Auto, Dijkstra that turns to PHAST once it has settled a
+// eighth of the core graph (WideMethod). With Options.Targets it sweeps only the part of the
 // hierarchy a fixed set of places needs (RPHAST, rphast.go): the
 // many-sources-to-cells matrices. Short bounded searches keep Dijkstra,
 // which touches only what lies within the limit. All give the same times to

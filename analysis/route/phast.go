@@ -2,6 +2,9 @@ package route
 
 import (
 	"context"
+	"math"
+	"slices"
+	"sync"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 )
@@ -21,27 +24,61 @@ const (
 	// one linear sweep down over every core node (Delling, Goldberg,
 	// Nowatzyk and Werneck, "PHAST: Hardware-accelerated shortest path
 	// trees", 2011). Its cost hardly depends on the limit: it pays off for
-	// one-to-all and many-to-all searches. Times agree with Dijkstra's to
-	// within 1e-9 s (shortcuts add the same edge times in another order),
-	// not always to the last bit. Falls back to Dijkstra on a graph without
-	// a hierarchy.
+	// one-to-all and many-to-all searches. Every chain node then gets the
+	// better of its chain's two ends' times plus the chain's edge times
+	// added from that end (graph.SweepTable), one minimum a node. Times
+	// agree with Dijkstra's to within 1e-9 s, not always to the last bit:
+	// shortcuts add the same edge times in another order, and a chain
+	// node's sum is (end + (w1 + w2)) where Dijkstra's chain pass adds
+	// ((end + w1) + w2); the largest difference on Porto Alegre, Andorra
+	// and Malta is 4.1e-12 s. Falls back to Dijkstra on a graph without a
+	// hierarchy.
 	PHAST
+
+	// Auto runs Dijkstra and turns to PHAST (starting again) when the
+	// search would settle more than an eighth of the core graph, where a
+	// sweep costs less: it looks after a thirty-second, extrapolating the
+	// nodes within the limit from the time reached so far (they grow as
+	// its square on a road network), and turns anyway past an eighth. Its
+	// answer is Dijkstra's or PHAST's. Dijkstra on a graph without a
+	// hierarchy.
+	Auto
 )
 
-// PHASTMinLimit is the smallest limit for which WideMethod chooses PHAST.
-// A bounded Dijkstra costs about the nodes within the limit, a PHAST sweep
-// every core node whatever the limit; on Malta a bounded Dijkstra costs as
-// much as a sweep at about this limit (bench/README.md).
-const PHASTMinLimit graph.Seconds = 20 * 60
+// Auto's thresholds, as fractions of the core graph's nodes. A one-to-all
+// sweep costs about as much as a Dijkstra that settles a sixth (Malta: 0.33
+// ms against about 75 ns a settled core node) to an eighth (Porto Alegre)
+// of them (bench/README.md): Auto turns past an eighth. Its look after a
+// thirty-second costs a quarter of a sweep at most.
+const (
+	autoShare = 8
+	autoProbe = 32
+)
 
-// WideMethod returns the faster method for a search of g with this limit
-// (0: none), by measurement: PHAST for wide searches on a graph with a
-// hierarchy, Dijkstra otherwise.
+// auto runs Auto's Dijkstra; true means: run PHAST instead.
+func (s *Search) auto(ctx context.Context, limit graph.Seconds) (bool, error) {
+	nc := s.g.NumCore()
+	over, err := s.dijkstra(ctx, limit, nc/autoProbe)
+	if !over || err != nil || limit == Unreached {
+		return over, err
+	}
+	// The nodes within limit, extrapolated from those within the time of
+	// the last one settled.
+	last := s.node[s.settled[len(s.settled)-1]].t
+	if r := float64(limit / last); last <= 0 || float64(len(s.settled))*r*r > float64(nc/autoShare) {
+		return true, nil
+	}
+	return s.dijkstra(ctx, limit, nc/autoShare)
+}
+
+// WideMethod returns the method for a search of g with this limit (0:
+// none): PHAST without a limit on a graph with a hierarchy, Auto
+// otherwise.
 func WideMethod(g *graph.Graph, limit graph.Seconds) Method {
-	if g.Hierarchy() != nil && (limit <= 0 || limit >= PHASTMinLimit) {
+	if g.Hierarchy() != nil && (limit <= 0 || limit == Unreached) {
 		return PHAST
 	}
-	return Dijkstra
+	return Auto
 }
 
 // usePHAST tells whether Run should sweep the hierarchy.
@@ -63,6 +100,7 @@ func (s *Search) runPHAST(ctx context.Context, limit graph.Seconds) error {
 	h := g.Hierarchy()
 	node := s.node
 	s.upward(limit)
+	s.swept = true
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -81,18 +119,21 @@ func (s *Search) runPHAST(ctx context.Context, limit graph.Seconds) error {
 		nv := &node[v]
 		sw[h.Position(v)] = phastState{nv.t, nv.src}
 	}
-	dnOff, dnSrc, dnW := h.Down()
-	for p := range sw {
-		b := sw[p]
-		for e, end := dnOff[p], dnOff[p+1]; e < end; e++ {
-			from := &sw[dnSrc[e]]
-			t := from.t + dnW[e]
-			if t < b.t || (t == b.t && from.src < b.src) {
-				b = phastState{t, from.src}
+	// Edge by edge, as sweepOne (ties: the lower source).
+	_, dnSrc, dnW := h.Down()
+	head := g.SweepTable().DownHead
+	for e0 := 0; e0 < len(head); e0 += sweepBlock {
+		e1 := min(len(head), e0+sweepBlock)
+		hd, from, w := head[e0:e1], dnSrc[e0:e1], dnW[e0:e1]
+		from, w = from[:len(hd)], w[:len(hd)]
+		for k, p := range hd {
+			f := sw[from[k]]
+			t := f.t + w[k]
+			if b := &sw[p]; t < b.t || (t == b.t && f.src < b.src) {
+				*b = phastState{t, f.src}
 			}
 		}
-		sw[p] = b
-		if p&65535 == 65535 && ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
@@ -106,6 +147,7 @@ func (s *Search) runPHAST(ctx context.Context, limit graph.Seconds) error {
 			node[v] = nodeState{}
 		}
 	}
+	s.sweepChains(-1, true, limit)
 	return nil
 }
 
@@ -126,9 +168,15 @@ func (s *Search) oneSource() (int32, bool) {
 
 // sweepOne is the downward sweep when every label comes from source src:
 // times only (half the memory of a label with its source), the same sums
-// and the same minima, so the same answer bit for bit.
+// and the same minima, so the same core times bit for bit. It runs edge by
+// edge over the graph's SweepTable (one loop, no guessing of row lengths),
+// taking the minimum of two times as the minimum of their bits (times are
+// never negative or NaN: their bits order like their values, and a
+// conditional move replaces a branch the processor cannot predict). It
+// then gives every chain node its time too (sweepChains).
 func (s *Search) sweepOne(ctx context.Context, src int32, limit graph.Seconds) error {
 	h := s.g.Hierarchy()
+	tab := s.g.SweepTable()
 	nc := s.g.NumCore()
 	if cap(s.sweepT) < nc {
 		s.sweepT = make([]graph.Seconds, nc)
@@ -140,16 +188,17 @@ func (s *Search) sweepOne(ctx context.Context, src int32, limit graph.Seconds) e
 	for _, v := range s.touched {
 		sw[h.Position(v)] = s.node[v].t
 	}
-	dnOff, dnSrc, dnW := h.Down()
-	for p := range sw {
-		b := sw[p]
-		for e, end := dnOff[p], dnOff[p+1]; e < end; e++ {
-			if t := sw[dnSrc[e]] + dnW[e]; t < b {
-				b = t
-			}
+	_, dnSrc, dnW := h.Down()
+	head := tab.DownHead
+	for e0 := 0; e0 < len(head); e0 += sweepBlock {
+		e1 := min(len(head), e0+sweepBlock)
+		hd, from, w := head[e0:e1], dnSrc[e0:e1], dnW[e0:e1]
+		from, w = from[:len(hd)], w[:len(hd)]
+		for k, p := range hd {
+			t := math.Float64bits(float64(sw[from[k]] + w[k]))
+			sw[p] = graph.Seconds(math.Float64frombits(min(math.Float64bits(float64(sw[p])), t)))
 		}
-		sw[p] = b
-		if p&65535 == 65535 && ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
@@ -163,7 +212,123 @@ func (s *Search) sweepOne(ctx context.Context, src int32, limit graph.Seconds) e
 			node[v] = nodeState{}
 		}
 	}
+	s.sweepChains(src, false, limit)
 	return nil
+}
+
+// sweepBlock is how many down edges a sweep relaxes between two looks at
+// its context.
+const sweepBlock = 1 << 16
+
+// sweepChains gives every chain node its time after sweepOne, from the
+// sweep's times of its chain's ends and its times from them along the
+// chain (SweepTable): the better of the two sums, node by node in node
+// order. Sums from the chain's end differ from the chain pass's in-order
+// sums (fillRange) by rounding only, under 1e-9 s. Chains holding a seed
+// are left to fill, which counts the seed. With FillWorkers > 1 the nodes
+// are split among workers.
+func (s *Search) sweepChains(src int32, multi bool, limit graph.Seconds) {
+	g := s.g
+	n := g.NumNodes() - g.NumCore()
+	workers := max(1, s.FillWorkers)
+	for len(s.fill_) < workers {
+		s.fill_ = append(s.fill_, &filler{})
+	}
+	for _, f := range s.fill_[:workers] {
+		f.settled, f.touched = f.settled[:0], f.touched[:0]
+	}
+	s.dirty = false // every chain node is written below
+	splitMin := s.splitMin
+	if splitMin == 0 {
+		splitMin = sweepSplitMin
+	}
+	if workers == 1 || n < splitMin {
+		s.sweepChainRange(s.fill_[0], 0, n, src, multi, limit)
+	} else {
+		var wg sync.WaitGroup
+		step := (n + workers - 1) / workers
+		for w := 1; w < workers; w++ {
+			wg.Add(1)
+			go func(f *filler, lo, hi int) {
+				defer wg.Done()
+				s.sweepChainRange(f, lo, hi, src, multi, limit)
+			}(s.fill_[w], min(n, w*step), min(n, (w+1)*step))
+		}
+		s.sweepChainRange(s.fill_[0], 0, min(n, step), src, multi, limit)
+		wg.Wait()
+	}
+	f0 := s.fill_[0]
+	for _, f := range s.fill_[1:workers] {
+		f0.settled = append(f0.settled, f.settled...)
+	}
+	for _, c := range s.seedChains {
+		s.mark[c] = s.gen
+		s.fill(f0, int(c), limit)
+	}
+	s.settled = append(s.settled, f0.settled...)
+	s.touched = append(s.touched, f0.touched...)
+}
+
+// sweepSplitMin is the fewest chain nodes sweepChains splits among
+// workers: below it, starting a goroutine costs more than it saves.
+const sweepSplitMin = 1 << 14
+
+// sweepChainRange is sweepChains over the interior indexes [lo, hi),
+// clearing (for fill) the nodes of chains that hold a seed.
+func (s *Search) sweepChainRange(f *filler, lo, hi int, src int32, multi bool, limit graph.Seconds) {
+	g := s.g
+	nCore := g.NumCore()
+	starts, _, _ := g.ChainTable()
+	// within is limit with +Inf (no limit) as the largest finite time, so
+	// that t <= within tells a reached node.
+	within := limit
+	if within == Unreached {
+		within = math.MaxFloat64
+	}
+	seg := lo
+	for _, c := range s.seedChains {
+		first, end := int(starts[c])-nCore, int(starts[c+1])-nCore
+		if end <= lo || first >= hi {
+			continue
+		}
+		first, end = max(first, lo), min(end, hi)
+		s.sweepSegment(f, seg, first, src, multi, within)
+		clear(s.node[nCore+first : nCore+end])
+		seg = end
+	}
+	s.sweepSegment(f, seg, hi, src, multi, within)
+}
+
+// sweepSegment writes the states of the chain nodes of interior indexes
+// [lo, hi) from the sweep's times.
+func (s *Search) sweepSegment(f *filler, lo, hi int, src int32, multi bool, within graph.Seconds) {
+	if lo >= hi {
+		return
+	}
+	if multi {
+		s.sweepSegmentMulti(f, lo, hi, within)
+		return
+	}
+	tab := s.g.SweepTable()
+	nCore := s.g.NumCore()
+	sw := s.sweepT
+	out := s.node[nCore+lo : nCore+hi]
+	ea, eb := tab.EndA[lo:hi], tab.EndB[lo:hi]
+	fa, fb := tab.FromA[lo:hi], tab.FromB[lo:hi]
+	ea, eb, fa, fb = ea[:len(out)], eb[:len(out)], fa[:len(out)], fb[:len(out)]
+	settled := slices.Grow(f.settled, len(out))
+	v := graph.NodeID(nCore + lo)
+	for i := range out {
+		ta := math.Float64bits(float64(sw[ea[i]] + fa[i]))
+		tb := math.Float64bits(float64(sw[eb[i]] + fb[i]))
+		if t := graph.Seconds(math.Float64frombits(min(ta, tb))); t <= within {
+			out[i] = nodeState{t: t, src: src, settled: true, seen: true}
+			settled = append(settled, v+graph.NodeID(i))
+		} else {
+			out[i] = nodeState{}
+		}
+	}
+	f.settled = settled
 }
 
 // upward runs the upward search of PHAST from the queued entries: a plain
@@ -213,4 +378,33 @@ func (s *Search) filler0() *filler {
 	f := s.fill_[0]
 	f.settled, f.touched = f.settled[:0], f.touched[:0]
 	return f
+}
+
+// sweepSegmentMulti is sweepSegment after a multi-source sweep: each chain
+// node gets the better of its two ends' sums and that end's source (ties:
+// the lower source).
+func (s *Search) sweepSegmentMulti(f *filler, lo, hi int, within graph.Seconds) {
+	tab := s.g.SweepTable()
+	nCore := s.g.NumCore()
+	sw := s.sweep
+	out := s.node[nCore+lo : nCore+hi]
+	ea, eb := tab.EndA[lo:hi], tab.EndB[lo:hi]
+	fa, fb := tab.FromA[lo:hi], tab.FromB[lo:hi]
+	ea, eb, fa, fb = ea[:len(out)], eb[:len(out)], fa[:len(out)], fb[:len(out)]
+	settled := slices.Grow(f.settled, len(out))
+	v := graph.NodeID(nCore + lo)
+	for i := range out {
+		a, b := sw[ea[i]], sw[eb[i]]
+		t, src := a.t+fa[i], a.src
+		if tb := b.t + fb[i]; tb < t || (tb == t && b.src < src) {
+			t, src = tb, b.src
+		}
+		if t <= within {
+			out[i] = nodeState{t: t, src: src, settled: true, seen: true}
+			settled = append(settled, v+graph.NodeID(i))
+		} else {
+			out[i] = nodeState{}
+		}
+	}
+	f.settled = settled
 }

@@ -29,9 +29,10 @@ type Options struct {
 	// are left unreached. A node at exactly Limit is reached. Zero (or +Inf)
 	// means no limit.
 	Limit graph.Seconds
-	// Method chooses Dijkstra (the zero value) or the PHAST sweep over the
-	// graph's contraction hierarchy (phast.go; WideMethod picks by the
-	// limit). Both give the same times to within rounding (1e-9 s).
+	// Method chooses Dijkstra (the zero value), the PHAST sweep over the
+	// graph's contraction hierarchy, or Auto, whichever of them costs less
+	// for this search (phast.go; WideMethod). All give the same times to
+	// within rounding (1e-9 s).
 	Method Method
 	// Targets, when set (and built for this graph), restricts the search
 	// to the target nodes (RPHAST, rphast.go): only they get times (and
@@ -65,6 +66,8 @@ type item struct {
 // The search settles the core graph (see graph.Graph.NumCore), then gives
 // every node of each chain next to a reached core node its time in one pass
 // along the chain, adding the chain's edge times in order from each end.
+// A PHAST run gives every chain node its time from the graph's SweepTable
+// instead (phast.go).
 type Search struct {
 	// FillWorkers is how many goroutines give chain nodes their times after
 	// a wide search (one that reaches a quarter of the core or more). The
@@ -90,6 +93,8 @@ type Search struct {
 	dirty      bool      // chain nodes may hold a wide run's states: cleanChains clears them
 	seedChains []int32   // chains holding a seed in this run, sorted, each once
 	fill_      []*filler // per fill worker: sweep buffers and the nodes it settled
+	swept      bool      // the last run swept the hierarchy (PHAST, or Auto turned to it)
+	splitMin   int       // sweepChains splits among FillWorkers from this many chain nodes (0: sweepSplitMin)
 }
 
 // filler holds one fill goroutine's scratch and output.
@@ -124,6 +129,7 @@ func (s *Search) reset() {
 	}
 	s.touched = s.touched[:0]
 	s.settled = s.settled[:0]
+	s.swept = false
 	s.queue.reset()
 	s.chainSeeds = s.chainSeeds[:0]
 	s.seedChains = s.seedChains[:0]
@@ -151,11 +157,37 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 			s.cleanChains()
 			return err
 		}
-		s.fillChains(limit)
 		return nil
 	}
 	s.cleanChains()
-	offsets, targets, weights := g.CoreCSR()
+	var over bool
+	var err error
+	if opt.Method == Auto && g.Hierarchy() != nil {
+		over, err = s.auto(ctx, limit)
+	} else {
+		over, err = s.dijkstra(ctx, limit, math.MaxInt)
+	}
+	if err != nil {
+		return err
+	} else if over {
+		// Auto: the search reaches too far to beat a sweep. Start again
+		// with PHAST.
+		limit = s.prepare(seeds, opt)
+		if err := s.runPHAST(ctx, limit); err != nil {
+			s.cleanChains()
+			return err
+		}
+		return nil
+	}
+	s.fillChains(limit)
+	return nil
+}
+
+// dijkstra settles the core graph node by node from the queued entries, up
+// to limit. It stops early, returning true, once it has settled more than
+// budget nodes (of this run).
+func (s *Search) dijkstra(ctx context.Context, limit graph.Seconds, budget int) (bool, error) {
+	offsets, targets, weights := s.g.CoreCSR()
 	node := s.node
 	pops := 0
 	for s.queue.size > 0 {
@@ -188,17 +220,16 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 			nv.t, nv.src = t, su
 			s.queue.push(item{t, v})
 		}
+		if len(s.settled) > budget {
+			return true, ctx.Err() // the state is whole: a call with a larger budget goes on
+		}
 		if pops++; pops&4095 == 0 {
 			if err := ctx.Err(); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.fillChains(limit)
-	return nil
+	return false, ctx.Err()
 }
 
 // prepare clears the last run, reads the seeds (their core entries go to
