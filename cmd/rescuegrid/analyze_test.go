@@ -12,36 +12,17 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/ipc"
 	"github.com/apache/arrow/go/v17/arrow/memory"
-	"github.com/apache/arrow/go/v17/parquet/file"
-	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"github.com/rescuegrid/rescuegrid/internal/arrowtest"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
 )
 
-// readArrow reads a whole Arrow IPC file with the Arrow reader.
+// readArrow reads a whole Arrow IPC file with the Arrow reader
+// (arrowtest.ReadIPC).
 func readArrow(tb testing.TB, path string) arrow.Table {
 	tb.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	r, err := ipc.NewFileReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer r.Close()
-	var recs []arrow.Record
-	for i := 0; i < r.NumRecords(); i++ {
-		rec, err := r.Record(i)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		rec.Retain()
-		recs = append(recs, rec)
-	}
-	return array.NewTableFromRecords(r.Schema(), recs)
+	tbl, _ := arrowtest.ReadIPC(tb, memory.DefaultAllocator, path)
+	return tbl
 }
 
 func sumFloat(tb testing.TB, t arrow.Table, name string) float64 {
@@ -109,24 +90,11 @@ func TestAnalyzeSample(t *testing.T) {
 		t.Errorf("units' residents within = %v, summary %v", got, sum.Within)
 	}
 	// The GeoParquet file reads back with the Parquet reader, with its geo metadata.
-	pf, err := file.OpenParquetFile(filepath.Join(out, "units.parquet"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	geoMeta := pf.MetaData().KeyValueMetadata().FindValue("geo")
-	if geoMeta == nil || !strings.Contains(*geoMeta, `"primary_column":"geometry"`) {
-		t.Errorf("units.parquet geo metadata = %v", geoMeta)
-	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl, geoMeta, _ := arrowtest.ReadParquet(t, memory.DefaultAllocator, filepath.Join(out, "units.parquet"))
 	defer tbl.Release()
+	if !strings.Contains(geoMeta, `"primary_column":"geometry"`) {
+		t.Errorf("units.parquet geo metadata = %q", geoMeta)
+	}
 	if tbl.NumRows() != 7 {
 		t.Errorf("units.parquet has %d rows, want 7", tbl.NumRows())
 	}
