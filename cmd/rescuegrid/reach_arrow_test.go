@@ -1,17 +1,13 @@
 package main
 
 import (
-	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/ipc"
 	"github.com/apache/arrow/go/v17/arrow/memory"
-	"github.com/apache/arrow/go/v17/parquet/file"
-	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"github.com/rescuegrid/rescuegrid/internal/arrowtest"
 	"github.com/rescuegrid/rescuegrid/internal/shared"
 )
 
@@ -26,11 +22,16 @@ func TestReachColumnar(t *testing.T) {
 	csvOut := filepath.Join(dir, "r.csv")
 	runCLI(t, "--quiet", "reach", "--graph", g, "--sources", sources, "--out", csvOut)
 	want := readReach(t, csvOut)
-	check := func(name string, recs []arrow.Record) {
+	// check reads tbl a record per chunk (per batch written; for Parquet,
+	// at most reachBatchRows rows at a time, as its reader reads).
+	check := func(name string, tbl arrow.Table, chunk int64) {
 		t.Helper()
+		tr := array.NewTableReader(tbl, chunk)
+		defer tr.Release()
 		n := 0
 		var prev int64
-		for _, rec := range recs {
+		for tr.Next() {
+			rec := tr.Record()
 			if rec.NumRows() > reachBatchRows {
 				t.Errorf("%s: a batch of %d rows, want at most %d", name, rec.NumRows(), reachBatchRows)
 			}
@@ -57,67 +58,26 @@ func TestReachColumnar(t *testing.T) {
 	for _, ext := range []string{".arrow", ".arrows", ".parquet"} {
 		out := filepath.Join(dir, "r"+ext)
 		runCLI(t, "--quiet", "reach", "--graph", g, "--sources", sources, "--out", out)
-		f, err := os.Open(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var recs []arrow.Record
+		var tbl arrow.Table
+		batches := 0
+		chunk := int64(0)
 		switch ext {
 		case ".arrow":
-			r, err := ipc.NewFileReader(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := 0; i < r.NumRecords(); i++ {
-				rec, err := r.Record(i)
-				if err != nil {
-					t.Fatal(err)
-				}
-				rec.Retain()
-				recs = append(recs, rec)
-			}
-			r.Close()
+			tbl, batches = arrowtest.ReadIPC(t, memory.DefaultAllocator, out)
 		case ".arrows":
-			r, err := ipc.NewReader(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for r.Next() {
-				rec := r.Record()
-				rec.Retain()
-				recs = append(recs, rec)
-			}
-			r.Release()
+			tbl, batches = arrowtest.ReadStream(t, memory.DefaultAllocator, out)
 		case ".parquet":
-			pf, err := file.NewParquetReader(f)
-			if err != nil {
-				t.Fatal(err)
+			var groups int
+			tbl, _, groups = arrowtest.ReadParquet(t, memory.DefaultAllocator, out)
+			if groups < 2 {
+				t.Errorf("parquet: %d row groups, want one per batch", groups)
 			}
-			if pf.NumRowGroups() < 2 {
-				t.Errorf("parquet: %d row groups, want one per batch", pf.NumRowGroups())
-			}
-			fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: reachBatchRows}, memory.NewGoAllocator())
-			if err != nil {
-				t.Fatal(err)
-			}
-			rr, err := fr.GetRecordReader(context.Background(), nil, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for rr.Next() {
-				rec := rr.Record()
-				rec.Retain()
-				recs = append(recs, rec)
-			}
-			rr.Release()
+			chunk = reachBatchRows
 		}
-		f.Close()
-		if ext != ".parquet" && len(recs) < 2 {
-			t.Errorf("%s: %d record batches, want more than one for %d rows", ext, len(recs), len(want))
+		if ext != ".parquet" && batches < 2 {
+			t.Errorf("%s: %d record batches, want more than one for %d rows", ext, batches, len(want))
 		}
-		check(ext, recs)
-		for _, r := range recs {
-			r.Release()
-		}
+		check(ext, tbl, chunk)
+		tbl.Release()
 	}
 }

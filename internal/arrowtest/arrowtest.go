@@ -1,4 +1,4 @@
-// Package arrowtest reads Arrow IPC and Parquet files back as tables and
+// Package arrowtest reads Arrow IPC files and streams and Parquet files back as tables and
 // compares tables, for the tests of the packages that write them (the
 // table writers and the study's outputs), through the real readers.
 package arrowtest
@@ -44,6 +44,33 @@ func ReadIPC(t testing.TB, mem memory.Allocator, path string) (arrow.Table, int)
 		recs = append(recs, rec)
 	}
 	return array.NewTableFromRecords(r.Schema(), recs), r.NumRecords()
+}
+
+// ReadStream reads the Arrow IPC stream at path through ipc.Reader as one
+// table (a chunk per record batch) and its number of record batches.
+func ReadStream(t testing.TB, mem memory.Allocator, path string) (arrow.Table, int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := ipc.NewReader(f, ipc.WithAllocator(mem))
+	if err != nil {
+		t.Fatalf("ipc.NewReader(%s): %v", path, err)
+	}
+	defer r.Release()
+	var recs []arrow.Record
+	for r.Next() {
+		rec := r.Record()
+		rec.Retain() // the reader releases it at the next Next
+		defer rec.Release()
+		recs = append(recs, rec)
+	}
+	if err := r.Err(); err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return array.NewTableFromRecords(r.Schema(), recs), len(recs)
 }
 
 // ReadParquet reads the Parquet file at path through pqarrow, with its
