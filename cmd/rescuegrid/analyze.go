@@ -139,12 +139,12 @@ func computeStudy(ctx context.Context, path string, workers, critical int, notes
 	if err != nil {
 		return nil, nil, err
 	}
-	for k, n := range in.Notes {
+	for k := range in.Notes {
 		if k == 4 {
 			e.infof("%s", e.lang.T("analyze.more_notes", "n", len(in.Notes)-k, "file", notesIn))
 			break
 		}
-		e.infof("%s", e.lang.T("analyze.note", "note", n))
+		e.infof("%s", e.lang.T("analyze.note", "note", in.NoteText(k, e.lang)))
 	}
 	rs, err := study.Compute(ctx, in)
 	if err != nil {

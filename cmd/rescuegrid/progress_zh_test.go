@@ -132,17 +132,17 @@ func TestNetworkBuildProgressInChinese(t *testing.T) {
 }
 
 var (
-	reportDropRe = regexp.MustCompile(`(?s)<style.*?</style>|<pre class="provenance">.*?</pre>|<ul class="notes">.*?</ul>`)
+	reportDropRe = regexp.MustCompile(`(?s)<style.*?</style>|<pre class="provenance">.*?</pre>`)
 	reportAttrRe = regexp.MustCompile(`(?:title|aria-label)="([^"]*)"`)
 )
 
 // The Chinese report of the Shenzhen sample with a siting says its words in
 // Chinese: the map's title and tooltips, the siting charts, the inputs'
-// details, the timings and the population source (from summary.json's
-// population_estimate, with the English source's figures). Left as they
-// are: the provenance file (SOURCE.md, a data file quoted whole), the
-// data's notes, and the names of things (OpenStreetMap's attribution,
-// the colour scheme's).
+// details, the notes rescuegrid adds about the inputs, the timings and the
+// population source (from summary.json's population_estimate, with the
+// English source's figures). Left as they are: the provenance file
+// (SOURCE.md, a data file quoted whole) and the names of things
+// (OpenStreetMap's attribution, the colour scheme's).
 func TestShenzhenReportInChinese(t *testing.T) {
 	t.Parallel()
 	study := filepath.Join("..", "..", "data", "sample", "shenzhen", "study.yaml")
@@ -180,6 +180,24 @@ func TestShenzhenReportInChinese(t *testing.T) {
 	}
 	if got := sum.PopulationEstimate.Text(i18n.EN); got != sum.Population {
 		t.Errorf("population_estimate says %q in English, population_source %q", got, sum.Population)
+	}
+	// The notes: each one rescuegrid adds keeps its message, whose English
+	// is the note, and the report says it in Chinese.
+	said := 0
+	for i, m := range sum.NoteMessages {
+		if m == nil {
+			continue
+		}
+		said++
+		if got := m.Text(i18n.EN); got != sum.Notes[i] {
+			t.Errorf("note %d says %q, its message in English %q", i, sum.Notes[i], got)
+		}
+		if zh := m.Text(i18n.ZhCN); !strings.Contains(body, html.EscapeString(zh)) || strings.Contains(body, html.EscapeString(sum.Notes[i])) {
+			t.Errorf("the Chinese report does not say note %q in Chinese (%q)", sum.Notes[i], zh)
+		}
+	}
+	if said < 3 || len(sum.NoteMessages) != len(sum.Notes) {
+		t.Errorf("%d of %d notes kept as messages (%d messages), want the sample's 4 data notes, aligned", said, len(sum.Notes), len(sum.NoteMessages))
 	}
 	zh := sum.PopulationEstimate.Text(i18n.ZhCN)
 	if !strings.Contains(body, html.EscapeString(zh)) || strings.Contains(body, html.EscapeString(sum.Population)) {

@@ -840,7 +840,7 @@ func (v *view) sources(r *Report) {
 		v.OSM = true
 	}
 	v.SourceNotes = r.SourceNotes
-	v.Notes = s.Notes
+	v.Notes = s.NoteTexts(v.l)
 	// The stages in the order of their English text, named in v.l.
 	type stage struct{ en, said string }
 	var stages []stage

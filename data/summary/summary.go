@@ -33,34 +33,39 @@ type Summary struct {
 		Edges   int    `json:"edges"`
 		Source  string `json:"source"`
 	} `json:"graph"`
-	Residents            float64            `json:"residents"`
-	Within               float64            `json:"within"`
-	Share                float64            `json:"share"`
-	Outside              float64            `json:"outside"`
-	P50Seconds           *float64           `json:"p50_seconds"`
-	P90Seconds           *float64           `json:"p90_seconds"`
-	MaxSeconds           *float64           `json:"max_seconds"`
-	Cells                int                `json:"cells"`
-	NoRoadCells          int                `json:"no_road_cells"`
-	NoRoadResidents      float64            `json:"no_road_residents"`
-	CellsOutsideUnits    int                `json:"cells_outside_units"`
-	ResidentsOutsideUnit float64            `json:"residents_outside_units"`
-	Units                int                `json:"units"`
-	UnitsWithResidents   int                `json:"units_with_residents"`
-	UnitsMeetingRescue   int                `json:"units_meeting_rescue"`
-	UnitsMeetingTeam     int                `json:"units_meeting_team"`
-	Bases                int                `json:"bases"`
-	UnplacedBases        []string           `json:"unplaced_bases,omitempty"`
-	Notes                []string           `json:"notes,omitempty"`
-	Shelters             *ShelterSummary    `json:"shelters,omitempty"`
-	Scenarios            []ScenarioSummary  `json:"scenarios,omitempty"`
-	Critical             *CriticalSummary   `json:"critical_segments,omitempty"`
-	Backup               *BackupSummary     `json:"backup,omitempty"`
-	BusyTeams            *BusySummary       `json:"busy_teams,omitempty"`
-	Day                  *DaySummary        `json:"day,omitempty"`
-	Times                *TimesSummary      `json:"times_of_day,omitempty"`
-	TimingsSeconds       map[string]float64 `json:"timings_seconds"`
-	Files                []string           `json:"files"`
+	Residents            float64  `json:"residents"`
+	Within               float64  `json:"within"`
+	Share                float64  `json:"share"`
+	Outside              float64  `json:"outside"`
+	P50Seconds           *float64 `json:"p50_seconds"`
+	P90Seconds           *float64 `json:"p90_seconds"`
+	MaxSeconds           *float64 `json:"max_seconds"`
+	Cells                int      `json:"cells"`
+	NoRoadCells          int      `json:"no_road_cells"`
+	NoRoadResidents      float64  `json:"no_road_residents"`
+	CellsOutsideUnits    int      `json:"cells_outside_units"`
+	ResidentsOutsideUnit float64  `json:"residents_outside_units"`
+	Units                int      `json:"units"`
+	UnitsWithResidents   int      `json:"units_with_residents"`
+	UnitsMeetingRescue   int      `json:"units_meeting_rescue"`
+	UnitsMeetingTeam     int      `json:"units_meeting_team"`
+	Bases                int      `json:"bases"`
+	UnplacedBases        []string `json:"unplaced_bases,omitempty"`
+	Notes                []string `json:"notes,omitempty"`
+	// NoteMessages are the notes rescuegrid adds, as messages of the
+	// interface's catalogue for a reader in another language, aligned with
+	// Notes: null for a note of the study's own (absent in outputs of
+	// versions before it was added).
+	NoteMessages   []*Message         `json:"note_messages,omitempty"`
+	Shelters       *ShelterSummary    `json:"shelters,omitempty"`
+	Scenarios      []ScenarioSummary  `json:"scenarios,omitempty"`
+	Critical       *CriticalSummary   `json:"critical_segments,omitempty"`
+	Backup         *BackupSummary     `json:"backup,omitempty"`
+	BusyTeams      *BusySummary       `json:"busy_teams,omitempty"`
+	Day            *DaySummary        `json:"day,omitempty"`
+	Times          *TimesSummary      `json:"times_of_day,omitempty"`
+	TimingsSeconds map[string]float64 `json:"timings_seconds"`
+	Files          []string           `json:"files"`
 
 	// MovedBases are bases placed on a road farther than the nearest, with
 	// the distance and the reason (a cut-off fragment).

@@ -74,13 +74,14 @@ func Merge(ctx context.Context, dir, out string, opt MergeOptions) (*study.Summa
 		}
 	}
 	in := &study.Inputs{
-		Study:      gi.Study,
-		Population: &population.Table{Res: gi.PopRes, Cells: ci.Cells, Pop: ci.Pop, Source: gi.PopSrc, Estimate: gi.PopEst},
-		Coverage:   ci,
-		Notes:      gi.Notes,
-		DayPop:     gi.DayPop,
-		Day:        gi.Day,
-		Recorded:   &study.Recorded{Profile: gi.Graph.Meta.Profile, Source: gi.Graph.Meta.Source, Nodes: gi.Graph.Nodes, Edges: gi.Graph.Edges, Sources: gi.Sources},
+		Study:        gi.Study,
+		Population:   &population.Table{Res: gi.PopRes, Cells: ci.Cells, Pop: ci.Pop, Source: gi.PopSrc, Estimate: gi.PopEst},
+		Coverage:     ci,
+		Notes:        gi.Notes,
+		NoteMessages: gi.NoteMessages,
+		DayPop:       gi.DayPop,
+		Day:          gi.Day,
+		Recorded:     &study.Recorded{Profile: gi.Graph.Meta.Profile, Source: gi.Graph.Meta.Source, Nodes: gi.Graph.Nodes, Edges: gi.Graph.Edges, Sources: gi.Sources},
 	}
 	for _, u := range gi.Units {
 		in.Units = append(in.Units, u.unit())

@@ -22,6 +22,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/standard"
 	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/data/population"
+	"github.com/rescuegrid/rescuegrid/data/summary"
 	"github.com/rescuegrid/rescuegrid/geo"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
 	"github.com/rescuegrid/rescuegrid/internal/par"
@@ -152,6 +153,8 @@ type globalInputs struct {
 	DayPop []float64
 	Day    *study.DayInfo
 	Notes  []string
+	// NoteMessages are the notes' messages (study.Inputs.NoteMessages).
+	NoteMessages []*summary.Message
 	// Scenarios are the study's scenarios, in its order.
 	Scenarios []planScenario
 	Graph     GraphInfo
@@ -272,7 +275,7 @@ func Split(ctx context.Context, st *study.Study, dir string, opt PlanOptions) (*
 	}
 
 	gi := &globalInputs{PlanID: p.ID, Study: st, Sources: st.Sources(), Coverage: toInput(ci), PopRes: in.Population.Res,
-		PopSrc: in.Population.Source, PopEst: in.Population.Estimate, DayPop: in.DayPop, Day: in.Day, Notes: in.Notes, Scenarios: scs, Graph: p.Graph, Owner: own.cell, BaseOwn: own.base}
+		PopSrc: in.Population.Source, PopEst: in.Population.Estimate, DayPop: in.DayPop, Day: in.Day, Notes: in.Notes, NoteMessages: in.NoteMessages, Scenarios: scs, Graph: p.Graph, Owner: own.cell, BaseOwn: own.base}
 	for _, u := range in.Units {
 		gi.Units = append(gi.Units, fromUnit(u))
 	}

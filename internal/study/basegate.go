@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
+	"strconv"
 
 	"github.com/paulmach/orb"
 
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
+	"github.com/rescuegrid/rescuegrid/data/summary"
 	"github.com/rescuegrid/rescuegrid/geo"
 )
 
@@ -21,7 +22,7 @@ import (
 // names the base, the barrier nodes that cut its road off (with their
 // distance from the base), how far its road is against how far it is
 // placed, and the fix.
-func gatedBases(g *graph.Graph, bases []coverage.Base, opt graph.SnapOptions) []string {
+func gatedBases(g *graph.Graph, bases []coverage.Base, opt graph.SnapOptions) []*summary.Message {
 	if g == nil || g.Meta().Stats["barriers_applied"] == 0 {
 		return nil
 	}
@@ -30,7 +31,7 @@ func gatedBases(g *graph.Graph, bases []coverage.Base, opt graph.SnapOptions) []
 		minPart = graph.DefaultMinComponent
 	}
 	minPart = min(minPart, g.LargestComponentSize())
-	var notes []string
+	var notes []*summary.Message
 	gf := &gateFinder{g: g, minPart: minPart}
 	for _, b := range bases {
 		if b.OSMNode != 0 {
@@ -44,16 +45,19 @@ func gatedBases(g *graph.Graph, bases []coverage.Base, opt graph.SnapOptions) []
 		if len(cuts) == 0 || road >= sn.DistanceM-1 {
 			continue
 		}
-		var at []string
-		for _, c := range cuts {
-			at = append(at, fmt.Sprintf("%d (%.0f m from the base)", c.osmID, geo.Haversine(b.Loc, c.p)))
+		var at []*summary.Message
+		for k, c := range cuts {
+			key := "note.gate_at_first"
+			if k > 0 {
+				key = "note.gate_at_next"
+			}
+			at = append(at, summary.NewMessage(key, "node", strconv.FormatInt(c.osmID, 10), "m", fmt.Sprintf("%.0f", geo.Haversine(b.Loc, c.p))))
 		}
 		name := b.ID
 		if b.Name != "" && b.Name != b.ID {
 			name += " (" + b.Name + ")"
 		}
-		notes = append(notes, fmt.Sprintf("base %s: closed barriers at OSM node %s cut its road, %.1f m away, off from the network, so the base is placed on the network %.1f m away instead and its times are counted from there. If the gate opens for rescue vehicles, tag it emergency=yes in OpenStreetMap, or set network.barriers: false",
-			name, strings.Join(at, ", "), road, sn.DistanceM))
+		notes = append(notes, summary.NewMessage("note.gated_base", "base", name, "road", fmt.Sprintf("%.1f", road), "moved", fmt.Sprintf("%.1f", sn.DistanceM)).With("at", at...))
 	}
 	return notes
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -18,6 +17,7 @@ import (
 	"github.com/rescuegrid/rescuegrid/analysis/coverage"
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
 	"github.com/rescuegrid/rescuegrid/data/population"
+	"github.com/rescuegrid/rescuegrid/data/summary"
 	"github.com/rescuegrid/rescuegrid/internal/i18n"
 )
 
@@ -91,8 +91,7 @@ func (in *Inputs) readDay() error {
 		return fmt.Errorf("population.day: %w", err)
 	}
 	if len(empty) > 0 {
-		in.Notes = append(in.Notes, fmt.Sprintf("population.day: %s: %d rows with an empty %s value counted as 0 (lines %s)",
-			filepath.Base(d.H3), len(empty), d.Column, lineList(empty, 10)))
+		in.note(summary.NewMessage("note.day_empty", "file", filepath.Base(d.H3), "n", strconv.Itoa(len(empty)), "column", d.Column).With("lines", lineList(empty, 10)...))
 	}
 	night := in.Population
 	info := &DayInfo{Source: jobs.Source, Residents: night.Total(), Workers: jobs.Total()}
@@ -133,8 +132,10 @@ func (in *Inputs) readDay() error {
 		info.Total += in.DayPop[i]
 	}
 	in.Day = info
-	in.Notes = append(in.Notes, fmt.Sprintf("day population: %.3f of %.0f residents stay home (%s) + %.0f workers (%s) = %.0f people by day",
-		info.StayShare, info.Residents, map[bool]string{true: "1 − workers / residents", false: "given"}[info.StayDerived], info.Workers, jobs.Source, info.Total))
+	how := map[bool]string{true: "note.day_derived", false: "note.day_given"}[info.StayDerived]
+	f := func(format string, v float64) string { return fmt.Sprintf(format, v) }
+	in.note(summary.NewMessage("note.day", "stay", f("%.3f", info.StayShare), "residents", f("%.0f", info.Residents), "workers", f("%.0f", info.Workers),
+		"source", jobs.Source, "total", f("%.0f", info.Total)).With("how", summary.NewMessage(how)))
 	return nil
 }
 
@@ -230,17 +231,22 @@ func PrintDay(w io.Writer, l i18n.Lang, in *Inputs, night, day *coverage.Result)
 		"within", people(d.Within), "share", fmt.Sprintf("%.1f", 100*d.Share), "night", fmt.Sprintf("%.1f", 100*d.NightShare), "outside", people(d.Outside)))
 }
 
-// lineList writes up to n line numbers, saying how many more there are.
-func lineList(lines []int, n int) string {
-	var parts []string
+// lineList says up to n line numbers, and how many more there are, as
+// messages said one after another ("3, 5, 8, and 2 more").
+func lineList(lines []int, n int) []*summary.Message {
+	var parts []*summary.Message
 	for k, l := range lines {
+		sep := "note.list_first"
+		if k > 0 {
+			sep = "note.list_next"
+		}
 		if k == n {
-			parts = append(parts, fmt.Sprintf("and %d more", len(lines)-n))
+			parts = append(parts, summary.NewMessage("note.list_more", "n", strconv.Itoa(len(lines)-n)))
 			break
 		}
-		parts = append(parts, strconv.Itoa(l))
+		parts = append(parts, summary.NewMessage(sep, "item", strconv.Itoa(l)))
 	}
-	return strings.Join(parts, ", ")
+	return parts
 }
 
 // WeighDay makes the coverage input's people per cell (1 − w) × residents

@@ -19,8 +19,10 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/facility"
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/data/population"
+	"github.com/rescuegrid/rescuegrid/data/summary"
 	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 	"github.com/rescuegrid/rescuegrid/internal/limits"
 )
 
@@ -36,6 +38,10 @@ type Inputs struct {
 	Depots     []facility.Depot
 	Shelter    *shelter.Input // the shelter computation's input (nil: no shelters)
 	Notes      []string       // warnings worth printing: skipped features, unplaced points
+	// NoteMessages are the notes rescuegrid adds as messages of the
+	// catalogue, aligned with Notes (shorter, or nil at a note of the
+	// study's own): see note and NoteText.
+	NoteMessages []*summary.Message
 	// osmZones are the "135" zone polygons read from the PBF, builtupCells
 	// the cells built-up by their buildings (see readOSMZones).
 	osmZones     []units.Unit
@@ -107,7 +113,9 @@ func Read(ctx context.Context, st *Study, opt Options) (*Inputs, error) {
 	if err := stage("bases", func() (err error) { bases, err = in.readBases(ctx, opt); return err }); err != nil {
 		return nil, err
 	}
-	in.Notes = append(in.Notes, gatedBases(in.Graph, bases, graph.SnapOptions{MaxDistanceM: st.Standard.Access.SnapDistanceM})...)
+	for _, m := range gatedBases(in.Graph, bases, graph.SnapOptions{MaxDistanceM: st.Standard.Access.SnapDistanceM}) {
+		in.note(m)
+	}
 	err = stage("population", func() error { return in.readPopulation(ctx) })
 	if err != nil {
 		return nil, err
@@ -196,8 +204,8 @@ func (in *Inputs) readPopulation(ctx context.Context) error {
 		var rs population.RasterStats
 		in.Population, rs, err = population.FromRaster(ctx, p.Raster, st.Resolution, population.RasterOptions{Area: area})
 		if err == nil {
-			in.Notes = append(in.Notes, fmt.Sprintf("population from %s: %.0f people in %d pixels over the road network's extent (%d of them split between cells), %d of %d bytes read",
-				filepath.Base(p.Raster), rs.Total, rs.PeoplePixels, rs.SplitPixels, rs.BytesRead, rs.FileBytes))
+			in.note(summary.NewMessage("note.raster", "file", filepath.Base(p.Raster), "people", fmt.Sprintf("%.0f", rs.Total), "pixels", strconv.Itoa(rs.PeoplePixels),
+				"split", strconv.Itoa(rs.SplitPixels), "read", strconv.FormatInt(rs.BytesRead, 10), "bytes", strconv.FormatInt(rs.FileBytes, 10)))
 		}
 	case p.Buildings != nil:
 		o := population.DefaultBuildingOptions()
@@ -218,7 +226,7 @@ func (in *Inputs) readPopulation(ctx context.Context) error {
 		var stats population.BuildingStats
 		in.Population, stats, err = population.FromBuildings(ctx, pbf, st.Resolution, o)
 		if err == nil {
-			in.Notes = append(in.Notes, fmt.Sprintf("population estimated from %d OSM buildings (%s)", stats.BuildingsUsed, in.Population.Source))
+			in.note(summary.NewMessage("note.buildings", "n", strconv.Itoa(stats.BuildingsUsed)).With("source", popEstimate(in.Population).Messages()...))
 		}
 	}
 	return err
@@ -238,7 +246,7 @@ func (in *Inputs) readUnits(ctx context.Context) error {
 	var problems []osm.AreaProblem
 	in.Units, problems, err = units.FromOSM(ctx, pbf, u.AdminLevel)
 	for _, p := range problems {
-		in.Notes = append(in.Notes, fmt.Sprintf("unit %s left out: %v", p.Ref(), p.Err))
+		in.note(summary.NewMessage("note.unit_left_out", "unit", p.Ref(), "err", fmt.Sprint(p.Err)))
 	}
 	return err
 }
@@ -270,8 +278,9 @@ func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
 			if err != nil {
 				return err
 			}
-			in.Notes = append(in.Notes, fmt.Sprintf("%s: %d rows; %d without coordinates (not geocoded), %d bad coordinates, %d duplicates and %d marked for deletion left out; %d kept, %d of unknown capacity",
-				filepath.Base(src.File), rep.Rows, len(rep.NoCoordinates), len(rep.BadCoordinates), len(rep.Duplicates), len(rep.Marked), rep.Kept, rep.UnknownCapacity))
+			in.note(summary.NewMessage("note.sosrs", "file", filepath.Base(src.File), "rows", strconv.Itoa(rep.Rows), "nocoords", strconv.Itoa(len(rep.NoCoordinates)),
+				"bad", strconv.Itoa(len(rep.BadCoordinates)), "dups", strconv.Itoa(len(rep.Duplicates)), "marked", strconv.Itoa(len(rep.Marked)),
+				"kept", strconv.Itoa(rep.Kept), "unknown", strconv.Itoa(rep.UnknownCapacity)))
 		default:
 			list, err = facility.ReadShelters(src.File)
 			if err != nil {
@@ -298,7 +307,7 @@ func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
 			in.Shelters = append(in.Shelters, sh)
 		}
 		if dropped > 0 {
-			in.Notes = append(in.Notes, fmt.Sprintf("%s: %d places that house no people (pets, distribution, kitchens) left out", filepath.Base(src.File), dropped))
+			in.note(summary.NewMessage("note.no_people", "file", filepath.Base(src.File), "n", strconv.Itoa(dropped)))
 		}
 	}
 	// Shelters beyond the walk graph serve people outside the study's
@@ -316,7 +325,8 @@ func (in *Inputs) readShelters(ctx context.Context, opt Options) error {
 	}
 	in.Shelters = kept
 	if outside > 0 {
-		in.Notes = append(in.Notes, fmt.Sprintf("%d shelters lie outside the study's road network (beyond %.4f,%.4f .. %.4f,%.4f) and were left out", outside, area.Min[0], area.Min[1], area.Max[0], area.Max[1]))
+		f := func(v float64) string { return fmt.Sprintf("%.4f", v) }
+		in.note(summary.NewMessage("note.shelters_outside", "n", strconv.Itoa(outside), "w", f(area.Min[0]), "s", f(area.Min[1]), "e", f(area.Max[0]), "north", f(area.Max[1])))
 	}
 	if len(in.Shelters) == 0 {
 		return errors.New("facilities.shelters: no shelter for people in the files within the study area (after the city filter)")
@@ -496,5 +506,20 @@ func (in *Inputs) dropEmptyCells() {
 		}
 	}
 	in.Population, in.DayPop = t, day
-	in.Notes = append(in.Notes, fmt.Sprintf("population: %d cells of no residents left out (not counted as populated)", n))
+	in.note(summary.NewMessage("note.empty_cells", "n", strconv.Itoa(n)))
+}
+
+// note adds a note said by message m: in English in Notes, and kept as m
+// for a reader in another language.
+func (in *Inputs) note(m *summary.Message) {
+	for len(in.NoteMessages) < len(in.Notes) {
+		in.NoteMessages = append(in.NoteMessages, nil)
+	}
+	in.Notes = append(in.Notes, m.Text(i18n.EN))
+	in.NoteMessages = append(in.NoteMessages, m)
+}
+
+// NoteText is note i in language l.
+func (in *Inputs) NoteText(i int, l i18n.Lang) string {
+	return summary.NoteText(in.Notes[i], in.NoteMessages, i, l)
 }

@@ -291,7 +291,7 @@ func summarize(in *Inputs, r *coverage.Result, generator string, timings []Stage
 		P50Seconds: ptr(s.P50), P90Seconds: ptr(s.P90), MaxSeconds: ptr(s.Max),
 		Cells: s.Cells, NoRoadCells: s.NoRoadCells, NoRoadResidents: s.NoRoadResidents,
 		CellsOutsideUnits: s.OutsideUnits, ResidentsOutsideUnit: s.OutsideUnitResidents,
-		Units: len(r.Units), Bases: len(r.Bases), UnplacedBases: s.UnplacedBases, MovedBases: s.MovedBases, Notes: in.Notes,
+		Units: len(r.Units), Bases: len(r.Bases), UnplacedBases: s.UnplacedBases, MovedBases: s.MovedBases, Notes: in.Notes, NoteMessages: noteMessages(in),
 		TimingsSeconds: map[string]float64{},
 	}
 	out.Backup = backupSummary(s.Backup)
@@ -500,4 +500,15 @@ func popEstimate(t *population.Table) *summary.PopulationEstimate {
 	}
 	return &summary.PopulationEstimate{Buildings: e.Buildings, File: e.File, DefaultLevels: e.DefaultLevels, MaxLevels: e.MaxLevels,
 		FloorM2: e.M2, Scale: e.Scale, ScaleTo: e.ScaleTo}
+}
+
+// noteMessages are in's note messages aligned with its notes for
+// summary.json (nil when no note has one).
+func noteMessages(in *Inputs) []*summary.Message {
+	if len(in.NoteMessages) == 0 {
+		return nil
+	}
+	out := make([]*summary.Message, len(in.Notes))
+	copy(out, in.NoteMessages)
+	return out
 }

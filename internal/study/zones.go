@@ -3,6 +3,7 @@ package study
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	ogeo "github.com/paulmach/orb/geo"
@@ -10,6 +11,7 @@ import (
 	"github.com/uber/h3-go/v4"
 
 	"github.com/rescuegrid/rescuegrid/data/osm"
+	"github.com/rescuegrid/rescuegrid/data/summary"
 	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/geo"
 )
@@ -97,18 +99,19 @@ func (in *Inputs) readOSMZones(ctx context.Context, opt Options) error {
 		for _, a := range areas {
 			in.osmZones = append(in.osmZones, units.Unit{ID: a.Ref(), Geom: a.Geom})
 		}
-		note := fmt.Sprintf("zones %s: %d OSM areas", z.Name, len(areas))
+		note := summary.NewMessage("note.zones", "zone", z.Name, "n", strconv.Itoa(len(areas))).With("unclosed").With("builtup")
 		if len(problems) > 0 {
-			note += fmt.Sprintf(" (%d could not be closed and were left out)", len(problems))
+			note.With("unclosed", summary.NewMessage("note.zones_unclosed", "n", strconv.Itoa(len(problems))))
 		}
 		if z.Builtup != nil {
 			n, err := in.builtupByBuildings(ctx, *z.Builtup, opt)
 			if err != nil {
 				return fmt.Errorf("zones %s: %w", z.Name, err)
 			}
-			note += fmt.Sprintf(" of landuse %s, and %d cells with at least %.0f %% of their area under buildings", strings.Join(z.Builtup.Landuse, "/"), n, 100*z.Builtup.MinBuildingShare)
+			note.With("builtup", summary.NewMessage("note.zones_builtup", "landuse", strings.Join(z.Builtup.Landuse, "/"), "n", strconv.Itoa(n),
+				"pct", fmt.Sprintf("%.0f", 100*z.Builtup.MinBuildingShare)))
 		}
-		in.Notes = append(in.Notes, note)
+		in.note(note)
 	}
 	return nil
 }
