@@ -210,3 +210,39 @@ func TestShenzhenReportInChinese(t *testing.T) {
 		t.Errorf("population source figures differ: %q, %q", sum.Population, zh)
 	}
 }
+
+// 'site --lang zh-CN' prints its summary in the catalogue's Chinese: line by
+// line the English one's figures, no English sentence but the study's and
+// the units' names; the English summary keeps its words.
+func TestSiteSummaryInChinese(t *testing.T) {
+	t.Parallel()
+	study := filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml")
+	enDir, zhDir := filepath.Join(t.TempDir(), "en"), filepath.Join(t.TempDir(), "zh")
+	en, _ := runCLI(t, "--lang", "en", "site", study, "--add", "3", "--out", enDir)
+	zh, _ := runCLI(t, "--lang", "zh-CN", "site", study, "--add", "3", "--out", zhDir)
+	for _, w := range []string{"candidate sites", "site added", "plan: 3 new sites", "coverage study:", "residents inside the circle"} {
+		if !strings.Contains(en, w) {
+			t.Errorf("the English summary lacks %q:\n%s", w, en)
+		}
+	}
+	// The last line says where and how long: compare the lines before it.
+	le, lz := strings.Split(strings.TrimSpace(en), "\n"), strings.Split(strings.TrimSpace(zh), "\n")
+	if len(le) != len(lz) || len(le) < 6 {
+		t.Fatalf("English summary has %d lines, Chinese %d:\n%s\n%s", len(le), len(lz), en, zh)
+	}
+	for i := range le[:len(le)-1] {
+		fe, fz := numberRe.FindAllString(le[i], -1), numberRe.FindAllString(lz[i], -1)
+		slices.Sort(fe)
+		slices.Sort(fz)
+		if !slices.Equal(fe, fz) {
+			t.Errorf("line %d: figures differ:\n%s\n%s", i+1, le[i], lz[i])
+		}
+	}
+	names := []string{"Andorra (bundled sample)", zhDir}
+	for _, row := range csvRows(t, filepath.Join(zhDir, "units.csv")) {
+		names = append(names, row[1])
+	}
+	if left := englishLeft(zh, names...); len(left) > 0 {
+		t.Errorf("the Chinese site summary still says English:\n%s", strings.Join(left, "\n"))
+	}
+}

@@ -21,8 +21,10 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/units"
 	"github.com/rescuegrid/rescuegrid/geo/coordsys"
 	"github.com/rescuegrid/rescuegrid/internal/atomicfile"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 	"github.com/rescuegrid/rescuegrid/internal/outdir"
 	"github.com/rescuegrid/rescuegrid/internal/study"
+	"github.com/rescuegrid/rescuegrid/internal/textwidth"
 )
 
 const siteHelp = `
@@ -236,8 +238,8 @@ func site(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	if !e.quiet {
-		printSite(e.stdout, res)
-		fmt.Fprintf(e.stdout, "  wrote %s in %.2f s\n", f.out, time.Since(t0).Seconds())
+		printSite(e.stdout, e.lang, res)
+		fmt.Fprintln(e.stdout, "  "+e.lang.T("site.wrote", "out", f.out, "secs", fmt.Sprintf("%.2f", time.Since(t0).Seconds())))
 	}
 	return nil
 }
@@ -407,19 +409,20 @@ func writeCandidates(dir string, r *siteResult) error {
 	})
 }
 
-func printSite(w io.Writer, r *siteResult) {
+// printSite prints the siting's summary in language l.
+func printSite(w io.Writer, l i18n.Lang, r *siteResult) {
 	f, st, in, rep, m, sol, plan, before, after := r.f, r.st, r.in, r.rep, r.m, r.sol, r.plan, r.before, r.after
 	std := st.Standard
-	fmt.Fprintf(w, "%s — %s, %d candidate sites", st.Name, f.objective, rep.Kept)
+	where := l.T("site.from_res", "res", f.res)
 	if f.candidates != "" {
-		fmt.Fprintf(w, " (from %s)", filepath.Base(f.candidates))
-	} else {
-		fmt.Fprintf(w, " (res %d)", f.res)
+		where = l.T("site.from_file", "file", filepath.Base(f.candidates))
 	}
-	fmt.Fprintf(w, ", %d existing bases; rescue circle %g min\n", len(in.Coverage.Bases), std.Rescue.Minutes)
+	fmt.Fprintln(w, l.T("site.head", "study", st.Name, "objective", l.Name("site.obj.", f.objective), "n", rep.Kept, "where", where,
+		"bases", len(in.Coverage.Bases), "min", fmt.Sprintf("%g", std.Rescue.Minutes)))
 	if sol != nil {
-		fmt.Fprintf(w, "  with the existing bases: %s\n", people(sol.Baseline))
-		fmt.Fprintf(w, "  %3s  %-28s %12s %14s %10s\n", "K", "site added", "gain", "value", "gap")
+		fmt.Fprintln(w, "  "+l.T("site.baseline", "n", people(sol.Baseline)))
+		fmt.Fprintf(w, "  %3s  %s %s %s %s\n", "K", textwidth.PadRight(l.T("site.col.site"), 28), textwidth.PadLeft(l.T("site.col.gain"), 12),
+			textwidth.PadLeft(l.T("site.col.value"), 14), textwidth.PadLeft(l.T("site.col.gap"), 10))
 		for _, s := range sol.Curve {
 			gap := "-"
 			if !math.IsNaN(s.Bound.Gap) {
@@ -432,28 +435,29 @@ func printSite(w io.Writer, r *siteResult) {
 	judge := func(n int) string {
 		switch {
 		case n >= minT:
-			return fmt.Sprintf("meets the township minimum (%d)", minT)
+			return l.T("site.meets_township", "t", minT)
 		case n >= minV:
-			return fmt.Sprintf("below the township minimum (%d), meets the village minimum (%d)", minT, minV)
+			return l.T("site.meets_village", "t", minT, "v", minV)
 		}
-		return fmt.Sprintf("below the village minimum (%d)", minV)
+		return l.T("site.below_village", "v", minV)
 	}
-	fmt.Fprintf(w, "  plan: %d new sites of %d members each: %s\n", len(plan.Sites), f.teamSize, judge(f.teamSize))
+	fmt.Fprintln(w, "  "+l.T("site.plan", "n", len(plan.Sites), "members", f.teamSize, "judge", judge(f.teamSize)))
 	for _, mv := range plan.Moves() {
-		fmt.Fprintf(w, "  move the team of %s (%d members) to %s\n", m.Sites[mv.From].ID, m.Sites[mv.From].Members, m.Sites[mv.To].ID)
+		fmt.Fprintln(w, "  "+l.T("site.move", "from", m.Sites[mv.From].ID, "members", m.Sites[mv.From].Members, "to", m.Sites[mv.To].ID))
 	}
 	if r := plan.Relocation; r != nil {
-		fmt.Fprintf(w, "  with %d of up to %d moves: %s (without moves %s)\n", len(r.Moves), f.relocate, people(r.Value), people(r.Before))
+		fmt.Fprintln(w, "  "+l.T("site.relocation", "n", len(r.Moves), "max", f.relocate, "value", people(r.Value), "before", people(r.Before)))
 	}
-	fmt.Fprintf(w, "  coverage study: %s → %s residents inside the circle\n", people(before.Summary.Within), people(after.Summary.Within))
+	fmt.Fprintln(w, "  "+l.T("site.study", "before", people(before.Summary.Within), "after", people(after.Summary.Within)))
 	for u, b := range before.Units {
 		a := after.Units[u]
 		if a.Bases != b.Bases || a.MeetsTeam != b.MeetsTeam {
-			status := "meets its team minimum"
+			status := l.T("site.unit_meets")
 			if !a.MeetsTeam {
-				status = fmt.Sprintf("still short (%d of %d members)", a.Members, a.MinMembers)
+				status = l.T("site.unit_short", "members", a.Members, "min", a.MinMembers)
 			}
-			fmt.Fprintf(w, "    %-28s bases %d → %d, members %d → %d: %s\n", trimRunes(b.Name, 28), b.Bases, a.Bases, b.Members, a.Members, status)
+			// Padded by runes, as before, so that English stays the same bytes.
+			fmt.Fprintf(w, "    %-28s %s\n", trimRunes(b.Name, 28), l.T("site.unit", "b0", b.Bases, "b1", a.Bases, "m0", b.Members, "m1", a.Members, "status", status))
 		}
 	}
 }
