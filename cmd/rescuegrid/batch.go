@@ -118,7 +118,7 @@ func batchPlan(ctx context.Context, args []string, e *env) error {
 		if err != nil {
 			return err
 		}
-		e.infof("wrote %s", path)
+		e.infof("%s", e.lang.T("batch.wrote", "file", path))
 	}
 	if !e.quiet {
 		fmt.Fprintf(e.stdout, "%s: %d cells, %d bases, graph of %d nodes split by %s into %d shards (limit %.0f s, fastest road %.1f m/s, road margin %.1f km)\n",
@@ -156,9 +156,9 @@ func batchRun(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	if did {
-		e.infof("shard %d: wrote %s (peak memory %.0f MB)", *shard, batch.OutputPath(pos[0], *shard), peakRSSMB())
+		e.infof("%s", e.lang.T("batch.shard_done", "n", *shard, "file", batch.OutputPath(pos[0], *shard), "mb", fmt.Sprintf("%.0f", peakRSSMB())))
 	} else {
-		e.infof("shard %d: already done (%s); --force recomputes it", *shard, batch.OutputPath(pos[0], *shard))
+		e.infof("%s", e.lang.T("batch.shard_already", "n", *shard, "file", batch.OutputPath(pos[0], *shard)))
 	}
 	return nil
 }

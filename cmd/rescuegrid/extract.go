@@ -135,6 +135,6 @@ func extract(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	e.infof("extracted %d features from %s", len(feats), *pbf)
+	e.infof("%s", e.lang.T("extract.done", "n", len(feats), "pbf", *pbf))
 	return nil
 }

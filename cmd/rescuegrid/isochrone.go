@@ -105,7 +105,8 @@ func isochroneCmd(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	e.infof("isochrone from %.6f,%.6f (snapped %.0f m to the road): %d bands in %.1f ms", *lon, *lat, sn.DistanceM, len(bands), float64(took.Microseconds())/1000)
+	e.infof("%s", e.lang.T("isochrone.done", "lon", fmt.Sprintf("%.6f", *lon), "lat", fmt.Sprintf("%.6f", *lat), "m", fmt.Sprintf("%.0f", sn.DistanceM),
+		"bands", len(bands), "ms", fmt.Sprintf("%.1f", float64(took.Microseconds())/1000)))
 	return nil
 }
 

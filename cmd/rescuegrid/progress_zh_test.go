@@ -246,3 +246,34 @@ func TestSiteSummaryInChinese(t *testing.T) {
 		t.Errorf("the Chinese site summary still says English:\n%s", strings.Join(left, "\n"))
 	}
 }
+
+// The status lines of isochrone, reach, extract and tiles export come from
+// the catalogue: in Chinese no English sentence is left, and in English
+// they say what they said ("reached … of … nodes within 10 min from …").
+func TestStatusLinesInChinese(t *testing.T) {
+	t.Parallel()
+	sample := filepath.Join("..", "..", "data", "sample", "andorra")
+	dir := t.TempDir()
+	g := filepath.Join(dir, "g.rgraph")
+	runCLI(t, "--quiet", "network", "build", "--pbf", filepath.Join(sample, "andorra.osm.pbf"), "--out", g)
+	commands := func(out string) [][]string {
+		return [][]string{
+			{"isochrone", "--graph", g, "--lon", "1.52", "--lat", "42.507", "--out", filepath.Join(out, "iso.geojson")},
+			{"reach", "--graph", g, "--sources", filepath.Join(sample, "fire_stations.csv"), "--max-minutes", "10", "--out", filepath.Join(out, "r.csv")},
+			{"extract", "--pbf", filepath.Join(sample, "andorra.osm.pbf"), "--tag", "amenity=fire_station", "--out", filepath.Join(out, "fs.geojson")},
+			{"tiles", "export", filepath.Join(sample, "study.yaml"), "--out", filepath.Join(out, "tiles"), "--layer", "units"},
+		}
+	}
+	english := []string{"isochrone from 1.520000,42.507000 (snapped ", "reached ", "extracted 5 features from ", "wrote "}
+	zhCommands := commands(filepath.Join(dir, "zh"))
+	for i, c := range commands(filepath.Join(dir, "en")) {
+		_, en := runCLI(t, append([]string{"--lang", "en"}, c...)...)
+		if !strings.HasPrefix(en, english[i]) {
+			t.Errorf("%s in English says %q, want it to start %q", c[0], en, english[i])
+		}
+		_, zh := runCLI(t, append([]string{"--lang", "zh-CN"}, zhCommands[i]...)...)
+		if left := englishLeft(zh, dir, sample); len(left) > 0 || zh == "" {
+			t.Errorf("%s in Chinese says %q: English left %q", c[0], zh, left)
+		}
+	}
+}

@@ -137,12 +137,12 @@ func reach(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	limit := "no limit"
+	limit := e.lang.T("reach.no_limit")
 	if *maxMinutes > 0 {
-		limit = fmt.Sprintf("within %g min", *maxMinutes)
+		limit = e.lang.T("reach.within", "min", fmt.Sprintf("%g", *maxMinutes))
 	}
-	e.infof("reached %d of %d nodes %s from %d of %d sources (search %.1f ms)",
-		len(reached), g.NumNodes(), limit, placed, len(pts), float64(took.Microseconds())/1000)
+	e.infof("%s", e.lang.T("reach.done", "n", len(reached), "total", g.NumNodes(), "limit", limit, "placed", placed, "sources", len(pts),
+		"ms", fmt.Sprintf("%.1f", float64(took.Microseconds())/1000)))
 	return nil
 }
 

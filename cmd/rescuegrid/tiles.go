@@ -107,7 +107,7 @@ func tilesExport(ctx context.Context, args []string, e *env) error {
 			if err := set.WritePMTiles(ctx, filepath.Join(dir, name), layer, *minZoom, *maxZoom); err != nil {
 				return fmt.Errorf("tiles export %s: %w", layer, err)
 			}
-			e.infof("wrote %s in %.2f s", filepath.Join(*out, name), time.Since(t0).Seconds())
+			e.infof("%s", e.lang.T("tiles.wrote", "file", filepath.Join(*out, name), "secs", fmt.Sprintf("%.2f", time.Since(t0).Seconds())))
 		}
 		return nil
 	})
