@@ -121,11 +121,12 @@ func batchPlan(ctx context.Context, args []string, e *env) error {
 		e.infof("%s", e.lang.T("batch.wrote", "file", path))
 	}
 	if !e.quiet {
-		fmt.Fprintf(e.stdout, "%s: %d cells, %d bases, graph of %d nodes split by %s into %d shards (limit %.0f s, fastest road %.1f m/s, road margin %.1f km)\n",
-			st.Name, p.Cells, p.Bases, p.Graph.Nodes, p.By, len(p.Shards), p.LimitSeconds, p.FastestMPS, p.RoadMarginM/1000)
+		f := func(format string, v any) string { return fmt.Sprintf(format, v) }
+		fmt.Fprintln(e.stdout, e.lang.T("batch.plan", "study", st.Name, "cells", p.Cells, "bases", p.Bases, "nodes", p.Graph.Nodes, "by", p.By, "shards", len(p.Shards),
+			"limit", f("%.0f", p.LimitSeconds), "mps", f("%.1f", p.FastestMPS), "km", f("%.1f", p.RoadMarginM/1000)))
 		for _, s := range p.Shards {
-			fmt.Fprintf(e.stdout, "  shard %4d: %7d cells (%7d with margin), %4d bases (%4d), %9d nodes, ~%d MB\n",
-				s.Index, s.OwnCells, s.Cells, s.OwnBases, s.Bases, s.Nodes, s.MemoryBytes>>20)
+			fmt.Fprintln(e.stdout, "  "+e.lang.T("batch.plan_shard", "i", f("%4d", s.Index), "own", f("%7d", s.OwnCells), "cells", f("%7d", s.Cells),
+				"ownbases", f("%4d", s.OwnBases), "bases", f("%4d", s.Bases), "nodes", f("%9d", s.Nodes), "mb", s.MemoryBytes>>20))
 		}
 	}
 	return nil
@@ -188,7 +189,7 @@ func batchRunLocal(ctx context.Context, args []string, e *env) error {
 		shardArgs = append(shardArgs, "--memory-limit", lim)
 	}
 	return batch.RunLocal(ctx, pos[0], batch.LocalOptions{Workers: *workers, Exe: exe, Retries: *retries,
-		Args: shardArgs, Log: log})
+		Args: shardArgs, Log: log, Lang: e.lang})
 }
 
 // shardMemoryLimit is the --memory-limit of each of the workers shard

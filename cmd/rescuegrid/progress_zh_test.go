@@ -276,4 +276,14 @@ func TestStatusLinesInChinese(t *testing.T) {
 			t.Errorf("%s in Chinese says %q: English left %q", c[0], zh, left)
 		}
 	}
+	// batch plan prints the plan on stdout, a line per shard.
+	study := filepath.Join(sample, "study.yaml")
+	en, _ := runCLI(t, "--lang", "en", "batch", "plan", study, "--out", filepath.Join(dir, "en", "plan"), "--shards", "2")
+	zh, _ := runCLI(t, "--lang", "zh-CN", "batch", "plan", study, "--out", filepath.Join(dir, "zh", "plan"), "--shards", "2")
+	if !strings.Contains(en, " cells, 5 bases, graph of ") || !strings.Contains(en, "\n  shard    0: ") {
+		t.Errorf("batch plan in English says:\n%s", en)
+	}
+	if left := englishLeft(zh, "Andorra (bundled sample)"); len(left) > 0 || len(strings.Split(zh, "\n")) != len(strings.Split(en, "\n")) {
+		t.Errorf("batch plan in Chinese says:\n%s\nEnglish left %q", zh, left)
+	}
 }

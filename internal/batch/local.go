@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 )
 
 // LocalOptions tune RunLocal.
@@ -17,6 +19,7 @@ type LocalOptions struct {
 	Args    []string // extra arguments for 'batch run' (e.g. --workers 1)
 	Retries int      // times a failed shard is run again
 	Log     io.Writer
+	Lang    i18n.Lang // the language of Log's lines (English by default)
 }
 
 // RunLocal runs every shard of the plan in dir as a separate process,
@@ -54,9 +57,9 @@ func RunLocal(ctx context.Context, dir string, opt LocalOptions) error {
 				mu.Lock()
 				if opt.Log != nil {
 					if err != nil {
-						fmt.Fprintf(opt.Log, "shard %d failed: %v\n", s, err)
+						fmt.Fprintln(opt.Log, opt.Lang.T("batch.shard_failed", "n", s, "err", err))
 					} else {
-						fmt.Fprintf(opt.Log, "shard %d done\n", s)
+						fmt.Fprintln(opt.Log, opt.Lang.T("batch.shard_ran", "n", s))
 					}
 				}
 				if err != nil && first == nil {
