@@ -232,6 +232,37 @@ units:
 	return path
 }
 
+// skipShort skips a merge test under -short: it reads the shared extracts.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("reads the shared extracts")
+	}
+}
+
+// regionStudy is the study file a merge test case splits for region, or
+// skips t when the case has no split to run (splits gave it none without
+// -full): "porto" is portoStudy's (its shards are cut), "andorra-sample"
+// the bundled sample's own file (read as it is, never rewritten), any
+// other region sharedStudy's.
+func regionStudy(t *testing.T, region string, splits []batch.PlanOptions) string {
+	t.Helper()
+	if len(splits) == 0 {
+		t.Skip("with -full (make test-batch)")
+	}
+	switch region {
+	case "porto":
+		return portoStudy(t)
+	case "andorra-sample":
+		p, err := filepath.Abs(filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	return sharedStudy(t, region)
+}
+
 // sharedStudy writes a coverage study of a shared region: the region's
 // real inputs with the default preset (a 30-minute horizon, whose margin
 // covers each of these regions whole).

@@ -64,9 +64,7 @@ func withFeatures(t *testing.T, path string, day bool) {
 // Porto's shards are cut, so each cell's covering bases come from its own
 // shard's roads and the busy fractions from every shard's nearest bases.
 func TestMergeEqualsSingleMachineBusyDay(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads the shared extracts")
-	}
+	skipShort(t)
 	cases := []struct {
 		region string
 		day    bool
@@ -79,15 +77,7 @@ func TestMergeEqualsSingleMachineBusyDay(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.region, func(t *testing.T) {
-			if len(tc.splits) == 0 {
-				t.Skip("with -full (make test-batch)")
-			}
-			var path string
-			if tc.region == "porto" {
-				path = portoStudy(t)
-			} else {
-				path = sharedStudy(t, tc.region)
-			}
+			path := regionStudy(t, tc.region, tc.splits)
 			withFeatures(t, path, tc.day)
 			want := single(t, path)
 			if !fileHas(t, filepath.Join(want, "cells.csv"), "expected") || !fileHas(t, filepath.Join(want, "bases.csv"), "busy_fraction") {
@@ -174,9 +164,7 @@ func withScenarios(t *testing.T, path string, bound orb.Bound, centre orb.Point,
 // are the single-machine ones, byte for byte. Porto's shards are cut, and
 // each scenario's graph is cut from the whole changed graph.
 func TestMergeEqualsSingleMachineScenarios(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads the shared extracts")
-	}
+	skipShort(t)
 	cases := []struct {
 		region string
 		bound  orb.Bound
@@ -190,22 +178,8 @@ func TestMergeEqualsSingleMachineScenarios(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.region, func(t *testing.T) {
-			if len(tc.splits) == 0 {
-				t.Skip("with -full (make test-batch)")
-			}
-			var path string
-			switch tc.region {
-			case "andorra-sample":
-				p, err := filepath.Abs(filepath.Join("..", "..", "data", "sample", "andorra", "study.yaml"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				path = p
-			case "porto":
-				path = portoStudy(t)
-				withScenarios(t, path, tc.bound, tc.centre, 0.01)
-			default:
-				path = sharedStudy(t, tc.region)
+			path := regionStudy(t, tc.region, tc.splits)
+			if tc.region != "andorra-sample" { // the sample has scenarios of its own
 				withScenarios(t, path, tc.bound, tc.centre, 0.01)
 			}
 			want := single(t, path)
@@ -251,9 +225,7 @@ func withMovedBases(t *testing.T, path string, add orb.Point, move string, to or
 // with -full, Porto's shards are cut, and the station moves across the
 // region, from one shard's area to another's.
 func TestMergeEqualsSingleMachineMovedBases(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads the shared extracts")
-	}
+	skipShort(t)
 	cases := []struct {
 		region  string
 		add, to orb.Point
@@ -266,15 +238,7 @@ func TestMergeEqualsSingleMachineMovedBases(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.region, func(t *testing.T) {
-			if len(tc.splits) == 0 {
-				t.Skip("with -full (make test-batch)")
-			}
-			var path string
-			if tc.region == "porto" {
-				path = portoStudy(t)
-			} else {
-				path = sharedStudy(t, tc.region)
-			}
+			path := regionStudy(t, tc.region, tc.splits)
 			move := tc.move
 			if move == "" {
 				st, err := study.Load(path)
@@ -331,9 +295,7 @@ func withTimes(t *testing.T, path string) {
 // ones, byte for byte. Porto's shards are cut: each time's graph is cut
 // from the whole re-weighted graph.
 func TestMergeEqualsSingleMachineTimes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads the shared extracts")
-	}
+	skipShort(t)
 	cases := []struct {
 		region string
 		splits []batch.PlanOptions
@@ -345,15 +307,7 @@ func TestMergeEqualsSingleMachineTimes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.region, func(t *testing.T) {
-			if len(tc.splits) == 0 {
-				t.Skip("with -full (make test-batch)")
-			}
-			var path string
-			if tc.region == "porto" {
-				path = portoStudy(t)
-			} else {
-				path = sharedStudy(t, tc.region)
-			}
+			path := regionStudy(t, tc.region, tc.splits)
 			withTimes(t, path)
 			want := single(t, path)
 			if _, err := os.Stat(filepath.Join(want, "cells_times.csv")); err != nil {

@@ -71,10 +71,9 @@ func withShelters(t *testing.T, path string, quadrants bool) {
 // single-machine one (the four shelter tables among every table, and
 // summary.json). A shard run again gives the same bytes.
 func TestMergeEqualsSingleMachineShelters(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads the shared extracts")
-	}
-	path := sharedStudy(t, "porto-alegre")
+	skipShort(t)
+	opts := splits([]batch.PlanOptions{{Shards: 16, ParentRes: 8}, {By: batch.ByUnit, ParentRes: 8, WalkMarginMinutes: 1}}, []batch.PlanOptions{{Shards: 2}, {Shards: 9, ParentRes: 8, WalkMarginMinutes: 20}})
+	path := regionStudy(t, "porto-alegre", opts)
 	withShelters(t, path, true)
 	want := single(t, path)
 	for _, f := range []string{"shelters.csv", "shelter_cells.csv", "shelter_units.csv", "depots.csv"} {
@@ -82,7 +81,7 @@ func TestMergeEqualsSingleMachineShelters(t *testing.T) {
 			t.Fatalf("the single-machine study has no %s: %v", f, err)
 		}
 	}
-	for _, opt := range splits([]batch.PlanOptions{{Shards: 16, ParentRes: 8}, {By: batch.ByUnit, ParentRes: 8, WalkMarginMinutes: 1}}, []batch.PlanOptions{{Shards: 2}, {Shards: 9, ParentRes: 8, WalkMarginMinutes: 20}}) {
+	for _, opt := range opts {
 		t.Run(splitName(opt), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "plan")
 			p := plan(t, path, dir, opt)
@@ -134,10 +133,9 @@ func TestMergeEqualsSingleMachineShelters(t *testing.T) {
 // and must fail the shard with ErrMargin naming --walk-margin-minutes,
 // writing nothing, never give a cut answer. Shards in the north answer.
 func TestShelterShardFailsAtItsWalkingMargin(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads the shared extracts")
-	}
-	path := sharedStudy(t, "porto-alegre")
+	skipShort(t)
+	opt := batch.PlanOptions{Shards: 16, ParentRes: 8}
+	path := regionStudy(t, "porto-alegre", []batch.PlanOptions{opt})
 	withShelters(t, path, false)
 	writeFile(t, filepath.Join(filepath.Dir(path), "north.csv"), "id,name,lon,lat,capacity\nn1,Norte 1,-51.175,-30.005,500\nn2,Norte 2,-51.205,-30.015,300\n")
 	b, err := os.ReadFile(path)
@@ -150,7 +148,7 @@ func TestShelterShardFailsAtItsWalkingMargin(t *testing.T) {
 	}
 	writeFile(t, path, re.ReplaceAllString(string(b), "shelters: [{file: north.csv}]"))
 	dir := filepath.Join(t.TempDir(), "plan")
-	p := plan(t, path, dir, batch.PlanOptions{Shards: 16, ParentRes: 8})
+	p := plan(t, path, dir, opt)
 	if p.WalkLimitSeconds != p.LimitSeconds {
 		t.Fatalf("walking limit %v s, want the drive limit %v s", p.WalkLimitSeconds, p.LimitSeconds)
 	}
@@ -184,9 +182,7 @@ func TestShelterShardFailsAtItsWalkingMargin(t *testing.T) {
 // scenario_shelters among the tables, the scenarios' shelter summaries in
 // summary.json) is the single-machine one, byte for byte.
 func TestMergeEqualsSingleMachineShelterScenarios(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads the shared extracts")
-	}
+	skipShort(t)
 	bench, err := filepath.Abs(filepath.Join("..", "..", "bench", "studies"))
 	if err != nil {
 		t.Fatal(err)
@@ -236,10 +232,9 @@ func TestMergeEqualsSingleMachineShelterScenarios(t *testing.T) {
 // the nearest shelters are proven against the cuts' nodes, and the merged
 // output is the single-machine one, byte for byte.
 func TestMergeEqualsSingleMachineSheltersCut(t *testing.T) {
-	if testing.Short() || !*full {
-		t.Skip("reads the shared extracts; with -full (make test-batch)")
-	}
-	path := portoStudy(t)
+	skipShort(t)
+	opts := splits(nil, []batch.PlanOptions{{Shards: 6, ParentRes: 7}}) // with -full only
+	path := regionStudy(t, "porto", opts)
 	dir := filepath.Dir(path)
 	grid := func(name, head string, step float64, row func(k int, lon, lat float64) string) {
 		var sb strings.Builder
@@ -266,7 +261,7 @@ func TestMergeEqualsSingleMachineSheltersCut(t *testing.T) {
 	text := strings.Replace(string(b), "facilities:\n", "facilities:\n  shelters: [{file: shelters.csv, class: short_term}]\n  depots: [{file: depots.csv}]\n", 1)
 	writeFile(t, path, text)
 	want := single(t, path)
-	p, got := splitRunMerge(t, path, batch.PlanOptions{Shards: 6, ParentRes: 7})
+	p, got := splitRunMerge(t, path, opts[0])
 	walkCut, driveCut := 0, 0
 	for _, s := range p.Shards {
 		if s.WalkNodes < p.WalkNodes {
