@@ -67,7 +67,8 @@ func wideSource(b *testing.B, g *graph.Graph) []route.Seed {
 // Dijkstra and PHAST, the chain pass on 1 and 2 workers, from Andorra to
 // Malta to Porto Alegre (and the graph files of -growth-graphs): how the
 // time per search grows with the graph. It reports the CPU time per
-// search, the nodes reached, and the graph's and the workspace's bytes.
+// search, the nodes reached, and the bytes of the graph, of the workspace
+// and of the graph's sweep table (PHAST's; built by the first sweep).
 func BenchmarkOneToAllGrowth(b *testing.B) {
 	for _, n := range growthNetworks(b) {
 		for _, m := range methods {
@@ -86,6 +87,7 @@ func BenchmarkOneToAllGrowth(b *testing.B) {
 					b.ReportMetric(float64(len(s.Settled())), "nodes")
 					b.ReportMetric(float64(n.g.MemoryBytes())/1e6, "graph-MB")
 					b.ReportMetric(float64(s.MemoryBytes())/1e6, "search-MB")
+					b.ReportMetric(float64(n.g.SweepTable().MemoryBytes())/1e6, "sweep-MB")
 				})
 			}
 		}

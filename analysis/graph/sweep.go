@@ -46,6 +46,15 @@ func (g *Graph) SweepTable() *SweepTable {
 	return g.sweep
 }
 
+// SweepTableBytes returns the bytes SweepTable holds, or would hold once
+// built (0 without a hierarchy): 4 a down edge and 24 a chain interior node.
+func (g *Graph) SweepTableBytes() int {
+	if g.ch == nil {
+		return 0
+	}
+	return 4*g.ch.NumDown() + 24*(g.NumNodes()-g.NumCore())
+}
+
 func (g *Graph) buildSweepTable() *SweepTable {
 	h := g.ch
 	t := &SweepTable{DownHead: make([]uint32, len(h.dnSrc))}

@@ -101,7 +101,14 @@ func FromSearch(ctx context.Context, s *route.Search, minutes []float64, res int
 	for j := range sets {
 		sets[j] = map[h3.Cell]struct{}{}
 	}
-	for k, v := range s.Settled() {
+	// The reached nodes in the graph's order, along a space-filling curve:
+	// runs of nearby points, whose cells a CellLocator mostly finds without
+	// asking H3 (in Settled's order the core nodes come by time or by
+	// hierarchy, far apart).
+	nodes := slices.Clone(s.Settled())
+	slices.Sort(nodes)
+	loc := geo.NewCellLocator(res)
+	for k, v := range nodes {
 		if k&4095 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -111,7 +118,7 @@ func FromSearch(ctx context.Context, s *route.Search, minutes []float64, res int
 			if float64(t) <= m*60 {
 				if c == 0 {
 					var err error
-					if c, err = geo.CellOf(g.Point(v), res); err != nil {
+					if c, err = loc.CellOf(g.Point(v)); err != nil {
 						return nil, err
 					}
 				}

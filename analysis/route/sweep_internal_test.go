@@ -143,3 +143,36 @@ func TestAutoMatchesDijkstra(t *testing.T) {
 	}
 	t.Logf("Auto swept %d runs, kept Dijkstra in %d", swept, kept)
 }
+
+// TestSweepTableShared: searches on one graph in several goroutines, the
+// first sweeps of a fresh graph among them, build the sweep table once
+// and all get the answer a lone search gets (run with -race).
+func TestSweepTableShared(t *testing.T) {
+	g := graphtest.Chains(t, rand.New(rand.NewPCG(5, 34)), 200, true)
+	seeds := func(k int) []Seed { return []Seed{{Node: graph.NodeID(k * 7 % g.NumNodes()), Source: int32(k % 2)}} }
+	got := make([]Tree, 4)
+	done := make(chan int)
+	for k := range got {
+		go func() {
+			s := NewSearch(g)
+			if err := s.Run(context.Background(), seeds(k), Options{Method: PHAST}); err != nil {
+				t.Error(err)
+			}
+			got[k] = s.Tree()
+			done <- k
+		}()
+	}
+	for range got {
+		<-done
+	}
+	for k := range got {
+		s := NewSearch(g)
+		if err := s.Run(context.Background(), seeds(k), Options{Method: PHAST}); err != nil {
+			t.Fatal(err)
+		}
+		want := s.Tree()
+		if !slices.Equal(got[k].Time, want.Time) || !slices.Equal(got[k].Source, want.Source) {
+			t.Fatalf("search %d in a goroutine differs from the same search alone", k)
+		}
+	}
+}

@@ -46,6 +46,7 @@ func TestCommandLineMistakes(t *testing.T) {
 		{"network", "frobnicate"},
 		{"reach", "--graph", g, "--sources", "s.csv", "--out", "o.csv", "--max-minutes", "-1"},
 		{"reach", "--graph", g, "--sources", "s.csv", "--out", "o.csv", "extra"},
+		{"reach", "--graph", g, "--sources", "s.csv", "--out", "o.csv", "--method", "fast"},
 		{"isochrone", "--graph", g, "--lon", "1.5"},
 		{"analyze", "study.yaml"},
 		{"extract", "--pbf", "x.pbf", "--tag", "amenity", "--out", "o.csv"},

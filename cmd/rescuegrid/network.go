@@ -107,6 +107,9 @@ func runNetworkBuild(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	if len(pos) > 0 {
+		if *pbf == "" && isExtract(pos[0]) {
+			return usageErr("network build: unexpected argument %q: give the extract with --pbf %s", pos[0], pos[0])
+		}
 		return usageErr("network build: unexpected argument %q", pos[0])
 	}
 	if *pbf == "" || *out == "" {
@@ -253,6 +256,9 @@ type hierarchyInfo struct {
 	UpEdges   int `json:"up_edges"`
 	DownEdges int `json:"down_edges"`
 	Bytes     int `json:"memory_bytes"`
+	// SweepBytes is the sweep table a search to every node builds on
+	// first use (graph.SweepTable), beside the graph.
+	SweepBytes int `json:"sweep_table_bytes"`
 }
 
 func runNetworkInfo(args []string, e *env) error {
@@ -289,7 +295,7 @@ func runNetworkInfo(args []string, e *env) error {
 	}
 	if h := g.Hierarchy(); h != nil {
 		_, tgt, _ := g.CoreCSR()
-		info.Hierarchy = &hierarchyInfo{CoreNodes: g.NumCore(), CoreEdges: len(tgt), UpEdges: h.NumUp(), DownEdges: h.NumDown(), Bytes: h.MemoryBytes()}
+		info.Hierarchy = &hierarchyInfo{CoreNodes: g.NumCore(), CoreEdges: len(tgt), UpEdges: h.NumUp(), DownEdges: h.NumDown(), Bytes: h.MemoryBytes(), SweepBytes: g.SweepTableBytes()}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -306,6 +312,7 @@ func runNetworkInfo(args []string, e *env) error {
 	fmt.Fprintf(w, "memory         %d bytes, %.1f bytes per directed edge\n", info.MemoryBytes, info.BytesPerEdge)
 	if h := info.Hierarchy; h != nil {
 		fmt.Fprintf(w, "hierarchy      %d core nodes, %d core edges; %d up and %d down edges with the shortcuts, %d bytes\n", h.CoreNodes, h.CoreEdges, h.UpEdges, h.DownEdges, h.Bytes)
+		fmt.Fprintf(w, "sweep table    %d bytes more once a search sweeps to every node\n", h.SweepBytes)
 	} else {
 		fmt.Fprintf(w, "hierarchy      none (searches use Dijkstra)\n")
 	}
@@ -389,4 +396,14 @@ func writeBarriers(w io.Writer, stats map[string]int64) error {
 		stats["barriers_applied"], stats["barriers_node_copies"], nOpen, strings.Join(open, ", "),
 		stats["barriers_off_routable_ways"], stats["barriers_passable_kind"])
 	return err
+}
+
+// isExtract tells whether a file name looks like an OSM extract.
+func isExtract(name string) bool {
+	for _, ext := range []string{".osm.pbf", ".pbf", ".osm"} {
+		if strings.HasSuffix(strings.ToLower(name), ext) {
+			return true
+		}
+	}
+	return false
 }
