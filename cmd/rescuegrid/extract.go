@@ -66,7 +66,7 @@ func extract(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	if len(feats) == 0 {
-		e.warnf("no feature of %s matches %v", *pbf, tags)
+		e.warn(e.lang.T("extract.no_match", "pbf", *pbf, "tags", fmt.Sprint(tags)))
 	}
 	keys := []string{}
 	seen := map[string]bool{"name": true}

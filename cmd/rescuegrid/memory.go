@@ -76,8 +76,8 @@ func printMemoryLimit(e *env) {
 		lim = "off"
 	}
 	if e.memoryLimitFrom == "" {
-		e.infof("memory limit: %s", lim)
+		e.infof("%s", e.lang.T("version.memory", "limit", lim))
 		return
 	}
-	e.infof("memory limit: %s (%s)", lim, e.memoryLimitFrom)
+	e.infof("%s", e.lang.T("version.memory_from", "limit", lim, "from", e.memoryLimitFrom))
 }

@@ -55,7 +55,7 @@ func (e *env) infof(format string, a ...any) {
 	}
 }
 
-// warnf always prints.
-func (e *env) warnf(format string, a ...any) {
-	fmt.Fprintf(e.stderr, "warning: "+format+"\n", a...)
+// warn always prints msg as a warning, in the interface's language.
+func (e *env) warn(msg string) {
+	fmt.Fprintln(e.stderr, e.lang.T("cli.warning", "msg", msg))
 }

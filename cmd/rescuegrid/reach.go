@@ -170,7 +170,7 @@ func placeSources(g *graph.Graph, pts []facility.Point, opt graph.SnapOptions, f
 		if p.OSMNode != 0 {
 			v, ok := g.Node(p.OSMNode)
 			if !ok {
-				e.warnf("%s:%d: source %q: OSM node %d is not in the graph; left out", file, p.Line, p.ID, p.OSMNode)
+				e.warn(e.lang.T("reach.node_missing", "file", file, "line", p.Line, "id", strconv.Quote(p.ID), "node", p.OSMNode))
 				continue
 			}
 			seeds = append(seeds, route.Seed{Node: v, Source: int32(i)})
@@ -179,7 +179,7 @@ func placeSources(g *graph.Graph, pts []facility.Point, opt graph.SnapOptions, f
 		}
 		sn, err := g.Snap(p.Loc, opt)
 		if err != nil {
-			e.warnf("%s:%d: source %q: %v; left out", file, p.Line, p.ID, err)
+			e.warn(e.lang.T("reach.unplaced", "file", file, "line", p.Line, "id", strconv.Quote(p.ID), "err", err))
 			continue
 		}
 		seeds = append(seeds, route.SnapSeeds(g, sn, int32(i), 0)...)

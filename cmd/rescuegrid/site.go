@@ -177,8 +177,8 @@ func site(ctx context.Context, args []string, e *env) error {
 		for _, a := range areas {
 			if !holdsRoad(in.Graph, a.Geom) {
 				b := in.Graph.Bound()
-				e.warnf("exclusion area %q of %s holds no road of the study (the roads span %.4f,%.4f .. %.4f,%.4f): it excludes nothing",
-					a.ID, f.exclude, b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+				c := func(v float64) string { return fmt.Sprintf("%.4f", v) }
+				e.warn(e.lang.T("site.exclude_empty", "id", strconv.Quote(a.ID), "file", f.exclude, "w", c(b.Min[0]), "s", c(b.Min[1]), "e", c(b.Max[0]), "north", c(b.Max[1])))
 			}
 			copt.Exclude = append(copt.Exclude, a.Geom)
 		}
@@ -191,11 +191,11 @@ func site(ctx context.Context, args []string, e *env) error {
 		return fmt.Errorf("site: %w", err)
 	}
 	if len(rep.Rejected) > 0 {
-		e.warnf("%d of the %d candidate sites of %s left out: %s", len(rep.Rejected), rep.Considered, f.candidates, study.Rejections(rep.Rejected, 5))
+		e.warn(e.lang.T("site.rejected", "n", len(rep.Rejected), "total", rep.Considered, "file", f.candidates, "reasons", study.Rejections(rep.Rejected, 5)))
 	}
 	k := f.add
 	if k > rep.Kept {
-		e.warnf("--add %d but only %d candidate sites: placing all %d", k, rep.Kept, rep.Kept)
+		e.warn(e.lang.T("site.add_more", "k", k, "n", rep.Kept))
 		k = rep.Kept
 	}
 	sopt := siting.Options{Objective: obj, K: k, TargetSeconds: std.RescueSeconds(), Share: std.Rescue.CoverageTarget, SwapEachK: true}
@@ -227,7 +227,7 @@ func site(ctx context.Context, args []string, e *env) error {
 		return fmt.Errorf("site: %w", err)
 	}
 	if d := after.Summary.Within - plan.Covered; math.Abs(d) > 0.5 {
-		e.warnf("the coverage study with the plan's sites counts %.0f residents inside the circle, the siting matrix %.0f", after.Summary.Within, plan.Covered)
+		e.warn(e.lang.T("site.mismatch", "study", fmt.Sprintf("%.0f", after.Summary.Within), "matrix", fmt.Sprintf("%.0f", plan.Covered)))
 	}
 	res := &siteResult{f: f, st: st, in: in, rep: rep, m: m, sol: sol, plan: plan, before: before, after: after}
 	err = outdir.Write(ctx, f.out, studyManifest("site", st), outdir.Options{Force: f.force}, func(dir string) error {

@@ -163,6 +163,21 @@ func TestSiteCandidatesFile(t *testing.T) {
 	if rows := readCSVFile(t, filepath.Join(out, "sites.csv")); len(rows) != 3 {
 		t.Errorf("%d sites placed, want the 2 usable candidates", len(rows)-1)
 	}
+	// In Chinese the warnings are the catalogue's (the reasons a candidate is
+	// left out stay the study layer's English).
+	_, stderr = runCLI(t, "--lang", "zh-CN", "site", sampleStudy, "--add", "5", "--out", filepath.Join(dir, "mixed-zh"), "--candidates", mixed, "--exclude", lake)
+	warnings := 0
+	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		if !strings.HasPrefix(l, "警告：") {
+			t.Errorf("a warning in Chinese is not said in Chinese: %q", l)
+		}
+		warnings++
+	}
+	for _, want := range []string{"全部放置 2 个", "3 个候选站点中有 1 个未采用", `"lake"`, "不排除任何站点"} {
+		if !strings.Contains(stderr, want) || warnings != 3 {
+			t.Errorf("%d warnings in Chinese, want 3, and %q among them:\n%s", warnings, want, stderr)
+		}
+	}
 	// A polygon around the first chosen site stands for the cells inside it.
 	lon, _ := strconv.ParseFloat(chosen[1][5], 64)
 	lat, _ := strconv.ParseFloat(chosen[1][6], 64)
