@@ -140,8 +140,9 @@ var (
 // Chinese: the map's title and tooltips, the siting charts, the inputs'
 // details, the notes rescuegrid adds about the inputs, the timings and the
 // population source (from summary.json's population_estimate, with the
-// English source's figures). Left as they are: the provenance file
-// (SOURCE.md, a data file quoted whole) and the names of things
+// English source's figures), and the sample's provenance file in its
+// Chinese translation (SOURCE.zh-CN.md; not read for English here, as it
+// quotes names and paths). Left as they are: the names of things
 // (OpenStreetMap's attribution, the colour scheme's).
 func TestShenzhenReportInChinese(t *testing.T) {
 	t.Parallel()
@@ -169,6 +170,17 @@ func TestShenzhenReportInChinese(t *testing.T) {
 	left := englishLeft(strings.Join(text, "\n"), summary.OSMAttribution, "ColorBrewer RdYlGn", "Cynthia A. Brewer", "rescuegrid dev", dir, sites)
 	if len(left) > 0 {
 		t.Errorf("the Chinese report still says English:\n%s", strings.Join(left, "\n"))
+	}
+	// The sample's provenance file is quoted in its Chinese translation
+	// (SOURCE.zh-CN.md), and in English as it is (SOURCE.md).
+	enPage := filepath.Join(t.TempDir(), "en.html")
+	runCLI(t, "--quiet", "--lang", "en", "report", dir, "--out", enPage)
+	enSrc := readFile(t, enPage)
+	if !strings.Contains(src, "SOURCE.zh-CN.md") || !strings.Contains(src, "# 深圳市南山区样例：数据来源") || strings.Contains(src, "Shenzhen Nanshan sample: where the data come from") {
+		t.Errorf("the Chinese report does not quote SOURCE.zh-CN.md instead of SOURCE.md")
+	}
+	if strings.Contains(enSrc, "SOURCE.zh-CN.md") || !strings.Contains(enSrc, "Shenzhen Nanshan sample: where the data come from") {
+		t.Errorf("the English report does not quote SOURCE.md")
 	}
 	// The population source: the estimate's figures in Chinese words.
 	var sum summary.Summary

@@ -8,11 +8,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"
 
 	"github.com/rescuegrid/rescuegrid/data/summary"
+	"github.com/rescuegrid/rescuegrid/internal/i18n"
 )
 
 // ErrNotOutput marks a folder that is not a complete study output: no
@@ -144,6 +146,18 @@ type Depot struct {
 type SourceNote struct {
 	File string // as the sources name it, relative to the study file
 	Text string
+	// Translations are the file's translations found beside it, by
+	// language: SOURCE.zh-CN.md beside SOURCE.md for zh-CN.
+	Translations map[i18n.Lang]SourceNote
+}
+
+// In is the note a report in language l quotes: its translation into l
+// when there is one, else the note itself.
+func (n SourceNote) In(l i18n.Lang) SourceNote {
+	if t, ok := n.Translations[l]; ok {
+		return t
+	}
+	return SourceNote{File: n.File, Text: n.Text}
 }
 
 // Options for Load.
@@ -410,18 +424,43 @@ func (r *Report) readSourceNotes() {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, p)
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
+		text, ok := readNote(p, s.Provenance)
+		if !ok {
 			continue
 		}
-		text := string(b)
-		if len(text) > maxNoteBytes {
-			cut := maxNoteBytes
-			for cut > 0 && (text[cut]&0xC0) == 0x80 { // not inside a UTF-8 sequence
-				cut--
+		note := SourceNote{File: s.Provenance, Text: text}
+		// SOURCE.md's translations: SOURCE.zh-CN.md beside it.
+		ext := filepath.Ext(s.Provenance)
+		for _, l := range i18n.Languages() {
+			if l == i18n.EN {
+				continue
 			}
-			text = text[:cut] + "\n… (cut here; the whole file is " + s.Provenance + ")"
+			name := strings.TrimSuffix(s.Provenance, ext) + "." + l.String() + ext
+			if text, ok := readNote(strings.TrimSuffix(p, ext)+"."+l.String()+ext, name); ok {
+				if note.Translations == nil {
+					note.Translations = map[i18n.Lang]SourceNote{}
+				}
+				note.Translations[l] = SourceNote{File: name, Text: text}
+			}
 		}
-		r.SourceNotes = append(r.SourceNotes, SourceNote{File: s.Provenance, Text: text})
+		r.SourceNotes = append(r.SourceNotes, note)
 	}
+}
+
+// readNote reads the provenance file at path, named name in the report,
+// cut at maxNoteBytes; ok is false when it cannot be read.
+func readNote(path, name string) (text string, ok bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", false
+	}
+	text = string(b)
+	if len(text) > maxNoteBytes {
+		cut := maxNoteBytes
+		for cut > 0 && (text[cut]&0xC0) == 0x80 { // not inside a UTF-8 sequence
+			cut--
+		}
+		text = text[:cut] + "\n… (cut here; the whole file is " + name + ")"
+	}
+	return text, true
 }

@@ -839,7 +839,9 @@ func (v *view) sources(r *Report) {
 	if strings.HasSuffix(s.Graph.Source, ".pbf") || strings.HasSuffix(s.Graph.Source, ".osm") {
 		v.OSM = true
 	}
-	v.SourceNotes = r.SourceNotes
+	for _, n := range r.SourceNotes {
+		v.SourceNotes = append(v.SourceNotes, n.In(v.l))
+	}
 	v.Notes = s.NoteTexts(v.l)
 	// The stages in the order of their English text, named in v.l.
 	type stage struct{ en, said string }
