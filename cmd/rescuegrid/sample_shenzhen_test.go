@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,4 +95,24 @@ func TestSampleShenzhen(t *testing.T) {
 		}
 	}
 	checkCJKInChromium(t, page)
+}
+
+// A bundled sample's provenance file translated beside it (SOURCE.zh-CN.md
+// beside SOURCE.md) says the same figures: file sizes, commits' dates,
+// coordinates, counts and shares, each as often as the original.
+func TestSampleProvenanceTranslations(t *testing.T) {
+	t.Parallel()
+	translations, err := filepath.Glob(filepath.Join("..", "..", "data", "sample", "*", "SOURCE.*.md"))
+	if err != nil || len(translations) == 0 {
+		t.Fatalf("no translated SOURCE.md among the samples (%v): the Shenzhen sample has SOURCE.zh-CN.md", err)
+	}
+	for _, tr := range translations {
+		orig := filepath.Join(filepath.Dir(tr), "SOURCE.md")
+		fo, ft := numberRe.FindAllString(readFile(t, orig), -1), numberRe.FindAllString(readFile(t, tr), -1)
+		slices.Sort(fo)
+		slices.Sort(ft)
+		if !slices.Equal(fo, ft) {
+			t.Errorf("%s says other figures than %s:\n%v\n%v", tr, orig, ft, fo)
+		}
+	}
 }
