@@ -17,9 +17,10 @@ import (
 // time to within 1e-9 s (shortcuts add the same edge times in another
 // order) and the same nearest source, except at ties within that rounding,
 // where the PHAST source's own time is checked to tie. Multi-source from
-// the peers' sources, and single sources at random nodes (the chain nodes
-// given their times on one worker or on two, alternately); and Auto with
-// 5 and 15 min, which runs one or the other.
+// the peers' sources, and single sources at random nodes (FillWorkers 1
+// and 2 alternately: two split Dijkstra's chain pass here, and PHAST's
+// only from 131,072 chain nodes, so route's own test splits it on small
+// graphs); and Auto with 5 and 15 min, which runs one or the other.
 func TestPHASTMatchesDijkstra(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real-data exactness check")
