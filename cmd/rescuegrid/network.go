@@ -15,6 +15,8 @@ import (
 	"github.com/rescuegrid/rescuegrid/data/osm"
 	"github.com/rescuegrid/rescuegrid/internal/limits"
 	"github.com/rescuegrid/rescuegrid/internal/outdir"
+	"github.com/rescuegrid/rescuegrid/internal/textwidth"
+	"strconv"
 )
 
 const networkHelp = `Build a road graph from OpenStreetMap, or describe one.
@@ -303,22 +305,28 @@ func runNetworkInfo(args []string, e *env) error {
 		return enc.Encode(info)
 	}
 	w := e.stdout
-	fmt.Fprintf(w, "graph file     %s (format %d, loaded in %.1f ms)\n", info.File, info.FormatVersion, info.LoadMillis)
-	fmt.Fprintf(w, "nodes          %d\n", info.Nodes)
-	fmt.Fprintf(w, "edges          %d directed, from %d OSM ways\n", info.Edges, info.Ways)
-	fmt.Fprintf(w, "bounding box   %.7f,%.7f .. %.7f,%.7f (lon,lat)\n", b.Min[0], b.Min[1], b.Max[0], b.Max[1])
-	fmt.Fprintf(w, "connectivity   %d strongly connected parts, the largest %d nodes (%.1f %%)\n",
-		info.Components, info.LargestComponent, 100*float64(info.LargestComponent)/float64(info.Nodes))
-	fmt.Fprintf(w, "memory         %d bytes, %.1f bytes per directed edge\n", info.MemoryBytes, info.BytesPerEdge)
-	if h := info.Hierarchy; h != nil {
-		fmt.Fprintf(w, "hierarchy      %d core nodes, %d core edges; %d up and %d down edges with the shortcuts, %d bytes\n", h.CoreNodes, h.CoreEdges, h.UpEdges, h.DownEdges, h.Bytes)
-		fmt.Fprintf(w, "sweep table    %d bytes more once a search sweeps to every node\n", h.SweepBytes)
-	} else {
-		fmt.Fprintf(w, "hierarchy      none (searches use Dijkstra)\n")
+	l := e.lang
+	// line writes a label padded to 15 columns (by display width) and a value.
+	line := func(label, value string) {
+		fmt.Fprintf(w, "%s%s\n", textwidth.PadRight(l.T("netinfo.label."+label), 15), value)
 	}
-	fmt.Fprintf(w, "built          %s by %s\n", info.BuiltAt.Format(time.RFC3339), info.Generator)
-	fmt.Fprintf(w, "source         %s (sha256 %s)\n", info.Source, info.SourceSHA256)
-	fmt.Fprintf(w, "profile        %s\n", info.Profile)
+	f1 := func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
+	line("file", l.T("netinfo.file", "file", info.File, "format", info.FormatVersion, "ms", f1(info.LoadMillis)))
+	line("nodes", strconv.Itoa(info.Nodes))
+	line("edges", l.T("netinfo.edges", "edges", info.Edges, "ways", info.Ways))
+	line("bbox", l.T("netinfo.bbox", "box", fmt.Sprintf("%.7f,%.7f .. %.7f,%.7f", b.Min[0], b.Min[1], b.Max[0], b.Max[1])))
+	line("connectivity", l.T("netinfo.connectivity", "parts", info.Components, "largest", info.LargestComponent,
+		"pct", f1(100*float64(info.LargestComponent)/float64(info.Nodes))))
+	line("memory", l.T("netinfo.memory", "bytes", info.MemoryBytes, "per", f1(info.BytesPerEdge)))
+	if h := info.Hierarchy; h != nil {
+		line("hierarchy", l.T("netinfo.hierarchy", "core", h.CoreNodes, "coreedges", h.CoreEdges, "up", h.UpEdges, "down", h.DownEdges, "bytes", h.Bytes))
+		line("sweep", l.T("netinfo.sweep", "bytes", h.SweepBytes))
+	} else {
+		line("hierarchy", l.T("netinfo.hierarchy.none"))
+	}
+	line("built", l.T("netinfo.built", "at", info.BuiltAt.Format(time.RFC3339), "by", info.Generator))
+	line("source", l.T("netinfo.source", "source", info.Source, "sha", info.SourceSHA256))
+	line("profile", info.Profile)
 	var p osm.Profile
 	if err := json.Unmarshal(m.ProfileSpec, &p); err == nil && len(p.SpeedsKPH) > 0 {
 		classes := make([]string, 0, len(p.SpeedsKPH))
@@ -335,20 +343,16 @@ func runNetworkInfo(args []string, e *env) error {
 		if factor == 0 {
 			factor = 1
 		}
-		fmt.Fprintf(w, "speed table    km/h by highway (maxspeed used: %v, speed factor: %v)\n", p.UseMaxspeed, factor)
+		line("speeds", l.T("netinfo.speeds", "maxspeed", l.T(fmt.Sprintf("netinfo.bool.%v", p.UseMaxspeed)), "factor", factor))
 		for _, c := range classes {
 			fmt.Fprintf(w, "  %-16s %6.1f\n", c, p.SpeedsKPH[c])
 		}
 	}
 	if p.Barriers != nil {
-		if err := writeBarriers(w, info.Stats); err != nil {
-			return err
-		}
+		line("barriers", barrierCounts(l, info.Stats))
 	}
 	if p.TurnRestrictions != nil {
-		if err := writeTurns(w, info.Stats); err != nil {
-			return err
-		}
+		line("turns", turnCounts(l, info.Stats))
 	}
 	if len(info.Stats) > 0 {
 		keys := make([]string, 0, len(info.Stats))
@@ -356,7 +360,7 @@ func runNetworkInfo(args []string, e *env) error {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		fmt.Fprintln(w, "ingest")
+		fmt.Fprintln(w, l.T("netinfo.label.ingest"))
 		for _, k := range keys {
 			fmt.Fprintf(w, "  %-32s %d\n", k, info.Stats[k])
 		}
@@ -364,26 +368,26 @@ func runNetworkInfo(args []string, e *env) error {
 	return nil
 }
 
-// writeTurns prints the turn restriction counts of the ingest stats in one
+// turnCounts says the turn restriction counts of the ingest stats in one
 // line: how many were built into the graph, and how many were skipped and why.
-func writeTurns(w io.Writer, stats map[string]int64) error {
+func turnCounts(l i18n.Lang, stats map[string]int64) string {
 	var skipped []string
 	var n int64
 	for _, r := range osm.TurnSkipReasons {
 		if k := stats["restrictions_skipped_"+r]; k > 0 {
-			skipped = append(skipped, fmt.Sprintf("%s %d", strings.ReplaceAll(r, "_", " "), k))
+			skipped = append(skipped, l.T("netinfo.turns.skip", "why", l.Name("netinfo.turns.why.", r), "n", k))
 			n += k
 		}
 	}
-	_, err := fmt.Fprintf(w, "turns          %d of %d restrictions applied (%d via nodes split, %d node copies, %d turn edges, %d via-way path copies); skipped: %d (%s)\n",
-		stats["restrictions_applied"], stats["restrictions_read"], stats["restrictions_via_nodes_split"],
-		stats["restrictions_node_copies"], stats["restrictions_turn_edges"], stats["restrictions_via_way_copies"], n, strings.Join(skipped, ", "))
-	return err
+	return l.T("netinfo.turns", "applied", stats["restrictions_applied"], "read", stats["restrictions_read"],
+		"split", stats["restrictions_via_nodes_split"], "copies", stats["restrictions_node_copies"],
+		"edges", stats["restrictions_turn_edges"], "waycopies", stats["restrictions_via_way_copies"],
+		"skipped", n, "why", strings.Join(skipped, l.T("netinfo.sep")))
 }
 
-// writeBarriers prints the barrier counts of the ingest stats in one line:
+// barrierCounts says the barrier counts of the ingest stats in one line:
 // how many closed the road, and how many were skipped and why.
-func writeBarriers(w io.Writer, stats map[string]int64) error {
+func barrierCounts(l i18n.Lang, stats map[string]int64) string {
 	var open []string
 	var nOpen int64
 	for _, k := range []string{"emergency", "motorcar", "motor_vehicle", "vehicle", "access"} {
@@ -392,10 +396,9 @@ func writeBarriers(w io.Writer, stats map[string]int64) error {
 			nOpen += n
 		}
 	}
-	_, err := fmt.Fprintf(w, "barriers       %d applied (%d node copies); skipped: %d let through by tags (%s), %d not on a routable way, %d of a passable kind\n",
-		stats["barriers_applied"], stats["barriers_node_copies"], nOpen, strings.Join(open, ", "),
-		stats["barriers_off_routable_ways"], stats["barriers_passable_kind"])
-	return err
+	return l.T("netinfo.barriers", "applied", stats["barriers_applied"], "copies", stats["barriers_node_copies"],
+		"open", nOpen, "tags", strings.Join(open, l.T("netinfo.sep")),
+		"offway", stats["barriers_off_routable_ways"], "passable", stats["barriers_passable_kind"])
 }
 
 // isExtract tells whether a file name looks like an OSM extract.
