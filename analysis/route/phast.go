@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"slices"
-	"sync"
 
 	"github.com/rescuegrid/rescuegrid/analysis/graph"
 )
@@ -228,45 +227,14 @@ const sweepBlock = 1 << 16
 // are left to fill, which counts the seed. With FillWorkers > 1 the nodes
 // are split among workers.
 func (s *Search) sweepChains(src int32, multi bool, limit graph.Seconds) {
-	g := s.g
-	n := g.NumNodes() - g.NumCore()
-	workers := max(1, s.FillWorkers)
-	for len(s.fill_) < workers {
-		s.fill_ = append(s.fill_, &filler{})
-	}
-	for _, f := range s.fill_[:workers] {
-		f.settled, f.touched = f.settled[:0], f.touched[:0]
-	}
+	fs := s.fillers()
 	s.dirty = false // every chain node is written below
 	splitMin := s.splitMin
 	if splitMin == 0 {
 		splitMin = sweepSplitMin
 	}
-	if workers == 1 || n < splitMin {
-		s.sweepChainRange(s.fill_[0], 0, n, src, multi, limit)
-	} else {
-		var wg sync.WaitGroup
-		step := (n + workers - 1) / workers
-		for w := 1; w < workers; w++ {
-			wg.Add(1)
-			go func(f *filler, lo, hi int) {
-				defer wg.Done()
-				s.sweepChainRange(f, lo, hi, src, multi, limit)
-			}(s.fill_[w], min(n, w*step), min(n, (w+1)*step))
-		}
-		s.sweepChainRange(s.fill_[0], 0, min(n, step), src, multi, limit)
-		wg.Wait()
-	}
-	f0 := s.fill_[0]
-	for _, f := range s.fill_[1:workers] {
-		f0.settled = append(f0.settled, f.settled...)
-	}
-	for _, c := range s.seedChains {
-		s.mark[c] = s.gen
-		s.fill(f0, int(c), limit)
-	}
-	s.settled = append(s.settled, f0.settled...)
-	s.touched = append(s.touched, f0.touched...)
+	split(fs, s.g.NumNodes()-s.g.NumCore(), splitMin, func(f *filler, lo, hi int) { s.sweepChainRange(f, lo, hi, src, multi, limit) })
+	s.fillSeedChains(fs[0], limit)
 }
 
 // sweepSplitMin is the fewest chain nodes sweepChains splits among
@@ -334,6 +302,35 @@ func (s *Search) sweepSegment(f *filler, lo, hi int, src int32, multi bool, with
 	f.settled = settled
 }
 
+// sweepSegmentMulti is sweepSegment after a multi-source sweep: each chain
+// node gets the better of its two ends' sums and that end's source (ties:
+// the lower source).
+func (s *Search) sweepSegmentMulti(f *filler, lo, hi int, within graph.Seconds) {
+	tab := s.g.SweepTable()
+	nCore := s.g.NumCore()
+	sw := s.sweep
+	out := s.node[nCore+lo : nCore+hi]
+	ea, eb := tab.EndA[lo:hi], tab.EndB[lo:hi]
+	fa, fb := tab.FromA[lo:hi], tab.FromB[lo:hi]
+	ea, eb, fa, fb = ea[:len(out)], eb[:len(out)], fa[:len(out)], fb[:len(out)]
+	settled := slices.Grow(f.settled, len(out))
+	v := graph.NodeID(nCore + lo)
+	for i := range out {
+		a, b := sw[ea[i]], sw[eb[i]]
+		t, src := a.t+fa[i], a.src
+		if tb := b.t + fb[i]; tb < t || (tb == t && b.src < src) {
+			t, src = tb, b.src
+		}
+		if t <= within {
+			out[i] = nodeState{t: t, src: src, settled: true, seen: true}
+			settled = append(settled, v+graph.NodeID(i))
+		} else {
+			out[i] = nodeState{}
+		}
+	}
+	f.settled = settled
+}
+
 // upward runs the upward search of PHAST from the queued entries: a plain
 // Dijkstra over the up edges, pruned at limit. Its labels are upper bounds
 // on the times; the sweep makes them exact. The nodes it labels are in
@@ -381,33 +378,4 @@ func (s *Search) filler0() *filler {
 	f := s.fill_[0]
 	f.settled, f.touched = f.settled[:0], f.touched[:0]
 	return f
-}
-
-// sweepSegmentMulti is sweepSegment after a multi-source sweep: each chain
-// node gets the better of its two ends' sums and that end's source (ties:
-// the lower source).
-func (s *Search) sweepSegmentMulti(f *filler, lo, hi int, within graph.Seconds) {
-	tab := s.g.SweepTable()
-	nCore := s.g.NumCore()
-	sw := s.sweep
-	out := s.node[nCore+lo : nCore+hi]
-	ea, eb := tab.EndA[lo:hi], tab.EndB[lo:hi]
-	fa, fb := tab.FromA[lo:hi], tab.FromB[lo:hi]
-	ea, eb, fa, fb = ea[:len(out)], eb[:len(out)], fa[:len(out)], fb[:len(out)]
-	settled := slices.Grow(f.settled, len(out))
-	v := graph.NodeID(nCore + lo)
-	for i := range out {
-		a, b := sw[ea[i]], sw[eb[i]]
-		t, src := a.t+fa[i], a.src
-		if tb := b.t + fb[i]; tb < t || (tb == t && b.src < src) {
-			t, src = tb, b.src
-		}
-		if t <= within {
-			out[i] = nodeState{t: t, src: src, settled: true, seen: true}
-			settled = append(settled, v+graph.NodeID(i))
-		} else {
-			out[i] = nodeState{}
-		}
-	}
-	f.settled = settled
 }

@@ -152,34 +152,30 @@ func (s *Search) Run(ctx context.Context, seeds []Seed, opt Options) error {
 		s.runRPHAST(tg, limit)
 		return ctx.Err()
 	}
-	if s.usePHAST(opt) {
-		if err := s.runPHAST(ctx, limit); err != nil {
-			s.cleanChains()
+	if !s.usePHAST(opt) {
+		s.cleanChains()
+		var over bool
+		var err error
+		if opt.Method == Auto && g.Hierarchy() != nil {
+			over, err = s.auto(ctx, limit)
+		} else {
+			over, err = s.dijkstra(ctx, limit, math.MaxInt)
+		}
+		if err != nil {
 			return err
 		}
-		return nil
-	}
-	s.cleanChains()
-	var over bool
-	var err error
-	if opt.Method == Auto && g.Hierarchy() != nil {
-		over, err = s.auto(ctx, limit)
-	} else {
-		over, err = s.dijkstra(ctx, limit, math.MaxInt)
-	}
-	if err != nil {
-		return err
-	} else if over {
+		if !over {
+			s.fillChains(limit)
+			return nil
+		}
 		// Auto: the search reaches too far to beat a sweep. Start again
 		// with PHAST.
 		limit = s.prepare(seeds, opt)
-		if err := s.runPHAST(ctx, limit); err != nil {
-			s.cleanChains()
-			return err
-		}
-		return nil
 	}
-	s.fillChains(limit)
+	if err := s.runPHAST(ctx, limit); err != nil {
+		s.cleanChains()
+		return err
+	}
 	return nil
 }
 
@@ -312,12 +308,8 @@ func (s *Search) cleanChains() {
 func (s *Search) fillChains(limit graph.Seconds) {
 	g := s.g
 	nCore := graph.NodeID(g.NumCore())
-	workers := max(1, s.FillWorkers)
-	for len(s.fill_) < workers {
-		s.fill_ = append(s.fill_, &filler{})
-	}
-	f0 := s.fill_[0]
-	f0.settled, f0.touched = f0.settled[:0], f0.touched[:0]
+	fs := s.fillers()
+	f0 := fs[0]
 	if reached := len(s.settled); reached > g.NumCore()/4 {
 		// A wide search: pass over every chain in order, which walks the
 		// chain nodes and their times forward, and write every chain
@@ -325,27 +317,7 @@ func (s *Search) fillChains(limit graph.Seconds) {
 		// Chains are disjoint, so workers may fill ranges of them side by
 		// side.
 		s.wide, s.dirty = true, false
-		k := g.NumChains()
-		if workers == 1 || k < 4096 {
-			s.fillRange(f0, 0, k, limit)
-		} else {
-			var wg sync.WaitGroup
-			step := (k + workers - 1) / workers
-			for w := 1; w < workers; w++ {
-				f := s.fill_[w]
-				f.settled, f.touched = f.settled[:0], f.touched[:0]
-				wg.Add(1)
-				go func(lo, hi int) {
-					defer wg.Done()
-					s.fillRange(f, lo, hi, limit)
-				}(min(k, w*step), min(k, (w+1)*step))
-			}
-			s.fillRange(f0, 0, min(k, step), limit)
-			wg.Wait()
-			for _, f := range s.fill_[1:workers] {
-				f0.settled = append(f0.settled, f.settled...)
-			}
-		}
+		split(fs, g.NumChains(), 4096, func(f *filler, lo, hi int) { s.fillRange(f, lo, hi, limit) })
 	} else {
 		s.cleanChains()
 		offsets, targets, _ := g.CSR()
@@ -363,6 +335,51 @@ func (s *Search) fillChains(limit graph.Seconds) {
 			}
 		}
 	}
+	s.fillSeedChains(f0, limit)
+}
+
+// fillers returns the fill scratches of FillWorkers workers (at least
+// one), their lists of nodes emptied.
+func (s *Search) fillers() []*filler {
+	workers := max(1, s.FillWorkers)
+	for len(s.fill_) < workers {
+		s.fill_ = append(s.fill_, &filler{})
+	}
+	fs := s.fill_[:workers]
+	for _, f := range fs {
+		f.settled, f.touched = f.settled[:0], f.touched[:0]
+	}
+	return fs
+}
+
+// split runs pass over [0, n): in one range on fs[0] when there is one
+// filler or n is under splitMin, else in len(fs) equal ranges side by side
+// (pass must keep to its range), and appends the other fillers' settled
+// nodes to fs[0]'s, in range order.
+func split(fs []*filler, n, splitMin int, pass func(f *filler, lo, hi int)) {
+	if len(fs) == 1 || n < splitMin {
+		pass(fs[0], 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	step := (n + len(fs) - 1) / len(fs)
+	for w, f := range fs[1:] {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			pass(f, lo, hi)
+		}(min(n, (w+1)*step), min(n, (w+2)*step))
+	}
+	pass(fs[0], 0, min(n, step))
+	wg.Wait()
+	for _, f := range fs[1:] {
+		fs[0].settled = append(fs[0].settled, f.settled...)
+	}
+}
+
+// fillSeedChains fills the chains holding a seed that no pass filled yet,
+// then lists f0's nodes as the run's.
+func (s *Search) fillSeedChains(f0 *filler, limit graph.Seconds) {
 	for _, c := range s.seedChains {
 		if s.mark[c] != s.gen {
 			s.mark[c] = s.gen
