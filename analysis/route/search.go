@@ -474,55 +474,6 @@ func (s *Search) fillRange(f *filler, lo, hi int, limit graph.Seconds) {
 			}
 			continue
 		}
-		if n == 2 { // two nodes: both passes, unrolled
-			x0, x1 := first, first+1
-			// From A: x0 at ta+wa, x1 past the edge x0→x1.
-			f0, g0, f1, g1 := inf, int32(-1), inf, int32(-1)
-			if ta != inf && wa != inf {
-				f0, g0 = ta+wa, sa
-				w := inf
-				if h := hint[2]; h != graph.NoHint {
-					w = wt[off[x0]+uint32(h)]
-				} else if ew, ok := g.EdgeWeight(x0, x1); ok {
-					w = ew
-				}
-				if w != inf {
-					f1, g1 = f0+w, sa
-				}
-			}
-			// From B: x1 at tb+wb, x0 past the edge x1→x0.
-			if tb != inf && wb != inf {
-				cur := tb + wb
-				if cur < f1 || (cur == f1 && sb < g1) {
-					f1, g1 = cur, sb
-				}
-				w := inf
-				if h := hint[1]; h != graph.NoHint {
-					w = wt[off[x1]+uint32(h)]
-				} else if ew, ok := g.EdgeWeight(x1, x0); ok {
-					w = ew
-				}
-				if w != inf {
-					if cur += w; cur < f0 || (cur == f0 && sb < g0) {
-						f0, g0 = cur, sb
-					}
-				}
-			}
-			// In the order of the general pass: from B's end back.
-			if f1 <= within {
-				out[1] = nodeState{t: f1, src: g1, settled: true, seen: true}
-				settled = append(settled, x1)
-			} else {
-				out[1] = nodeState{}
-			}
-			if f0 <= within {
-				out[0] = nodeState{t: f0, src: g0, settled: true, seen: true}
-				settled = append(settled, x0)
-			} else {
-				out[0] = nodeState{}
-			}
-			continue
-		}
 		if n > len(fwdT) {
 			fwdT, fwdS = make([]graph.Seconds, 2*n), make([]int32, 2*n)
 		}
