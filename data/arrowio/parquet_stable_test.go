@@ -47,25 +47,13 @@ func TestWriteGeoParquet_SameBytesEveryRun(t *testing.T) {
 	rec := b.NewRecord()
 	defer rec.Release()
 
-	dir := t.TempDir()
-	var first []byte
-	for run := range 6 {
-		path := filepath.Join(dir, fmt.Sprintf("t%d.parquet", run))
+	path := sameBytesEveryRun(t, func(dir string) string {
+		path := filepath.Join(dir, "t.parquet")
 		if err := arrowio.WriteGeoParquet(path, rec, arrowio.GeoColumn{}); err != nil {
 			t.Fatal(err)
 		}
-		got, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if run == 0 {
-			first = got
-		} else if !bytes.Equal(got, first) {
-			t.Fatalf("run %d wrote other bytes than run 0 (%d and %d bytes)", run, len(got), len(first))
-		}
-	}
-
-	path := filepath.Join(dir, "t0.parquet")
+		return path
+	})
 	checkNoFallback(t, path, schema, map[string]bool{"cell": false, "t_s": false, "name": false, "unit": true, "band": true})
 	tbl, err := pqarrow.ReadTable(context.Background(), mustOpen(t, path),
 		parquet.NewReaderProperties(mem), pqarrow.ArrowReadProperties{}, mem)
@@ -112,28 +100,12 @@ func TestWriteAllBatches_ParquetSameBytesEveryRun(t *testing.T) {
 	rec := b.NewRecord()
 	defer rec.Release()
 
-	dir := t.TempDir()
-	var first []byte
-	for run := range 6 {
-		sub := filepath.Join(dir, fmt.Sprint(run))
-		if err := os.Mkdir(sub, 0o755); err != nil {
+	path := sameBytesEveryRun(t, func(dir string) string {
+		if _, err := arrowio.WriteAllBatches(dir, "t", arrowio.GeoColumn{}, batchesOf(rec, batch)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := arrowio.WriteAllBatches(sub, "t", arrowio.GeoColumn{}, batchesOf(rec, batch)); err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(filepath.Join(sub, "t.parquet"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if run == 0 {
-			first = got
-		} else if !bytes.Equal(got, first) {
-			t.Fatalf("run %d wrote other bytes than run 0 (%d and %d bytes)", run, len(got), len(first))
-		}
-	}
-
-	path := filepath.Join(dir, "0", "t.parquet")
+		return filepath.Join(dir, "t.parquet")
+	})
 	if n := checkNoFallback(t, path, schema, map[string]bool{"cell": false, "unit": true, "late": true}); n <= rows/batch {
 		t.Errorf("%d row groups, want the later batches cut into more than %d", n, rows/batch)
 	}
@@ -146,6 +118,28 @@ func TestWriteAllBatches_ParquetSameBytesEveryRun(t *testing.T) {
 	want := array.NewTableFromRecords(schema, []arrow.Record{rec})
 	defer want.Release()
 	arrowtest.TablesEqual(t, "Parquet", tbl, want, mem)
+}
+
+// sameBytesEveryRun writes a file six times, each time into a folder of
+// its own with write, which returns the file's path, and fails unless
+// every run wrote the same bytes. It returns the first run's path.
+func sameBytesEveryRun(t *testing.T, write func(dir string) string) string {
+	t.Helper()
+	var first []byte
+	var firstPath string
+	for run := range 6 {
+		path := write(t.TempDir())
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run == 0 {
+			first, firstPath = got, path
+		} else if !bytes.Equal(got, first) {
+			t.Fatalf("run %d wrote other bytes than run 0 (%d and %d bytes)", run, len(got), len(first))
+		}
+	}
+	return firstPath
 }
 
 // checkNoFallback checks every column chunk of the Parquet file at path:
