@@ -28,6 +28,7 @@ import (
 
 	"github.com/rescuegrid/rescuegrid/data/arrowio"
 	"github.com/rescuegrid/rescuegrid/geo"
+	"github.com/rescuegrid/rescuegrid/internal/arrowtest"
 )
 
 // fixture is a three-row study table over Porto Alegre: every column type
@@ -160,26 +161,14 @@ func TestWriteAll(t *testing.T) {
 }
 
 func checkIPC(t *testing.T, mem memory.Allocator, path string, fx *fixture) {
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	got, n := arrowtest.ReadIPC(t, mem, path)
+	defer got.Release()
+	if n != 1 {
+		t.Fatalf("%s has %d record batches, want 1", path, n)
 	}
-	defer f.Close()
-	r, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
-	if err != nil {
-		t.Fatalf("ipc.NewFileReader(%s): %v", path, err)
-	}
-	defer r.Close()
-	if got := r.NumRecords(); got != 1 {
-		t.Fatalf("%s has %d record batches, want 1", path, got)
-	}
-	got, err := r.Record(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !array.RecordApproxEqual(got, fx.rec, exact...) {
-		t.Errorf("IPC record = %v, want %v", got, fx.rec)
-	}
+	want := array.NewTableFromRecords(fx.rec.Schema(), []arrow.Record{fx.rec})
+	defer want.Release()
+	arrowtest.TablesEqual(t, "IPC", got, want, mem)
 	checkFieldMeta(t, "IPC", got.Schema(), fx.rec.Schema())
 	if v, _ := got.Schema().Metadata().GetValue("study"); v != "test" {
 		t.Errorf("IPC schema metadata study = %q, want %q", v, "test")
@@ -218,26 +207,21 @@ func TestWriteIPCStream(t *testing.T) {
 }
 
 func checkParquet(t *testing.T, mem memory.Allocator, path string, fx *fixture) {
-	rdr, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatalf("open %s: %v", path, err)
-	}
-	defer rdr.Close()
-	kv := rdr.MetaData().KeyValueMetadata()
-	geoJSON := kv.FindValue(arrowio.GeoMetadataKey)
-	if geoJSON == nil {
-		t.Fatalf("%s has no %q footer metadata; keys %q", path, arrowio.GeoMetadataKey, kv.Keys())
+	tbl, geoJSON, _ := arrowtest.ReadParquet(t, mem, path)
+	defer tbl.Release()
+	if geoJSON == "" {
+		t.Fatalf("%s has no %q footer metadata", path, arrowio.GeoMetadataKey)
 	}
 	var meta arrowio.GeoMetadata
-	if err := json.Unmarshal([]byte(*geoJSON), &meta); err != nil {
-		t.Fatalf("geo metadata %s: %v", *geoJSON, err)
+	if err := json.Unmarshal([]byte(geoJSON), &meta); err != nil {
+		t.Fatalf("geo metadata %s: %v", geoJSON, err)
 	}
 	if meta.Version != "1.1.0" || meta.PrimaryColumn != "geometry" {
 		t.Errorf("geo metadata version %q, primary column %q; want 1.1.0, geometry", meta.Version, meta.PrimaryColumn)
 	}
 	col, ok := meta.Columns["geometry"]
 	if !ok {
-		t.Fatalf("geo metadata %s has no column geometry", *geoJSON)
+		t.Fatalf("geo metadata %s has no column geometry", geoJSON)
 	}
 	if col.Encoding != "WKB" || !slices.Equal(col.GeometryTypes, []string{"Polygon", "MultiPolygon"}) {
 		t.Errorf("geo column = %+v, want WKB, [Polygon MultiPolygon]", col)
@@ -246,19 +230,9 @@ func checkParquet(t *testing.T, mem memory.Allocator, path string, fx *fixture) 
 		t.Errorf("geo bbox = %v, want %v", got, want)
 	}
 	// No crs key: absent means OGC:CRS84.
-	if strings.Contains(*geoJSON, "crs") {
-		t.Errorf("geo metadata %s has a crs; want it omitted (OGC:CRS84)", *geoJSON)
+	if strings.Contains(geoJSON, "crs") {
+		t.Errorf("geo metadata %s has a crs; want it omitted (OGC:CRS84)", geoJSON)
 	}
-
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Release()
 	checkFieldMeta(t, "Parquet", tbl.Schema(), fx.rec.Schema())
 	if got, want := tbl.NumRows(), fx.rec.NumRows(); got != want {
 		t.Fatalf("Parquet has %d rows, want %d", got, want)
