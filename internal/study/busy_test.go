@@ -94,18 +94,7 @@ func column[T any](tb testing.TB, rec arrow.Record, name string) []T {
 // the units add up to the summary.
 func TestBusyTeamsSample(t *testing.T) {
 	ctx := context.Background()
-	st, err := study.Load(busyStudy(t, []string{"0.25"}, "busy_teams: {}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := study.Read(ctx, st, study.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := study.Compute(ctx, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, rs := computeStudy(t, busyStudy(t, []string{"0.25"}, "busy_teams: {}\n"))
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	tables, err := study.Tables(mem, in, rs.Coverage)
@@ -120,7 +109,7 @@ func TestBusyTeamsSample(t *testing.T) {
 	bases := tables["bases"]
 	ids, q := column[string](t, bases, "base_id"), column[float64](t, bases, "busy_fraction")
 	derived, nearest := column[bool](t, bases, "busy_derived"), column[float64](t, bases, "nearest_residents")
-	rate := st.Standard.Busy
+	rate := in.Study.Standard.Busy
 	busy := map[string]float64{}
 	for b := range ids {
 		busy[ids[b]] = q[b]

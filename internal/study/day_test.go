@@ -64,18 +64,7 @@ func TestDayPopulationPortoAlegre(t *testing.T) {
 		{"given stay share", ", stay_share: 0.5", 0.5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st, err := study.Load(poaDayStudy(t, tc.day))
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, err := study.Read(ctx, st, study.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rs, err := study.Compute(ctx, in)
-			if err != nil {
-				t.Fatal(err)
-			}
+			in, rs := computeStudy(t, poaDayStudy(t, tc.day))
 			if math.Abs(in.Day.StayShare-tc.stay) > 1e-12 || in.Day.Workers != sumJobs || in.Day.Residents != sumRes {
 				t.Errorf("day: stay %v, workers %v, residents %v; want %v, %v, %v", in.Day.StayShare, in.Day.Workers, in.Day.Residents, tc.stay, sumJobs, sumRes)
 			}

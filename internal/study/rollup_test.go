@@ -1,7 +1,6 @@
 package study_test
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"os"
@@ -41,19 +40,7 @@ units:
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	st, err := study.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := study.Read(ctx, st, study.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := study.Compute(ctx, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, rs := computeStudy(t, path)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	tables, err := study.Tables(mem, in, rs.Coverage)

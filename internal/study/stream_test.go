@@ -27,18 +27,7 @@ func TestWrite_CellsInBatches(t *testing.T) {
 		{"porto alegre day", poaDayStudy(t, "")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st, err := study.Load(tc.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, err := study.Read(ctx, st, study.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rs, err := study.Compute(ctx, in)
-			if err != nil {
-				t.Fatal(err)
-			}
+			in, rs := computeStudy(t, tc.path)
 			const small = 100
 			if n := len(in.Coverage.Cells); n <= 2*small {
 				t.Fatalf("%d cells: too few for several batches", n)
@@ -49,7 +38,7 @@ func TestWrite_CellsInBatches(t *testing.T) {
 			}
 			saved := *study.CellBatchRows
 			*study.CellBatchRows = small
-			_, err = study.Write(ctx, several, in, rs, "test", nil)
+			_, err := study.Write(ctx, several, in, rs, "test", nil)
 			*study.CellBatchRows = saved
 			if err != nil {
 				t.Fatal(err)
@@ -113,4 +102,24 @@ func TestWrite_CellsInBatches(t *testing.T) {
 			}
 		})
 	}
+}
+
+// computeStudy loads the study file at path, reads its inputs and computes
+// its results, as analyze does, failing the test on any error.
+func computeStudy(t *testing.T, path string) (*study.Inputs, *study.Results) {
+	t.Helper()
+	st, err := study.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	in, err := study.Read(ctx, st, study.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := study.Compute(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, rs
 }

@@ -49,18 +49,7 @@ ways: ways.csv
 		"population: {buildings: {scale_to: 77543}}\nunits: {osm_admin_level: 7}\n" +
 		"times: [\"03:00\", \"08:00\", \"17:30\"]\nspeed_profile: profile.yaml\n"
 	must(t, os.WriteFile(filepath.Join(dir, "study.yaml"), []byte(y), 0o644))
-	st, err := study.Load(filepath.Join(dir, "study.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := study.Read(ctx, st, study.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := study.Compute(ctx, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, rs := computeStudy(t, filepath.Join(dir, "study.yaml"))
 	if len(rs.Times) != 3 {
 		t.Fatalf("%d time results, want 3", len(rs.Times))
 	}
@@ -68,7 +57,7 @@ ways: ways.csv
 	for e := 0; e < in.Graph.NumEdges(); e++ {
 		ids = append(ids, in.Graph.WayID(graph.EdgeID(e)))
 	}
-	hw, err := osm.WayHighways(ctx, st.Network.PBF, ids, osm.Options{})
+	hw, err := osm.WayHighways(ctx, in.Study.Network.PBF, ids, osm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
